@@ -1,0 +1,215 @@
+"""The ``tailormed`` command line. Thin: parse, call the runner, render, exit.
+
+Every :class:`~tailormed.errors.TailorMedError` becomes one line on stderr and a
+non-zero exit code; outputs are written atomically by the runner.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tailormed import __version__
+from tailormed.errors import InputError, TailorMedError
+
+app = typer.Typer(help="TailorMed: precision-medicine engine (pharmacogenomics today; oncology, rare disease and "
+                       "risk to come).", no_args_is_help=True, add_completion=False)
+kb_app = typer.Typer(help="Knowledge packs: list, show, validate, import.", no_args_is_help=True)
+kb_import_app = typer.Typer(help="Import official formats into a knowledge pack.", no_args_is_help=True)
+pgx_app = typer.Typer(help="Pharmacogenomics: VCF to star alleles, phenotypes and CPIC drug guidance.",
+                      no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+app.add_typer(pgx_app, name="pgx")
+kb_app.add_typer(kb_import_app, name="import")
+
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run ``action``; turn TailorMed errors into one stderr line and an exit code."""
+    try:
+        return action()
+    except TailorMedError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; no output was written")
+        raise typer.Exit(130) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"tailormed {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Print the version and exit.")] = False) -> None:
+    """TailorMed command line."""
+
+
+def _progress_bar(quiet: bool, label: str) -> tuple[Any, Callable[[int, int], None] | None]:
+    if quiet or not sys.stderr.isatty():
+        return None, None
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                   transient=True)
+    task = bar.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return bar, update
+
+
+# --------------------------------------------------------------------------- analyze
+
+
+@app.command()
+def analyze(
+    patient: Annotated[Path, typer.Argument(help="Patient manifest (YAML): demographics, germline VCF, outside "
+                                                 "calls, medications; see docs/patient-manifest.md.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created; files replaced atomically).")],
+    kb: Annotated[str, typer.Option(help="Knowledge pack name or folder.")] = "pgx-core",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Analyse one patient with every engine the manifest has inputs for, and write the report."""
+    from tailormed.runner import run_analyze
+
+    report = _run(lambda: run_analyze(patient, out_dir, kb_name=kb))
+    if not quiet:
+        out.print(f"report: {report}")
+
+
+# --------------------------------------------------------------------------- pgx
+
+
+@pgx_app.command("call")
+def pgx_call(
+    vcf: Annotated[Path | None, typer.Argument(help="GRCh38 VCF/BCF (plain or bgzipped; indexed files are read by "
+                                                    "region). Omit to use outside calls alone.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("pgx-out"),
+    samples: Annotated[str | None, typer.Option(help="Comma-separated sample ids (default: all).")] = None,
+    outside_calls: Annotated[Path | None, typer.Option("--outside-calls", help="TSV of outside calls (gene, "
+                                                       "diplotype, phenotype, activity_score); overrides VCF calls.")] = None,
+    missing_as_ref: Annotated[bool, typer.Option("--missing-as-ref", help="Treat defining positions absent from "
+                                                 "the VCF as homozygous reference (joint-called cohort VCFs only); "
+                                                 "recorded as an assumption in every output.")] = False,
+    formats: Annotated[str, typer.Option(help="Comma-separated outputs: tsv, json, html.")] = "tsv,json,html",
+    kb: Annotated[str, typer.Option(help="Knowledge pack name or folder.")] = "pgx-core",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Call star-allele diplotypes, phenotypes and CPIC drug guidance for every sample of a VCF."""
+    from tailormed.runner import ALL_FORMATS, run_pgx_call
+
+    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    bad = [f for f in chosen if f not in ALL_FORMATS]
+    if bad or not chosen:
+        _run(lambda: (_ for _ in ()).throw(InputError(f"unknown format(s) {bad}; choose from {', '.join(ALL_FORMATS)}")))
+    sample_list = [s.strip() for s in samples.split(",") if s.strip()] if samples else None
+    bar, update = _progress_bar(quiet, "writing reports")
+
+    def job() -> Any:
+        if bar is not None:
+            with bar:
+                return run_pgx_call(vcf, out_dir, kb_name=kb, samples=sample_list, outside_calls_path=outside_calls,
+                                    missing_as_reference=missing_as_ref, formats=chosen, progress=update)
+        return run_pgx_call(vcf, out_dir, kb_name=kb, samples=sample_list, outside_calls_path=outside_calls,
+                            missing_as_reference=missing_as_ref, formats=chosen)
+
+    summary = _run(job)
+    if not quiet:
+        out.print(f"{summary.samples} sample(s) x {summary.genes} genes -> {summary.out} "
+                  f"({len(summary.files)} files)")
+
+
+# --------------------------------------------------------------------------- kb
+
+
+@kb_app.command("list")
+def kb_list() -> None:
+    """List the knowledge packs TailorMed can see (built-in and imported)."""
+    from tailormed.kb.pack import available_pack_dirs, load_pack
+
+    def job() -> None:
+        table = Table("name", "version", "date", "genes", "drugs", "base", "path")
+        for path in available_pack_dirs():
+            pack = load_pack(path)
+            m = pack.manifest
+            table.add_row(m.name, m.version, str(m.date), str(len(pack.genes)), str(len(pack.drugs)), m.base or "",
+                          str(path))
+        out.print(table)
+
+    _run(job)
+
+
+@kb_app.command("show")
+def kb_show(pack: Annotated[str, typer.Argument(help="Pack name or folder.")],
+            gene: Annotated[str | None, typer.Option(help="Show one gene's alleles.")] = None) -> None:
+    """Show a pack: manifest, sources, genes and drugs (or one gene's alleles)."""
+    from tailormed.kb.pack import find_pack, load_pack
+
+    def job() -> None:
+        loaded = load_pack(find_pack(pack))
+        m = loaded.manifest
+        if gene:
+            definition = loaded.genes.get(gene)
+            if definition is None:
+                raise InputError(f"pack {m.name} has no gene {gene}")
+            table = Table("allele", "function", "activity", "defining")
+            for allele in definition.alleles:
+                table.add_row(allele.name, allele.function, "" if allele.activity_value is None else
+                              str(allele.activity_value), ", ".join(f"{k}={v}" for k, v in allele.defining.items()))
+            out.print(f"{definition.gene} ({definition.chromosome}, {len(definition.variants)} defining positions, "
+                      f"reference {definition.reference_allele})")
+            out.print(table)
+            return
+        out.print(f"[bold]{m.name}[/] {m.version} ({m.date}) - {m.licence}")
+        out.print(m.description)
+        out.print(f"genes ({len(loaded.genes)}): {', '.join(sorted(loaded.genes))}")
+        out.print(f"drugs ({len(loaded.drugs)}): {', '.join(sorted(loaded.drugs))}")
+        table = Table("source", "citation")
+        for source in sorted(loaded.sources.values(), key=lambda s: s.id):
+            table.add_row(source.id, source.citation)
+        out.print(table)
+
+    _run(job)
+
+
+@kb_app.command("validate")
+def kb_validate(path: Annotated[Path, typer.Argument(help="Pack folder to check.")]) -> None:
+    """Validate a pack folder: schemas, source references, and drug rules against gene phenotypes."""
+    from tailormed.kb.pack import load_knowledge_base
+
+    kb = _run(lambda: load_knowledge_base(str(path)))
+    out.print(f"ok: {kb.version_label}: {len(kb.genes)} genes, {len(kb.drugs)} drugs, {len(kb.sources)} sources")
+
+
+@kb_import_app.command("pharmcat")
+def kb_import_pharmcat(
+    directory: Annotated[Path, typer.Argument(help="PharmCAT data folder holding definition/alleles/*_translation.json "
+                                                   "(and optionally phenotype/*.json).")],
+    dest: Annotated[Path | None, typer.Option(help="Where to write the pack (default: the user pack folder).")] = None,
+    name: Annotated[str, typer.Option(help="Pack name.")] = "pharmcat-alleles",
+    base: Annotated[str, typer.Option(help="Pack whose drug guidance the imported alleles are laid over.")] = "pgx-core",
+) -> None:
+    """Import PharmCAT allele definitions (and function maps) into a pack layered over pgx-core."""
+    from tailormed.kb.importers.pharmcat import import_pharmcat
+
+    report = _run(lambda: import_pharmcat(directory, dest=dest, name=name, base=base))
+    out.print(f"wrote {report.path}: {report.genes} genes, {report.alleles} alleles"
+              + (f"; skipped: {'; '.join(report.skipped)}" if report.skipped else ""))
+    out.print(f"use it with: tailormed pgx call VCF --kb {name}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,397 @@
+"""Reading genotypes at pharmacogene defining positions from a VCF/BCF (cyvcf2).
+
+The reader validates the file up front (readable, complete gzip, a header,
+GT declared, the requested samples present, GRCh38) and then returns, per gene,
+numpy arrays over samples x defining positions.  It reads only what it needs:
+tabix/CSI region queries when the file is indexed, one streaming pass otherwise.
+
+Allele codes at a defining position, per haplotype:
+  ``0``  the reference base, ``k`` the k-th alt of the knowledge-base variant,
+  ``MISSING`` (-1) no call, ``UNEXPECTED`` (-2) an allele the definition does not know,
+  ``ABSENT`` (-3) no second haplotype (hemizygous).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import sys
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from cyvcf2 import VCF
+
+from tailormed.errors import GenomeBuildError, InputError
+from tailormed.kb.schema import GeneDefinition, VariantDefinition
+
+MISSING = -1
+UNEXPECTED = -2
+ABSENT = -3
+
+# Contig lengths that tell the builds apart (GRCh37 vs GRCh38 primary assembly).
+_GRCH38_LENGTHS = {
+    "1": 248956422, "2": 242193529, "4": 190214555, "6": 170805979, "7": 159345973, "8": 145138636,
+    "10": 133797422, "11": 135086622, "12": 133275309, "13": 114364328, "16": 90338345, "19": 58617616,
+    "22": 50818468, "X": 156040895, "M": 16569,
+}
+_GRCH37_LENGTHS = {
+    "1": 249250621, "2": 243199373, "4": 191154276, "6": 171115067, "7": 159138663, "8": 146364022,
+    "10": 135534747, "11": 135006516, "12": 133851895, "13": 115169878, "16": 90354753, "19": 59128983,
+    "22": 51304566, "X": 155270560,
+}
+_GRCH37_WORDS = re.compile(r"GRCh37|hg19|b37|hs37d5|human_g1k_v37", re.IGNORECASE)
+
+
+@dataclass
+class GeneGenotypes:
+    """Genotypes of many samples at one gene's defining positions."""
+
+    gene: str
+    variants: list[VariantDefinition]
+    codes: npt.NDArray[np.int8]  # (samples, positions, 2)
+    phased: npt.NDArray[np.bool_]  # (samples, positions)
+    phase_set: npt.NDArray[np.int64]  # (samples, positions); 0 = none given
+    position_status: list[str]  # per position: called | missing | assumed_reference
+    unexpected_alleles: dict[int, list[str]] = field(default_factory=dict)  # position index -> VCF alleles not defined
+    filtered: dict[int, str] = field(default_factory=dict)  # position index -> FILTER value when not PASS
+    ref_mismatch: dict[int, str] = field(default_factory=dict)  # position index -> REF seen in the VCF
+
+
+def _chrom_key(name: str) -> str:
+    """``chr10`` and ``10`` both become ``10``; ``chrM``/``MT`` become ``M``."""
+    key = name[3:] if name.lower().startswith("chr") else name
+    return "M" if key in ("MT", "M") else key
+
+
+def _trim(ref: str, alt: str) -> tuple[str, str]:
+    """Drop the common suffix of two alleles (keeping at least one base), as normalisers do."""
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    return ref, alt
+
+
+@contextmanager
+def quiet_htslib() -> Iterator[None]:
+    """Silence htslib's C-level warnings on stderr (we report problems ourselves, once, clearly)."""
+    if os.environ.get("TAILORMED_HTSLIB_WARNINGS"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+
+
+def check_gzip_integrity(path: Path) -> None:
+    """Fail clearly on a truncated or corrupt gzip/BGZF file (htslib would only print warnings).
+
+    BGZF files end with a fixed empty block, so truncation is seen from the last 28 bytes;
+    plain gzip files are decompressed once to find out.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(18)
+        if head[:2] != b"\x1f\x8b":
+            return
+        is_bgzf = len(head) >= 14 and head[3] & 4 and head[12:14] == b"BC"
+        if is_bgzf:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - 28))
+            if handle.read() != _BGZF_EOF:
+                raise InputError("BGZF file is truncated (end-of-file marker missing)", source=str(path))
+            return
+    try:
+        with gzip.open(path, "rb") as stream:
+            while stream.read(1 << 20):
+                pass
+    except (EOFError, OSError, zlib.error) as exc:
+        raise InputError(f"compressed file is truncated or corrupt ({exc})", source=str(path)) from exc
+
+
+class VcfFile:
+    """An opened, validated VCF; use as a context manager."""
+
+    def __init__(self, path: Path | str, samples: Sequence[str] | None = None):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise InputError("file not found", source=str(self.path))
+        check_gzip_integrity(self.path)
+        self._check_header_text()
+        try:
+            with quiet_htslib():
+                self._vcf = VCF(str(self.path), gts012=False, lazy=True, threads=1)
+        except (OSError, Exception) as exc:  # cyvcf2 raises plain Exception for unreadable headers
+            raise InputError(f"not a readable VCF/BCF ({exc})", source=str(self.path)) from exc
+        self.all_samples: list[str] = list(self._vcf.samples)
+        if not self.all_samples:
+            raise InputError("VCF has no sample columns", source=str(self.path))
+        header_ids = {h.info()["ID"] for h in self._vcf.header_iter() if h.type == "FORMAT"}
+        if "GT" not in header_ids:
+            raise InputError("header declares no FORMAT/GT field: genotypes cannot be read", source=str(self.path))
+        self.samples = self._select_samples(samples)
+        self.sample_indices = np.array([self.all_samples.index(s) for s in self.samples], dtype=np.int64)
+        self._contigs = {_chrom_key(c): c for c in self._vcf.seqnames} if self._has_index() else {}
+        self._check_build_from_header()
+
+    # -- validation ---------------------------------------------------------------------------
+    def _check_header_text(self) -> None:
+        """Read the header lines ourselves: htslib accepts some broken headers silently."""
+        with self.path.open("rb") as probe:
+            is_gzip = probe.read(2) == b"\x1f\x8b"
+        opener = gzip.open if is_gzip else open
+        saw_fileformat = saw_chrom = False
+        self._header_lines: list[str] = []
+        if self.path.suffix == ".bcf":
+            return
+        with opener(self.path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
+            for number, line in enumerate(handle, start=1):
+                if number == 1:
+                    saw_fileformat = line.startswith("##fileformat=VCF")
+                    if not saw_fileformat:
+                        raise InputError("first line is not '##fileformat=VCF...': not a VCF", source=str(self.path), location="line 1")
+                if line.startswith("##"):
+                    self._header_lines.append(line.rstrip("\n"))
+                    continue
+                if line.startswith("#CHROM"):
+                    saw_chrom = True
+                    columns = line.rstrip("\n").split("\t")
+                    if len(columns) < 10 or columns[8] != "FORMAT":
+                        raise InputError("header line has no FORMAT and sample columns", source=str(self.path), location=f"line {number}")
+                break
+        if not saw_chrom:
+            raise InputError("no '#CHROM' header line: file is truncated or not a VCF", source=str(self.path))
+
+    def _check_build_from_header(self) -> None:
+        for line in self._header_lines:
+            if line.startswith("##contig="):
+                match_id = re.search(r"ID=([^,>]+)", line)
+                match_len = re.search(r"length=(\d+)", line)
+                if match_id and match_len:
+                    key, length = _chrom_key(match_id.group(1)), int(match_len.group(1))
+                    if _GRCH37_LENGTHS.get(key) == length and _GRCH38_LENGTHS.get(key) != length:
+                        raise GenomeBuildError(
+                            f"contig {match_id.group(1)} has the GRCh37 length {length}; TailorMed needs GRCh38 "
+                            "coordinates (lift the file over first)", source=str(self.path))
+                if _GRCH37_WORDS.search(line):
+                    raise GenomeBuildError(f"header names a GRCh37 assembly ({line[:80]}); TailorMed needs GRCh38",
+                                           source=str(self.path))
+            elif line.startswith("##reference=") and _GRCH37_WORDS.search(line):
+                raise GenomeBuildError(f"header names a GRCh37 reference ({line[:80]}); TailorMed needs GRCh38",
+                                       source=str(self.path))
+
+    def _select_samples(self, wanted: Sequence[str] | None) -> list[str]:
+        if not wanted:
+            return list(self.all_samples)
+        missing = [s for s in wanted if s not in self.all_samples]
+        if missing:
+            shown = ", ".join(self.all_samples[:5]) + (" ..." if len(self.all_samples) > 5 else "")
+            raise InputError(f"sample(s) {', '.join(missing)} not in the VCF (it has: {shown})", source=str(self.path))
+        return list(dict.fromkeys(wanted))
+
+    def _has_index(self) -> bool:
+        return any(Path(str(self.path) + ext).is_file() for ext in (".tbi", ".csi")) or (
+            self.path.suffix == ".bcf" and Path(str(self.path) + ".csi").is_file())
+
+    # -- reading ------------------------------------------------------------------------------
+    def close(self) -> None:
+        self._vcf.close()
+
+    def __enter__(self) -> VcfFile:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _records(self, genes: Sequence[GeneDefinition]) -> Iterator[tuple[object, int]]:
+        """Yield (record, line-ish ordinal) overlapping the genes' defining positions."""
+        if self._contigs:
+            for gene in genes:
+                positions = [v.position for v in gene.variants]
+                if not positions:
+                    continue
+                contig = self._contigs.get(_chrom_key(gene.chromosome))
+                if contig is None:
+                    continue
+                region = f"{contig}:{min(positions)}-{max(positions) + 50}"
+                yield from ((rec, 0) for rec in self._vcf(region))
+        else:
+            yield from ((rec, n) for n, rec in enumerate(self._vcf, start=1))
+
+    def _site_records(self, genes: Sequence[GeneDefinition], by_site: dict[tuple[str, int], object]) -> Iterator[object]:
+        """Records at defining positions only (decoding of other records is skipped)."""
+        for record, _ in self._records(genes):
+            if (_chrom_key(record.CHROM), record.POS) in by_site:  # type: ignore[attr-defined]
+                yield record
+
+    def read_genes(self, genes: Sequence[GeneDefinition], *, missing_as_reference: bool = False) -> dict[str, GeneGenotypes]:
+        """Genotypes of the selected samples at every defining position of ``genes``."""
+        builders = {g.gene: _GeneBuilder(g, len(self.samples)) for g in genes if g.variants}
+        by_site: dict[tuple[str, int], list[tuple[_GeneBuilder, int]]] = {}
+        for builder in builders.values():
+            for index, variant in enumerate(builder.variants):
+                key = (_chrom_key(builder.gene.chromosome), variant.position)
+                by_site.setdefault(key, []).append((builder, index))
+        seen_records = 0
+        try:
+            with quiet_htslib():
+                records = list(self._site_records([b.gene for b in builders.values()], by_site))
+            for record in records:
+                seen_records += 1
+                targets = by_site[(_chrom_key(record.CHROM), record.POS)]  # type: ignore[attr-defined]
+                self._absorb(record, targets)
+        except InputError:
+            raise
+        except Exception as exc:  # htslib parse errors surface as generic exceptions
+            raise InputError(f"cannot parse VCF record ({exc})", source=str(self.path),
+                             location=f"after record {seen_records}") from exc
+        return {name: b.finish(missing_as_reference) for name, b in builders.items()}
+
+    def _absorb(self, record: object, targets: Iterable[tuple[_GeneBuilder, int]]) -> None:
+        rec = record  # cyvcf2.Variant
+        ref: str = rec.REF  # type: ignore[attr-defined]
+        alts: list[str] = rec.ALT  # type: ignore[attr-defined]
+        try:
+            gt = rec.genotype.array()[self.sample_indices]  # type: ignore[attr-defined]
+        except Exception as exc:
+            raise InputError("record has no readable GT", source=str(self.path),
+                             location=f"{rec.CHROM}:{rec.POS}") from exc  # type: ignore[attr-defined]
+        phase_set = None
+        if rec.FORMAT and "PS" in rec.FORMAT:  # type: ignore[attr-defined]
+            ps = rec.format("PS")  # type: ignore[attr-defined]
+            if ps is not None:
+                phase_set = ps[self.sample_indices, 0].astype(np.int64)
+        filt = rec.FILTER  # type: ignore[attr-defined]
+        targets = list(targets)
+        # Several definitions may share a site (an insertion and a deletion at one anchor base): an alt
+        # that a sibling definition knows is "not this variant" (reference) for the others, not unexpected.
+        sibling_known: set[tuple[str, str]] = set()
+        if len(targets) > 1:
+            for builder, index in targets:
+                variant = builder.variants[index]
+                sibling_known |= {_trim(variant.ref, a) for a in variant.alt}
+        for builder, index in targets:
+            builder.absorb(index, ref, alts, gt, phase_set, filt, sibling_known)
+
+
+class _GeneBuilder:
+    """Accumulates one gene's arrays while records stream past."""
+
+    def __init__(self, gene: GeneDefinition, n_samples: int):
+        self.gene = gene
+        self.variants = list(gene.variants)
+        n_pos = len(self.variants)
+        self.codes = np.full((n_samples, n_pos, 2), MISSING, dtype=np.int8)
+        self.phased = np.zeros((n_samples, n_pos), dtype=bool)
+        self.phase_set = np.zeros((n_samples, n_pos), dtype=np.int64)
+        self.seen = np.zeros(n_pos, dtype=bool)
+        self.unexpected: dict[int, list[str]] = {}
+        self.filtered: dict[int, str] = {}
+        self.ref_mismatch: dict[int, str] = {}
+
+    def absorb(self, index: int, ref: str, alts: list[str], gt: npt.NDArray[np.int16],
+               phase_set: npt.NDArray[np.int64] | None, filt: str | None,
+               sibling_known: set[tuple[str, str]] | None = None) -> None:
+        variant = self.variants[index]
+        allele_map = self._map_alleles(variant, ref, alts, index, sibling_known or set())
+        if allele_map is None:
+            return
+        lookup = np.array(allele_map + [MISSING], dtype=np.int8)  # index -1 (missing) -> MISSING
+        ploidy_cols = gt.shape[1] - 1
+        first = gt[:, 0]
+        second = gt[:, 1] if ploidy_cols >= 2 else np.full(gt.shape[0], -2, dtype=gt.dtype)
+        code1 = np.where(first >= 0, lookup[np.clip(first, 0, len(allele_map) - 1)], MISSING)
+        code2 = np.where(second >= 0, lookup[np.clip(second, 0, len(allele_map) - 1)],
+                         np.where(second == -2, ABSENT, MISSING))
+        code1 = code1.astype(np.int8)
+        code2 = code2.astype(np.int8)
+        if self.seen[index]:
+            # A second record at the same site (split multi-allelic): a non-reference call wins.
+            prev = self.codes[:, index, :]
+            code1 = np.where(code1 > 0, np.where(prev[:, 0] > 0, UNEXPECTED, code1), prev[:, 0])
+            code2 = np.where(code2 > 0, np.where(prev[:, 1] > 0, UNEXPECTED, code2), prev[:, 1])
+        self.codes[:, index, 0] = code1
+        self.codes[:, index, 1] = code2
+        self.phased[:, index] = gt[:, -1].astype(bool)
+        if phase_set is not None:
+            self.phase_set[:, index] = np.where(phase_set > 0, phase_set, 0)
+        self.seen[index] = True
+        if filt:
+            self.filtered[index] = filt
+
+    def _map_alleles(self, variant: VariantDefinition, ref: str, alts: list[str], index: int,
+                     sibling_known: set[tuple[str, str]]) -> list[int] | None:
+        """Map VCF allele indices to knowledge codes (0 ref, k alt k, UNEXPECTED otherwise)."""
+        known = {_trim(variant.ref, a): k for k, a in enumerate(variant.alt, start=1)}
+        vcf_ref_core = ref[: len(variant.ref)]
+        if not ref.startswith(variant.ref) and not variant.ref.startswith(ref):
+            self.ref_mismatch[index] = ref
+            return None
+        del vcf_ref_core
+        mapping = [0]
+        for alt in alts:
+            if alt in ("*", ".", "<NON_REF>", "<*>"):
+                mapping.append(UNEXPECTED if alt == "*" else 0)
+                continue
+            pair = _trim(ref, alt)
+            code = known.get(pair, 0 if pair in sibling_known else UNEXPECTED)
+            if code == UNEXPECTED:
+                self.unexpected.setdefault(index, []).append(f"{ref}>{alt}")
+            mapping.append(code)
+        return mapping
+
+    def finish(self, missing_as_reference: bool) -> GeneGenotypes:
+        status = []
+        for index, seen in enumerate(self.seen):
+            if seen:
+                status.append("called")
+            elif missing_as_reference:
+                self.codes[:, index, :] = 0
+                status.append("assumed_reference")
+            else:
+                status.append("missing")
+        return GeneGenotypes(
+            gene=self.gene.gene, variants=self.variants, codes=self.codes, phased=self.phased,
+            phase_set=self.phase_set, position_status=status, unexpected_alleles=self.unexpected,
+            filtered=self.filtered, ref_mismatch=self.ref_mismatch,
+        )
+
+
+def check_reference_agreement(path: Path, genotypes: Iterable[GeneGenotypes]) -> None:
+    """Refuse a file whose REF bases disagree with GRCh38 at most defining positions it lists.
+
+    A GRCh37 file read with GRCh38 coordinates lands on unrelated bases, so most of the
+    records that happen to sit at our positions show a different reference base.
+    """
+    compared = mismatched = 0
+    examples = []
+    for gene in genotypes:
+        for index, status in enumerate(gene.position_status):
+            if status == "called" or index in gene.ref_mismatch:
+                compared += 1
+            if index in gene.ref_mismatch:
+                mismatched += 1
+                v = gene.variants[index]
+                examples.append(f"{gene.gene} {v.id} pos {v.position}: VCF REF {gene.ref_mismatch[index]}, GRCh38 {v.ref}")
+    if compared >= 3 and mismatched / compared >= 0.5:
+        raise GenomeBuildError(
+            f"REF disagrees with GRCh38 at {mismatched} of {compared} defining positions "
+            f"(e.g. {examples[0]}): the file looks like GRCh37 or another build", source=str(path))

@@ -1,0 +1,213 @@
+"""Loading and validating knowledge packs.
+
+Engines never open pack files: they receive a :class:`KnowledgeBase` built
+here, already validated.  A pack may overlay a base pack (``base:`` in its
+manifest): genes it defines replace the base's genes, drugs likewise, so an
+imported allele set can be layered over the curated recommendations.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from tailormed.errors import KnowledgeError
+from tailormed.kb.schema import DrugGuidance, GeneDefinition, Manifest, Source
+
+BUILTIN_PACKS_DIR = Path(__file__).parent / "data"
+USER_PACKS_ENV = "TAILORMED_PACKS"
+
+
+def user_packs_dir() -> Path:
+    """Folder where imported packs are written and searched (``$TAILORMED_PACKS`` or ``~/.local/share/tailormed/packs``)."""
+    configured = os.environ.get(USER_PACKS_ENV)
+    if configured:
+        return Path(configured)
+    return Path.home() / ".local" / "share" / "tailormed" / "packs"
+
+
+@dataclass(frozen=True)
+class Pack:
+    """One validated pack folder."""
+
+    path: Path
+    manifest: Manifest
+    genes: dict[str, GeneDefinition]
+    drugs: dict[str, DrugGuidance]
+    sources: dict[str, Source]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """The knowledge an engine works from: a pack, merged over its base packs."""
+
+    packs: tuple[Pack, ...]
+    genes: dict[str, GeneDefinition]
+    drugs: dict[str, DrugGuidance]
+    sources: dict[str, Source]
+    gene_origin: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.packs[-1].manifest.name
+
+    @property
+    def version_label(self) -> str:
+        """``name version`` of every pack, base first, e.g. ``pgx-core 2026.11.0``."""
+        return " + ".join(f"{p.manifest.name} {p.manifest.version}" for p in self.packs)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        location = f"{mark.line + 1}:{mark.column + 1}" if mark else None
+        raise KnowledgeError(f"not valid YAML ({getattr(exc, 'problem', exc)})", source=str(path), location=location) from exc
+    except OSError as exc:
+        raise KnowledgeError(f"cannot read: {exc.strerror}", source=str(path)) from exc
+
+
+def _parse(model: type[Any], data: Any, path: Path) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = ".".join(str(part) for part in first["loc"]) or None
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise KnowledgeError(f"{first['msg']}{more}", source=str(path), location=location) from exc
+
+
+def _collect_sources(declared: Iterable[Source | str], into: dict[str, Source], path: Path) -> list[str]:
+    ids = []
+    for item in declared:
+        if isinstance(item, Source):
+            existing = into.get(item.id)
+            if existing is not None and existing != item:
+                raise KnowledgeError(f"source {item.id!r} declared twice with different content", source=str(path))
+            into[item.id] = item
+            ids.append(item.id)
+        else:
+            ids.append(item)
+    return ids
+
+
+def load_pack(path: Path) -> Pack:
+    """Read and validate one pack folder (not its base)."""
+    path = Path(path)
+    manifest_path = path / "manifest.yaml"
+    if not manifest_path.is_file():
+        raise KnowledgeError("no manifest.yaml: not a knowledge pack", source=str(path))
+    manifest: Manifest = _parse(Manifest, _read_yaml(manifest_path), manifest_path)
+    sources: dict[str, Source] = {}
+    _collect_sources(manifest.sources, sources, manifest_path)
+    genes: dict[str, GeneDefinition] = {}
+    drugs: dict[str, DrugGuidance] = {}
+    cited: list[tuple[Path, str]] = []
+    for gene_path in sorted((path / "genes").glob("*.yaml")):
+        gene: GeneDefinition = _parse(GeneDefinition, _read_yaml(gene_path), gene_path)
+        if gene.gene in genes:
+            raise KnowledgeError(f"gene {gene.gene} defined twice", source=str(gene_path))
+        genes[gene.gene] = gene
+        cited += [(gene_path, s) for s in _collect_sources(gene.sources, sources, gene_path)]
+        cited += [(gene_path, s) for allele in gene.alleles for s in allele.sources]
+    for drug_path in sorted((path / "drugs").glob("*.yaml")):
+        drug: DrugGuidance = _parse(DrugGuidance, _read_yaml(drug_path), drug_path)
+        if drug.drug in drugs:
+            raise KnowledgeError(f"drug {drug.drug} defined twice", source=str(drug_path))
+        drugs[drug.drug] = drug
+        cited += [(drug_path, s) for s in _collect_sources(drug.sources, sources, drug_path)]
+        cited.append((drug_path, drug.guideline))
+        cited += [(drug_path, s) for rec in drug.recommendations for s in rec.sources]
+    for cited_in, source_id in cited:
+        if source_id not in sources:
+            raise KnowledgeError(f"cites source {source_id!r}, which no file of the pack declares", source=str(cited_in))
+    return Pack(path=path, manifest=manifest, genes=genes, drugs=drugs, sources=sources)
+
+
+def find_pack(name_or_path: str) -> Path:
+    """Resolve a pack name (built-in or user-imported) or a folder path to a folder."""
+    candidate = Path(name_or_path)
+    if (candidate / "manifest.yaml").is_file():
+        return candidate
+    for root in (user_packs_dir(), BUILTIN_PACKS_DIR):
+        if (root / name_or_path / "manifest.yaml").is_file():
+            return root / name_or_path
+    known = ", ".join(sorted(p.name for p in available_pack_dirs())) or "none"
+    raise KnowledgeError(f"no knowledge pack named or at {name_or_path!r} (known packs: {known})")
+
+
+def available_pack_dirs() -> list[Path]:
+    """Every pack folder TailorMed can see: built-in first, then user-imported."""
+    found = []
+    for root in (BUILTIN_PACKS_DIR, user_packs_dir()):
+        if root.is_dir():
+            found += sorted(p for p in root.iterdir() if (p / "manifest.yaml").is_file())
+    return found
+
+
+def load_knowledge_base(name_or_path: str = "pgx-core") -> KnowledgeBase:
+    """Load a pack and its chain of base packs, merged (later packs override earlier ones)."""
+    chain: list[Pack] = []
+    seen: set[str] = set()
+    current: str | None = name_or_path
+    while current is not None:
+        pack = load_pack(find_pack(current))
+        if pack.manifest.name in seen:
+            raise KnowledgeError(f"pack base chain loops at {pack.manifest.name!r}", source=str(pack.path))
+        seen.add(pack.manifest.name)
+        chain.insert(0, pack)
+        current = pack.manifest.base
+    genes: dict[str, GeneDefinition] = {}
+    drugs: dict[str, DrugGuidance] = {}
+    sources: dict[str, Source] = {}
+    origin: dict[str, str] = {}
+    for pack in chain:
+        genes.update(pack.genes)
+        drugs.update(pack.drugs)
+        sources.update(pack.sources)
+        origin.update({g: pack.manifest.name for g in pack.genes})
+    kb = KnowledgeBase(packs=tuple(chain), genes=genes, drugs=drugs, sources=sources, gene_origin=origin)
+    check_consistency(kb)
+    return kb
+
+
+def check_consistency(kb: KnowledgeBase) -> None:
+    """Cross-file checks: every drug condition names a known gene and a result that gene can produce."""
+    for drug in kb.drugs.values():
+        for gene_name in drug.genes:
+            if gene_name not in kb.genes:
+                raise KnowledgeError(f"drug {drug.drug} depends on gene {gene_name}, which no pack defines")
+        for rec in drug.recommendations:
+            for gene_name, condition in rec.when.items():
+                gene = kb.genes[gene_name]
+                if condition.phenotype is not None:
+                    possible = possible_phenotypes(gene)
+                    unknown = [p for p in condition.phenotype if p not in possible]
+                    if unknown:
+                        raise KnowledgeError(
+                            f"drug {drug.drug}: {gene_name} phenotype(s) {unknown} cannot be produced "
+                            f"by the gene's rules (possible: {sorted(possible)})"
+                        )
+                if condition.activity_score is not None and gene.phenotype_method != "activity_score":
+                    raise KnowledgeError(f"drug {drug.drug}: {gene_name} has no activity score")
+                if condition.allele_status is not None and gene.phenotype_method != "allele_presence":
+                    raise KnowledgeError(f"drug {drug.drug}: {gene_name} is not an allele-presence gene")
+
+
+INDETERMINATE = "Indeterminate"
+
+
+def possible_phenotypes(gene: GeneDefinition) -> set[str]:
+    """Every phenotype label the gene's rules can assign (plus Indeterminate)."""
+    labels = {rule.phenotype for rule in gene.phenotype_rules}
+    labels |= {r.phenotype for r in gene.activity_phenotypes}
+    labels.add(INDETERMINATE)
+    return labels

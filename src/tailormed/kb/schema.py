@@ -1,0 +1,250 @@
+"""Schemas of knowledge-pack files (pydantic v2).
+
+A pack is a folder with ``manifest.yaml``; a pharmacogenomics pack adds
+``genes/<GENE>.yaml`` (allele definitions, functions, phenotype rules) and
+``drugs/<drug>.yaml`` (recommendations per phenotype).  Every clinical record
+names the sources it rests on; a source is declared once, either in the
+manifest or in the file that uses it, and referenced by its ``id``.
+See ``docs/knowledge-packs.md`` for the full description.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_BASES = re.compile(r"^[ACGTN]+$|^<DEL>$|^-$")
+_IUPAC_BASE = re.compile(r"^[ACGTRYSWKMBDHVN]$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    """A publication, label, database release or guideline that a record cites."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    citation: str = Field(min_length=10)
+    url: str | None = None
+    version: str | None = None
+    date: str | None = None
+    licence: str = "cited for facts; wording ours"
+
+
+class Manifest(_Strict):
+    """``manifest.yaml``: who made the pack, when, from what, under which licence."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    version: str
+    date: date
+    kind: Literal["pgx"]
+    description: str
+    licence: str
+    curators: list[str] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    base: str | None = Field(
+        default=None,
+        description="Name of a pack this one overlays (e.g. an imported allele set over pgx-core).",
+    )
+
+
+# --------------------------------------------------------------------------- genes
+
+FunctionLabel = str
+"""Allele function in CPIC's vocabulary, e.g. ``No function``, ``Decreased function``."""
+
+
+class VariantDefinition(_Strict):
+    """One defining position of a gene, GRCh38, 1-based, VCF-normalised (left-aligned, anchor base for indels)."""
+
+    id: str = Field(description="Stable key used by allele definitions: an rsID or an HGVS-like name.")
+    position: int = Field(gt=0)
+    ref: str
+    alt: list[str] = Field(min_length=1)
+    label: str | None = Field(default=None, description="Common name, e.g. c.1905+1G>A or p.R144C.")
+    rsid: str | None = None
+
+    @field_validator("ref")
+    @classmethod
+    def _ref_is_bases(cls, value: str) -> str:
+        if not _BASES.match(value):
+            raise ValueError(f"ref {value!r} must be A/C/G/T/N bases")
+        return value
+
+    @field_validator("alt")
+    @classmethod
+    def _alts_are_bases(cls, value: list[str]) -> list[str]:
+        for alt in value:
+            if not _BASES.match(alt):
+                raise ValueError(f"alt {alt!r} must be A/C/G/T/N bases")
+        return value
+
+
+class AlleleDefinition(_Strict):
+    """A named allele: the bases that differ from the reference allele at defining positions.
+
+    Positions not listed carry the reference base.  A single IUPAC ambiguity
+    code (e.g. ``R``) is allowed for SNVs where the definition accepts either base.
+    """
+
+    name: str
+    defining: dict[str, str] = Field(default_factory=dict, description="variant id -> allele (bases)")
+    function: FunctionLabel
+    activity_value: float | None = None
+    label: str | None = Field(default=None, description="Common name, e.g. c.1679T>G (*13).")
+    sources: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+
+class FunctionPairRule(_Strict):
+    """Phenotype of a diplotype (two functions, unordered) or a hemizygous haplotype (one function)."""
+
+    functions: list[FunctionLabel] = Field(min_length=1, max_length=2)
+    phenotype: str
+
+
+class ActivityRange(_Strict):
+    """Phenotype for an activity score in ``[min, max]`` (inclusive)."""
+
+    min: float
+    max: float
+    phenotype: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ActivityRange:
+        if self.min > self.max:
+            raise ValueError(f"activity range min {self.min} > max {self.max}")
+        return self
+
+
+class GeneDefinition(_Strict):
+    """``genes/<GENE>.yaml``."""
+
+    gene: str
+    chromosome: str = Field(pattern=r"^chr([0-9]{1,2}|X|Y|M)$")
+    genome_build: Literal["GRCh38"] = "GRCh38"
+    inheritance: Literal["autosomal", "x_linked", "mitochondrial"] = "autosomal"
+    phenotype_method: Literal["function", "activity_score", "allele_presence"]
+    matching: Literal["haplotype", "independent_variants", "outside_call_only"] = "haplotype"
+    reference_allele: str | None = None
+    alleles_of_interest: list[str] = Field(
+        default_factory=list, description="allele_presence genes: alleles reported as positive/negative."
+    )
+    description: str | None = None
+    sources: list[Source | str] = Field(default_factory=list)
+    variants: list[VariantDefinition] = Field(default_factory=list)
+    alleles: list[AlleleDefinition] = Field(default_factory=list)
+    phenotype_rules: list[FunctionPairRule] = Field(default_factory=list)
+    activity_phenotypes: list[ActivityRange] = Field(default_factory=list)
+    grch37_checks: list[GRCh37Check] = Field(
+        default_factory=list,
+        description="Positions whose GRCh38 reference base differs from the GRCh37 base at the same "
+        "coordinate; used to detect GRCh37 input.",
+    )
+    notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GeneDefinition:
+        variant_ids = {v.id for v in self.variants}
+        if len(variant_ids) != len(self.variants):
+            raise ValueError(f"{self.gene}: duplicate variant ids")
+        names = [a.name for a in self.alleles]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.gene}: duplicate allele names")
+        by_id = {v.id: v for v in self.variants}
+        for allele in self.alleles:
+            for vid, base in allele.defining.items():
+                if vid not in by_id:
+                    raise ValueError(f"{self.gene} {allele.name}: unknown variant id {vid!r}")
+                variant = by_id[vid]
+                if base not in (variant.ref, *variant.alt) and not _IUPAC_BASE.match(base):
+                    raise ValueError(
+                        f"{self.gene} {allele.name}: {vid} allele {base!r} is neither ref "
+                        f"{variant.ref!r} nor an alt {variant.alt}"
+                    )
+        if self.matching == "haplotype" and self.alleles:
+            if self.reference_allele not in names:
+                raise ValueError(f"{self.gene}: reference_allele {self.reference_allele!r} is not defined")
+        if self.phenotype_method == "activity_score":
+            if not self.activity_phenotypes:
+                raise ValueError(f"{self.gene}: activity_score genes need activity_phenotypes")
+            # Alleles of uncertain function carry no activity value; diplotypes with them are Indeterminate.
+        if self.phenotype_method == "function" and self.alleles and not self.phenotype_rules:
+            raise ValueError(f"{self.gene}: function genes need phenotype_rules")
+        return self
+
+
+class GRCh37Check(_Strict):
+    """A coordinate where GRCh37 and GRCh38 differ in reference base."""
+
+    position: int
+    grch38_ref: str
+    grch37_ref: str
+
+
+GeneDefinition.model_rebuild()
+
+# --------------------------------------------------------------------------- drugs
+
+Strength = Literal["Strong", "Moderate", "Optional", "No recommendation", "Not recorded"]
+"""CPIC classification; ``Not recorded`` marks a row whose action is confirmed but whose grade we could not confirm."""
+
+
+class GeneCondition(_Strict):
+    """What one gene's result must be for a recommendation to apply (any listed value matches)."""
+
+    phenotype: list[str] | None = None
+    activity_score: list[float] | None = None
+    allele_status: list[str] | None = Field(
+        default=None, description="allele_presence genes, e.g. '*57:01 positive'."
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> GeneCondition:
+        kinds = [k for k in (self.phenotype, self.activity_score, self.allele_status) if k is not None]
+        if len(kinds) != 1:
+            raise ValueError("give exactly one of phenotype, activity_score, allele_status")
+        return self
+
+
+class Recommendation(_Strict):
+    """One row of a guideline's recommendation table, in our own wording."""
+
+    when: dict[str, GeneCondition] = Field(min_length=1)
+    population: str | None = Field(default=None, description="e.g. 'adults', 'pediatric', 'ACS/PCI'.")
+    implication: str
+    recommendation: str
+    strength: Strength
+    changes_care: bool | None = Field(
+        default=None,
+        description="True when the recommendation departs from usual prescribing (dose change, alternative drug, "
+        "avoid); False when it supports usual care. Derived from the result labels when omitted.",
+    )
+    alternatives_considered: bool | None = Field(
+        default=None, description="True when the guideline suggests considering an alternative drug.")
+    sources: list[str] = Field(default_factory=list)
+
+
+class DrugGuidance(_Strict):
+    """``drugs/<drug>.yaml``: one drug, the genes it depends on and the recommendations."""
+
+    drug: str
+    drug_class: str | None = None
+    rxnorm: str | None = None
+    genes: list[str] = Field(min_length=1)
+    guideline: str = Field(description="id of the Source describing the guideline (name, version).")
+    sources: list[Source | str] = Field(default_factory=list)
+    recommendations: list[Recommendation]
+    notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _genes_match(self) -> DrugGuidance:
+        for rec in self.recommendations:
+            unknown = set(rec.when) - set(self.genes)
+            if unknown:
+                raise ValueError(f"{self.drug}: condition on genes {sorted(unknown)} not in genes {self.genes}")
+        return self

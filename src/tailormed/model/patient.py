@@ -1,0 +1,69 @@
+"""The patient: what is known about one person, and where their data lives."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from tailormed.model.common import Record
+
+Sex = Literal["female", "male", "other", "unknown"]
+
+
+class Demographics(Record):
+    """Who the patient is, as far as the analyses need."""
+
+    sex: Sex = "unknown"
+    birth_date: date | None = None
+    age_years: float | None = Field(default=None, ge=0, le=130)
+    ancestry: str | None = Field(default=None, description="Self-reported or inferred ancestry, free text.")
+
+
+class Sample(Record):
+    """A sequenced sample of the patient and the file holding its calls."""
+
+    vcf: Path = Field(description="Germline VCF/BCF (bgzipped or plain), GRCh38.")
+    sample_id: str | None = Field(default=None, description="Column in the VCF; the only column if omitted.")
+    genome_build: Literal["GRCh38"] = "GRCh38"
+
+
+class Patient(Record):
+    """A patient manifest: demographics, germline data, outside calls, and slots later engines fill."""
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
+    demographics: Demographics = Field(default_factory=Demographics)
+    germline: Sample | None = None
+    outside_calls: Path | None = Field(default=None, description="TSV of gene calls made elsewhere.")
+    medications: list[str] = Field(default_factory=list, description="Current or planned drugs (generic names).")
+    missing_as_reference: bool = Field(
+        default=False,
+        description="Treat defining positions absent from the VCF as homozygous reference (cohort VCFs only).",
+    )
+    # Slots filled by later capabilities (oncology, rare disease, EHR). Accepted and echoed today.
+    tumour_files: dict[str, Path] = Field(default_factory=dict, description="role (maf, vcf, cna, fusions) -> path")
+    phenopacket: Path | None = None
+    fhir_bundle: Path | None = None
+
+    @field_validator("medications")
+    @classmethod
+    def _lowercase(cls, value: list[str]) -> list[str]:
+        return [m.strip().lower() for m in value if m.strip()]
+
+    def resolve_paths(self, base: Path) -> Patient:
+        """Return a copy whose relative paths are taken relative to ``base`` (the manifest's folder)."""
+
+        def fix(p: Path | None) -> Path | None:
+            return None if p is None or p.is_absolute() else base / p
+
+        update: dict[str, object] = {
+            "outside_calls": fix(self.outside_calls) or self.outside_calls,
+            "phenopacket": fix(self.phenopacket) or self.phenopacket,
+            "fhir_bundle": fix(self.fhir_bundle) or self.fhir_bundle,
+            "tumour_files": {k: fix(v) or v for k, v in self.tumour_files.items()},
+        }
+        if self.germline is not None:
+            update["germline"] = self.germline.model_copy(update={"vcf": fix(self.germline.vcf) or self.germline.vcf})
+        return self.model_copy(update=update)

@@ -1,0 +1,316 @@
+"""The pharmacogenomics engine: genotype arrays and outside calls -> gene results -> drug guidance.
+
+Pure: it receives parsed inputs and a loaded knowledge base; reading and writing
+files is done by :mod:`tailormed.runner`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from tailormed.io.outside_calls import OutsideCall
+from tailormed.io.vcf import GeneGenotypes
+from tailormed.kb.pack import INDETERMINATE, KnowledgeBase, possible_phenotypes
+from tailormed.kb.schema import GeneDefinition
+from tailormed.model.common import Citation, Evidence, Provenance, Warning
+from tailormed.model.pgx import (
+    Diplotype,
+    DrugRecommendation,
+    GeneResult,
+    PgxResult,
+    PositionGenotype,
+)
+from tailormed.pgx.matcher import (
+    REFERENCE_LABEL,
+    AlleleTable,
+    MatchCall,
+    VariantListCall,
+    build_allele_table,
+    match_haplotypes,
+    match_independent_variants,
+)
+from tailormed.pgx.phenotype import (
+    PhenotypeCall,
+    allele_function,
+    allele_presence_keys,
+    call_phenotype,
+    format_score,
+    phenotype_from_functions,
+    phenotype_from_score,
+)
+from tailormed.pgx.recommend import recommend
+
+DISCLAIMERS = [
+    "This report supports, and does not replace, clinical judgement. Recommendations summarise the cited "
+    "guidelines in TailorMed's own words; read the guideline before acting.",
+    "Only the variants listed as defining positions were examined. Copy-number and structural variants "
+    "(e.g. CYP2D6 deletions, duplications and hybrids) cannot be seen in a VCF and need an outside call.",
+    "A reference (e.g. *1) call means none of the examined variants was found; rare or novel variants elsewhere "
+    "in the gene may still change function.",
+    "Not validated for diagnostic use. For research and clinical decision support under local validation.",
+]
+
+
+def _evidence(kb: KnowledgeBase, gene: GeneDefinition) -> Evidence:
+    ids = [s if isinstance(s, str) else s.id for s in gene.sources]
+    citations = [Citation(id=kb.sources[i].id, citation=kb.sources[i].citation, url=kb.sources[i].url,
+                          version=kb.sources[i].version) for i in ids if i in kb.sources]
+    origin = kb.gene_origin.get(gene.gene, kb.name)
+    return Evidence(knowledge_pack=kb.version_label, record=f"{origin}:genes/{gene.gene}.yaml", citations=citations)
+
+
+def _position_genotypes(genotypes: GeneGenotypes, s: int) -> list[PositionGenotype]:
+    rows = []
+    for p, variant in enumerate(genotypes.variants):
+        bases = [variant.ref, *variant.alt]
+        alleles: list[str | None] = []
+        for code in genotypes.codes[s, p]:
+            if code == -3:
+                continue
+            if code == -1:
+                alleles.append(None)
+            elif code == -2:
+                alleles.append("?")
+            else:
+                alleles.append(bases[code])
+        status = genotypes.position_status[p]
+        if status == "called" and all(a is None for a in alleles):
+            status = "missing"
+        rows.append(PositionGenotype(variant_id=variant.id, position=variant.position, ref=variant.ref,
+                                     alleles=alleles, phased=bool(genotypes.phased[s, p]),
+                                     phase_set=int(genotypes.phase_set[s, p]) or None, status=status))  # type: ignore[arg-type]
+    return rows
+
+
+def _describe(variant_index: list[int], genotypes: GeneGenotypes) -> list[str]:
+    out = []
+    for p in variant_index:
+        v = genotypes.variants[p]
+        label = v.rsid or v.id
+        out.append(f"{label} ({genotypes.gene} g.{v.position}{v.ref}>{'/'.join(v.alt)})")
+    return out
+
+
+def _haplotype_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, call: MatchCall,
+                      kb: KnowledgeBase) -> GeneResult:
+    warnings: list[Warning] = []
+    missing = _describe(call.missing_positions, genotypes)
+    diplotypes = []
+    for names in call.diplotypes:
+        funcs, values = zip(*(allele_function(gene, n) for n in names), strict=True)
+        diplotypes.append(Diplotype(alleles=list(names), functions=[f or "" for f in funcs],
+                                    activity_values=list(values), score=call.score))
+    pheno = call_phenotype(gene, call.diplotypes)
+    uncertain = False
+    if missing:
+        hidden = [a for a in call.cannot_exclude if not any(a in d for d in call.diplotypes)]
+        uncertain = bool(hidden) or len(call.diplotypes) > 1
+        text = f"{len(missing)} of {len(genotypes.variants)} defining positions have no genotype"
+        if hidden:
+            text += f"; cannot rule out {', '.join(hidden[:12])}{' ...' if len(hidden) > 12 else ''}"
+        warnings.append(Warning(code="missing_positions", gene=gene.gene, message=text))
+    if len(call.diplotypes) > 1:
+        warnings.append(Warning(code="ambiguous_diplotype", gene=gene.gene,
+                                message=f"{len(call.diplotypes)} diplotypes fit equally well: "
+                                        + ", ".join("/".join(d) for d in call.diplotypes)))
+    unexplained = _describe(call.unexplained, genotypes)
+    if not call.diplotypes and call.missing_positions and len(call.missing_positions) == len(genotypes.variants):
+        warnings.append(Warning(code="no_data", gene=gene.gene, message="no defining position has a genotype"))
+    elif not call.diplotypes:
+        unexpected = [f"{genotypes.variants[p].rsid or genotypes.variants[p].id}: {', '.join(a)}"
+                      for p, a in genotypes.unexpected_alleles.items()]
+        warnings.append(Warning(code="no_matching_diplotype", gene=gene.gene, severity="warning",
+                                message="the genotypes match no pair of named alleles (novel allele or combination)"
+                                + (f"; alleles not in any definition: {'; '.join(unexpected)}" if unexpected else "")))
+    if call.heteroplasmy:
+        warnings.append(Warning(code="heterozygous_haploid", gene=gene.gene,
+                                message="heterozygous genotype where one copy was expected (heteroplasmy or a "
+                                        "diploid call on chrX/chrM); the first allele was used"))
+    if pheno.note and call.diplotypes:
+        warnings.append(Warning(code="phenotype_note", gene=gene.gene, message=pheno.note, severity="info"))
+    return GeneResult(
+        gene=gene.gene, source="vcf", diplotypes=diplotypes,
+        phenotype=pheno.phenotype if call.diplotypes else None, activity_score=pheno.activity_score,
+        lookup_keys=list(pheno.lookup_keys) if call.diplotypes else [],
+        missing_positions=missing, uncertain_due_to_missing=uncertain, unexplained_variants=unexplained,
+        genotypes=_position_genotypes(genotypes, s), warnings=warnings + _site_warnings(gene, genotypes),
+        evidence=_evidence(kb, gene))
+
+
+def _site_warnings(gene: GeneDefinition, genotypes: GeneGenotypes) -> list[Warning]:
+    out = []
+    for p, filt in genotypes.filtered.items():
+        v = genotypes.variants[p]
+        out.append(Warning(code="filtered_site", gene=gene.gene, severity="info",
+                           message=f"{v.rsid or v.id} has FILTER={filt}; its genotype was used as called"))
+    for p, ref in genotypes.ref_mismatch.items():
+        v = genotypes.variants[p]
+        out.append(Warning(code="reference_mismatch", gene=gene.gene,
+                           message=f"{v.rsid or v.id}: VCF REF {ref} differs from GRCh38 {v.ref}; position treated as missing"))
+    return out
+
+
+def _variant_list_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, call: VariantListCall,
+                         kb: KnowledgeBase) -> GeneResult:
+    """Diplotype and phenotype for DPYD-style genes: each haplotype carries zero or more variant alleles."""
+    reference = gene.reference_allele or REFERENCE_LABEL
+    ref_function, ref_value = allele_function(gene, reference)
+    labels, functions, values = [], [], []
+    for hap in call.haplotypes:
+        if not hap:
+            labels.append(reference)
+            functions.append(ref_function or "")
+            values.append(ref_value)
+            continue
+        labels.append(hap[0] if len(hap) == 1 else "[" + " + ".join(hap) + "]")
+        hap_funcs = [allele_function(gene, a) for a in hap]
+        worst = min(hap_funcs, key=lambda fv: fv[1] if fv[1] is not None else 99.0)
+        functions.append(worst[0] or "")
+        values.append(min((v for _, v in hap_funcs if v is not None), default=None))
+    warnings: list[Warning] = []
+    if not call.phased:
+        found = [a for hap in call.haplotypes for a in hap]
+        warnings.append(Warning(code="unphased_variants", gene=gene.gene,
+                                message=f"several variants found without phase ({', '.join(found)}); they were "
+                                        "assumed to lie on different chromosomes"))
+        if len(found) > 2:
+            lowest = sorted(found, key=lambda a: allele_function(gene, a)[1] or 0.0)[:2]
+            labels = lowest
+            functions = [allele_function(gene, a)[0] or "" for a in lowest]
+            values = [allele_function(gene, a)[1] for a in lowest]
+    if call.unexpected_positions:
+        warnings.append(Warning(code="undocumented_variant", gene=gene.gene,
+                                message="alleles not in any definition at " + ", ".join(
+                                    _describe(call.unexpected_positions, genotypes)) + "; treated as reference"))
+    missing = _describe(call.missing_positions, genotypes)
+    if missing:
+        warnings.append(Warning(code="missing_positions", gene=gene.gene,
+                                message=f"{len(missing)} of {len(genotypes.variants)} defining positions have no "
+                                        "genotype; variants there cannot be ruled out"))
+    if call.heteroplasmy:
+        warnings.append(Warning(code="heterozygous_haploid", gene=gene.gene,
+                                message="heterozygous genotype where one copy was expected (heteroplasmy or a "
+                                        "diploid chrX/chrM call); the variant was counted"))
+    if len(missing) == len(genotypes.variants):
+        return GeneResult(gene=gene.gene, source="vcf", missing_positions=missing, warnings=warnings,
+                          genotypes=_position_genotypes(genotypes, s), evidence=_evidence(kb, gene))
+    if gene.phenotype_method == "activity_score":
+        score = float(sum(v for v in values if v is not None)) if all(v is not None for v in values) else None
+        phenotype = phenotype_from_score(gene, score) if score is not None else INDETERMINATE
+        keys = [phenotype] + ([format_score(score)] if score is not None else [])
+    else:
+        score = None
+        phenotype = phenotype_from_functions(gene, functions)
+        keys = [phenotype]
+    return GeneResult(
+        gene=gene.gene, source="vcf",
+        diplotypes=[Diplotype(alleles=labels, functions=functions, activity_values=values)],
+        phenotype=phenotype, activity_score=score, lookup_keys=keys, missing_positions=missing,
+        uncertain_due_to_missing=bool(missing), genotypes=_position_genotypes(genotypes, s),
+        warnings=warnings + _site_warnings(gene, genotypes), evidence=_evidence(kb, gene))
+
+
+def call_genes_from_vcf(kb: KnowledgeBase, genotypes: dict[str, GeneGenotypes],
+                        haploid_x: npt.NDArray[np.bool_] | None = None) -> list[dict[str, GeneResult]]:
+    """Gene results for every sample, from genotype arrays of each gene (vectorised over samples)."""
+    n_samples = next(iter(genotypes.values())).codes.shape[0] if genotypes else 0
+    per_sample: list[dict[str, GeneResult]] = [{} for _ in range(n_samples)]
+    tables: dict[str, AlleleTable] = {}
+    for name, gene_genotypes in genotypes.items():
+        gene = kb.genes[name]
+        haploid = None
+        if gene.inheritance == "mitochondrial":
+            haploid = np.ones(n_samples, dtype=bool)
+        elif gene.inheritance == "x_linked" and haploid_x is not None:
+            haploid = haploid_x
+        if gene.matching == "independent_variants":
+            for s, vcall in enumerate(match_independent_variants(gene, gene_genotypes, haploid)):
+                per_sample[s][name] = _variant_list_result(gene, gene_genotypes, s, vcall, kb)
+        elif gene.matching == "haplotype":
+            tables[name] = build_allele_table(gene)
+            for s, hcall in enumerate(match_haplotypes(gene, gene_genotypes, haploid, tables[name])):
+                per_sample[s][name] = _haplotype_result(gene, gene_genotypes, s, hcall, kb)
+    return per_sample
+
+
+def result_from_outside_call(kb: KnowledgeBase, call: OutsideCall) -> GeneResult:
+    """A gene result from an outside call, checked against the knowledge base."""
+    gene = kb.genes[call.gene]
+    warnings = [Warning(code="outside_call", gene=call.gene, severity="info",
+                        message=f"result supplied by an outside call ({call.source})")]
+    diplotypes: list[Diplotype] = []
+    alleles = [a.strip() for a in call.diplotype.split("/")] if call.diplotype else []
+    if alleles:
+        diplotypes = [Diplotype(alleles=alleles, functions=[allele_function(gene, a)[0] or "" for a in alleles],
+                                activity_values=[allele_function(gene, a)[1] for a in alleles])]
+    if gene.phenotype_method == "allele_presence":
+        keys = allele_presence_keys(gene, alleles) if alleles else ()
+        if call.phenotype:
+            keys = tuple(k for k in keys if not k.startswith(call.phenotype.split()[0])) + (call.phenotype,)
+        return GeneResult(gene=call.gene, source="outside_call", diplotypes=diplotypes,
+                          phenotype="; ".join(keys) or None, lookup_keys=list(keys), warnings=warnings,
+                          evidence=_evidence(kb, gene))
+    pheno: PhenotypeCall | None = None
+    if call.activity_score is not None and gene.phenotype_method == "activity_score":
+        p = phenotype_from_score(gene, call.activity_score)
+        pheno = PhenotypeCall(p, call.activity_score, (p, format_score(call.activity_score)))
+    elif alleles and all(allele_function(gene, a)[0] is not None for a in alleles) and not call.phenotype:
+        pheno = call_phenotype(gene, [tuple(alleles)])
+    if call.phenotype:
+        if call.phenotype not in possible_phenotypes(gene):
+            warnings.append(Warning(code="unknown_phenotype", gene=call.gene,
+                                    message=f"phenotype {call.phenotype!r} is not a {call.gene} phenotype the "
+                                            "knowledge base uses; drug rules may not match"))
+        if pheno is not None and pheno.phenotype != call.phenotype:
+            warnings.append(Warning(code="phenotype_disagrees", gene=call.gene,
+                                    message=f"outside phenotype {call.phenotype!r} differs from the one the "
+                                            f"knowledge base gives for this call ({pheno.phenotype}); the outside "
+                                            "phenotype was used"))
+        score = call.activity_score if pheno is None else pheno.activity_score
+        keys = (call.phenotype,) + ((format_score(score),) if score is not None else ())
+        pheno = PhenotypeCall(call.phenotype, score, keys)
+    if pheno is None:
+        unknown = [a for a in alleles if allele_function(gene, a)[0] is None]
+        warnings.append(Warning(code="unknown_allele", gene=call.gene,
+                                message=f"allele(s) {', '.join(unknown)} not in the knowledge base; no phenotype"))
+        pheno = PhenotypeCall(INDETERMINATE, None, (INDETERMINATE,))
+    return GeneResult(gene=call.gene, source="outside_call", diplotypes=diplotypes, phenotype=pheno.phenotype,
+                      activity_score=pheno.activity_score, lookup_keys=list(pheno.lookup_keys), warnings=warnings,
+                      evidence=_evidence(kb, gene))
+
+
+def merge_outside_calls(kb: KnowledgeBase, results: dict[str, GeneResult],
+                        calls: Sequence[OutsideCall]) -> dict[str, GeneResult]:
+    """Outside calls override VCF calls for the same gene; the override is recorded."""
+    merged = dict(results)
+    for call in calls:
+        outside = result_from_outside_call(kb, call)
+        previous = merged.get(call.gene)
+        if previous is not None and previous.source == "vcf" and previous.diplotypes:
+            outside.overridden_vcf_call = previous.diplotype_label
+            outside.warnings.append(Warning(code="vcf_call_overridden", gene=call.gene,
+                                            message=f"the VCF call {previous.diplotype_label} "
+                                                    f"({previous.phenotype}) was replaced by the outside call"))
+            outside.genotypes = previous.genotypes
+        merged[call.gene] = outside
+    return merged
+
+
+def build_result(kb: KnowledgeBase, sample: str, genes: dict[str, GeneResult], provenance: Provenance,
+                 medications: list[str] | None = None) -> PgxResult:
+    """Assemble one sample's document: genes in pack order, drug guidance, warnings, provenance."""
+    for name in kb.genes:
+        if name not in genes:
+            gene = kb.genes[name]
+            reason = ("called only from an outside call; none was supplied" if gene.matching == "outside_call_only"
+                      else "not examined (no genotype input for it)")
+            genes[name] = GeneResult(gene=name, source="none", evidence=_evidence(kb, gene),
+                                     warnings=[Warning(code="not_called", gene=name, severity="info", message=reason)])
+    drugs: list[DrugRecommendation] = recommend(kb, genes, medications)
+    ordered = [genes[n] for n in sorted(genes)]
+    warnings = [Warning(code="assumption", message=a, severity="info") for a in provenance.assumptions]
+    return PgxResult(sample=sample, genes=ordered, drugs=drugs, warnings=warnings, provenance=provenance,
+                     disclaimers=DISCLAIMERS)

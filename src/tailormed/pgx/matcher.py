@@ -1,0 +1,289 @@
+"""Named-allele matching: genotypes at defining positions -> diplotypes.
+
+Pure functions over the arrays built by :mod:`tailormed.io.vcf`.  The method is
+documented in ``docs/pgx-matching.md``; in short:
+
+* A named allele is a full haplotype over the gene's defining positions: the
+  bases it lists, and the reference base everywhere else.
+* A position with no genotype is dropped from every definition for that sample
+  (alleles left with no defined position cannot be called).
+* A diplotype (pair of alleles) fits when, for every phase block, the two
+  haplotypes can be laid on the sample's two chromosomes; an unphased
+  heterozygous position is a block of its own, a phased genotype joins the block
+  of its phase set (PS), or the single whole-gene block when PS is absent.
+* Each allele scores the number of positions its definition lists (the reference
+  allele lists them all), counted over the positions present; a diplotype scores
+  the sum.  The best-scoring diplotypes are reported, and every tie is reported.
+
+Cohorts are vectorised by de-duplicating genotype patterns: samples with the
+same genotypes (and phase structure) are matched once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from tailormed.io.vcf import ABSENT, MISSING, UNEXPECTED, GeneGenotypes
+from tailormed.kb.schema import GeneDefinition
+
+_IUPAC = {
+    "R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC",
+    "B": "CGT", "D": "AGT", "H": "ACT", "V": "ACG", "N": "ACGT",
+}
+REFERENCE_LABEL = "Reference"
+
+
+@dataclass(frozen=True)
+class AlleleTable:
+    """A gene's named alleles as arrays: which codes each allele accepts at each position."""
+
+    names: list[str]
+    accepts: npt.NDArray[np.uint16]  # (alleles, positions) bitmask of accepted allele codes
+    defined: npt.NDArray[np.bool_]  # (alleles, positions) the definition lists this position
+    nonref: npt.NDArray[np.bool_]  # (alleles, positions) the definition differs from the reference here
+    functions: list[str]
+    activity: list[float | None]
+    reference_index: int
+
+
+def build_allele_table(gene: GeneDefinition) -> AlleleTable:
+    """Turn a gene definition into bitmask arrays (reference allele = code 0 everywhere)."""
+    n_pos = len(gene.variants)
+    index_of = {v.id: i for i, v in enumerate(gene.variants)}
+    names, functions, activity = [], [], []
+    accepts = np.ones((len(gene.alleles), n_pos), dtype=np.uint16)  # bit 0 = reference
+    defined = np.zeros((len(gene.alleles), n_pos), dtype=bool)
+    nonref = np.zeros((len(gene.alleles), n_pos), dtype=bool)
+    reference_index = 0
+    for a, allele in enumerate(gene.alleles):
+        names.append(allele.name)
+        functions.append(allele.function)
+        activity.append(allele.activity_value)
+        if allele.name == gene.reference_allele:
+            reference_index = a
+            defined[a, :] = True
+        for variant_id, base in allele.defining.items():
+            p = index_of[variant_id]
+            variant = gene.variants[p]
+            alleles = [variant.ref, *variant.alt]
+            wanted = set(_IUPAC.get(base, base)) if len(base) == 1 and base in _IUPAC else {base}
+            mask = 0
+            for code, candidate in enumerate(alleles):
+                if candidate in wanted:
+                    mask |= 1 << code
+            accepts[a, p] = mask
+            defined[a, p] = True
+            nonref[a, p] = mask != 1
+    return AlleleTable(names, accepts, defined, nonref, functions, activity, reference_index)
+
+
+@dataclass
+class MatchCall:
+    """The matcher's answer for one sample and gene."""
+
+    diplotypes: list[tuple[str, ...]] = field(default_factory=list)  # best-scoring, ties included
+    score: int = 0
+    missing_positions: list[int] = field(default_factory=list)  # position indices
+    unexplained: list[int] = field(default_factory=list)  # position indices with unexplained alleles
+    cannot_exclude: list[str] = field(default_factory=list)  # alleles whose defining positions are missing
+    hemizygous: bool = False
+    heteroplasmy: bool = False
+
+
+def _natural_key(name: str) -> tuple[object, ...]:
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
+
+
+def _phase_blocks(codes: npt.NDArray[np.int8], phased: npt.NDArray[np.bool_],
+                  phase_set: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Block id per position: phased genotypes share their PS's block, unphased hets stand alone."""
+    blocks = np.zeros(len(codes), dtype=np.int64)
+    next_private = -1
+    for p in range(len(codes)):
+        a, b = codes[p]
+        if a == b or a < 0 or b < 0:
+            blocks[p] = 0  # homozygous or missing: orientation does not matter
+        elif phased[p]:
+            blocks[p] = int(phase_set[p]) + 1 if phase_set[p] > 0 else 1
+        else:
+            blocks[p] = next_private
+            next_private -= 1
+    return blocks
+
+
+def _match_pattern(table: AlleleTable, codes: npt.NDArray[np.int8], blocks: npt.NDArray[np.int64]) -> MatchCall:
+    """Match one genotype pattern (positions x 2 codes) against every allele pair."""
+    present = ~((codes[:, 0] == MISSING) | (codes[:, 1] == MISSING))
+    call = MatchCall(missing_positions=[int(p) for p in np.flatnonzero(~present)])
+    usable = table.defined[:, present].any(axis=1) if present.any() else np.zeros(len(table.names), bool)
+    # alleles whose non-reference bases are all at missing positions cannot be told from others
+    hidden = table.nonref[:, ~present].any(axis=1)
+    call.cannot_exclude = sorted({table.names[a] for a in np.flatnonzero(hidden)}, key=_natural_key)
+    candidates = np.flatnonzero(usable)
+    if not present.any() or len(candidates) == 0:
+        return call
+    c = codes[present]
+    acc = table.accepts[np.ix_(candidates, np.flatnonzero(present))]
+    scores = table.defined[np.ix_(candidates, np.flatnonzero(present))].sum(axis=1)
+    blk = blocks[present]
+
+    def fits(hap: npt.NDArray[np.int8]) -> npt.NDArray[np.bool_]:
+        ok = hap >= 0
+        shifted = np.where(ok, hap, 0).astype(np.uint16)
+        return ((acc >> shifted) & 1).astype(bool) & ok
+
+    first = fits(c[:, 0])  # (alleles, positions)
+    call.hemizygous = bool(np.all(c[:, 1] == ABSENT))
+    if call.hemizygous:
+        whole = first.all(axis=1)
+        best = _best(scores, np.flatnonzero(whole))
+        call.diplotypes = [(table.names[candidates[i]],) for i in best]
+        call.score = int(scores[best[0]]) if best else 0
+        call.unexplained = _unexplained(c, present) if not best else []
+        return call
+    second = fits(c[:, 1])
+    straight = first[:, None, :] & second[None, :, :]  # (i, j, positions)
+    swapped = second[:, None, :] & first[None, :, :]
+    ok = np.ones(straight.shape[:2], dtype=bool)
+    for block in np.unique(blk):
+        in_block = blk == block
+        if block == 0:
+            ok &= (straight[:, :, in_block] | swapped[:, :, in_block]).all(axis=2)
+        else:
+            ok &= straight[:, :, in_block].all(axis=2) | swapped[:, :, in_block].all(axis=2)
+    i_idx, j_idx = np.nonzero(np.triu(ok | ok.T))
+    if len(i_idx) == 0:
+        call.unexplained = _unexplained(c, present)
+        return call
+    pair_scores = scores[i_idx] + scores[j_idx]
+    top = pair_scores.max()
+    names = set()
+    for i, j in zip(i_idx[pair_scores == top], j_idx[pair_scores == top], strict=True):
+        pair = sorted((table.names[candidates[i]], table.names[candidates[j]]), key=_natural_key)
+        names.add(tuple(pair))
+    call.diplotypes = sorted(names, key=lambda d: tuple(_natural_key(x) for x in d))
+    call.score = int(top)
+    return call
+
+
+def _best(scores: npt.NDArray[np.int64], fitting: npt.NDArray[np.int64]) -> list[int]:
+    if len(fitting) == 0:
+        return []
+    top = scores[fitting].max()
+    return [int(i) for i in fitting if scores[i] == top]
+
+
+def _unexplained(codes: npt.NDArray[np.int8], present: npt.NDArray[np.bool_]) -> list[int]:
+    positions = np.flatnonzero(present)
+    nonref = (codes != 0) & (codes != ABSENT)
+    return [int(positions[p]) for p in np.flatnonzero(nonref.any(axis=1))]
+
+
+def _collapse_haploid(codes: npt.NDArray[np.int8], force: bool) -> tuple[npt.NDArray[np.int8], bool]:
+    """Treat homozygous diploid calls as one haplotype (male chrX, chrM); report heteroplasmy-like hets."""
+    if not force:
+        return codes, False
+    out = codes.copy()
+    het = (codes[:, 0] != codes[:, 1]) & (codes[:, 1] != ABSENT) & (codes[:, 0] >= 0) & (codes[:, 1] >= 0)
+    out[:, 1] = ABSENT
+    return out, bool(het.any())
+
+
+def match_haplotypes(gene: GeneDefinition, genotypes: GeneGenotypes, haploid: npt.NDArray[np.bool_] | None = None,
+                     table: AlleleTable | None = None) -> list[MatchCall]:
+    """Diplotypes for every sample in ``genotypes`` (``haploid[s]`` forces one haplotype)."""
+    table = table or build_allele_table(gene)
+    n_samples = genotypes.codes.shape[0]
+    results: list[MatchCall] = []
+    cache: dict[bytes, MatchCall] = {}
+    for s in range(n_samples):
+        codes = genotypes.codes[s]
+        codes, het_in_haploid = _collapse_haploid(codes, bool(haploid[s]) if haploid is not None else False)
+        blocks = _phase_blocks(codes, genotypes.phased[s], genotypes.phase_set[s])
+        key = codes.tobytes() + _normalise_blocks(blocks).tobytes()
+        call = cache.get(key)
+        if call is None:
+            call = _match_pattern(table, codes, blocks)
+            cache[key] = call
+        if het_in_haploid:
+            call = MatchCall(**{**call.__dict__, "heteroplasmy": True})
+        results.append(call)
+    return results
+
+
+def _normalise_blocks(blocks: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Relabel block ids by first appearance so equal structures give equal keys."""
+    relabel: dict[int, int] = {0: 0}
+    out = np.empty_like(blocks)
+    for p, b in enumerate(blocks):
+        out[p] = relabel.setdefault(int(b), len(relabel))
+    return out
+
+
+# --------------------------------------------------------------------------- independent variants
+
+
+@dataclass
+class VariantListCall:
+    """Independent-variant genes (DPYD, RYR1, G6PD...): the variant alleles found on each haplotype."""
+
+    haplotypes: list[list[str]]  # per haplotype, allele names found (empty = reference)
+    unphased_extra: list[str] = field(default_factory=list)
+    missing_positions: list[int] = field(default_factory=list)
+    unexpected_positions: list[int] = field(default_factory=list)
+    hemizygous: bool = False
+    phased: bool = True
+    heteroplasmy: bool = False
+
+
+def match_independent_variants(gene: GeneDefinition, genotypes: GeneGenotypes,
+                               haploid: npt.NDArray[np.bool_] | None = None) -> list[VariantListCall]:
+    """For each sample, which single-variant alleles it carries and on which haplotype."""
+    table = build_allele_table(gene)
+    allele_positions = []
+    for a in range(len(table.names)):
+        if a == table.reference_index:
+            continue
+        positions = np.flatnonzero(table.nonref[a])
+        allele_positions.append((a, positions))
+    results = []
+    for s in range(genotypes.codes.shape[0]):
+        codes, het = _collapse_haploid(genotypes.codes[s], bool(haploid[s]) if haploid is not None else False)
+        hemizygous = bool(np.all(codes[:, 1] == ABSENT))
+        missing = [int(p) for p in np.flatnonzero((codes == MISSING).any(axis=1))]
+        unexpected = [int(p) for p in np.flatnonzero((codes == UNEXPECTED).any(axis=1))]
+        n_haps = 1 if hemizygous else 2
+        haps: list[list[str]] = [[] for _ in range(n_haps)]
+        het_positions = 0
+        phased_all = True
+        for a, positions in allele_positions:
+            for h in range(n_haps):
+                hap_codes = codes[positions, h]
+                if len(positions) and np.all(hap_codes >= 0) and np.all(
+                        (table.accepts[a, positions] >> hap_codes.astype(np.uint16)) & 1):
+                    haps[h].append(table.names[a])
+            if not hemizygous and len(positions):
+                h0, h1 = codes[positions[0]]
+                if h0 != h1 and h0 >= 0 and h1 >= 0:
+                    het_positions += 1
+                    phased_all &= bool(genotypes.phased[s, positions[0]])
+        phased = phased_all or het_positions <= 1
+        if not phased:
+            haps = _spread_unphased(haps)
+        results.append(VariantListCall(haplotypes=haps, missing_positions=missing, unexpected_positions=unexpected,
+                                       hemizygous=hemizygous, phased=phased, heteroplasmy=het))
+    return results
+
+
+def _spread_unphased(haps: list[list[str]]) -> list[list[str]]:
+    """Without phase, put heterozygous variants on alternate chromosomes (homozygous ones on both)."""
+    both = [a for a in haps[0] if a in haps[1]]
+    single = [a for h in haps for a in h if a not in both]
+    spread: list[list[str]] = [list(both), list(both)]
+    for n, allele in enumerate(single):
+        spread[n % 2].append(allele)
+    return spread

@@ -1,0 +1,40 @@
+"""``calls.tsv``: one row per sample x gene."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TextIO
+
+from tailormed.model.pgx import GeneResult
+from tailormed.pgx.phenotype import format_score
+
+CALLS_COLUMNS = ("sample", "gene", "diplotype", "phenotype", "activity_score", "alternatives",
+                 "missing_positions", "source")
+
+
+def _clean(value: str) -> str:
+    return value.replace("\t", " ").replace("\n", " ")
+
+
+def calls_rows(sample: str, genes: Iterable[GeneResult]) -> Iterable[list[str]]:
+    """The calls.tsv rows of one sample (empty fields stay empty)."""
+    for g in genes:
+        yield [
+            sample,
+            g.gene,
+            g.diplotype_label,
+            g.phenotype or "",
+            format_score(g.activity_score) if g.activity_score is not None else "",
+            ";".join(g.alternative_labels),
+            ";".join(m.split(" ")[0] for m in g.missing_positions),
+            g.source if g.source != "none" else "",
+        ]
+
+
+def write_calls_header(handle: TextIO) -> None:
+    handle.write("\t".join(CALLS_COLUMNS) + "\n")
+
+
+def write_calls(handle: TextIO, sample: str, genes: Iterable[GeneResult]) -> None:
+    for row in calls_rows(sample, genes):
+        handle.write("\t".join(_clean(f) for f in row) + "\n")

@@ -1,0 +1,211 @@
+"""Orchestration: read inputs (io), run engines (pure), write renderings (report).
+
+The CLI and, later, the service call these functions; they hold no clinical logic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import ValidationError
+
+from tailormed import __version__
+from tailormed.errors import InputError
+from tailormed.io.outside_calls import OutsideCall, read_outside_calls
+from tailormed.io.vcf import VcfFile, check_reference_agreement
+from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
+from tailormed.model.common import Provenance
+from tailormed.model.patient import Patient
+from tailormed.model.pgx import GeneResult, PgxResult
+from tailormed.pgx.engine import build_result, call_genes_from_vcf, merge_outside_calls
+from tailormed.report.html import render_pgx_html
+from tailormed.report.output import atomic_output_dir
+from tailormed.report.tsv import write_calls, write_calls_header
+
+MISSING_AS_REF_ASSUMPTION = (
+    "--missing-as-ref: defining positions absent from the VCF were assumed homozygous reference. This is right "
+    "for joint-called cohort VCFs that list only variant sites and wrong for a single sample's variant-only VCF."
+)
+ALL_FORMATS = ("tsv", "json", "html")
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class PgxRunSummary:
+    """What a PGx run wrote."""
+
+    out: Path
+    samples: int
+    genes: int
+    files: list[str]
+
+
+def _provenance(kb: KnowledgeBase, inputs: dict[str, str], assumptions: list[str]) -> Provenance:
+    knowledge = [f"{p.manifest.name} {p.manifest.version} ({p.manifest.date})" for p in kb.packs]
+    return Provenance(software="TailorMed", software_version=__version__, knowledge=knowledge, inputs=inputs,
+                      assumptions=assumptions, created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _safe_filename(sample: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in sample)
+    return cleaned.lstrip(".") or "sample"
+
+
+def call_pgx(vcf: Path | None, kb: KnowledgeBase, *, samples: Sequence[str] | None = None,
+             outside_calls: Sequence[OutsideCall] = (), missing_as_reference: bool = False,
+             haploid_x: dict[str, bool] | None = None, include_genotypes: bool = True,
+             sample_name: str | None = None) -> tuple[list[str], list[dict[str, GeneResult]]]:
+    """Gene results per sample from a VCF (or outside calls alone), outside calls merged in."""
+    if vcf is not None:
+        with VcfFile(vcf, samples) as handle:
+            genes = [g for g in kb.genes.values() if g.matching != "outside_call_only" and g.variants]
+            genotypes = handle.read_genes(genes, missing_as_reference=missing_as_reference)
+            check_reference_agreement(handle.path, genotypes.values())
+            sample_ids = handle.samples
+        x_flags = np.array([bool((haploid_x or {}).get(s, False)) for s in sample_ids])
+        per_sample = call_genes_from_vcf(kb, genotypes, x_flags)
+    else:
+        sample_ids = [sample_name or "sample"]
+        per_sample = [{}]
+    if not include_genotypes:
+        for results in per_sample:
+            for result in results.values():
+                result.genotypes = []
+    merged = []
+    for sample, results in zip(sample_ids, per_sample, strict=True):
+        mine = [c for c in outside_calls if c.sample in (None, sample)]
+        merged.append(merge_outside_calls(kb, results, mine))
+    unknown = {c.sample for c in outside_calls if c.sample is not None} - set(sample_ids)
+    if unknown:
+        raise InputError(f"outside calls name sample(s) not analysed: {', '.join(sorted(unknown))}")
+    return sample_ids, merged
+
+
+def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
+                      per_sample: Sequence[dict[str, GeneResult]], provenance: Provenance,
+                      formats: Sequence[str] = ALL_FORMATS, medications: Sequence[str] = (),
+                      progress: Progress | None = None) -> list[str]:
+    """Write calls.tsv and per-sample JSON/HTML atomically; returns the file names written."""
+    written: list[str] = []
+    names = [_safe_filename(s) for s in sample_ids]
+    if len(set(names)) != len(names):
+        raise InputError("two samples map to the same output file name; rename them")
+    with atomic_output_dir(out) as staging:
+        tsv = open(staging / "calls.tsv", "w", encoding="utf-8") if "tsv" in formats else None
+        try:
+            if tsv:
+                write_calls_header(tsv)
+            for n, (sample, results) in enumerate(zip(sample_ids, per_sample, strict=True)):
+                need_document = "json" in formats or "html" in formats
+                result: PgxResult | None = None
+                if need_document:
+                    result = build_result(kb, sample, dict(results), provenance, list(medications))
+                    genes_in_order = result.genes
+                else:
+                    genes_in_order = [results[g] for g in sorted(results)]
+                if tsv:
+                    write_calls(tsv, sample, genes_in_order)
+                if result is not None and "json" in formats:
+                    (staging / f"{names[n]}.json").write_text(result.model_dump_json(indent=1), encoding="utf-8")
+                if result is not None and "html" in formats:
+                    (staging / f"{names[n]}.html").write_text(render_pgx_html(result), encoding="utf-8")
+                if progress:
+                    progress(n + 1, len(sample_ids))
+        finally:
+            if tsv:
+                tsv.close()
+        written = sorted(p.name for p in staging.iterdir())
+    return written
+
+
+def run_pgx_call(vcf: Path | None, out: Path, *, kb_name: str = "pgx-core", samples: Sequence[str] | None = None,
+                 outside_calls_path: Path | None = None, missing_as_reference: bool = False,
+                 formats: Sequence[str] = ALL_FORMATS, progress: Progress | None = None) -> PgxRunSummary:
+    """``tailormed pgx call``: VCF (+ outside calls) -> calls.tsv, <sample>.json, <sample>.html."""
+    kb = load_knowledge_base(kb_name)
+    calls = read_outside_calls(outside_calls_path, set(kb.genes)) if outside_calls_path else []
+    if vcf is None and not calls:
+        raise InputError("give a VCF, an outside-call file, or both")
+    sample_ids, per_sample = call_pgx(vcf, kb, samples=samples, outside_calls=calls,
+                                      missing_as_reference=missing_as_reference,
+                                      include_genotypes="json" in formats or "html" in formats)
+    inputs = {"vcf": str(vcf)} if vcf else {}
+    if outside_calls_path:
+        inputs["outside_calls"] = str(outside_calls_path)
+    assumptions = [MISSING_AS_REF_ASSUMPTION] if missing_as_reference else []
+    provenance = _provenance(kb, inputs, assumptions)
+    files = write_pgx_outputs(out, kb, sample_ids, per_sample, provenance, formats, progress=progress)
+    return PgxRunSummary(out=out, samples=len(sample_ids), genes=len(kb.genes), files=files)
+
+
+def load_patient(path: Path) -> Patient:
+    """Read and validate a patient manifest (YAML or JSON); relative paths are relative to it."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError("file not found", source=str(path)) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(f"not valid YAML ({getattr(exc, 'problem', exc)})", source=str(path),
+                         location=f"line {mark.line + 1}" if mark else None) from exc
+    if not isinstance(data, dict):
+        raise InputError("a patient manifest must be a mapping (key: value)", source=str(path))
+    try:
+        patient = Patient.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(first["msg"], source=str(path), location=".".join(str(x) for x in first["loc"])) from exc
+    return patient.resolve_paths(path.parent)
+
+
+def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> Path:
+    """``tailormed analyze``: every engine the manifest has inputs for (today: pharmacogenomics)."""
+    patient = load_patient(manifest)
+    kb = load_knowledge_base(kb_name)
+    calls = read_outside_calls(patient.outside_calls, set(kb.genes)) if patient.outside_calls else []
+    if patient.germline is None and not calls:
+        raise InputError("the manifest names no germline VCF and no outside calls: nothing to analyse",
+                         source=str(manifest))
+    vcf = patient.germline.vcf if patient.germline else None
+    sample = patient.germline.sample_id if patient.germline and patient.germline.sample_id else None
+    if vcf is not None and sample is None:
+        with VcfFile(vcf) as handle:
+            if len(handle.all_samples) != 1:
+                raise InputError(f"the VCF has {len(handle.all_samples)} samples; name one as germline.sample_id",
+                                 source=str(manifest))
+            sample = handle.all_samples[0]
+    haploid_x = {sample: True} if sample and patient.demographics.sex == "male" else {}
+    sample_ids, per_sample = call_pgx(vcf, kb, samples=[sample] if sample else None, outside_calls=calls,
+                                      missing_as_reference=patient.missing_as_reference, haploid_x=haploid_x,
+                                      sample_name=patient.id)
+    inputs = {"manifest": str(manifest)} | ({"vcf": str(vcf)} if vcf else {}) | (
+        {"outside_calls": str(patient.outside_calls)} if patient.outside_calls else {})
+    assumptions = [MISSING_AS_REF_ASSUMPTION] if patient.missing_as_reference else []
+    pending = [name for name, present in (("tumour files", bool(patient.tumour_files)),
+                                          ("phenopacket", patient.phenopacket is not None),
+                                          ("FHIR bundle", patient.fhir_bundle is not None)) if present]
+    provenance = _provenance(kb, inputs, assumptions)
+    with atomic_output_dir(out) as staging:
+        result = build_result(kb, patient.id, dict(per_sample[0]), provenance, patient.medications)
+        for name in pending:
+            result.warnings.append(_not_yet(name))
+        (staging / "pgx.json").write_text(result.model_dump_json(indent=1), encoding="utf-8")
+        (staging / "report.html").write_text(render_pgx_html(result), encoding="utf-8")
+        summary = {"patient": patient.id, "sections": {"pgx": {"json": "pgx.json", "html": "report.html"}},
+                   "not_analysed": pending}
+        (staging / "analysis.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    return out / "report.html"
+
+
+def _not_yet(what: str):  # type: ignore[no-untyped-def]
+    from tailormed.model.common import Warning
+
+    return Warning(code="not_analysed", severity="warning",
+                   message=f"the manifest names a {what}, which this version of TailorMed does not analyse yet")
