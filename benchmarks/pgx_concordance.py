@@ -69,6 +69,8 @@ def _canonical(gene: str, allele: str, kb: KnowledgeBase) -> str:
     definition = kb.genes.get(gene)
     if definition is not None and allele == definition.reference_allele:
         return "REF"
+    if re.fullmatch(r"rs\d+:[ACGT]+|REF", allele):
+        return allele
     low = allele.lower()
     if "reference" in low or low in ("ref", "b (reference)"):
         return "REF"

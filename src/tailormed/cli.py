@@ -95,8 +95,10 @@ def analyze(
 
 @pgx_app.command("call")
 def pgx_call(
-    vcf: Annotated[Path | None, typer.Argument(help="GRCh38 VCF/BCF (plain or bgzipped; indexed files are read by "
-                                                    "region). Omit to use outside calls alone.")] = None,
+    vcf: Annotated[list[Path] | None, typer.Argument(help="GRCh38 VCF/BCF file(s), plain or bgzipped (indexed files "
+                                                          "are read by region). Several files (e.g. one per gene "
+                                                          "region) must hold the same samples. Omit to use outside "
+                                                          "calls alone.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("pgx-out"),
     samples: Annotated[str | None, typer.Option(help="Comma-separated sample ids (default: all).")] = None,
     outside_calls: Annotated[Path | None, typer.Option("--outside-calls", help="TSV of outside calls (gene, "

@@ -18,12 +18,12 @@ from pydantic import ValidationError
 from tailormed import __version__
 from tailormed.errors import InputError
 from tailormed.io.outside_calls import OutsideCall, read_outside_calls
-from tailormed.io.vcf import VcfFile, check_reference_agreement
+from tailormed.io.vcf import GeneGenotypes, VcfFile, check_reference_agreement
 from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
 from tailormed.model.common import Provenance
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import GeneResult, PgxResult
-from tailormed.pgx.engine import build_result, call_genes_from_vcf, merge_outside_calls
+from tailormed.pgx.engine import build_result, call_genes_from_vcf, merge_outside_calls, not_covered_result
 from tailormed.report.html import render_pgx_html
 from tailormed.report.output import atomic_output_dir
 from tailormed.report.tsv import write_calls, write_calls_header
@@ -57,30 +57,55 @@ def _safe_filename(sample: str) -> str:
     return cleaned.lstrip(".") or "sample"
 
 
-def call_pgx(vcf: Path | None, kb: KnowledgeBase, *, samples: Sequence[str] | None = None,
+def read_vcf_genotypes(vcfs: Sequence[Path], kb: KnowledgeBase, samples: Sequence[str] | None,
+                       missing_as_reference: bool) -> tuple[list[str], dict[str, GeneGenotypes], list[str]]:
+    """Genotypes per gene from one or more VCFs (e.g. one file per gene region), samples aligned.
+
+    A gene is read from the first file that has records around it. With ``missing_as_reference``
+    a gene no file covers is left out (not assumed reference): returns its name in the third item.
+    """
+    genes = [g for g in kb.genes.values() if g.matching != "outside_call_only" and g.variants]
+    chosen: dict[str, GeneGenotypes] = {}
+    sample_ids: list[str] | None = list(samples) if samples else None
+    for path in vcfs:
+        with VcfFile(path, sample_ids) as handle:
+            if sample_ids is None:
+                sample_ids = handle.samples
+            found = handle.read_genes(genes, missing_as_reference=missing_as_reference)
+            check_reference_agreement(handle.path, found.values())
+        for name, genotypes in found.items():
+            if name not in chosen or (chosen[name].records_in_window == 0 and genotypes.records_in_window > 0):
+                chosen[name] = genotypes
+    uncovered = [name for name, g in chosen.items() if g.records_in_window == 0]
+    if missing_as_reference:
+        for name in uncovered:
+            del chosen[name]
+    return sample_ids or [], chosen, uncovered
+
+
+def call_pgx(vcf: Path | Sequence[Path] | None, kb: KnowledgeBase, *, samples: Sequence[str] | None = None,
              outside_calls: Sequence[OutsideCall] = (), missing_as_reference: bool = False,
              haploid_x: dict[str, bool] | None = None, include_genotypes: bool = True,
              sample_name: str | None = None) -> tuple[list[str], list[dict[str, GeneResult]]]:
-    """Gene results per sample from a VCF (or outside calls alone), outside calls merged in."""
-    if vcf is not None:
-        with VcfFile(vcf, samples) as handle:
-            genes = [g for g in kb.genes.values() if g.matching != "outside_call_only" and g.variants]
-            genotypes = handle.read_genes(genes, missing_as_reference=missing_as_reference)
-            check_reference_agreement(handle.path, genotypes.values())
-            sample_ids = handle.samples
+    """Gene results per sample from VCF(s) (or outside calls alone), outside calls merged in."""
+    vcfs = [vcf] if isinstance(vcf, (str, Path)) else list(vcf or [])
+    uncovered: list[str] = []
+    if vcfs:
+        sample_ids, genotypes, uncovered = read_vcf_genotypes([Path(v) for v in vcfs], kb, samples,
+                                                              missing_as_reference)
         x_flags = np.array([bool((haploid_x or {}).get(s, False)) for s in sample_ids])
-        per_sample = call_genes_from_vcf(kb, genotypes, x_flags)
+        per_sample = call_genes_from_vcf(kb, genotypes, x_flags, include_genotypes)
     else:
         sample_ids = [sample_name or "sample"]
         per_sample = [{}]
-    if not include_genotypes:
-        for results in per_sample:
-            for result in results.values():
-                result.genotypes = []
     merged = []
     for sample, results in zip(sample_ids, per_sample, strict=True):
         mine = [c for c in outside_calls if c.sample in (None, sample)]
         merged.append(merge_outside_calls(kb, results, mine))
+        if missing_as_reference:
+            for gene in uncovered:
+                if gene not in merged[-1]:
+                    merged[-1][gene] = not_covered_result(kb, gene)
     unknown = {c.sample for c in outside_calls if c.sample is not None} - set(sample_ids)
     if unknown:
         raise InputError(f"outside calls name sample(s) not analysed: {', '.join(sorted(unknown))}")
@@ -124,18 +149,19 @@ def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
     return written
 
 
-def run_pgx_call(vcf: Path | None, out: Path, *, kb_name: str = "pgx-core", samples: Sequence[str] | None = None,
+def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str = "pgx-core", samples: Sequence[str] | None = None,
                  outside_calls_path: Path | None = None, missing_as_reference: bool = False,
                  formats: Sequence[str] = ALL_FORMATS, progress: Progress | None = None) -> PgxRunSummary:
     """``tailormed pgx call``: VCF (+ outside calls) -> calls.tsv, <sample>.json, <sample>.html."""
     kb = load_knowledge_base(kb_name)
     calls = read_outside_calls(outside_calls_path, set(kb.genes)) if outside_calls_path else []
-    if vcf is None and not calls:
+    if not vcf and not calls:
         raise InputError("give a VCF, an outside-call file, or both")
     sample_ids, per_sample = call_pgx(vcf, kb, samples=samples, outside_calls=calls,
                                       missing_as_reference=missing_as_reference,
                                       include_genotypes="json" in formats or "html" in formats)
-    inputs = {"vcf": str(vcf)} if vcf else {}
+    vcf_list = [vcf] if isinstance(vcf, (str, Path)) else list(vcf or [])
+    inputs = {"vcf": ", ".join(str(v) for v in vcf_list)} if vcf_list else {}
     if outside_calls_path:
         inputs["outside_calls"] = str(outside_calls_path)
     assumptions = [MISSING_AS_REF_ASSUMPTION] if missing_as_reference else []

@@ -61,6 +61,7 @@ class GeneGenotypes:
     unexpected_alleles: dict[int, list[str]] = field(default_factory=dict)  # position index -> VCF alleles not defined
     filtered: dict[int, str] = field(default_factory=dict)  # position index -> FILTER value when not PASS
     ref_mismatch: dict[int, str] = field(default_factory=dict)  # position index -> REF seen in the VCF
+    records_in_window: int = 0  # records near the gene: 0 means the file does not cover it
 
 
 def _chrom_key(name: str) -> str:
@@ -97,6 +98,9 @@ def quiet_htslib() -> Iterator[None]:
         os.close(saved)
         os.close(devnull)
 
+
+COVERAGE_PAD = 5000
+"""A file 'covers' a gene when it has records within this many bases of its defining positions."""
 
 _BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 
@@ -221,48 +225,74 @@ class VcfFile:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _records(self, genes: Sequence[GeneDefinition]) -> Iterator[tuple[object, int]]:
-        """Yield (record, line-ish ordinal) overlapping the genes' defining positions."""
-        if self._contigs:
-            for gene in genes:
-                positions = [v.position for v in gene.variants]
-                if not positions:
-                    continue
-                contig = self._contigs.get(_chrom_key(gene.chromosome))
-                if contig is None:
-                    continue
-                region = f"{contig}:{min(positions)}-{max(positions) + 50}"
-                yield from ((rec, 0) for rec in self._vcf(region))
-        else:
-            yield from ((rec, n) for n, rec in enumerate(self._vcf, start=1))
+    def _windows(self, genes: Sequence[GeneDefinition]) -> dict[str, tuple[str, int, int]]:
+        """Gene -> (chromosome key, start, end): the defining positions' span, padded."""
+        out = {}
+        for gene in genes:
+            positions = [v.position for v in gene.variants]
+            if positions:
+                out[gene.gene] = (_chrom_key(gene.chromosome), min(positions) - COVERAGE_PAD, max(positions) + COVERAGE_PAD)
+        return out
 
-    def _site_records(self, genes: Sequence[GeneDefinition], by_site: dict[tuple[str, int], object]) -> Iterator[object]:
-        """Records at defining positions only (decoding of other records is skipped)."""
-        for record, _ in self._records(genes):
-            if (_chrom_key(record.CHROM), record.POS) in by_site:  # type: ignore[attr-defined]
-                yield record
+    def _indexed_site_records(self, windows: dict[str, tuple[str, int, int]], builders: dict[str, _GeneBuilder],
+                              by_site: dict[tuple[str, int], list[tuple[_GeneBuilder, int]]]) -> list[object]:
+        """With an index: one query per defining position, and a one-record probe of each gene's window."""
+        records = []
+        for name, (chrom, start, end) in windows.items():
+            contig = self._contigs.get(chrom)
+            if contig is None:
+                continue
+            probe = next(iter(self._vcf(f"{contig}:{max(1, start)}-{end}")), None)
+            builders[name].records_in_window = int(probe is not None)
+        seen: set[tuple[str, int]] = set()
+        for chrom, pos in sorted(by_site):
+            contig = self._contigs.get(chrom)
+            if contig is None or (chrom, pos) in seen:
+                continue
+            seen.add((chrom, pos))
+            records += [r for r in self._vcf(f"{contig}:{pos}-{pos}") if r.POS == pos]
+        return records
 
     def read_genes(self, genes: Sequence[GeneDefinition], *, missing_as_reference: bool = False) -> dict[str, GeneGenotypes]:
-        """Genotypes of the selected samples at every defining position of ``genes``."""
+        """Genotypes of the selected samples at every defining position of ``genes``.
+
+        ``GeneGenotypes.records_in_window`` counts the records seen around the gene, so a caller can
+        tell "this file does not cover the gene" from "the gene has no variants here".
+        """
         builders = {g.gene: _GeneBuilder(g, len(self.samples)) for g in genes if g.variants}
+        windows = self._windows([b.gene for b in builders.values()])
+        by_chrom: dict[str, list[tuple[str, int, int]]] = {}
+        for name, (chrom, start, end) in windows.items():
+            by_chrom.setdefault(chrom, []).append((name, start, end))
         by_site: dict[tuple[str, int], list[tuple[_GeneBuilder, int]]] = {}
         for builder in builders.values():
             for index, variant in enumerate(builder.variants):
                 key = (_chrom_key(builder.gene.chromosome), variant.position)
                 by_site.setdefault(key, []).append((builder, index))
         seen_records = 0
+        site_records = []
+        last = ("", 0)
         try:
             with quiet_htslib():
-                records = list(self._site_records([b.gene for b in builders.values()], by_site))
-            for record in records:
-                seen_records += 1
-                targets = by_site[(_chrom_key(record.CHROM), record.POS)]  # type: ignore[attr-defined]
-                self._absorb(record, targets)
+                if self._contigs:
+                    site_records = self._indexed_site_records(windows, builders, by_site)
+                else:
+                    for record in self._vcf:
+                        seen_records += 1
+                        chrom, pos = _chrom_key(record.CHROM), record.POS
+                        for name, start, end in by_chrom.get(chrom, ()):
+                            if start <= pos <= end:
+                                builders[name].records_in_window += 1
+                        if (chrom, pos) in by_site:
+                            site_records.append(record)
+                        last = (record.CHROM, pos)
+            for record in site_records:
+                self._absorb(record, by_site[(_chrom_key(record.CHROM), record.POS)])  # type: ignore[attr-defined]
         except InputError:
             raise
         except Exception as exc:  # htslib parse errors surface as generic exceptions
-            raise InputError(f"cannot parse VCF record ({exc})", source=str(self.path),
-                             location=f"after record {seen_records}") from exc
+            where = f"after {last[0]}:{last[1]}" if last[0] else f"record {seen_records + 1}"
+            raise InputError(f"cannot parse VCF record ({exc})", source=str(self.path), location=where) from exc
         return {name: b.finish(missing_as_reference) for name, b in builders.items()}
 
     def _absorb(self, record: object, targets: Iterable[tuple[_GeneBuilder, int]]) -> None:
@@ -303,6 +333,7 @@ class _GeneBuilder:
         self.phased = np.zeros((n_samples, n_pos), dtype=bool)
         self.phase_set = np.zeros((n_samples, n_pos), dtype=np.int64)
         self.seen = np.zeros(n_pos, dtype=bool)
+        self.records_in_window = 0
         self.unexpected: dict[int, list[str]] = {}
         self.filtered: dict[int, str] = {}
         self.ref_mismatch: dict[int, str] = {}
@@ -371,7 +402,7 @@ class _GeneBuilder:
         return GeneGenotypes(
             gene=self.gene.gene, variants=self.variants, codes=self.codes, phased=self.phased,
             phase_set=self.phase_set, position_status=status, unexpected_alleles=self.unexpected,
-            filtered=self.filtered, ref_mismatch=self.ref_mismatch,
+            filtered=self.filtered, ref_mismatch=self.ref_mismatch, records_in_window=self.records_in_window,
         )
 
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from tailormed.errors import KnowledgeError
 from tailormed.kb.schema import DrugGuidance, GeneDefinition, Manifest, Source
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 BUILTIN_PACKS_DIR = Path(__file__).parent / "data"
 USER_PACKS_ENV = "TAILORMED_PACKS"
 
@@ -66,7 +67,7 @@ class KnowledgeBase:
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader either way
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         location = f"{mark.line + 1}:{mark.column + 1}" if mark else None

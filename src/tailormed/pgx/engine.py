@@ -55,11 +55,19 @@ DISCLAIMERS = [
 
 
 def _evidence(kb: KnowledgeBase, gene: GeneDefinition) -> Evidence:
+    cached = _EVIDENCE_CACHE.get((id(kb), gene.gene))
+    if cached is not None:
+        return cached
     ids = [s if isinstance(s, str) else s.id for s in gene.sources]
     citations = [Citation(id=kb.sources[i].id, citation=kb.sources[i].citation, url=kb.sources[i].url,
                           version=kb.sources[i].version) for i in ids if i in kb.sources]
     origin = kb.gene_origin.get(gene.gene, kb.name)
-    return Evidence(knowledge_pack=kb.version_label, record=f"{origin}:genes/{gene.gene}.yaml", citations=citations)
+    evidence = Evidence(knowledge_pack=kb.version_label, record=f"{origin}:genes/{gene.gene}.yaml", citations=citations)
+    _EVIDENCE_CACHE[(id(kb), gene.gene)] = evidence
+    return evidence
+
+
+_EVIDENCE_CACHE: dict[tuple[int, str], Evidence] = {}
 
 
 def _position_genotypes(genotypes: GeneGenotypes, s: int) -> list[PositionGenotype]:
@@ -95,7 +103,7 @@ def _describe(variant_index: list[int], genotypes: GeneGenotypes) -> list[str]:
 
 
 def _haplotype_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, call: MatchCall,
-                      kb: KnowledgeBase) -> GeneResult:
+                      kb: KnowledgeBase, include_genotypes: bool = True) -> GeneResult:
     warnings: list[Warning] = []
     missing = _describe(call.missing_positions, genotypes)
     diplotypes = []
@@ -136,8 +144,8 @@ def _haplotype_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, ca
         phenotype=pheno.phenotype if call.diplotypes else None, activity_score=pheno.activity_score,
         lookup_keys=list(pheno.lookup_keys) if call.diplotypes else [],
         missing_positions=missing, uncertain_due_to_missing=uncertain, unexplained_variants=unexplained,
-        genotypes=_position_genotypes(genotypes, s), warnings=warnings + _site_warnings(gene, genotypes),
-        evidence=_evidence(kb, gene))
+        genotypes=_position_genotypes(genotypes, s) if include_genotypes else [],
+        warnings=warnings + _site_warnings(gene, genotypes), evidence=_evidence(kb, gene))
 
 
 def _site_warnings(gene: GeneDefinition, genotypes: GeneGenotypes) -> list[Warning]:
@@ -154,7 +162,7 @@ def _site_warnings(gene: GeneDefinition, genotypes: GeneGenotypes) -> list[Warni
 
 
 def _variant_list_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, call: VariantListCall,
-                         kb: KnowledgeBase) -> GeneResult:
+                         kb: KnowledgeBase, include_genotypes: bool = True) -> GeneResult:
     """Diplotype and phenotype for DPYD-style genes: each haplotype carries zero or more variant alleles."""
     reference = gene.reference_allele or REFERENCE_LABEL
     ref_function, ref_value = allele_function(gene, reference)
@@ -196,7 +204,8 @@ def _variant_list_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int,
                                         "diploid chrX/chrM call); the variant was counted"))
     if len(missing) == len(genotypes.variants):
         return GeneResult(gene=gene.gene, source="vcf", missing_positions=missing, warnings=warnings,
-                          genotypes=_position_genotypes(genotypes, s), evidence=_evidence(kb, gene))
+                          genotypes=_position_genotypes(genotypes, s) if include_genotypes else [],
+                          evidence=_evidence(kb, gene))
     if gene.phenotype_method == "activity_score":
         score = float(sum(v for v in values if v is not None)) if all(v is not None for v in values) else None
         phenotype = phenotype_from_score(gene, score) if score is not None else INDETERMINATE
@@ -209,16 +218,21 @@ def _variant_list_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int,
         gene=gene.gene, source="vcf",
         diplotypes=[Diplotype(alleles=labels, functions=functions, activity_values=values)],
         phenotype=phenotype, activity_score=score, lookup_keys=keys, missing_positions=missing,
-        uncertain_due_to_missing=bool(missing), genotypes=_position_genotypes(genotypes, s),
+        uncertain_due_to_missing=bool(missing),
+        genotypes=_position_genotypes(genotypes, s) if include_genotypes else [],
         warnings=warnings + _site_warnings(gene, genotypes), evidence=_evidence(kb, gene))
 
 
 def call_genes_from_vcf(kb: KnowledgeBase, genotypes: dict[str, GeneGenotypes],
-                        haploid_x: npt.NDArray[np.bool_] | None = None) -> list[dict[str, GeneResult]]:
-    """Gene results for every sample, from genotype arrays of each gene (vectorised over samples)."""
+                        haploid_x: npt.NDArray[np.bool_] | None = None,
+                        include_genotypes: bool = True) -> list[dict[str, GeneResult]]:
+    """Gene results for every sample, from genotype arrays of each gene (vectorised over samples).
+
+    Samples with identical genotype patterns share one match; without per-position genotypes in
+    the output they also share one (read-only) result object.
+    """
     n_samples = next(iter(genotypes.values())).codes.shape[0] if genotypes else 0
     per_sample: list[dict[str, GeneResult]] = [{} for _ in range(n_samples)]
-    tables: dict[str, AlleleTable] = {}
     for name, gene_genotypes in genotypes.items():
         gene = kb.genes[name]
         haploid = None
@@ -226,13 +240,25 @@ def call_genes_from_vcf(kb: KnowledgeBase, genotypes: dict[str, GeneGenotypes],
             haploid = np.ones(n_samples, dtype=bool)
         elif gene.inheritance == "x_linked" and haploid_x is not None:
             haploid = haploid_x
+        shared: dict[int, GeneResult] = {}
+        calls: list[MatchCall] | list[VariantListCall]
         if gene.matching == "independent_variants":
-            for s, vcall in enumerate(match_independent_variants(gene, gene_genotypes, haploid)):
-                per_sample[s][name] = _variant_list_result(gene, gene_genotypes, s, vcall, kb)
+            calls = match_independent_variants(gene, gene_genotypes, haploid)
+            build = _variant_list_result
         elif gene.matching == "haplotype":
-            tables[name] = build_allele_table(gene)
-            for s, hcall in enumerate(match_haplotypes(gene, gene_genotypes, haploid, tables[name])):
-                per_sample[s][name] = _haplotype_result(gene, gene_genotypes, s, hcall, kb)
+            calls = match_haplotypes(gene, gene_genotypes, haploid, build_allele_table(gene))
+            build = _haplotype_result  # type: ignore[assignment]
+        else:
+            continue
+        for s, call in enumerate(calls):
+            if include_genotypes:
+                per_sample[s][name] = build(gene, gene_genotypes, s, call, kb)  # type: ignore[arg-type]
+                continue
+            result = shared.get(id(call))
+            if result is None:
+                result = build(gene, gene_genotypes, s, call, kb, False)  # type: ignore[arg-type]
+                shared[id(call)] = result
+            per_sample[s][name] = result
     return per_sample
 
 
@@ -297,6 +323,14 @@ def merge_outside_calls(kb: KnowledgeBase, results: dict[str, GeneResult],
             outside.genotypes = previous.genotypes
         merged[call.gene] = outside
     return merged
+
+
+def not_covered_result(kb: KnowledgeBase, gene: str) -> GeneResult:
+    """A gene the input files do not cover: reported as not examined, never assumed reference."""
+    return GeneResult(gene=gene, source="none", evidence=_evidence(kb, kb.genes[gene]),
+                      warnings=[Warning(code="not_covered", gene=gene, severity="warning",
+                                        message="no input VCF has records near this gene; it was not examined "
+                                                "(not assumed reference despite --missing-as-ref)")])
 
 
 def build_result(kb: KnowledgeBase, sample: str, genes: dict[str, GeneResult], provenance: Provenance,

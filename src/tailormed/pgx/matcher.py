@@ -251,8 +251,13 @@ def match_independent_variants(gene: GeneDefinition, genotypes: GeneGenotypes,
         positions = np.flatnonzero(table.nonref[a])
         allele_positions.append((a, positions))
     results = []
+    cache: dict[bytes, VariantListCall] = {}
     for s in range(genotypes.codes.shape[0]):
         codes, het = _collapse_haploid(genotypes.codes[s], bool(haploid[s]) if haploid is not None else False)
+        key = codes.tobytes() + genotypes.phased[s].tobytes()
+        if key in cache:
+            results.append(cache[key])
+            continue
         hemizygous = bool(np.all(codes[:, 1] == ABSENT))
         missing = [int(p) for p in np.flatnonzero((codes == MISSING).any(axis=1))]
         unexpected = [int(p) for p in np.flatnonzero((codes == UNEXPECTED).any(axis=1))]
@@ -274,8 +279,9 @@ def match_independent_variants(gene: GeneDefinition, genotypes: GeneGenotypes,
         phased = phased_all or het_positions <= 1
         if not phased:
             haps = _spread_unphased(haps)
-        results.append(VariantListCall(haplotypes=haps, missing_positions=missing, unexpected_positions=unexpected,
-                                       hemizygous=hemizygous, phased=phased, heteroplasmy=het))
+        cache[key] = VariantListCall(haplotypes=haps, missing_positions=missing, unexpected_positions=unexpected,
+                                     hemizygous=hemizygous, phased=phased, heteroplasmy=het)
+        results.append(cache[key])
     return results
 
 

@@ -15,14 +15,18 @@ _TYPICAL_RESULTS = {
 }
 
 
-def _matches(condition: GeneCondition, result: GeneResult) -> str | None:
-    """The lookup key of ``result`` that satisfies ``condition``, or None."""
-    keys = set(result.lookup_keys)
+def _matches(condition: GeneCondition, result: GeneResult | None) -> str | None:
+    """The lookup key of ``result`` that satisfies ``condition``, or None.
+
+    A gene with no result matches only rows written for ``Indeterminate`` (CPIC's rows for a
+    gene whose result is unknown), never a phenotype it might have.
+    """
+    keys = set(result.lookup_keys) if result is not None and result.lookup_keys else {INDETERMINATE}
     if condition.phenotype is not None:
         hit = next((p for p in condition.phenotype if p in keys), None)
         return hit
     if condition.activity_score is not None:
-        if result.activity_score is None:
+        if result is None or result.activity_score is None:
             return None
         hit_score = next((s for s in condition.activity_score if abs(s - result.activity_score) < 1e-9), None)
         return None if hit_score is None else f"activity score {hit_score:g}"
@@ -54,10 +58,10 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
         basis = []
         for gene, condition in rec.when.items():
             result = results.get(gene)
-            key = _matches(condition, result) if result is not None else None
+            key = _matches(condition, result)
             if key is None:
                 break
-            basis.append(GeneBasis(gene=gene, diplotype=result.diplotype_label if result else "",
+            basis.append(GeneBasis(gene=gene, diplotype=result.diplotype_label if result else "not called",
                                    phenotype=result.phenotype if result else None,
                                    activity_score=result.activity_score if result else None, matched_on=key))
         else:

@@ -1,0 +1,147 @@
+"""The VCF reader refuses bad input with one clear error naming the file and place."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tailormed.errors import GenomeBuildError, InputError
+from tailormed.io.vcf import VcfFile, check_reference_agreement
+
+from conftest import reference_records
+
+
+def _bgzip(path: Path) -> Path:
+    """bgzip via cyvcf2's htslib is not exposed; pysam is not a dependency: use plain gzip + BGZF check."""
+    out = path.with_suffix(path.suffix + ".gz")
+    with open(path, "rb") as src, gzip.open(out, "wb") as dst:
+        dst.write(src.read())
+    return out
+
+
+def test_missing_file():
+    with pytest.raises(InputError, match="file not found"):
+        VcfFile("/nonexistent/x.vcf")
+
+
+def test_truncated_gzip_is_refused(kb, write_vcf, tmp_path):
+    plain = write_vcf(reference_records(kb, "CYP2C19") * 50)
+    gz = _bgzip(plain)
+    data = gz.read_bytes()
+    truncated = tmp_path / "truncated.vcf.gz"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="truncated") as error:
+        VcfFile(truncated)
+    assert "truncated.vcf.gz" in str(error.value)
+
+
+def test_header_only_vcf_gives_missing_positions_not_a_crash(kb, write_vcf):
+    path = write_vcf([])
+    with VcfFile(path) as vcf:
+        arrays = vcf.read_genes([kb.genes["CYP2C19"]])["CYP2C19"]
+    assert set(arrays.position_status) == {"missing"}
+    assert arrays.records_in_window == 0
+
+
+def test_no_header_line(tmp_path):
+    path = tmp_path / "bad.vcf"
+    path.write_text("##fileformat=VCFv4.2\nchr10\t1\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\n")
+    with pytest.raises(InputError, match="#CHROM"):
+        VcfFile(path)
+
+
+def test_not_a_vcf(tmp_path):
+    path = tmp_path / "notes.vcf"
+    path.write_text("hello\n")
+    with pytest.raises(InputError, match="not a VCF") as error:
+        VcfFile(path)
+    assert "line 1" in str(error.value)
+
+
+def test_missing_gt_field(tmp_path):
+    path = tmp_path / "nogt.vcf"
+    path.write_text("##fileformat=VCFv4.2\n##contig=<ID=chr10>\n"
+                    '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="depth">\n'
+                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+                    "chr10\t94781859\t.\tG\tA\t.\tPASS\t.\tDP\t10\n")
+    with pytest.raises(InputError, match="GT"):
+        VcfFile(path)
+
+
+def test_sample_not_present(kb, write_vcf):
+    path = write_vcf(reference_records(kb, "CYP2C19"))
+    with pytest.raises(InputError, match="NOPE") as error:
+        VcfFile(path, ["NOPE"])
+    assert "S1" in str(error.value)
+
+
+def test_grch37_contig_lengths_are_refused(kb, write_vcf):
+    path = write_vcf(reference_records(kb, "CYP2C19"), contigs={"chr10": 135534747})
+    with pytest.raises(GenomeBuildError, match="GRCh37"):
+        VcfFile(path)
+
+
+def test_grch37_detected_from_reference_bases(kb, write_vcf):
+    # GRCh38 positions carrying the wrong reference bases, as a GRCh37 file read as GRCh38 would.
+    swap = {"A": "C", "C": "G", "G": "T", "T": "A"}
+    records = [(c, p, swap[r[0]] + r[1:], swap[swap[r[0]]], gt) for c, p, r, a, gt in reference_records(kb, "CYP2C19")]
+    path = write_vcf(records, contigs={"chr10": 0})
+    with VcfFile(path) as vcf:
+        arrays = vcf.read_genes([kb.genes["CYP2C19"]])
+        with pytest.raises(GenomeBuildError, match="REF disagrees"):
+            check_reference_agreement(path, arrays.values())
+
+
+def test_malformed_record_names_the_place(kb, write_vcf, tmp_path):
+    path = write_vcf(reference_records(kb, "CYP2C19"))
+    text = path.read_text().replace("\t0/0\n", "\tnot-a-genotype\n", 1)
+    bad = tmp_path / "bad_gt.vcf"
+    bad.write_text(text)
+    with VcfFile(bad) as vcf, pytest.raises(InputError, match="cannot parse") as error:
+        vcf.read_genes([kb.genes["CYP2C19"]])
+    assert "bad_gt.vcf:record 1" in str(error.value)
+
+
+def test_padded_multiallelic_and_split_records_are_understood(kb, write_vcf):
+    ugt = kb.genes["UGT1A1"]
+    ta = [v for v in ugt.variants if v.position == 233760233]
+    assert ta, "UGT1A1 TA-repeat position expected in pgx-core"
+    records = [r for r in reference_records(kb, "UGT1A1") if r[1] != 233760233]
+    # one multi-allelic record with padded REF: TA6 (ref) / TA7 insertion, written as CAT -> C? no: C -> CAT
+    records.append(("chr2", 233760233, "CAT", "CATAT,C", "0/1"))
+    with VcfFile(write_vcf(sorted(records, key=lambda r: r[1]))) as vcf:
+        arrays = vcf.read_genes([ugt])["UGT1A1"]
+    index = [i for i, v in enumerate(ugt.variants) if v.position == 233760233]
+    observed = {tuple(arrays.codes[0, i].tolist()) for i in index}
+    assert any(code[1] > 0 for code in observed), "the TA7 allele must be recognised after suffix trimming"
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(gts=st.lists(st.sampled_from(["0/0", "0/1", "1/1", "./.", "0|1", "1|0", ".", "1", "0/.", "1/2"]),
+                    min_size=1, max_size=1))
+def test_any_genotype_string_reads_or_fails_cleanly(kb, write_vcf, gts):
+    records = [(c, p, r, a, gts[0]) for c, p, r, a, _ in reference_records(kb, "CYP2C19")]
+    path = write_vcf(records)
+    try:
+        with VcfFile(path) as vcf:
+            arrays = vcf.read_genes([kb.genes["CYP2C19"]])["CYP2C19"]
+    except InputError:
+        return
+    assert arrays.codes.shape == (1, len(kb.genes["CYP2C19"].variants), 2)
+    assert arrays.codes.min() >= -3
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(body=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
+def test_arbitrary_text_never_crashes_the_reader(tmp_path_factory, body):
+    path = tmp_path_factory.mktemp("fuzz") / "fuzz.vcf"
+    path.write_text("##fileformat=VCFv4.2\n" + body, encoding="utf-8")
+    try:
+        with VcfFile(path) as vcf:
+            vcf.read_genes([])
+    except InputError as exc:
+        assert str(path) in str(exc)

@@ -1,0 +1,99 @@
+"""The command line: outputs, exit codes, and no half-written output on failure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import reference_records
+from typer.testing import CliRunner
+
+from tailormed.cli import app
+
+runner = CliRunner()
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo-patient" / "patient.yaml"
+
+
+def test_help_for_every_command():
+    for args in (["--help"], ["analyze", "--help"], ["pgx", "call", "--help"], ["kb", "list", "--help"],
+                 ["kb", "show", "--help"], ["kb", "validate", "--help"], ["kb", "import", "pharmcat", "--help"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, args
+        assert "Usage" in result.output
+
+
+def test_pgx_call_writes_calls_json_html(kb, write_vcf, tmp_path):
+    vcf = write_vcf(reference_records(kb, "CYP2C19", n_samples=2), samples=("A", "B"))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["pgx", "call", str(vcf), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    lines = (out / "calls.tsv").read_text().splitlines()
+    assert lines[0].split("\t") == ["sample", "gene", "diplotype", "phenotype", "activity_score", "alternatives",
+                                    "missing_positions", "source"]
+    rows = [line.split("\t") for line in lines[1:]]
+    cyp2c19 = [r for r in rows if r[1] == "CYP2C19"]
+    assert [(r[0], r[2], r[3]) for r in cyp2c19] == [("A", "*38/*38", "Normal Metabolizer"),
+                                                     ("B", "*38/*38", "Normal Metabolizer")]
+    document = json.loads((out / "A.json").read_text())
+    assert document["schema_version"] == "1.0" and document["sample"] == "A"
+    html = (out / "A.html").read_text()
+    assert html.index("drug guidance") < html.index("<h2>Genes</h2>")
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+
+def test_bad_input_exits_nonzero_and_leaves_nothing(tmp_path):
+    bad = tmp_path / "bad.vcf"
+    bad.write_text("not a vcf\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["pgx", "call", str(bad), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "bad.vcf" in result.output and "error" in result.output
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_unknown_sample_error(kb, write_vcf, tmp_path):
+    vcf = write_vcf(reference_records(kb, "CYP2C19"))
+    result = runner.invoke(app, ["pgx", "call", str(vcf), "--samples", "X", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "X" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_malformed_outside_calls(kb, write_vcf, tmp_path):
+    vcf = write_vcf(reference_records(kb, "CYP2C19"))
+    calls = tmp_path / "calls.tsv"
+    calls.write_text("CYP2D6\tnot/a/diplotype\n")
+    result = runner.invoke(app, ["pgx", "call", str(vcf), "--outside-calls", str(calls), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "calls.tsv:line 1" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_as_ref_is_recorded_as_assumption(kb, write_vcf, tmp_path):
+    vcf = write_vcf(reference_records(kb, "CYP2C19"))
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["pgx", "call", str(vcf), "--missing-as-ref", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "S1.json").read_text())
+    assert any("--missing-as-ref" in a for a in document["provenance"]["assumptions"])
+    assert "--missing-as-ref" in (out / "S1.html").read_text()
+
+
+def test_analyze_demo_patient(tmp_path):
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["analyze", str(DEMO), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "report.html" in result.output
+    document = json.loads((out / "pgx.json").read_text())
+    genes = {g["gene"]: g for g in document["genes"]}
+    assert genes["CYP2C19"]["diplotypes"][0]["alleles"] == ["*1", "*2"]
+    assert genes["CYP2D6"]["source"] == "outside_call"
+    abacavir = [d for d in document["drugs"] if d["drug"] == "abacavir"]
+    assert abacavir[0]["status"] == "actionable" and abacavir[0]["in_medication_list"]
+
+
+def test_kb_commands(tmp_path):
+    assert "pgx-core" in runner.invoke(app, ["kb", "list"]).output
+    shown = runner.invoke(app, ["kb", "show", "pgx-core", "--gene", "CYP2C19"])
+    assert shown.exit_code == 0 and "*17" in shown.output
+    result = runner.invoke(app, ["kb", "validate", str(tmp_path)])
+    assert result.exit_code == 3 and "no knowledge pack" in result.output
