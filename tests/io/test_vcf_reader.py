@@ -6,13 +6,12 @@ import gzip
 from pathlib import Path
 
 import pytest
+from conftest import reference_records
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tailormed.errors import GenomeBuildError, InputError
 from tailormed.io.vcf import VcfFile, check_reference_agreement
-
-from conftest import reference_records
 
 
 def _bgzip(path: Path) -> Path:

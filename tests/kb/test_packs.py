@@ -17,7 +17,7 @@ ISSUE_GENES = {"CYP2B6", "CYP2C9", "CYP2C19", "CYP3A5", "CYP4F2", "VKORC1", "DPY
 
 
 def test_core_pack_covers_the_issue_genes(kb):
-    assert ISSUE_GENES <= set(kb.genes)
+    assert set(kb.genes) >= ISSUE_GENES
 
 
 def test_every_drug_cites_a_declared_guideline(kb):

@@ -112,11 +112,41 @@ def test_gene_without_result_gives_no_result_not_a_guess(kb, write_vcf):
 def test_cohort_results_equal_single_sample_results(kb, write_vcf):
     records_a = _genotype_records(kb, "CYP2C19", ("*1", "*2"))
     records_b = _genotype_records(kb, "CYP2C19", ("*2", "*17"))
-    merged = [(a[0], a[1], a[2], a[3] if a[4] != "0/0" else b[3], a[4], b[4]) for a, b in zip(records_a, records_b)]
+    merged = [(a[0], a[1], a[2], a[3] if a[4] != "0/0" else b[3], a[4], b[4]) for a, b in zip(records_a, records_b, strict=False)]
     # both samples' alt bases agree at every site (single-alt SNVs), so one ALT column serves both
     cohort = write_vcf(merged, samples=("A", "B"), name="cohort.vcf")
     ids, together = call_pgx(cohort, kb)
-    for sample, result in zip(ids, together):
+    for sample, result in zip(ids, together, strict=False):
         _, alone = call_pgx(cohort, kb, samples=[sample])
         assert alone[0]["CYP2C19"].diplotype_label == result["CYP2C19"].diplotype_label
     assert [r["CYP2C19"].diplotype_label for r in together] == ["*1/*2", "*2/*17"]
+
+
+def _dpyd_records(kb, genotypes_by_label: dict[str, str], drop_label: str | None = None):
+    dpyd = kb.genes["DPYD"]
+    overrides, dropped = {}, None
+    for allele in dpyd.alleles:
+        for prefix, gt in genotypes_by_label.items():
+            if allele.name.startswith(prefix):
+                (vid, base), = allele.defining.items()
+                overrides[vid] = (base, gt)
+        if drop_label and allele.name.startswith(drop_label):
+            (dropped, _), = allele.defining.items()
+    positions = {v.id: v.position for v in dpyd.variants}
+    return [r for r in reference_records(kb, "DPYD", overrides) if dropped is None or r[1] != positions[dropped]]
+
+
+def test_dpyd_hapb3_tag_and_intronic_variant_count_once(kb, write_vcf):
+    records = _dpyd_records(kb, {"c.1129-5923C>G": "0/1", "c.1236G>A": "0/1"})
+    _, results = call_pgx(write_vcf(records), kb)
+    assert results[0]["DPYD"].activity_score == 1.5
+    assert any(w.code == "proxy_variant" for w in results[0]["DPYD"].warnings)
+
+
+def test_dpyd_hapb3_tag_alone_counts_only_when_intronic_site_missing(kb, write_vcf):
+    genotyped = _dpyd_records(kb, {"c.1236G>A": "0/1"})
+    _, results = call_pgx(write_vcf(genotyped, name="a.vcf"), kb)
+    assert results[0]["DPYD"].activity_score == 2.0
+    untyped = _dpyd_records(kb, {"c.1236G>A": "0/1"}, drop_label="c.1129-5923C>G")
+    _, results = call_pgx(write_vcf(untyped, name="b.vcf"), kb)
+    assert results[0]["DPYD"].activity_score == 1.5

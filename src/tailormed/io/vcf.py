@@ -250,7 +250,7 @@ class VcfFile:
             if contig is None or (chrom, pos) in seen:
                 continue
             seen.add((chrom, pos))
-            records += [r for r in self._vcf(f"{contig}:{pos}-{pos}") if r.POS == pos]
+            records += [r for r in self._vcf(f"{contig}:{pos}-{pos}") if pos == r.POS]
         return records
 
     def read_genes(self, genes: Sequence[GeneDefinition], *, missing_as_reference: bool = False) -> dict[str, GeneGenotypes]:

@@ -98,6 +98,12 @@ class AlleleDefinition(_Strict):
     label: str | None = Field(default=None, description="Common name, e.g. c.1679T>G (*13).")
     sources: list[str] = Field(default_factory=list)
     note: str | None = None
+    proxy_for: str | None = Field(
+        default=None,
+        description="independent_variants genes: this allele only tags another (e.g. DPYD c.1236G>A for "
+        "c.1129-5923C>G). It is not counted when the tagged allele is found, nor when the tagged position was "
+        "genotyped and found reference; it stands in for it only when that position is missing.",
+    )
 
 
 class FunctionPairRule(_Strict):
@@ -166,12 +172,10 @@ class GeneDefinition(_Strict):
                         f"{self.gene} {allele.name}: {vid} allele {base!r} is neither ref "
                         f"{variant.ref!r} nor an alt {variant.alt}"
                     )
-        if self.matching == "haplotype" and self.alleles:
-            if self.reference_allele not in names:
-                raise ValueError(f"{self.gene}: reference_allele {self.reference_allele!r} is not defined")
-        if self.phenotype_method == "activity_score":
-            if not self.activity_phenotypes:
-                raise ValueError(f"{self.gene}: activity_score genes need activity_phenotypes")
+        if self.matching == "haplotype" and self.alleles and self.reference_allele not in names:
+            raise ValueError(f"{self.gene}: reference_allele {self.reference_allele!r} is not defined")
+        if self.phenotype_method == "activity_score" and not self.activity_phenotypes:
+            raise ValueError(f"{self.gene}: activity_score genes need activity_phenotypes")
             # Alleles of uncertain function carry no activity value; diplotypes with them are Indeterminate.
         if self.phenotype_method == "function" and self.alleles and not self.phenotype_rules:
             raise ValueError(f"{self.gene}: function genes need phenotype_rules")

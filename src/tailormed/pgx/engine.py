@@ -25,7 +25,6 @@ from tailormed.model.pgx import (
 )
 from tailormed.pgx.matcher import (
     REFERENCE_LABEL,
-    AlleleTable,
     MatchCall,
     VariantListCall,
     build_allele_table,
@@ -166,8 +165,9 @@ def _variant_list_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int,
     """Diplotype and phenotype for DPYD-style genes: each haplotype carries zero or more variant alleles."""
     reference = gene.reference_allele or REFERENCE_LABEL
     ref_function, ref_value = allele_function(gene, reference)
+    haplotypes, proxy_notes = _resolve_proxies(gene, genotypes, call)
     labels, functions, values = [], [], []
-    for hap in call.haplotypes:
+    for hap in haplotypes:
         if not hap:
             labels.append(reference)
             functions.append(ref_function or "")
@@ -178,9 +178,9 @@ def _variant_list_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int,
         worst = min(hap_funcs, key=lambda fv: fv[1] if fv[1] is not None else 99.0)
         functions.append(worst[0] or "")
         values.append(min((v for _, v in hap_funcs if v is not None), default=None))
-    warnings: list[Warning] = []
+    warnings: list[Warning] = [Warning(code="proxy_variant", gene=gene.gene, message=m) for m in proxy_notes]
     if not call.phased:
-        found = [a for hap in call.haplotypes for a in hap]
+        found = [a for hap in haplotypes for a in hap]
         warnings.append(Warning(code="unphased_variants", gene=gene.gene,
                                 message=f"several variants found without phase ({', '.join(found)}); they were "
                                         "assumed to lie on different chromosomes"))
@@ -221,6 +221,33 @@ def _variant_list_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int,
         uncertain_due_to_missing=bool(missing),
         genotypes=_position_genotypes(genotypes, s) if include_genotypes else [],
         warnings=warnings + _site_warnings(gene, genotypes), evidence=_evidence(kb, gene))
+
+
+def _resolve_proxies(gene: GeneDefinition, genotypes: GeneGenotypes,
+                     call: VariantListCall) -> tuple[list[list[str]], list[str]]:
+    """Apply ``proxy_for``: a tag variant counts only when the variant it tags could not be genotyped."""
+    proxies = {a.name: a.proxy_for for a in gene.alleles if a.proxy_for}
+    if not proxies:
+        return call.haplotypes, []
+    found = {name for hap in call.haplotypes for name in hap}
+    index_of = {v.id: i for i, v in enumerate(genotypes.variants)}
+    notes: list[str] = []
+    dropped: set[str] = set()
+    for tag, target in proxies.items():
+        if tag not in found:
+            continue
+        target_def = next(a for a in gene.alleles if a.name == target)
+        target_positions = [index_of[v] for v in target_def.defining if v in index_of]
+        target_missing = any(p in call.missing_positions for p in target_positions)
+        if target in found:
+            dropped.add(tag)
+            notes.append(f"{tag} tags {target}, which was also found: counted once")
+        elif target_missing:
+            notes.append(f"{target} was not genotyped; decreased function inferred from its tag {tag}")
+        else:
+            dropped.add(tag)
+            notes.append(f"{tag} found without {target} (genotyped, reference): the tag alone is not counted")
+    return [[a for a in hap if a not in dropped] for hap in call.haplotypes], notes
 
 
 def call_genes_from_vcf(kb: KnowledgeBase, genotypes: dict[str, GeneGenotypes],
