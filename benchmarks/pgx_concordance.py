@@ -171,8 +171,32 @@ def part_b(root: Path, kb: KnowledgeBase) -> tuple[dict[str, int], list[list[str
     return counts, rows, calls_by_example
 
 
-def part_c(root: Path, kb: KnowledgeBase, calls: dict[str, dict[str, GeneResult]]) -> tuple[dict[str, int], list[list[str]]]:
-    counts = {"agree": 0, "differ": 0, "drug_not_in_kb": 0}
+VOCABULARY = {"ivacaftor non-responsive in cf patients": "ivacaftor non-responsive",
+              "ivacaftor responsive in cf patients": "ivacaftor responsive",
+              "no result": "indeterminate"}  # pgx-core matches a gene with no result as Indeterminate
+
+
+def _reason(drug: str, theirs: set[str], their_keys: dict[str, str], mine: set[str],
+            my_keys: dict[str, set[str]], kb: KnowledgeBase) -> str:
+    """Why a drug row differs, or 'agree' when it differs only in how the match is written."""
+    common = set(their_keys) & set(my_keys)
+    keys_agree = all(their_keys[g] in my_keys[g] for g in common)
+    if theirs == mine and keys_agree:
+        return "agree"
+    by_key = {_drug_key(name): d for name, d in kb.drugs.items()}
+    genes = by_key[_drug_key(drug)].genes if _drug_key(drug) in by_key else []
+    if their_keys.get("CYP2D6") == "indeterminate" or ("CYP2D6" in genes and not their_keys and "CYP2D6" in my_keys):
+        return "documented: PharmCAT calls CYP2D6 only from an outside call; TailorMed calls its core alleles from the VCF"
+    if drug == "warfarin":
+        return "documented: PharmCAT reports CPIC's warfarin flowchart without a classification"
+    if "IFNL3" in genes and theirs == {"No recommendation"}:
+        return "open: PharmCAT 2025 gives no CPIC row for IFNL3 drugs; pgx-core follows the 2013 guideline"
+    return "differ"
+
+
+def part_c(root: Path, kb: KnowledgeBase,
+           calls: dict[str, dict[str, GeneResult]]) -> tuple[dict[str, int], list[list[str]]]:
+    counts: dict[str, int] = {"agree": 0, "documented": 0, "open": 0, "differ": 0, "drug_not_in_kb": 0}
     rows: list[list[str]] = []
     for stem, results in calls.items():
         report = json.loads((root / "examples" / f"{stem}.report.json").read_text())
@@ -185,19 +209,31 @@ def part_c(root: Path, kb: KnowledgeBase, calls: dict[str, dict[str, GeneResult]
             key = _drug_key(drug)
             if key not in by_drug:
                 counts["drug_not_in_kb"] += 1
-                rows.append([stem, drug, "; ".join(a.get("classification", "") for a in annotations), "(drug not in pack)", "drug_not_in_kb"])
+                rows.append([stem, drug, "; ".join(a.get("classification", "") for a in annotations),
+                             "(drug not in pack)", "drug_not_in_kb"])
                 continue
             theirs = {(a.get("classification") or "No recommendation") for a in annotations} or {"No recommendation"}
-            mine = {(r.strength or "No recommendation") for r in by_drug[key]}
-            their_keys = sorted({f"{g}={_key(v)}" for a in annotations for lk in a.get("lookupKey", []) for g, v in lk.items()})
-            my_keys = sorted({f"{b.gene}={_key(b.matched_on)}" for r in by_drug[key] for b in r.basis
-                              if r.status != "no_result"})
-            if theirs == mine and (set(their_keys) <= set(my_keys) or not their_keys):
-                counts["agree"] += 1
-            else:
-                counts["differ"] += 1
-                rows.append([stem, drug, f"{'; '.join(sorted(theirs))} [{', '.join(their_keys)}]",
-                             f"{'; '.join(sorted(mine))} [{', '.join(my_keys)}]", "differ"])
+            mine = {(r.strength or "No recommendation") for r in by_drug[key] if r.status != "no_result"}
+            mine = mine or {"No recommendation"}
+            their_keys = {g: VOCABULARY.get(_key(v), _key(v)) for a in annotations
+                          for lk in a.get("lookupKey", []) for g, v in lk.items()}
+            my_keys: dict[str, set[str]] = {}
+            for r in by_drug[key]:
+                for b in r.basis:
+                    if r.status == "no_result":
+                        continue
+                    values = my_keys.setdefault(b.gene, set())
+                    values.add(_key(b.matched_on))
+                    if b.activity_score is not None:
+                        values.add(_key(str(b.activity_score)))
+            verdict = _reason(drug, theirs, their_keys, mine, my_keys, kb)
+            bucket = verdict.split(":")[0]
+            counts[bucket] += 1
+            if bucket != "agree":
+                rows.append([stem, drug,
+                             f"{'; '.join(sorted(theirs))} [{', '.join(f'{g}={v}' for g, v in sorted(their_keys.items()))}]",
+                             f"{'; '.join(sorted(mine))} [{', '.join(f'{g}={sorted(v)[0]}' for g, v in sorted(my_keys.items()))}]",
+                             verdict])
     return counts, rows
 
 
