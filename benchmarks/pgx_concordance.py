@@ -59,8 +59,13 @@ def expected_from_name(gene: str, stem: str) -> list[tuple[str, str]] | None:
     tokens = re.findall(r"s(\d+[a-z]?s?)(?=s|$)", core, flags=re.I)
     if "".join(f"s{t}" for t in tokens).lower() != core.lower() or len(tokens) not in (2, 4):
         return None
-    pairs = [(f"*{tokens[i].rstrip('s') if tokens[i].endswith('s') and len(tokens[i]) > 1 and tokens[i][-2].isdigit() and gene != 'TPMT' else tokens[i]}",
-              f"*{tokens[i + 1]}") for i in range(0, len(tokens), 2)]
+
+    def first_name(token: str) -> str:
+        if token.endswith("s") and len(token) > 1 and token[-2].isdigit() and gene != "TPMT":
+            return token.rstrip("s")
+        return token
+
+    pairs = [(f"*{first_name(tokens[i])}", f"*{tokens[i + 1]}") for i in range(0, len(tokens), 2)]
     return [(a.upper(), b.upper()) for a, b in pairs]
 
 
@@ -89,8 +94,8 @@ def _canonical(gene: str, allele: str, kb: KnowledgeBase) -> str:
 
 
 def _loose(name: str) -> str:
-    """Sub-allele letters dropped (*4B -> *4, *3A stays distinct in TPMT only)."""
-    return re.sub(r"^(\*\d+)[A-Z]$", r"\1", name)
+    """Sub-allele suffixes dropped: *4B -> *4, *45.001 -> *45."""
+    return re.sub(r"^(\*\d+)(?:[A-Z]|\.\d+)$", r"\1", name)
 
 
 def compare_diplotypes(gene: str, ours: list[tuple[str, ...]], expected: list[tuple[str, str]],
@@ -186,7 +191,8 @@ def _reason(drug: str, theirs: set[str], their_keys: dict[str, str], mine: set[s
     by_key = {_drug_key(name): d for name, d in kb.drugs.items()}
     genes = by_key[_drug_key(drug)].genes if _drug_key(drug) in by_key else []
     if their_keys.get("CYP2D6") == "indeterminate" or ("CYP2D6" in genes and not their_keys and "CYP2D6" in my_keys):
-        return "documented: PharmCAT calls CYP2D6 only from an outside call; TailorMed calls its core alleles from the VCF"
+        return ("documented: PharmCAT calls CYP2D6 only from an outside call; "
+                "TailorMed calls its core alleles from the VCF")
     if drug == "warfarin":
         return "documented: PharmCAT reports CPIC's warfarin flowchart without a classification"
     if "IFNL3" in genes and theirs == {"No recommendation"}:
@@ -230,10 +236,10 @@ def part_c(root: Path, kb: KnowledgeBase,
             bucket = verdict.split(":")[0]
             counts[bucket] += 1
             if bucket != "agree":
-                rows.append([stem, drug,
-                             f"{'; '.join(sorted(theirs))} [{', '.join(f'{g}={v}' for g, v in sorted(their_keys.items()))}]",
-                             f"{'; '.join(sorted(mine))} [{', '.join(f'{g}={sorted(v)[0]}' for g, v in sorted(my_keys.items()))}]",
-                             verdict])
+                their_text = ", ".join(f"{g}={v}" for g, v in sorted(their_keys.items()))
+                my_text = ", ".join(f"{g}={sorted(v)[0]}" for g, v in sorted(my_keys.items()))
+                rows.append([stem, drug, f"{'; '.join(sorted(theirs))} [{their_text}]",
+                             f"{'; '.join(sorted(mine))} [{my_text}]", verdict])
     return counts, rows
 
 
@@ -262,7 +268,8 @@ def _table(header: list[str], rows: list[list[str]]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pharmcat", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "pgx" / "pharmcat")
+    default_pharmcat = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "pgx" / "pharmcat"
+    parser.add_argument("--pharmcat", type=Path, default=default_pharmcat)
     parser.add_argument("--kb", default="pgx-core", help="pack name or folder")
     args = parser.parse_args()
     if not args.pharmcat.is_dir():

@@ -45,7 +45,10 @@ def main() -> int:
             summary = run_pgx_call(files, Path(tmp) / "out", samples=chosen if n < len(all_samples) else None,
                                    missing_as_reference=True, formats=args.formats.split(","))
             wall = time.perf_counter() - start
-            rows = sum(1 for _ in open(Path(tmp) / "out" / "calls.tsv")) - 1 if "tsv" in args.formats else 0
+            rows = 0
+            if "tsv" in args.formats:
+                with open(Path(tmp) / "out" / "calls.tsv") as calls_tsv:
+                    rows = sum(1 for _ in calls_tsv) - 1
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"| {summary.samples} | {wall:.2f} | {1000 * wall / summary.samples:.2f} | {rows} | {peak:.0f} |")
     return 0

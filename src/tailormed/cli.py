@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from rich.table import Table
 
 from tailormed import __version__
 from tailormed.errors import InputError, TailorMedError
+
+if TYPE_CHECKING:
+    from tailormed.runner import PgxRunSummary
 
 app = typer.Typer(help="TailorMed: precision-medicine engine (pharmacogenomics today; oncology, rare disease and "
                        "risk to come).", no_args_is_help=True, add_completion=False)
@@ -58,7 +61,7 @@ def main(version: Annotated[bool, typer.Option("--version", callback=_version, i
     """TailorMed command line."""
 
 
-def _progress_bar(quiet: bool, label: str) -> tuple[Any, Callable[[int, int], None] | None]:
+def _progress_bar(quiet: bool, label: str) -> tuple[Progress | None, Callable[[int, int], None] | None]:
     if quiet or not sys.stderr.isatty():
         return None, None
     bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
@@ -102,7 +105,8 @@ def pgx_call(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("pgx-out"),
     samples: Annotated[str | None, typer.Option(help="Comma-separated sample ids (default: all).")] = None,
     outside_calls: Annotated[Path | None, typer.Option("--outside-calls", help="TSV of outside calls (gene, "
-                                                       "diplotype, phenotype, activity_score); overrides VCF calls.")] = None,
+                                                       "diplotype, phenotype, activity_score); overrides VCF "
+                                                       "calls.")] = None,
     missing_as_ref: Annotated[bool, typer.Option("--missing-as-ref", help="Treat defining positions absent from "
                                                  "the VCF as homozygous reference (joint-called cohort VCFs only); "
                                                  "recorded as an assumption in every output.")] = False,
@@ -116,11 +120,16 @@ def pgx_call(
     chosen = [f.strip() for f in formats.split(",") if f.strip()]
     bad = [f for f in chosen if f not in ALL_FORMATS]
     if bad or not chosen:
-        _run(lambda: (_ for _ in ()).throw(InputError(f"unknown format(s) {bad}; choose from {', '.join(ALL_FORMATS)}")))
+        message = f"unknown format(s) {bad}; choose from {', '.join(ALL_FORMATS)}"
+
+        def refuse() -> None:
+            raise InputError(message)
+
+        _run(refuse)
     sample_list = [s.strip() for s in samples.split(",") if s.strip()] if samples else None
     bar, update = _progress_bar(quiet, "writing reports")
 
-    def job() -> Any:
+    def job() -> PgxRunSummary:
         if bar is not None:
             with bar:
                 return run_pgx_call(vcf, out_dir, kb_name=kb, samples=sample_list, outside_calls_path=outside_calls,
@@ -202,7 +211,8 @@ def kb_import_pharmcat(
                                                    "(and optionally phenotype/*.json).")],
     dest: Annotated[Path | None, typer.Option(help="Where to write the pack (default: the user pack folder).")] = None,
     name: Annotated[str, typer.Option(help="Pack name.")] = "pharmcat-alleles",
-    base: Annotated[str, typer.Option(help="Pack whose drug guidance the imported alleles are laid over.")] = "pgx-core",
+    base: Annotated[str, typer.Option(help="Pack whose drug guidance the imported alleles are "
+                                           "laid over.")] = "pgx-core",
 ) -> None:
     """Import PharmCAT allele definitions (and function maps) into a pack layered over pgx-core."""
     from tailormed.kb.importers.pharmcat import import_pharmcat

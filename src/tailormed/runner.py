@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from tailormed.errors import InputError
 from tailormed.io.outside_calls import OutsideCall, read_outside_calls
 from tailormed.io.vcf import GeneGenotypes, VcfFile, check_reference_agreement
 from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
-from tailormed.model.common import Provenance
+from tailormed.model.common import Provenance, Warning
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import GeneResult, PgxResult
 from tailormed.pgx.engine import build_result, call_genes_from_vcf, merge_outside_calls, not_covered_result
@@ -122,8 +123,9 @@ def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
     if len(set(names)) != len(names):
         raise InputError("two samples map to the same output file name; rename them")
     with atomic_output_dir(out) as staging:
-        tsv = open(staging / "calls.tsv", "w", encoding="utf-8") if "tsv" in formats else None
-        try:
+        with ExitStack() as stack:
+            tsv = (stack.enter_context(open(staging / "calls.tsv", "w", encoding="utf-8"))
+                   if "tsv" in formats else None)
             if tsv:
                 write_calls_header(tsv)
             for n, (sample, results) in enumerate(zip(sample_ids, per_sample, strict=True)):
@@ -142,15 +144,13 @@ def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
                     (staging / f"{names[n]}.html").write_text(render_pgx_html(result), encoding="utf-8")
                 if progress:
                     progress(n + 1, len(sample_ids))
-        finally:
-            if tsv:
-                tsv.close()
         written = sorted(p.name for p in staging.iterdir())
     return written
 
 
-def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str = "pgx-core", samples: Sequence[str] | None = None,
-                 outside_calls_path: Path | None = None, missing_as_reference: bool = False,
+def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str = "pgx-core",
+                 samples: Sequence[str] | None = None, outside_calls_path: Path | None = None,
+                 missing_as_reference: bool = False,
                  formats: Sequence[str] = ALL_FORMATS, progress: Progress | None = None) -> PgxRunSummary:
     """``tailormed pgx call``: VCF (+ outside calls) -> calls.tsv, <sample>.json, <sample>.html."""
     kb = load_knowledge_base(kb_name)
@@ -230,8 +230,6 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> Path
     return out / "report.html"
 
 
-def _not_yet(what: str):  # type: ignore[no-untyped-def]
-    from tailormed.model.common import Warning
-
+def _not_yet(what: str) -> Warning:
     return Warning(code="not_analysed", severity="warning",
                    message=f"the manifest names a {what}, which this version of TailorMed does not analyse yet")

@@ -21,7 +21,9 @@ def test_headerless_file(tmp_path):
 
 def test_header_with_sample_phenotype_and_score(tmp_path):
     path = tmp_path / "calls.tsv"
-    path.write_text("sample\tgene\tdiplotype\tphenotype\tactivity_score\nS1\tCYP2D6\t\t\t1.5\nS2\tCYP2C19\t\tPoor Metabolizer\t\n")
+    path.write_text("sample\tgene\tdiplotype\tphenotype\tactivity_score\n"
+                    "S1\tCYP2D6\t\t\t1.5\n"
+                    "S2\tCYP2C19\t\tPoor Metabolizer\t\n")
     calls = read_outside_calls(path, GENES)
     assert calls[0].sample == "S1" and calls[0].activity_score == 1.5
     assert calls[1].phenotype == "Poor Metabolizer" and calls[1].diplotype is None

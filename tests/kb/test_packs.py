@@ -39,7 +39,8 @@ def test_key_cpic_facts(kb):
     """Spot checks of facts a reviewer can verify in the guidelines."""
     cyp2c19 = kb.genes["CYP2C19"]
     variants = {v.id: v for v in cyp2c19.variants}
-    assert (variants["rs4244285"].position, variants["rs4244285"].ref, variants["rs4244285"].alt) == (94781859, "G", ["A"])
+    assert (variants["rs4244285"].position, variants["rs4244285"].ref,
+            variants["rs4244285"].alt) == (94781859, "G", ["A"])
     assert (variants["rs12248560"].position, variants["rs12248560"].alt) == (94761900, ["T"])
     functions = {a.name: a.function for a in cyp2c19.alleles}
     assert functions["*2"] == "No function" and functions["*17"] == "Increased function"

@@ -112,7 +112,8 @@ def test_gene_without_result_gives_no_result_not_a_guess(kb, write_vcf):
 def test_cohort_results_equal_single_sample_results(kb, write_vcf):
     records_a = _genotype_records(kb, "CYP2C19", ("*1", "*2"))
     records_b = _genotype_records(kb, "CYP2C19", ("*2", "*17"))
-    merged = [(a[0], a[1], a[2], a[3] if a[4] != "0/0" else b[3], a[4], b[4]) for a, b in zip(records_a, records_b, strict=False)]
+    merged = [(a[0], a[1], a[2], a[3] if a[4] != "0/0" else b[3], a[4], b[4])
+              for a, b in zip(records_a, records_b, strict=False)]
     # both samples' alt bases agree at every site (single-alt SNVs), so one ALT column serves both
     cohort = write_vcf(merged, samples=("A", "B"), name="cohort.vcf")
     ids, together = call_pgx(cohort, kb)

@@ -58,7 +58,8 @@ def read_outside_calls(path: Path, known_genes: set[str] | None = None) -> list[
             columns = tuple(f.lower() for f in fields)
             continue
         if len(fields) > len(columns):
-            raise InputError(f"{len(fields)} fields but {len(columns)} columns ({', '.join(columns)}); is it tab-separated?",
+            raise InputError(f"{len(fields)} fields but {len(columns)} columns ({', '.join(columns)}); "
+                             "is it tab-separated?",
                              source=str(path), location=f"line {number}")
         row = dict(zip(columns, fields + [""] * (len(columns) - len(fields)), strict=True))
         calls.append(_parse_row(row, path, number, known_genes))

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +48,50 @@ _GRCH37_LENGTHS = {
 }
 _GRCH37_WORDS = re.compile(r"GRCh37|hg19|b37|hs37d5|human_g1k_v37", re.IGNORECASE)
 
+PositionStatus = Literal["called", "missing", "assumed_reference"]
+
+
+# cyvcf2 ships no type information: these protocols name the parts of its objects the reader uses.
+class _Genotypes(Protocol):
+    def array(self) -> npt.NDArray[np.int16]: ...
+
+
+class _VcfRecord(Protocol):
+    """A ``cyvcf2.Variant``."""
+
+    CHROM: str
+    POS: int
+    REF: str
+    ALT: list[str]
+    FORMAT: list[str]
+    FILTER: str | None
+    genotype: _Genotypes
+
+    def format(self, field: str) -> npt.NDArray[np.int32] | None: ...
+
+
+class _HeaderRecord(Protocol):
+    """A ``cyvcf2.HREC``."""
+
+    type: str
+
+    def info(self) -> dict[str, str]: ...
+
+
+class _VcfReader(Protocol):
+    """A ``cyvcf2.VCF``."""
+
+    samples: list[str]
+    seqnames: list[str]
+
+    def __call__(self, region: str) -> Iterator[_VcfRecord]: ...
+
+    def __iter__(self) -> Iterator[_VcfRecord]: ...
+
+    def header_iter(self) -> Iterator[_HeaderRecord]: ...
+
+    def close(self) -> None: ...
+
 
 @dataclass
 class GeneGenotypes:
@@ -57,8 +102,8 @@ class GeneGenotypes:
     codes: npt.NDArray[np.int8]  # (samples, positions, 2)
     phased: npt.NDArray[np.bool_]  # (samples, positions)
     phase_set: npt.NDArray[np.int64]  # (samples, positions); 0 = none given
-    position_status: list[str]  # per position: called | missing | assumed_reference
-    unexpected_alleles: dict[int, list[str]] = field(default_factory=dict)  # position index -> VCF alleles not defined
+    position_status: list[PositionStatus]  # per position
+    unexpected_alleles: dict[int, list[str]] = field(default_factory=dict)  # position index -> undefined VCF alleles
     filtered: dict[int, str] = field(default_factory=dict)  # position index -> FILTER value when not PASS
     ref_mismatch: dict[int, str] = field(default_factory=dict)  # position index -> REF seen in the VCF
     records_in_window: int = 0  # records near the gene: 0 means the file does not cover it
@@ -142,7 +187,7 @@ class VcfFile:
         self._check_header_text()
         try:
             with quiet_htslib():
-                self._vcf = VCF(str(self.path), gts012=False, lazy=True, threads=1)
+                self._vcf: _VcfReader = VCF(str(self.path), gts012=False, lazy=True, threads=1)
         except (OSError, Exception) as exc:  # cyvcf2 raises plain Exception for unreadable headers
             raise InputError(f"not a readable VCF/BCF ({exc})", source=str(self.path)) from exc
         self.all_samples: list[str] = list(self._vcf.samples)
@@ -166,12 +211,13 @@ class VcfFile:
         self._header_lines: list[str] = []
         if self.path.suffix == ".bcf":
             return
-        with opener(self.path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
+        with opener(self.path, "rt", encoding="utf-8", errors="replace") as handle:
             for number, line in enumerate(handle, start=1):
                 if number == 1:
                     saw_fileformat = line.startswith("##fileformat=VCF")
                     if not saw_fileformat:
-                        raise InputError("first line is not '##fileformat=VCF...': not a VCF", source=str(self.path), location="line 1")
+                        raise InputError("first line is not '##fileformat=VCF...': not a VCF", source=str(self.path),
+                                         location="line 1")
                 if line.startswith("##"):
                     self._header_lines.append(line.rstrip("\n"))
                     continue
@@ -179,7 +225,8 @@ class VcfFile:
                     saw_chrom = True
                     columns = line.rstrip("\n").split("\t")
                     if len(columns) < 10 or columns[8] != "FORMAT":
-                        raise InputError("header line has no FORMAT and sample columns", source=str(self.path), location=f"line {number}")
+                        raise InputError("header line has no FORMAT and sample columns", source=str(self.path),
+                                         location=f"line {number}")
                 break
         if not saw_chrom:
             raise InputError("no '#CHROM' header line: file is truncated or not a VCF", source=str(self.path))
@@ -231,13 +278,14 @@ class VcfFile:
         for gene in genes:
             positions = [v.position for v in gene.variants]
             if positions:
-                out[gene.gene] = (_chrom_key(gene.chromosome), min(positions) - COVERAGE_PAD, max(positions) + COVERAGE_PAD)
+                out[gene.gene] = (_chrom_key(gene.chromosome), min(positions) - COVERAGE_PAD,
+                                  max(positions) + COVERAGE_PAD)
         return out
 
     def _indexed_site_records(self, windows: dict[str, tuple[str, int, int]], builders: dict[str, _GeneBuilder],
-                              by_site: dict[tuple[str, int], list[tuple[_GeneBuilder, int]]]) -> list[object]:
+                              by_site: dict[tuple[str, int], list[tuple[_GeneBuilder, int]]]) -> list[_VcfRecord]:
         """With an index: one query per defining position, and a one-record probe of each gene's window."""
-        records = []
+        records: list[_VcfRecord] = []
         for name, (chrom, start, end) in windows.items():
             contig = self._contigs.get(chrom)
             if contig is None:
@@ -253,7 +301,8 @@ class VcfFile:
             records += [r for r in self._vcf(f"{contig}:{pos}-{pos}") if pos == r.POS]
         return records
 
-    def read_genes(self, genes: Sequence[GeneDefinition], *, missing_as_reference: bool = False) -> dict[str, GeneGenotypes]:
+    def read_genes(self, genes: Sequence[GeneDefinition], *,
+                   missing_as_reference: bool = False) -> dict[str, GeneGenotypes]:
         """Genotypes of the selected samples at every defining position of ``genes``.
 
         ``GeneGenotypes.records_in_window`` counts the records seen around the gene, so a caller can
@@ -270,7 +319,7 @@ class VcfFile:
                 key = (_chrom_key(builder.gene.chromosome), variant.position)
                 by_site.setdefault(key, []).append((builder, index))
         seen_records = 0
-        site_records = []
+        site_records: list[_VcfRecord] = []
         last = ("", 0)
         try:
             with quiet_htslib():
@@ -287,7 +336,7 @@ class VcfFile:
                             site_records.append(record)
                         last = (record.CHROM, pos)
             for record in site_records:
-                self._absorb(record, by_site[(_chrom_key(record.CHROM), record.POS)])  # type: ignore[attr-defined]
+                self._absorb(record, by_site[(_chrom_key(record.CHROM), record.POS)])
         except InputError:
             raise
         except Exception as exc:  # htslib parse errors surface as generic exceptions
@@ -295,21 +344,21 @@ class VcfFile:
             raise InputError(f"cannot parse VCF record ({exc})", source=str(self.path), location=where) from exc
         return {name: b.finish(missing_as_reference) for name, b in builders.items()}
 
-    def _absorb(self, record: object, targets: Iterable[tuple[_GeneBuilder, int]]) -> None:
-        rec = record  # cyvcf2.Variant
-        ref: str = rec.REF  # type: ignore[attr-defined]
-        alts: list[str] = rec.ALT  # type: ignore[attr-defined]
+    def _absorb(self, record: _VcfRecord, targets: Iterable[tuple[_GeneBuilder, int]]) -> None:
+        rec = record
+        ref = rec.REF
+        alts = rec.ALT
         try:
-            gt = rec.genotype.array()[self.sample_indices]  # type: ignore[attr-defined]
+            gt = rec.genotype.array()[self.sample_indices]
         except Exception as exc:
             raise InputError("record has no readable GT", source=str(self.path),
-                             location=f"{rec.CHROM}:{rec.POS}") from exc  # type: ignore[attr-defined]
-        phase_set = None
-        if rec.FORMAT and "PS" in rec.FORMAT:  # type: ignore[attr-defined]
-            ps = rec.format("PS")  # type: ignore[attr-defined]
+                             location=f"{rec.CHROM}:{rec.POS}") from exc
+        phase_set: npt.NDArray[np.int64] | None = None
+        if rec.FORMAT and "PS" in rec.FORMAT:  # keep after .genotype: lazy cyvcf2 0.35 segfaults otherwise
+            ps = rec.format("PS")
             if ps is not None:
                 phase_set = ps[self.sample_indices, 0].astype(np.int64)
-        filt = rec.FILTER  # type: ignore[attr-defined]
+        filt = rec.FILTER
         targets = list(targets)
         # Several definitions may share a site (an insertion and a deletion at one anchor base): an alt
         # that a sibling definition knows is "not this variant" (reference) for the others, not unexpected.
@@ -390,7 +439,7 @@ class _GeneBuilder:
         return mapping
 
     def finish(self, missing_as_reference: bool) -> GeneGenotypes:
-        status = []
+        status: list[PositionStatus] = []
         for index, seen in enumerate(self.seen):
             if seen:
                 status.append("called")
@@ -421,7 +470,8 @@ def check_reference_agreement(path: Path, genotypes: Iterable[GeneGenotypes]) ->
             if index in gene.ref_mismatch:
                 mismatched += 1
                 v = gene.variants[index]
-                examples.append(f"{gene.gene} {v.id} pos {v.position}: VCF REF {gene.ref_mismatch[index]}, GRCh38 {v.ref}")
+                examples.append(f"{gene.gene} {v.id} pos {v.position}: VCF REF {gene.ref_mismatch[index]}, "
+                                f"GRCh38 {v.ref}")
     if compared >= 3 and mismatched / compared >= 0.5:
         raise GenomeBuildError(
             f"REF disagrees with GRCh38 at {mismatched} of {compared} defining positions "

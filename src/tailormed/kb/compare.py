@@ -59,6 +59,10 @@ def _norm_function(label: str | None) -> str:
     return (label or "").strip().lower()
 
 
+def _format_signature(signature: frozenset[tuple[int, str]]) -> str:
+    return ", ".join(f"{p}{b}" for p, b in sorted(signature))
+
+
 def compare_gene(ours: GeneDefinition, theirs: GeneDefinition) -> list[Disagreement]:
     """Every difference in sites, allele definitions, functions and activity values for one gene."""
     found: list[Disagreement] = []
@@ -87,9 +91,10 @@ def compare_gene(ours: GeneDefinition, theirs: GeneDefinition) -> list[Disagreem
             a_sig = _signature(ours, a_allele, a_ref)
             b_sig = _signature(theirs, b_allele, b_ref)
             if a_sig != b_sig:
-                fmt = lambda sig: ", ".join(f"{p}{b}" for p, b in sorted(sig))  # noqa: E731
-                found.append(Disagreement(gene, "allele_definition", name, fmt(a_sig), fmt(b_sig)))
-        if _norm_function(a_allele.function) != _norm_function(b_allele.function) and b_allele.function != "Unknown function":
+                found.append(Disagreement(gene, "allele_definition", name, _format_signature(a_sig),
+                                          _format_signature(b_sig)))
+        if (_norm_function(a_allele.function) != _norm_function(b_allele.function)
+                and b_allele.function != "Unknown function"):
             found.append(Disagreement(gene, "allele_function", name, a_allele.function, b_allele.function))
         if (a_allele.activity_value is not None and b_allele.activity_value is not None
                 and abs(a_allele.activity_value - b_allele.activity_value) > 1e-9):

@@ -12,10 +12,10 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from tailormed.errors import KnowledgeError
 from tailormed.kb.schema import DrugGuidance, GeneDefinition, Manifest, Source
@@ -23,10 +23,14 @@ from tailormed.kb.schema import DrugGuidance, GeneDefinition, Manifest, Source
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 BUILTIN_PACKS_DIR = Path(__file__).parent / "data"
 USER_PACKS_ENV = "TAILORMED_PACKS"
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 def user_packs_dir() -> Path:
-    """Folder where imported packs are written and searched (``$TAILORMED_PACKS`` or ``~/.local/share/tailormed/packs``)."""
+    """Folder where imported packs are written and searched.
+
+    ``$TAILORMED_PACKS`` when set, else ``~/.local/share/tailormed/packs``.
+    """
     configured = os.environ.get(USER_PACKS_ENV)
     if configured:
         return Path(configured)
@@ -71,12 +75,13 @@ def _read_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         location = f"{mark.line + 1}:{mark.column + 1}" if mark else None
-        raise KnowledgeError(f"not valid YAML ({getattr(exc, 'problem', exc)})", source=str(path), location=location) from exc
+        raise KnowledgeError(f"not valid YAML ({getattr(exc, 'problem', exc)})", source=str(path),
+                             location=location) from exc
     except OSError as exc:
         raise KnowledgeError(f"cannot read: {exc.strerror}", source=str(path)) from exc
 
 
-def _parse(model: type[Any], data: Any, path: Path) -> Any:
+def _parse(model: type[_Model], data: object, path: Path) -> _Model:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -129,7 +134,8 @@ def load_pack(path: Path) -> Pack:
         cited += [(drug_path, s) for rec in drug.recommendations for s in rec.sources]
     for cited_in, source_id in cited:
         if source_id not in sources:
-            raise KnowledgeError(f"cites source {source_id!r}, which no file of the pack declares", source=str(cited_in))
+            raise KnowledgeError(f"cites source {source_id!r}, which no file of the pack declares",
+                                 source=str(cited_in))
     return Pack(path=path, manifest=manifest, genes=genes, drugs=drugs, sources=sources)
 
 

@@ -19,7 +19,9 @@ class PositionGenotype(Record):
     variant_id: str
     position: int
     ref: str
-    alleles: list[str | None] = Field(description="Called bases per haplotype; None = no call. One entry if hemizygous.")
+    alleles: list[str | None] = Field(
+        description="Called bases per haplotype; None = no call. One entry if hemizygous."
+    )
     phased: bool = False
     phase_set: int | None = None
     status: Literal["called", "missing", "assumed_reference", "filtered"] = "called"

@@ -6,7 +6,8 @@ files is done by :mod:`tailormed.runner`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -88,7 +89,7 @@ def _position_genotypes(genotypes: GeneGenotypes, s: int) -> list[PositionGenoty
             status = "missing"
         rows.append(PositionGenotype(variant_id=variant.id, position=variant.position, ref=variant.ref,
                                      alleles=alleles, phased=bool(genotypes.phased[s, p]),
-                                     phase_set=int(genotypes.phase_set[s, p]) or None, status=status))  # type: ignore[arg-type]
+                                     phase_set=int(genotypes.phase_set[s, p]) or None, status=status))
     return rows
 
 
@@ -156,7 +157,8 @@ def _site_warnings(gene: GeneDefinition, genotypes: GeneGenotypes) -> list[Warni
     for p, ref in genotypes.ref_mismatch.items():
         v = genotypes.variants[p]
         out.append(Warning(code="reference_mismatch", gene=gene.gene,
-                           message=f"{v.rsid or v.id}: VCF REF {ref} differs from GRCh38 {v.ref}; position treated as missing"))
+                           message=f"{v.rsid or v.id}: VCF REF {ref} differs from GRCh38 {v.ref}; "
+                                   "position treated as missing"))
     return out
 
 
@@ -267,26 +269,38 @@ def call_genes_from_vcf(kb: KnowledgeBase, genotypes: dict[str, GeneGenotypes],
             haploid = np.ones(n_samples, dtype=bool)
         elif gene.inheritance == "x_linked" and haploid_x is not None:
             haploid = haploid_x
-        shared: dict[int, GeneResult] = {}
-        calls: list[MatchCall] | list[VariantListCall]
+        results: list[GeneResult]
         if gene.matching == "independent_variants":
             calls = match_independent_variants(gene, gene_genotypes, haploid)
-            build = _variant_list_result
+            results = _results_per_sample(_variant_list_result, calls, gene, gene_genotypes, kb, include_genotypes)
         elif gene.matching == "haplotype":
-            calls = match_haplotypes(gene, gene_genotypes, haploid, build_allele_table(gene))
-            build = _haplotype_result  # type: ignore[assignment]
+            matches = match_haplotypes(gene, gene_genotypes, haploid, build_allele_table(gene))
+            results = _results_per_sample(_haplotype_result, matches, gene, gene_genotypes, kb, include_genotypes)
         else:
             continue
-        for s, call in enumerate(calls):
-            if include_genotypes:
-                per_sample[s][name] = build(gene, gene_genotypes, s, call, kb)  # type: ignore[arg-type]
-                continue
-            result = shared.get(id(call))
-            if result is None:
-                result = build(gene, gene_genotypes, s, call, kb, False)  # type: ignore[arg-type]
-                shared[id(call)] = result
+        for s, result in enumerate(results):
             per_sample[s][name] = result
     return per_sample
+
+
+_Call = TypeVar("_Call", MatchCall, VariantListCall)
+
+
+def _results_per_sample(build: Callable[[GeneDefinition, GeneGenotypes, int, _Call, KnowledgeBase, bool], GeneResult],
+                        calls: Sequence[_Call], gene: GeneDefinition, genotypes: GeneGenotypes, kb: KnowledgeBase,
+                        include_genotypes: bool) -> list[GeneResult]:
+    """One gene's result per sample; without per-position genotypes, samples sharing a call share its result."""
+    if include_genotypes:
+        return [build(gene, genotypes, s, call, kb, True) for s, call in enumerate(calls)]
+    shared: dict[int, GeneResult] = {}
+    results = []
+    for s, call in enumerate(calls):
+        result = shared.get(id(call))
+        if result is None:
+            result = build(gene, genotypes, s, call, kb, False)
+            shared[id(call)] = result
+        results.append(result)
+    return results
 
 
 def result_from_outside_call(kb: KnowledgeBase, call: OutsideCall) -> GeneResult:

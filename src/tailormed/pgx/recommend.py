@@ -90,7 +90,8 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
                                warnings=[Warning(code=status, message=message, severity="info")])]
 
 
-def recommend(kb: KnowledgeBase, results: dict[str, GeneResult], medications: list[str] | None = None) -> list[DrugRecommendation]:
+def recommend(kb: KnowledgeBase, results: dict[str, GeneResult],
+              medications: list[str] | None = None) -> list[DrugRecommendation]:
     """Recommendations for every drug in the knowledge base, actionable first, then by drug name."""
     rows: list[DrugRecommendation] = []
     meds = {m.lower() for m in medications or []}

@@ -92,7 +92,7 @@ def convert_gene(translation: dict[str, Any], phenotype: dict[str, Any] | None,
                 reference = name
                 defining = {}
             function = functions.get(name) or (base_alleles[name].function if name in base_alleles else None)
-            value = activity.get(name)
+            value: str | float | None = activity.get(name)
             if value is None and name in base_alleles:
                 value = base_alleles[name].activity_value
             allele: dict[str, Any] = {"name": name, "defining": defining,
@@ -162,7 +162,8 @@ def import_pharmcat(directory: Path, *, dest: Path | None = None, name: str = "p
         pheno_path = phenotype_dir / f"{gene.replace('-', '_')}.json"
         phenotype = _load_json(pheno_path) if pheno_path.is_file() else None
         try:
-            data, skipped = convert_gene(translation, phenotype, base_kb.genes.get(gene) if base_kb else None, source_id)
+            base_gene = base_kb.genes.get(gene) if base_kb else None
+            data, skipped = convert_gene(translation, phenotype, base_gene, source_id)
         except KnowledgeError as exc:
             report.skipped.append(exc.message)
             continue
@@ -179,7 +180,8 @@ def import_pharmcat(directory: Path, *, dest: Path | None = None, name: str = "p
     manifest = {
         "name": name, "version": str(version or "unknown"), "date": date.today().isoformat(), "kind": "pgx",
         "base": base or None,
-        "description": f"Allele definitions and functions imported by `tailormed kb import pharmcat` from {provenance}.",
+        "description": "Allele definitions and functions imported by `tailormed kb import pharmcat` "
+                       f"from {provenance}.",
         "licence": "MPL-2.0 (PharmCAT data; content from CPIC and PharmVar)",
         "sources": [{"id": source_id, "citation": f"PharmCAT allele definitions and phenotype maps ({provenance}). "
                      "Sangkuhl K, et al. Clin Pharmacol Ther. 2020;107(1):203-210.",
