@@ -97,3 +97,25 @@ def test_kb_commands(tmp_path):
     assert shown.exit_code == 0 and "*17" in shown.output
     result = runner.invoke(app, ["kb", "validate", str(tmp_path)])
     assert result.exit_code == 3 and "no knowledge pack" in result.output
+
+
+def test_header_only_vcf_exits_nonzero_without_output(write_vcf, tmp_path):
+    vcf = write_vcf([])
+    result = runner.invoke(app, ["pgx", "call", str(vcf), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "no records" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_grch37_vcf_exits_nonzero_without_output(kb, write_vcf, tmp_path):
+    vcf = write_vcf(reference_records(kb, "CYP2C19"), contigs={"chr10": 135534747})
+    result = runner.invoke(app, ["pgx", "call", str(vcf), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "GRCh37" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_documented_json_schema_matches_the_model():
+    """docs/pgx-result.schema.json is the schema of the JSON the tool writes; regenerate it when the model changes."""
+    from tailormed.model import PgxResult
+
+    documented = json.loads((Path(__file__).resolve().parents[1] / "docs" / "pgx-result.schema.json").read_text())
+    assert documented == json.loads(json.dumps(PgxResult.model_json_schema()))

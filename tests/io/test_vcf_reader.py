@@ -38,12 +38,19 @@ def test_truncated_gzip_is_refused(kb, write_vcf, tmp_path):
     assert "truncated.vcf.gz" in str(error.value)
 
 
-def test_header_only_vcf_gives_missing_positions_not_a_crash(kb, write_vcf):
+def test_header_only_vcf_is_refused(kb, write_vcf):
     path = write_vcf([])
+    with VcfFile(path) as vcf, pytest.raises(InputError, match="no records") as error:
+        vcf.read_genes([kb.genes["CYP2C19"]])
+    assert str(path) in str(error.value)
+
+
+def test_vcf_without_the_gene_region_reports_it_uncovered(kb, write_vcf):
+    path = write_vcf(reference_records(kb, "CYP2C9"))
     with VcfFile(path) as vcf:
-        arrays = vcf.read_genes([kb.genes["CYP2C19"]])["CYP2C19"]
-    assert set(arrays.position_status) == {"missing"}
-    assert arrays.records_in_window == 0
+        arrays = vcf.read_genes([kb.genes["CYP2C19"], kb.genes["CYP2C9"]])
+    assert arrays["CYP2C19"].records_in_window == 0 and set(arrays["CYP2C19"].position_status) == {"missing"}
+    assert arrays["CYP2C9"].records_in_window > 0
 
 
 def test_no_header_line(tmp_path):

@@ -342,6 +342,15 @@ class VcfFile:
         except Exception as exc:  # htslib parse errors surface as generic exceptions
             where = f"after {last[0]}:{last[1]}" if last[0] else f"record {seen_records + 1}"
             raise InputError(f"cannot parse VCF record ({exc})", source=str(self.path), location=where) from exc
+        if not self._contigs and seen_records == 0:
+            raise InputError("the VCF has a header but no records: nothing can be called (was the file filtered "
+                             "to nothing, or cut after the header?)", source=str(self.path), location="end of header")
+        if self._contigs and not site_records and not any(b.records_in_window for b in builders.values()):
+            with quiet_htslib():
+                empty = next(iter(self._vcf), None) is None
+            if empty:
+                raise InputError("the VCF has a header but no records: nothing can be called",
+                                 source=str(self.path), location="end of header")
         return {name: b.finish(missing_as_reference) for name, b in builders.items()}
 
     def _absorb(self, record: _VcfRecord, targets: Iterable[tuple[_GeneBuilder, int]]) -> None:

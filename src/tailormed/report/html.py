@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from tailormed.model.pgx import PgxResult
 
 _ENV = Environment(loader=PackageLoader("tailormed.report", "templates"), autoescape=select_autoescape(["html", "j2"]),
                    trim_blocks=True, lstrip_blocks=True)
+
+def short_citation(citation: str) -> str:
+    """A citation shortened for a table cell.
+
+    ``Lee CR, Luzum JA, ... Clin Pharmacol Ther. 2022;112(5):959-967.`` -> ``Lee CR et al., Clin Pharmacol Ther, 2022``
+    """
+    first_author = citation.split(",")[0].split(".")[0].strip()
+    year = re.search(r"\b(19|20)\d{2}\b", citation)
+    journal = re.search(r"\.\s*([A-Z][A-Za-z .]+?)\.?\s*(?:19|20)\d{2}", citation)
+    parts = [f"{first_author} et al." if "," in citation.split(".")[0] else first_author]
+    if journal:
+        parts.append(journal.group(1).strip().rstrip("."))
+    if year:
+        parts.append(year.group(0))
+    return ", ".join(parts)
+
+
+_ENV.filters["short_citation"] = short_citation
 
 STATUS_LABELS = {
     "actionable": "Change from usual care",

@@ -49,6 +49,19 @@ def _variant_id(variant: dict[str, Any]) -> str:
     return str(variant.get("rsid") or f"g.{variant['position']}{variant['ref']}>{'/'.join(variant['alts'])}")
 
 
+_VALUE_LABELS = {0.0: "No function", 0.25: "Decreased function", 0.5: "Decreased function", 1.0: "Normal function"}
+
+
+def _function_label(raw: str | None) -> str | None:
+    """PharmCAT writes activity-score genes' 'function' as the value (e.g. '0.5'): turn it into CPIC's label."""
+    if raw is None:
+        return None
+    try:
+        return _VALUE_LABELS.get(float(raw), "Uncertain function")
+    except ValueError:
+        return raw
+
+
 def _phenotype_rules(functions: dict[str, str], table: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Function-pair rules implied by a CPIC diplotype table (first phenotype wins on conflict)."""
     rules: dict[tuple[str, ...], str] = {}
@@ -69,7 +82,8 @@ def convert_gene(translation: dict[str, Any], phenotype: dict[str, Any] | None,
     skipped: list[str] = []
     variants = translation.get("variants") or []
     ids = [_variant_id(v) for v in variants]
-    functions: dict[str, str] = dict((phenotype or {}).get("haplotypes") or {})
+    functions: dict[str, str] = {name: _function_label(label) or "Unknown function"
+                                 for name, label in ((phenotype or {}).get("haplotypes") or {}).items()}
     activity: dict[str, str] = dict((phenotype or {}).get("activityValues") or {})
     base_alleles = {a.name: a for a in base.alleles} if base else {}
     alleles = []
@@ -91,7 +105,8 @@ def convert_gene(translation: dict[str, Any], phenotype: dict[str, Any] | None,
             if named.get("reference"):
                 reference = name
                 defining = {}
-            function = functions.get(name) or (base_alleles[name].function if name in base_alleles else None)
+            function = _function_label(functions.get(name)) or (
+                base_alleles[name].function if name in base_alleles else None)
             value: str | float | None = activity.get(name)
             if value is None and name in base_alleles:
                 value = base_alleles[name].activity_value
