@@ -151,3 +151,13 @@ def test_dpyd_hapb3_tag_alone_counts_only_when_intronic_site_missing(kb, write_v
     untyped = _dpyd_records(kb, {"c.1236G>A": "0/1"}, drop_label="c.1129-5923C>G")
     _, results = call_pgx(write_vcf(untyped, name="b.vcf"), kb)
     assert results[0]["DPYD"].activity_score == 1.5
+
+
+def test_cyp2d6_from_vcf_is_provisional_and_says_so_on_the_drug(kb, write_vcf):
+    _, results = call_pgx(write_vcf(reference_records(kb, "CYP2D6")), kb)
+    cyp2d6 = results[0]["CYP2D6"]
+    assert cyp2d6.source == "vcf" and any(w.code == "vcf_caveat" for w in cyp2d6.warnings)
+    from tailormed.pgx.recommend import recommend
+
+    codeine = [r for r in recommend(kb, results[0]) if r.drug == "codeine"]
+    assert codeine and all(any(w.code == "provisional_gene_call" for w in r.warnings) for r in codeine)

@@ -152,6 +152,10 @@ class GeneDefinition(_Strict):
         "coordinate; used to detect GRCh37 input.",
     )
     notes: list[str] = Field(default_factory=list)
+    vcf_caveat: str | None = Field(
+        default=None,
+        description="Shown as a warning on every call made from a VCF (e.g. CYP2D6: copy number is not visible).",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> GeneDefinition:

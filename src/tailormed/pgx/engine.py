@@ -150,6 +150,8 @@ def _haplotype_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, ca
 
 def _site_warnings(gene: GeneDefinition, genotypes: GeneGenotypes) -> list[Warning]:
     out = []
+    if gene.vcf_caveat:
+        out.append(Warning(code="vcf_caveat", gene=gene.gene, message=gene.vcf_caveat))
     for p, filt in genotypes.filtered.items():
         v = genotypes.variants[p]
         out.append(Warning(code="filtered_site", gene=gene.gene, severity="info",

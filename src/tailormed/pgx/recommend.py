@@ -47,6 +47,22 @@ def _is_typical(basis: list[GeneBasis], rec: Recommendation) -> bool:
                or b.matched_on == "activity score 2" for b in basis)
 
 
+def _caveats(basis: list[GeneBasis], results: dict[str, GeneResult]) -> list[Warning]:
+    """Carry gene-level doubts (provisional VCF call, missing positions, ties) onto the drug row."""
+    out = []
+    for b in basis:
+        result = results.get(b.gene)
+        if result is None:
+            continue
+        if any(w.code == "vcf_caveat" for w in result.warnings):
+            out.append(Warning(code="provisional_gene_call", gene=b.gene,
+                               message=f"rests on a provisional {b.gene} call from the VCF; confirm before acting"))
+        if result.uncertain_due_to_missing:
+            out.append(Warning(code="uncertain_gene_call", gene=b.gene,
+                               message=f"{b.gene} call is uncertain: defining positions are missing"))
+    return out
+
+
 def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, GeneResult]) -> list[DrugRecommendation]:
     """Every recommendation of ``drug`` that applies to these gene results (one 'no result' row if none)."""
     evidence = Evidence(knowledge_pack=kb.version_label, record=f"drugs/{drug.drug}.yaml",
@@ -69,6 +85,7 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
             warnings = [Warning(code="gene_not_called", gene=g,
                                 message=f"{g} could not be called; this recommendation rests on the other gene(s) only")
                         for g in uncalled if g not in rec.when]
+            warnings += _caveats(basis, results)
             found.append(DrugRecommendation(
                 drug=drug.drug, drug_class=drug.drug_class, genes=drug.genes,
                 status=("no_recommendation" if rec.strength == "No recommendation"
