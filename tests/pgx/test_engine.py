@@ -78,10 +78,20 @@ def test_missing_positions_are_listed_and_flag_uncertainty(kb, write_vcf):
 
 
 def test_missing_as_reference_fills_absent_positions(kb, write_vcf):
-    records = [r for r in _genotype_records(kb, "CYP2C19", ("*1", "*1")) if r[1] != 94761900]
+    records = [r for r in _genotype_records(kb, "CYP2C19", ("*1", "*1")) if r[1] != 94781859]  # drop rs4244285 (*2)
     _, results = call_pgx(write_vcf(records), kb, missing_as_reference=True)
     result = results[0]["CYP2C19"]
     assert result.diplotype_label == "*1/*1" and not result.missing_positions
+
+
+def test_missing_as_reference_does_not_reach_beyond_the_data(kb, write_vcf):
+    # rs12248560 is the first CYP2C19 site; with no record within 5 kb before it, the file may simply
+    # stop short of it (a region extract), so it stays missing instead of being assumed reference.
+    records = [r for r in _genotype_records(kb, "CYP2C19", ("*1", "*1")) if r[1] != 94761900]
+    _, results = call_pgx(write_vcf(records), kb, missing_as_reference=True)
+    result = results[0]["CYP2C19"]
+    assert any("rs12248560" in m for m in result.missing_positions)
+    assert {d.label for d in result.diplotypes} >= {"*1/*1", "*1/*17"}
 
 
 def test_outside_call_overrides_vcf_and_is_recorded(kb, write_vcf):

@@ -145,7 +145,9 @@ def quiet_htslib() -> Iterator[None]:
 
 
 COVERAGE_PAD = 5000
-"""A file 'covers' a gene when it has records within this many bases of its defining positions."""
+"""A file 'covers' a gene when it has records within this many bases of its defining positions. With
+--missing-as-ref, reference is assumed only at defining positions that have records on both sides within
+that window: a position beyond the end of the file's data (a region extract that stops short) stays missing."""
 
 _BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 
@@ -197,7 +199,8 @@ class VcfFile:
         if "GT" not in header_ids:
             raise InputError("header declares no FORMAT/GT field: genotypes cannot be read", source=str(self.path))
         self.samples = self._select_samples(samples)
-        self.sample_indices = np.array([self.all_samples.index(s) for s in self.samples], dtype=np.int64)
+        column = {name: i for i, name in enumerate(self.all_samples)}
+        self.sample_indices = np.array([column[s] for s in self.samples], dtype=np.int64)
         self._contigs = {_chrom_key(c): c for c in self._vcf.seqnames} if self._has_index() else {}
         self._check_build_from_header()
 
@@ -252,7 +255,8 @@ class VcfFile:
     def _select_samples(self, wanted: Sequence[str] | None) -> list[str]:
         if not wanted:
             return list(self.all_samples)
-        missing = [s for s in wanted if s not in self.all_samples]
+        available = set(self.all_samples)
+        missing = [s for s in wanted if s not in available]
         if missing:
             shown = ", ".join(self.all_samples[:5]) + (" ..." if len(self.all_samples) > 5 else "")
             raise InputError(f"sample(s) {', '.join(missing)} not in the VCF (it has: {shown})", source=str(self.path))
@@ -292,14 +296,45 @@ class VcfFile:
                 continue
             probe = next(iter(self._vcf(f"{contig}:{max(1, start)}-{end}")), None)
             builders[name].records_in_window = int(probe is not None)
-        seen: set[tuple[str, int]] = set()
-        for chrom, pos in sorted(by_site):
+        # Nearby defining positions are fetched with one query: each query re-parses its BGZF block.
+        for chrom, start, end in _clusters(sorted(by_site), gap=2000):
             contig = self._contigs.get(chrom)
-            if contig is None or (chrom, pos) in seen:
+            if contig is None:
                 continue
-            seen.add((chrom, pos))
-            records += [r for r in self._vcf(f"{contig}:{pos}-{pos}") if pos == r.POS]
+            records += [r for r in self._vcf(f"{contig}:{start}-{end}") if (chrom, r.POS) in by_site]
+        for name, (chrom, start, end) in windows.items():
+            contig = self._contigs.get(chrom)
+            if contig is not None and builders[name].records_in_window:
+                self._mark_span_indexed(contig, start, end, builders[name])
         return records
+
+    def _mark_span_indexed(self, contig: str, start: int, end: int, builder: _GeneBuilder) -> None:
+        """Flag positions with records on both sides within the gene window (binary search, ~12 probes)."""
+
+        def has_records(lo: int, hi: int) -> bool:
+            return next(iter(self._vcf(f"{contig}:{max(1, lo)}-{hi}")), None) is not None
+
+        order = sorted(range(len(builder.variants)), key=lambda i: builder.variants[i].position)
+        positions = [builder.variants[i].position for i in order]
+        # first index whose position has a record at or before it (monotone: a suffix of the sorted list)
+        lo, hi = 0, len(positions)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if has_records(start, positions[mid]):
+                hi = mid
+            else:
+                lo = mid + 1
+        first_inside = lo
+        # last index whose position has a record at or after it (monotone: a prefix)
+        lo, hi = 0, len(positions)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if has_records(positions[mid], end):
+                lo = mid + 1
+            else:
+                hi = mid
+        for k in range(first_inside, lo):
+            builder.inside_span[order[k]] = True
 
     def read_genes(self, genes: Sequence[GeneDefinition], *,
                    missing_as_reference: bool = False) -> dict[str, GeneGenotypes]:
@@ -326,15 +361,19 @@ class VcfFile:
                 if self._contigs:
                     site_records = self._indexed_site_records(windows, builders, by_site)
                 else:
+                    positions_seen: dict[str, list[int]] = {}
                     for record in self._vcf:
                         seen_records += 1
                         chrom, pos = _chrom_key(record.CHROM), record.POS
+                        if chrom in by_chrom:
+                            positions_seen.setdefault(chrom, []).append(pos)
                         for name, start, end in by_chrom.get(chrom, ()):
                             if start <= pos <= end:
                                 builders[name].records_in_window += 1
                         if (chrom, pos) in by_site:
                             site_records.append(record)
                         last = (record.CHROM, pos)
+                    _mark_spans(positions_seen, by_site)
             for record in site_records:
                 self._absorb(record, by_site[(_chrom_key(record.CHROM), record.POS)])
         except InputError:
@@ -380,6 +419,38 @@ class VcfFile:
             builder.absorb(index, ref, alts, gt, phase_set, filt, sibling_known)
 
 
+def _clusters(sites: list[tuple[str, int]], gap: int) -> list[tuple[str, int, int]]:
+    """Group sorted (chrom, pos) sites into intervals whose members are at most ``gap`` bases apart."""
+    out: list[tuple[str, int, int]] = []
+    for chrom, pos in sites:
+        if out and out[-1][0] == chrom and pos - out[-1][2] <= gap:
+            out[-1] = (chrom, out[-1][1], pos)
+        else:
+            out.append((chrom, pos, pos))
+    return out
+
+
+def _mark_spans(positions_seen: dict[str, list[int]],
+                by_site: dict[tuple[str, int], list[tuple[_GeneBuilder, int]]]) -> None:
+    """Flag defining positions with records on both sides within their gene's window (streaming path)."""
+    import bisect
+
+    for chrom, positions in positions_seen.items():
+        positions.sort()
+        for (site_chrom, pos), targets in by_site.items():
+            if site_chrom != chrom:
+                continue
+            for builder, index in targets:
+                window_start = min(v.position for v in builder.variants) - COVERAGE_PAD
+                window_end = max(v.position for v in builder.variants) + COVERAGE_PAD
+                i = bisect.bisect_left(positions, window_start)
+                before = i < len(positions) and positions[i] <= pos
+                j = bisect.bisect_right(positions, window_end)
+                after = j > 0 and positions[j - 1] >= pos
+                if before and after:
+                    builder.inside_span[index] = True
+
+
 class _GeneBuilder:
     """Accumulates one gene's arrays while records stream past."""
 
@@ -392,6 +463,7 @@ class _GeneBuilder:
         self.phase_set = np.zeros((n_samples, n_pos), dtype=np.int64)
         self.seen = np.zeros(n_pos, dtype=bool)
         self.records_in_window = 0
+        self.inside_span = np.zeros(n_pos, dtype=bool)
         self.unexpected: dict[int, list[str]] = {}
         self.filtered: dict[int, str] = {}
         self.ref_mismatch: dict[int, str] = {}
@@ -452,7 +524,7 @@ class _GeneBuilder:
         for index, seen in enumerate(self.seen):
             if seen:
                 status.append("called")
-            elif missing_as_reference:
+            elif missing_as_reference and self.inside_span[index]:
                 self.codes[:, index, :] = 0
                 status.append("assumed_reference")
             else:
