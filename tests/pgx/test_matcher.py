@@ -135,3 +135,11 @@ def test_independent_variants_lists_each_variant(write_vcf, kb):
     call = match_independent_variants(dpyd, arrays)[0]
     assert sorted(len(h) for h in call.haplotypes) == [0, 1]
     assert target.name in call.haplotypes[0] + call.haplotypes[1]
+
+
+def test_mixed_haploid_and_homozygous_diploid_calls_are_one_copy(write_vcf):
+    # A male's chrX written haploid at variant sites and "0|0" elsewhere is one copy, not a heterozygote.
+    gts = {**ALL_REF, "rs2": "1"}
+    call = _calls(write_vcf, gts)
+    assert call.hemizygous
+    assert call.diplotypes == [("*4",)]

@@ -184,11 +184,19 @@ def _unexplained(codes: npt.NDArray[np.int8], present: npt.NDArray[np.bool_]) ->
 
 
 def _collapse_haploid(codes: npt.NDArray[np.int8], force: bool) -> tuple[npt.NDArray[np.int8], bool]:
-    """Treat homozygous diploid calls as one haplotype (male chrX, chrM); report heteroplasmy-like hets."""
-    if not force:
-        return codes, False
-    out = codes.copy()
+    """Treat a sample as carrying one copy (male chrX, chrM) and report heteroplasmy-like hets.
+
+    One copy is used when ``force`` is set (the patient's sex, or a mitochondrial gene) or when the
+    VCF itself writes haploid genotypes at some positions and no heterozygous diploid one: callers
+    often write a male's chrX haploid at variant sites but ``0|0`` elsewhere.
+    """
+    haploid_calls = (codes[:, 1] == ABSENT) & (codes[:, 0] != MISSING)
     het = (codes[:, 0] != codes[:, 1]) & (codes[:, 1] != ABSENT) & (codes[:, 0] >= 0) & (codes[:, 1] >= 0)
+    if not force and not (haploid_calls.any() and not het.any()):
+        return codes, False
+    if not force and bool(haploid_calls.all()):
+        return codes, False  # already one copy everywhere
+    out = codes.copy()
     out[:, 1] = ABSENT
     return out, bool(het.any())
 
