@@ -34,6 +34,7 @@ lint: $(DEV_STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pgx_concordance.py
 	$(BIN)/python benchmarks/pgx_throughput.py
+	$(BIN)/python benchmarks/pgx_population_frequencies.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache
