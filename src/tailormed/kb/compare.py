@@ -34,24 +34,33 @@ def _sites(gene: GeneDefinition) -> dict[int, tuple[str, str, tuple[str, ...]]]:
     return out
 
 
-def _signature(gene: GeneDefinition, allele: AlleleDefinition, reference: dict[int, str]) -> frozenset[tuple[int, str]]:
-    """The allele as (position, base) pairs that differ from the reference allele (explicit ref bases dropped)."""
+Signature = frozenset[tuple[int, str, str]]
+
+
+def _trimmed(ref: str, alt: str) -> tuple[str, str]:
+    """Alleles with their common suffix removed, so CAT>CATAT and C>CAT compare equal."""
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    return ref, alt
+
+
+def _signature(gene: GeneDefinition, allele: AlleleDefinition, reference: dict[str, str]) -> Signature:
+    """The allele as normalised (position, ref, alt) changes from the reference allele (explicit ref bases dropped)."""
     by_id = {v.id: v for v in gene.variants}
-    pairs = set()
+    changes = set()
     for vid, base in allele.defining.items():
         variant = by_id[vid]
-        if base != reference.get(variant.position, variant.ref):
-            pairs.add((variant.position, base))
-    return frozenset(pairs)
+        if base != reference.get(vid, variant.ref):
+            changes.add((variant.position, *_trimmed(variant.ref, base)))
+    return frozenset(changes)
 
 
-def _reference_bases(gene: GeneDefinition) -> dict[int, str]:
+def _reference_bases(gene: GeneDefinition) -> dict[str, str]:
+    """Variant id -> the reference allele's base there (the GRCh38 base unless the reference allele says otherwise)."""
     ref_allele = next((a for a in gene.alleles if a.name == gene.reference_allele), None)
-    by_id = {v.id: v for v in gene.variants}
-    bases = {v.position: v.ref for v in gene.variants}
+    bases = {v.id: v.ref for v in gene.variants}
     if ref_allele is not None:
-        for vid, base in ref_allele.defining.items():
-            bases[by_id[vid].position] = base
+        bases.update(ref_allele.defining)
     return bases
 
 
@@ -59,8 +68,8 @@ def _norm_function(label: str | None) -> str:
     return (label or "").strip().lower()
 
 
-def _format_signature(signature: frozenset[tuple[int, str]]) -> str:
-    return ", ".join(f"{p}{b}" for p, b in sorted(signature))
+def _format_signature(signature: Signature) -> str:
+    return ", ".join(f"{p}{r}>{a}" for p, r, a in sorted(signature))
 
 
 def compare_gene(ours: GeneDefinition, theirs: GeneDefinition) -> list[Disagreement]:
