@@ -57,6 +57,8 @@ class KnowledgeBase:
     drugs: dict[str, DrugGuidance]
     sources: dict[str, Source]
     gene_origin: dict[str, str] = field(default_factory=dict)
+    memo: dict[tuple[str, str], object] = field(default_factory=dict, compare=False, repr=False)
+    """Values derived from this knowledge base and cached with it (engines fill it; never persisted)."""
 
     @property
     def name(self) -> str:

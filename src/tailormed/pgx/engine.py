@@ -55,19 +55,16 @@ DISCLAIMERS = [
 
 
 def _evidence(kb: KnowledgeBase, gene: GeneDefinition) -> Evidence:
-    cached = _EVIDENCE_CACHE.get((id(kb), gene.gene))
-    if cached is not None:
+    cached = kb.memo.get(("gene_evidence", gene.gene))
+    if isinstance(cached, Evidence):
         return cached
     ids = [s if isinstance(s, str) else s.id for s in gene.sources]
     citations = [Citation(id=kb.sources[i].id, citation=kb.sources[i].citation, url=kb.sources[i].url,
                           version=kb.sources[i].version) for i in ids if i in kb.sources]
     origin = kb.gene_origin.get(gene.gene, kb.name)
     evidence = Evidence(knowledge_pack=kb.version_label, record=f"{origin}:genes/{gene.gene}.yaml", citations=citations)
-    _EVIDENCE_CACHE[(id(kb), gene.gene)] = evidence
+    kb.memo[("gene_evidence", gene.gene)] = evidence
     return evidence
-
-
-_EVIDENCE_CACHE: dict[tuple[int, str], Evidence] = {}
 
 
 def _position_genotypes(genotypes: GeneGenotypes, s: int) -> list[PositionGenotype]:
