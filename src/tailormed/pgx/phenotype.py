@@ -84,12 +84,6 @@ def _phenotype_of(gene: GeneDefinition, diplotype: tuple[str, ...]) -> Phenotype
     return PhenotypeCall(phenotype, None, (phenotype,))
 
 
-def activity_score_from_values(values: list[float]) -> float:
-    """Score of a variant-list gene: the two lowest haplotype values (CPIC DPYD rule)."""
-    lowest = sorted(values)[:2]
-    return float(sum(lowest))
-
-
 def allele_presence_keys(gene: GeneDefinition, alleles: list[str]) -> tuple[str, ...]:
     """``*57:01 positive`` / ``*57:01 negative`` for each allele of interest of an HLA-type gene."""
     carried = {_hla_field(a) for a in alleles}
