@@ -13,14 +13,16 @@ Allele codes at a defining position, per haplotype:
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import os
 import re
 import sys
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -305,36 +307,12 @@ class VcfFile:
         for name, (chrom, start, end) in windows.items():
             contig = self._contigs.get(chrom)
             if contig is not None and builders[name].records_in_window:
-                self._mark_span_indexed(contig, start, end, builders[name])
+                _mark_span(builders[name], start, end, partial(self._has_records, contig))
         return records
 
-    def _mark_span_indexed(self, contig: str, start: int, end: int, builder: _GeneBuilder) -> None:
-        """Flag positions with records on both sides within the gene window (binary search, ~12 probes)."""
-
-        def has_records(lo: int, hi: int) -> bool:
-            return next(iter(self._vcf(f"{contig}:{max(1, lo)}-{hi}")), None) is not None
-
-        order = sorted(range(len(builder.variants)), key=lambda i: builder.variants[i].position)
-        positions = [builder.variants[i].position for i in order]
-        # first index whose position has a record at or before it (monotone: a suffix of the sorted list)
-        lo, hi = 0, len(positions)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if has_records(start, positions[mid]):
-                hi = mid
-            else:
-                lo = mid + 1
-        first_inside = lo
-        # last index whose position has a record at or after it (monotone: a prefix)
-        lo, hi = 0, len(positions)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if has_records(positions[mid], end):
-                lo = mid + 1
-            else:
-                hi = mid
-        for k in range(first_inside, lo):
-            builder.inside_span[order[k]] = True
+    def _has_records(self, contig: str, lo: int, hi: int) -> bool:
+        """Whether the indexed file has any record in ``contig:lo-hi`` (a one-record probe)."""
+        return next(iter(self._vcf(f"{contig}:{max(1, lo)}-{hi}")), None) is not None
 
     def read_genes(self, genes: Sequence[GeneDefinition], *,
                    missing_as_reference: bool = False) -> dict[str, GeneGenotypes]:
@@ -373,7 +351,9 @@ class VcfFile:
                         if (chrom, pos) in by_site:
                             site_records.append(record)
                         last = (record.CHROM, pos)
-                    _mark_spans(positions_seen, by_site)
+                    for name, (chrom, start, end) in windows.items():
+                        seen_here = sorted(positions_seen.get(chrom, []))
+                        _mark_span(builders[name], start, end, partial(_any_between, seen_here))
             for record in site_records:
                 self._absorb(record, by_site[(_chrom_key(record.CHROM), record.POS)])
         except InputError:
@@ -430,25 +410,37 @@ def _clusters(sites: list[tuple[str, int]], gap: int) -> list[tuple[str, int, in
     return out
 
 
-def _mark_spans(positions_seen: dict[str, list[int]],
-                by_site: dict[tuple[str, int], list[tuple[_GeneBuilder, int]]]) -> None:
-    """Flag defining positions with records on both sides within their gene's window (streaming path)."""
-    import bisect
+def _any_between(sorted_positions: list[int], lo: int, hi: int) -> bool:
+    """Whether a sorted list holds a position in ``[lo, hi]``."""
+    i = bisect.bisect_left(sorted_positions, lo)
+    return i < len(sorted_positions) and sorted_positions[i] <= hi
 
-    for chrom, positions in positions_seen.items():
-        positions.sort()
-        for (site_chrom, pos), targets in by_site.items():
-            if site_chrom != chrom:
-                continue
-            for builder, index in targets:
-                window_start = min(v.position for v in builder.variants) - COVERAGE_PAD
-                window_end = max(v.position for v in builder.variants) + COVERAGE_PAD
-                i = bisect.bisect_left(positions, window_start)
-                before = i < len(positions) and positions[i] <= pos
-                j = bisect.bisect_right(positions, window_end)
-                after = j > 0 and positions[j - 1] >= pos
-                if before and after:
-                    builder.inside_span[index] = True
+
+def _mark_span(builder: _GeneBuilder, start: int, end: int, has_records: Callable[[int, int], bool]) -> None:
+    """Flag the defining positions that have records on both sides within the gene window ``[start, end]``.
+
+    "Has a record at or before p" holds for a suffix of the sorted positions and "at or after p" for a
+    prefix, so two binary searches (a dozen probes) suffice, whatever ``has_records`` costs.
+    """
+    order = sorted(range(len(builder.variants)), key=lambda i: builder.variants[i].position)
+    positions = [builder.variants[i].position for i in order]
+    lo, hi = 0, len(positions)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if has_records(start, positions[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    first_inside = lo
+    lo, hi = 0, len(positions)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if has_records(positions[mid], end):
+            lo = mid + 1
+        else:
+            hi = mid
+    for k in range(first_inside, lo):
+        builder.inside_span[order[k]] = True
 
 
 class _GeneBuilder:
