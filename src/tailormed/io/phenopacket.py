@@ -1,0 +1,118 @@
+"""Read a proband's phenotype: GA4GH Phenopacket v2 JSON, or a plain list of HPO ids."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from tailormed.errors import InputError
+from tailormed.model.rare import PhenotypeProfile, PhenotypeTerm
+
+_HPO_ID = re.compile(r"^HP:\d{7}$")
+# Fields that exist only in Phenopacket schema v1; their presence means a v1 document.
+_V1_ONLY_FIELDS = ("genes", "variants", "hgvsAlleles")
+_SEX = {"MALE": "male", "FEMALE": "female", "OTHER_SEX": "other", "UNKNOWN_SEX": "unknown"}
+
+
+def read_phenotype(path: Path) -> PhenotypeProfile:
+    """Read a phenopacket (``.json``) or an HPO id list (anything else) into a profile."""
+    if not path.is_file():
+        raise InputError("no such file", source=str(path))
+    if path.suffix.lower() == ".json":
+        return read_phenopacket(path)
+    return read_hpo_list(path)
+
+
+def read_phenopacket(path: Path) -> PhenotypeProfile:
+    """Parse a Phenopacket v2 JSON document; refuse v1 documents and malformed features."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError("not a text file (phenopackets are UTF-8 JSON)", source=str(path)) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", source=str(path),
+                         location=f"line {exc.lineno} column {exc.colno}") from exc
+    return phenopacket_to_profile(document, source=str(path))
+
+
+def phenopacket_to_profile(document: Any, *, source: str) -> PhenotypeProfile:
+    """Turn a parsed phenopacket into a :class:`PhenotypeProfile` (validated)."""
+    if not isinstance(document, dict):
+        raise InputError("a phenopacket is a JSON object", source=source)
+    _check_v2(document, source)
+    subject = document.get("subject") or {}
+    terms = [_feature(feature, i, source) for i, feature in enumerate(document.get("phenotypicFeatures") or [])]
+    if not terms:
+        raise InputError("the phenopacket has no phenotypicFeatures", source=source)
+    age = ((subject.get("timeAtLastEncounter") or {}).get("age") or {}).get("iso8601duration")
+    diagnoses = [i["diagnosis"]["disease"]["id"] for i in document.get("interpretations") or []
+                 if isinstance(i, dict) and (i.get("diagnosis") or {}).get("disease", {}).get("id")]
+    return PhenotypeProfile(
+        id=str(document.get("id") or subject.get("id") or Path(source).stem),
+        sex=_SEX.get(str(subject.get("sex", "UNKNOWN_SEX")), "unknown"),
+        age=age,
+        terms=terms,
+        proband_sample=subject.get("id"),
+        known_diagnoses=diagnoses,
+    )
+
+
+def _check_v2(document: dict[str, Any], source: str) -> None:
+    meta = document.get("metaData")
+    if not isinstance(meta, dict):
+        raise InputError("no metaData object: not a GA4GH phenopacket", source=source)
+    version = str(meta.get("phenopacketSchemaVersion", ""))
+    v1_fields = [name for name in _V1_ONLY_FIELDS if name in document]
+    if v1_fields or (version and not version.startswith("2")):
+        found = f"schema version {version!r}" if version else f"v1 fields {v1_fields}"
+        raise InputError(f"this is a Phenopacket v1 document ({found}); convert it to v2 "
+                         "(e.g. with phenopacket-tools convert)", source=source)
+    if not version:
+        raise InputError("metaData.phenopacketSchemaVersion is missing; expected '2.0' or later", source=source)
+
+
+def _feature(feature: Any, position: int, source: str) -> PhenotypeTerm:
+    where = f"phenotypicFeatures[{position}]"
+    if not isinstance(feature, dict) or not isinstance(feature.get("type"), dict):
+        raise InputError("each phenotypic feature needs a 'type' object", source=source, location=where)
+    term = feature["type"].get("id", "")
+    if not isinstance(term, str) or not _HPO_ID.match(term):
+        raise InputError(f"{term!r} is not an HPO id (HP:nnnnnnn)", source=source, location=where)
+    if "negated" in feature:
+        raise InputError("'negated' is Phenopacket v1; v2 uses 'excluded'", source=source, location=where)
+    return PhenotypeTerm(id=term, label=feature["type"].get("label"), excluded=bool(feature.get("excluded", False)))
+
+
+def read_hpo_list(path: Path) -> PhenotypeProfile:
+    """A text file of HPO ids (one per line or comma-separated); ``!HP:…`` or ``-HP:…`` marks excluded."""
+    terms = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError("not a text file", source=str(path)) from exc
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        content = line.split("#", 1)[0]
+        for token in (t.strip() for t in content.replace(",", " ").split()):
+            excluded = token[:1] in "!-"
+            term = token[1:] if excluded else token
+            if not _HPO_ID.match(term):
+                raise InputError(f"{token!r} is not an HPO id (HP:nnnnnnn)", source=str(path),
+                                 location=f"line {line_number}")
+            terms.append(PhenotypeTerm(id=term, excluded=excluded))
+    if not terms:
+        raise InputError("no HPO ids in this file", source=str(path))
+    return PhenotypeProfile(id=path.stem, terms=terms)
+
+
+def hpo_ids_to_profile(ids: list[str], *, case_id: str = "cli") -> PhenotypeProfile:
+    """HPO ids given on the command line (``!`` prefix = excluded)."""
+    terms = []
+    for token in ids:
+        excluded = token.startswith(("!", "-"))
+        term = token[1:] if excluded else token
+        if not _HPO_ID.match(term):
+            raise InputError(f"{token!r} is not an HPO id (HP:nnnnnnn)", source="--hpo")
+        terms.append(PhenotypeTerm(id=term, excluded=excluded))
+    return PhenotypeProfile(id=case_id, terms=terms)

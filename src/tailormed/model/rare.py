@@ -1,0 +1,186 @@
+"""Rare-disease types: phenotype, annotated variants, ACMG classifications and ranked diagnoses."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from tailormed.model.common import Provenance, Record, Warning
+
+RARE_SCHEMA_VERSION: Literal["1.0"] = "1.0"
+
+InheritanceMode = Literal[
+    "autosomal_dominant", "autosomal_recessive", "x_linked_dominant", "x_linked_recessive", "x_linked", "mitochondrial"
+]
+
+
+class PhenotypeTerm(Record):
+    """One HPO term observed in (or explicitly excluded from) the patient."""
+
+    id: str = Field(pattern=r"^HP:\d{7}$")
+    label: str | None = None
+    excluded: bool = False
+
+
+class PhenotypeProfile(Record):
+    """What a phenotype-driven analysis needs about one proband."""
+
+    id: str
+    sex: Literal["female", "male", "other", "unknown"] = "unknown"
+    age: str | None = Field(default=None, description="ISO 8601 duration at last encounter, e.g. 'P7Y'.")
+    terms: list[PhenotypeTerm] = Field(default_factory=list)
+    proband_sample: str | None = Field(default=None, description="The proband's column in a family VCF.")
+    known_diagnoses: list[str] = Field(default_factory=list, description="Disease ids from the input, if any.")
+
+
+class TranscriptConsequence(Record):
+    """One transcript-level annotation of a variant, read from a VEP CSQ or snpEff ANN INFO field."""
+
+    gene: str | None = None
+    transcript: str | None = None
+    consequences: list[str] = Field(default_factory=list, description="Sequence Ontology terms ('missense_variant').")
+    impact: Literal["HIGH", "MODERATE", "LOW", "MODIFIER"] | None = None
+    hgvsc: str | None = None
+    hgvsp: str | None = None
+    exon: str | None = Field(default=None, description="'number/total' as VEP writes it, e.g. '3/12'.")
+    intron: str | None = None
+    protein_position: int | None = None
+    amino_acids: str | None = Field(default=None, description="'R/W' as VEP writes it.")
+    canonical: bool = False
+    gnomad_af: float | None = Field(default=None, ge=0, le=1)
+    clinvar: list[str] = Field(default_factory=list, description="ClinVar significance terms, lower case.")
+    revel: float | None = None
+    cadd_phred: float | None = None
+    spliceai_max: float | None = Field(default=None, description="Largest SpliceAI delta score.")
+
+
+class SampleGenotype(Record):
+    """A sample's call at one variant, in alt-allele dosage terms."""
+
+    alt_count: int | None = Field(description="Copies of this ALT allele; None when the call is missing.")
+    ploidy: int = 2
+    phased: bool = False
+    phase_set: int | None = None
+    haplotype_with_alt: list[int] = Field(default_factory=list, description="Phased: haplotype indices carrying ALT.")
+    depth: int | None = None
+    genotype_quality: int | None = None
+
+
+class Variant(Record):
+    """One ALT allele of a VCF record, with its annotations and the family's genotypes."""
+
+    chrom: str
+    pos: int
+    ref: str
+    alt: str
+    filter_pass: bool = True
+    qual: float | None = None
+    source: str = Field(description="'file:line' the record came from.")
+    annotated: bool = Field(description="False when the record carried no CSQ/ANN annotation.")
+    annotations: list[TranscriptConsequence] = Field(default_factory=list)
+    genotypes: dict[str, SampleGenotype] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """chrom-pos-ref-alt, the usual variant key."""
+        return f"{self.chrom}-{self.pos}-{self.ref}-{self.alt}"
+
+
+CriterionStrength = Literal["stand_alone", "very_strong", "strong", "moderate", "supporting"]
+AcmgClass = Literal["Pathogenic", "Likely pathogenic", "Uncertain significance", "Likely benign", "Benign"]
+
+
+class AcmgCriterion(Record):
+    """One ACMG/AMP criterion that fired, at the strength it was applied."""
+
+    code: str = Field(description="Base code, e.g. 'PVS1', 'PM2', 'BP4'.")
+    strength: CriterionStrength
+    points: int = Field(description="Tavtigian et al. points: +-1 supporting, 2 moderate, 4 strong, 8 very strong.")
+    reason: str
+
+
+class AcmgClassification(Record):
+    """A variant's ACMG/AMP class on the points scale, with the criteria behind it."""
+
+    classification: AcmgClass
+    points: int
+    criteria: list[AcmgCriterion] = Field(default_factory=list)
+    posterior_pathogenic: float = Field(ge=0, le=1, description="Bayesian posterior from the points (Tavtigian 2018).")
+
+
+class TermContribution(Record):
+    """How one patient term moved a disease's likelihood."""
+
+    term: str
+    label: str
+    excluded: bool
+    match: Literal["exact", "implied", "related", "unrelated", "excluded_annotated", "excluded_absent", "not_annotated"]
+    matched_term: str | None = Field(default=None, description="The disease annotation the term was matched through.")
+    likelihood_ratio: float
+
+
+class VariantEvidence(Record):
+    """A candidate variant as it bears on one gene and mode of inheritance."""
+
+    variant: str = Field(description="chrom-pos-ref-alt")
+    gene: str
+    hgvsc: str | None = None
+    hgvsp: str | None = None
+    consequence: str | None = None
+    zygosity: str
+    gnomad_af: float | None = None
+    acmg: AcmgClassification
+    source: str
+
+
+class DiseaseCandidate(Record):
+    """One ranked diagnosis with the evidence for and against it."""
+
+    rank: int
+    disease_id: str
+    disease_name: str
+    genes: list[str] = Field(default_factory=list)
+    gene: str | None = Field(default=None, description="The gene whose genotype was used (best-scoring).")
+    inheritance: list[InheritanceMode] = Field(default_factory=list)
+    phenotype_lr: float
+    genotype_lr: float | None = None
+    score: float = Field(description="log10 of the composite likelihood ratio.")
+    posttest_probability: float
+    supporting_terms: list[TermContribution] = Field(default_factory=list)
+    contradicting_terms: list[TermContribution] = Field(default_factory=list)
+    variants: list[VariantEvidence] = Field(default_factory=list)
+    inheritance_fit: str | None = Field(default=None, description="Which mode the variants fit, or why none did.")
+
+
+class GeneCandidate(Record):
+    """A gene ranked by the best of its diseases."""
+
+    rank: int
+    gene: str
+    best_disease_id: str
+    score: float
+    posttest_probability: float
+
+
+class FilterStep(Record):
+    """One declared analysis step with what it kept and removed (echo of the preset)."""
+
+    name: str
+    parameters: dict[str, object] = Field(default_factory=dict)
+    kept: int | None = None
+    removed: int | None = None
+
+
+class RareResult(Record):
+    """The whole rare-disease analysis of one proband."""
+
+    schema_version: Literal["1.0"] = RARE_SCHEMA_VERSION
+    proband: PhenotypeProfile
+    diseases: list[DiseaseCandidate]
+    genes: list[GeneCandidate]
+    analysis: list[FilterStep] = Field(default_factory=list)
+    variants_considered: int = 0
+    unannotated_variants: list[str] = Field(default_factory=list, description="Sources of records without CSQ/ANN.")
+    warnings: list[Warning] = Field(default_factory=list)
+    provenance: Provenance

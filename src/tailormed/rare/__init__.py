@@ -1,0 +1,1 @@
+"""Rare-disease engine: phenotype matching, ACMG/AMP variant classification and diagnosis ranking."""

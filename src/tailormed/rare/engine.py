@@ -1,0 +1,233 @@
+"""Rank diseases and genes for one proband: phenotype likelihood ratio x genotype likelihood ratio.
+
+Pure: receives the loaded HPO knowledge, the phenotype profile, the proband's variants (optional)
+and the preset; returns a :class:`RareResult`. File reading lives in ``io/``, orchestration in
+``tailormed.runner``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from tailormed.kb.hpo import HpoKnowledge
+from tailormed.model.common import Provenance, Warning
+from tailormed.model.rare import (
+    DiseaseCandidate,
+    FilterStep,
+    GeneCandidate,
+    PhenotypeProfile,
+    RareResult,
+    Variant,
+    VariantEvidence,
+)
+from tailormed.rare.acmg import GeneContext, choose_transcript
+from tailormed.rare.genotype import (
+    DOMINANT_ACTING,
+    CandidateAllele,
+    Family,
+    FilterCounts,
+    ModeFit,
+    collect_candidates,
+    evaluate_gene,
+)
+from tailormed.rare.phenotype import PhenotypeScores, explain, resolve_terms, score_phenotype
+from tailormed.rare.preset import Preset
+
+RECESSIVE_MODES = frozenset({"autosomal_recessive", "x_linked_recessive", "x_linked"})
+
+
+@dataclass
+class GenotypeInput:
+    """The proband's variants with the family around them."""
+
+    variants: Sequence[Variant]
+    family: Family
+    source: str
+    unannotated: list[str]
+
+
+def gene_contexts(hpo: HpoKnowledge) -> dict[str, GeneContext]:
+    """Modes of inheritance per gene (union over its diseases) and an assumed LoF mechanism.
+
+    Without a dosage-sensitivity table we take loss of function as the established mechanism for
+    genes with a recessive disease and as likely for dominant-only genes (PVS1 one step down);
+    docs/acmg.md explains the consequences.
+    """
+    contexts = {}
+    for gene in hpo.genes:
+        modes = frozenset(m for d in hpo.diseases_of_gene(gene) for m in hpo.disease_modes[d])
+        mechanism = "established" if modes & RECESSIVE_MODES else "likely" if modes else "unknown"
+        contexts[gene] = GeneContext(symbol=gene, modes=modes, lof_mechanism=mechanism)  # type: ignore[arg-type]
+    return contexts
+
+
+def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, source: str,
+              genotypes: GenotypeInput | None = None, contexts: dict[str, GeneContext] | None = None,
+              provenance: Provenance) -> RareResult:
+    """The whole ranking for one proband."""
+    phenotype_settings = preset.phenotype_settings()
+    resolved = resolve_terms(profile.terms, hpo, source=source, settings=phenotype_settings)
+    warnings = list(resolved.warnings)
+    if not resolved.present:
+        warnings.append(Warning(code="no_present_terms", message="no observed phenotype terms were scored; "
+                                "the ranking rests on excluded terms and genotypes only"))
+    scores = score_phenotype(resolved, hpo, phenotype_settings)
+    mask = _database_mask(hpo, preset.databases)
+    analysis = preset.echo()
+
+    genotype_lr = np.ones(hpo.n_diseases)
+    fits: dict[int, ModeFit] = {}
+    candidates: dict[str, list[CandidateAllele]] = {}
+    if genotypes is not None:
+        contexts = contexts if contexts is not None else gene_contexts(hpo)
+        candidates, counts = collect_candidates(genotypes.variants, genotypes.family, contexts,
+                                                preset.genotype_settings())
+        _record_counts(analysis, counts)
+        genotype_lr, fits = _genotype_ratios(hpo, candidates, genotypes.family, preset)
+        if genotypes.unannotated:
+            warnings.append(Warning(code="unannotated_variants", message=f"{len(genotypes.unannotated)} variant "
+                                    "record(s) carry no CSQ/ANN annotation: kept, listed, but not scored"))
+
+    total = phenotype_settings.weight * scores.total_log10_lr + np.log10(genotype_lr)
+    total = np.where(mask, total, -np.inf)
+    order = _order(total, hpo, int(mask.sum()))
+    normaliser = _log10_normaliser(total)
+    top = preset.output.top
+    diseases = [
+        _candidate(rank, index, total, scores, genotype_lr, fits, hpo, preset, normaliser, genotypes is not None)
+        for rank, index in enumerate(order[:top], start=1)
+    ]
+    genes = _gene_ranking(order, total, hpo, normaliser, top)
+    return RareResult(
+        proband=profile,
+        diseases=diseases,
+        genes=genes,
+        analysis=analysis,
+        variants_considered=sum(len(v) for v in candidates.values()),
+        unannotated_variants=genotypes.unannotated if genotypes else [],
+        warnings=warnings,
+        provenance=provenance,
+    )
+
+
+def _database_mask(hpo: HpoKnowledge, databases: Sequence[str]) -> npt.NDArray[np.bool_]:
+    prefixes = tuple(f"{db}:" for db in databases)
+    return np.fromiter((d.startswith(prefixes) for d in hpo.disease_ids), dtype=bool, count=hpo.n_diseases)
+
+
+def _order(total: npt.NDArray[np.float64], hpo: HpoKnowledge, n_ranked: int) -> list[int]:
+    """Diseases by score, best first; ties broken by disease id so output is reproducible."""
+    ids = np.asarray(hpo.disease_ids)
+    order = np.lexsort((ids, -total))
+    return [int(i) for i in order[:n_ranked]]
+
+
+def _record_counts(analysis: list[FilterStep], counts: FilterCounts) -> None:
+    for step in analysis:
+        if step.name == "quality_filter":
+            step.removed = counts.failed_quality + counts.not_carried
+            step.kept = counts.read - step.removed
+        elif step.name == "frequency_filter":
+            step.removed = counts.too_common
+        elif step.name == "acmg_classification":
+            step.removed = counts.benign
+            step.kept = counts.kept
+
+
+def _genotype_ratios(hpo: HpoKnowledge, candidates: dict[str, list[CandidateAllele]], family: Family,
+                     preset: Preset) -> tuple[npt.NDArray[np.float64], dict[int, ModeFit]]:
+    settings = preset.genotype_settings()
+    ratios = np.full(hpo.n_diseases, settings.miss_lr)
+    fits: dict[int, ModeFit] = {}
+    for gene, alleles in candidates.items():
+        for disease in hpo.diseases_of_gene(gene):
+            fit = evaluate_gene(alleles, hpo.disease_modes[disease], family, settings)
+            fit.alleles = list(fit.alleles)
+            if fit.likelihood_ratio > ratios[disease]:
+                ratios[disease] = fit.likelihood_ratio
+                fits[disease] = fit
+    return ratios, fits
+
+
+def _log10_normaliser(total: npt.NDArray[np.float64]) -> float:
+    """log10 of the sum of all composite likelihood ratios (a log-sum-exp, safe from overflow)."""
+    finite = total[np.isfinite(total)]
+    peak = float(finite.max()) if len(finite) else 0.0
+    return peak + math.log10(float(np.sum(10.0 ** (finite - peak)))) if len(finite) else 0.0
+
+
+def _posttest(log10_lr: float, log10_normaliser: float) -> float:
+    """Post-test probability with a uniform pre-test probability over the ranked diseases, assuming
+    exactly one of them explains the case: ``LR_d / sum(LR)`` (Bayes' theorem over the differential)."""
+    if not math.isfinite(log10_lr):
+        return 0.0
+    return float(10.0 ** min(log10_lr - log10_normaliser, 0.0))
+
+
+def _candidate(rank: int, index: int, total: npt.NDArray[np.float64], scores: PhenotypeScores,
+               genotype_lr: npt.NDArray[np.float64], fits: dict[int, ModeFit], hpo: HpoKnowledge, preset: Preset,
+               normaliser: float, with_genotypes: bool) -> DiseaseCandidate:
+    contributions = explain(index, scores, hpo, preset.phenotype_settings())
+    fit = fits.get(index)
+    gene = fit.alleles[0].gene if fit and fit.alleles else (hpo.disease_genes[index][0] if len(
+        hpo.disease_genes[index]) == 1 else None)
+    return DiseaseCandidate(
+        rank=rank,
+        disease_id=hpo.disease_ids[index],
+        disease_name=hpo.disease_names[index],
+        genes=hpo.disease_genes[index],
+        gene=gene,
+        inheritance=hpo.disease_modes[index],
+        phenotype_lr=float(10 ** np.clip(scores.total_log10_lr[index], -300, 300)),
+        genotype_lr=float(genotype_lr[index]) if with_genotypes else None,
+        score=round(float(total[index]), 4),
+        posttest_probability=_posttest(float(total[index]), normaliser),
+        supporting_terms=[c for c in contributions if c.likelihood_ratio > 1.0],
+        contradicting_terms=[c for c in contributions if c.likelihood_ratio < 1.0],
+        variants=[_evidence(a) for a in fit.alleles] if fit else [],
+        inheritance_fit=(f"{fit.mode.replace('_', ' ')}: {fit.explanation}" if fit else
+                         ("no qualifying variant in the disease's gene(s)" if with_genotypes else None)),
+    )
+
+
+def _evidence(allele: CandidateAllele) -> VariantEvidence:
+    transcript = choose_transcript(allele.variant, allele.gene)
+    return VariantEvidence(
+        variant=allele.variant.key,
+        gene=allele.gene,
+        hgvsc=transcript.hgvsc if transcript else None,
+        hgvsp=transcript.hgvsp if transcript else None,
+        consequence="&".join(transcript.consequences) if transcript else None,
+        zygosity=allele.zygosity,
+        gnomad_af=transcript.gnomad_af if transcript else None,
+        acmg=allele.acmg,
+        source=allele.variant.source,
+    )
+
+
+def _gene_ranking(order: list[int], total: npt.NDArray[np.float64], hpo: HpoKnowledge, normaliser: float,
+                  top: int) -> list[GeneCandidate]:
+    """Each gene scored by its best disease, in disease order."""
+    genes: list[GeneCandidate] = []
+    seen: set[str] = set()
+    for index in order:
+        for gene in hpo.disease_genes[index]:
+            if gene in seen:
+                continue
+            seen.add(gene)
+            genes.append(GeneCandidate(rank=len(genes) + 1, gene=gene, best_disease_id=hpo.disease_ids[index],
+                                       score=round(float(total[index]), 4),
+                                       posttest_probability=_posttest(float(total[index]), normaliser)))
+            if len(genes) >= top:
+                return genes
+    return genes
+
+
+def dominant_only(modes: Sequence[str]) -> bool:
+    """True when every mode is dominant-acting (used by reports to phrase zygosity expectations)."""
+    return bool(modes) and set(modes) <= DOMINANT_ACTING

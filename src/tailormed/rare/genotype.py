@@ -1,0 +1,288 @@
+"""Genotype evidence per gene and mode of inheritance.
+
+Each candidate allele is classified with the ACMG/AMP criteria on the points scale; its points give
+an odds of pathogenicity, ``OddsPath = 350 ** (points / 8)`` (Tavtigian et al., Genet Med 2018), which
+is a likelihood ratio "pathogenic vs benign" for that allele. A gene's genotype likelihood ratio for
+one mode of inheritance is then:
+
+* dominant-acting modes (autosomal dominant, X-linked dominant, mitochondrial): the best allele's odds;
+* recessive modes: the product of the two best alleles in trans (a homozygous allele counts twice),
+  or one allele's odds times ``single_hit_recessive`` when only one hit was found;
+* X-linked recessive in a male: one hemizygous allele is enough;
+* the odds are divided by ``chance_rate`` per hit: the probability of seeing a qualifying rare allele
+  in a given gene by chance (a typical exome has a few hundred rare protein-altering variants over
+  about 19,000 genes, i.e. one to two per cent of genes carry one);
+* no qualifying allele at all: ``miss_lr`` (the causal variant may have been missed, be structural or
+  lie outside the sequenced regions);
+* family data: an unaffected parent carrying a dominant-acting allele, or an unaffected parent
+  homozygous for a recessive one, multiplies by ``conflict_lr``;
+  two heterozygous hits in cis (same parent, or the same phased haplotype) count as one hit;
+  an allele absent from both parents gains PM6 (assumed de novo, moderate; ACMG/AMP 2015).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tailormed.model.rare import AcmgClassification, AcmgCriterion, SampleGenotype, Variant
+from tailormed.rare.acmg import (
+    DEFAULT_SETTINGS,
+    AcmgSettings,
+    GeneContext,
+    choose_transcript,
+    classify_variant,
+    points_to_class,
+    posterior_from_points,
+)
+
+DOMINANT_ACTING = frozenset({"autosomal_dominant", "x_linked_dominant", "mitochondrial"})
+RECESSIVE = frozenset({"autosomal_recessive"})
+X_LINKED_RECESSIVE = frozenset({"x_linked_recessive", "x_linked"})
+BENIGN_CLASSES = frozenset({"Benign"})  # likely benign alleles stay, with odds below 1
+MAX_ODDS_POINTS = 10  # cap one allele's odds at the "Pathogenic" threshold so phenotype still counts
+
+
+@dataclass(frozen=True)
+class GenotypeSettings:
+    """Quality and frequency filters and the genotype likelihood-ratio parameters (echoed in output)."""
+
+    require_pass: bool = True
+    min_genotype_quality: int = 20
+    min_depth: int = 8
+    max_af_dominant: float = 0.001
+    max_af_recessive: float = 0.01
+    miss_lr: float = 0.05
+    single_hit_recessive: float = 0.1
+    conflict_lr: float = 0.1
+    chance_rate: float = 0.02
+
+
+@dataclass(frozen=True)
+class Family:
+    """The proband and, when a PED names them, parents and their affection status."""
+
+    proband: str
+    father: str | None = None
+    mother: str | None = None
+    affected: frozenset[str] = frozenset()
+    proband_sex: str = "unknown"
+
+    @property
+    def parents(self) -> list[str]:
+        return [p for p in (self.father, self.mother) if p]
+
+
+@dataclass
+class CandidateAllele:
+    """One ALT allele the proband carries in one gene, with its classification and family context."""
+
+    variant: Variant
+    gene: str
+    acmg: AcmgClassification
+    copies: int
+    hemizygous: bool
+    carriers: dict[str, int] = field(default_factory=dict)  # family member -> ALT copies
+
+    @property
+    def odds(self) -> float:
+        """OddsPath of this allele from its points (capped)."""
+        return float(350.0 ** (min(self.acmg.points, MAX_ODDS_POINTS) / 8.0))
+
+    @property
+    def zygosity(self) -> str:
+        if self.hemizygous:
+            return "hemizygous"
+        return "homozygous" if self.copies >= 2 else "heterozygous"
+
+
+@dataclass
+class ModeFit:
+    """How well a gene's alleles fit one mode of inheritance."""
+
+    mode: str
+    likelihood_ratio: float
+    alleles: list[CandidateAllele]
+    explanation: str
+
+
+@dataclass
+class FilterCounts:
+    """How many alleles each genotype filter removed (reported, never silent)."""
+
+    read: int = 0
+    not_carried: int = 0
+    failed_quality: int = 0
+    unannotated: int = 0
+    too_common: int = 0
+    benign: int = 0
+    kept: int = 0
+
+
+def collect_candidates(variants: Iterable[Variant], family: Family, gene_contexts: dict[str, GeneContext],
+                       settings: GenotypeSettings = GenotypeSettings(),
+                       acmg: AcmgSettings = DEFAULT_SETTINGS) -> tuple[dict[str, list[CandidateAllele]], FilterCounts]:
+    """Filter the proband's alleles and classify them per gene; returns gene -> alleles and the counts."""
+    by_gene: dict[str, list[CandidateAllele]] = defaultdict(list)
+    counts = FilterCounts()
+    for variant in variants:
+        counts.read += 1
+        call = variant.genotypes.get(family.proband)
+        if call is None or not call.alt_count:
+            counts.not_carried += 1
+            continue
+        if not _passes_quality(variant, call, settings):
+            counts.failed_quality += 1
+            continue
+        if not variant.annotated:
+            counts.unannotated += 1
+            continue
+        kept_any = False
+        for gene in sorted({a.gene for a in variant.annotations if a.gene}):
+            allele = _candidate(variant, gene, call, family, gene_contexts.get(gene), settings, acmg)
+            if allele is None:
+                counts.too_common += 1
+            elif allele.acmg.classification in BENIGN_CLASSES:
+                counts.benign += 1
+            else:
+                by_gene[gene].append(allele)
+                kept_any = True
+        counts.kept += kept_any
+    return dict(by_gene), counts
+
+
+def _passes_quality(variant: Variant, call: SampleGenotype, settings: GenotypeSettings) -> bool:
+    if settings.require_pass and not variant.filter_pass:
+        return False
+    if call.genotype_quality is not None and call.genotype_quality < settings.min_genotype_quality:
+        return False
+    return call.depth is None or call.depth >= settings.min_depth
+
+
+def _candidate(variant: Variant, gene: str, call: SampleGenotype, family: Family, context: GeneContext | None,
+               settings: GenotypeSettings, acmg: AcmgSettings) -> CandidateAllele | None:
+    transcript = choose_transcript(variant, gene)
+    frequency = transcript.gnomad_af if transcript else None
+    modes = context.modes if context else frozenset()
+    limit = settings.max_af_dominant if modes and modes <= DOMINANT_ACTING else settings.max_af_recessive
+    if frequency is not None and frequency > limit:
+        return None
+    classification = classify_variant(variant, context or GeneContext(symbol=gene, modes=frozenset()), acmg)
+    carriers = {member: (variant.genotypes[member].alt_count or 0)
+                for member in family.parents if member in variant.genotypes
+                and variant.genotypes[member].alt_count is not None}
+    if len(family.parents) == 2 and len(carriers) == 2 and not any(carriers.values()):
+        classification = _with_de_novo(classification, acmg)
+    return CandidateAllele(variant=variant, gene=gene, acmg=classification, copies=call.alt_count or 0,
+                           hemizygous=call.ploidy == 1, carriers=carriers)
+
+
+def _with_de_novo(classification: AcmgClassification, acmg: AcmgSettings) -> AcmgClassification:
+    """Add PM6 (assumed de novo: absent from both parents, parentage not confirmed)."""
+    criterion = AcmgCriterion(code="PM6", strength="moderate", points=2,
+                              reason="absent from both parents' calls (parentage not confirmed)")
+    points = classification.points + 2
+    if classification.classification == "Benign" and any(c.code == "BA1" for c in classification.criteria):
+        return classification
+    return AcmgClassification(classification=points_to_class(points), points=points,
+                              criteria=[*classification.criteria, criterion],
+                              posterior_pathogenic=posterior_from_points(points, acmg))
+
+
+def evaluate_gene(alleles: Sequence[CandidateAllele], modes: Iterable[str], family: Family,
+                  settings: GenotypeSettings = GenotypeSettings()) -> ModeFit:
+    """The best-fitting mode of inheritance for a gene's alleles (modes unknown: all are tried)."""
+    wanted = list(modes) or ["autosomal_dominant", "autosomal_recessive"]
+    fits = [_fit(alleles, mode, family, settings) for mode in wanted]
+    return max(fits, key=lambda fit: fit.likelihood_ratio)
+
+
+def _fit(alleles: Sequence[CandidateAllele], mode: str, family: Family, settings: GenotypeSettings) -> ModeFit:
+    if not alleles:
+        return ModeFit(mode, settings.miss_lr, [], "no qualifying variant in this gene")
+    ranked = sorted(alleles, key=lambda a: -a.odds)
+    male = family.proband_sex == "male" or any(a.hemizygous for a in ranked)
+    if mode in DOMINANT_ACTING or (mode in X_LINKED_RECESSIVE and male):
+        fit, hits = _dominant_fit(ranked, mode, family, settings), 1
+    else:
+        fit = _recessive_fit(ranked, mode, family, settings)
+        hits = _hits(fit.alleles)
+    # Seeing qualifying allele(s) in a given gene by chance has probability about chance_rate per hit.
+    fit.likelihood_ratio = max(fit.likelihood_ratio / settings.chance_rate**hits, settings.miss_lr)
+    return fit
+
+
+def _unaffected_parents(family: Family) -> list[str]:
+    return [p for p in family.parents if p not in family.affected]
+
+
+def _dominant_fit(ranked: list[CandidateAllele], mode: str, family: Family, settings: GenotypeSettings) -> ModeFit:
+    scored = []
+    for allele in ranked:
+        lr, note = allele.odds, f"{allele.zygosity} {allele.acmg.classification.lower()} variant"
+        transmitting = [p for p in _unaffected_parents(family) if allele.carriers.get(p)]
+        if transmitting:
+            lr *= settings.conflict_lr
+            note += f"; also carried by unaffected parent {', '.join(transmitting)}"
+        scored.append((lr, allele, note))
+    lr, allele, note = max(scored, key=lambda item: item[0])
+    return ModeFit(mode, lr, [allele], note)
+
+
+def _recessive_fit(ranked: list[CandidateAllele], mode: str, family: Family, settings: GenotypeSettings) -> ModeFit:
+    options: list[tuple[float, list[CandidateAllele], str]] = []
+    for allele in ranked:
+        if allele.copies >= 2:
+            lr, note = allele.odds**2, "homozygous"
+            if any(allele.carriers.get(p, 0) >= 2 for p in _unaffected_parents(family)):
+                lr, note = lr * settings.conflict_lr, "homozygous, but an unaffected parent is homozygous too"
+            options.append((lr, [allele], note))
+    for i, first in enumerate(ranked):
+        for second in ranked[i + 1 :]:
+            if first.copies >= 2 or second.copies >= 2:
+                continue
+            if _same_parent(first, second, family) or _phased_cis(first, second, family):
+                continue  # in cis: together they are one hit, not two
+            lr, note = first.odds * second.odds, "compound heterozygous"
+            if not family.parents and not _phased_trans(first, second, family):
+                note += " (phase unknown)"
+            options.append((lr, [first, second], note))
+    best = ranked[0]
+    if best.copies < 2:
+        options.append((best.odds * settings.single_hit_recessive, [best],
+                        "one heterozygous variant; a second hit was not found"))
+    lr, alleles, note = max(options, key=lambda item: item[0] / settings.chance_rate ** _hits(item[1]))
+    return ModeFit(mode, lr, alleles, note)
+
+
+def _hits(alleles: list[CandidateAllele]) -> int:
+    return 2 if len(alleles) == 2 or alleles[0].copies >= 2 else 1
+
+
+def _same_parent(first: CandidateAllele, second: CandidateAllele, family: Family) -> bool:
+    if len(family.parents) < 2:
+        return False
+    for parent in family.parents:
+        other = next(p for p in family.parents if p != parent)
+        if first.carriers.get(parent) and second.carriers.get(parent) and \
+                not first.carriers.get(other) and not second.carriers.get(other):
+            return True
+    return False
+
+
+def _phase(allele: CandidateAllele, family: Family) -> tuple[int | None, frozenset[int]] | None:
+    call = allele.variant.genotypes.get(family.proband)
+    if call is None or not call.phased:
+        return None
+    return call.phase_set, frozenset(call.haplotype_with_alt)
+
+
+def _phased_cis(first: CandidateAllele, second: CandidateAllele, family: Family) -> bool:
+    a, b = _phase(first, family), _phase(second, family)
+    return a is not None and b is not None and a[0] == b[0] and bool(a[1] & b[1])
+
+
+def _phased_trans(first: CandidateAllele, second: CandidateAllele, family: Family) -> bool:
+    a, b = _phase(first, family), _phase(second, family)
+    return a is not None and b is not None and a[0] == b[0] and not (a[1] & b[1])

@@ -1,0 +1,179 @@
+"""Phenotype likelihood ratios, in the spirit of LIRICAL (Robinson et al., AJHG 2020).
+
+For every disease ``d`` and every patient term ``h`` we estimate ``LR = P(h | d) / P(h | not d)``:
+
+* the denominator is the background frequency of ``h`` over all diseases in the database
+  (``HpoKnowledge.background``; floored so that very rare terms cannot give unbounded ratios);
+* **exact / implied**: ``d`` is annotated to ``h`` or to a descendant of ``h`` (true-path rule):
+  ``P(h | d)`` is the largest such annotation frequency;
+* **related**: otherwise the most informative proper ancestor ``a`` of ``h`` that ``d`` has gives
+  ``LR = P(a | d) / bg(a)`` times ``related_discount``: the patient's finding lies in a region of the
+  phenotype where the disease has findings, but not the same one;
+* **unrelated**: nothing shared below the organ-system level: ``LR = unrelated_lr``, the chance
+  that a finding is incidental or missing from the annotations;
+* a term the disease is explicitly annotated *not* to have (qualifier NOT) gives ``negated_lr``;
+* an **excluded** term (the clinician checked and it is absent) gives
+  ``(1 - P(h | d)) / (1 - bg(h))``, floored at ``excluded_floor``; diseases without the term are
+  unaffected.
+
+The composite ratio is the product over terms; with a pretest probability of one over the number of
+diseases it gives the post-test probability (Bayes' theorem in odds form).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from tailormed.errors import InputError
+from tailormed.kb.hpo import HpoKnowledge, term_id, term_number
+from tailormed.model.common import Warning
+from tailormed.model.rare import PhenotypeTerm, TermContribution
+
+
+@dataclass(frozen=True)
+class PhenotypeSettings:
+    """Parameters of the likelihood-ratio model (all echoed in the output)."""
+
+    background_floor: float = 0.001
+    related_discount: float = 0.1
+    unrelated_lr: float = 0.1
+    negated_lr: float = 0.02
+    excluded_floor: float = 0.2
+    excluded_min_frequency: float = 0.8
+    drop_redundant_ancestors: bool = True
+    weight: float = 1.0
+
+
+@dataclass
+class ResolvedTerms:
+    """Patient terms mapped onto ontology columns, with what was changed or set aside."""
+
+    present: list[int] = field(default_factory=list)
+    excluded: list[int] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+
+
+def resolve_terms(terms: list[PhenotypeTerm], hpo: HpoKnowledge, *, source: str,
+                  settings: PhenotypeSettings = PhenotypeSettings()) -> ResolvedTerms:
+    """Map HPO ids to columns: obsolete ids to their replacement (warned), unknown ids refused."""
+    resolved = ResolvedTerms()
+    for position, term in enumerate(terms):
+        number = term_number(term.id)
+        if number in hpo.obsolete:
+            replacement = hpo.replaced_by.get(number)
+            if replacement is None:
+                raise InputError(f"{term.id} is obsolete in HPO {hpo.ontology_version} and has no replacement",
+                                 source=source, location=f"phenotypicFeatures[{position}]")
+            message = f"{term.id} is obsolete; used its replacement {term_id(replacement)}"
+            resolved.warnings.append(Warning(code="obsolete_hpo_term", severity="warning", message=message))
+            number = replacement
+        column = hpo.index_of(number)
+        if column is None:
+            raise InputError(f"{term.id} is not a term of HPO {hpo.ontology_version}",
+                             source=source, location=f"phenotypicFeatures[{position}]")
+        if not hpo.phenotypic[column]:
+            resolved.warnings.append(Warning(code="not_phenotypic_abnormality", severity="info",
+                                             message=f"{term.id} ({hpo.name(column)}) is not under Phenotypic "
+                                                     "abnormality (HP:0000118) and is not scored"))
+            continue
+        (resolved.excluded if term.excluded else resolved.present).append(column)
+    resolved.present = sorted(set(resolved.present))
+    resolved.excluded = sorted(set(resolved.excluded) - set(resolved.present))
+    if settings.drop_redundant_ancestors:
+        resolved.present = _most_specific(resolved.present, hpo)
+    return resolved
+
+
+def _most_specific(columns: list[int], hpo: HpoKnowledge) -> list[int]:
+    """Drop terms that are ancestors of another present term (they add no information)."""
+    implied: set[int] = set()
+    for column in columns:
+        implied.update(hpo.ancestors(column).tolist())
+    return [c for c in columns if c not in implied]
+
+
+@dataclass
+class PhenotypeScores:
+    """Per-term log10 likelihood ratios for every disease, and their sum."""
+
+    present: list[int]
+    excluded: list[int]
+    term_log10_lr: npt.NDArray[np.float64]  # (terms, diseases), present first then excluded
+    total_log10_lr: npt.NDArray[np.float64]  # (diseases,)
+
+
+def score_phenotype(resolved: ResolvedTerms, hpo: HpoKnowledge,
+                    settings: PhenotypeSettings = PhenotypeSettings()) -> PhenotypeScores:
+    """Likelihood ratio of every disease for every patient term (vectorised over diseases)."""
+    rows = [_present_lr(column, hpo, settings) for column in resolved.present]
+    rows += [_excluded_lr(column, hpo, settings) for column in resolved.excluded]
+    matrix = np.log10(np.vstack(rows)) if rows else np.zeros((0, hpo.n_diseases))
+    return PhenotypeScores(resolved.present, resolved.excluded, matrix, matrix.sum(axis=0))
+
+
+def _background(hpo: HpoKnowledge, columns: npt.NDArray[np.int32] | list[int],
+                settings: PhenotypeSettings) -> npt.NDArray[np.float64]:
+    return np.maximum(hpo.background[columns], settings.background_floor)
+
+
+def _present_lr(column: int, hpo: HpoKnowledge, settings: PhenotypeSettings) -> npt.NDArray[np.float64]:
+    exact = hpo.closure[:, [column]].toarray().ravel() / _background(hpo, [column], settings)[0]
+    ancestors = _informative_ancestors(column, hpo)
+    lr = np.full(hpo.n_diseases, settings.unrelated_lr)
+    if len(ancestors):
+        background = _background(hpo, ancestors, settings)
+        related = hpo.closure[:, ancestors].toarray() / background
+        lr = np.maximum(lr, related.max(axis=1) * settings.related_discount)
+    lr = np.where(exact > 0, np.maximum(exact, lr), lr)
+    negated = hpo.negated[:, [column]].toarray().ravel() > 0
+    return np.where(negated, settings.negated_lr, lr)
+
+
+def _informative_ancestors(column: int, hpo: HpoKnowledge) -> npt.NDArray[np.int32]:
+    """Proper ancestors below Phenotypic abnormality (the root and HP:0000118 say nothing)."""
+    ancestors = hpo.ancestors(column)
+    return ancestors[hpo.phenotypic[ancestors]]
+
+
+def _excluded_lr(column: int, hpo: HpoKnowledge, settings: PhenotypeSettings) -> npt.NDArray[np.float64]:
+    frequency = hpo.closure[:, [column]].toarray().ravel().astype(np.float64)
+    background = min(float(hpo.background[column]), 0.99)
+    absent = np.maximum(1.0 - frequency, settings.excluded_floor)
+    counts = frequency >= settings.excluded_min_frequency
+    return np.where(counts, absent / (1.0 - background), 1.0)
+
+
+def explain(disease: int, scores: PhenotypeScores, hpo: HpoKnowledge,
+            settings: PhenotypeSettings = PhenotypeSettings()) -> list[TermContribution]:
+    """Per-term contributions for one disease (for the report), in input order."""
+    contributions = []
+    for row, column in enumerate(scores.present + scores.excluded):
+        excluded = row >= len(scores.present)
+        lr = float(10 ** scores.term_log10_lr[row, disease])
+        match, through = _match_kind(disease, column, excluded, hpo)
+        contributions.append(TermContribution(term=term_id(int(hpo.term_numbers[column])), label=hpo.name(column),
+                                              excluded=excluded, match=match, matched_term=through,
+                                              likelihood_ratio=lr))
+    return contributions
+
+
+def _match_kind(disease: int, column: int, excluded: bool, hpo: HpoKnowledge) -> tuple[str, str | None]:  # noqa: PLR0911
+    frequency = hpo.closure[disease, column]
+    if excluded:
+        return ("excluded_annotated", None) if frequency > 0 else ("excluded_absent", None)
+    if hpo.negated[disease, column] > 0:
+        return "not_annotated", None
+    if hpo.direct[disease, column] > 0:
+        return "exact", None
+    if frequency > 0:
+        return "implied", None
+    ancestors = _informative_ancestors(column, hpo)
+    if len(ancestors):
+        values = hpo.closure[disease, ancestors].toarray().ravel() / np.maximum(hpo.background[ancestors], 1e-9)
+        if values.max() > 0:
+            best = int(ancestors[int(values.argmax())])
+            return "related", f"{term_id(int(hpo.term_numbers[best]))} {hpo.name(best)}"
+    return "unrelated", None

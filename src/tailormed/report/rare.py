@@ -1,0 +1,109 @@
+"""Renderings of a rare-disease result: ranking.tsv, the HTML report, a Phenopacket interpretation."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, TextIO
+
+from tailormed.model.rare import DiseaseCandidate, RareResult
+from tailormed.report.html import _ENV
+
+RANKING_COLUMNS = ("rank", "disease_id", "disease_name", "gene", "score", "posttest_probability", "variants")
+
+
+def _clean(value: str) -> str:
+    return value.replace("\t", " ").replace("\n", " ")
+
+
+def _variants_cell(candidate: DiseaseCandidate) -> str:
+    """``chr-pos-ref-alt:gene:hgvsc:zygosity:ACMG class`` joined by ``;``."""
+    return ";".join(
+        f"{v.variant}:{v.gene}:{v.hgvsc or ''}:{v.zygosity}:{v.acmg.classification}" for v in candidate.variants
+    )
+
+
+def write_ranking_tsv(handle: TextIO, result: RareResult) -> None:
+    """``ranking.tsv``: one row per ranked disease, columns exactly :data:`RANKING_COLUMNS`."""
+    handle.write("\t".join(RANKING_COLUMNS) + "\n")
+    for c in result.diseases:
+        row = [str(c.rank), c.disease_id, c.disease_name, c.gene or ";".join(c.genes), f"{c.score:.4f}",
+               f"{c.posttest_probability:.6g}", _variants_cell(c)]
+        handle.write("\t".join(_clean(f) for f in row) + "\n")
+
+
+def render_rare_html(result: RareResult, *, top: int = 10) -> str:
+    """The clinician-facing report: top candidates with supporting/contradicting terms and variants."""
+    return _ENV.get_template("rare.html.j2").render(r=result, top=result.diseases[:top])
+
+
+_ACMG_TO_GA4GH = {
+    "Pathogenic": "PATHOGENIC",
+    "Likely pathogenic": "LIKELY_PATHOGENIC",
+    "Uncertain significance": "UNCERTAIN_SIGNIFICANCE",
+    "Likely benign": "LIKELY_BENIGN",
+    "Benign": "BENIGN",
+}
+_ZYGOSITY = {
+    "heterozygous": ("GENO:0000135", "heterozygous"),
+    "homozygous": ("GENO:0000136", "homozygous"),
+    "hemizygous": ("GENO:0000134", "hemizygous"),
+}
+
+
+def phenopacket_interpretation(result: RareResult, phenopacket: dict[str, Any] | None, *,
+                               top: int = 5) -> dict[str, Any]:
+    """The input phenopacket with TailorMed's candidates appended as ``interpretations`` (schema v2).
+
+    Each of the ``top`` diseases becomes one interpretation with progressStatus IN_PROGRESS (a
+    candidate, not a confirmed diagnosis) and its variants as CANDIDATE genomic interpretations.
+    """
+    document = copy.deepcopy(phenopacket) if phenopacket else _minimal_phenopacket(result)
+    subject = (document.get("subject") or {}).get("id", result.proband.id)
+    interpretations = list(document.get("interpretations") or [])
+    for c in result.diseases[:top]:
+        interpretations.append({
+            "id": f"tailormed-{result.proband.id}-{c.rank}",
+            "progressStatus": "IN_PROGRESS",
+            "summary": f"TailorMed rank {c.rank}: log10 LR {c.score:.2f}, post-test probability "
+                       f"{c.posttest_probability:.3g}",
+            "diagnosis": {
+                "disease": {"id": c.disease_id, "label": c.disease_name},
+                "genomicInterpretations": [_genomic_interpretation(subject, v) for v in c.variants],
+            },
+        })
+    document["interpretations"] = interpretations
+    return document
+
+
+def _genomic_interpretation(subject: str, v: Any) -> dict[str, Any]:
+    chrom, pos, ref, alt = v.variant.rsplit("-", 3)
+    expressions = [{"syntax": "hgvs.c", "value": v.hgvsc}] if v.hgvsc else []
+    if v.hgvsp:
+        expressions.append({"syntax": "hgvs.p", "value": v.hgvsp})
+    zygosity_id, zygosity_label = _ZYGOSITY.get(v.zygosity, ("GENO:0000137", "unspecified zygosity"))
+    return {
+        "subjectOrBiosampleId": subject,
+        "interpretationStatus": "CANDIDATE",
+        "variantInterpretation": {
+            "acmgPathogenicityClassification": _ACMG_TO_GA4GH[v.acmg.classification],
+            "variationDescriptor": {
+                "id": v.variant,
+                "geneContext": {"valueId": v.gene, "symbol": v.gene},
+                "expressions": expressions,
+                "vcfRecord": {"genomeAssembly": "GRCh38", "chrom": chrom, "pos": int(pos), "ref": ref, "alt": alt},
+                "allelicState": {"id": zygosity_id, "label": zygosity_label},
+            },
+        },
+    }
+
+
+def _minimal_phenopacket(result: RareResult) -> dict[str, Any]:
+    p = result.proband
+    return {
+        "id": p.id,
+        "subject": {"id": p.proband_sample or p.id},
+        "phenotypicFeatures": [{"type": {"id": t.id, "label": t.label or ""}, **({"excluded": True} if t.excluded
+                                                                              else {})} for t in p.terms],
+        "metaData": {"created": result.provenance.created, "createdBy": "TailorMed",
+                     "phenopacketSchemaVersion": "2.0", "resources": []},
+    }

@@ -1,0 +1,171 @@
+"""End to end: `tailormed rare rank` and `rare batch` with the compiled HPO knowledge."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tailormed.cli import app
+from tailormed.io.phenopacket import hpo_ids_to_profile
+from tailormed.rare.engine import rank_case
+from tailormed.rare.preset import load_preset
+from tailormed.rare_runner import RareContext, rank_one
+
+runner = CliRunner()
+# Marfan syndrome's cardinal features (Loeys et al. 2010 revised Ghent nosology).
+MARFAN = ["HP:0001166", "HP:0001083", "HP:0002616", "HP:0001065", "HP:0000768"]
+CSQ_FIELDS = "Allele|Consequence|IMPACT|SYMBOL|Feature|HGVSc|HGVSp|EXON|CANONICAL|gnomADe_AF|REVEL"
+
+
+def _phenopacket(tmp_path: Path, terms: list[str], excluded: tuple[str, ...] = (), subject: str = "P1") -> Path:
+    features = [{"type": {"id": t}} for t in terms] + [{"type": {"id": t}, "excluded": True} for t in excluded]
+    document = {"id": "case-1", "subject": {"id": subject, "sex": "FEMALE"}, "phenotypicFeatures": features,
+                "metaData": {"phenopacketSchemaVersion": "2.0", "created": "2026-01-01T00:00:00Z", "resources": []}}
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def _vcf(tmp_path: Path, records: list[tuple[str, int, str, str, str, str]], samples: tuple[str, ...] = ("P1",),
+         annotated: bool = True) -> Path:
+    lines = ["##fileformat=VCFv4.2", "##reference=GRCh38",
+             "##contig=<ID=chr1,length=248956422>", "##contig=<ID=chr15,length=101991189>",
+             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">']
+    if annotated:
+        lines.append(f'##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. '
+                     f'Format: {CSQ_FIELDS}">')
+    lines.append("\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *samples]))
+    for chrom, pos, ref, alt, csq, gts in records:
+        info = f"CSQ={csq}" if annotated else "."
+        lines.append("\t".join([chrom, str(pos), ".", ref, alt, "50", "PASS", info, "GT", *gts.split(",")]))
+    path = tmp_path / "case.vcf"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+FBN1_STOP = ("chr15", 48500000, "G", "A", "A|stop_gained|HIGH|FBN1|NM_000138.5|NM_000138.5:c.1000C>T|"
+             "NP_000129.3:p.Arg334Ter|10/66|YES||", "0/1")
+DECOY = ("chr1", 1000000, "C", "T", "T|missense_variant|MODERATE|NOTCH2|NM_024408.4|NM_024408.4:c.100C>T|"
+         "NP_077719.2:p.Arg34Cys|2/34|YES|0.00001|0.2", "0/1")
+
+
+@pytest.fixture(scope="module")
+def context(hpo_knowledge):  # type: ignore[no-untyped-def]
+    return RareContext.load()
+
+
+def test_marfan_features_rank_marfan_syndrome_first(context: RareContext) -> None:
+    result = rank_one(context, hpo_ids_to_profile(MARFAN), source="test")
+    # Orphanet's Marfan entry (ORPHA:558) has no gene link in the HPO files; OMIM's has FBN1.
+    assert {c.disease_id for c in result.diseases[:2]} == {"OMIM:154700", "ORPHA:558"}
+    marfan = next(c for c in result.diseases if c.disease_id == "OMIM:154700")
+    assert marfan.genes == ["FBN1"] and result.genes[0].gene == "FBN1"
+    assert "autosomal_dominant" in marfan.inheritance
+    assert {t.term for t in marfan.supporting_terms} >= {"HP:0001166", "HP:0001083"}
+    top = result.diseases[0]
+    assert 0 < top.posttest_probability <= 1
+    assert sum(c.posttest_probability for c in result.diseases) <= 1.0 + 1e-9
+
+
+def test_excluded_cardinal_feature_lowers_the_disease(context: RareContext) -> None:
+    present = rank_one(context, hpo_ids_to_profile(MARFAN[:3]), source="test")
+    excluded = rank_one(context, hpo_ids_to_profile([*MARFAN[:3], "!HP:0002616"]), source="test")
+    marfan = next(c for c in present.diseases if c.disease_id == "OMIM:154700")
+    marfan_excl = next(c for c in excluded.diseases if c.disease_id == "OMIM:154700")
+    assert marfan_excl.score <= marfan.score
+
+
+def test_obsolete_term_is_replaced_with_a_warning_and_unknown_term_refused(context: RareContext) -> None:
+    result = rank_one(context, hpo_ids_to_profile(["HP:0000057", "HP:0001166"]), source="test")
+    assert any(w.code == "obsolete_hpo_term" and "HP:0008665" in w.message for w in result.warnings)
+    from tailormed.errors import InputError
+
+    with pytest.raises(InputError, match="HP:9999999 is not a term"):
+        rank_one(context, hpo_ids_to_profile(["HP:9999999"]), source="test")
+
+
+def test_cli_rank_with_vcf_writes_all_outputs(tmp_path: Path, context: RareContext) -> None:
+    packet = _phenopacket(tmp_path, MARFAN[:3])
+    vcf = _vcf(tmp_path, [DECOY, FBN1_STOP])
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["rare", "rank", "--phenopacket", str(packet), "--vcf", str(vcf), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["interpretation.json", "ranking.tsv", "report.html",
+                                                      "result.json"]
+    rows = (out / "ranking.tsv").read_text().splitlines()
+    assert rows[0].split("\t") == ["rank", "disease_id", "disease_name", "gene", "score", "posttest_probability",
+                                   "variants"]
+    first = rows[1].split("\t")
+    assert first[3] == "FBN1" and "chr15-48500000-G-A" in first[6]
+    saved = json.loads((out / "result.json").read_text())
+    variant = saved["diseases"][0]["variants"][0]
+    assert {c["code"] for c in variant["acmg"]["criteria"]} >= {"PVS1", "PM2"}
+    interpretation = json.loads((out / "interpretation.json").read_text())
+    first_interp = interpretation["interpretations"][0]
+    assert first_interp["diagnosis"]["genomicInterpretations"][0]["variantInterpretation"]["variationDescriptor"][
+        "vcfRecord"]["pos"] == 48500000
+    html = (out / "report.html").read_text()
+    assert "FBN1" in html and "PVS1" in html and "Arachnodactyly" in html
+
+
+def test_genotype_lifts_the_gene_with_the_variant(context: RareContext, tmp_path: Path) -> None:
+    profile = hpo_ids_to_profile(["HP:0001166"])  # arachnodactyly alone: many candidates
+    without = rank_one(context, profile, source="test")
+    with_vcf = rank_one(context, profile, source="test", vcf=_vcf(tmp_path, [DECOY, FBN1_STOP], ("cli",)))
+    rank_without = next((g.rank for g in without.genes if g.gene == "FBN1"), 99)
+    assert with_vcf.genes[0].gene == "FBN1" and rank_without >= 1
+    assert with_vcf.diseases[0].genotype_lr is not None and with_vcf.diseases[0].genotype_lr > 1
+
+
+def test_unannotated_vcf_is_kept_and_flagged(context: RareContext, tmp_path: Path) -> None:
+    vcf = _vcf(tmp_path, [DECOY, FBN1_STOP], ("cli",), annotated=False)
+    result = rank_one(context, hpo_ids_to_profile(MARFAN), source="test", vcf=vcf)
+    assert len(result.unannotated_variants) == 2
+    assert {w.code for w in result.warnings} >= {"unannotated_vcf", "unannotated_variants"}
+
+
+def test_ped_that_disagrees_with_the_vcf_is_refused(tmp_path: Path, context: RareContext) -> None:
+    packet = _phenopacket(tmp_path, MARFAN[:3])
+    vcf = _vcf(tmp_path, [FBN1_STOP], ("P1",))
+    ped = tmp_path / "family.ped"
+    ped.write_text("F1\tP1\tDAD\tMUM\t2\t2\nF1\tDAD\t0\t0\t1\t1\nF1\tMUM\t0\t0\t2\t1\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["rare", "rank", "--phenopacket", str(packet), "--vcf", str(vcf), "--ped", str(ped),
+                                 "--out", str(out)])
+    assert result.exit_code == 2
+    assert "family.ped" in result.output and "DAD" in result.output
+    assert not out.exists()
+
+
+def test_bad_phenopacket_gives_one_line_error_and_no_output(tmp_path: Path, context: RareContext) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["rare", "rank", "--phenopacket", str(bad), "--out", str(out)])
+    assert result.exit_code == 2 and "bad.json:line 1" in result.output and not out.exists()
+
+
+def test_batch_loads_once_and_lists_rejected_files(tmp_path: Path, context: RareContext) -> None:
+    cases = tmp_path / "cases"
+    (cases / "a").mkdir(parents=True)
+    good = _phenopacket(cases / "a", MARFAN)
+    good.rename(cases / "a" / "marfan.json")
+    (cases / "broken.json").write_text("[]")
+    out = tmp_path / "batch"
+    result = runner.invoke(app, ["rare", "batch", str(cases), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    summary = (out / "summary.tsv").read_text().splitlines()
+    assert len(summary) == 2 and summary[1].split("\t")[0] == "marfan"
+    assert "broken.json" in (out / "failed.tsv").read_text()
+    assert (out / "marfan" / "ranking.tsv").is_file()
+
+
+def test_preset_restricts_databases(context: RareContext, tmp_path: Path) -> None:
+    path = tmp_path / "omim.yaml"
+    path.write_text("name: omim-only\ndatabases: [OMIM]\nsteps:\n  - step: phenotype_prioritiser\n")
+    preset = load_preset(path)
+    result = rank_case(hpo_ids_to_profile(MARFAN), context.hpo, preset, source="t",
+                       provenance=rank_one(context, hpo_ids_to_profile(MARFAN), source="t").provenance)
+    assert all(c.disease_id.startswith("OMIM:") for c in result.diseases)
+    assert [s.name for s in result.analysis] == ["phenotype_prioritiser"]
