@@ -78,7 +78,7 @@ def test_missing_as_ref_is_recorded_as_assumption(kb, write_vcf, tmp_path):
     assert "--missing-as-ref" in (out / "S1.html").read_text()
 
 
-def test_analyze_demo_patient(tmp_path):
+def test_analyze_demo_patient(tmp_path, hpo_knowledge):
     out = tmp_path / "demo"
     result = runner.invoke(app, ["analyze", str(DEMO), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -89,6 +89,26 @@ def test_analyze_demo_patient(tmp_path):
     assert genes["CYP2D6"]["source"] == "outside_call"
     abacavir = [d for d in document["drugs"] if d["drug"] == "abacavir"]
     assert abacavir[0]["status"] == "actionable" and abacavir[0]["in_medication_list"]
+    summary = json.loads((out / "analysis.json").read_text())
+    assert set(summary["sections"]) == {"pgx", "rare"} and summary["not_analysed"] == []
+    rare = json.loads((out / "rare" / "result.json").read_text())
+    top_genes = [g["gene"] for g in rare["genes"][:3]]
+    assert top_genes[0] == "FBN1", top_genes
+    fbn1 = rare["diseases"][0]["variants"][0]
+    assert fbn1["gene"] == "FBN1" and fbn1["zygosity"] == "heterozygous"
+
+
+def test_analyze_phenotype_only_when_the_germline_vcf_is_not_annotated(tmp_path, hpo_knowledge):
+    manifest = tmp_path / "patient.yaml"
+    demo = DEMO.parent
+    manifest.write_text(f"id: P2\nphenopacket: {demo / 'phenopacket.json'}\n"
+                        f"germline: {{vcf: {demo / 'demo.vcf'}, sample_id: DEMO001}}\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(manifest), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rare = json.loads((out / "rare" / "result.json").read_text())
+    assert any(w["code"] == "phenotype_only" for w in rare["warnings"])
+    assert "FBN1" in [g["gene"] for g in rare["genes"][:5]]
 
 
 def test_kb_commands(tmp_path):

@@ -11,6 +11,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -192,13 +193,40 @@ def load_patient(path: Path) -> Patient:
 
 
 def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> Path:
-    """``tailormed analyze``: every engine the manifest has inputs for (today: pharmacogenomics)."""
+    """``tailormed analyze``: every engine the manifest has inputs for (pharmacogenomics, rare disease)."""
     patient = load_patient(manifest)
     kb = load_knowledge_base(kb_name)
     calls = read_outside_calls(patient.outside_calls, set(kb.genes)) if patient.outside_calls else []
-    if patient.germline is None and not calls:
-        raise InputError("the manifest names no germline VCF and no outside calls: nothing to analyse",
+    run_pgx = patient.germline is not None or bool(calls)
+    if not run_pgx and patient.phenopacket is None:
+        raise InputError("the manifest names no germline VCF, outside calls or phenopacket: nothing to analyse",
                          source=str(manifest))
+    pending = [name for name, present in (("tumour files", bool(patient.tumour_files)),
+                                          ("FHIR bundle", patient.fhir_bundle is not None)) if present]
+    pgx_result = _analyze_pgx(patient, kb, calls, manifest) if run_pgx else None
+    rare = _analyze_rare(patient) if patient.phenopacket is not None else None
+    sections: dict[str, dict[str, str]] = {}
+    with atomic_output_dir(out) as staging:
+        if pgx_result is not None:
+            for name in pending:
+                pgx_result.warnings.append(_not_yet(name))
+            (staging / "pgx.json").write_text(pgx_result.model_dump_json(indent=1), encoding="utf-8")
+            (staging / "report.html").write_text(render_pgx_html(pgx_result), encoding="utf-8")
+            sections["pgx"] = {"json": "pgx.json", "html": "report.html"}
+        if rare is not None:
+            from tailormed.rare_runner import write_rare_outputs
+
+            (staging / "rare").mkdir()
+            write_rare_outputs(staging / "rare", *rare)
+            sections["rare"] = {"json": "rare/result.json", "html": "rare/report.html", "tsv": "rare/ranking.tsv",
+                                "phenopacket": "rare/interpretation.json"}
+        summary = {"patient": patient.id, "sections": sections, "not_analysed": pending}
+        (staging / "analysis.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    first = next(iter(sections.values()))
+    return out / first["html"]
+
+
+def _analyze_pgx(patient: Patient, kb: KnowledgeBase, calls: list[OutsideCall], manifest: Path) -> PgxResult:
     vcf = patient.germline.vcf if patient.germline else None
     sample = patient.germline.sample_id if patient.germline and patient.germline.sample_id else None
     if vcf is not None and sample is None:
@@ -214,20 +242,38 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> Path
     inputs = {"manifest": str(manifest)} | ({"vcf": str(vcf)} if vcf else {}) | (
         {"outside_calls": str(patient.outside_calls)} if patient.outside_calls else {})
     assumptions = [MISSING_AS_REF_ASSUMPTION] if patient.missing_as_reference else []
-    pending = [name for name, present in (("tumour files", bool(patient.tumour_files)),
-                                          ("phenopacket", patient.phenopacket is not None),
-                                          ("FHIR bundle", patient.fhir_bundle is not None)) if present]
-    provenance = _provenance(kb, inputs, assumptions)
-    with atomic_output_dir(out) as staging:
-        result = build_result(kb, patient.id, dict(per_sample[0]), provenance, patient.medications)
-        for name in pending:
-            result.warnings.append(_not_yet(name))
-        (staging / "pgx.json").write_text(result.model_dump_json(indent=1), encoding="utf-8")
-        (staging / "report.html").write_text(render_pgx_html(result), encoding="utf-8")
-        summary = {"patient": patient.id, "sections": {"pgx": {"json": "pgx.json", "html": "report.html"}},
-                   "not_analysed": pending}
-        (staging / "analysis.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
-    return out / "report.html"
+    return build_result(kb, patient.id, dict(per_sample[0]), _provenance(kb, inputs, assumptions),
+                        patient.medications)
+
+
+def _analyze_rare(patient: Patient) -> tuple[Any, dict[str, Any] | None]:
+    """The rare-disease section: the exome VCF named, else the germline VCF if it carries annotations."""
+    from tailormed.io.annotated_vcf import has_variant_annotations
+    from tailormed.io.phenopacket import read_phenotype
+    from tailormed.model.common import Warning as ResultWarning
+    from tailormed.rare_runner import RareContext, rank_one
+
+    assert patient.phenopacket is not None
+    profile = read_phenotype(patient.phenopacket)
+    if patient.demographics.sex != "unknown" and profile.sex == "unknown":
+        profile = profile.model_copy(update={"sex": patient.demographics.sex})
+    vcf = patient.exome_vcf
+    germline = patient.germline.vcf if patient.germline else None
+    note = None
+    if vcf is None and germline is not None:
+        if has_variant_annotations(germline):
+            vcf = germline
+        else:
+            note = (f"the germline VCF {germline.name} has no VEP/snpEff annotation; the rare-disease ranking uses "
+                    "the phenotype only (name an annotated exome_vcf in the manifest to add variants)")
+    sample = patient.germline.sample_id if patient.germline and vcf == germline else None
+    result = rank_one(RareContext.load(), profile, source=str(patient.phenopacket), vcf=vcf,
+                      ped=patient.pedigree, sample=sample)
+    if note:
+        result.warnings.append(ResultWarning(code="phenotype_only", message=note))
+    document = (json.loads(patient.phenopacket.read_text(encoding="utf-8"))
+                if patient.phenopacket.suffix == ".json" else None)
+    return result, document
 
 
 def _not_yet(what: str) -> Warning:

@@ -1120,3 +1120,16 @@ def _sample_calls(record: _Record, header: _Header, columns: list[int], chosen: 
              depth[k] if depth is not None else None,
              quality[k] if quality is not None else None)
             for k, (name, alleles, missing, phased, _, _, _) in enumerate(out)]
+
+
+def has_variant_annotations(path: Path | str) -> bool:
+    """True when the VCF/BCF header declares a VEP ``CSQ`` or snpEff ``ANN`` INFO field."""
+    with quiet_htslib():
+        try:
+            reader = VCF(str(path), lazy=True)
+        except Exception as exc:  # cyvcf2 raises plain Exception for unreadable input
+            raise InputError(f"not a readable VCF/BCF ({exc})", source=str(path)) from exc
+        try:
+            return any(reader.contains(tag) for tag in ("CSQ", "ANN"))
+        finally:
+            reader.close()

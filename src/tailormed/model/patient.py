@@ -44,7 +44,11 @@ class Patient(Record):
     )
     # Slots filled by later capabilities (oncology, rare disease, EHR). Accepted and echoed today.
     tumour_files: dict[str, Path] = Field(default_factory=dict, description="role (maf, vcf, cna, fusions) -> path")
-    phenopacket: Path | None = None
+    phenopacket: Path | None = Field(default=None, description="Phenopacket v2 JSON or HPO id list: rare-disease "
+                                                                 "ranking.")
+    exome_vcf: Path | None = Field(default=None, description="VEP/snpEff-annotated VCF for rare-disease ranking "
+                                                             "(default: the germline VCF when it is annotated).")
+    pedigree: Path | None = Field(default=None, description="PED file for a family exome_vcf.")
     fhir_bundle: Path | None = None
 
     @field_validator("medications")
@@ -61,6 +65,8 @@ class Patient(Record):
         update: dict[str, object] = {
             "outside_calls": fix(self.outside_calls) or self.outside_calls,
             "phenopacket": fix(self.phenopacket) or self.phenopacket,
+            "exome_vcf": fix(self.exome_vcf) or self.exome_vcf,
+            "pedigree": fix(self.pedigree) or self.pedigree,
             "fhir_bundle": fix(self.fhir_bundle) or self.fhir_bundle,
             "tumour_files": {k: fix(v) or v for k, v in self.tumour_files.items()},
         }
