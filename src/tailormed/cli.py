@@ -308,5 +308,18 @@ def kb_import_hpo(
               f"({sum(k.gene_inferred)} disease-gene links inferred), from {report.source}")
 
 
+@kb_import_app.command("clingen-dosage")
+def kb_import_clingen_dosage(
+    path: Annotated[Path, typer.Argument(help="ClinGen gene curation list (ClinGen_gene_curation_list_GRCh38.tsv).")],
+    dest: Annotated[Path | None, typer.Option(help="The compiled HPO knowledge folder to add it to (default: "
+                                                   "$TAILORMED_HPO or ~/.local/share/tailormed/hpo).")] = None,
+) -> None:
+    """Use ClinGen haploinsufficiency scores as the loss-of-function mechanism of genes (ACMG PVS1)."""
+    from tailormed.kb.importers.clingen_dosage import import_clingen_dosage
+
+    target, count = _run(lambda: import_clingen_dosage(path, dest=dest))
+    out.print(f"wrote {target}: LoF mechanism for {count} genes")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

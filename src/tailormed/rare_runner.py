@@ -16,7 +16,8 @@ from tailormed import __version__
 from tailormed.errors import InputError
 from tailormed.io.annotated_vcf import read_annotated_vcf
 from tailormed.io.phenopacket import hpo_ids_to_profile, read_phenotype
-from tailormed.kb.hpo import HpoKnowledge, load_hpo_knowledge
+from tailormed.kb.hpo import HpoKnowledge, default_hpo_dir, load_hpo_knowledge
+from tailormed.kb.importers.clingen_dosage import load_lof_table
 from tailormed.model.common import Provenance
 from tailormed.model.rare import PhenotypeProfile, RareResult
 from tailormed.rare.acmg import GeneContext
@@ -36,15 +37,20 @@ class RareContext:
     hpo: HpoKnowledge
     preset: Preset
     contexts: dict[str, GeneContext]
+    lof_source: str | None = None
 
     @classmethod
     def load(cls, preset: Path | None = None, hpo_dir: Path | None = None) -> RareContext:
-        hpo = load_hpo_knowledge(hpo_dir)
-        return cls(hpo=hpo, preset=load_preset(preset), contexts=gene_contexts(hpo))
+        folder = hpo_dir or default_hpo_dir()
+        hpo = load_hpo_knowledge(folder)
+        lof_table, lof_source = load_lof_table(folder)
+        return cls(hpo=hpo, preset=load_preset(preset), contexts=gene_contexts(hpo, lof_table),
+                   lof_source=lof_source)
 
 
 def _provenance(context: RareContext, inputs: dict[str, str]) -> Provenance:
-    return Provenance(software="TailorMed", software_version=__version__, knowledge=[context.hpo.version],
+    knowledge = [context.hpo.version] + ([f"LoF mechanism: {context.lof_source}"] if context.lof_source else [])
+    return Provenance(software="TailorMed", software_version=__version__, knowledge=knowledge,
                       inputs=inputs, assumptions=[f"analysis preset: {context.preset.name}"],
                       created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 

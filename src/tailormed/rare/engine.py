@@ -51,17 +51,20 @@ class GenotypeInput:
     unannotated: list[str]
 
 
-def gene_contexts(hpo: HpoKnowledge) -> dict[str, GeneContext]:
-    """Modes of inheritance per gene (union over its diseases) and an assumed LoF mechanism.
+def gene_contexts(hpo: HpoKnowledge, lof_table: dict[str, str] | None = None) -> dict[str, GeneContext]:
+    """Modes of inheritance per gene (union over its diseases) and its loss-of-function mechanism.
 
-    Without a dosage-sensitivity table we take loss of function as the established mechanism for
+    The mechanism comes from an imported dosage-sensitivity table (``tailormed kb import
+    clingen-dosage``) where it names the gene; otherwise we take loss of function as established for
     genes with a recessive disease and as likely for dominant-only genes (PVS1 one step down);
     docs/acmg.md explains the consequences.
     """
     contexts = {}
+    curated = lof_table or {}
     for gene in hpo.genes:
         modes = frozenset(m for d in hpo.diseases_of_gene(gene) for m in hpo.disease_modes[d])
-        mechanism = "established" if modes & RECESSIVE_MODES else "likely" if modes else "unknown"
+        default = "established" if modes & RECESSIVE_MODES else "likely" if modes else "unknown"
+        mechanism = curated.get(gene, default)
         contexts[gene] = GeneContext(symbol=gene, modes=modes, lof_mechanism=mechanism)  # type: ignore[arg-type]
     return contexts
 
