@@ -103,6 +103,7 @@ class HpoKnowledge:
     _term_index: dict[int, int] = field(default_factory=dict, repr=False)
     _gene_diseases: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _descends_from: sparse.csr_matrix | None = field(default=None, repr=False)
+    _rows: dict[str, sparse.csr_matrix] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._term_index = {int(n): i for i, n in enumerate(self.term_numbers)}
@@ -124,6 +125,25 @@ class HpoKnowledge:
     def index_of(self, number: int) -> int | None:
         """Column of an HPO term number, or None when the ontology does not know it."""
         return self._term_index.get(number)
+
+    @property
+    def closure_rows(self) -> sparse.csr_matrix:
+        """``closure`` in row-major form, for slicing by disease (built once)."""
+        if self._rows.get("closure") is None:
+            self._rows["closure"] = self.closure.tocsr()
+        return self._rows["closure"]
+
+    @property
+    def direct_rows(self) -> sparse.csr_matrix:
+        if self._rows.get("direct") is None:
+            self._rows["direct"] = self.direct.tocsr()
+        return self._rows["direct"]
+
+    @property
+    def negated_rows(self) -> sparse.csr_matrix:
+        if self._rows.get("negated") is None:
+            self._rows["negated"] = self.negated.tocsr()
+        return self._rows["negated"]
 
     @property
     def descends_from(self) -> sparse.csr_matrix:

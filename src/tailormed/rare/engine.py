@@ -22,6 +22,7 @@ from tailormed.model.rare import (
     GeneCandidate,
     PhenotypeProfile,
     RareResult,
+    TermContribution,
     Variant,
     VariantEvidence,
 )
@@ -101,9 +102,12 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
     order = _order(total, hpo, int(mask.sum()))
     normaliser = _log10_normaliser(total)
     top = preset.output.top
+    shown = order[:top]
+    explanations = explain(shown, scores, hpo)
     diseases = [
-        _candidate(rank, index, total, scores, genotype_lr, fits, hpo, preset, normaliser, genotypes is not None)
-        for rank, index in enumerate(order[:top], start=1)
+        _candidate(rank, index, total, scores, genotype_lr, fits, hpo, normaliser, genotypes is not None,
+                   explanations[rank - 1])
+        for rank, index in enumerate(shown, start=1)
     ]
     genes = _gene_ranking(order, total, hpo, normaliser, top)
     return RareResult(
@@ -173,9 +177,8 @@ def _posttest(log10_lr: float, log10_normaliser: float) -> float:
 
 
 def _candidate(rank: int, index: int, total: npt.NDArray[np.float64], scores: PhenotypeScores,
-               genotype_lr: npt.NDArray[np.float64], fits: dict[int, ModeFit], hpo: HpoKnowledge, preset: Preset,
-               normaliser: float, with_genotypes: bool) -> DiseaseCandidate:
-    contributions = explain(index, scores, hpo, preset.phenotype_settings())
+               genotype_lr: npt.NDArray[np.float64], fits: dict[int, ModeFit], hpo: HpoKnowledge,
+               normaliser: float, with_genotypes: bool, contributions: list[TermContribution]) -> DiseaseCandidate:
     fit = fits.get(index)
     gene = fit.alleles[0].gene if fit and fit.alleles else (hpo.disease_genes[index][0] if len(
         hpo.disease_genes[index]) == 1 else None)

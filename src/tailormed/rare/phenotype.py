@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from tailormed.errors import InputError
 from tailormed.kb.hpo import HpoKnowledge, term_id, term_number
@@ -146,34 +147,53 @@ def _excluded_lr(column: int, hpo: HpoKnowledge, settings: PhenotypeSettings) ->
     return np.where(counts, absent / (1.0 - background), 1.0)
 
 
-def explain(disease: int, scores: PhenotypeScores, hpo: HpoKnowledge,
-            settings: PhenotypeSettings = PhenotypeSettings()) -> list[TermContribution]:
-    """Per-term contributions for one disease (for the report), in input order."""
-    contributions = []
-    for row, column in enumerate(scores.present + scores.excluded):
-        excluded = row >= len(scores.present)
-        lr = float(10 ** scores.term_log10_lr[row, disease])
-        match, through = _match_kind(disease, column, excluded, hpo)
-        contributions.append(TermContribution(term=term_id(int(hpo.term_numbers[column])), label=hpo.name(column),
-                                              excluded=excluded, match=match, matched_term=through,
-                                              likelihood_ratio=lr))
-    return contributions
+def explain(diseases: list[int], scores: PhenotypeScores, hpo: HpoKnowledge) -> list[list[TermContribution]]:
+    """Per-term contributions for each of ``diseases`` (for the report), terms in scoring order.
+
+    Works on dense slices of the annotation matrices for just these diseases and terms.
+    """
+    columns = scores.present + scores.excluded
+    if not diseases or not columns:
+        return [[] for _ in diseases]
+    closure = hpo.closure_rows[diseases]
+    exact = closure[:, columns].toarray()
+    direct = hpo.direct_rows[diseases][:, columns].toarray()
+    negated = hpo.negated_rows[diseases][:, columns].toarray()
+    related = [_best_related(closure, column, hpo) for column in scores.present]
+    result = []
+    for i, disease in enumerate(diseases):
+        contributions = []
+        for j, column in enumerate(columns):
+            excluded = j >= len(scores.present)
+            if excluded:
+                match, through = ("excluded_annotated" if exact[i, j] > 0 else "excluded_absent"), None
+            elif negated[i, j] > 0:
+                match, through = "not_annotated", None
+            elif direct[i, j] > 0 or exact[i, j] > 0:
+                match, through = ("exact" if direct[i, j] > 0 else "implied"), None
+            else:
+                through = related[j][i]
+                match = "related" if through else "unrelated"
+            contributions.append(TermContribution(
+                term=term_id(int(hpo.term_numbers[column])), label=hpo.name(column), excluded=excluded,
+                match=match, matched_term=through,
+                likelihood_ratio=float(10 ** scores.term_log10_lr[j, disease])))
+        result.append(contributions)
+    return result
 
 
-def _match_kind(disease: int, column: int, excluded: bool, hpo: HpoKnowledge) -> tuple[str, str | None]:  # noqa: PLR0911
-    frequency = hpo.closure[disease, column]
-    if excluded:
-        return ("excluded_annotated", None) if frequency > 0 else ("excluded_absent", None)
-    if hpo.negated[disease, column] > 0:
-        return "not_annotated", None
-    if hpo.direct[disease, column] > 0:
-        return "exact", None
-    if frequency > 0:
-        return "implied", None
+def _best_related(closure_rows: sparse.csr_matrix, column: int, hpo: HpoKnowledge) -> list[str | None]:
+    """For each disease row, the most informative shared ancestor of ``column`` ('HP:… name'), if any."""
     ancestors = _informative_ancestors(column, hpo)
-    if len(ancestors):
-        values = hpo.closure[disease, ancestors].toarray().ravel() / np.maximum(hpo.background[ancestors], 1e-9)
-        if values.max() > 0:
-            best = int(ancestors[int(values.argmax())])
-            return "related", f"{term_id(int(hpo.term_numbers[best]))} {hpo.name(best)}"
-    return "unrelated", None
+    if not len(ancestors):
+        return [None] * closure_rows.shape[0]
+    values = closure_rows[:, ancestors].toarray() / np.maximum(hpo.background[ancestors], 1e-9)
+    best = values.argmax(axis=1)
+    named: list[str | None] = []
+    for row, position in enumerate(best):
+        if values[row, position] <= 0:
+            named.append(None)
+            continue
+        ancestor = int(ancestors[position])
+        named.append(f"{term_id(int(hpo.term_numbers[ancestor]))} {hpo.name(ancestor)}")
+    return named
