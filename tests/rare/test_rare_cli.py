@@ -169,3 +169,12 @@ def test_preset_restricts_databases(context: RareContext, tmp_path: Path) -> Non
                        provenance=rank_one(context, hpo_ids_to_profile(MARFAN), source="t").provenance)
     assert all(c.disease_id.startswith("OMIM:") for c in result.diseases)
     assert [s.name for s in result.analysis] == ["phenotype_prioritiser"]
+
+
+def test_no_phenotype_terms_still_ranks_on_genotypes(context: RareContext, tmp_path: Path) -> None:
+    from tailormed.model.rare import PhenotypeProfile
+
+    result = rank_one(context, PhenotypeProfile(id="genotype-only"), source="test",
+                      vcf=_vcf(tmp_path, [DECOY, FBN1_STOP], ("cli",)))
+    assert any(w.code == "no_present_terms" for w in result.warnings)
+    assert result.genes[0].gene == "FBN1"

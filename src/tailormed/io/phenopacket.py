@@ -43,9 +43,8 @@ def phenopacket_to_profile(document: Any, *, source: str) -> PhenotypeProfile:
         raise InputError("a phenopacket is a JSON object", source=source)
     _check_v2(document, source)
     subject = document.get("subject") or {}
+    # No features is allowed (a genotype-driven analysis); the engine warns that nothing was scored.
     terms = [_feature(feature, i, source) for i, feature in enumerate(document.get("phenotypicFeatures") or [])]
-    if not terms:
-        raise InputError("the phenopacket has no phenotypicFeatures", source=source)
     age = ((subject.get("timeAtLastEncounter") or {}).get("age") or {}).get("iso8601duration")
     diagnoses = [i["diagnosis"]["disease"]["id"] for i in document.get("interpretations") or []
                  if isinstance(i, dict) and (i.get("diagnosis") or {}).get("disease", {}).get("id")]
