@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                         "x_linked_dominant"}}
     phenotype, variants = Tally(), Tally()
     cases = unplaceable = not_in_kb = 0
+    rejected: list[str] = []
     rows = ["case\tdisease\tgenes\tpheno_disease_rank\tpheno_gene_rank\tvar_disease_rank\tvar_gene_rank\n"]
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="rare-bench-") as scratch:
@@ -122,7 +123,13 @@ def main(argv: list[str] | None = None) -> int:
             disease, genes = profile.known_diagnoses[0], _causal_genes(document)
             not_in_kb += disease not in context.hpo.disease_ids
             started = time.perf_counter()
-            result = rank_one(context, profile, source=str(path))
+            try:
+                result = rank_one(context, profile, source=str(path))
+            except TailorMedError as exc:  # counted as a miss in every row, and reported
+                rejected.append(f"{path}: {exc}")
+                phenotype.add(None, None)
+                variants.add(None, None)
+                continue
             phenotype.seconds += time.perf_counter() - started
             phenotype.timed += 1
             p_ranks = _ranks(result, disease, genes)
@@ -157,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"knowledge: {context.hpo.version}; preset {context.preset.name}")
     print(f"diagnosis not among the ranked diseases (cannot be found by phenotype): {not_in_kb} of {cases}")
+    for line in rejected:
+        print(f"rejected by the engine (counted as a miss): {line}")
     if not args.no_variants:
         print(f"cases without a placeable causal variant (structural only; counted as misses): {unplaceable}")
         if exome_seconds is not None:

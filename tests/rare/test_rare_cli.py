@@ -83,6 +83,9 @@ def test_obsolete_term_is_replaced_with_a_warning_and_unknown_term_refused(conte
 
     with pytest.raises(InputError, match="HP:9999999 is not a term"):
         rank_one(context, hpo_ids_to_profile(["HP:9999999"]), source="test")
+    newer = hpo_ids_to_profile(["HP:9999999", "HP:0001166"]).model_copy(update={"hpo_version": "2999-01-01"})
+    result = rank_one(context, newer, source="test")
+    assert any(w.code == "term_newer_than_ontology" for w in result.warnings)
 
 
 def test_cli_rank_with_vcf_writes_all_outputs(tmp_path: Path, context: RareContext) -> None:

@@ -55,7 +55,15 @@ def phenopacket_to_profile(document: Any, *, source: str) -> PhenotypeProfile:
         terms=terms,
         proband_sample=subject.get("id"),
         known_diagnoses=diagnoses,
+        hpo_version=_hpo_version(document["metaData"]),
     )
+
+
+def _hpo_version(meta: dict[str, Any]) -> str | None:
+    for resource in meta.get("resources") or []:
+        if isinstance(resource, dict) and str(resource.get("id", "")).lower() == "hp" and resource.get("version"):
+            return str(resource["version"])
+    return None
 
 
 def _check_v2(document: dict[str, Any], source: str) -> None:

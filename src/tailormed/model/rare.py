@@ -32,6 +32,7 @@ class PhenotypeProfile(Record):
     terms: list[PhenotypeTerm] = Field(default_factory=list)
     proband_sample: str | None = Field(default=None, description="The proband's column in a family VCF.")
     known_diagnoses: list[str] = Field(default_factory=list, description="Disease ids from the input, if any.")
+    hpo_version: str | None = Field(default=None, description="HPO release the terms were coded with, if stated.")
 
 
 class TranscriptConsequence(Record):

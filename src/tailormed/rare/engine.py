@@ -75,7 +75,8 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
               provenance: Provenance) -> RareResult:
     """The whole ranking for one proband."""
     phenotype_settings = preset.phenotype_settings()
-    resolved = resolve_terms(profile.terms, hpo, source=source, settings=phenotype_settings)
+    resolved = resolve_terms(profile.terms, hpo, source=source, settings=phenotype_settings,
+                             coded_with=profile.hpo_version)
     warnings = list(resolved.warnings)
     if not resolved.present:
         warnings.append(Warning(code="no_present_terms", message="no observed phenotype terms were scored; "

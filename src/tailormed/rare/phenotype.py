@@ -58,8 +58,12 @@ class ResolvedTerms:
 
 
 def resolve_terms(terms: list[PhenotypeTerm], hpo: HpoKnowledge, *, source: str,
-                  settings: PhenotypeSettings = PhenotypeSettings()) -> ResolvedTerms:
-    """Map HPO ids to columns: obsolete ids to their replacement (warned), unknown ids refused."""
+                  settings: PhenotypeSettings = PhenotypeSettings(), coded_with: str | None = None) -> ResolvedTerms:
+    """Map HPO ids to columns: obsolete ids to their replacement (warned), unknown ids refused.
+
+    An id our ontology does not know is an error, unless the input says it was coded with a newer HPO
+    release (``coded_with``, an ISO date): then the term is set aside with a warning.
+    """
     resolved = ResolvedTerms()
     for position, term in enumerate(terms):
         number = term_number(term.id)
@@ -72,6 +76,11 @@ def resolve_terms(terms: list[PhenotypeTerm], hpo: HpoKnowledge, *, source: str,
             resolved.warnings.append(Warning(code="obsolete_hpo_term", severity="warning", message=message))
             number = replacement
         column = hpo.index_of(number)
+        if column is None and coded_with and coded_with > hpo.ontology_version:
+            resolved.warnings.append(Warning(code="term_newer_than_ontology", message=(
+                f"{term.id} is not in HPO {hpo.ontology_version}; the input was coded with HPO {coded_with}, "
+                "so the term is newer than our ontology and is not scored")))
+            continue
         if column is None:
             raise InputError(f"{term.id} is not a term of HPO {hpo.ontology_version}",
                              source=source, location=f"phenotypicFeatures[{position}]")
