@@ -139,3 +139,11 @@ def test_documented_json_schema_matches_the_model():
 
     documented = json.loads((Path(__file__).resolve().parents[1] / "docs" / "pgx-result.schema.json").read_text())
     assert documented == json.loads(json.dumps(PgxResult.model_json_schema()))
+
+
+def test_documented_rare_json_schema_matches_the_model():
+    """docs/rare-result.schema.json is the schema of rare-disease result.json; regenerate it when the model changes."""
+    from tailormed.model.rare import RareResult
+
+    documented = json.loads((Path(__file__).resolve().parents[1] / "docs" / "rare-result.schema.json").read_text())
+    assert documented == json.loads(json.dumps(RareResult.model_json_schema()))
