@@ -15,7 +15,8 @@ from typing import Any
 from tailormed import __version__
 from tailormed.errors import InputError
 from tailormed.io.annotated_vcf import read_annotated_vcf
-from tailormed.io.phenopacket import hpo_ids_to_profile, read_phenotype
+from tailormed.io.ped import Pedigree, read_ped
+from tailormed.io.phenopacket import family_pedigree, hpo_ids_to_profile, read_phenotype
 from tailormed.kb.hpo import HpoKnowledge, default_hpo_dir, load_hpo_knowledge
 from tailormed.kb.importers.clingen_dosage import load_lof_table
 from tailormed.model.common import Provenance
@@ -56,11 +57,10 @@ def _provenance(context: RareContext, inputs: dict[str, str]) -> Provenance:
 
 
 def read_family(vcf_samples: Sequence[str], profile: PhenotypeProfile, *, ped: Path | None,
-                sample: str | None, source: str) -> Family:
-    """Pick the proband column and, from a PED file, the parents and who is affected."""
-    from tailormed.io.ped import read_ped
-
-    if ped is None:
+                sample: str | None, source: str, pedigree: Pedigree | None = None) -> Family:
+    """Pick the proband column and, from a PED file (or a Family phenopacket's pedigree), the parents and
+    who is affected."""
+    if ped is None and pedigree is None:
         proband = sample or (profile.proband_sample if profile.proband_sample in vcf_samples else None)
         if proband is None:
             if len(vcf_samples) != 1:
@@ -71,8 +71,10 @@ def read_family(vcf_samples: Sequence[str], profile: PhenotypeProfile, *, ped: P
             raise InputError(f"sample {proband!r} is not in the VCF (samples: {', '.join(vcf_samples[:10])})",
                              source=source)
         return Family(proband=proband, affected=frozenset({proband}), proband_sex=profile.sex)
-    pedigree = read_ped(ped)
-    pedigree.check_against_samples(vcf_samples, str(ped))
+    if ped is not None:
+        pedigree = read_ped(ped)
+    assert pedigree is not None
+    pedigree.check_against_samples(vcf_samples, source)
     member = pedigree.proband(sample or profile.proband_sample)
     father, mother = pedigree.parents_of(member.individual_id)
     in_vcf = set(vcf_samples)
@@ -84,13 +86,14 @@ def read_family(vcf_samples: Sequence[str], profile: PhenotypeProfile, *, ped: P
 
 
 def rank_one(context: RareContext, profile: PhenotypeProfile, *, source: str, vcf: Path | None = None,
-             ped: Path | None = None, sample: str | None = None) -> RareResult:
-    """Rank one proband (phenotype only, or with a VCF and optional PED)."""
+             ped: Path | None = None, sample: str | None = None, pedigree: Pedigree | None = None) -> RareResult:
+    """Rank one proband (phenotype only, or with a VCF and optional PED or Family pedigree)."""
     inputs = {"phenotype": source} | ({"vcf": str(vcf)} if vcf else {}) | ({"ped": str(ped)} if ped else {})
     genotypes = None
     if vcf is not None:
         annotated = read_annotated_vcf(vcf)
-        family = read_family(annotated.samples, profile, ped=ped, sample=sample, source=str(vcf))
+        family = read_family(annotated.samples, profile, ped=ped, sample=sample, source=str(vcf),
+                             pedigree=pedigree)
         genotypes = GenotypeInput(variants=annotated.variants, family=family, source=str(vcf),
                                   unannotated=annotated.unannotated)
     result = rank_case(profile, context.hpo, context.preset, source=source, genotypes=genotypes,
@@ -131,7 +134,8 @@ def run_rare_rank(out: Path, *, phenopacket: Path | None = None, hpo_terms: Sequ
         raise InputError("--ped needs --vcf (the family's genotypes)", source=str(ped))
     profile, source, document = _load_phenotype(phenopacket, hpo_terms)
     context = RareContext.load(preset, hpo_dir)
-    result = rank_one(context, profile, source=source, vcf=vcf, ped=ped, sample=sample)
+    pedigree = family_pedigree(document, source=source) if document is not None and vcf is not None else None
+    result = rank_one(context, profile, source=source, vcf=vcf, ped=ped, sample=sample, pedigree=pedigree)
     with atomic_output_dir(out) as staging:
         write_rare_outputs(staging, result, document)
     return result

@@ -181,3 +181,29 @@ def test_no_phenotype_terms_still_ranks_on_genotypes(context: RareContext, tmp_p
                       vcf=_vcf(tmp_path, [DECOY, FBN1_STOP], ("cli",)))
     assert any(w.code == "no_present_terms" for w in result.warnings)
     assert result.genes[0].gene == "FBN1"
+
+
+def test_family_phenopacket_pedigree_finds_a_de_novo_variant(tmp_path: Path, context: RareContext) -> None:
+    family = {
+        "id": "fam-1",
+        "proband": {"id": "kid", "subject": {"id": "KID", "sex": "MALE"},
+                    "phenotypicFeatures": [{"type": {"id": t}} for t in MARFAN[:3]]},
+        "pedigree": {"persons": [
+            {"familyId": "F", "individualId": "KID", "paternalId": "DAD", "maternalId": "MUM", "sex": "MALE",
+             "affectedStatus": "AFFECTED"},
+            {"familyId": "F", "individualId": "DAD", "sex": "MALE", "affectedStatus": "UNAFFECTED"},
+            {"familyId": "F", "individualId": "MUM", "sex": "FEMALE", "affectedStatus": "UNAFFECTED"}]},
+        "metaData": {"phenopacketSchemaVersion": "2.0", "created": "2026-01-01T00:00:00Z", "resources": []},
+    }
+    packet = tmp_path / "family.json"
+    packet.write_text(json.dumps(family))
+    chrom, pos, ref, alt, csq, _ = FBN1_STOP
+    vcf = _vcf(tmp_path, [(chrom, pos, ref, alt, csq, "0/1,0/0,0/0")], ("KID", "DAD", "MUM"))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["rare", "rank", "--phenopacket", str(packet), "--vcf", str(vcf), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((out / "result.json").read_text())
+    fbn1 = next(c for c in saved["diseases"] if c["disease_id"] == "OMIM:154700")
+    assert "PM6" in {c["code"] for c in fbn1["variants"][0]["acmg"]["criteria"]}
+    written = json.loads((out / "interpretation.json").read_text())
+    assert written["proband"]["interpretations"] and "interpretations" not in written

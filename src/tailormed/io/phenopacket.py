@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tailormed.errors import InputError
+from tailormed.io.ped import Pedigree, PedMember
 from tailormed.model.rare import PhenotypeProfile, PhenotypeTerm
 
 _HPO_ID = re.compile(r"^HP:\d{7}$")
@@ -38,9 +39,14 @@ def read_phenopacket(path: Path) -> PhenotypeProfile:
 
 
 def phenopacket_to_profile(document: Any, *, source: str) -> PhenotypeProfile:
-    """Turn a parsed phenopacket into a :class:`PhenotypeProfile` (validated)."""
+    """Turn a parsed phenopacket (or a Family message: its proband) into a :class:`PhenotypeProfile`."""
     if not isinstance(document, dict):
         raise InputError("a phenopacket is a JSON object", source=source)
+    if isinstance(document.get("proband"), dict):  # a Phenopacket-schema Family: proband + relatives + pedigree
+        _check_v2(document, source)
+        proband = dict(document["proband"])
+        proband.setdefault("metaData", document["metaData"])
+        return phenopacket_to_profile(proband, source=source)
     _check_v2(document, source)
     subject = document.get("subject") or {}
     # No features is allowed (a genotype-driven analysis); the engine warns that nothing was scored.
@@ -123,3 +129,26 @@ def hpo_ids_to_profile(ids: list[str], *, case_id: str = "cli") -> PhenotypeProf
             raise InputError(f"{token!r} is not an HPO id (HP:nnnnnnn)", source="--hpo")
         terms.append(PhenotypeTerm(id=term, excluded=excluded))
     return PhenotypeProfile(id=case_id, terms=terms)
+
+
+_PED_SEX = {"MALE": "male", "FEMALE": "female"}
+_AFFECTED = {"AFFECTED": True, "UNAFFECTED": False}
+
+
+def family_pedigree(document: Any, *, source: str) -> Pedigree | None:
+    """The ``pedigree`` of a Phenopacket Family message as a :class:`Pedigree` (None for a plain phenopacket)."""
+    if not isinstance(document, dict) or not isinstance(document.get("pedigree"), dict):
+        return None
+    members = []
+    for position, person in enumerate(document["pedigree"].get("persons") or []):
+        where = f"pedigree.persons[{position}]"
+        if not isinstance(person, dict) or not person.get("individualId"):
+            raise InputError("each pedigree person needs an individualId", source=source, location=where)
+        members.append(PedMember(
+            family_id=str(person.get("familyId", "")), individual_id=str(person["individualId"]),
+            father_id=person.get("paternalId") or None, mother_id=person.get("maternalId") or None,
+            sex=_PED_SEX.get(str(person.get("sex", "")), "unknown"),
+            affected=_AFFECTED.get(str(person.get("affectedStatus", ""))), source=f"{source}:{where}"))
+    if not members:
+        raise InputError("the family's pedigree lists no persons", source=source, location="pedigree")
+    return Pedigree(members=members, source=source)

@@ -58,8 +58,10 @@ def phenopacket_interpretation(result: RareResult, phenopacket: dict[str, Any] |
     candidate, not a confirmed diagnosis) and its variants as CANDIDATE genomic interpretations.
     """
     document = copy.deepcopy(phenopacket) if phenopacket else _minimal_phenopacket(result)
-    subject = (document.get("subject") or {}).get("id", result.proband.id)
-    interpretations = list(document.get("interpretations") or [])
+    # A Family message carries the interpretations on its proband.
+    target = document["proband"] if isinstance(document.get("proband"), dict) else document
+    subject = (target.get("subject") or {}).get("id", result.proband.id)
+    interpretations = list(target.get("interpretations") or [])
     for c in result.diseases[:top]:
         interpretations.append({
             "id": f"tailormed-{result.proband.id}-{c.rank}",
@@ -71,7 +73,7 @@ def phenopacket_interpretation(result: RareResult, phenopacket: dict[str, Any] |
                 "genomicInterpretations": [_genomic_interpretation(subject, v) for v in c.variants],
             },
         })
-    document["interpretations"] = interpretations
+    target["interpretations"] = interpretations
     return document
 
 
