@@ -65,7 +65,7 @@ def test_recessive_needs_two_hits() -> None:
     assert single.likelihood_ratio == pytest.approx(odds * SETTINGS.single_hit_recessive / CHANCE)
     assert compound.likelihood_ratio == pytest.approx(odds * compound.alleles[1].odds / CHANCE**2)
     assert "compound heterozygous (phase unknown)" in compound.explanation
-    assert homozygous.likelihood_ratio == pytest.approx(odds**2 / CHANCE**2)
+    assert homozygous.likelihood_ratio == pytest.approx(odds / (CHANCE * SETTINGS.homozygous_rate))
 
 
 def test_parents_show_two_hits_in_cis() -> None:
@@ -117,6 +117,15 @@ def test_x_linked_recessive_in_a_male_needs_one_hemizygous_hit() -> None:
     assert fit.alleles[0].zygosity == "hemizygous"
     female = _fit([_variant(500, "GENEX", "stop_gained", chrom="chrX")], XL)
     assert female.likelihood_ratio < fit.likelihood_ratio
+
+
+def test_consequence_filter_keeps_predicted_splice_effects() -> None:
+    synonymous = _variant(10, "GENEA", "synonymous_variant")
+    spliced = _variant(11, "GENEA", "synonymous_variant")
+    spliced.annotations[0].spliceai_max = 0.5
+    candidates, counts = collect_candidates([synonymous, spliced], PROBAND, CONTEXTS, SETTINGS)
+    assert counts.no_protein_effect == 1
+    assert [a.variant.pos for a in candidates["GENEA"]] == [11]
 
 
 def test_filters_are_counted() -> None:

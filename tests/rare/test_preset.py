@@ -10,8 +10,10 @@ from tailormed.rare.preset import load_preset
 
 def test_default_preset_declares_every_step_in_order() -> None:
     preset = load_preset()
-    assert [s.step for s in preset.steps] == ["quality_filter", "frequency_filter", "acmg_classification",
-                                              "inheritance_prioritiser", "phenotype_prioritiser"]
+    assert [s.step for s in preset.steps] == ["quality_filter", "consequence_filter", "frequency_filter",
+                                              "acmg_classification", "inheritance_prioritiser",
+                                              "phenotype_prioritiser"]
+    assert "synonymous_variant" in preset.genotype_settings().exclude_consequences
     assert preset.databases == ["OMIM", "ORPHA"]
     assert preset.genotype_settings().max_af_dominant == 0.001
     echoed = {s.name: s.parameters for s in preset.echo()}

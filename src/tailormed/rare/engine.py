@@ -110,7 +110,10 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
                    explanations[rank - 1])
         for rank, index in enumerate(shown, start=1)
     ]
-    genes = _gene_ranking(order, total, hpo, normaliser, top)
+    # With a VCF the gene list is the candidate list: genes carrying a qualifying allele (as in Exomiser's
+    # output); diseases keep the full differential, genes without a variant penalised by miss_lr.
+    with_variants = set(candidates) if genotypes is not None else None
+    genes = _gene_ranking(order, total, hpo, normaliser, top, with_variants)
     return RareResult(
         proband=profile,
         diseases=diseases,
@@ -140,6 +143,8 @@ def _record_counts(analysis: list[FilterStep], counts: FilterCounts) -> None:
         if step.name == "quality_filter":
             step.removed = counts.failed_quality + counts.not_carried
             step.kept = counts.read - step.removed
+        elif step.name == "consequence_filter":
+            step.removed = counts.no_protein_effect
         elif step.name == "frequency_filter":
             step.removed = counts.too_common
         elif step.name == "acmg_classification":
@@ -218,13 +223,13 @@ def _evidence(allele: CandidateAllele) -> VariantEvidence:
 
 
 def _gene_ranking(order: list[int], total: npt.NDArray[np.float64], hpo: HpoKnowledge, normaliser: float,
-                  top: int) -> list[GeneCandidate]:
-    """Each gene scored by its best disease, in disease order."""
+                  top: int, only: set[str] | None = None) -> list[GeneCandidate]:
+    """Each gene scored by its best disease, in disease order (``only``: restricted to these genes)."""
     genes: list[GeneCandidate] = []
     seen: set[str] = set()
     for index in order:
         for gene in hpo.disease_genes[index]:
-            if gene in seen:
+            if gene in seen or (only is not None and gene not in only):
                 continue
             seen.add(gene)
             genes.append(GeneCandidate(rank=len(genes) + 1, gene=gene, best_disease_id=hpo.disease_ids[index],

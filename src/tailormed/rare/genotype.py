@@ -9,9 +9,11 @@ one mode of inheritance is then:
 * recessive modes: the product of the two best alleles in trans (a homozygous allele counts twice),
   or one allele's odds times ``single_hit_recessive`` when only one hit was found;
 * X-linked recessive in a male: one hemizygous allele is enough;
-* the odds are divided by ``chance_rate`` per hit: the probability of seeing a qualifying rare allele
-  in a given gene by chance (a typical exome has a few hundred rare protein-altering variants over
-  about 19,000 genes, i.e. one to two per cent of genes carry one);
+* the odds are divided by the probability of seeing such a genotype in a given gene by chance:
+  ``chance_rate`` for one heterozygous hit (a typical exome has a few hundred rare protein-altering
+  variants over about 19,000 genes, i.e. one to two per cent of genes carry one), its square for two,
+  and ``chance_rate * homozygous_rate`` for a homozygous allele (``homozygous_rate``: the share of
+  rare alleles seen homozygous, high in consanguineous families, low in outbred ones);
 * no qualifying allele at all: ``miss_lr`` (the causal variant may have been missed, be structural or
   lie outside the sequenced regions);
 * family data: an unaffected parent carrying a dominant-acting allele, or an unaffected parent
@@ -53,10 +55,18 @@ class GenotypeSettings:
     min_depth: int = 8
     max_af_dominant: float = 0.001
     max_af_recessive: float = 0.01
+    exclude_consequences: tuple[str, ...] = (
+        "synonymous_variant", "stop_retained_variant", "start_retained_variant", "intron_variant",
+        "5_prime_UTR_variant", "3_prime_UTR_variant", "upstream_gene_variant", "downstream_gene_variant",
+        "intergenic_variant", "regulatory_region_variant", "TF_binding_site_variant", "non_coding_transcript_variant",
+        "NMD_transcript_variant", "mature_miRNA_variant",
+    )
+    keep_if_spliceai_at_least: float = 0.2
     miss_lr: float = 0.05
     single_hit_recessive: float = 0.1
     conflict_lr: float = 0.1
     chance_rate: float = 0.02
+    homozygous_rate: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,7 @@ class FilterCounts:
     failed_quality: int = 0
     unannotated: int = 0
     too_common: int = 0
+    no_protein_effect: int = 0
     benign: int = 0
     kept: int = 0
 
@@ -140,6 +151,9 @@ def collect_candidates(variants: Iterable[Variant], family: Family, gene_context
             continue
         kept_any = False
         for gene in sorted({a.gene for a in variant.annotations if a.gene}):
+            if not _may_affect_gene(variant, gene, settings):
+                counts.no_protein_effect += 1
+                continue
             allele = _candidate(variant, gene, call, family, gene_contexts.get(gene), settings, acmg)
             if allele is None:
                 counts.too_common += 1
@@ -150,6 +164,18 @@ def collect_candidates(variants: Iterable[Variant], family: Family, gene_context
                 kept_any = True
         counts.kept += kept_any
     return dict(by_gene), counts
+
+
+def _may_affect_gene(variant: Variant, gene: str, settings: GenotypeSettings) -> bool:
+    """False when every consequence on the gene's chosen transcript is one the preset excludes
+    (synonymous, intronic, UTR, up/downstream...) and no splicing prediction reaches the PP3 threshold."""
+    transcript = choose_transcript(variant, gene)
+    if transcript is None or not transcript.consequences:
+        return True
+    if not set(transcript.consequences) <= set(settings.exclude_consequences):
+        return True
+    splice = transcript.spliceai_max
+    return splice is not None and splice >= settings.keep_if_spliceai_at_least
 
 
 def _passes_quality(variant: Variant, call: SampleGenotype, settings: GenotypeSettings) -> bool:
@@ -204,13 +230,22 @@ def _fit(alleles: Sequence[CandidateAllele], mode: str, family: Family, settings
     ranked = sorted(alleles, key=lambda a: -a.odds)
     male = family.proband_sex == "male" or any(a.hemizygous for a in ranked)
     if mode in DOMINANT_ACTING or (mode in X_LINKED_RECESSIVE and male):
-        fit, hits = _dominant_fit(ranked, mode, family, settings), 1
+        fit = _dominant_fit(ranked, mode, family, settings)
+        fit.likelihood_ratio /= settings.chance_rate
     else:
         fit = _recessive_fit(ranked, mode, family, settings)
-        hits = _hits(fit.alleles)
-    # Seeing qualifying allele(s) in a given gene by chance has probability about chance_rate per hit.
-    fit.likelihood_ratio = max(fit.likelihood_ratio / settings.chance_rate**hits, settings.miss_lr)
+        fit.likelihood_ratio /= _chance(fit.alleles, settings)
+    fit.likelihood_ratio = max(fit.likelihood_ratio, settings.miss_lr)
     return fit
+
+
+def _chance(alleles: list[CandidateAllele], settings: GenotypeSettings) -> float:
+    """Probability of seeing such a recessive genotype in a given gene by chance."""
+    if len(alleles) == 2:
+        return settings.chance_rate**2
+    if alleles[0].copies >= 2:
+        return settings.chance_rate * settings.homozygous_rate
+    return settings.chance_rate
 
 
 def _unaffected_parents(family: Family) -> list[str]:
@@ -234,7 +269,7 @@ def _recessive_fit(ranked: list[CandidateAllele], mode: str, family: Family, set
     options: list[tuple[float, list[CandidateAllele], str]] = []
     for allele in ranked:
         if allele.copies >= 2:
-            lr, note = allele.odds**2, "homozygous"
+            lr, note = allele.odds, "homozygous"  # one variant: its pathogenicity evidence counts once
             if any(allele.carriers.get(p, 0) >= 2 for p in _unaffected_parents(family)):
                 lr, note = lr * settings.conflict_lr, "homozygous, but an unaffected parent is homozygous too"
             options.append((lr, [allele], note))
@@ -252,12 +287,8 @@ def _recessive_fit(ranked: list[CandidateAllele], mode: str, family: Family, set
     if best.copies < 2:
         options.append((best.odds * settings.single_hit_recessive, [best],
                         "one heterozygous variant; a second hit was not found"))
-    lr, alleles, note = max(options, key=lambda item: item[0] / settings.chance_rate ** _hits(item[1]))
+    lr, alleles, note = max(options, key=lambda item: item[0] / _chance(item[1], settings))
     return ModeFit(mode, lr, alleles, note)
-
-
-def _hits(alleles: list[CandidateAllele]) -> int:
-    return 2 if len(alleles) == 2 or alleles[0].copies >= 2 else 1
 
 
 def _same_parent(first: CandidateAllele, second: CandidateAllele, family: Family) -> bool:

@@ -17,11 +17,12 @@ from tailormed.rare.genotype import GenotypeSettings
 from tailormed.rare.phenotype import PhenotypeSettings
 
 StepName = Literal[
-    "quality_filter", "frequency_filter", "acmg_classification", "inheritance_prioritiser", "phenotype_prioritiser"
+    "quality_filter", "consequence_filter", "frequency_filter", "acmg_classification", "inheritance_prioritiser",
+    "phenotype_prioritiser",
 ]
 Database = Literal["OMIM", "ORPHA"]
 _ALL_DATABASES: tuple[Database, ...] = ("OMIM", "ORPHA")
-_GENOTYPE_STEPS = ("quality_filter", "frequency_filter", "inheritance_prioritiser")
+_GENOTYPE_STEPS = ("quality_filter", "consequence_filter", "frequency_filter", "inheritance_prioritiser")
 
 
 class PresetStep(Record):
@@ -92,8 +93,10 @@ class Preset(Record):
 def _step_keys(step: str) -> tuple[str, ...]:
     return {
         "quality_filter": ("require_pass", "min_genotype_quality", "min_depth"),
+        "consequence_filter": ("exclude_consequences", "keep_if_spliceai_at_least"),
         "frequency_filter": ("max_af_dominant", "max_af_recessive"),
-        "inheritance_prioritiser": ("miss_lr", "single_hit_recessive", "conflict_lr", "chance_rate"),
+        "inheritance_prioritiser": ("miss_lr", "single_hit_recessive", "conflict_lr", "chance_rate",
+                                    "homozygous_rate"),
     }[step]
 
 
@@ -106,6 +109,8 @@ def _parse(document: Any, source: str) -> Preset:
             raise InputError("each step is a mapping with a 'step' key", source=source, location=f"steps[{position}]")
         steps.append({"step": raw["step"], "parameters": {k: v for k, v in raw.items() if k != "step"}})
     try:
+        for step in steps:  # YAML lists become the tuples the settings hold
+            step["parameters"] = {k: tuple(v) if isinstance(v, list) else v for k, v in step["parameters"].items()}
         preset = Preset.model_validate({**document, "steps": steps})
         preset.phenotype_settings()
         preset.genotype_settings()
