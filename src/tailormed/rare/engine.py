@@ -87,13 +87,14 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
 
     genotype_lr = np.ones(hpo.n_diseases)
     fits: dict[int, ModeFit] = {}
+    per_gene: dict[str, dict[int, float]] = {}
     candidates: dict[str, list[CandidateAllele]] = {}
     if genotypes is not None:
         contexts = contexts if contexts is not None else gene_contexts(hpo)
         candidates, counts = collect_candidates(genotypes.variants, genotypes.family, contexts,
                                                 preset.genotype_settings())
         _record_counts(analysis, counts)
-        genotype_lr, fits = _genotype_ratios(hpo, candidates, genotypes.family, preset)
+        genotype_lr, fits, per_gene = _genotype_ratios(hpo, candidates, genotypes.family, preset)
         if genotypes.unannotated:
             warnings.append(Warning(code="unannotated_variants", message=f"{len(genotypes.unannotated)} variant "
                                     "record(s) carry no CSQ/ANN annotation: kept, listed, but not scored"))
@@ -110,10 +111,13 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
                    explanations[rank - 1])
         for rank, index in enumerate(shown, start=1)
     ]
-    # With a VCF the gene list is the candidate list: genes carrying a qualifying allele (as in Exomiser's
-    # output); diseases keep the full differential, genes without a variant penalised by miss_lr.
-    with_variants = set(candidates) if genotypes is not None else None
-    genes = _gene_ranking(order, total, hpo, normaliser, top, with_variants)
+    if genotypes is None:
+        genes = _gene_ranking(order, total, hpo, normaliser, top)
+    else:
+        # With a VCF the gene list is the candidate list: genes carrying a qualifying allele (as in
+        # Exomiser's output), each scored with its own genotype ratio; diseases keep the full differential.
+        phenotype_part = np.where(mask, phenotype_settings.weight * scores.total_log10_lr, -np.inf)
+        genes = _candidate_genes(per_gene, phenotype_part, hpo, normaliser, top)
     return RareResult(
         proband=profile,
         diseases=diseases,
@@ -153,18 +157,21 @@ def _record_counts(analysis: list[FilterStep], counts: FilterCounts) -> None:
 
 
 def _genotype_ratios(hpo: HpoKnowledge, candidates: dict[str, list[CandidateAllele]], family: Family,
-                     preset: Preset) -> tuple[npt.NDArray[np.float64], dict[int, ModeFit]]:
+                     preset: Preset) -> tuple[npt.NDArray[np.float64], dict[int, ModeFit], dict[str, dict[int, float]]]:
+    """Per disease: the best gene's genotype ratio and fit; per gene: its ratio for each of its diseases."""
     settings = preset.genotype_settings()
     ratios = np.full(hpo.n_diseases, settings.miss_lr)
     fits: dict[int, ModeFit] = {}
+    per_gene: dict[str, dict[int, float]] = {}
     for gene, alleles in candidates.items():
+        per_gene[gene] = {}
         for disease in hpo.diseases_of_gene(gene):
             fit = evaluate_gene(alleles, hpo.disease_modes[disease], family, settings)
-            fit.alleles = list(fit.alleles)
+            per_gene[gene][disease] = fit.likelihood_ratio
             if fit.likelihood_ratio > ratios[disease]:
                 ratios[disease] = fit.likelihood_ratio
                 fits[disease] = fit
-    return ratios, fits
+    return ratios, fits, per_gene
 
 
 def _log10_normaliser(total: npt.NDArray[np.float64]) -> float:
@@ -222,14 +229,30 @@ def _evidence(allele: CandidateAllele) -> VariantEvidence:
     )
 
 
+def _candidate_genes(per_gene: dict[str, dict[int, float]], phenotype_part: npt.NDArray[np.float64],
+                     hpo: HpoKnowledge, normaliser: float, top: int) -> list[GeneCandidate]:
+    """Genes with qualifying alleles, each scored by its best disease with that gene's own genotype ratio."""
+    scored = []
+    for gene, ratios in per_gene.items():
+        options = [(float(phenotype_part[d]) + math.log10(lr), hpo.disease_ids[d]) for d, lr in ratios.items()
+                   if np.isfinite(phenotype_part[d])]
+        if options:
+            score, disease = max(options)
+            scored.append((score, gene, disease))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [GeneCandidate(rank=rank, gene=gene, best_disease_id=disease, score=round(score, 4),
+                          posttest_probability=_posttest(score, normaliser))
+            for rank, (score, gene, disease) in enumerate(scored[:top], start=1)]
+
+
 def _gene_ranking(order: list[int], total: npt.NDArray[np.float64], hpo: HpoKnowledge, normaliser: float,
-                  top: int, only: set[str] | None = None) -> list[GeneCandidate]:
-    """Each gene scored by its best disease, in disease order (``only``: restricted to these genes)."""
+                  top: int) -> list[GeneCandidate]:
+    """Each gene scored by its best disease, in disease order."""
     genes: list[GeneCandidate] = []
     seen: set[str] = set()
     for index in order:
         for gene in hpo.disease_genes[index]:
-            if gene in seen or (only is not None and gene not in only):
+            if gene in seen:
                 continue
             seen.add(gene)
             genes.append(GeneCandidate(rank=len(genes) + 1, gene=gene, best_disease_id=hpo.disease_ids[index],
