@@ -321,5 +321,18 @@ def kb_import_clingen_dosage(
     out.print(f"wrote {target}: LoF mechanism for {count} genes")
 
 
+@kb_import_app.command("clinvar")
+def kb_import_clinvar(
+    path: Annotated[Path, typer.Argument(help="ClinVar variant_summary.txt or .txt.gz (NCBI FTP tab_delimited).")],
+    dest: Annotated[Path | None, typer.Option(help="The compiled HPO knowledge folder to add it to (default: "
+                                                   "$TAILORMED_HPO or ~/.local/share/tailormed/hpo).")] = None,
+) -> None:
+    """Use ClinVar's reviewed pathogenic missense changes for ACMG PS1 and PM5."""
+    from tailormed.kb.importers.clinvar import import_clinvar
+
+    target, genes, changes = _run(lambda: import_clinvar(path, dest=dest))
+    out.print(f"wrote {target}: {changes} pathogenic or likely pathogenic missense changes in {genes} genes")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from tailormed.io.ped import Pedigree, read_ped
 from tailormed.io.phenopacket import family_pedigree, hpo_ids_to_profile, read_phenotype
 from tailormed.kb.hpo import HpoKnowledge, default_hpo_dir, load_hpo_knowledge
 from tailormed.kb.importers.clingen_dosage import load_lof_table
+from tailormed.kb.importers.clinvar import load_known_missense
 from tailormed.model.common import Provenance
 from tailormed.model.rare import PhenotypeProfile, RareResult
 from tailormed.rare.acmg import GeneContext
@@ -38,19 +39,22 @@ class RareContext:
     hpo: HpoKnowledge
     preset: Preset
     contexts: dict[str, GeneContext]
-    lof_source: str | None = None
+    sources: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, preset: Path | None = None, hpo_dir: Path | None = None) -> RareContext:
         folder = hpo_dir or default_hpo_dir()
         hpo = load_hpo_knowledge(folder)
         lof_table, lof_source = load_lof_table(folder)
-        return cls(hpo=hpo, preset=load_preset(preset), contexts=gene_contexts(hpo, lof_table),
-                   lof_source=lof_source)
+        missense, variants, clinvar_source = load_known_missense(folder)
+        sources = [f"LoF mechanism: {lof_source}"] if lof_source else []
+        sources += [f"known pathogenic missense (PS1/PM5): {clinvar_source}"] if clinvar_source else []
+        return cls(hpo=hpo, preset=load_preset(preset), contexts=gene_contexts(hpo, lof_table, missense, variants),
+                   sources=sources)
 
 
 def _provenance(context: RareContext, inputs: dict[str, str]) -> Provenance:
-    knowledge = [context.hpo.version] + ([f"LoF mechanism: {context.lof_source}"] if context.lof_source else [])
+    knowledge = [context.hpo.version, *context.sources]
     return Provenance(software="TailorMed", software_version=__version__, knowledge=knowledge,
                       inputs=inputs, assumptions=[f"analysis preset: {context.preset.name}"],
                       created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))

@@ -48,6 +48,9 @@ class GeneContext:
     modes: frozenset[str]
     lof_mechanism: LofMechanism = "unknown"
     known_pathogenic_protein_changes: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # Keys ('15-48500000-G-A', no 'chr') of the very variants behind those changes: such a variant is the known
+    # variant itself, so PS1 (which needs a different nucleotide change) does not apply to it.
+    known_pathogenic_variants: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,8 @@ def classify_variant(
     criteria = _frequency_criteria(variant, gene, settings)
     transcript = choose_transcript(variant, gene.symbol if gene else None)
     if transcript is not None:
-        criteria += _sequence_criteria(transcript, gene, settings)
+        itself = gene is not None and _key(variant) in gene.known_pathogenic_variants
+        criteria += _sequence_criteria(transcript, gene, settings, itself)
     criteria.sort(key=lambda c: _CODE_ORDER.index(c.code))
     return _classification(criteria, settings)
 
@@ -291,10 +295,11 @@ def _pm2(af: float | None, modes: frozenset[str], s: AcmgSettings) -> list[AcmgC
 # --- variant type and predictions -------------------------------------------------------------------------------
 
 
-def _sequence_criteria(tc: TranscriptConsequence, gene: GeneContext | None, s: AcmgSettings) -> list[AcmgCriterion]:
+def _sequence_criteria(tc: TranscriptConsequence, gene: GeneContext | None, s: AcmgSettings,
+                       itself: bool = False) -> list[AcmgCriterion]:
     pvs1 = _pvs1(tc, gene, s)
     found = [pvs1] if pvs1 else []
-    found += _protein_match(tc, gene)
+    found += _protein_match(tc, gene, itself)
     found += _computational(tc, pvs1 is not None, s)
     return found
 
@@ -342,7 +347,11 @@ def _truncation_strength(exon: str | None) -> tuple[Strength, str]:
     return "very_strong", f"exon {exon} is not the last exon: predicted to undergo NMD"
 
 
-def _protein_match(tc: TranscriptConsequence, gene: GeneContext | None) -> list[AcmgCriterion]:
+def _key(variant: Variant) -> str:
+    return f"{variant.chrom.removeprefix('chr')}-{variant.pos}-{variant.ref}-{variant.alt}"
+
+
+def _protein_match(tc: TranscriptConsequence, gene: GeneContext | None, itself: bool = False) -> list[AcmgCriterion]:
     """PS1 (same amino-acid change as a known pathogenic one) or PM5 (other missense at that residue).
 
     The known change must be a different nucleotide change; a variant carrying its own ClinVar P/LP assertion is
@@ -355,7 +364,7 @@ def _protein_match(tc: TranscriptConsequence, gene: GeneContext | None) -> list[
         return []
     known = _known_changes(gene.known_pathogenic_protein_changes)
     same = known.get(ours)
-    if same is not None and not _own_clinvar_pathogenic(tc):
+    if same is not None and not itself and not _own_clinvar_pathogenic(tc):
         strength: Strength = "strong" if same == "pathogenic" else "moderate"
         return [_criterion("PS1", strength, f"{_hgvs(ours)} is a known {same} amino-acid change in {gene.symbol}")]
     others = {change: sig for change, sig in known.items() if change[:2] == ours[:2] and change != ours}

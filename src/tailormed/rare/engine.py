@@ -52,11 +52,14 @@ class GenotypeInput:
     unannotated: list[str]
 
 
-def gene_contexts(hpo: HpoKnowledge, lof_table: dict[str, str] | None = None) -> dict[str, GeneContext]:
+def gene_contexts(hpo: HpoKnowledge, lof_table: dict[str, str] | None = None,
+                  known_missense: dict[str, dict[str, str]] | None = None,
+                  known_variants: frozenset[str] = frozenset()) -> dict[str, GeneContext]:
     """Modes of inheritance per gene (union over its diseases) and its loss-of-function mechanism.
 
     The mechanism comes from an imported dosage-sensitivity table (``tailormed kb import
-    clingen-dosage``) where it names the gene; otherwise we take loss of function as established for
+    clingen-dosage``) where it names the gene, known pathogenic missense changes (PS1/PM5) from an
+    imported ClinVar table (``tailormed kb import clinvar``); otherwise we take loss of function as established for
     genes with a recessive disease and as likely for dominant-only genes (PVS1 one step down);
     docs/acmg.md explains the consequences.
     """
@@ -66,7 +69,9 @@ def gene_contexts(hpo: HpoKnowledge, lof_table: dict[str, str] | None = None) ->
         modes = frozenset(m for d in hpo.diseases_of_gene(gene) for m in hpo.disease_modes[d])
         default = "established" if modes & RECESSIVE_MODES else "likely" if modes else "unknown"
         mechanism = curated.get(gene, default)
-        contexts[gene] = GeneContext(symbol=gene, modes=modes, lof_mechanism=mechanism)  # type: ignore[arg-type]
+        contexts[gene] = GeneContext(symbol=gene, modes=modes, lof_mechanism=mechanism,  # type: ignore[arg-type]
+                                     known_pathogenic_protein_changes=(known_missense or {}).get(gene, {}),
+                                     known_pathogenic_variants=known_variants)
     return contexts
 
 
