@@ -75,8 +75,8 @@ import numpy.typing as npt
 from cyvcf2 import VCF
 from pydantic import ValidationError
 
-from tailormed.errors import GenomeBuildError, InputError
-from tailormed.io.vcf import _GRCH37_LENGTHS, _GRCH37_WORDS, _GRCH38_LENGTHS, VcfFile, _chrom_key, quiet_htslib
+from tailormed.errors import InputError
+from tailormed.io.vcf import VcfFile, check_header_build, quiet_htslib
 from tailormed.model.common import Record, Warning
 from tailormed.model.rare import SampleGenotype, TranscriptConsequence, Variant
 
@@ -770,19 +770,8 @@ def _count_header_lines(path: Path) -> int:
 
 
 def _check_bcf_build(raw_header: str, path: Path) -> None:
-    """VcfFile reads the header text of plain/gzipped VCF only; apply its GRCh37 tests to a BCF header."""
-    for line in raw_header.splitlines():
-        if line.startswith("##contig="):
-            match_id = re.search(r"ID=([^,>]+)", line)
-            match_len = re.search(r"length=(\d+)", line)
-            if match_id and match_len:
-                key, length = _chrom_key(match_id.group(1)), int(match_len.group(1))
-                if _GRCH37_LENGTHS.get(key) == length and _GRCH38_LENGTHS.get(key) != length:
-                    raise GenomeBuildError(f"contig {match_id.group(1)} has the GRCh37 length {length}; TailorMed "
-                                           "needs GRCh38 coordinates (lift the file over first)", source=str(path))
-        if line.startswith(("##contig=", "##reference=", "##assembly=")) and _GRCH37_WORDS.search(line):
-            raise GenomeBuildError(f"header names a GRCh37 assembly ({line[:80]}); TailorMed needs GRCh38",
-                                   source=str(path))
+    """VcfFile reads the header text of plain/gzipped VCF only; apply the same GRCh37 tests to a BCF header."""
+    check_header_build(raw_header.splitlines(), path)
 
 
 def _diagnose_line(path: Path, number: int, n_samples: int) -> str:

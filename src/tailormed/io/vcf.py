@@ -180,6 +180,26 @@ def check_gzip_integrity(path: Path) -> None:
         raise InputError(f"compressed file is truncated or corrupt ({exc})", source=str(path)) from exc
 
 
+def check_header_build(header_lines: Iterable[str], path: Path) -> None:
+    """Refuse a header that shows GRCh37: a GRCh37 contig length or a GRCh37 assembly/reference name."""
+    for line in header_lines:
+        if line.startswith("##contig="):
+            match_id = re.search(r"ID=([^,>]+)", line)
+            match_len = re.search(r"length=(\d+)", line)
+            if match_id and match_len:
+                key, length = _chrom_key(match_id.group(1)), int(match_len.group(1))
+                if _GRCH37_LENGTHS.get(key) == length and _GRCH38_LENGTHS.get(key) != length:
+                    raise GenomeBuildError(
+                        f"contig {match_id.group(1)} has the GRCh37 length {length}; TailorMed needs GRCh38 "
+                        "coordinates (lift the file over first)", source=str(path))
+            if _GRCH37_WORDS.search(line):
+                raise GenomeBuildError(f"header names a GRCh37 assembly ({line[:80]}); TailorMed needs GRCh38",
+                                       source=str(path))
+        elif line.startswith(("##reference=", "##assembly=")) and _GRCH37_WORDS.search(line):
+            raise GenomeBuildError(f"header names a GRCh37 reference ({line[:80]}); TailorMed needs GRCh38",
+                                   source=str(path))
+
+
 class VcfFile:
     """An opened, validated VCF; use as a context manager."""
 
@@ -237,22 +257,9 @@ class VcfFile:
             raise InputError("no '#CHROM' header line: file is truncated or not a VCF", source=str(self.path))
 
     def _check_build_from_header(self) -> None:
-        for line in self._header_lines:
-            if line.startswith("##contig="):
-                match_id = re.search(r"ID=([^,>]+)", line)
-                match_len = re.search(r"length=(\d+)", line)
-                if match_id and match_len:
-                    key, length = _chrom_key(match_id.group(1)), int(match_len.group(1))
-                    if _GRCH37_LENGTHS.get(key) == length and _GRCH38_LENGTHS.get(key) != length:
-                        raise GenomeBuildError(
-                            f"contig {match_id.group(1)} has the GRCh37 length {length}; TailorMed needs GRCh38 "
-                            "coordinates (lift the file over first)", source=str(self.path))
-                if _GRCH37_WORDS.search(line):
-                    raise GenomeBuildError(f"header names a GRCh37 assembly ({line[:80]}); TailorMed needs GRCh38",
-                                           source=str(self.path))
-            elif line.startswith("##reference=") and _GRCH37_WORDS.search(line):
-                raise GenomeBuildError(f"header names a GRCh37 reference ({line[:80]}); TailorMed needs GRCh38",
-                                       source=str(self.path))
+        # A BCF's header is binary: take its text from htslib instead of our own reading.
+        lines = self._header_lines or self._vcf.raw_header.splitlines()
+        check_header_build(lines, self.path)
 
     def _select_samples(self, wanted: Sequence[str] | None) -> list[str]:
         if not wanted:
