@@ -85,6 +85,7 @@ class _VcfReader(Protocol):
 
     samples: list[str]
     seqnames: list[str]
+    raw_header: str
 
     def __call__(self, region: str) -> Iterator[_VcfRecord]: ...
 
