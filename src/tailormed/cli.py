@@ -91,9 +91,10 @@ def analyze(
     """Analyse one patient with every engine the manifest has inputs for, and write the report."""
     from tailormed.runner import run_analyze
 
-    report = _run(lambda: run_analyze(patient, out_dir, kb_name=kb))
+    reports = _run(lambda: run_analyze(patient, out_dir, kb_name=kb))
     if not quiet:
-        out.print(f"report: {report}")
+        for report in reports:
+            out.print(f"report: {report}")
 
 
 # --------------------------------------------------------------------------- pgx

@@ -192,7 +192,7 @@ def load_patient(path: Path) -> Patient:
     return patient.resolve_paths(path.parent)
 
 
-def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> Path:
+def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list[Path]:
     """``tailormed analyze``: every engine the manifest has inputs for (pharmacogenomics, rare disease)."""
     patient = load_patient(manifest)
     kb = load_knowledge_base(kb_name)
@@ -222,8 +222,7 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> Path
                                 "phenopacket": "rare/interpretation.json"}
         summary = {"patient": patient.id, "sections": sections, "not_analysed": pending}
         (staging / "analysis.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
-    first = next(iter(sections.values()))
-    return out / first["html"]
+    return [out / section["html"] for section in sections.values()]
 
 
 def _analyze_pgx(patient: Patient, kb: KnowledgeBase, calls: list[OutsideCall], manifest: Path) -> PgxResult:
