@@ -33,6 +33,9 @@ rare_app = typer.Typer(help="Rare disease: phenotype (HPO) and exome to ranked d
 app.add_typer(kb_app, name="kb")
 app.add_typer(pgx_app, name="pgx")
 app.add_typer(rare_app, name="rare")
+risk_app = typer.Typer(help="Risk: polygenic scores (PGS Catalog scoring files) on VCF, PLINK bed or pgen genotypes.",
+                       no_args_is_help=True)
+app.add_typer(risk_app, name="risk")
 kb_app.add_typer(kb_import_app, name="import")
 
 out = Console()
@@ -210,6 +213,53 @@ def rare_batch(
     if not quiet:
         out.print(f"{summary.cases} case(s) ranked -> {out_dir}/summary.tsv"  # type: ignore[attr-defined]
                   + (f"; {len(summary.failed)} rejected, see failed.tsv" if summary.failed else ""))  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- risk
+
+
+@risk_app.command("prs")
+def risk_prs(
+    scores: Annotated[list[Path], typer.Option("--scores", help="Scoring file(s): PGS Catalog (author-reported or "
+                                                                "harmonized), plain or plink-style multi-score.")],
+    genotypes: Annotated[Path, typer.Option(help="Target genotypes: VCF/BCF, PLINK 1 prefix (.bed/.bim/.fam) or "
+                                                 "PLINK 2 prefix (.pgen/.pvar/.psam).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder: scores.tsv, match_report.tsv/.json "
+                                                              "(written atomically).")],
+    min_overlap: Annotated[float, typer.Option(help="Refuse a score matching fewer of its variants than this share.",
+                                               min=0.0, max=1.0)] = 0.75,
+    override_overlap: Annotated[bool, typer.Option("--override-overlap", help="Score even below --min-overlap "
+                                                   "(recorded in the match report).")] = False,
+    keep_ambiguous: Annotated[bool, typer.Option(help="Keep strand-ambiguous (A/T, C/G) SNPs, matched on the "
+                                                      "given strand.")] = False,
+    keep_multiallelic: Annotated[bool, typer.Option(help="Keep target variants from multi-allelic records.")] = False,
+    reference: Annotated[Path | None, typer.Option(help="Reference panel genotypes for z-scores and percentiles "
+                                                        "(e.g. 1000 Genomes).")] = None,
+    populations: Annotated[Path | None, typer.Option(help="Reference sample -> population table (header with "
+                                                          "sample and population columns).")] = None,
+    population_column: Annotated[str, typer.Option(help="Column of --populations to use.")] = "super_pop",
+    population: Annotated[str | None, typer.Option(help="Reference population to standardise against "
+                                                        "(e.g. EUR).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Compute polygenic scores (sum and average per sample), with a per-score match report."""
+    from tailormed.risk_runner import run_prs
+
+    runs = _run(lambda: run_prs(scores, genotypes, out_dir, min_overlap=min_overlap,
+                                keep_ambiguous=keep_ambiguous, keep_multiallelic=keep_multiallelic,
+                                override_overlap=override_overlap, reference=reference, populations=populations,
+                                population_column=population_column, population=population))
+    if quiet:
+        return
+    table = Table("score", "matched", "total", "match rate", "samples", title="polygenic scores")
+    for run in runs:
+        for k, score_id in enumerate(run.result.score_ids):
+            total = int(run.result.total[k])
+            matched = int(run.result.matched[k])
+            table.add_row(score_id, str(matched), str(total), f"{matched / total:.1%}" if total else "-",
+                          str(len(run.result.samples)))
+    out.print(table)
+    out.print(f"wrote {out_dir}/scores.tsv and match_report.tsv")
 
 
 # --------------------------------------------------------------------------- kb

@@ -1,0 +1,592 @@
+"""Target genotypes for polygenic scoring: VCF/BCF, PLINK 1 (.bed/.bim/.fam) and PLINK 2 (.pgen/.pvar/.psam).
+
+:func:`open_target` validates the files up front and returns a :class:`TargetReader`:
+
+* ``reader.variants`` is the variant table (:class:`~tailormed.risk.types.TargetVariants`), one row per
+  biallelic record or per ALT of a multi-allelic one (``multiallelic=True``);
+* ``reader.dosages(rows)`` streams ALT dosages for the requested rows as float64 ``(len(rows), n_samples)``
+  (0, 1, 2, or a fractional dosage from a .pgen that stores dosages; NaN for a missing genotype);
+* ``reader.ref_dosages(rows)`` gives REF-allele counts (differs from ``2 - dosage`` only on multi-allelic rows);
+* ``reader.sex`` (1 male, 2 female, 0 unknown) and ``reader.founders`` come from the .fam/.psam, which plink2
+  uses for chrX/chrY handling and for the allele frequencies of mean imputation.
+
+Allele conventions follow plink2 exactly, so scores agree with ``plink2 --score`` on the same files:
+
+* a PLINK 1 .bim lists A1 then A2; plink2 reads A1 as ALT and A2 as REF (it does not know the reference), and
+  the .bed's genotype codes count A1 copies;
+* a VCF haploid call (``1`` on a male chrX) is stored by plink2 as a homozygous diploid call, so it reads here
+  as dosage 2 (ALT) or 0 (REF); a genotype with any missing allele (``./1``) is missing. Only GT is read:
+  plink2 ignores FORMAT/DS unless told ``dosage=DS``, and so do we;
+* PLINK chromosome codes 23/24/25/26 are X/Y/XY/MT; names are normalised without a ``chr`` prefix.
+
+The sample id is the IID (the VCF sample name); when IIDs repeat across families the id is ``FID_IID``.
+A founder is a sample whose father and mother are both ``0`` (plink2 counts a sample whose parent is named
+but absent from the file as a non-founder too; checked against plink2 v2.00a3.5).
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from cyvcf2 import VCF
+
+from tailormed.errors import GenomeBuildError, InputError
+from tailormed.io.vcf import check_gzip_integrity, check_header_build, quiet_htslib
+from tailormed.risk.types import GenomeBuild, TargetVariants, normalise_chrom
+
+TargetFormat = Literal["vcf", "bed", "pgen"]
+MissingCalls = tuple[npt.NDArray[np.float64], npt.NDArray[np.intp], npt.NDArray[np.intp]]
+"""Dosages with 0 at missing calls, and the row and sample index of every missing call."""
+
+_PLINK_CHROM_CODES = {"23": "X", "24": "Y", "25": "XY", "26": "MT"}
+_GRCH38_WORDS = re.compile(r"GRCh38|hg38", re.IGNORECASE)
+_BED_MAGIC = b"\x6c\x1b\x01"
+_VCF_SUFFIXES = (".vcf.gz", ".vcf.bgz", ".vcf", ".bcf")
+
+
+# --------------------------------------------------------------------------------------------- helpers
+def chrom_name(raw: str) -> str:
+    """A target chromosome name as the PRS types use it: PLINK numeric codes mapped, no ``chr`` prefix."""
+    name = normalise_chrom(raw)
+    return _PLINK_CHROM_CODES.get(name, name)
+
+
+def header_genome_build(header_lines: Iterable[str], path: Path) -> GenomeBuild | None:
+    """The build a VCF/.pvar header shows: GRCh37 by :func:`tailormed.io.vcf.check_header_build`'s tables and
+    assembly names, GRCh38 when an assembly/reference/contig line names it, else None."""
+    lines = list(header_lines)
+    try:
+        check_header_build(lines, path)
+    except GenomeBuildError:
+        return "GRCh37"
+    for line in lines:
+        if line.startswith(("##reference=", "##assembly=", "##contig=")) and _GRCH38_WORDS.search(line):
+            return "GRCh38"
+    return None
+
+
+class _VariantTable:
+    """Column lists filled while reading a variant file, turned into numpy arrays at the end."""
+
+    def __init__(self) -> None:
+        self.chrom: list[str] = []
+        self.pos: list[int] = []
+        self.ids: list[str] = []
+        self.ref: list[str] = []
+        self.alt: list[str] = []
+        self.multi: list[bool] = []
+        self.record: list[int] = []
+        self.allele: list[int] = []
+
+    def add_record(self, record: int, chrom: str, pos: int, vid: str, ref: str, alts: Sequence[str]) -> None:
+        multi = len(alts) > 1
+        for k, alt in enumerate(alts, start=1):
+            self.chrom.append(chrom)
+            self.pos.append(pos)
+            self.ids.append(vid)
+            self.ref.append(ref)
+            self.alt.append(alt)
+            self.multi.append(multi)
+            self.record.append(record)
+            self.allele.append(k)
+
+    def finish(self, path: Path, fmt: TargetFormat, samples: list[str],
+               build: GenomeBuild | None) -> tuple[TargetVariants, npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+        variants = TargetVariants(
+            path=str(path), format=fmt, samples=samples,
+            chrom=np.array(self.chrom, dtype=np.str_), pos=np.array(self.pos, dtype=np.int64),
+            variant_id=np.array(self.ids, dtype=object), ref=np.array(self.ref, dtype=object),
+            alt=np.array(self.alt, dtype=object), multiallelic=np.array(self.multi, dtype=np.bool_),
+            genome_build=build)
+        return variants, np.array(self.record, dtype=np.int64), np.array(self.allele, dtype=np.int32)
+
+
+# --------------------------------------------------------------------------------------------- readers
+class TargetReader(ABC):
+    """An opened, validated target genotype file set; use as a context manager."""
+
+    path: Path
+    format: TargetFormat
+    samples: list[str]
+    sex: npt.NDArray[np.int8]  # 1 male, 2 female, 0 unknown (per sample)
+    founders: npt.NDArray[np.bool_]
+    has_sex: bool  # the files gave a sex for at least one sample
+    _variants: TargetVariants
+    _record: npt.NDArray[np.int64]  # row -> record (variant) index in the genotype file
+    _allele: npt.NDArray[np.int32]  # row -> ALT index (1-based) within its record
+
+    @property
+    def variants(self) -> TargetVariants:
+        return self._variants
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.samples)
+
+    def dosages(self, rows: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """ALT dosages of the given variant rows: float64 ``(len(rows), n_samples)``, NaN where missing."""
+        values, missing_rows, missing_cols = self._read(self._check_rows(rows), ref=False)
+        values[missing_rows, missing_cols] = np.nan
+        return values
+
+    def ref_dosages(self, rows: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """REF-allele dosages of the given rows (``2 - dosage`` except on multi-allelic records)."""
+        values, missing_rows, missing_cols = self._read(self._check_rows(rows), ref=True)
+        values[missing_rows, missing_cols] = np.nan
+        return values
+
+    def dosages_filled(self, rows: npt.ArrayLike, *, ref: bool = False) -> MissingCalls:
+        """ALT (or REF) dosages with 0 at missing calls, and the (row, sample) coordinates of the missing calls.
+
+        The scorer's fast path: missing calls are usually rare, so they are listed rather than masked.
+        """
+        return self._read(self._check_rows(rows), ref=ref)
+
+    def _check_rows(self, rows: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        index = np.asarray(rows, dtype=np.int64).reshape(-1)
+        if index.size and (index.min() < 0 or index.max() >= self._variants.n_variants):
+            raise IndexError(f"variant rows must be in 0..{self._variants.n_variants - 1}")
+        return index
+
+    @abstractmethod
+    def _read(self, rows: npt.NDArray[np.int64], ref: bool) -> MissingCalls: ...
+
+    def close(self) -> None:  # noqa: B027 - readers without resources need nothing
+        pass
+
+    def __enter__(self) -> TargetReader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+class VcfTarget(TargetReader):
+    """A VCF/BCF read with cyvcf2. Dosage requests are served by one forward pass over the records."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.format = "vcf"
+        if not path.is_file():
+            raise InputError("file not found", source=str(path))
+        check_gzip_integrity(path)
+        self._vcf = self._open()
+        self.samples = list(self._vcf.samples)
+        if not self.samples:
+            raise InputError("VCF has no sample columns", source=str(path))
+        header_ids = {h.info().get("ID") for h in self._vcf.header_iter() if h.type == "FORMAT"}
+        if "GT" not in header_ids:
+            raise InputError("header declares no FORMAT/GT field: genotypes cannot be read", source=str(path))
+        n = len(self.samples)
+        self.sex = np.zeros(n, dtype=np.int8)
+        self.founders = np.ones(n, dtype=np.bool_)
+        self.has_sex = False
+        build = header_genome_build(self._vcf.raw_header.splitlines(), path)
+        table = _VariantTable()
+        for number, record in enumerate(self._records(self._vcf)):
+            alts = list(record.ALT)
+            table.add_record(number, chrom_name(record.CHROM), int(record.POS), record.ID or ".", record.REF,
+                             alts or ["."])
+        self._variants, self._record, self._allele = table.finish(path, "vcf", self.samples, build)
+        self._vcf.close()
+        self._cursor: Iterator[Any] | None = None
+        self._cursor_next = 0  # index of the record the cursor yields next
+
+    def _open(self) -> Any:
+        try:
+            with quiet_htslib():
+                return VCF(str(self.path), gts012=False, lazy=True, threads=1)
+        except Exception as exc:  # cyvcf2 raises plain Exception for unreadable headers
+            raise InputError(f"not a readable VCF/BCF ({exc})", source=str(self.path)) from exc
+
+    def _records(self, vcf: Any) -> Iterator[Any]:
+        number = 0
+        try:
+            with quiet_htslib():
+                for record in vcf:
+                    yield record
+                    number += 1
+        except Exception as exc:
+            raise InputError(f"unreadable record after record {number} ({exc})", source=str(self.path),
+                             location=f"record {number + 1}") from exc
+
+    def _seek(self, record: int) -> Any:
+        if self._cursor is None or record < self._cursor_next:
+            if self._cursor is not None:
+                self._vcf.close()
+            self._vcf = self._open()
+            self._cursor = self._records(self._vcf)
+            self._cursor_next = 0
+        while True:
+            try:
+                current = next(self._cursor)
+            except StopIteration:
+                raise InputError("the file changed while it was read: fewer records than before",
+                                 source=str(self.path), location=f"record {record + 1}") from None
+            self._cursor_next += 1
+            if self._cursor_next - 1 == record:
+                return current
+
+    def _read(self, rows: npt.NDArray[np.int64], ref: bool) -> MissingCalls:
+        out = np.empty((len(rows), len(self.samples)), dtype=np.float64)
+        order = np.argsort(self._record[rows], kind="stable")
+        cached_record = -1
+        alleles: npt.NDArray[np.int16] = np.empty((0, 0), dtype=np.int16)
+        for position in order:
+            row = rows[position]
+            record = int(self._record[row])
+            if record != cached_record:
+                alleles = self._seek(record).genotype.array()[:, :-1]
+                cached_record = record
+            out[position] = _allele_dosage(alleles, 0 if ref else int(self._allele[row]))
+        return _fill_missing(out, np.isnan(out))
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._vcf.close()
+            self._cursor = None
+
+
+def _fill_missing(values: npt.NDArray[np.float64], missing: npt.NDArray[np.bool_]) -> MissingCalls:
+    """Zero the missing calls and list their coordinates (flatnonzero is the fastest scan numpy offers)."""
+    flat = np.flatnonzero(missing)
+    values.reshape(-1)[flat] = 0.0
+    missing_rows, missing_cols = np.divmod(flat, max(values.shape[1], 1))
+    return values, missing_rows, missing_cols
+
+
+def _allele_dosage(alleles: npt.NDArray[np.int16], allele: int) -> npt.NDArray[np.float64]:
+    """Copies of ``allele`` per sample from a cyvcf2 allele array (-1 missing, -2 absent haplotype).
+
+    A haploid call counts twice (plink2 stores it as homozygous); any missing allele makes the call missing.
+    """
+    present = alleles != -2
+    copies: npt.NDArray[np.float64] = ((alleles == allele) & present).sum(axis=1).astype(np.float64)
+    ploidy = present.sum(axis=1)
+    copies[ploidy == 1] *= 2.0
+    copies[(alleles == -1).any(axis=1) | (ploidy == 0)] = np.nan
+    return copies
+
+
+class _PgenlibTarget(TargetReader):
+    """Shared part of the .bed and .pgen readers: genotypes decoded by pgenlib's PgenReader."""
+
+    _reader: Any
+
+    def _read(self, rows: npt.NDArray[np.int64], ref: bool) -> MissingCalls:
+        out = np.empty((len(rows), len(self.samples)), dtype=np.float64)
+        if not len(rows):
+            return _fill_missing(out, np.zeros(out.shape, dtype=np.bool_))
+        allele_index = np.zeros(len(rows), dtype=np.int32) if ref else self._allele[rows]
+        for allele in np.unique(allele_index):
+            pick = np.flatnonzero(allele_index == allele)
+            buffer = out if len(pick) == len(rows) else np.empty((len(pick), len(self.samples)), dtype=np.float64)
+            records = np.ascontiguousarray(self._record[rows[pick]], dtype=np.uint32)
+            try:
+                self._reader.read_dosages_list(records, buffer, allele_idx=int(allele))
+            except Exception as exc:  # pgenlib raises RuntimeError on corrupt data
+                raise InputError(f"cannot decode genotypes ({exc})", source=str(self.path)) from exc
+            if buffer is not out:
+                out[pick] = buffer
+        return _fill_missing(out, out < 0.0)  # pgenlib writes -9 for a missing call
+
+    def _open_pgenlib(self, genotype_path: Path, **kwargs: Any) -> None:
+        import pgenlib  # type: ignore[import-untyped, unused-ignore]  # local import: only PLINK inputs need it
+
+        try:
+            self._reader = pgenlib.PgenReader(bytes(str(genotype_path), "utf-8"), **kwargs)
+        except Exception as exc:
+            raise InputError(f"not a readable PLINK genotype file ({exc})", source=str(genotype_path)) from exc
+
+    def close(self) -> None:
+        reader = getattr(self, "_reader", None)
+        if reader is not None:
+            reader.close()
+            self._reader = None
+
+
+class BedTarget(_PgenlibTarget):
+    """PLINK 1 binary fileset: .bed genotypes, .bim variants (A1 = ALT, A2 = REF), .fam samples."""
+
+    def __init__(self, bed: Path):
+        self.path = bed
+        self.format = "bed"
+        prefix = bed.with_suffix("")
+        bim, fam = prefix.with_suffix(".bim"), prefix.with_suffix(".fam")
+        for needed in (bed, bim, fam):
+            if not needed.is_file():
+                raise InputError(f"missing PLINK 1 file {needed.name} (a .bed needs its .bim and .fam)",
+                                 source=str(needed))
+        self.samples, self.sex, self.founders, self.has_sex = _read_fam(fam)
+        table = _read_bim(bim)
+        self._variants, self._record, self._allele = table.finish(bed, "bed", self.samples, None)
+        n_variants = len(table.record)
+        _check_bed(bed, len(self.samples), n_variants)
+        self._open_pgenlib(bed, raw_sample_ct=len(self.samples), variant_ct=n_variants)
+
+
+class PgenTarget(_PgenlibTarget):
+    """PLINK 2 binary fileset: .pgen genotypes, .pvar (or .pvar.zst) variants, .psam samples."""
+
+    def __init__(self, pgen: Path):
+        self.path = pgen
+        self.format = "pgen"
+        prefix = pgen.with_suffix("")
+        psam = prefix.with_suffix(".psam")
+        pvar = prefix.with_suffix(".pvar")
+        if not pvar.is_file() and Path(str(pvar) + ".zst").is_file():
+            pvar = Path(str(pvar) + ".zst")
+        for needed in (pgen, pvar, psam):
+            if not needed.is_file():
+                raise InputError(f"missing PLINK 2 file {needed.name} (a .pgen needs its .pvar and .psam)",
+                                 source=str(needed))
+        self.samples, self.sex, self.founders, self.has_sex = _read_psam(psam)
+        table, build = _read_pvar_zst(pvar) if pvar.suffix == ".zst" else _read_pvar(pvar)
+        self._variants, self._record, self._allele = table.finish(pgen, "pgen", self.samples, build)
+        n_records = (table.record[-1] + 1) if table.record else 0
+        self._open_pgenlib(pgen, allele_idx_offsets=_allele_offsets(table))
+        raw_samples, raw_variants = self._reader.get_raw_sample_ct(), self._reader.get_variant_ct()
+        if raw_samples != len(self.samples):
+            self.close()
+            raise InputError(f"{pgen.name} holds {raw_samples} samples but {psam.name} lists {len(self.samples)}",
+                             source=str(pgen))
+        if raw_variants != n_records:
+            self.close()
+            raise InputError(f"{pgen.name} holds {raw_variants} variants but {pvar.name} lists {n_records}",
+                             source=str(pgen))
+
+
+def _allele_offsets(table: _VariantTable) -> npt.NDArray[np.uintp] | None:
+    if not any(table.multi):
+        return None
+    counts = np.bincount(np.array(table.record, dtype=np.int64)) + 1  # ALTs per record + REF
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.uintp)
+
+
+# --------------------------------------------------------------------------------------------- PLINK text files
+def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, start=1):
+                yield number, line.rstrip("\r\n")
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc})", source=str(path)) from exc
+
+
+def _position(value: str, path: Path, number: int) -> int:
+    try:
+        pos = int(value)
+    except ValueError:
+        raise InputError(f"position {value!r} is not an integer", source=str(path), location=f"line {number}") from None
+    if pos < 0:
+        raise InputError(f"position {pos} is negative", source=str(path), location=f"line {number}")
+    return pos
+
+
+def _read_bim(path: Path) -> _VariantTable:
+    table = _VariantTable()
+    record = 0
+    for number, line in _read_lines(path):
+        if not line.strip():
+            continue
+        fields = line.split()
+        if len(fields) != 6:
+            raise InputError(f"expected 6 columns (chrom, id, cM, position, A1, A2), found {len(fields)}",
+                             source=str(path), location=f"line {number}")
+        chrom, vid, _cm, pos, a1, a2 = fields
+        table.add_record(record, chrom_name(chrom), _position(pos, path, number), vid, a2, [a1])
+        record += 1
+    if not record:
+        raise InputError("no variants", source=str(path))
+    return table
+
+
+def _check_bed(path: Path, n_samples: int, n_variants: int) -> None:
+    """Magic number and exact size: 3 bytes + ceil(samples / 4) bytes per variant (variant-major)."""
+    with path.open("rb") as handle:
+        magic = handle.read(3)
+    if magic[:2] != _BED_MAGIC[:2]:
+        raise InputError("not a PLINK 1 .bed file (bad magic number)", source=str(path), location="byte 0")
+    if magic[2:3] != _BED_MAGIC[2:3]:
+        raise InputError("sample-major .bed files are not supported (rewrite with plink --make-bed)",
+                         source=str(path), location="byte 2")
+    expected = 3 + math.ceil(n_samples / 4) * n_variants
+    size = path.stat().st_size
+    if size != expected:
+        state = "truncated" if size < expected else "longer than expected"
+        raise InputError(f"file is {state}: {size} bytes, but {n_variants} variants x {n_samples} samples need "
+                         f"{expected} (does the .bed belong to this .bim/.fam?)", source=str(path))
+
+
+def _read_pvar(path: Path) -> tuple[_VariantTable, GenomeBuild | None]:
+    table = _VariantTable()
+    header: list[str] | None = None
+    meta: list[str] = []
+    columns: dict[str, int] = {}
+    record = 0
+    for number, line in _read_lines(path):
+        if not line.strip():
+            continue
+        if line.startswith("##"):
+            meta.append(line)
+            continue
+        if header is None and line.startswith("#"):
+            header = line[1:].split("\t")
+            columns = {name: k for k, name in enumerate(header)}
+            missing = [c for c in ("CHROM", "POS", "ID", "REF", "ALT") if c not in columns]
+            if missing:
+                raise InputError(f"header line lacks column(s) {', '.join(missing)}", source=str(path),
+                                 location=f"line {number}")
+            continue
+        if header is None:  # no header line: the .bim column order
+            header = ["CHROM", "ID", "CM", "POS", "ALT", "REF"]
+            columns = {name: k for k, name in enumerate(header)}
+        fields = line.split("\t") if "\t" in line else line.split()
+        if len(fields) != len(header):
+            raise InputError(f"expected {len(header)} columns, found {len(fields)}", source=str(path),
+                             location=f"line {number}")
+        pos = _position(fields[columns["POS"]], path, number)
+        alts = fields[columns["ALT"]].split(",")
+        table.add_record(record, chrom_name(fields[columns["CHROM"]]), pos, fields[columns["ID"]],
+                         fields[columns["REF"]], alts)
+        record += 1
+    if not record:
+        raise InputError("no variants", source=str(path))
+    return table, header_genome_build(meta, path) if meta else None
+
+
+def _read_pvar_zst(path: Path) -> tuple[_VariantTable, GenomeBuild | None]:
+    """A Zstandard-compressed .pvar, read with pgenlib's PvarReader (no header lines, so no build)."""
+    import pgenlib  # type: ignore[import-untyped, unused-ignore]
+
+    try:
+        reader = pgenlib.PvarReader(bytes(str(path), "utf-8"))
+    except Exception as exc:
+        raise InputError(f"not a readable .pvar.zst ({exc})", source=str(path)) from exc
+    table = _VariantTable()
+    try:
+        for k in range(reader.get_variant_ct()):
+            n_alleles = reader.get_allele_ct(k)
+            alts = [reader.get_allele_code(k, a).decode() for a in range(1, n_alleles)]
+            table.add_record(k, chrom_name(reader.get_variant_chrom(k).decode()), int(reader.get_variant_pos(k)),
+                             reader.get_variant_id(k).decode(), reader.get_allele_code(k, 0).decode(), alts)
+    finally:
+        reader.close()
+    if not table.record:
+        raise InputError("no variants", source=str(path))
+    return table, None
+
+
+_SampleInfo = tuple[list[str], npt.NDArray[np.int8], npt.NDArray[np.bool_], bool]
+
+
+def _sex_code(value: str) -> int:
+    return {"1": 1, "m": 1, "M": 1, "2": 2, "f": 2, "F": 2}.get(value, 0)
+
+
+def _finish_samples(fids: list[str], iids: list[str], sexes: list[int], founders: list[bool],
+                    path: Path) -> _SampleInfo:
+    if not iids:
+        raise InputError("no samples", source=str(path))
+    ids = iids
+    if len(set(iids)) != len(iids):
+        ids = [f"{f}_{i}" for f, i in zip(fids, iids, strict=True)]
+        if len(set(ids)) != len(ids):
+            raise InputError("sample ids (FID, IID) repeat", source=str(path))
+    sex = np.array(sexes, dtype=np.int8)
+    return ids, sex, np.array(founders, dtype=np.bool_), bool((sex != 0).any())
+
+
+def _read_fam(path: Path) -> _SampleInfo:
+    fids: list[str] = []
+    iids: list[str] = []
+    sexes: list[int] = []
+    founders: list[bool] = []
+    for number, line in _read_lines(path):
+        if not line.strip():
+            continue
+        fields = line.split()
+        if len(fields) < 6:
+            raise InputError(f"expected 6 columns (family, individual, father, mother, sex, phenotype), found "
+                             f"{len(fields)}", source=str(path), location=f"line {number}")
+        fids.append(fields[0])
+        iids.append(fields[1])
+        founders.append(fields[2] == "0" and fields[3] == "0")
+        sexes.append(_sex_code(fields[4]))
+    return _finish_samples(fids, iids, sexes, founders, path)
+
+
+def _read_psam(path: Path) -> _SampleInfo:
+    fids: list[str] = []
+    iids: list[str] = []
+    sexes: list[int] = []
+    founders: list[bool] = []
+    columns: dict[str, int] | None = None
+    width = 0
+    for number, line in _read_lines(path):
+        if not line.strip() or line.startswith("##"):
+            continue
+        if columns is None:
+            if line.startswith(("#FID", "#IID")):
+                names = line[1:].split()
+                columns = {name.upper(): k for k, name in enumerate(names)}
+                width = len(names)
+                continue
+            columns = {"FID": 0, "IID": 1, "PAT": 2, "MAT": 3, "SEX": 4}  # no header line: .fam order
+            width = 6
+        fields = line.split()
+        if len(fields) != width:
+            raise InputError(f"expected {width} columns, found {len(fields)}", source=str(path),
+                             location=f"line {number}")
+        iids.append(fields[columns["IID"]])
+        fids.append(fields[columns["FID"]] if "FID" in columns else "0")
+        founders.append(all(fields[columns[c]] == "0" for c in ("PAT", "MAT") if c in columns))
+        sexes.append(_sex_code(fields[columns["SEX"]]) if "SEX" in columns else 0)
+    if columns is None:
+        raise InputError("no samples", source=str(path))
+    return _finish_samples(fids, iids, sexes, founders, path)
+
+
+# --------------------------------------------------------------------------------------------- entry point
+def _resolve(path: Path) -> tuple[TargetFormat, Path]:
+    name = path.name
+    if name.endswith(_VCF_SUFFIXES):
+        return "vcf", path
+    if path.suffix in (".pgen", ".pvar", ".psam") or name.endswith(".pvar.zst"):
+        return "pgen", Path(re.sub(r"\.(pgen|pvar|psam|pvar\.zst)$", "", str(path)) + ".pgen")
+    if path.suffix in (".bed", ".bim", ".fam"):
+        return "bed", path.with_suffix(".bed")
+    for fmt, ext in (("pgen", ".pgen"), ("bed", ".bed")):
+        candidate = Path(str(path) + ext)
+        if candidate.is_file():
+            return fmt, candidate  # type: ignore[return-value]
+    for ext in _VCF_SUFFIXES:
+        candidate = Path(str(path) + ext)
+        if candidate.is_file():
+            return "vcf", candidate
+    raise InputError("no target genotype file: looked for .pgen, .bed and .vcf[.gz]/.bcf with this prefix",
+                     source=str(path))
+
+
+def open_target(path_or_prefix: str | Path) -> TargetReader:
+    """Open a target genotype file (VCF/BCF, .bed fileset, .pgen fileset) or a PLINK prefix.
+
+    A prefix without extension picks ``prefix.pgen``, then ``prefix.bed``, then ``prefix.vcf.gz``/``.vcf``/``.bcf``.
+    Raises :class:`~tailormed.errors.InputError` naming the file (and line) for missing companions, sample or
+    variant count mismatches, a truncated .bed and malformed .bim/.pvar/.fam/.psam lines.
+    """
+    fmt, path = _resolve(Path(path_or_prefix))
+    if fmt == "vcf":
+        return VcfTarget(path)
+    if fmt == "bed":
+        return BedTarget(path)
+    return PgenTarget(path)

@@ -1,0 +1,299 @@
+"""Polygenic scores per sample with ``plink2 --score`` semantics, streamed over the target in chunks.
+
+What is computed (plink2 behaviour, each point checked against PLINK v2.00a3.5 on the PGS Catalog's pgsc_calc
+example target and on synthetic files; see ``benchmarks/prs_plink2.py`` and ``tests/risk/test_scoring.py``):
+
+* **Sum.** For every sample and score, ``SUM = sum over matched variants of weight x value``, where ``value`` is
+  the dosage of the effect ("named") allele: the ALT dosage when the effect allele is the target's ALT, else
+  the REF dosage (``2 - ALT dosage`` on biallelic records).
+* **Dominant / recessive** (PGS Catalog ``is_dominant`` / ``is_recessive``; pgsc_calc scores such rows in separate
+  plink2 runs with the ``dominant`` / ``recessive`` modifiers and adds the sums): dominant uses
+  ``min(dosage, 1)``, recessive ``max(dosage - 1, 0)`` (plink2 ``--score`` help). plink2 refuses them on chrX;
+  we refuse them on X, Y and MT.
+* **Missing genotypes** are mean-imputed by default, as plink2 does without ``--read-freq``: the value is
+  ``2 x f`` (additive) where ``f`` is the effect allele's frequency among the non-missing calls of the target's
+  *founders* (samples whose father and mother are both ``0``; every VCF sample is one), computed from the target
+  itself. Measured: for a dominant or recessive row plink2 imputes ``f`` (not ``2f``, nor the carrier
+  frequency). With no non-missing founder call ``f = 0.5``. Like plink2, mean imputation needs at least 50
+  founders (:data:`MIN_FOUNDERS_FOR_IMPUTATION`); otherwise pass ``mean_impute=False`` (plink2's
+  ``no-mean-imputation``, which pgsc_calc uses below 50 samples) and missing calls contribute nothing.
+* **ALLELE_CT** (``allele_counts``) counts the non-missing alleles scored for the sample: 2 per non-missing
+  diploid call. **Averages** are ``SUM / DENOM`` where plink2's DENOM is ``2 x (variants scored)`` under mean
+  imputation (missing calls included) and equals ALLELE_CT with ``mean_impute=False``. plink2 writes one
+  ALLELE_CT/DENOM per run, shared by all score columns; so do we: every matched row counts for every score of
+  the file unless its weight for that score is NaN (a NaN weight means "not in this score").
+* **Sex chromosomes** (plink2's default ``--xchr-model 2``): on chrX male genotypes are coded 0..2 as stored
+  (a hemizygous ALT call is 2), ALLELE_CT and DENOM count 2 per male call, and the imputation frequency counts
+  a male call as one allele (dosage halved). chrY and MT are haploid for everyone: the value is dosage / 2,
+  ALLELE_CT and DENOM count 1, imputation uses ``f``; on chrY only males are scored (females and samples of
+  unknown sex get nothing and count nothing). Samples of unknown sex are diploid on chrX. A target without any
+  sex information (a VCF) is scored on chrX like plink2 (all diploid) but chrY rows are refused: plink2 would
+  silently score nobody.
+
+Memory is bounded by ``chunk_size`` target rows: a few float64 arrays of ``chunk_size x n_samples``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from tailormed.errors import InputError
+from tailormed.io.genotypes import MissingCalls, TargetReader
+from tailormed.risk.types import ScoreMatch, ScoreResult, ScoringFile
+
+MIN_FOUNDERS_FOR_IMPUTATION = 50
+"""plink2 refuses to estimate imputation frequencies from fewer founders than this (its own threshold)."""
+
+DEFAULT_CHUNK_SIZE = 256
+"""Target rows per chunk: 256 x 10,000 samples x 8 bytes is 20 MB per array, small enough to stay in cache."""
+
+_USED_STATUSES = ("matched", "matched_flip")
+
+# chromosome classes
+_DIPLOID, _X, _Y, _MT = 0, 1, 2, 3
+
+
+def score(target: TargetReader, scoring: ScoringFile, match: ScoreMatch, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+          mean_impute: bool = True, nonfounders: bool = False) -> ScoreResult:
+    """Score every sample of ``target`` on every score of ``scoring`` through ``match`` (one pass, chunked).
+
+    ``mean_impute=False`` is plink2's ``no-mean-imputation``; ``nonfounders=True`` is its ``--nonfounders``
+    (imputation frequencies from all samples). Raises :class:`~tailormed.errors.InputError` for a dominant or
+    recessive row on a sex chromosome or mitochondrion, a row both dominant and recessive, chrY rows on a
+    target without sex information, and mean imputation with fewer than 50 founders.
+    """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
+    _check_match(target, scoring, match)
+    n_samples, n_scores = target.n_samples, len(scoring.score_ids)
+    present_all = np.isfinite(scoring.weights)
+    used = (match.target_index >= 0) & np.isin(match.status.astype(str), _USED_STATUSES)
+    rows = np.flatnonzero(used)
+    rows = rows[np.argsort(match.target_index[rows], kind="stable")]
+
+    chrom_class = _chrom_classes(target.variants.chrom)
+    row_class = chrom_class[match.target_index[rows]]
+    _check_modes(scoring, rows, row_class, target)
+    male = target.sex == 1
+    founders = np.ones(n_samples, dtype=np.bool_) if nonfounders else target.founders.astype(np.bool_)
+    if mean_impute and len(rows) and int(founders.sum()) < MIN_FOUNDERS_FOR_IMPUTATION:
+        who = "samples" if nonfounders or founders.all() else "founders"
+        raise InputError(f"mean imputation of missing genotypes needs allele frequencies from at least "
+                         f"{MIN_FOUNDERS_FOR_IMPUTATION} {who}, the target has {int(founders.sum())}: score with "
+                         "mean_impute=False (plink2's no-mean-imputation)", source=str(target.path))
+    freq_weights = _frequency_weights(founders, male)
+
+    sums = np.zeros((n_scores, n_samples), dtype=np.float64)
+    counts = np.zeros((n_scores, n_samples), dtype=np.float64)
+    denom = np.zeros((n_scores, n_samples), dtype=np.float64)
+    imputed = np.zeros(n_scores, dtype=np.float64)
+
+    for start in range(0, len(rows), chunk_size):
+        chunk = rows[start:start + chunk_size]
+        _score_chunk(target, scoring, match, chunk, chrom_class, male, freq_weights, mean_impute,
+                     sums, counts, denom, imputed)
+
+    if not mean_impute:
+        denom = counts.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        averages = np.where(denom > 0, sums / np.where(denom > 0, denom, 1.0), np.nan)
+    used_present = present_all[rows]
+    return ScoreResult(
+        samples=list(target.samples), score_ids=list(scoring.score_ids),
+        sums=np.ascontiguousarray(sums.T), averages=np.ascontiguousarray(averages.T),
+        allele_counts=np.rint(counts.T).astype(np.int64),
+        matched=used_present.sum(axis=0).astype(np.int64), total=present_all.sum(axis=0).astype(np.int64),
+        imputed=np.rint(imputed).astype(np.int64))
+
+
+# --------------------------------------------------------------------------------------------- checks
+def _check_match(target: TargetReader, scoring: ScoringFile, match: ScoreMatch) -> None:
+    n = scoring.n_variants
+    for name in ("target_index", "effect_is_alt", "strand_flipped", "status"):
+        if len(getattr(match, name)) != n:
+            raise ValueError(f"ScoreMatch.{name} has {len(getattr(match, name))} rows, the scoring file {n}")
+    if n and int(match.target_index.max(initial=-1)) >= target.variants.n_variants:
+        raise ValueError("ScoreMatch.target_index points past the target's variants")
+
+
+def _chrom_classes(chrom: npt.NDArray[np.str_]) -> npt.NDArray[np.int8]:
+    classes = np.full(len(chrom), _DIPLOID, dtype=np.int8)
+    classes[chrom == "X"] = _X
+    classes[chrom == "Y"] = _Y
+    classes[chrom == "MT"] = _MT
+    return classes
+
+
+def _check_modes(scoring: ScoringFile, rows: npt.NDArray[np.int64], row_class: npt.NDArray[np.int8],
+                 target: TargetReader) -> None:
+    dominant, recessive = scoring.is_dominant[rows], scoring.is_recessive[rows]
+    both = dominant & recessive
+    if both.any():
+        line = int(scoring.line[rows[np.argmax(both)]])
+        raise InputError("a variant is marked both dominant and recessive", source=scoring.path,
+                         location=f"line {line}")
+    special = (dominant | recessive) & (row_class != _DIPLOID)
+    if special.any():
+        line = int(scoring.line[rows[np.argmax(special)]])
+        raise InputError("dominant/recessive weights on chrX, chrY or MT are not supported (plink2 refuses them "
+                         "on chrX; male dosages there have no dominance coding)", source=scoring.path,
+                         location=f"line {line}")
+    if (row_class == _Y).any() and not target.has_sex:
+        line = int(scoring.line[rows[np.argmax(row_class == _Y)]])
+        raise InputError(f"the score has chrY variants but the target {target.path} gives no sample sex: chrY "
+                         "can only be scored in males (use a .fam/.psam with sex)", source=scoring.path,
+                         location=f"line {line}")
+
+
+# --------------------------------------------------------------------------------------------- kernel
+_FrequencyWeights = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+
+
+def _frequency_weights(founders: npt.NDArray[np.bool_], male: npt.NDArray[np.bool_]) -> _FrequencyWeights:
+    """Per chromosome class (rows) and sample (columns): dose weights, observation weights, and their totals.
+
+    A row's effect-allele frequency is ``sum(value x dose weight) / sum(non-missing x observation weight)``
+    over founders: a diploid call is two observed alleles, a male chrX call one (its 0..2 value halved), a
+    chrY/MT call one (its value already halved to 0..1).
+    """
+    f = founders.astype(np.float64)
+    male_f = male.astype(np.float64)
+    dose = np.zeros((4, len(f)))
+    obs = np.zeros((4, len(f)))
+    dose[_DIPLOID], obs[_DIPLOID] = f, 2.0 * f
+    dose[_X], obs[_X] = f * np.where(male, 0.5, 1.0), f * np.where(male, 1.0, 2.0)
+    dose[_Y], obs[_Y] = f * male_f, f * male_f
+    dose[_MT], obs[_MT] = f, f
+    return dose, obs, obs.sum(axis=1)
+
+
+def _score_chunk(target: TargetReader, scoring: ScoringFile, match: ScoreMatch, chunk: npt.NDArray[np.int64],
+                 chrom_class: npt.NDArray[np.int8], male: npt.NDArray[np.bool_],
+                 freq_weights: _FrequencyWeights, mean_impute: bool,
+                 sums: npt.NDArray[np.float64], counts: npt.NDArray[np.float64],
+                 denom: npt.NDArray[np.float64], imputed: npt.NDArray[np.float64]) -> None:
+    """Add one chunk of scoring rows to the accumulators.
+
+    The effect-allele value of a plain row is ``offset + sign x ALT dosage`` (offset 2, sign -1 when the effect
+    allele is REF), so the sums are ``(weight x sign)' @ dosages`` plus a constant, with no per-genotype
+    rewriting; missing calls (few) are corrected sparsely. "Special" rows (chrY, MT, dominant, recessive,
+    REF of a multi-allelic record) get their values written out explicitly and sign 1, offset 0.
+    """
+    target_rows = match.target_index[chunk]
+    unique_rows, inverse = np.unique(target_rows, return_inverse=True)
+    values, missing_rows, missing_cols = target.dosages_filled(unique_rows)
+    n_rows, n_samples = len(chunk), values.shape[1]
+    if len(unique_rows) != n_rows:  # several scoring rows on one target row
+        values = values[inverse]
+        mask = np.zeros((len(unique_rows), n_samples), dtype=np.bool_)
+        mask[missing_rows, missing_cols] = True
+        missing_rows, missing_cols = np.nonzero(mask[inverse])
+    classes = chrom_class[target_rows]
+    effect_alt = match.effect_is_alt[chunk].astype(np.bool_)
+    dominant = scoring.is_dominant[chunk].astype(np.bool_)
+    recessive = scoring.is_recessive[chunk].astype(np.bool_)
+    multi_ref = target.variants.multiallelic[target_rows] & ~effect_alt
+    haploid = (classes == _Y) | (classes == _MT)
+    special = np.flatnonzero(haploid | dominant | recessive | multi_ref)
+
+    sign = np.where(effect_alt, 1.0, -1.0)
+    offset = np.where(effect_alt, 0.0, 2.0)
+    if len(special):
+        values, missing_rows, missing_cols = _write_special_rows(
+            target, values, missing_rows, missing_cols, special, target_rows, sign, offset,
+            multi_ref, haploid, classes == _Y, male)
+        sign[special], offset[special] = 1.0, 0.0
+
+    weights = np.nan_to_num(scoring.weights[chunk], nan=0.0)
+    present = np.isfinite(scoring.weights[chunk]).astype(np.float64)
+    ploidy = np.where(haploid, 1.0, 2.0)
+    present_ploidy = present * ploidy[:, None]
+    fill = np.zeros(n_rows)
+    if len(missing_rows) and mean_impute:
+        fill = _imputation_values(values, missing_rows, missing_cols, classes, sign, offset, dominant | recessive,
+                                  freq_weights)
+    if len(special):  # dominance coding after the frequencies, which are of the untransformed dosage
+        rows = special[dominant[special]]
+        values[rows] = np.minimum(values[rows], 1.0)
+        rows = special[recessive[special]]
+        values[rows] = np.maximum(values[rows] - 1.0, 0.0)
+
+    sums += (weights * sign[:, None]).T @ values
+    y_rows = classes == _Y
+    constant = (weights * offset[:, None]).sum(axis=0)
+    per_call = present_ploidy[~y_rows].sum(axis=0)
+    sums += constant[:, None]
+    counts += per_call[:, None]
+    denom += per_call[:, None]
+    if y_rows.any():
+        eligible = np.outer(present_ploidy[y_rows].sum(axis=0), male.astype(np.float64))
+        counts += eligible
+        denom += eligible
+    if len(missing_rows):
+        correction = fill[missing_rows] - offset[missing_rows] if mean_impute else -offset[missing_rows]
+        for k in range(weights.shape[1]):
+            sums[k] += np.bincount(missing_cols, weights=weights[missing_rows, k] * correction, minlength=n_samples)
+            counts[k] -= np.bincount(missing_cols, weights=present_ploidy[missing_rows, k], minlength=n_samples)
+        if mean_impute:
+            imputed += present[missing_rows].sum(axis=0)
+
+
+def _write_special_rows(target: TargetReader, values: npt.NDArray[np.float64], missing_rows: npt.NDArray[np.intp],
+                        missing_cols: npt.NDArray[np.intp], special: npt.NDArray[np.int64],
+                        target_rows: npt.NDArray[np.int64], sign: npt.NDArray[np.float64],
+                        offset: npt.NDArray[np.float64], multi_ref: npt.NDArray[np.bool_],
+                        haploid: npt.NDArray[np.bool_], chr_y: npt.NDArray[np.bool_],
+                        male: npt.NDArray[np.bool_]) -> MissingCalls:
+    """Replace the stored ALT dosages of special rows by their effect-allele values (0 at missing calls)."""
+    n_rows, n_samples = values.shape
+    mask = np.zeros((n_rows, n_samples), dtype=np.bool_)  # missing calls of special rows only
+    is_special = np.zeros(n_rows, dtype=np.bool_)
+    is_special[special] = True
+    keep = ~is_special[missing_rows]
+    mask[missing_rows[~keep], missing_cols[~keep]] = True
+    named = offset[special, None] + sign[special, None] * values[special]
+    refs = np.flatnonzero(multi_ref[special])
+    if len(refs):  # REF of a multi-allelic record: its own allele count, not 2 - one ALT's
+        ref_values, ref_rows, ref_cols = target.dosages_filled(target_rows[special[refs]], ref=True)
+        named[refs] = ref_values
+        mask[special[refs]] = False
+        mask[special[refs][ref_rows], ref_cols] = True
+    named[haploid[special]] *= 0.5
+    y_rows = special[chr_y[special]]
+    if len(y_rows):  # chrY: only males are scored or counted
+        mask[np.ix_(y_rows, np.flatnonzero(~male))] = False
+        named[np.ix_(np.flatnonzero(chr_y[special]), np.flatnonzero(~male))] = 0.0
+    named[mask[special]] = 0.0
+    values[special] = named
+    special_rows, special_cols = np.nonzero(mask)
+    return (values, np.concatenate([missing_rows[keep], special_rows]),
+            np.concatenate([missing_cols[keep], special_cols]))
+
+
+def _imputation_values(values: npt.NDArray[np.float64], missing_rows: npt.NDArray[np.intp],
+                       missing_cols: npt.NDArray[np.intp], classes: npt.NDArray[np.int8],
+                       sign: npt.NDArray[np.float64], offset: npt.NDArray[np.float64],
+                       dominance: npt.NDArray[np.bool_], freq_weights: _FrequencyWeights) -> npt.NDArray[np.float64]:
+    """The value a missing call gets, per row: ``2f`` (additive diploid), ``f`` (haploid, dominant, recessive).
+
+    ``f`` is the effect allele's frequency among founders' calls: from the stored values ``v`` (0 at missing
+    calls) it is ``offset / 2 + sign x sum(v x dose weight) / observed alleles``, 0.5 when nothing is observed.
+    """
+    dose, obs, total_obs = freq_weights
+    n_rows = len(values)
+    numerator = np.zeros(n_rows)
+    row_classes = np.unique(classes)
+    if len(row_classes) == 1:
+        numerator = values @ dose[int(row_classes[0])]
+    else:
+        for cls in row_classes:
+            rows = np.flatnonzero(classes == cls)
+            numerator[rows] = values[rows] @ dose[int(cls)]
+    unobserved = np.bincount(missing_rows, weights=obs[classes[missing_rows], missing_cols], minlength=n_rows)
+    observed = total_obs[classes] - unobserved
+    with np.errstate(invalid="ignore", divide="ignore"):
+        freq = np.where(observed > 0, offset / 2.0 + sign * numerator / np.where(observed > 0, observed, 1.0), 0.5)
+    scale = np.where((classes == _Y) | (classes == _MT) | dominance, 1.0, 2.0)
+    fill: npt.NDArray[np.float64] = scale * freq
+    return fill

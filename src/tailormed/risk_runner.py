@@ -1,0 +1,217 @@
+"""Orchestration of polygenic scoring: read scoring files and genotypes, match, score, standardise, write.
+
+Used by ``tailormed risk prs``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from tailormed.errors import InputError
+from tailormed.io.genotypes import open_target
+from tailormed.io.scoring_file import read_scoring_file
+from tailormed.report.output import atomic_output_dir
+from tailormed.risk.matching import check_overlap, match_report, match_variants
+from tailormed.risk.scoring import MIN_FOUNDERS_FOR_IMPUTATION, score
+from tailormed.risk.types import ScoreMatch, ScoreResult, ScoringFile
+
+SCORES_COLUMNS = ("sample", "score_id", "sum", "average", "matched", "total", "z", "percentile")
+
+
+@dataclass(frozen=True)
+class ReferenceDistribution:
+    """A score's distribution in a named reference population (for z-scores and percentiles)."""
+
+    panel: str
+    population: str
+    values: npt.NDArray[np.float64]
+
+    @property
+    def mean(self) -> float:
+        return float(self.values.mean())
+
+    @property
+    def sd(self) -> float:
+        return float(self.values.std(ddof=1))
+
+    def z(self, value: float) -> float:
+        return (value - self.mean) / self.sd if self.sd > 0 else math.nan
+
+    def percentile(self, value: float) -> float:
+        """Empirical percentile (share of the reference at or below the value, 0-100)."""
+        return 100.0 * float(np.count_nonzero(self.values <= value)) / len(self.values)
+
+
+def read_populations(path: Path) -> dict[str, str]:
+    """Sample -> population from a whitespace/tab table with a header naming ``sample`` and ``pop``/``population``
+    (or ``super_pop``), as the 1000 Genomes panel files do."""
+    if not path.is_file():
+        raise InputError("no such file", source=str(path))
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines:
+        raise InputError("empty population file", source=str(path))
+    header = lines[0].lstrip("#").split()
+    sample_col = next((i for i, h in enumerate(header) if h.lower() in ("sample", "iid", "id")), None)
+    if sample_col is None:
+        raise InputError("no sample/IID column in the header", source=str(path), location="line 1")
+    populations: dict[str, str] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        fields = line.split()
+        if len(fields) != len(header):
+            raise InputError(f"expected {len(header)} columns, found {len(fields)}", source=str(path),
+                             location=f"line {number}")
+        populations[fields[sample_col]] = "\t".join(fields)  # whole row; the column is chosen later
+    return {"__header__": "\t".join(header), **populations}
+
+
+def _population_column(table: dict[str, str], column: str, source: str) -> dict[str, str]:
+    header = table["__header__"].split("\t")
+    if column not in header:
+        raise InputError(f"no column {column!r} in the population file (it has {', '.join(header)})", source=source)
+    at = header.index(column)
+    return {sample: row.split("\t")[at] for sample, row in table.items() if sample != "__header__"}
+
+
+@dataclass
+class PrsRun:
+    """What a scoring run produced (also what the CLI prints)."""
+
+    out: Path
+    result: ScoreResult
+    report: list[dict[str, object]]
+    reference: dict[str, ReferenceDistribution]
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    """The pgsc_calc-style matching options of a run (echoed in the match report)."""
+
+    min_overlap: float = 0.75
+    keep_ambiguous: bool = False
+    keep_multiallelic: bool = False
+
+
+@dataclass
+class _Scored:
+    scoring: ScoringFile
+    match: ScoreMatch
+    result: ScoreResult
+    report: list[dict[str, object]]
+
+
+def _score_file(score_path: Path, genotypes: Path, options: MatchOptions, *, enforce: bool,
+                only_rows: npt.NDArray[np.bool_] | None = None) -> _Scored:
+    """Read, match and score one file; ``only_rows`` restricts scoring to those scoring-file rows."""
+    scoring = read_scoring_file(score_path)
+    with open_target(genotypes) as target:
+        match = match_variants(scoring, target.variants, keep_ambiguous=options.keep_ambiguous,
+                               keep_multiallelic=options.keep_multiallelic, min_overlap=options.min_overlap)
+        report = match_report(scoring, target.variants, match)
+        if enforce:
+            check_overlap(scoring, target.variants, match, min_overlap=options.min_overlap)
+        scored_match = match if only_rows is None else _restricted(match, only_rows)
+        # As pgsc_calc: mean imputation needs allele frequencies from at least 50 founders; below that,
+        # missing genotypes contribute nothing (plink2's no-mean-imputation).
+        impute = int(target.founders.sum()) >= MIN_FOUNDERS_FOR_IMPUTATION
+        result = score(target, scoring, scored_match, mean_impute=impute)
+    for entry in report:
+        entry["missing_genotypes"] = "mean-imputed (2 x effect allele frequency among founders)" if impute else (
+            f"not imputed: fewer than {MIN_FOUNDERS_FOR_IMPUTATION} founders to estimate frequencies")
+    return _Scored(scoring, match, result, report)
+
+
+def _restricted(match: ScoreMatch, rows: npt.NDArray[np.bool_]) -> ScoreMatch:
+    """A copy of ``match`` in which rows outside ``rows`` are not used."""
+    return ScoreMatch(target_index=np.where(rows, match.target_index, -1), effect_is_alt=match.effect_is_alt,
+                      strand_flipped=match.strand_flipped, status=match.status, rules=match.rules)
+
+
+def _used(match: ScoreMatch) -> npt.NDArray[np.bool_]:
+    return (match.target_index >= 0) & np.isin(match.status.astype(str), ("matched", "matched_flip"))
+
+
+def run_prs(scores: list[Path], genotypes: Path, out: Path, *, min_overlap: float = 0.75,
+            keep_ambiguous: bool = False, keep_multiallelic: bool = False, override_overlap: bool = False,
+            reference: Path | None = None, populations: Path | None = None, population_column: str = "super_pop",
+            population: str | None = None) -> list[PrsRun]:
+    """``tailormed risk prs``: score every file against the genotypes; optionally standardise on a reference."""
+    given = [reference is not None, populations is not None, population is not None]
+    if any(given) and not all(given):
+        raise InputError("standardising needs --reference GENOTYPES, --populations FILE and --population NAME")
+    runs: list[PrsRun] = []
+    with atomic_output_dir(out) as staging:
+        rows: list[list[str]] = []
+        reports: list[dict[str, object]] = []
+        options = MatchOptions(min_overlap, keep_ambiguous, keep_multiallelic)
+        for path in scores:
+            scored = _score_file(path, genotypes, options, enforce=not override_overlap)
+            distributions: dict[str, ReferenceDistribution] = {}
+            standardised = scored.result
+            if reference is not None and populations is not None and population is not None:
+                distributions, standardised = _reference(path, genotypes, scored, reference, populations,
+                                                         population_column, population, options)
+            rows.extend(_rows(scored.result, standardised, distributions))
+            reports.extend({"file": str(path), **entry} for entry in scored.report)
+            runs.append(PrsRun(out=out, result=scored.result, report=scored.report, reference=distributions))
+        with (staging / "scores.tsv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+            writer.writerow(SCORES_COLUMNS)
+            writer.writerows(rows)
+        (staging / "match_report.json").write_text(json.dumps(reports, indent=1, default=str), encoding="utf-8")
+        _write_match_tsv(staging / "match_report.tsv", reports)
+    return runs
+
+
+def _reference(score_path: Path, genotypes: Path, target: _Scored, reference: Path, populations: Path, column: str,
+               population: str, options: MatchOptions) -> tuple[dict[str, ReferenceDistribution], ScoreResult]:
+    """Score the reference panel and the target on the variants both matched, so z-scores compare like with like;
+    returns the reference distributions and the target's scores on that common set."""
+    panel = _score_file(score_path, reference, options, enforce=True)
+    common = _used(target.match) & _used(panel.match)
+    panel_common = _score_file(score_path, reference, options, enforce=False, only_rows=common)
+    target_common = _score_file(score_path, genotypes, options, enforce=False, only_rows=common)
+    labels = _population_column(read_populations(populations), column, str(populations))
+    chosen = [i for i, sample in enumerate(panel_common.result.samples) if labels.get(sample) == population]
+    if len(chosen) < 20:
+        raise InputError(f"only {len(chosen)} reference samples are labelled {population!r} in column {column!r}; "
+                         "at least 20 are needed for a distribution", source=str(populations))
+    for entry in target.report:
+        entry["reference"] = f"{reference} ({population}, {len(chosen)} samples; {int(common.sum())} common variants)"
+    distributions = {score_id: ReferenceDistribution(panel=str(reference), population=population,
+                                                     values=panel_common.result.sums[chosen, k])
+                     for k, score_id in enumerate(panel_common.result.score_ids)}
+    return distributions, target_common.result
+
+
+def _rows(result: ScoreResult, standardised: ScoreResult,
+          reference: dict[str, ReferenceDistribution]) -> list[list[str]]:
+    """scores.tsv rows: sums/averages as scored; z and percentile from the sums on the reference-common set."""
+    rows = []
+    for i, sample in enumerate(result.samples):
+        for k, score_id in enumerate(result.score_ids):
+            total = float(result.sums[i, k])
+            common = float(standardised.sums[i, k])
+            distribution = reference.get(score_id)
+            z = f"{distribution.z(common):.6g}" if distribution else ""
+            percentile = f"{distribution.percentile(common):.1f}" if distribution else ""
+            rows.append([sample, score_id, repr(total), repr(float(result.averages[i, k])),
+                         str(int(result.matched[k])), str(int(result.total[k])), z, percentile])
+    return rows
+
+
+def _write_match_tsv(path: Path, reports: list[dict[str, object]]) -> None:
+    keys: list[str] = []
+    for entry in reports:
+        keys.extend(k for k in entry if k not in keys)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(keys)
+        for entry in reports:
+            writer.writerow(["" if entry.get(k) is None else entry.get(k) for k in keys])

@@ -1,0 +1,80 @@
+"""End to end: `tailormed risk prs` on the pgsc_calc example genomes (../shared)."""
+
+import csv
+from pathlib import Path
+
+import pytest
+from conftest import shared_path
+from typer.testing import CliRunner
+
+from tailormed.cli import app
+
+runner = CliRunner()
+
+
+def _examples() -> Path:
+    return shared_path("risk", "pgsc-examples")
+
+
+def _scores(path: Path) -> dict[tuple[str, str], dict[str, str]]:
+    with path.open() as handle:
+        return {(r["sample"], r["score_id"]): r for r in csv.DictReader(handle, delimiter="\t")}
+
+
+def test_same_scores_from_pgen_bed_and_vcf(tmp_path: Path) -> None:
+    data = _examples()
+    score = data / "scorefiles" / "PGS001229_22.txt"
+    prefix = data / "target_genomes" / "cineca_synthetic_subset"
+    results = {}
+    for name, genotypes in (("pgen", f"{prefix}.pgen"), ("bed", f"{prefix}.bed"), ("vcf", f"{prefix}.vcf.gz")):
+        out = tmp_path / name
+        result = runner.invoke(app, ["risk", "prs", "--scores", str(score), "--genotypes", genotypes, "--out", str(out),
+                                     "-q"])
+        assert result.exit_code == 0, result.output
+        results[name] = _scores(out / "scores.tsv")
+    with (tmp_path / "pgen" / "scores.tsv").open() as handle:
+        header = handle.readline().rstrip("\n").split("\t")
+    assert header == ["sample", "score_id", "sum", "average", "matched", "total", "z", "percentile"]
+    pgen = results["pgen"][("HG00096", "PGS001229")]
+    vcf = results["vcf"][("HG00096_HG00096", "PGS001229")]  # the VCF names samples FID_IID
+    bed = results["bed"][("HG00096", "PGS001229")]
+    assert (pgen["matched"], pgen["total"]) == ("782", "835")
+    assert float(pgen["sum"]) == pytest.approx(float(bed["sum"]), rel=1e-12)
+    assert float(pgen["sum"]) == pytest.approx(float(vcf["sum"]), rel=1e-12)
+
+
+def test_reference_standardisation_gives_z_and_percentile(tmp_path: Path) -> None:
+    data = _examples()
+    panel = shared_path("pgx", "1kgp-grch38", "integrated_call_samples_v3.20130502.ALL.panel")
+    prefix = data / "target_genomes" / "cineca_synthetic_subset"
+    out = tmp_path / "std"
+    result = runner.invoke(app, ["risk", "prs", "--scores", str(data / "scorefiles" / "PGS001229_22.txt"),
+                                 "--genotypes", str(prefix), "--reference", str(prefix), "--populations", str(panel),
+                                 "--population", "EUR", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    rows = list(_scores(out / "scores.tsv").values())
+    eur_z = [float(r["z"]) for r in rows]
+    assert all(r["percentile"] != "" for r in rows)
+    assert -1.0 < sum(eur_z) / len(eur_z) < 1.0  # the panel's own mix is centred near the EUR mean
+    assert "EUR" in (out / "match_report.tsv").read_text()
+
+
+def test_no_overlap_is_refused_unless_overridden(tmp_path: Path) -> None:
+    data = _examples()
+    score = data / "scorefiles" / "customgrch38.txt"  # chr1 variants against a chr22 target
+    genotypes = str(data / "target_genomes" / "cineca_synthetic_subset")
+    out = tmp_path / "refused"
+    result = runner.invoke(app, ["risk", "prs", "--scores", str(score), "--genotypes", genotypes, "--out", str(out)])
+    assert result.exit_code == 2 and "customgrch38.txt" in result.output and not out.exists()
+    partial = runner.invoke(app, ["risk", "prs", "--scores", str(score), "--genotypes", genotypes, "--out",
+                                  str(tmp_path / "forced"), "--override-overlap", "-q"])
+    assert partial.exit_code == 0, partial.output
+    assert {r["matched"] for r in _scores(tmp_path / "forced" / "scores.tsv").values()} == {"0"}
+
+
+def test_standardising_needs_all_three_options(tmp_path: Path) -> None:
+    data = _examples()
+    result = runner.invoke(app, ["risk", "prs", "--scores", str(data / "scorefiles" / "scorefile.txt"), "--genotypes",
+                                 str(data / "target_genomes" / "cineca_synthetic_subset"), "--population", "EUR",
+                                 "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "--reference" in result.output
