@@ -7,8 +7,8 @@ Usage:
 Needs the ``plink2`` binary on PATH (Debian: ``apt-get install plink2``); exits with a message otherwise.
 
 (a) Exactness. Every example scoring file is read with ``tailormed.io.scoring_file.read_scoring_file`` and
-matched to the example target (chr22, 2,504 samples, 96 missing calls) by a stand-in for the matcher (same
-chromosome and position, effect/other allele equal to ALT/REF or REF/ALT; rows without a position by ID).
+matched to the example target (chr22, 2,504 samples, 96 missing calls) by ``tailormed.risk.matching`` with its
+defaults (pgsc_calc's rules: strand-ambiguous SNPs and multi-allelic sites excluded).
 Our scorer (``tailormed.risk.scoring.score``) and plink2 then score the SAME matched variants: they are written
 as a plink2 score file (target variant ID, effect allele, weights), one plink2 run per effect type
 (additive / dominant / recessive, as pgsc_calc does) with ``--score ... header-read cols=+scoresums,+denom``
@@ -56,39 +56,6 @@ LAYERS = 16  # 80 bits below the largest weight: more than a double holds
 MODES = ("additive", "dominant", "recessive")
 
 
-# --------------------------------------------------------------------------------------------- matching stand-in
-def match_by_position(scoring: ScoringFile, target: TargetReader) -> ScoreMatch:
-    """Stand-in matcher for the benchmark: same chrom+pos (or same ID without a position), alleles as given."""
-    tv = target.variants
-    by_pos: dict[tuple[str, int], list[int]] = {}
-    by_id: dict[str, list[int]] = {}
-    for row in range(tv.n_variants):
-        by_pos.setdefault((str(tv.chrom[row]), int(tv.pos[row])), []).append(row)
-        by_id.setdefault(str(tv.variant_id[row]), []).append(row)
-    n = scoring.n_variants
-    target_index = np.full(n, -1, dtype=np.int64)
-    effect_is_alt = np.zeros(n, dtype=np.bool_)
-    status = np.array(["not_in_target"] * n, dtype=object)
-    for i in range(n):
-        pos = int(scoring.pos[i])
-        candidates = by_pos.get((str(scoring.chrom[i]), pos), []) if pos >= 0 else by_id.get(str(scoring.rsid[i]), [])
-        effect, other = str(scoring.effect_allele[i]), str(scoring.other_allele[i])
-        for row in candidates:
-            ref, alt = str(tv.ref[row]), str(tv.alt[row])
-            if effect == alt and other in ("", ref):
-                target_index[i], effect_is_alt[i], status[i] = row, True, "matched"
-                break
-            if effect == ref and other in ("", alt):
-                target_index[i], effect_is_alt[i], status[i] = row, False, "matched"
-                break
-        else:
-            if candidates:
-                status[i] = "unmatched_alleles"
-    return ScoreMatch(target_index=target_index, effect_is_alt=effect_is_alt, strand_flipped=np.zeros(n, np.bool_),
-                      status=status, rules={"matcher": "benchmark stand-in: chrom+pos, exact alleles"})
-
-
-# --------------------------------------------------------------------------------------------- plink2 runs
 def plink2_input(target: TargetReader) -> list[str]:
     if target.format == "pgen":
         return ["--pfile", str(target.path.with_suffix(""))]
@@ -241,6 +208,7 @@ def relative_difference(ours: npt.NDArray[np.float64], theirs: npt.NDArray[np.fl
 
 def exactness(data: Path, work: Path) -> int:
     from tailormed.io.scoring_file import read_scoring_file
+    from tailormed.risk.matching import match_variants
 
     prefix = data / "target_genomes" / "cineca_synthetic_subset"
     header = (f"{'scoring file':38} {'target':6} {'rows':>5} {'used':>5} {'max rel SUM':>12} {'max rel AVG':>12} "
@@ -253,8 +221,9 @@ def exactness(data: Path, work: Path) -> int:
         scoring = read_scoring_file(scorefile)
         for suffix in (".pgen", ".bed", ".vcf.gz"):
             target = open_target(str(prefix) + suffix)
-            match = match_by_position(scoring, target)
-            used = int((match.target_index >= 0).sum())
+            match = match_variants(scoring, target.variants, min_overlap=0.0)
+            used = int(((match.target_index >= 0) & np.isin(match.status.astype(str),
+                                                           ("matched", "matched_flip"))).sum())
             label = f"{scorefile.name:38} {target.format:6} {scoring.n_variants:>5} {used:>5}"
             if not used:
                 print(f"{label} plink2 cannot run: no variant of the file is in the target")

@@ -78,3 +78,21 @@ def test_standardising_needs_all_three_options(tmp_path: Path) -> None:
                                  str(data / "target_genomes" / "cineca_synthetic_subset"), "--population", "EUR",
                                  "--out", str(tmp_path / "x")])
     assert result.exit_code == 2 and "--reference" in result.output
+
+
+def test_single_sample_vcf_is_scored_without_imputation(tmp_path: Path) -> None:
+    import gzip
+
+    data = _examples()
+    one = tmp_path / "one.vcf"
+    with gzip.open(data / "target_genomes" / "cineca_synthetic_subset.vcf.gz", "rt") as source, one.open("w") as sink:
+        for line in source:
+            sink.write(line if line.startswith("##") else "\t".join(line.rstrip("\n").split("\t")[:10]) + "\n")
+    out = tmp_path / "one"
+    result = runner.invoke(app, ["risk", "prs", "--scores", str(data / "scorefiles" / "PGS001229_22.txt"),
+                                 "--genotypes", str(one), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    rows = _scores(out / "scores.tsv")
+    assert list(rows) == [("HG00096_HG00096", "PGS001229")]
+    assert float(rows[("HG00096_HG00096", "PGS001229")]["sum"]) == pytest.approx(0.545020143916, rel=1e-9)
+    assert "not imputed" in (out / "match_report.tsv").read_text()
