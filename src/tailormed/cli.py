@@ -262,6 +262,39 @@ def risk_prs(
     out.print(f"wrote {out_dir}/scores.tsv and match_report.tsv")
 
 
+@risk_app.command("assess")
+def risk_assess(
+    person: Annotated[Path, typer.Argument(help="Person file (YAML): age, sex, measurements and flags, optionally "
+                                                "fhir_bundle: FILE whose Observations fill the rest (docs/risk.md).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder: risk.json (written atomically).")],
+    prs_z: Annotated[float | None, typer.Option(help="The person's polygenic score z (from risk prs).")] = None,
+    prs_hr: Annotated[float | None, typer.Option(help="Hazard ratio per SD of that score (published or "
+                                                      "calibrated).")] = None,
+    prs_source: Annotated[str, typer.Option(help="Citation of --prs-hr.")] = "",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Clinical risk (PCE, PREVENT, FINDRISC), what-ifs ranked by absolute risk reduction, and cited advice."""
+    from tailormed.risk_runner import run_assess
+
+    if (prs_z is None) != (prs_hr is None):
+        _run(lambda: (_ for _ in ()).throw(InputError("--prs-z and --prs-hr go together")))
+    result = _run(lambda: run_assess(person, out_dir, prs_z=prs_z, prs_hr_per_sd=prs_hr, prs_source=prs_source))
+    if quiet:
+        return
+    table = Table("estimate", "risk", title="clinical risk")
+    for e in result.estimates:
+        table.add_row(e.name, f"{e.risk:.1%}" + (f" ({e.points} points, {e.category})" if e.points is not None
+                                                  else ""))
+    out.print(table)
+    for w in result.what_ifs:
+        out.print(f"what if {w.change}: {w.estimate} {w.baseline:.1%} -> {w.after:.1%} "
+                  f"(-{w.absolute_risk_reduction:.1%})")
+    for a in result.advice:
+        out.print(f"{a.topic}: {a.statement} [{a.source}]")
+    for name, why in result.skipped.items():
+        out.print(f"not computed: {name}: {why}")
+
+
 # --------------------------------------------------------------------------- kb
 
 

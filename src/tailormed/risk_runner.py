@@ -6,6 +6,7 @@ Used by ``tailormed risk prs``.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from tailormed.errors import InputError
 from tailormed.io.genotypes import open_target
 from tailormed.io.scoring_file import read_scoring_file
 from tailormed.report.output import atomic_output_dir
+from tailormed.risk.assessment import Assessment, Person, assess, with_polygenic_score
 from tailormed.risk.matching import check_overlap, match_report, match_variants
 from tailormed.risk.scoring import MIN_FOUNDERS_FOR_IMPUTATION, score
 from tailormed.risk.types import ScoreMatch, ScoreResult, ScoringFile
@@ -215,3 +217,77 @@ def _write_match_tsv(path: Path, reports: list[dict[str, object]]) -> None:
         writer.writerow(keys)
         for entry in reports:
             writer.writerow(["" if entry.get(k) is None else entry.get(k) for k in keys])
+
+
+# --------------------------------------------------------------------------------------------- clinical risk
+
+_PERSON_FIELDS = {f for f in Person.__dataclass_fields__}
+_MEASURED = {"total_cholesterol_mg_dl": "total_cholesterol_mg_dl", "hdl_mg_dl": "hdl_cholesterol_mg_dl",
+             "ldl_mg_dl": "ldl_cholesterol_mg_dl", "systolic_bp_mmhg": "systolic_bp_mmhg",
+             "egfr": "egfr_ml_min_1_73m2", "bmi": "bmi_kg_m2", "waist_cm": "waist_cm"}
+
+
+def read_person(path: Path) -> tuple[Person, dict[str, str]]:
+    """A person file (YAML): the :class:`Person` fields, plus ``fhir_bundle`` whose Observations fill what the
+    file does not give. Returns the person and, per field, where its value came from."""
+    import yaml
+
+    from tailormed.io.fhir_observations import read_fhir_observations
+
+    if not path.is_file():
+        raise InputError("no such file", source=str(path))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(f"not valid YAML ({exc})", source=str(path)) from exc
+    if not isinstance(data, dict):
+        raise InputError("a person file is a mapping (key: value)", source=str(path))
+    bundle = data.pop("fhir_bundle", None)
+    unknown = set(data) - _PERSON_FIELDS
+    if unknown:
+        raise InputError(f"unknown field(s) {sorted(unknown)}; known: {sorted(_PERSON_FIELDS)}", source=str(path))
+    origin = {key: str(path) for key in data}
+    if bundle is not None:
+        bundle_path = (path.parent / bundle) if not Path(bundle).is_absolute() else Path(bundle)
+        inputs = read_fhir_observations(bundle_path)
+        for field_name, source_name in _MEASURED.items():
+            measurement = getattr(inputs, source_name)
+            if field_name not in data and measurement is not None:
+                data[field_name] = measurement.value
+                origin[field_name] = measurement.source
+        if "current_smoker" not in data and inputs.smoking != "unknown":
+            data["current_smoker"] = inputs.smoking == "current"
+            origin["current_smoker"] = inputs.smoking_source or str(bundle_path)
+    for required in ("age", "sex"):
+        if required not in data:
+            raise InputError(f"the person file needs {required!r}", source=str(path))
+    try:
+        return Person(**data), origin
+    except TypeError as exc:
+        raise InputError(f"invalid person file ({exc})", source=str(path)) from exc
+
+
+def run_assess(person_file: Path, out: Path, *, prs_z: float | None = None,
+               prs_hr_per_sd: float | None = None, prs_source: str = "") -> Assessment:
+    """``tailormed risk assess``: equations, what-ifs and advice for one person → ``out/risk.json``."""
+    person, origin = read_person(person_file)
+    assessment = assess(person)
+    adjusted = {}
+    if prs_z is not None and prs_hr_per_sd is not None:
+        for estimate in assessment.estimates:
+            if estimate.name != "FINDRISC type 2 diabetes":
+                adjusted[estimate.name] = with_polygenic_score(estimate, prs_z, prs_hr_per_sd, "--prs-hr")
+    document = {
+        "person": {k: getattr(person, k) for k in _PERSON_FIELDS}, "inputs_from": origin,
+        "estimates": [{**dataclasses.asdict(e), "with_polygenic_score": adjusted.get(e.name)}
+                      for e in assessment.estimates],
+        "polygenic_adjustment": {"z": prs_z, "hazard_ratio_per_sd": prs_hr_per_sd, "source": prs_source,
+                                 "method": "1 - (1 - risk) ** (HR ** z), proportional hazards"} if adjusted else None,
+        "what_ifs": [{**dataclasses.asdict(w), "absolute_risk_reduction": w.absolute_risk_reduction}
+                     for w in assessment.what_ifs],
+        "advice": [dataclasses.asdict(a) for a in assessment.advice],
+        "not_computed": assessment.skipped,
+    }
+    with atomic_output_dir(out) as staging:
+        (staging / "risk.json").write_text(json.dumps(document, indent=1, default=str), encoding="utf-8")
+    return assessment

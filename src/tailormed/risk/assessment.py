@@ -1,0 +1,237 @@
+"""Clinical risk for one person: the equations their data allow, what-ifs, and cited prevention advice.
+
+Pure functions over a :class:`Person`; ``tailormed.risk_runner`` reads the inputs and writes the outputs.
+
+What-ifs recompute the same equation with one modifiable factor changed, and are ranked by absolute risk
+reduction (ARR):
+
+* **stop smoking**: the equation with ``current_smoker = False`` (the risk of a non-smoker with the same
+  profile; the benefit accrues over years);
+* **blood pressure to target**: systolic BP set to 130 mm Hg (ACC/AHA 2017 blood-pressure guideline target
+  <130/80; Whelton et al., Hypertension 2018), treatment flag unchanged;
+* **high-intensity statin**: LDL-C lowered by 50% (ACC/AHA 2018 cholesterol guideline: high intensity
+  lowers LDL-C by >=50%; Grundy et al., Circulation 2019), and the risk multiplied by 0.78 per mmol/L of
+  LDL-C lowered (Cholesterol Treatment Trialists' Collaboration, Lancet 2010;376:1670-81: 22% fewer major
+  vascular events per 1.0 mmol/L). Needs a measured LDL-C;
+* **weight to BMI 25** (FINDRISC only): the score recomputed with BMI 24.9 and the waist unchanged.
+
+Advice comes from two cited rule sets: the ACC/AHA 2019 primary-prevention risk categories for 10-year
+ASCVD risk (Arnett et al., Circulation 2019: <5% low, 5 to <7.5% borderline, 7.5 to <20% intermediate,
+>=20% high) and the USPSTF 2022 statin recommendation (JAMA 2022;328:746-753: adults 40-75 years with at
+least one CVD risk factor and 10-year risk >=10%: offer a statin, grade B; 7.5 to <10%: selectively offer,
+grade C).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Literal, TypeVar
+
+from tailormed.errors import InputError
+from tailormed.risk.equations import RiskEstimate, findrisc, pooled_cohort_ascvd_10y, prevent_base
+
+MG_DL_PER_MMOL_L = 38.67
+CTT_RR_PER_MMOL_L = 0.78
+BP_TARGET_MMHG = 130.0
+HIGH_INTENSITY_LDL_REDUCTION = 0.50
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the equations need; None where unknown (an equation needing it is then skipped, with the reason)."""
+
+    age: float
+    sex: Literal["female", "male"]
+    race_group: Literal["white_or_other", "african_american"] = "white_or_other"
+    total_cholesterol_mg_dl: float | None = None
+    hdl_mg_dl: float | None = None
+    ldl_mg_dl: float | None = None
+    systolic_bp_mmhg: float | None = None
+    on_antihypertensive: bool = False
+    on_statin: bool = False
+    current_smoker: bool = False
+    diabetes: bool = False
+    egfr: float | None = None
+    bmi: float | None = None
+    waist_cm: float | None = None
+    physically_active_30min_daily: bool | None = None
+    eats_vegetables_fruit_berries_daily: bool | None = None
+    history_of_high_glucose: bool | None = None
+    family_history_diabetes: Literal["none", "second_degree", "first_degree"] | None = None
+
+
+@dataclass
+class WhatIf:
+    """One modifiable factor changed, and what it does to one estimate."""
+
+    change: str
+    estimate: str
+    baseline: float
+    after: float
+    source: str
+
+    @property
+    def absolute_risk_reduction(self) -> float:
+        return self.baseline - self.after
+
+
+@dataclass
+class Advice:
+    """One prevention statement triggered by a rule, with its source."""
+
+    topic: str
+    statement: str
+    source: str
+
+
+@dataclass
+class Assessment:
+    """All estimates, what-ifs (best first), advice and the equations that could not be run."""
+
+    estimates: list[RiskEstimate]
+    what_ifs: list[WhatIf]
+    advice: list[Advice]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _pce(p: Person) -> RiskEstimate:
+    return pooled_cohort_ascvd_10y(
+        age=p.age, sex=p.sex, race_group=p.race_group, total_cholesterol_mg_dl=_need(p.total_cholesterol_mg_dl,
+                                                                                     "total cholesterol"),
+        hdl_mg_dl=_need(p.hdl_mg_dl, "HDL cholesterol"), systolic_bp_mmhg=_need(p.systolic_bp_mmhg, "systolic BP"),
+        on_antihypertensive=p.on_antihypertensive, current_smoker=p.current_smoker, diabetes=p.diabetes)
+
+
+def _prevent(outcome: str, horizon: int) -> Callable[[Person], RiskEstimate]:
+    def run(p: Person) -> RiskEstimate:
+        return prevent_base(
+            outcome=outcome, horizon_years=horizon, age=p.age, sex=p.sex,  # type: ignore[arg-type]
+            total_cholesterol_mg_dl=_need(p.total_cholesterol_mg_dl, "total cholesterol"),
+            hdl_mg_dl=_need(p.hdl_mg_dl, "HDL cholesterol"), systolic_bp_mmhg=_need(p.systolic_bp_mmhg, "systolic BP"),
+            diabetes=p.diabetes, current_smoker=p.current_smoker, egfr=_need(p.egfr, "eGFR"),
+            on_antihypertensive=p.on_antihypertensive, on_statin=p.on_statin,
+            bmi=p.bmi if outcome == "heart_failure" else None)
+    return run
+
+
+def _findrisc(p: Person) -> RiskEstimate:
+    return findrisc(
+        age=p.age, sex=p.sex, bmi=_need(p.bmi, "BMI"), waist_cm=_need(p.waist_cm, "waist"),
+        physically_active_30min_daily=_need(p.physically_active_30min_daily, "physical activity"),
+        eats_vegetables_fruit_berries_daily=_need(p.eats_vegetables_fruit_berries_daily, "vegetables and fruit"),
+        ever_antihypertensive_medication=p.on_antihypertensive,
+        history_of_high_glucose=_need(p.history_of_high_glucose, "history of high glucose"),
+        family_history=_need(p.family_history_diabetes, "family history of diabetes"))
+
+
+T = TypeVar("T")
+
+
+def _need(value: T | None, what: str) -> T:
+    if value is None:
+        raise _MissingInputError(what)
+    return value
+
+
+class _MissingInputError(Exception):
+    """An input the equation needs is unknown (the equation is skipped, not refused)."""
+
+
+EQUATIONS: dict[str, Callable[[Person], RiskEstimate]] = {
+    "PCE 10-year ASCVD": _pce,
+    "PREVENT 10-year total CVD": _prevent("total_cvd", 10),
+    "PREVENT 10-year ASCVD": _prevent("ascvd", 10),
+    "PREVENT 10-year heart failure": _prevent("heart_failure", 10),
+    "FINDRISC type 2 diabetes": _findrisc,
+}
+
+
+def assess(person: Person) -> Assessment:
+    """Every equation the data allow (validity ranges enforced by the equations), what-ifs and advice."""
+    estimates: dict[str, RiskEstimate] = {}
+    skipped: dict[str, str] = {}
+    for name, equation in EQUATIONS.items():
+        try:
+            estimates[name] = equation(person)
+        except _MissingInputError as missing:
+            skipped[name] = f"needs {missing}"
+        except InputError as exc:
+            skipped[name] = exc.message
+    what_ifs = [w for name in estimates for w in _what_ifs(name, person, estimates[name])]
+    what_ifs.sort(key=lambda w: -w.absolute_risk_reduction)
+    return Assessment(estimates=list(estimates.values()), what_ifs=what_ifs, advice=_advice(person, estimates),
+                      skipped=skipped)
+
+
+def _what_ifs(name: str, person: Person, baseline: RiskEstimate) -> list[WhatIf]:
+    changes: list[tuple[str, Person, float, str]] = []
+    cardiovascular = name != "FINDRISC type 2 diabetes"
+    if person.current_smoker and cardiovascular:
+        changes.append(("stop smoking", replace(person, current_smoker=False), 1.0, "the same equation"))
+    if person.systolic_bp_mmhg is not None and person.systolic_bp_mmhg > BP_TARGET_MMHG and cardiovascular:
+        changes.append((f"systolic BP to {BP_TARGET_MMHG:.0f} mm Hg", replace(person, systolic_bp_mmhg=BP_TARGET_MMHG),
+                        1.0, "target <130/80: Whelton et al., Hypertension 2018 (ACC/AHA)"))
+    if name == "FINDRISC type 2 diabetes" and person.bmi is not None and person.bmi >= 25:
+        changes.append(("weight to BMI 24.9", replace(person, bmi=24.9), 1.0, "the same score"))
+    # The CTT relative risk is for major (atherosclerotic) vascular events: applied to ASCVD estimates only.
+    if person.ldl_mg_dl is not None and not person.on_statin and name.endswith("ASCVD"):
+        lowered = person.ldl_mg_dl * HIGH_INTENSITY_LDL_REDUCTION / MG_DL_PER_MMOL_L
+        changes.append(("high-intensity statin (LDL-C -50%)", person, CTT_RR_PER_MMOL_L**lowered,
+                        "CTT Collaboration, Lancet 2010 (RR 0.78 per mmol/L LDL-C); Grundy et al., "
+                        "Circulation 2019 (high intensity lowers LDL-C >=50%)"))
+    found = []
+    for change, changed, relative_risk, source in changes:
+        try:
+            after = EQUATIONS[name](changed).risk * relative_risk
+        except (_MissingInputError, InputError):
+            continue  # the changed profile falls outside the equation's validity range
+        found.append(WhatIf(change=change, estimate=name, baseline=baseline.risk, after=after, source=source))
+    return found
+
+
+def _advice(person: Person, estimates: dict[str, RiskEstimate]) -> list[Advice]:
+    advice = []
+    pce = estimates.get("PCE 10-year ASCVD")
+    if pce is not None:
+        risk = pce.risk
+        category = ("low" if risk < 0.05 else "borderline" if risk < 0.075 else "intermediate" if risk < 0.20
+                    else "high")
+        statements = {
+            "low": "Low 10-year ASCVD risk: emphasise healthy lifestyle; no statin on risk grounds alone.",
+            "borderline": "Borderline risk: if risk enhancers are present, discuss a moderate-intensity statin.",
+            "intermediate": "Intermediate risk: discuss a moderate-intensity statin (aim LDL-C -30% or more); "
+                            "risk enhancers or a coronary calcium score can refine the decision.",
+            "high": "High risk: start a high-intensity statin aiming to lower LDL-C by 50% or more.",
+        }
+        advice.append(Advice("ASCVD risk category", f"{risk:.1%} 10-year ASCVD risk ({category}). "
+                             + statements[category], "ACC/AHA primary prevention guideline, Arnett et al., "
+                             "Circulation 2019;140:e596-e646"))
+        risk_factor = person.diabetes or person.current_smoker or person.on_antihypertensive or (
+            person.systolic_bp_mmhg is not None and person.systolic_bp_mmhg >= 130) or (
+            person.ldl_mg_dl is not None and person.ldl_mg_dl > 130) or (
+            person.hdl_mg_dl is not None and person.hdl_mg_dl < 40)
+        if 40 <= person.age <= 75 and risk_factor and not person.on_statin and risk >= 0.075:
+            grade = "B: offer a statin" if risk >= 0.10 else "C: selectively offer a statin, by preference"
+            advice.append(Advice("statin", f"Age {person.age:g}, at least one CVD risk factor, 10-year risk "
+                                 f"{risk:.1%}: USPSTF grade {grade}.", "USPSTF, JAMA 2022;328(8):746-753"))
+    diabetes = estimates.get("FINDRISC type 2 diabetes")
+    if diabetes is not None and diabetes.points is not None and diabetes.points >= 15:
+        advice.append(Advice("diabetes", f"FINDRISC {diabetes.points} points ({diabetes.category}): test for "
+                             "diabetes (fasting glucose or HbA1c) and offer a lifestyle intervention.",
+                             "Lindström & Tuomilehto, Diabetes Care 2003"))
+    return advice
+
+
+def with_polygenic_score(estimate: RiskEstimate, z: float, hazard_ratio_per_sd: float, source: str) -> float:
+    """The estimate adjusted by a polygenic score: ``1 - (1 - risk) ** (HR ** z)`` (proportional hazards),
+    where ``HR`` is the score's published (or user-calibrated) hazard ratio per standard deviation.
+
+    An approximation: it treats the clinical estimate as the risk at the population-average score, which
+    holds when the equation's cohort resembles the score's reference population.
+    """
+    if hazard_ratio_per_sd <= 0 or not math.isfinite(z):
+        raise InputError(f"hazard ratio per SD must be positive and z finite (got {hazard_ratio_per_sd}, {z})",
+                         source=source)
+    return float(1.0 - (1.0 - estimate.risk) ** (hazard_ratio_per_sd**z))

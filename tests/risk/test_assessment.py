@@ -1,0 +1,76 @@
+"""Clinical assessment: equations chosen by the data, what-ifs ranked by absolute risk reduction, cited advice."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tailormed.cli import app
+from tailormed.risk.assessment import CTT_RR_PER_MMOL_L, Person, assess, with_polygenic_score
+from tailormed.risk.equations import pooled_cohort_ascvd_10y
+
+SMOKER = Person(age=55, sex="male", total_cholesterol_mg_dl=213, hdl_mg_dl=50, ldl_mg_dl=140, systolic_bp_mmhg=150,
+                current_smoker=True, egfr=90, bmi=31, waist_cm=104, physically_active_30min_daily=False,
+                eats_vegetables_fruit_berries_daily=False, history_of_high_glucose=False,
+                family_history_diabetes="none")
+
+
+def test_every_equation_the_data_allow_and_what_is_missing() -> None:
+    result = assess(Person(age=55, sex="female", total_cholesterol_mg_dl=213, hdl_mg_dl=50, systolic_bp_mmhg=120))
+    assert [e.name for e in result.estimates] == ["Pooled Cohort Equations, hard ASCVD"]
+    assert result.estimates[0].risk == pytest.approx(0.021, abs=0.0005)  # the guideline's worked example
+    assert result.skipped["PREVENT 10-year ASCVD"] == "needs eGFR"
+    assert result.skipped["FINDRISC type 2 diabetes"] == "needs BMI"
+
+
+def test_what_ifs_recompute_and_are_ranked() -> None:
+    result = assess(SMOKER)
+    arr = [w.absolute_risk_reduction for w in result.what_ifs]
+    assert arr == sorted(arr, reverse=True)
+    quit_smoking = next(w for w in result.what_ifs if w.change == "stop smoking" and w.estimate == "PCE 10-year ASCVD")
+    expected = pooled_cohort_ascvd_10y(age=55, sex="male", race_group="white_or_other", total_cholesterol_mg_dl=213,
+                                       hdl_mg_dl=50, systolic_bp_mmhg=150, on_antihypertensive=False,
+                                       current_smoker=False, diabetes=False).risk
+    assert quit_smoking.after == pytest.approx(expected)
+    statin = next(w for w in result.what_ifs if w.change.startswith("high-intensity statin")
+                  and w.estimate == "PCE 10-year ASCVD")
+    assert statin.after == pytest.approx(statin.baseline * CTT_RR_PER_MMOL_L ** (140 * 0.5 / 38.67))
+    assert not any("statin" in w.change and "heart failure" in w.estimate for w in result.what_ifs)
+    assert not any(w.change == "stop smoking" and w.estimate.startswith("FINDRISC") for w in result.what_ifs)
+
+
+def test_advice_follows_the_cited_thresholds() -> None:
+    advice = {a.topic: a for a in assess(SMOKER).advice}
+    assert "intermediate" in advice["ASCVD risk category"].statement
+    assert "grade B" in advice["statin"].statement and "USPSTF" in advice["statin"].source
+    low = {a.topic: a for a in assess(Person(age=45, sex="female", total_cholesterol_mg_dl=180, hdl_mg_dl=60,
+                                             systolic_bp_mmhg=115)).advice}
+    assert "(low)" in low["ASCVD risk category"].statement and "statin" not in low
+
+
+def test_polygenic_adjustment_is_neutral_at_the_mean() -> None:
+    estimate = assess(SMOKER).estimates[0]
+    assert with_polygenic_score(estimate, 0.0, 1.4, "t") == pytest.approx(estimate.risk)
+    assert with_polygenic_score(estimate, 1.0, 1.4, "t") > estimate.risk
+
+
+def test_cli_person_file_with_fhir_bundle(tmp_path: Path) -> None:
+    import json
+
+    bundle = tmp_path / "obs.json"
+    bundle.write_text(json.dumps({"resourceType": "Bundle", "entry": [{"resource": {
+        "resourceType": "Observation", "status": "final", "effectiveDateTime": "2026-01-01",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "2093-3"}]},
+        "valueQuantity": {"value": 5.5, "code": "mmol/L"}}}]}))
+    person = tmp_path / "person.yaml"
+    person.write_text("age: 55\nsex: female\nhdl_mg_dl: 50\nsystolic_bp_mmhg: 120\nfhir_bundle: obs.json\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["risk", "assess", str(person), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "risk.json").read_text())
+    assert document["person"]["total_cholesterol_mg_dl"] == pytest.approx(5.5 * 38.67)
+    assert document["inputs_from"]["total_cholesterol_mg_dl"].endswith("obs.json:entry[0]")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("age: 55\nsex: female\ncholesterol: 200\n")
+    refused = CliRunner().invoke(app, ["risk", "assess", str(bad), "--out", str(tmp_path / "x")])
+    assert refused.exit_code == 2 and "unknown field" in refused.output
