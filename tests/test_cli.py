@@ -90,7 +90,11 @@ def test_analyze_demo_patient(tmp_path, hpo_knowledge):
     abacavir = [d for d in document["drugs"] if d["drug"] == "abacavir"]
     assert abacavir[0]["status"] == "actionable" and abacavir[0]["in_medication_list"]
     summary = json.loads((out / "analysis.json").read_text())
-    assert set(summary["sections"]) == {"pgx", "rare"} and summary["not_analysed"] == []
+    assert set(summary["sections"]) == {"pgx", "rare", "risk"} and summary["not_analysed"] == []
+    risk = json.loads((out / "risk" / "risk.json").read_text())
+    assert risk["inputs_from"]["current_smoker"].endswith("observations.json:entry[3]")
+    assert any(w["change"] == "stop smoking" for w in risk["what_ifs"])
+    assert (out / "risk" / "report.html").is_file()
     rare = json.loads((out / "rare" / "result.json").read_text())
     top_genes = [g["gene"] for g in rare["genes"][:3]]
     assert top_genes[0] == "FBN1", top_genes

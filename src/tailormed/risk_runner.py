@@ -269,7 +269,17 @@ def read_person(path: Path) -> tuple[Person, dict[str, str]]:
 
 def run_assess(person_file: Path, out: Path, *, prs_z: float | None = None,
                prs_hr_per_sd: float | None = None, prs_source: str = "") -> Assessment:
-    """``tailormed risk assess``: equations, what-ifs and advice for one person → ``out/risk.json``."""
+    """``tailormed risk assess``: equations, what-ifs and advice for one person → ``out/risk.json``, report.html."""
+    assessment, adjusted, document = assess_person(person_file, prs_z=prs_z, prs_hr_per_sd=prs_hr_per_sd,
+                                                   prs_source=prs_source)
+    with atomic_output_dir(out) as staging:
+        write_risk_outputs(staging, person_file.stem, assessment, adjusted, document)
+    return assessment
+
+
+def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_sd: float | None = None,
+                  prs_source: str = "") -> tuple[Assessment, dict[str, float], dict[str, object]]:
+    """Read the person file and assess it; returns the assessment, polygenic adjustments and the JSON document."""
     person, origin = read_person(person_file)
     assessment = assess(person)
     adjusted = {}
@@ -277,7 +287,7 @@ def run_assess(person_file: Path, out: Path, *, prs_z: float | None = None,
         for estimate in assessment.estimates:
             if estimate.name != "FINDRISC type 2 diabetes":
                 adjusted[estimate.name] = with_polygenic_score(estimate, prs_z, prs_hr_per_sd, "--prs-hr")
-    document = {
+    document: dict[str, object] = {
         "person": {k: getattr(person, k) for k in _PERSON_FIELDS}, "inputs_from": origin,
         "estimates": [{**dataclasses.asdict(e), "with_polygenic_score": adjusted.get(e.name)}
                       for e in assessment.estimates],
@@ -288,6 +298,14 @@ def run_assess(person_file: Path, out: Path, *, prs_z: float | None = None,
         "advice": [dataclasses.asdict(a) for a in assessment.advice],
         "not_computed": assessment.skipped,
     }
-    with atomic_output_dir(out) as staging:
-        (staging / "risk.json").write_text(json.dumps(document, indent=1, default=str), encoding="utf-8")
-    return assessment
+    return assessment, adjusted, document
+
+
+def write_risk_outputs(folder: Path, title: str, assessment: Assessment, adjusted: dict[str, float],
+                       document: dict[str, object]) -> None:
+    """risk.json and report.html into ``folder`` (a staging folder)."""
+    from tailormed import __version__
+    from tailormed.report.html import render_risk_html
+
+    (folder / "risk.json").write_text(json.dumps(document, indent=1, default=str), encoding="utf-8")
+    (folder / "report.html").write_text(render_risk_html(title, assessment, adjusted, __version__), encoding="utf-8")

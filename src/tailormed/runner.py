@@ -198,13 +198,18 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list
     kb = load_knowledge_base(kb_name)
     calls = read_outside_calls(patient.outside_calls, set(kb.genes)) if patient.outside_calls else []
     run_pgx = patient.germline is not None or bool(calls)
-    if not run_pgx and patient.phenopacket is None:
-        raise InputError("the manifest names no germline VCF, outside calls or phenopacket: nothing to analyse",
-                         source=str(manifest))
+    if not run_pgx and patient.phenopacket is None and patient.risk_profile is None:
+        raise InputError("the manifest names no germline VCF, outside calls, phenopacket or risk profile: nothing to "
+                         "analyse", source=str(manifest))
     pending = [name for name, present in (("tumour files", bool(patient.tumour_files)),
                                           ("FHIR bundle", patient.fhir_bundle is not None)) if present]
     pgx_result = _analyze_pgx(patient, kb, calls, manifest) if run_pgx else None
     rare = _analyze_rare(patient) if patient.phenopacket is not None else None
+    risk = None
+    if patient.risk_profile is not None:
+        from tailormed.risk_runner import assess_person
+
+        risk = assess_person(patient.risk_profile)
     sections: dict[str, dict[str, str]] = {}
     with atomic_output_dir(out) as staging:
         if pgx_result is not None:
@@ -220,6 +225,12 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list
             write_rare_outputs(staging / "rare", *rare)
             sections["rare"] = {"json": "rare/result.json", "html": "rare/report.html", "tsv": "rare/ranking.tsv",
                                 "phenopacket": "rare/interpretation.json"}
+        if risk is not None:
+            from tailormed.risk_runner import write_risk_outputs
+
+            (staging / "risk").mkdir()
+            write_risk_outputs(staging / "risk", patient.id, *risk)
+            sections["risk"] = {"json": "risk/risk.json", "html": "risk/report.html"}
         summary = {"patient": patient.id, "sections": sections, "not_analysed": pending}
         (staging / "analysis.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return [out / section["html"] for section in sections.values()]

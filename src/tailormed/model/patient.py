@@ -49,6 +49,8 @@ class Patient(Record):
     exome_vcf: Path | None = Field(default=None, description="VEP/snpEff-annotated VCF for rare-disease ranking "
                                                              "(default: the germline VCF when it is annotated).")
     pedigree: Path | None = Field(default=None, description="PED file for a family exome_vcf.")
+    risk_profile: Path | None = Field(default=None, description="Person file (YAML) for clinical risk, what-ifs and "
+                                                                "prevention advice (docs/risk.md).")
     fhir_bundle: Path | None = None
 
     @field_validator("medications")
@@ -67,6 +69,7 @@ class Patient(Record):
             "phenopacket": fix(self.phenopacket) or self.phenopacket,
             "exome_vcf": fix(self.exome_vcf) or self.exome_vcf,
             "pedigree": fix(self.pedigree) or self.pedigree,
+            "risk_profile": fix(self.risk_profile) or self.risk_profile,
             "fhir_bundle": fix(self.fhir_bundle) or self.fhir_bundle,
             "tumour_files": {k: fix(v) or v for k, v in self.tumour_files.items()},
         }

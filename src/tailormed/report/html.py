@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -41,3 +42,10 @@ def render_pgx_html(result: PgxResult) -> str:
     """Render one sample's pharmacogenomic report."""
     template = _ENV.get_template("pgx.html.j2")
     return template.render(r=result, status_labels=STATUS_LABELS)
+
+
+def render_risk_html(title: str, assessment: Any, adjusted: dict[str, float], version: str) -> str:
+    """The risk-and-prevention section: estimates and what-ifs as inline SVG bars, advice with sources."""
+    template = _ENV.get_template("risk.html.j2")
+    return template.render(title=title, estimates=assessment.estimates, what_ifs=assessment.what_ifs,
+                           advice=assessment.advice, skipped=assessment.skipped, adjusted=adjusted, version=version)
