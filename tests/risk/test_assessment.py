@@ -74,3 +74,16 @@ def test_cli_person_file_with_fhir_bundle(tmp_path: Path) -> None:
     bad.write_text("age: 55\nsex: female\ncholesterol: 200\n")
     refused = CliRunner().invoke(app, ["risk", "assess", str(bad), "--out", str(tmp_path / "x")])
     assert refused.exit_code == 2 and "unknown field" in refused.output
+
+
+def test_cancer_screening_by_age_and_sex() -> None:
+    from tailormed.risk.assessment import cancer_screening
+
+    topics = lambda person: {a.topic for a in cancer_screening(person)}  # noqa: E731
+    assert topics(Person(age=47, sex="female")) == {"colorectal cancer screening", "breast cancer screening",
+                                                    "cervical cancer screening"}
+    assert topics(Person(age=60, sex="male", current_smoker=True, pack_years=30)) == {
+        "colorectal cancer screening", "lung cancer screening", "prostate cancer screening"}
+    assert "lung cancer screening" not in topics(Person(age=60, sex="male", years_since_quit_smoking=20,
+                                                        pack_years=30))
+    assert topics(Person(age=30, sex="male")) == set()

@@ -60,6 +60,8 @@ class Person:
     eats_vegetables_fruit_berries_daily: bool | None = None
     history_of_high_glucose: bool | None = None
     family_history_diabetes: Literal["none", "second_degree", "first_degree"] | None = None
+    pack_years: float | None = None
+    years_since_quit_smoking: float | None = None
 
 
 @dataclass
@@ -216,6 +218,7 @@ def _advice(person: Person, estimates: dict[str, RiskEstimate]) -> list[Advice]:
             grade = "B: offer a statin" if risk >= 0.10 else "C: selectively offer a statin, by preference"
             advice.append(Advice("statin", f"Age {person.age:g}, at least one CVD risk factor, 10-year risk "
                                  f"{risk:.1%}: USPSTF grade {grade}.", "USPSTF, JAMA 2022;328(8):746-753"))
+    advice += cancer_screening(person)
     diabetes = estimates.get("FINDRISC type 2 diabetes")
     if diabetes is not None and diabetes.points is not None and diabetes.points >= 15:
         advice.append(Advice("diabetes", f"FINDRISC {diabetes.points} points ({diabetes.category}): test for "
@@ -235,3 +238,40 @@ def with_polygenic_score(estimate: RiskEstimate, z: float, hazard_ratio_per_sd: 
         raise InputError(f"hazard ratio per SD must be positive and z finite (got {hazard_ratio_per_sd}, {z})",
                          source=source)
     return float(1.0 - (1.0 - estimate.risk) ** (hazard_ratio_per_sd**z))
+
+
+def cancer_screening(person: Person) -> list[Advice]:
+    """USPSTF average-risk cancer screening by age and sex (sex assigned at birth).
+
+    Colorectal (JAMA 2021;325:1965-1977): 45-49 grade B, 50-75 grade A. Breast (JAMA 2024;331:1918-1930):
+    biennial mammography 40-74, grade B. Cervical (JAMA 2018;320:674-686): 21-29 cytology every 3 years,
+    30-65 cytology every 3 years, hrHPV every 5 years or co-testing every 5 years, grade A. Lung (JAMA
+    2021;325:962-970): annual low-dose CT 50-80 with >=20 pack-years who smoke or quit within 15 years,
+    grade B. Prostate (JAMA 2018;319:1901-1913): PSA screening an individual decision at 55-69 (grade C).
+    """
+    age, found = person.age, []
+    if 45 <= age <= 75:
+        found.append(Advice("colorectal cancer screening", f"Age {age:g}: screen for colorectal cancer (stool test "
+                            "or colonoscopy schedule); grade " + ("A." if age >= 50 else "B."),
+                            "USPSTF, JAMA 2021;325(19):1965-1977"))
+    if person.sex == "female" and 40 <= age <= 74:
+        found.append(Advice("breast cancer screening", "Biennial screening mammography (grade B).",
+                            "USPSTF, JAMA 2024;331(22):1918-1930"))
+    if person.sex == "female" and 21 <= age <= 65:
+        how = ("cervical cytology every 3 years" if age < 30 else
+               "cytology every 3 years, hrHPV testing every 5 years, or co-testing every 5 years")
+        found.append(Advice("cervical cancer screening", f"Screen with {how} (grade A).",
+                            "USPSTF, JAMA 2018;320(7):674-686"))
+    smoked = person.current_smoker or person.years_since_quit_smoking is not None
+    if 50 <= age <= 80 and smoked:
+        recent = person.current_smoker or (person.years_since_quit_smoking or 99) <= 15
+        if person.pack_years is None:
+            found.append(Advice("lung cancer screening", "Annual low-dose CT if the smoking history is at least 20 "
+                                "pack-years (pack-years not recorded; grade B).", "USPSTF, JAMA 2021;325(10):962-970"))
+        elif person.pack_years >= 20 and recent:
+            found.append(Advice("lung cancer screening", f"{person.pack_years:g} pack-years: annual low-dose CT "
+                                "(grade B).", "USPSTF, JAMA 2021;325(10):962-970"))
+    if person.sex == "male" and 55 <= age <= 69:
+        found.append(Advice("prostate cancer screening", "Discuss PSA-based screening; an individual decision "
+                            "(grade C).", "USPSTF, JAMA 2018;319(18):1901-1913"))
+    return found
