@@ -18,6 +18,7 @@ import numpy.typing as npt
 from tailormed.errors import InputError
 from tailormed.io.genotypes import open_target
 from tailormed.io.scoring_file import read_scoring_file
+from tailormed.model.patient import PolygenicSettings
 from tailormed.report.output import atomic_output_dir
 from tailormed.risk.assessment import Assessment, Person, assess, with_polygenic_score
 from tailormed.risk.matching import check_overlap, match_report, match_variants
@@ -301,11 +302,76 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
     return assessment, adjusted, document
 
 
+def polygenic_document(scores: list[PersonScore]) -> list[dict[str, object]]:
+    """The JSON form of a person's polygenic scores (reference summarised, not listed)."""
+    return [{"score_id": s.score_id, "file": s.file, "sum": s.sum, "z": s.z, "percentile": s.percentile,
+             "matched": s.matched, "total": s.total, "reference": {"panel": s.reference.panel,
+             "population": s.reference.population, "n": len(s.reference.values), "mean": s.reference.mean,
+             "sd": s.reference.sd}} for s in scores]
+
+
 def write_risk_outputs(folder: Path, title: str, assessment: Assessment, adjusted: dict[str, float],
-                       document: dict[str, object]) -> None:
+                       document: dict[str, object], polygenic: list[PersonScore] | None = None) -> None:
     """risk.json and report.html into ``folder`` (a staging folder)."""
     from tailormed import __version__
     from tailormed.report.html import render_risk_html
 
+    if polygenic:
+        document = {**document, "polygenic_scores": polygenic_document(polygenic)}
     (folder / "risk.json").write_text(json.dumps(document, indent=1, default=str), encoding="utf-8")
-    (folder / "report.html").write_text(render_risk_html(title, assessment, adjusted, __version__), encoding="utf-8")
+    histograms = [_histogram(s) for s in polygenic or []]
+    (folder / "report.html").write_text(render_risk_html(title, assessment, adjusted, __version__, histograms),
+                                        encoding="utf-8")
+
+
+def _histogram(score: PersonScore, bins: int = 24) -> dict[str, object]:
+    """Bar heights (0-1) of the reference distribution and where the person falls, for the SVG plot."""
+    counts, edges = np.histogram(score.reference.values, bins=bins)
+    low, high = float(edges[0]), float(edges[-1])
+    position = 0.0 if high == low else min(max((score.sum - low) / (high - low), 0.0), 1.0)
+    return {"score_id": score.score_id, "heights": [float(c) / max(int(counts.max()), 1) for c in counts],
+            "marker": position, "z": score.z, "percentile": score.percentile, "population": score.reference.population,
+            "n": len(score.reference.values), "matched": score.matched, "total": score.total}
+
+
+# --------------------------------------------------------------------------------------------- one person's scores
+
+
+@dataclass
+class PersonScore:
+    """One polygenic score of one person, placed on the reference population's distribution."""
+
+    score_id: str
+    file: str
+    sum: float
+    z: float
+    percentile: float
+    matched: int
+    total: int
+    reference: ReferenceDistribution
+
+
+def score_person(settings: PolygenicSettings, genotypes: Path, sample: str | None) -> list[PersonScore]:
+    """Every score of ``settings`` for one sample of ``genotypes``, standardised on the reference population."""
+    options = MatchOptions()
+    found = []
+    for path in settings.scores:
+        scored = _score_file(path, genotypes, options, enforce=True)
+        samples = scored.result.samples
+        if sample is None and len(samples) != 1:
+            raise InputError(f"the genotypes hold {len(samples)} samples; name the patient's", source=str(genotypes))
+        matches = [i for i, name in enumerate(samples) if sample is None or name == sample
+                   or name.split("_", 1)[-1] == sample]
+        if not matches:
+            raise InputError(f"sample {sample!r} is not in the genotypes", source=str(genotypes))
+        distributions, common = _reference(path, genotypes, scored, settings.reference, settings.populations,
+                                           settings.population_column, settings.population, options)
+        row = matches[0]
+        for k, score_id in enumerate(scored.result.score_ids):
+            distribution = distributions[score_id]
+            value = float(common.sums[row, k])
+            found.append(PersonScore(score_id=score_id, file=str(path), sum=float(scored.result.sums[row, k]),
+                                     z=distribution.z(value), percentile=distribution.percentile(value),
+                                     matched=int(scored.result.matched[k]), total=int(scored.result.total[k]),
+                                     reference=distribution))
+    return found

@@ -205,11 +205,7 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list
                                           ("FHIR bundle", patient.fhir_bundle is not None)) if present]
     pgx_result = _analyze_pgx(patient, kb, calls, manifest) if run_pgx else None
     rare = _analyze_rare(patient) if patient.phenopacket is not None else None
-    risk = None
-    if patient.risk_profile is not None:
-        from tailormed.risk_runner import assess_person
-
-        risk = assess_person(patient.risk_profile)
+    risk = _analyze_risk(patient) if patient.risk_profile is not None else None
     sections: dict[str, dict[str, str]] = {}
     with atomic_output_dir(out) as staging:
         if pgx_result is not None:
@@ -229,7 +225,8 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list
             from tailormed.risk_runner import write_risk_outputs
 
             (staging / "risk").mkdir()
-            write_risk_outputs(staging / "risk", patient.id, *risk)
+            assessment, adjusted, document, polygenic = risk
+            write_risk_outputs(staging / "risk", patient.id, assessment, adjusted, document, polygenic)
             sections["risk"] = {"json": "risk/risk.json", "html": "risk/report.html"}
         summary = {"patient": patient.id, "sections": sections, "not_analysed": pending}
         (staging / "analysis.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
@@ -284,6 +281,25 @@ def _analyze_rare(patient: Patient) -> tuple[Any, dict[str, Any] | None]:
     document = (json.loads(patient.phenopacket.read_text(encoding="utf-8"))
                 if patient.phenopacket.suffix == ".json" else None)
     return result, document
+
+
+def _analyze_risk(patient: Patient) -> tuple[Any, dict[str, float], dict[str, object], list[Any]]:
+    """Clinical risk from the risk profile; polygenic scores of the germline VCF when the manifest asks."""
+    from tailormed.risk_runner import assess_person, score_person
+
+    assert patient.risk_profile is not None
+    polygenic = []
+    if patient.polygenic is not None:
+        if patient.germline is None:
+            raise InputError("polygenic scores need the germline VCF (germline.vcf in the manifest)")
+        polygenic = score_person(patient.polygenic, patient.germline.vcf, patient.germline.sample_id)
+    hazard_ratio = patient.polygenic.hazard_ratio_per_sd if patient.polygenic else None
+    z = polygenic[0].z if polygenic and hazard_ratio else None
+    source = (patient.polygenic.hazard_ratio_source or "manifest") if patient.polygenic else ""
+    assessment, adjusted, document = assess_person(patient.risk_profile, prs_z=z,
+                                                   prs_hr_per_sd=hazard_ratio if z is not None else None,
+                                                   prs_source=source)
+    return assessment, adjusted, document, polygenic
 
 
 def _not_yet(what: str) -> Warning:

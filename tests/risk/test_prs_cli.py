@@ -96,3 +96,27 @@ def test_single_sample_vcf_is_scored_without_imputation(tmp_path: Path) -> None:
     assert list(rows) == [("HG00096_HG00096", "PGS001229")]
     assert float(rows[("HG00096_HG00096", "PGS001229")]["sum"]) == pytest.approx(0.545020143916, rel=1e-9)
     assert "not imputed" in (out / "match_report.tsv").read_text()
+
+
+def test_analyze_scores_the_patient_and_adjusts_the_clinical_risk(tmp_path: Path) -> None:
+    import json
+
+    data = _examples()
+    panel = shared_path("pgx", "1kgp-grch38", "integrated_call_samples_v3.20130502.ALL.panel")
+    prefix = data / "target_genomes" / "cineca_synthetic_subset"
+    (tmp_path / "risk.yaml").write_text("age: 55\nsex: male\ntotal_cholesterol_mg_dl: 213\nhdl_mg_dl: 50\n"
+                                        "systolic_bp_mmhg: 140\ncurrent_smoker: true\n")
+    (tmp_path / "patient.yaml").write_text(
+        f"id: PRS1\ngermline: {{vcf: {prefix}.vcf.gz, sample_id: HG00096_HG00096}}\nrisk_profile: risk.yaml\n"
+        f"polygenic:\n  scores: [{data / 'scorefiles' / 'PGS001229_22.txt'}]\n  reference: {prefix}\n"
+        f"  populations: {panel}\n  population: EUR\n  hazard_ratio_per_sd: 1.3\n  hazard_ratio_source: test\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(tmp_path / "patient.yaml"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    risk = json.loads((out / "risk" / "risk.json").read_text())
+    (score,) = risk["polygenic_scores"]
+    assert score["matched"] == 782 and score["reference"]["population"] == "EUR" and score["reference"]["n"] > 400
+    pce = risk["estimates"][0]
+    expected = 1 - (1 - pce["risk"]) ** (1.3 ** score["z"])
+    assert pce["with_polygenic_score"] == pytest.approx(expected)
+    assert "this person" in (out / "risk" / "report.html").read_text()

@@ -30,6 +30,19 @@ class Sample(Record):
     genome_build: Literal["GRCh38"] = "GRCh38"
 
 
+class PolygenicSettings(Record):
+    """Polygenic scores to compute from the germline VCF, standardised on a reference population."""
+
+    scores: list[Path] = Field(min_length=1, description="Scoring files (PGS Catalog format).")
+    reference: Path = Field(description="Reference panel genotypes (VCF, bed or pgen prefix).")
+    populations: Path = Field(description="Reference sample -> population table.")
+    population: str = Field(description="Population to standardise against, e.g. EUR.")
+    population_column: str = "super_pop"
+    hazard_ratio_per_sd: float | None = Field(default=None, gt=0, description="Per-SD hazard ratio of the first "
+                                                                               "score, to adjust the clinical risk.")
+    hazard_ratio_source: str | None = None
+
+
 class Patient(Record):
     """A patient manifest: demographics, germline data, outside calls, and slots later engines fill."""
 
@@ -51,6 +64,7 @@ class Patient(Record):
     pedigree: Path | None = Field(default=None, description="PED file for a family exome_vcf.")
     risk_profile: Path | None = Field(default=None, description="Person file (YAML) for clinical risk, what-ifs and "
                                                                 "prevention advice (docs/risk.md).")
+    polygenic: PolygenicSettings | None = None
     fhir_bundle: Path | None = None
 
     @field_validator("medications")
@@ -73,6 +87,11 @@ class Patient(Record):
             "fhir_bundle": fix(self.fhir_bundle) or self.fhir_bundle,
             "tumour_files": {k: fix(v) or v for k, v in self.tumour_files.items()},
         }
+        if self.polygenic is not None:
+            settings = self.polygenic
+            update["polygenic"] = settings.model_copy(update={
+                "scores": [fix(p) or p for p in settings.scores], "reference": fix(settings.reference) or
+                settings.reference, "populations": fix(settings.populations) or settings.populations})
         if self.germline is not None:
             update["germline"] = self.germline.model_copy(update={"vcf": fix(self.germline.vcf) or self.germline.vcf})
         return self.model_copy(update=update)

@@ -44,8 +44,11 @@ def render_pgx_html(result: PgxResult) -> str:
     return template.render(r=result, status_labels=STATUS_LABELS)
 
 
-def render_risk_html(title: str, assessment: Any, adjusted: dict[str, float], version: str) -> str:
-    """The risk-and-prevention section: estimates and what-ifs as inline SVG bars, advice with sources."""
+def render_risk_html(title: str, assessment: Any, adjusted: dict[str, float], version: str,
+                     histograms: list[dict[str, Any]] | None = None) -> str:
+    """The risk-and-prevention section: polygenic scores on their reference distribution, estimates and what-ifs
+    as inline SVG bars, advice with sources."""
     template = _ENV.get_template("risk.html.j2")
     return template.render(title=title, estimates=assessment.estimates, what_ifs=assessment.what_ifs,
-                           advice=assessment.advice, skipped=assessment.skipped, adjusted=adjusted, version=version)
+                           advice=assessment.advice, skipped=assessment.skipped, adjusted=adjusted, version=version,
+                           histograms=histograms or [])
