@@ -134,19 +134,22 @@ class TargetReader(ABC):
     def dosages(self, rows: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """ALT dosages of the given variant rows: float64 ``(len(rows), n_samples)``, NaN where missing."""
         values, missing_rows, missing_cols = self._read(self._check_rows(rows), ref=False)
+        values = values.copy()  # the reader may reuse its buffer on the next call
         values[missing_rows, missing_cols] = np.nan
         return values
 
     def ref_dosages(self, rows: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """REF-allele dosages of the given rows (``2 - dosage`` except on multi-allelic records)."""
         values, missing_rows, missing_cols = self._read(self._check_rows(rows), ref=True)
+        values = values.copy()
         values[missing_rows, missing_cols] = np.nan
         return values
 
     def dosages_filled(self, rows: npt.ArrayLike, *, ref: bool = False) -> MissingCalls:
         """ALT (or REF) dosages with 0 at missing calls, and the (row, sample) coordinates of the missing calls.
 
-        The scorer's fast path: missing calls are usually rare, so they are listed rather than masked.
+        The scorer's fast path: missing calls are usually rare, so they are listed rather than masked. The
+        returned array may be a reused buffer (one for ALT, one for REF), valid until the next call.
         """
         return self._read(self._check_rows(rows), ref=ref)
 
@@ -235,8 +238,16 @@ class VcfTarget(TargetReader):
             if self._cursor_next - 1 == record:
                 return current
 
+    def _scratch(self, n_rows: int, ref: bool) -> npt.NDArray[np.float64]:
+        """A reused output buffer: a fresh 20 MB array per chunk costs more in page faults than decoding it."""
+        buffers: dict[bool, npt.NDArray[np.float64]] = self.__dict__.setdefault("_buffers", {})
+        buffer = buffers.get(ref)
+        if buffer is None or buffer.shape[0] < n_rows:
+            buffer = buffers[ref] = np.empty((max(n_rows, 1), len(self.samples)), dtype=np.float64)
+        return buffer[:n_rows]
+
     def _read(self, rows: npt.NDArray[np.int64], ref: bool) -> MissingCalls:
-        out = np.empty((len(rows), len(self.samples)), dtype=np.float64)
+        out = self._scratch(len(rows), ref)
         order = np.argsort(self._record[rows], kind="stable")
         cached_record = -1
         alleles: npt.NDArray[np.int16] = np.empty((0, 0), dtype=np.int16)
@@ -281,8 +292,16 @@ class _PgenlibTarget(TargetReader):
 
     _reader: Any
 
+    def _scratch(self, n_rows: int, ref: bool) -> npt.NDArray[np.float64]:
+        """A reused output buffer: a fresh 20 MB array per chunk costs more in page faults than decoding it."""
+        buffers: dict[bool, npt.NDArray[np.float64]] = self.__dict__.setdefault("_buffers", {})
+        buffer = buffers.get(ref)
+        if buffer is None or buffer.shape[0] < n_rows:
+            buffer = buffers[ref] = np.empty((max(n_rows, 1), len(self.samples)), dtype=np.float64)
+        return buffer[:n_rows]
+
     def _read(self, rows: npt.NDArray[np.int64], ref: bool) -> MissingCalls:
-        out = np.empty((len(rows), len(self.samples)), dtype=np.float64)
+        out = self._scratch(len(rows), ref)
         if not len(rows):
             return _fill_missing(out, np.zeros(out.shape, dtype=np.bool_))
         allele_index = np.zeros(len(rows), dtype=np.int32) if ref else self._allele[rows]
