@@ -159,6 +159,14 @@ class TargetReader(ABC):
             raise IndexError(f"variant rows must be in 0..{self._variants.n_variants - 1}")
         return index
 
+    def _scratch(self, n_rows: int, ref: bool) -> npt.NDArray[np.float64]:
+        """A reused output buffer: a fresh 20 MB array per chunk costs more in page faults than decoding it."""
+        buffers: dict[bool, npt.NDArray[np.float64]] = self.__dict__.setdefault("_buffers", {})
+        buffer = buffers.get(ref)
+        if buffer is None or buffer.shape[0] < n_rows:
+            buffer = buffers[ref] = np.empty((max(n_rows, 1), len(self.samples)), dtype=np.float64)
+        return buffer[:n_rows]
+
     @abstractmethod
     def _read(self, rows: npt.NDArray[np.int64], ref: bool) -> MissingCalls: ...
 
@@ -238,14 +246,6 @@ class VcfTarget(TargetReader):
             if self._cursor_next - 1 == record:
                 return current
 
-    def _scratch(self, n_rows: int, ref: bool) -> npt.NDArray[np.float64]:
-        """A reused output buffer: a fresh 20 MB array per chunk costs more in page faults than decoding it."""
-        buffers: dict[bool, npt.NDArray[np.float64]] = self.__dict__.setdefault("_buffers", {})
-        buffer = buffers.get(ref)
-        if buffer is None or buffer.shape[0] < n_rows:
-            buffer = buffers[ref] = np.empty((max(n_rows, 1), len(self.samples)), dtype=np.float64)
-        return buffer[:n_rows]
-
     def _read(self, rows: npt.NDArray[np.int64], ref: bool) -> MissingCalls:
         out = self._scratch(len(rows), ref)
         order = np.argsort(self._record[rows], kind="stable")
@@ -291,14 +291,6 @@ class _PgenlibTarget(TargetReader):
     """Shared part of the .bed and .pgen readers: genotypes decoded by pgenlib's PgenReader."""
 
     _reader: Any
-
-    def _scratch(self, n_rows: int, ref: bool) -> npt.NDArray[np.float64]:
-        """A reused output buffer: a fresh 20 MB array per chunk costs more in page faults than decoding it."""
-        buffers: dict[bool, npt.NDArray[np.float64]] = self.__dict__.setdefault("_buffers", {})
-        buffer = buffers.get(ref)
-        if buffer is None or buffer.shape[0] < n_rows:
-            buffer = buffers[ref] = np.empty((max(n_rows, 1), len(self.samples)), dtype=np.float64)
-        return buffer[:n_rows]
 
     def _read(self, rows: npt.NDArray[np.int64], ref: bool) -> MissingCalls:
         out = self._scratch(len(rows), ref)

@@ -28,7 +28,6 @@ from tailormed.model.rare import (
 )
 from tailormed.rare.acmg import GeneContext, choose_transcript
 from tailormed.rare.genotype import (
-    DOMINANT_ACTING,
     CandidateAllele,
     Family,
     FilterCounts,
@@ -267,7 +266,3 @@ def _gene_ranking(order: list[int], total: npt.NDArray[np.float64], hpo: HpoKnow
                 return genes
     return genes
 
-
-def dominant_only(modes: Sequence[str]) -> bool:
-    """True when every mode is dominant-acting (used by reports to phrase zygosity expectations)."""
-    return bool(modes) and set(modes) <= DOMINANT_ACTING
