@@ -16,7 +16,7 @@ from tailormed import __version__
 from tailormed.errors import InputError
 from tailormed.io.annotated_vcf import read_annotated_vcf
 from tailormed.io.ped import Pedigree, read_ped
-from tailormed.io.phenopacket import family_pedigree, hpo_ids_to_profile, read_phenotype
+from tailormed.io.phenopacket import family_pedigree, hpo_ids_to_profile, read_phenotype_document
 from tailormed.kb.hpo import HpoKnowledge, default_hpo_dir, load_hpo_knowledge
 from tailormed.kb.importers.clingen_dosage import load_lof_table
 from tailormed.kb.importers.clinvar import load_known_missense
@@ -122,8 +122,7 @@ def _load_phenotype(phenopacket: Path | None, hpo_terms: Sequence[str]) -> tuple
     if phenopacket is not None and hpo_terms:
         raise InputError("give either --phenopacket or --hpo, not both")
     if phenopacket is not None:
-        profile = read_phenotype(phenopacket)
-        document = json.loads(phenopacket.read_text(encoding="utf-8")) if phenopacket.suffix == ".json" else None
+        profile, document = read_phenotype_document(phenopacket)
         return profile, str(phenopacket), document
     if hpo_terms:
         return hpo_ids_to_profile(list(hpo_terms)), "--hpo", None

@@ -256,12 +256,12 @@ def _analyze_pgx(patient: Patient, kb: KnowledgeBase, calls: list[OutsideCall], 
 def _analyze_rare(patient: Patient) -> tuple[Any, dict[str, Any] | None]:
     """The rare-disease section: the exome VCF named, else the germline VCF if it carries annotations."""
     from tailormed.io.annotated_vcf import has_variant_annotations
-    from tailormed.io.phenopacket import read_phenotype
+    from tailormed.io.phenopacket import read_phenotype_document
     from tailormed.model.common import Warning as ResultWarning
     from tailormed.rare_runner import RareContext, rank_one
 
     assert patient.phenopacket is not None
-    profile = read_phenotype(patient.phenopacket)
+    profile, document = read_phenotype_document(patient.phenopacket)
     if patient.demographics.sex != "unknown" and profile.sex == "unknown":
         profile = profile.model_copy(update={"sex": patient.demographics.sex})
     vcf = patient.exome_vcf
@@ -278,8 +278,6 @@ def _analyze_rare(patient: Patient) -> tuple[Any, dict[str, Any] | None]:
                       ped=patient.pedigree, sample=sample)
     if note:
         result.warnings.append(ResultWarning(code="phenotype_only", message=note))
-    document = (json.loads(patient.phenopacket.read_text(encoding="utf-8"))
-                if patient.phenopacket.suffix == ".json" else None)
     return result, document
 
 

@@ -19,23 +19,32 @@ _SEX = {"MALE": "male", "FEMALE": "female", "OTHER_SEX": "other", "UNKNOWN_SEX":
 
 def read_phenotype(path: Path) -> PhenotypeProfile:
     """Read a phenopacket (``.json``) or an HPO id list (anything else) into a profile."""
+    return read_phenotype_document(path)[0]
+
+
+def read_phenotype_document(path: Path) -> tuple[PhenotypeProfile, dict[str, Any] | None]:
+    """The profile and, for a phenopacket, the parsed document (read once; None for an HPO id list)."""
     if not path.is_file():
         raise InputError("no such file", source=str(path))
     if path.suffix.lower() == ".json":
-        return read_phenopacket(path)
-    return read_hpo_list(path)
+        document = _load_json(path)
+        return phenopacket_to_profile(document, source=str(path)), document
+    return read_hpo_list(path), None
 
 
 def read_phenopacket(path: Path) -> PhenotypeProfile:
     """Parse a Phenopacket v2 JSON document; refuse v1 documents and malformed features."""
+    return phenopacket_to_profile(_load_json(path), source=str(path))
+
+
+def _load_json(path: Path) -> Any:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise InputError("not a text file (phenopackets are UTF-8 JSON)", source=str(path)) from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", source=str(path),
                          location=f"line {exc.lineno} column {exc.colno}") from exc
-    return phenopacket_to_profile(document, source=str(path))
 
 
 def phenopacket_to_profile(document: Any, *, source: str) -> PhenotypeProfile:
