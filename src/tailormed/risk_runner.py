@@ -52,9 +52,9 @@ class ReferenceDistribution:
         return 100.0 * float(np.count_nonzero(self.values <= value)) / len(self.values)
 
 
-def read_populations(path: Path) -> dict[str, str]:
-    """Sample -> population from a whitespace/tab table with a header naming ``sample`` and ``pop``/``population``
-    (or ``super_pop``), as the 1000 Genomes panel files do."""
+def read_populations(path: Path, column: str) -> dict[str, str]:
+    """Sample -> population from a whitespace/tab table whose header names a sample column (``sample``,
+    ``IID`` or ``id``) and ``column`` (e.g. ``super_pop``), as the 1000 Genomes panel files do."""
     if not path.is_file():
         raise InputError("no such file", source=str(path))
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -64,22 +64,18 @@ def read_populations(path: Path) -> dict[str, str]:
     sample_col = next((i for i, h in enumerate(header) if h.lower() in ("sample", "iid", "id")), None)
     if sample_col is None:
         raise InputError("no sample/IID column in the header", source=str(path), location="line 1")
+    if column not in header:
+        raise InputError(f"no column {column!r} in the population file (it has {', '.join(header)})",
+                         source=str(path), location="line 1")
+    at = header.index(column)
     populations: dict[str, str] = {}
     for number, line in enumerate(lines[1:], start=2):
         fields = line.split()
         if len(fields) != len(header):
             raise InputError(f"expected {len(header)} columns, found {len(fields)}", source=str(path),
                              location=f"line {number}")
-        populations[fields[sample_col]] = "\t".join(fields)  # whole row; the column is chosen later
-    return {"__header__": "\t".join(header), **populations}
-
-
-def _population_column(table: dict[str, str], column: str, source: str) -> dict[str, str]:
-    header = table["__header__"].split("\t")
-    if column not in header:
-        raise InputError(f"no column {column!r} in the population file (it has {', '.join(header)})", source=source)
-    at = header.index(column)
-    return {sample: row.split("\t")[at] for sample, row in table.items() if sample != "__header__"}
+        populations[fields[sample_col]] = fields[at]
+    return populations
 
 
 @dataclass
@@ -109,17 +105,16 @@ class _Scored:
     report: list[dict[str, object]]
 
 
-def _score_file(score_path: Path, genotypes: Path, options: MatchOptions, *, enforce: bool,
-                only_rows: npt.NDArray[np.bool_] | None = None) -> _Scored:
-    """Read, match and score one file; ``only_rows`` restricts scoring to those scoring-file rows."""
-    scoring = read_scoring_file(score_path)
+def _score_file(scoring: ScoringFile, genotypes: Path, options: MatchOptions, *, enforce: bool,
+                common_with: ScoreMatch | None = None) -> _Scored:
+    """Match and score one scoring file; with ``common_with``, only the rows that match also matched."""
     with open_target(genotypes) as target:
         match = match_variants(scoring, target.variants, keep_ambiguous=options.keep_ambiguous,
                                keep_multiallelic=options.keep_multiallelic, min_overlap=options.min_overlap)
         report = match_report(scoring, target.variants, match)
         if enforce:
             check_overlap(scoring, target.variants, match, min_overlap=options.min_overlap)
-        scored_match = match if only_rows is None else _restricted(match, only_rows)
+        scored_match = match if common_with is None else _restricted(match, _used(match) & _used(common_with))
         # As pgsc_calc: mean imputation needs allele frequencies from at least 50 founders; below that,
         # missing genotypes contribute nothing (plink2's no-mean-imputation).
         impute = int(target.founders.sum()) >= MIN_FOUNDERS_FOR_IMPUTATION
@@ -154,11 +149,11 @@ def run_prs(scores: list[Path], genotypes: Path, out: Path, *, min_overlap: floa
         reports: list[dict[str, object]] = []
         options = MatchOptions(min_overlap, keep_ambiguous, keep_multiallelic)
         for path in scores:
-            scored = _score_file(path, genotypes, options, enforce=not override_overlap)
+            scored = _score_file(read_scoring_file(path), genotypes, options, enforce=not override_overlap)
             distributions: dict[str, ReferenceDistribution] = {}
             standardised = scored.result
             if reference is not None and populations is not None and population is not None:
-                distributions, standardised = _reference(path, genotypes, scored, reference, populations,
+                distributions, standardised = _reference(genotypes, scored, reference, populations,
                                                          population_column, population, options)
             rows.extend(_rows(scored.result, standardised, distributions))
             reports.extend({"file": str(path), **entry} for entry in scored.report)
@@ -172,25 +167,25 @@ def run_prs(scores: list[Path], genotypes: Path, out: Path, *, min_overlap: floa
     return runs
 
 
-def _reference(score_path: Path, genotypes: Path, target: _Scored, reference: Path, populations: Path, column: str,
+def _reference(genotypes: Path, target: _Scored, reference: Path, populations: Path, column: str,
                population: str, options: MatchOptions) -> tuple[dict[str, ReferenceDistribution], ScoreResult]:
     """Score the reference panel and the target on the variants both matched, so z-scores compare like with like;
     returns the reference distributions and the target's scores on that common set."""
-    panel = _score_file(score_path, reference, options, enforce=True)
+    panel = _score_file(target.scoring, reference, options, enforce=True, common_with=target.match)
     common = _used(target.match) & _used(panel.match)
-    panel_common = _score_file(score_path, reference, options, enforce=False, only_rows=common)
-    target_common = _score_file(score_path, genotypes, options, enforce=False, only_rows=common)
-    labels = _population_column(read_populations(populations), column, str(populations))
-    chosen = [i for i, sample in enumerate(panel_common.result.samples) if labels.get(sample) == population]
+    target_common = target.result if np.array_equal(common, _used(target.match)) else _score_file(
+        target.scoring, genotypes, options, enforce=False, common_with=panel.match).result
+    labels = read_populations(populations, column)
+    chosen = [i for i, sample in enumerate(panel.result.samples) if labels.get(sample) == population]
     if len(chosen) < 20:
         raise InputError(f"only {len(chosen)} reference samples are labelled {population!r} in column {column!r}; "
                          "at least 20 are needed for a distribution", source=str(populations))
     for entry in target.report:
         entry["reference"] = f"{reference} ({population}, {len(chosen)} samples; {int(common.sum())} common variants)"
     distributions = {score_id: ReferenceDistribution(panel=str(reference), population=population,
-                                                     values=panel_common.result.sums[chosen, k])
-                     for k, score_id in enumerate(panel_common.result.score_ids)}
-    return distributions, target_common.result
+                                                     values=panel.result.sums[chosen, k])
+                     for k, score_id in enumerate(panel.result.score_ids)}
+    return distributions, target_common
 
 
 def _rows(result: ScoreResult, standardised: ScoreResult,
@@ -356,7 +351,7 @@ def score_person(settings: PolygenicSettings, genotypes: Path, sample: str | Non
     options = MatchOptions()
     found = []
     for path in settings.scores:
-        scored = _score_file(path, genotypes, options, enforce=True)
+        scored = _score_file(read_scoring_file(path), genotypes, options, enforce=True)
         samples = scored.result.samples
         if sample is None and len(samples) != 1:
             raise InputError(f"the genotypes hold {len(samples)} samples; name the patient's", source=str(genotypes))
@@ -364,7 +359,7 @@ def score_person(settings: PolygenicSettings, genotypes: Path, sample: str | Non
                    or name.split("_", 1)[-1] == sample]
         if not matches:
             raise InputError(f"sample {sample!r} is not in the genotypes", source=str(genotypes))
-        distributions, common = _reference(path, genotypes, scored, settings.reference, settings.populations,
+        distributions, common = _reference(genotypes, scored, settings.reference, settings.populations,
                                            settings.population_column, settings.population, options)
         row = matches[0]
         for k, score_id in enumerate(scored.result.score_ids):
