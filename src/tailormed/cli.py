@@ -276,8 +276,6 @@ def risk_assess(
     """Clinical risk (PCE, PREVENT, FINDRISC), what-ifs ranked by absolute risk reduction, and cited advice."""
     from tailormed.risk_runner import run_assess
 
-    if (prs_z is None) != (prs_hr is None):
-        _run(lambda: (_ for _ in ()).throw(InputError("--prs-z and --prs-hr go together")))
     result = _run(lambda: run_assess(person, out_dir, prs_z=prs_z, prs_hr_per_sd=prs_hr, prs_source=prs_source))
     if quiet:
         return

@@ -276,6 +276,8 @@ def run_assess(person_file: Path, out: Path, *, prs_z: float | None = None,
 def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_sd: float | None = None,
                   prs_source: str = "") -> tuple[Assessment, dict[str, float], dict[str, object]]:
     """Read the person file and assess it; returns the assessment, polygenic adjustments and the JSON document."""
+    if (prs_z is None) != (prs_hr_per_sd is None):
+        raise InputError("--prs-z and --prs-hr go together")
     person, origin = read_person(person_file)
     assessment = assess(person)
     adjusted = {}

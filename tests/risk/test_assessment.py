@@ -87,3 +87,10 @@ def test_cancer_screening_by_age_and_sex() -> None:
     assert "lung cancer screening" not in topics(Person(age=60, sex="male", years_since_quit_smoking=20,
                                                         pack_years=30))
     assert topics(Person(age=30, sex="male")) == set()
+
+
+def test_prs_z_needs_its_hazard_ratio(tmp_path: Path) -> None:
+    person = tmp_path / "person.yaml"
+    person.write_text("age: 55\nsex: female\n")
+    result = CliRunner().invoke(app, ["risk", "assess", str(person), "--out", str(tmp_path / "o"), "--prs-z", "1"])
+    assert result.exit_code == 2 and "--prs-hr" in result.output and not (tmp_path / "o").exists()
