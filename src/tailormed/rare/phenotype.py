@@ -12,12 +12,13 @@ For every disease ``d`` and every patient term ``h`` we estimate ``LR = P(h | d)
 * **unrelated**: nothing shared below the organ-system level: ``LR = unrelated_lr``, the chance
   that a finding is incidental or missing from the annotations;
 * a term the disease is explicitly annotated *not* to have (qualifier NOT) gives ``negated_lr``;
-* an **excluded** term (the clinician checked and it is absent) gives
-  ``(1 - P(h | d)) / (1 - bg(h))``, floored at ``excluded_floor``; diseases without the term are
-  unaffected.
+* an **excluded** term (the clinician checked and it is absent) counts only against diseases that show
+  it with frequency >= ``excluded_min_frequency``: ``max(1 - P(h | d), excluded_floor) / (1 - bg(h))``.
+  Clinicians list as absent the features of the diagnoses they considered, so the absence of an
+  occasional feature is not evidence against a disease (docs/rare-disease.md gives the measurement).
 
-The composite ratio is the product over terms; with a pretest probability of one over the number of
-diseases it gives the post-test probability (Bayes' theorem in odds form).
+The composite ratio is the product over terms (times ``weight`` in log space when genotypes are
+combined); the engine turns it into a post-test probability over the ranked differential.
 """
 
 from __future__ import annotations
