@@ -1,5 +1,6 @@
 """Clinical assessment: equations chosen by the data, what-ifs ranked by absolute risk reduction, cited advice."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,22 @@ def test_prs_z_needs_its_hazard_ratio(tmp_path: Path) -> None:
     person.write_text("age: 55\nsex: female\n")
     result = CliRunner().invoke(app, ["risk", "assess", str(person), "--out", str(tmp_path / "o"), "--prs-z", "1"])
     assert result.exit_code == 2 and "--prs-hr" in result.output and not (tmp_path / "o").exists()
+
+
+def test_risk_enhancers_and_calcium_refine_intermediate_risk() -> None:
+    from tailormed.risk.assessment import risk_enhancers
+
+    base = Person(age=55, sex="male", total_cholesterol_mg_dl=213, hdl_mg_dl=50, ldl_mg_dl=165,
+                  systolic_bp_mmhg=140, on_antihypertensive=False, current_smoker=False, diabetes=False)
+    assert risk_enhancers(base) == ["LDL-C >= 160 mg/dL"]
+    richer = replace(base, family_history_premature_ascvd=True, lpa_nmol_l=150, hs_crp_mg_l=1.0, egfr=55,
+                     coronary_artery_calcium=0)
+    assert risk_enhancers(richer) == ["family history of premature ASCVD", "LDL-C >= 160 mg/dL",
+                                      "chronic kidney disease (eGFR 15-59)", "Lp(a) >= 50 mg/dL (125 nmol/L)"]
+    result = assess(richer)
+    pce = next(e for e in result.estimates if e.name.startswith("Pooled Cohort"))
+    assert 0.05 <= pce.risk < 0.20  # borderline or intermediate: the enhancer and calcium rules apply
+    topics = {a.topic: a.statement for a in result.advice}
+    assert "Lp(a)" in topics["risk enhancers"]
+    assert topics["coronary artery calcium"].startswith("CAC 0: reasonable to withhold")
+    assert "risk enhancers" not in {a.topic for a in assess(replace(richer, on_statin=True)).advice}

@@ -62,6 +62,19 @@ class Person:
     family_history_diabetes: Literal["none", "second_degree", "first_degree"] | None = None
     pack_years: float | None = None
     years_since_quit_smoking: float | None = None
+    # ACC/AHA 2019 risk enhancers and coronary calcium (None: not known)
+    family_history_premature_ascvd: bool | None = None
+    triglycerides_mg_dl: float | None = None
+    lpa_mg_dl: float | None = None
+    lpa_nmol_l: float | None = None
+    apob_mg_dl: float | None = None
+    hs_crp_mg_l: float | None = None
+    ankle_brachial_index: float | None = None
+    metabolic_syndrome: bool | None = None
+    chronic_inflammatory_disease: bool | None = None
+    south_asian_ancestry: bool | None = None
+    preeclampsia_or_premature_menopause: bool | None = None
+    coronary_artery_calcium: float | None = None
 
 
 @dataclass
@@ -193,6 +206,55 @@ def _what_ifs(name: str, person: Person, baseline: RiskEstimate) -> list[WhatIf]
     return found
 
 
+ACC_AHA_2019 = "ACC/AHA primary prevention guideline, Arnett et al., Circulation 2019;140:e596-e646"
+ACC_AHA_2018_CHOLESTEROL = "ACC/AHA cholesterol guideline, Grundy et al., Circulation 2019;139:e1082-e1143"
+
+
+def risk_enhancers(person: Person) -> list[str]:
+    """The ACC/AHA risk-enhancing factors present (Grundy et al. 2019, Table 6; Arnett et al. 2019).
+
+    Each is checked only when the person file gives it: family history of premature ASCVD (men <55, women
+    <65 years), LDL-C >=160 mg/dL, chronic kidney disease (eGFR 15-59), metabolic syndrome, preeclampsia or
+    premature menopause, chronic inflammatory disease (e.g. rheumatoid arthritis, psoriasis, HIV), South Asian
+    ancestry, triglycerides >=175 mg/dL, hs-CRP >=2 mg/L, Lp(a) >=50 mg/dL or >=125 nmol/L, apoB >=130 mg/dL,
+    ankle-brachial index <0.9.
+    """
+    checks: list[tuple[bool | None, str]] = [
+        (person.family_history_premature_ascvd, "family history of premature ASCVD"),
+        (None if person.ldl_mg_dl is None else person.ldl_mg_dl >= 160, "LDL-C >= 160 mg/dL"),
+        (None if person.egfr is None else 15 <= person.egfr < 60, "chronic kidney disease (eGFR 15-59)"),
+        (person.metabolic_syndrome, "metabolic syndrome"),
+        (person.preeclampsia_or_premature_menopause, "history of preeclampsia or premature menopause"),
+        (person.chronic_inflammatory_disease, "chronic inflammatory disease"),
+        (person.south_asian_ancestry, "South Asian ancestry"),
+        (None if person.triglycerides_mg_dl is None else person.triglycerides_mg_dl >= 175,
+         "triglycerides >= 175 mg/dL"),
+        (None if person.hs_crp_mg_l is None else person.hs_crp_mg_l >= 2.0, "hs-CRP >= 2 mg/L"),
+        (None if person.lpa_mg_dl is None and person.lpa_nmol_l is None else
+         (person.lpa_mg_dl or 0) >= 50 or (person.lpa_nmol_l or 0) >= 125, "Lp(a) >= 50 mg/dL (125 nmol/L)"),
+        (None if person.apob_mg_dl is None else person.apob_mg_dl >= 130, "apoB >= 130 mg/dL"),
+        (None if person.ankle_brachial_index is None else person.ankle_brachial_index < 0.9,
+         "ankle-brachial index < 0.9"),
+    ]
+    return [label for present, label in checks if present]
+
+
+def _calcium_advice(person: Person) -> Advice | None:
+    """Coronary calcium to refine a borderline/intermediate decision (Grundy et al. 2019, section 4.4.4)."""
+    cac = person.coronary_artery_calcium
+    if cac is None:
+        return None
+    if cac == 0:
+        text = ("CAC 0: reasonable to withhold or defer a statin and reassess in 5-10 years, unless diabetes, "
+                "current smoking or a family history of premature ASCVD is present.")
+    elif cac < 100:
+        text = (f"CAC {cac:g} (1-99): starting a statin is reasonable" +
+                (" (age 55 or over)." if person.age >= 55 else "; the guideline's support is for age 55 and over."))
+    else:
+        text = f"CAC {cac:g} (>= 100): starting a statin is reasonable."
+    return Advice("coronary artery calcium", text, ACC_AHA_2018_CHOLESTEROL)
+
+
 def _advice(person: Person, estimates: dict[str, RiskEstimate]) -> list[Advice]:
     advice = []
     pce = estimates.get("PCE 10-year ASCVD")
@@ -208,8 +270,15 @@ def _advice(person: Person, estimates: dict[str, RiskEstimate]) -> list[Advice]:
             "high": "High risk: start a high-intensity statin aiming to lower LDL-C by 50% or more.",
         }
         advice.append(Advice("ASCVD risk category", f"{risk:.1%} 10-year ASCVD risk ({category}). "
-                             + statements[category], "ACC/AHA primary prevention guideline, Arnett et al., "
-                             "Circulation 2019;140:e596-e646"))
+                             + statements[category], ACC_AHA_2019))
+        if category in ("borderline", "intermediate") and not person.on_statin:
+            enhancers = risk_enhancers(person)
+            if enhancers:
+                advice.append(Advice("risk enhancers", f"Risk-enhancing factors present ({'; '.join(enhancers)}): "
+                                     "they favour starting or intensifying statin therapy.", ACC_AHA_2018_CHOLESTEROL))
+            calcium = _calcium_advice(person)
+            if calcium is not None:
+                advice.append(calcium)
         risk_factor = person.diabetes or person.current_smoker or person.on_antihypertensive or (
             person.systolic_bp_mmhg is not None and person.systolic_bp_mmhg >= 130) or (
             person.ldl_mg_dl is not None and person.ldl_mg_dl > 130) or (
