@@ -1,0 +1,197 @@
+"""Tumour profiles and oncology results (schema ``docs/onco-result.schema.json``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from tailormed.model.common import Citation, Provenance, Record, Warning
+
+ONCO_SCHEMA_VERSION = "1.0"
+
+Consequence = Literal[
+    "missense", "nonsense", "frameshift", "inframe_deletion", "inframe_insertion", "splice_site", "splice_region",
+    "start_lost", "stop_lost", "synonymous", "noncoding", "other",
+]
+PROTEIN_ALTERING: frozenset[str] = frozenset({
+    "missense", "nonsense", "frameshift", "inframe_deletion", "inframe_insertion", "splice_site", "start_lost",
+    "stop_lost",
+})
+TRUNCATING: frozenset[str] = frozenset({"nonsense", "frameshift", "splice_site", "start_lost"})
+Tier = Literal["I-A", "I-B", "II-C", "II-D", "III", "IV"]
+TIER_ORDER: dict[str, int] = {"I-A": 0, "I-B": 1, "II-C": 2, "II-D": 3, "III": 4, "IV": 5}
+
+
+class SomaticVariant(Record):
+    """One small variant of the tumour (from a MAF row or a VCF record)."""
+
+    gene: str
+    protein_change: str | None = Field(default=None, description="One-letter HGVS p. without 'p.', e.g. V600E.")
+    hgvsc: str | None = None
+    consequence: Consequence
+    chrom: str | None = None
+    pos: int | None = Field(default=None, description="GRCh38, 1-based, VCF-style.")
+    ref: str | None = None
+    alt: str | None = None
+    exon: int | None = None
+    intron: int | None = None
+    vaf: float | None = Field(default=None, ge=0, le=1)
+    depth: int | None = Field(default=None, ge=0)
+    origin: Literal["somatic", "germline"] = "somatic"
+    clinical_significance: str | None = None
+    source: str = Field(description="File and line (or record) the variant came from.")
+
+
+class CopyNumberCall(Record):
+    """A gene-level copy-number call."""
+
+    gene: str
+    call: Literal["amplification", "gain", "loss", "deep_deletion"]
+    copy_number: float | None = None
+    log2_ratio: float | None = None
+    source: str
+
+
+class Fusion(Record):
+    """A fusion or other structural rearrangement involving one or two genes."""
+
+    gene_a: str
+    gene_b: str | None = Field(default=None, description="None for an intragenic event.")
+    kind: Literal["fusion", "intragenic", "structural_variant"] = "fusion"
+    description: str
+    source: str
+
+
+class ClinicalBiomarkers(Record):
+    """Biomarkers measured outside the sequencing (IHC, PCR, other labs)."""
+
+    msi_status: Literal["MSI-H", "MSI-L", "MSS"] | None = None
+    mmr_status: Literal["dMMR", "pMMR"] | None = None
+    tmb: float | None = Field(default=None, ge=0, description="Mutations/Mb measured elsewhere.")
+    pdl1: dict[str, float] = Field(default_factory=dict, description="Scale (TPS, CPS, TC, IC, TAP) -> score.")
+    her2_ihc: Literal["0", "0-ultralow", "1+", "2+", "3+"] | None = None
+    her2_ish: Literal["amplified", "not amplified"] | None = None
+    er: Literal["positive", "negative"] | None = None
+    pr: Literal["positive", "negative"] | None = None
+    hrd: Literal["positive", "negative"] | None = None
+
+
+class TumourProfile(Record):
+    """Everything known about one tumour sample."""
+
+    sample_id: str
+    tumour_type: str = Field(description="OncoTree code.")
+    variants: list[SomaticVariant] = Field(default_factory=list)
+    copy_number: list[CopyNumberCall] = Field(default_factory=list)
+    fusions: list[Fusion] = Field(default_factory=list)
+    clinical: ClinicalBiomarkers = Field(default_factory=ClinicalBiomarkers)
+    callable_mb: float | None = Field(default=None, gt=0, description="Callable coding territory for TMB, Mb.")
+
+
+class MatchedEvidence(Record):
+    """Which part of the tumour satisfied one alteration requirement."""
+
+    requirement: str
+    satisfied_by: list[str]
+    inferred: bool = Field(default=False, description="True when satisfied by inference (e.g. wild type assumed, "
+                                                      "dMMR inferred from MMR-gene alterations).")
+
+
+class TherapyOption(Record):
+    """One therapy the tumour's biomarkers point to, with its evidence."""
+
+    therapy: str
+    drugs: list[str]
+    response: Literal["sensitive", "resistant"]
+    tier: Tier
+    evidence: str = Field(description="fda, guideline, clinical-trial, clinical-study, case-report or preclinical.")
+    tumour_match: Literal["same", "other"] = Field(description="Whether the record covers this tumour type.")
+    record_tumour_types: list[str]
+    record_id: str
+    knowledge_pack: str
+    matched: list[MatchedEvidence]
+    setting: str | None = None
+    summary: str
+    approval_date: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+    caveats: list[str] = Field(default_factory=list)
+
+
+class ReportedAlteration(Record):
+    """An alteration of the tumour with its best tier and the therapies it points to."""
+
+    label: str = Field(description="e.g. 'BRAF V600E', 'ERBB2 amplification', 'EML4::ALK fusion'.")
+    gene: str | None
+    kind: Literal["variant", "copy_number", "fusion", "signature"]
+    tier: Tier
+    oncogenic: bool = Field(description="Hotspot, truncating in a tumour suppressor, deep deletion of one, "
+                                        "or marked pathogenic by the input.")
+    details: dict[str, str | float | int | None] = Field(default_factory=dict)
+    therapies: list[str] = Field(default_factory=list, description="record_ids of therapy options citing it.")
+
+
+class TmbResult(Record):
+    """Tumour mutational burden computed from the somatic calls."""
+
+    eligible_mutations: int
+    callable_mb: float
+    tmb: float = Field(description="Mutations per Mb.")
+    ci95_low: float
+    ci95_high: float
+    high: bool = Field(description="TMB >= threshold.")
+    threshold: float
+    rule: str = Field(description="Counting rule and filters used.")
+    excluded: dict[str, int] = Field(default_factory=dict, description="Reason -> count of calls not counted.")
+
+
+class ImmunotherapySummary(Record):
+    """Immunotherapy biomarkers and what they mean for checkpoint inhibitors."""
+
+    tmb: TmbResult | None = None
+    tmb_reported: float | None = None
+    msi_status: str | None = None
+    mmr_status: str | None = None
+    mmr_gene_alterations: list[str] = Field(default_factory=list)
+    mmr_inference: str | None = None
+    polymerase_mutations: list[str] = Field(default_factory=list)
+    pdl1: dict[str, float] = Field(default_factory=dict)
+    findings: list[str] = Field(default_factory=list, description="Plain statements for the report.")
+    checkpoint_options: list[str] = Field(default_factory=list,
+                                          description="record_ids of checkpoint-inhibitor options.")
+
+
+class TrialCriterionResult(Record):
+    """One inclusion or exclusion criterion of a trial, checked against the tumour."""
+
+    criterion: str
+    kind: Literal["inclusion", "exclusion", "condition", "age", "sex", "status"]
+    met: bool | None = Field(description="None when the tumour profile cannot tell.")
+    detail: str
+
+
+class TrialMatch(Record):
+    """A clinical trial and how the patient fits it."""
+
+    trial_id: str
+    title: str
+    phase: str | None = None
+    status: str | None = None
+    eligible: bool | None = Field(description="True when every checkable criterion is met; None when some unknown.")
+    criteria: list[TrialCriterionResult]
+
+
+class OncoResult(Record):
+    """``actionability.json``: one tumour's tiered, cited interpretation."""
+
+    schema_version: str = ONCO_SCHEMA_VERSION
+    sample_id: str
+    tumour_type: str
+    tumour_type_name: str
+    alterations: list[ReportedAlteration]
+    therapies: list[TherapyOption]
+    immunotherapy: ImmunotherapySummary
+    trials: list[TrialMatch] = Field(default_factory=list)
+    input_counts: dict[str, int] = Field(default_factory=dict)
+    warnings: list[Warning] = Field(default_factory=list)
+    provenance: Provenance

@@ -1,0 +1,265 @@
+"""Tumour profile + oncology knowledge → tiered, cited therapy options (pure; no file access).
+
+Tiers follow the AMP/ASCO/CAP 2017 joint consensus (Li et al., J Mol Diagn 2017;19:4-23):
+
+=====================================  ===================  ===================
+evidence of the record                 this tumour type     another tumour type
+=====================================  ===================  ===================
+fda (approved indication), guideline   I-A                  II-C
+clinical-trial (well-powered)          I-B                  II-C
+clinical-study (smaller studies)       II-C                 II-D
+case-report, preclinical               II-D                 II-D
+=====================================  ===================  ===================
+
+A record covers this tumour type when one of its OncoTree codes is the tumour's code or an ancestor of it
+(``SOLID``, ``HEME`` and ``ANY`` cover groups). Records from other tumour types are only carried over when they
+rest on a transferable molecular alteration: requirements that are tumour-specific assays or absences (PD-L1
+scores, hormone receptors, HER2-low/negative, wild-type genes, MSS/pMMR) do not transfer. An alteration's tier
+is the best tier of the options it supports; protein-altering alterations with no option are Tier III.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from tailormed.kb.onco import CompiledRecord, OncoKnowledge
+from tailormed.model.common import Citation, Provenance, Warning
+from tailormed.model.onco import (
+    TIER_ORDER,
+    ImmunotherapySummary,
+    MatchedEvidence,
+    OncoResult,
+    ReportedAlteration,
+    SomaticVariant,
+    TherapyOption,
+    Tier,
+    TmbResult,
+    TrialMatch,
+    TumourProfile,
+)
+from tailormed.onco.alterations import ExonClass, FusionPair, GeneClass, ProteinChange, Signature
+from tailormed.onco.matching import TumourFacts, build_facts, is_oncogenic_variant, match_pattern
+
+CHECKPOINT_INHIBITORS = frozenset({
+    "pembrolizumab", "nivolumab", "ipilimumab", "atezolizumab", "durvalumab", "avelumab", "cemiplimab",
+    "dostarlimab", "tremelimumab", "tislelizumab", "toripalimab", "retifanlimab", "relatlimab", "cosibelimab",
+})
+TRANSFERABLE_SIGNATURES = frozenset({"MSI-H", "dMMR", "TMB-H", "HRD", "HER2-positive", "HER2 IHC 3+"})
+POLYMERASE_EXONUCLEASE_CODONS = {"POLE": (268, 471), "POLD1": (304, 517)}
+"""Exonuclease-domain codon ranges (POLE: Rayner et al. Nat Rev Cancer 2016; POLD1: Church et al. Hum Mol Genet
+2013). Pathogenic POLE exonuclease-domain mutations give an ultramutated, immunogenic phenotype."""
+_EVIDENCE_RANK = {"fda": 0, "guideline": 1, "clinical-trial": 2, "clinical-study": 3, "case-report": 4,
+                  "preclinical": 5}
+
+
+class TumourTypeTree(Protocol):
+    """What the engine needs from the OncoTree hierarchy."""
+
+    def is_within(self, code: str, ancestor: str) -> bool: ...
+
+
+def assign_tier(evidence: str, same_tumour: bool) -> Tier:
+    """AMP/ASCO/CAP tier of one record for this tumour (table in the module docstring)."""
+    if evidence in ("fda", "guideline"):
+        return "I-A" if same_tumour else "II-C"
+    if evidence == "clinical-trial":
+        return "I-B" if same_tumour else "II-C"
+    if evidence == "clinical-study":
+        return "II-C" if same_tumour else "II-D"
+    return "II-D"
+
+
+def _transferable(compiled: CompiledRecord) -> bool:
+    for pattern in compiled.patterns:
+        for alt in pattern.alternatives:
+            if isinstance(alt, ProteinChange | ExonClass | FusionPair):
+                return True
+            if isinstance(alt, GeneClass) and alt.kind != "wildtype":
+                return True
+            if isinstance(alt, Signature) and alt.name in TRANSFERABLE_SIGNATURES:
+                return True
+    return False
+
+
+def _covers(compiled: CompiledRecord, tumour_type: str, tree: TumourTypeTree) -> bool:
+    record = compiled.record
+    if any(tree.is_within(tumour_type, excluded) for excluded in record.excluded_tumour_types):
+        return False
+    return any(tree.is_within(tumour_type, code) for code in record.tumour_types)
+
+
+def _candidates(knowledge: OncoKnowledge, facts: TumourFacts) -> list[CompiledRecord]:
+    chosen: dict[int, CompiledRecord] = {}
+    for compiled in knowledge.gene_free:
+        chosen[id(compiled)] = compiled
+    for gene in facts.altered_genes:
+        for compiled in knowledge.by_gene.get(gene, []):
+            chosen[id(compiled)] = compiled
+    for compiled in knowledge.wildtype_records:
+        chosen[id(compiled)] = compiled
+    return list(chosen.values())
+
+
+def _caveats(matched: list[MatchedEvidence], facts: TumourFacts) -> list[str]:
+    notes = []
+    for item in matched:
+        if item.inferred:
+            notes.append(f"'{item.requirement}' inferred: {'; '.join(item.satisfied_by)}; confirm before acting")
+        if any("(germline)" in s for s in item.satisfied_by):
+            notes.append("rests on a germline variant: refer for genetic counselling and cascade testing")
+    return notes
+
+
+def _option(compiled: CompiledRecord, matched: list[MatchedEvidence], same: bool, facts: TumourFacts,
+            knowledge: OncoKnowledge, pack_label: str) -> TherapyOption:
+    record = compiled.record
+    citations = [Citation(id=s, citation=knowledge.sources[s].citation, url=knowledge.sources[s].url,
+                          version=knowledge.sources[s].version or knowledge.sources[s].date) for s in record.sources]
+    return TherapyOption(
+        therapy=record.therapy, drugs=list(record.drugs), response=record.response,
+        tier=assign_tier(record.evidence, same), evidence=record.evidence,
+        tumour_match="same" if same else "other", record_tumour_types=list(record.tumour_types),
+        record_id=record.id, knowledge_pack=pack_label, matched=matched, setting=record.setting,
+        summary=record.summary, approval_date=record.approval_date, citations=citations,
+        caveats=_caveats(matched, facts))
+
+
+def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: TumourTypeTree) -> list[TherapyOption]:
+    """Every record whose requirements the tumour meets, tiered, best first."""
+    options = []
+    tumour_type = facts.profile.tumour_type
+    for compiled in _candidates(knowledge, facts):
+        matched = []
+        for pattern in compiled.patterns:
+            found = match_pattern(pattern, facts)
+            if found is None:
+                break
+            matched.append(found)
+        else:
+            same = _covers(compiled, tumour_type, tree)
+            if not same and not _transferable(compiled):
+                continue
+            label = f"{compiled.pack} {knowledge.versions[knowledge.names.index(compiled.pack)]}"
+            options.append(_option(compiled, matched, same, facts, knowledge, label))
+    options.sort(key=lambda o: (TIER_ORDER[o.tier], o.tumour_match != "same", o.response != "sensitive",
+                                _EVIDENCE_RANK.get(o.evidence, 9), o.therapy))
+    return options
+
+
+def _variant_label(variant: SomaticVariant) -> str:
+    what = variant.protein_change or variant.hgvsc or variant.consequence
+    return f"{variant.gene} {what}" + (" (germline)" if variant.origin == "germline" else "")
+
+
+def _alterations(facts: TumourFacts, options: list[TherapyOption]) -> list[ReportedAlteration]:
+    support: dict[str, list[TherapyOption]] = {}
+    for option in options:
+        for item in option.matched:
+            for label in item.satisfied_by:
+                support.setdefault(label, []).append(option)
+
+    def tier_of(label: str) -> Tier:
+        tiers = [o.tier for o in support.get(label, []) if o.response == "sensitive"] or \
+                [o.tier for o in support.get(label, [])]
+        return min(tiers, key=TIER_ORDER.__getitem__) if tiers else "III"
+
+    out: list[ReportedAlteration] = []
+    for gene, variants in facts.variants_by_gene.items():
+        role = facts.genes.get(gene)
+        for variant in variants:
+            label = _variant_label(variant)
+            out.append(ReportedAlteration(
+                label=label, gene=gene, kind="variant", tier=tier_of(label),
+                oncogenic=is_oncogenic_variant(variant, role),
+                details={"consequence": variant.consequence, "vaf": variant.vaf, "depth": variant.depth,
+                         "origin": variant.origin, "source": variant.source},
+                therapies=sorted({o.record_id for o in support.get(label, [])})))
+    for gene, calls in facts.cna_by_gene.items():
+        role = facts.genes.get(gene)
+        for call in sorted(calls):
+            label = f"{gene} {'amplification' if call == 'amplification' else 'deep deletion'}"
+            oncogenic = (call == "amplification" and role is not None and role.role != "tumour_suppressor") or (
+                call == "deep_deletion" and (role is None or role.role != "oncogene"))
+            out.append(ReportedAlteration(label=label, gene=gene, kind="copy_number", tier=tier_of(label),
+                                          oncogenic=oncogenic,
+                                          therapies=sorted({o.record_id for o in support.get(label, [])})))
+    for fusion in facts.profile.fusions:
+        out.append(ReportedAlteration(
+            label=fusion.description, gene=fusion.gene_a, kind="fusion", tier=tier_of(fusion.description),
+            oncogenic=fusion.kind == "fusion", details={"partner": fusion.gene_b, "source": fusion.source},
+            therapies=sorted({o.record_id for o in support.get(fusion.description, [])})))
+    for name, reason in facts.signatures.items():
+        if name in ("MSS", "pMMR", "HER2-negative", "ER-negative"):
+            continue
+        out.append(ReportedAlteration(label=name, gene=None, kind="signature", tier=tier_of(reason), oncogenic=False,
+                                      details={"basis": reason},
+                                      therapies=sorted({o.record_id for o in support.get(reason, [])})))
+    out.sort(key=lambda a: (TIER_ORDER[a.tier], not a.oncogenic, a.label))
+    return out
+
+
+def _immunotherapy(facts: TumourFacts, tmb: TmbResult | None, options: list[TherapyOption]) -> ImmunotherapySummary:
+    clinical = facts.profile.clinical
+    mmr_alterations = [f"{_variant_label(v)}" for gene, role in facts.genes.items() if role.mmr
+                       for v in facts.variants_by_gene.get(gene, [])]
+    mmr_alterations += [f"{gene} deep deletion" for gene, role in facts.genes.items()
+                        if role.mmr and "deep_deletion" in facts.cna_by_gene.get(gene, set())]
+    polymerase = []
+    for gene, (low, high) in POLYMERASE_EXONUCLEASE_CODONS.items():
+        for variant in facts.variants_by_gene.get(gene, []):
+            position = _codon(variant.protein_change)
+            if variant.consequence == "missense" and position is not None and low <= position <= high:
+                polymerase.append(f"{_variant_label(variant)} (exonuclease domain)")
+    findings = []
+    if tmb is not None:
+        findings.append(f"TMB {tmb.tmb:.1f} mut/Mb (95% CI {tmb.ci95_low:.1f}-{tmb.ci95_high:.1f}; "
+                        f"{tmb.eligible_mutations} mutations over {tmb.callable_mb:g} Mb): "
+                        f"{'high' if tmb.high else 'not high'} at {tmb.threshold:g} mut/Mb")
+    if clinical.tmb is not None:
+        findings.append(f"TMB reported by the laboratory: {clinical.tmb:g} mut/Mb (used for matching)")
+    if "MSI-H" in facts.signatures or "dMMR" in facts.signatures:
+        findings.append("; ".join(facts.signatures[k] for k in ("MSI-H", "dMMR") if k in facts.signatures))
+    elif mmr_alterations:
+        findings.append(f"MMR-gene alterations without evidence of biallelic loss ({', '.join(mmr_alterations)}): "
+                        "MSI/MMR testing advised")
+    if polymerase:
+        findings.append(f"polymerase proofreading mutation: {', '.join(polymerase)}; associated with an ultramutated "
+                        "phenotype and checkpoint-inhibitor response (investigational)")
+    for scale, score in sorted(clinical.pdl1.items()):
+        findings.append(f"PD-L1 {scale} {score:g}")
+    return ImmunotherapySummary(
+        tmb=tmb, tmb_reported=clinical.tmb, msi_status=clinical.msi_status,
+        mmr_status=clinical.mmr_status or ("dMMR (inferred)" if "dMMR" in facts.inferred_signatures else None),
+        mmr_gene_alterations=mmr_alterations,
+        mmr_inference=facts.signatures.get("dMMR") if "dMMR" in facts.inferred_signatures else None,
+        polymerase_mutations=polymerase, pdl1=dict(clinical.pdl1), findings=findings,
+        checkpoint_options=[o.record_id for o in options if CHECKPOINT_INHIBITORS & set(o.drugs)])
+
+
+def _codon(protein_change: str | None) -> int | None:
+    digits = ""
+    for char in (protein_change or "")[1:]:
+        if not char.isdigit():
+            break
+        digits += char
+    return int(digits) if digits else None
+
+
+def interpret_tumour(profile: TumourProfile, knowledge: OncoKnowledge, tree: TumourTypeTree, *,
+                     tumour_type_name: str, provenance: Provenance, tmb: TmbResult | None = None,
+                     match_trials: Callable[[TumourFacts], Sequence[TrialMatch]] | None = None,
+                     warnings: Sequence[Warning] = ()) -> OncoResult:
+    """Interpret one tumour: alterations, therapy options, immunotherapy biomarkers, trials."""
+    facts = build_facts(profile, knowledge.genes, computed_tmb=tmb.tmb if tmb else None,
+                        tmb_threshold=tmb.threshold if tmb else 10.0)
+    options = find_therapy_options(facts, knowledge, tree)
+    counts = {"variants": len(profile.variants),
+              "protein_altering": sum(len(v) for v in facts.variants_by_gene.values()),
+              "copy_number_calls": len(profile.copy_number), "fusions": len(profile.fusions)}
+    return OncoResult(
+        sample_id=profile.sample_id, tumour_type=profile.tumour_type, tumour_type_name=tumour_type_name,
+        alterations=_alterations(facts, options), therapies=options,
+        immunotherapy=_immunotherapy(facts, tmb, options),
+        trials=list(match_trials(facts)) if match_trials else [], input_counts=counts, warnings=list(warnings),
+        provenance=provenance)

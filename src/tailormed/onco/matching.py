@@ -1,0 +1,296 @@
+"""Does a tumour carry an alteration pattern?  The semantics of the alteration language.
+
+- Exact protein change: the variant's normalised one-letter change equals the pattern's (``V600E``).
+- Codon (``KRAS G12``): any protein-altering change whose first residue and position are ``G12``.
+- Exon classes use the exon number from the annotation (VEP ``EXON``, MAF ``Exon_Number``); when absent, the
+  codon range of that exon from the pack's ``genes.yaml`` (``exon_codons``). ``deletion`` = in-frame deletion
+  (deletion-insertions with net loss included), ``insertion`` = in-frame insertion or duplication,
+  ``skipping`` (MET exon 14) = a splice-site change in the exon or its flanking introns, a deletion there, or
+  a fusion/SV reported as exon-14 skipping.
+- ``truncating``: nonsense, frameshift, canonical splice-site, start-lost.
+- ``oncogenic``: truncating or deep deletion in a tumour suppressor (or a gene of unknown role), a hotspot from
+  ``genes.yaml``, or a variant the input marks pathogenic/likely pathogenic (ClinVar CLIN_SIG).
+- ``wildtype``: no protein-altering variant, fusion or amplification/deep deletion of the gene in the
+  input. Satisfied *by inference* (the panel may not cover the gene), which the result says.
+- Signatures come from the clinical biomarkers and the computed TMB; dMMR is also inferred from
+  biallelic (two hits, or one hit at VAF >= 0.8, or a deep deletion) inactivation of an MMR gene.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tailormed.kb.onco import GeneRole
+from tailormed.model.onco import PROTEIN_ALTERING, TRUNCATING, MatchedEvidence, SomaticVariant, TumourProfile
+from tailormed.onco.alterations import (
+    AlterationPattern,
+    ExonClass,
+    FusionPair,
+    GeneClass,
+    ProteinChange,
+    ScoredMarker,
+    Signature,
+    SinglePattern,
+    normalise_protein_change,
+)
+
+TMB_HIGH = 10.0
+_PATHOGENIC = ("pathogenic", "likely_pathogenic", "likely pathogenic", "oncogenic", "likely oncogenic")
+_PROTEIN_START = re.compile(r"^([A-Z*])(\d+)")
+
+
+@dataclass
+class TumourFacts:
+    """A tumour profile indexed for matching, plus derived signatures."""
+
+    profile: TumourProfile
+    genes: dict[str, GeneRole]
+    variants_by_gene: dict[str, list[SomaticVariant]] = field(default_factory=dict)
+    cna_by_gene: dict[str, set[str]] = field(default_factory=dict)
+    fusion_genes: dict[str, list[str]] = field(default_factory=dict)
+    fusion_pairs: dict[frozenset[str], list[str]] = field(default_factory=dict)
+    rearranged_genes: dict[str, list[str]] = field(default_factory=dict)
+    signatures: dict[str, str] = field(default_factory=dict)
+    inferred_signatures: set[str] = field(default_factory=set)
+    tmb: float | None = None
+
+    @property
+    def altered_genes(self) -> set[str]:
+        """Genes with any protein-altering variant, fusion, rearrangement or copy-number call."""
+        return set(self.variants_by_gene) | set(self.cna_by_gene) | set(self.rearranged_genes)
+
+
+def build_facts(profile: TumourProfile, genes: dict[str, GeneRole], *, computed_tmb: float | None = None,
+                tmb_threshold: float = TMB_HIGH) -> TumourFacts:
+    """Index a profile and derive its signatures (MSI, MMR, TMB, HER2, hormone receptors, HRD)."""
+    facts = TumourFacts(profile=profile, genes=genes)
+    for variant in profile.variants:
+        if variant.consequence in PROTEIN_ALTERING:
+            facts.variants_by_gene.setdefault(variant.gene, []).append(variant)
+    for call in profile.copy_number:
+        if call.call in ("amplification", "deep_deletion"):
+            facts.cna_by_gene.setdefault(call.gene, set()).add(call.call)
+    for fusion in profile.fusions:
+        genes_involved = [g for g in (fusion.gene_a, fusion.gene_b) if g]
+        for gene in genes_involved:
+            facts.rearranged_genes.setdefault(gene, []).append(fusion.description)
+        if fusion.kind == "fusion" and fusion.gene_b:
+            for gene in genes_involved:
+                facts.fusion_genes.setdefault(gene, []).append(fusion.description)
+            facts.fusion_pairs.setdefault(frozenset((fusion.gene_a, fusion.gene_b)), []).append(fusion.description)
+    facts.tmb = profile.clinical.tmb if profile.clinical.tmb is not None else computed_tmb
+    _derive_signatures(facts, tmb_threshold)
+    return facts
+
+
+def _derive_signatures(facts: TumourFacts, tmb_threshold: float) -> None:
+    clinical = facts.profile.clinical
+    add = facts.signatures.__setitem__
+    if clinical.msi_status == "MSI-H":
+        add("MSI-H", "MSI-H (reported)")
+    elif clinical.msi_status in ("MSS", "MSI-L"):
+        add("MSS", f"{clinical.msi_status} (reported)")
+    if clinical.mmr_status == "dMMR":
+        add("dMMR", "dMMR (reported)")
+    elif clinical.mmr_status == "pMMR":
+        add("pMMR", "pMMR (reported)")
+    elif clinical.mmr_status is None:
+        inference = biallelic_mmr_inactivation(facts)
+        if inference:
+            add("dMMR", inference)
+            facts.inferred_signatures.add("dMMR")
+    if facts.tmb is not None and facts.tmb >= tmb_threshold:
+        add("TMB-H", f"TMB {facts.tmb:.1f} mut/Mb >= {tmb_threshold:g}")
+    _her2(facts)
+    for receptor, value in (("ER", clinical.er), ("PR", clinical.pr)):
+        if value == "positive":
+            add(f"{receptor}-positive", f"{receptor} positive (reported)")
+            add("HR-positive", f"{receptor} positive (reported)")
+    if clinical.er == "negative":
+        add("ER-negative", "ER negative (reported)")
+    if clinical.hrd == "positive":
+        add("HRD", "HRD positive (reported)")
+
+
+def _her2(facts: TumourFacts) -> None:
+    clinical = facts.profile.clinical
+    amplified = "amplification" in facts.cna_by_gene.get("ERBB2", set())
+    ihc, ish = clinical.her2_ihc, clinical.her2_ish
+    if ihc == "3+" or (ihc == "2+" and ish == "amplified") or amplified or (ihc is None and ish == "amplified"):
+        reason = f"HER2 IHC {ihc}" if ihc == "3+" else "ERBB2 amplification" if amplified else "HER2 ISH amplified"
+        facts.signatures["HER2-positive"] = reason
+        if ihc == "3+":
+            facts.signatures["HER2 IHC 3+"] = "HER2 IHC 3+ (reported)"
+        return
+    if ihc in ("1+", "2+"):
+        facts.signatures["HER2-low"] = f"HER2 IHC {ihc}" + (", ISH not amplified" if ish else "")
+    if ihc == "0-ultralow":
+        facts.signatures["HER2-ultralow"] = "HER2 IHC 0 with faint staining (ultralow)"
+    if ihc is not None:
+        facts.signatures["HER2-negative"] = f"HER2 IHC {ihc}" + (", ISH not amplified" if ish else "")
+
+
+def _hits(variant: SomaticVariant, role: GeneRole | None) -> bool:
+    return variant.consequence in TRUNCATING or is_oncogenic_variant(variant, role)
+
+
+def biallelic_mmr_inactivation(facts: TumourFacts) -> str | None:
+    """Describe biallelic loss of an MMR gene, or None: two damaging hits, one at VAF >= 0.8, or deep deletion."""
+    for gene, role in facts.genes.items():
+        if not role.mmr:
+            continue
+        damaging = [v for v in facts.variants_by_gene.get(gene, []) if _hits(v, role)]
+        deleted = "deep_deletion" in facts.cna_by_gene.get(gene, set())
+        high_vaf = [v for v in damaging if v.vaf is not None and v.vaf >= 0.8]
+        if deleted or len(damaging) >= 2 or high_vaf:
+            what = "deep deletion" if deleted else ", ".join(v.protein_change or v.consequence for v in damaging)
+            return f"dMMR inferred from biallelic {gene} inactivation ({what}); confirm with MMR IHC or MSI testing"
+    return None
+
+
+def is_oncogenic_variant(variant: SomaticVariant, role: GeneRole | None) -> bool:
+    """Hotspot, pathogenic by the input, or truncating in a gene that is not purely an oncogene."""
+    significance = (variant.clinical_significance or "").lower()
+    if any(term in significance for term in _PATHOGENIC) and "conflicting" not in significance:
+        return True
+    if role is not None and variant.protein_change:
+        for hotspot in role.hotspots:
+            if _protein_matches(variant.protein_change, normalise_protein_change(hotspot)):
+                return True
+    if variant.consequence in TRUNCATING:
+        return role is None or role.role != "oncogene"
+    return False
+
+
+def _protein_matches(change: str, pattern: str) -> bool:
+    """Exact change, or codon pattern (``G12``) against the change's first residue and position."""
+    if change == pattern:
+        return True
+    start = _PROTEIN_START.match(change)
+    if start is None:
+        return False
+    return pattern == f"{start.group(1)}{start.group(2)}" and change[len(pattern):] not in ("", "=")
+
+
+def _variant_label(variant: SomaticVariant) -> str:
+    what = variant.protein_change or variant.hgvsc or variant.consequence
+    origin = " (germline)" if variant.origin == "germline" else ""
+    return f"{variant.gene} {what}{origin}"
+
+
+def _origin_ok(variant: SomaticVariant, origin: str) -> bool:
+    return origin == "any" or variant.origin == origin
+
+
+def _in_exon(variant: SomaticVariant, exon: int, role: GeneRole | None) -> bool:
+    if variant.exon is not None:
+        return variant.exon == exon
+    if role is None or exon not in role.exon_codons or not variant.protein_change:
+        return False
+    start = _PROTEIN_START.match(variant.protein_change)
+    if not start:
+        return False
+    low, high = role.exon_codons[exon]
+    return low <= int(start.group(2)) <= high
+
+
+def _exon_class(pattern: ExonClass, facts: TumourFacts) -> list[str]:
+    role = facts.genes.get(pattern.gene)
+    found = []
+    for variant in facts.variants_by_gene.get(pattern.gene, []):
+        if not _origin_ok(variant, pattern.origin):
+            continue
+        change = variant.protein_change or ""
+        if pattern.kind == "skipping":
+            near = variant.exon == pattern.exon or variant.intron in (pattern.exon - 1, pattern.exon) or \
+                _in_exon(variant, pattern.exon, role) or change.endswith("_splice")
+            ok = near and variant.consequence in ("splice_site", "inframe_deletion", "splice_region")
+        elif not _in_exon(variant, pattern.exon, role):
+            ok = False
+        elif pattern.kind == "deletion":
+            ok = variant.consequence == "inframe_deletion" or ("delins" in change and variant.consequence.startswith(
+                "inframe"))
+        elif pattern.kind == "insertion":
+            ok = variant.consequence == "inframe_insertion" or change.endswith("dup")
+        elif pattern.kind == "missense":
+            ok = variant.consequence == "missense"
+        else:
+            ok = True
+        if ok:
+            found.append(_variant_label(variant))
+    if pattern.kind == "skipping":
+        found += [d for d in facts.rearranged_genes.get(pattern.gene, []) if f"exon {pattern.exon}" in d.lower()
+                  or f"ex{pattern.exon}" in d.lower()]
+    return found
+
+
+def _gene_class(pattern: GeneClass, facts: TumourFacts) -> tuple[list[str], bool]:
+    gene, kind = pattern.gene, pattern.kind
+    role = facts.genes.get(gene)
+    variants = [v for v in facts.variants_by_gene.get(gene, []) if _origin_ok(v, pattern.origin)]
+    cna = facts.cna_by_gene.get(gene, set())
+    somatic_ok = pattern.origin != "germline"
+    if kind == "mutation":
+        return [_variant_label(v) for v in variants], False
+    if kind == "missense":
+        return [_variant_label(v) for v in variants if v.consequence == "missense"], False
+    if kind == "truncating":
+        return [_variant_label(v) for v in variants if v.consequence in TRUNCATING], False
+    if kind == "oncogenic":
+        found = [_variant_label(v) for v in variants if is_oncogenic_variant(v, role)]
+        if somatic_ok and "deep_deletion" in cna and (role is None or role.role != "oncogene"):
+            found.append(f"{gene} deep deletion")
+        return found, False
+    if kind == "activating":
+        return [_variant_label(v) for v in variants if is_oncogenic_variant(v, role)
+                and v.consequence not in TRUNCATING], False
+    if kind == "ITD":
+        return [_variant_label(v) for v in variants if v.consequence == "inframe_insertion"
+                or (v.protein_change or "").endswith("dup") or "ins" in (v.protein_change or "")], False
+    if kind == "fusion":
+        return (list(facts.fusion_genes.get(gene, [])) if somatic_ok else []), False
+    if kind == "rearrangement":
+        return (list(facts.rearranged_genes.get(gene, [])) if somatic_ok else []), False
+    if kind == "amplification":
+        return ([f"{gene} amplification"] if "amplification" in cna and somatic_ok else []), False
+    if kind == "deletion":
+        return ([f"{gene} deep deletion"] if "deep_deletion" in cna and somatic_ok else []), False
+    # wildtype
+    if gene in facts.altered_genes:
+        return [], False
+    return [f"no alteration of {gene} reported"], True
+
+
+def match_single(pattern: SinglePattern, facts: TumourFacts) -> tuple[list[str], bool]:
+    """What in the tumour satisfies one alternative (empty list: not satisfied), and whether by inference."""
+    if isinstance(pattern, ProteinChange):
+        return [_variant_label(v) for v in facts.variants_by_gene.get(pattern.gene, [])
+                if _origin_ok(v, pattern.origin) and v.protein_change
+                and _protein_matches(v.protein_change, pattern.change)], False
+    if isinstance(pattern, ExonClass):
+        return _exon_class(pattern, facts), False
+    if isinstance(pattern, GeneClass):
+        return _gene_class(pattern, facts)
+    if isinstance(pattern, FusionPair):
+        return list(facts.fusion_pairs.get(frozenset((pattern.gene_a, pattern.gene_b)), [])), False
+    if isinstance(pattern, Signature):
+        reason = facts.signatures.get(pattern.name)
+        return ([reason] if reason else []), pattern.name in facts.inferred_signatures
+    assert isinstance(pattern, ScoredMarker)
+    score = facts.profile.clinical.pdl1.get(pattern.scale)
+    if score is not None and score >= pattern.minimum:
+        return [f"PD-L1 {pattern.scale} {score:g}"], False
+    return [], False
+
+
+def match_pattern(pattern: AlterationPattern, facts: TumourFacts) -> MatchedEvidence | None:
+    """The first satisfied alternative of a requirement, or None."""
+    fallback: MatchedEvidence | None = None
+    for alternative in pattern.alternatives:
+        found, inferred = match_single(alternative, facts)
+        if found and not inferred:
+            return MatchedEvidence(requirement=pattern.text, satisfied_by=found)
+        if found and fallback is None:
+            fallback = MatchedEvidence(requirement=pattern.text, satisfied_by=found, inferred=True)
+    return fallback

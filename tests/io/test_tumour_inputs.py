@@ -1,0 +1,118 @@
+"""MAF, copy-number, fusion, SV and clinical-biomarker readers: content and bad input."""
+
+from pathlib import Path
+
+import pytest
+from conftest import shared_path
+
+from tailormed.errors import GenomeBuildError, InputError
+from tailormed.io.maf import read_maf
+from tailormed.io.tumour_inputs import (
+    ALL_SAMPLES,
+    read_clinical,
+    read_copy_number,
+    read_fusions,
+    read_structural_variants,
+)
+
+MAF_HEADER = ("NCBI_Build\tHugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\tChromosome\t"
+              "Start_Position\tReference_Allele\tTumor_Seq_Allele2\tt_depth\tt_alt_count\tExon_Number\n")
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_maf_rows_become_variants(tmp_path: Path) -> None:
+    maf = write(tmp_path, "t.maf", MAF_HEADER +
+                "GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\tchr7\t140753336\tA\tT\t200\t80\t15/18\n"
+                "GRCh38\tEGFR\tIn_Frame_Del\tS1\tp.E746_A750del\t7\t55174772\tGGAATTAAGAGAAGCA\tG\t100\t30\t\n"
+                "GRCh38\tTP53\tSilent\tS2\tp.P72=\t17\t7676154\tG\tC\t\t\t\n")
+    content = read_maf(maf)
+    assert set(content.by_sample) == {"S1", "S2"}
+    braf, egfr = content.by_sample["S1"]
+    assert (braf.gene, braf.protein_change, braf.consequence, braf.chrom, braf.exon) == ("BRAF", "V600E", "missense",
+                                                                                         "7", 15)
+    assert braf.vaf == pytest.approx(0.4) and braf.source == "t.maf:2"
+    assert egfr.consequence == "inframe_deletion" and egfr.protein_change == "E746_A750del"
+    assert read_maf(maf, sample="S2").by_sample["S2"][0].consequence == "synonymous"
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("GRCh37\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t\t\t\n", "GRCh37"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tV600E!\t7\t1\tA\tT\t\t\t\n", "malformed protein change"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\t\t7\t1\tA\tT\t\t\t\n", "without a protein change"),
+    ("GRCh38\tBRAF\tWeird_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t\t\t\n", "unknown Variant_Classification"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t10\t20\t\n", "exceeds depth"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\tone\tA\tT\t\t\t\n", "Start_Position is not a number"),
+])
+def test_bad_maf_rows_name_the_line(tmp_path: Path, body: str, message: str) -> None:
+    maf = write(tmp_path, "bad.maf", MAF_HEADER + body)
+    with pytest.raises(InputError, match=message) as error:
+        read_maf(maf)
+    assert "bad.maf:line 2" in str(error.value)
+    assert isinstance(error.value, GenomeBuildError) == (message == "GRCh37")
+
+
+def test_maf_missing_columns_and_mixed_builds(tmp_path: Path) -> None:
+    no_gene = write(tmp_path, "cols.maf", "Variant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\n")
+    with pytest.raises(InputError, match="missing required column.*Hugo_Symbol"):
+        read_maf(no_gene)
+    mixed = write(tmp_path, "mixed.maf", MAF_HEADER +
+                  "GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t\t\t\n"
+                  "hg19\tKRAS\tMissense_Mutation\tS1\tp.G12C\t12\t1\tC\tA\t\t\t\n")
+    with pytest.raises(GenomeBuildError, match="mixed.maf:line 3"):
+        read_maf(mixed)
+    with pytest.raises(InputError, match="no rows for Tumor_Sample_Barcode 'S9'"):
+        read_maf(write(tmp_path, "one.maf", MAF_HEADER + "GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT"
+                       "\t\t\t\n"), sample="S9")
+
+
+def test_copy_number_layouts(tmp_path: Path) -> None:
+    matrix = read_copy_number(write(tmp_path, "m.tsv", "Hugo_Symbol\tEntrez_Gene_Id\tS1\tS2\nERBB2\t2064\t2\t0\n"
+                                                       "CDKN2A\t1029\t-2\t-1\n"))
+    assert [(c.gene, c.call) for c in matrix["S1"]] == [("ERBB2", "amplification"), ("CDKN2A", "deep_deletion")]
+    assert [(c.gene, c.call) for c in matrix["S2"]] == [("CDKN2A", "loss")]
+    gene_level = read_copy_number(write(tmp_path, "g.tsv", "gene\tcopy_number\tlog2\nMET\t9\t\nPTEN\t0\t\n"
+                                                           "MYC\t\t1.9\nKRAS\t3\t\n"))
+    assert [(c.gene, c.call) for c in gene_level[ALL_SAMPLES]] == [("MET", "amplification"),
+                                                                   ("PTEN", "deep_deletion"), ("MYC", "amplification")]
+    with pytest.raises(InputError, match="g2.tsv:line 2.*must be -2..2|g2.tsv:line 2"):
+        read_copy_number(write(tmp_path, "g2.tsv", "Hugo_Symbol\tS1\nERBB2\t5\n"))
+    with pytest.raises(InputError, match="unknown copy-number call"):
+        read_copy_number(write(tmp_path, "g3.tsv", "gene\tcall\nERBB2\tlots\n"))
+
+
+def test_fusions_and_structural_variants(tmp_path: Path) -> None:
+    fusions = read_fusions(write(tmp_path, "f.tsv", "Tumor_Sample_Barcode\tFusion\nS1\tEML4::ALK\nS1\tALK-EML4\n"
+                                                    "S2\tEGFR-intragenic\n"))
+    assert [(f.gene_a, f.gene_b, f.kind) for f in fusions["S1"]] == [("EML4", "ALK", "fusion"),
+                                                                     ("ALK", "EML4", "fusion")]
+    assert fusions["S2"][0].kind == "intragenic"
+    with pytest.raises(InputError, match="cannot read fusion"):
+        read_fusions(write(tmp_path, "f2.tsv", "Fusion\nnot a fusion\n"))
+    svs = read_structural_variants(write(tmp_path, "sv.tsv", "GeneA\tGeneB\tSv_Type\nALK\tEML4\tFUSION\n"
+                                                             "EGFR\tEGFR\tDELETION\n"))
+    assert [(f.kind, f.gene_b) for f in svs[ALL_SAMPLES]] == [("fusion", "EML4"), ("intragenic", None)]
+
+
+def test_clinical_biomarkers(tmp_path: Path) -> None:
+    values = read_clinical(write(tmp_path, "c.yaml", "msi_status: MSI-H\npdl1_tps: 55\nher2_ihc: '2+'\ner: positive\n"))
+    assert values.msi_status == "MSI-H" and values.pdl1 == {"TPS": 55} and values.her2_ihc == "2+"
+    with pytest.raises(InputError, match="unknown clinical biomarker"):
+        read_clinical(write(tmp_path, "c2.yaml", "msi: high\n"))
+    with pytest.raises(InputError, match="msi_status"):
+        read_clinical(write(tmp_path, "c3.tsv", "key\tvalue\nmsi_status\tvery high\n"))
+
+
+def test_oncokb_annotator_example_inputs_read() -> None:
+    folder = shared_path("onco/example-inputs")
+    maf = read_maf(folder / "example_maf_grch38.txt")
+    assert sum(len(v) for v in maf.by_sample.values()) == maf.rows
+    assert read_fusions(folder / "example_fusions.txt") and read_structural_variants(folder / "example_sv.txt")
+    cna = read_copy_number(folder / "example_cna.txt")
+    assert any(c.gene == "CDK4" and c.call == "deep_deletion" for c in cna["TCGA-05-4417-01"])
+    with pytest.raises(GenomeBuildError):
+        read_maf(folder / "example_maf.txt")

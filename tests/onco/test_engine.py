@@ -1,0 +1,149 @@
+"""Tiering, tumour-type scope and transfer rules of the oncology engine, on a small test pack."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tailormed.errors import KnowledgeError
+from tailormed.kb.onco import load_onco_knowledge
+from tailormed.model.common import Provenance
+from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, SomaticVariant, TumourProfile
+from tailormed.onco.engine import assign_tier, interpret_tumour
+
+PARENTS = {"LUAD": "NSCLC", "NSCLC": "LUNG", "LUNG": None, "COADREAD": "BOWEL", "BOWEL": None, "MEL": "SKIN",
+           "SKIN": None, "AML": "MYELOID", "MYELOID": None}
+
+
+class TinyTree:
+    """Enough OncoTree for the engine: parents, and the SOLID/HEME/ANY groups."""
+
+    def is_within(self, code: str, ancestor: str) -> bool:
+        if ancestor == "ANY":
+            return True
+        if ancestor in ("SOLID", "HEME"):
+            heme = self._root(code) == "MYELOID"
+            return heme if ancestor == "HEME" else not heme
+        current: str | None = code
+        while current is not None:
+            if current == ancestor:
+                return True
+            current = PARENTS[current]
+        return False
+
+    def _root(self, code: str) -> str:
+        while PARENTS[code] is not None:
+            code = PARENTS[code]  # type: ignore[assignment]
+        return code
+
+
+def record(rid: str, alterations: list[str], tumours: list[str], evidence: str = "fda",
+           response: str = "sensitive", drugs: list[str] | None = None) -> dict[str, object]:
+    return {"id": rid, "alterations": alterations, "tumour_types": tumours, "therapy": rid, "drugs": drugs or [rid],
+            "response": response, "evidence": evidence, "summary": f"test record {rid} summary", "sources": ["label"]}
+
+
+def write_pack(folder: Path, records: list[dict[str, object]]) -> Path:
+    (folder / "evidence").mkdir(parents=True)
+    (folder / "manifest.yaml").write_text(yaml.safe_dump({
+        "name": "test-onco", "version": "1", "date": "2026-11-25", "kind": "onco", "description": "test",
+        "licence": "test", "sources": [{"id": "label", "citation": "A test label, revised 2025."}]}))
+    (folder / "evidence" / "test.yaml").write_text(yaml.safe_dump({"records": records}))
+    (folder / "genes.yaml").write_text(yaml.safe_dump({"genes": {
+        "BRAF": {"role": "oncogene", "hotspots": ["V600"]}, "MLH1": {"role": "tumour_suppressor", "mmr": True}}}))
+    return folder
+
+
+RECORDS = [
+    record("braf-mel", ["BRAF V600E | BRAF V600K"], ["MEL"]),
+    record("braf-solid-trial", ["BRAF V600"], ["SOLID"], evidence="clinical-trial"),
+    record("braf-crc-combo", ["BRAF V600E"], ["COADREAD"], drugs=["encorafenib", "cetuximab"]),
+    record("egfr-nsclc", ["EGFR exon 19 deletion | EGFR L858R"], ["NSCLC"]),
+    record("egfr-t790m-resist", ["EGFR T790M"], ["NSCLC"], response="resistant", evidence="guideline"),
+    record("pdl1-nsclc", ["PD-L1 TPS >= 50", "EGFR wildtype"], ["NSCLC"], drugs=["pembrolizumab"]),
+    record("msi-solid", ["MSI-H | dMMR"], ["SOLID"], drugs=["pembrolizumab"]),
+    record("aml-study", ["BRAF V600E"], ["AML"], evidence="clinical-study"),
+]
+
+
+def run(tmp_path: Path, tumour_type: str, variants: list[SomaticVariant], **profile: object):  # type: ignore[no-untyped-def]
+    pack = tmp_path / "pack"
+    knowledge = load_onco_knowledge(str(pack if pack.exists() else write_pack(pack, RECORDS)))
+    tumour = TumourProfile(sample_id="T1", tumour_type=tumour_type, variants=variants, **profile)  # type: ignore[arg-type]
+    provenance = Provenance(software="t", software_version="0", knowledge=[], created="now")
+    return interpret_tumour(tumour, knowledge, TinyTree(), tumour_type_name=tumour_type, provenance=provenance)
+
+
+def braf(change: str = "V600E") -> SomaticVariant:
+    return SomaticVariant(gene="BRAF", protein_change=change, consequence="missense", source="m:2")
+
+
+@pytest.mark.parametrize(("evidence", "same", "tier"), [
+    ("fda", True, "I-A"), ("guideline", True, "I-A"), ("clinical-trial", True, "I-B"), ("clinical-study", True, "II-C"),
+    ("preclinical", True, "II-D"), ("fda", False, "II-C"), ("clinical-trial", False, "II-C"),
+    ("clinical-study", False, "II-D"), ("case-report", False, "II-D"),
+])
+def test_tier_table(evidence: str, same: bool, tier: str) -> None:
+    assert assign_tier(evidence, same) == tier
+
+
+def test_same_tumour_first_then_other_tumour_types(tmp_path: Path) -> None:
+    result = run(tmp_path, "MEL", [braf()])
+    tiers = [(o.record_id, o.tier, o.tumour_match) for o in result.therapies]
+    assert tiers == [("braf-mel", "I-A", "same"), ("braf-solid-trial", "I-B", "same"),
+                     ("braf-crc-combo", "II-C", "other"), ("aml-study", "II-D", "other")]
+    assert result.alterations[0].label == "BRAF V600E" and result.alterations[0].tier == "I-A"
+    assert result.alterations[0].oncogenic
+
+
+def test_codon_records_and_other_alleles(tmp_path: Path) -> None:
+    result = run(tmp_path, "COADREAD", [braf("V600K")])
+    assert {o.record_id for o in result.therapies} == {"braf-solid-trial", "braf-mel"}
+    assert next(o for o in result.therapies if o.record_id == "braf-mel").tier == "II-C"
+
+
+def test_tumour_specific_requirements_do_not_transfer(tmp_path: Path) -> None:
+    clinical = ClinicalBiomarkers(pdl1={"TPS": 80})
+    lung = run(tmp_path, "LUAD", [], clinical=clinical)
+    assert [(o.record_id, o.tier) for o in lung.therapies] == [("pdl1-nsclc", "I-A")]
+    assert lung.therapies[0].matched[1].inferred  # EGFR wild type is inferred from absence
+    assert any("inferred" in c for c in lung.therapies[0].caveats)
+    assert run(tmp_path, "MEL", [], clinical=clinical).therapies == []
+    egfr = SomaticVariant(gene="EGFR", protein_change="L858R", consequence="missense", source="m:3")
+    with_egfr = run(tmp_path, "LUAD", [egfr], clinical=clinical)
+    assert [o.record_id for o in with_egfr.therapies] == ["egfr-nsclc"]
+
+
+def test_resistance_is_reported_apart(tmp_path: Path) -> None:
+    variants = [SomaticVariant(gene="EGFR", protein_change=c, consequence="missense", source="m") for c in
+                ("L858R", "T790M")]
+    result = run(tmp_path, "LUAD", variants)
+    assert {(o.record_id, o.response) for o in result.therapies} == {("egfr-nsclc", "sensitive"),
+                                                                    ("egfr-t790m-resist", "resistant")}
+
+
+def test_inferred_dmmr_and_immunotherapy_summary(tmp_path: Path) -> None:
+    hits = [SomaticVariant(gene="MLH1", protein_change="R100*", consequence="nonsense", vaf=0.9, source="m:4"),
+            SomaticVariant(gene="POLE", protein_change="P286R", consequence="missense", source="m:5")]
+    result = run(tmp_path, "COADREAD", hits)
+    option = next(o for o in result.therapies if o.record_id == "msi-solid")
+    assert option.tier == "I-A" and option.matched[0].inferred
+    io = result.immunotherapy
+    assert io.mmr_status == "dMMR (inferred)" and io.checkpoint_options == ["msi-solid"]
+    assert io.polymerase_mutations == ["POLE P286R (exonuclease domain)"]
+    reported = run(tmp_path, "COADREAD", hits, clinical=ClinicalBiomarkers(mmr_status="pMMR"))
+    assert all(o.record_id != "msi-solid" for o in reported.therapies)
+
+
+def test_copy_number_alterations_are_listed(tmp_path: Path) -> None:
+    result = run(tmp_path, "LUAD", [], copy_number=[CopyNumberCall(gene="MET", call="amplification", source="c:1")])
+    assert [(a.label, a.tier, a.kind) for a in result.alterations] == [("MET amplification", "III", "copy_number")]
+
+
+def test_pack_errors_name_the_record(tmp_path: Path) -> None:
+    bad = [record("broken", ["BRAF V600E!"], ["MEL"])]
+    with pytest.raises(KnowledgeError, match=r"test.yaml:records.0 \(broken\)"):
+        load_onco_knowledge(str(write_pack(tmp_path / "bad", bad)))
+    unknown_source = [dict(record("xy", ["BRAF V600E"], ["MEL"]), sources=["nowhere"])]
+    with pytest.raises(KnowledgeError, match="nowhere"):
+        load_onco_knowledge(str(write_pack(tmp_path / "bad2", unknown_source)))
