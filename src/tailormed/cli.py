@@ -22,8 +22,8 @@ from tailormed.errors import InputError, TailorMedError
 if TYPE_CHECKING:
     from tailormed.runner import PgxRunSummary
 
-app = typer.Typer(help="TailorMed: precision-medicine engine (pharmacogenomics and rare-disease diagnostics today; "
-                       "oncology and risk to come).", no_args_is_help=True, add_completion=False)
+app = typer.Typer(help="TailorMed: precision-medicine engine (pharmacogenomics, precision oncology, rare-disease "
+                       "diagnostics, risk and prevention).", no_args_is_help=True, add_completion=False)
 kb_app = typer.Typer(help="Knowledge packs: list, show, validate, import.", no_args_is_help=True)
 kb_import_app = typer.Typer(help="Import official formats into a knowledge pack.", no_args_is_help=True)
 pgx_app = typer.Typer(help="Pharmacogenomics: VCF to star alleles, phenotypes and CPIC drug guidance.",
@@ -36,6 +36,9 @@ app.add_typer(rare_app, name="rare")
 risk_app = typer.Typer(help="Risk: polygenic scores (PGS Catalog scoring files) on VCF, PLINK bed or pgen genotypes.",
                        no_args_is_help=True)
 app.add_typer(risk_app, name="risk")
+onco_app = typer.Typer(help="Oncology: tumour variants, copy number and fusions to tiered, cited therapy options, "
+                            "immunotherapy biomarkers and trials.", no_args_is_help=True)
+app.add_typer(onco_app, name="onco")
 kb_app.add_typer(kb_import_app, name="import")
 
 out = Console()
@@ -293,6 +296,133 @@ def risk_assess(
         out.print(f"not computed: {name}: {why}")
 
 
+# --------------------------------------------------------------------------- onco
+
+_CNA_HELP = ("Gene-level copy number: cBioPortal discrete matrix, long (Copy_Number_Alteration) or gene + "
+             "call/copy_number/log2 (docs/onco.md).")
+
+
+@onco_app.command("interpret")
+def onco_interpret(
+    tumor_type: Annotated[str, typer.Option("--tumor-type", "--tumour-type", help="OncoTree code, e.g. LUAD.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder: actionability.json, therapies.tsv, "
+                                                              "report.html (written atomically).")],
+    maf: Annotated[Path | None, typer.Option(help="Somatic variants, MAF (GDC/cBioPortal columns), GRCh38.")] = None,
+    vcf: Annotated[Path | None, typer.Option(help="Somatic VCF annotated by VEP (CSQ) or snpEff (ANN), "
+                                                  "GRCh38.")] = None,
+    cna: Annotated[Path | None, typer.Option(help=_CNA_HELP)] = None,
+    fusions: Annotated[Path | None, typer.Option(help="Fusions: a 'Fusion' column (GENE1::GENE2 or "
+                                                      "GENE1-GENE2).")] = None,
+    sv: Annotated[Path | None, typer.Option(help="Structural variants: GeneA, GeneB, Sv_Type columns.")] = None,
+    clinical: Annotated[Path | None, typer.Option(
+        help="Clinical biomarkers (YAML or key/value TSV): msi_status, mmr_status, tmb, pdl1_tps, pdl1_cps, her2_ihc, "
+             "er, pr, hrd.")] = None,
+    sample: Annotated[str | None, typer.Option(help="Tumour sample (MAF Tumor_Sample_Barcode or VCF column).")] = None,
+    callable_bed: Annotated[Path | None, typer.Option(help="BED of the callable coding territory, for TMB.")] = None,
+    panel_size_mb: Annotated[float | None, typer.Option(help="Callable territory in Mb, for TMB, instead of a "
+                                                             "BED.")] = None,
+    trials: Annotated[list[Path] | None, typer.Option(help="Trial file(s) in TailorMed's format (docs/onco-trials.md); "
+                                                          "repeatable.")] = None,
+    pack: Annotated[str, typer.Option(help="Oncology knowledge pack (name or folder).")] = "onco-core",
+    oncotree: Annotated[Path | None, typer.Option(help="OncoTree JSON to use instead of the built-in compact "
+                                                       "copy.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Interpret one tumour: tiered alterations, therapy options (this tumour type, then others), resistance,
+    immunotherapy biomarkers (TMB, MSI/MMR, POLE) and matching trials."""
+    from tailormed.onco_runner import TumourInputs, run_onco_interpret
+
+    inputs = TumourInputs(maf=maf, vcf=vcf, cna=cna, fusions=fusions, sv=sv, clinical=clinical, tumour_sample=sample,
+                          callable_bed=callable_bed, panel_size_mb=panel_size_mb)
+    result = _run(lambda: run_onco_interpret(out_dir, inputs, tumor_type, pack=pack, oncotree=oncotree,
+                                             trials=trials or []))
+    if quiet:
+        return
+    table = Table("tier", "therapy", "response", "where", "biomarkers", title=f"{result.sample_id} "
+                  f"({result.tumour_type_name}): therapy options")
+    for option in result.therapies[:15]:
+        table.add_row(option.tier, option.therapy, option.response, "this tumour type" if option.tumour_match ==
+                      "same" else ", ".join(option.record_tumour_types),
+                      "; ".join(", ".join(m.satisfied_by) for m in option.matched))
+    out.print(table)
+    for finding in result.immunotherapy.findings:
+        out.print(f"immunotherapy: {finding}")
+    out.print(f"wrote {out_dir}/actionability.json, therapies.tsv, report.html")
+
+
+@onco_app.command("batch")
+def onco_batch(
+    maf: Annotated[Path, typer.Option(help="Somatic variants of many tumours, MAF (Tumor_Sample_Barcode).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder: one sub-folder per tumour with "
+                                                              "actionability.json, and summary.tsv.")],
+    tumor_types: Annotated[Path | None, typer.Option("--tumor-types", help="Clinical table with SAMPLE_ID and "
+                                                                          "ONCOTREE_CODE columns.")] = None,
+    tumor_type: Annotated[str | None, typer.Option("--tumor-type", help="One OncoTree code for every tumour.")] = None,
+    cna: Annotated[Path | None, typer.Option(help=_CNA_HELP)] = None,
+    fusions: Annotated[Path | None, typer.Option(help="Fusions with a Tumor_Sample_Barcode column.")] = None,
+    sv: Annotated[Path | None, typer.Option(help="Structural variants (GeneA, GeneB, Sv_Type).")] = None,
+    panel_size_mb: Annotated[float | None, typer.Option(help="Callable territory in Mb, for TMB.")] = None,
+    trials: Annotated[list[Path] | None, typer.Option(help="Trial file(s); repeatable.")] = None,
+    pack: Annotated[str, typer.Option(help="Oncology knowledge pack (name or folder).")] = "onco-core",
+    oncotree: Annotated[Path | None, typer.Option(help="OncoTree JSON instead of the built-in compact copy.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Interpret every tumour of a MAF, loading the knowledge once."""
+    from tailormed.onco_runner import TumourInputs, read_tumour_types, run_onco_batch
+
+    if (tumor_types is None) == (tumor_type is None):
+        err.print("[bold red]error:[/] give exactly one of --tumor-types or --tumor-type", markup=True)
+        raise typer.Exit(2)
+    inputs = TumourInputs(maf=maf, cna=cna, fusions=fusions, sv=sv, panel_size_mb=panel_size_mb)
+    bar, update = _progress_bar(quiet, "interpreting tumours")
+
+    def job() -> object:
+        types = read_tumour_types(tumor_types) if tumor_types else tumor_type
+        assert types is not None
+        if bar is not None:
+            with bar:
+                return run_onco_batch(out_dir, inputs, types, pack=pack, oncotree=oncotree, trials=trials or [],
+                                      progress=update)
+        return run_onco_batch(out_dir, inputs, types, pack=pack, oncotree=oncotree, trials=trials or [])
+
+    summary = _run(job)
+    if not quiet:
+        out.print(f"{summary.tumours} tumour(s) interpreted -> {out_dir}/summary.tsv; best tier: "  # type: ignore[attr-defined]
+                  + ", ".join(f"{k} {v}" for k, v in sorted(summary.top_tiers.items())))  # type: ignore[attr-defined]
+
+
+@onco_app.command("trials-import")
+def onco_trials_import(
+    studies: Annotated[list[Path], typer.Argument(help="ClinicalTrials.gov API v2 study JSON: one study per file "
+                                                       "(/api/v2/studies/NCT...) or {'studies': [...]}.")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Trial file to write (YAML, "
+                                                               "docs/onco-trials.md).")],
+    retrieved: Annotated[str | None, typer.Option(help="Date the records were retrieved (YYYY-MM-DD), recorded "
+                                                       "in each trial's source; default: the file's date.")] = None,
+    oncotree: Annotated[Path | None, typer.Option(help="OncoTree JSON instead of the built-in compact copy "
+                                                       "(condition codes absent from it are dropped).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Import ClinicalTrials.gov studies into TailorMed's trial format: conditions mapped to OncoTree codes,
+    biomarker criteria taken from the condition/keyword fields and the eligibility text by conservative patterns.
+    Prints what could not be mapped; check the written file before use."""
+    from tailormed.onco.oncotree import load_oncotree
+    from tailormed.onco.trials import import_ctgov, write_trials
+
+    def job() -> tuple[int, list[str]]:
+        trials, warnings = import_ctgov(studies, retrieved=retrieved, tree=load_oncotree(oncotree))
+        write_trials(trials, out_path)
+        return len(trials), warnings
+
+    count, warnings = _run(job)
+    if quiet:
+        return
+    for warning in warnings:
+        out.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
+    out.print(f"imported {count} trial(s) from {len(studies)} file(s) -> {out_path}; {len(warnings)} warning(s)",
+              highlight=False, markup=False)
+
+
 # --------------------------------------------------------------------------- kb
 
 
@@ -302,12 +432,18 @@ def kb_list() -> None:
     from tailormed.kb.pack import available_pack_dirs, load_pack
 
     def job() -> None:
-        table = Table("name", "version", "date", "genes", "drugs", "base", "path")
+        from tailormed.kb.onco import load_onco_knowledge
+
+        table = Table("name", "kind", "version", "date", "contents", "base", "path")
         for path in available_pack_dirs():
             pack = load_pack(path)
             m = pack.manifest
-            table.add_row(m.name, m.version, str(m.date), str(len(pack.genes)), str(len(pack.drugs)), m.base or "",
-                          str(path))
+            if m.kind == "onco":
+                knowledge = load_onco_knowledge(str(path))
+                contents = f"{len(knowledge.records)} records, {len(knowledge.genes)} genes"
+            else:
+                contents = f"{len(pack.genes)} genes, {len(pack.drugs)} drugs"
+            table.add_row(m.name, m.kind, m.version, str(m.date), contents, m.base or "", str(path))
         out.print(table)
 
     _run(job)
@@ -348,11 +484,20 @@ def kb_show(pack: Annotated[str, typer.Argument(help="Pack name or folder.")],
 
 @kb_app.command("validate")
 def kb_validate(path: Annotated[Path, typer.Argument(help="Pack folder to check.")]) -> None:
-    """Validate a pack folder: schemas, source references, and drug rules against gene phenotypes."""
-    from tailormed.kb.pack import load_knowledge_base
+    """Validate a pack folder: schemas, source references, and (pharmacogenomics) drug rules against gene
+    phenotypes or (oncology) every alteration string and tumour type."""
+    from tailormed.kb.onco import load_onco_knowledge
+    from tailormed.kb.pack import find_pack, load_knowledge_base, load_pack
 
-    kb = _run(lambda: load_knowledge_base(str(path)))
-    out.print(f"ok: {kb.version_label}: {len(kb.genes)} genes, {len(kb.drugs)} drugs, {len(kb.sources)} sources")
+    def job() -> str:
+        if load_pack(find_pack(str(path))).manifest.kind == "onco":
+            onco = load_onco_knowledge(str(path))
+            return (f"ok: {onco.version_label}: {len(onco.records)} evidence records, {len(onco.genes)} genes, "
+                    f"{len(onco.sources)} sources")
+        kb = load_knowledge_base(str(path))
+        return f"ok: {kb.version_label}: {len(kb.genes)} genes, {len(kb.drugs)} drugs, {len(kb.sources)} sources"
+
+    out.print(_run(job))
 
 
 @kb_import_app.command("pharmcat")
@@ -414,6 +559,42 @@ def kb_import_clinvar(
 
     target, genes, changes = _run(lambda: import_clinvar(path, dest=dest))
     out.print(f"wrote {target}: {changes} pathogenic or likely pathogenic missense changes in {genes} genes")
+
+
+@kb_import_app.command("moalmanac")
+def kb_import_moalmanac(
+    directory: Annotated[Path, typer.Argument(help="moalmanac-db 'referenced' folder (statements.json, "
+                                                   "propositions.json, biomarkers.json, ...) or its parent.")],
+    dest: Annotated[Path | None, typer.Option(help="Where to write the pack (default: the user pack folder / "
+                                                   "NAME).")] = None,
+    name: Annotated[str, typer.Option(help="Pack name.")] = "moalmanac",
+    base: Annotated[str | None, typer.Option(help="Pack this one overlays (e.g. onco-core).")] = None,
+) -> None:
+    """Import the Molecular Oncology Almanac into an oncology pack; prints records written and skipped by reason."""
+    from tailormed.kb.importers.moalmanac import import_moalmanac
+
+    summary = _run(lambda: import_moalmanac(directory, dest, name=name, base=base))
+    for line in summary.lines():
+        out.print(line, highlight=False, markup=False)
+    out.print(f"use it with: tailormed onco interpret ... --pack {name}", highlight=False, markup=False)
+
+
+@kb_import_app.command("civic")
+def kb_import_civic(
+    tsv: Annotated[Path, typer.Argument(help="CIViC ClinicalEvidenceSummaries.tsv (nightly or monthly release).")],
+    dest: Annotated[Path | None, typer.Option(help="Where to write the pack (default: the user pack folder / "
+                                                   "NAME).")] = None,
+    name: Annotated[str, typer.Option(help="Pack name.")] = "civic",
+    base: Annotated[str | None, typer.Option(help="Pack this one overlays (e.g. onco-core).")] = None,
+) -> None:
+    """Import accepted predictive CIViC evidence into an oncology pack; prints records written and skipped by
+    reason."""
+    from tailormed.kb.importers.civic import import_civic
+
+    summary = _run(lambda: import_civic(tsv, dest, name=name, base=base))
+    for line in summary.lines():
+        out.print(line, highlight=False, markup=False)
+    out.print(f"use it with: tailormed onco interpret ... --pack {name}", highlight=False, markup=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

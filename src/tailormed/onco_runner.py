@@ -1,0 +1,225 @@
+"""Orchestration of the oncology analysis: read tumour files, interpret (pure engine), write renderings.
+
+Used by ``tailormed onco interpret``, ``tailormed onco batch`` and ``tailormed analyze``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tailormed import __version__
+from tailormed.errors import InputError
+from tailormed.io.maf import read_maf, table_rows
+from tailormed.io.somatic_vcf import HotspotCoordinate, read_somatic_vcf
+from tailormed.io.tumour_inputs import (
+    ALL_SAMPLES,
+    CopyNumberThresholds,
+    read_clinical,
+    read_copy_number,
+    read_fusions,
+    read_structural_variants,
+)
+from tailormed.kb.onco import OncoKnowledge, load_onco_knowledge
+from tailormed.model.common import Provenance, Warning
+from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion, OncoResult, SomaticVariant, TumourProfile
+from tailormed.onco.engine import interpret_tumour
+from tailormed.onco.matching import TumourFacts
+from tailormed.onco.oncotree import OncoTree, load_oncotree
+from tailormed.onco.tmb import TmbSettings, callable_mb_from_bed, compute_tmb
+from tailormed.onco.trials import Trial, load_trials, match_trials
+from tailormed.report.onco import render_onco_html, write_therapies_tsv
+from tailormed.report.output import atomic_output_dir
+
+ONCO_FILES = ("actionability.json", "therapies.tsv", "report.html")
+
+
+@dataclass
+class OncoContext:
+    """What every tumour of a run shares: knowledge, the tumour-type tree, trials (loaded once)."""
+
+    knowledge: OncoKnowledge
+    tree: OncoTree
+    trials: list[Trial] = field(default_factory=list)
+    tmb_settings: TmbSettings = field(default_factory=TmbSettings)
+    hotspots: dict[str, HotspotCoordinate] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, pack: str = "onco-core", *, oncotree: Path | None = None, trials: Sequence[Path] = (),
+             tmb_settings: TmbSettings | None = None) -> OncoContext:
+        knowledge = load_onco_knowledge(pack)
+        hotspots = {f"{h.chrom}-{h.pos}-{h.ref}-{h.alt}": HotspotCoordinate(gene, h.protein_change, h.consequence)
+                    for gene, role in knowledge.genes.items() for h in role.hotspot_coordinates}
+        loaded_trials = [t for path in trials for t in load_trials(path)]
+        return cls(knowledge=knowledge, tree=load_oncotree(oncotree), trials=loaded_trials,
+                   tmb_settings=tmb_settings or TmbSettings(), hotspots=hotspots)
+
+
+@dataclass
+class TumourInputs:
+    """The files describing one or more tumours (a MAF may hold several samples)."""
+
+    maf: Path | None = None
+    vcf: Path | None = None
+    cna: Path | None = None
+    fusions: Path | None = None
+    sv: Path | None = None
+    clinical: Path | None = None
+    tumour_sample: str | None = None
+    callable_bed: Path | None = None
+    panel_size_mb: float | None = None
+    cna_thresholds: CopyNumberThresholds = field(default_factory=CopyNumberThresholds)
+
+    def as_dict(self) -> dict[str, str]:
+        """Role → path, for provenance."""
+        return {role: str(path) for role, path in (("maf", self.maf), ("vcf", self.vcf), ("cna", self.cna),
+                                                   ("fusions", self.fusions), ("sv", self.sv),
+                                                   ("clinical", self.clinical), ("callable_bed", self.callable_bed))
+                if path is not None}
+
+
+def _for_sample(per_sample: dict[str, list[CopyNumberCall]] | dict[str, list[Fusion]], sample: str) -> list:  # type: ignore[type-arg]
+    return list(per_sample.get(sample, [])) + list(per_sample.get(ALL_SAMPLES, []))
+
+
+def read_tumours(inputs: TumourInputs, tumour_type: str | dict[str, str], context: OncoContext,
+                 clinical: ClinicalBiomarkers | None = None) -> tuple[list[TumourProfile], list[Warning]]:
+    """Build the tumour profile(s) from the input files; ``tumour_type`` may map sample → code."""
+    if (inputs.maf is None) == (inputs.vcf is None):
+        raise InputError("give exactly one of --maf or --vcf for the somatic variants")
+    warnings: list[Warning] = []
+    variants_by_sample: dict[str, list[SomaticVariant]]
+    if inputs.maf is not None:
+        content = read_maf(inputs.maf, sample=inputs.tumour_sample)
+        variants_by_sample = content.by_sample
+        if not variants_by_sample:
+            raise InputError("the MAF has no variant rows", source=str(inputs.maf))
+    else:
+        assert inputs.vcf is not None
+        vcf = read_somatic_vcf(inputs.vcf, tumour_sample=inputs.tumour_sample, hotspots=context.hotspots)
+        variants_by_sample = {vcf.tumour_sample: vcf.variants}
+        warnings += vcf.warnings
+    cna = read_copy_number(inputs.cna, thresholds=inputs.cna_thresholds) if inputs.cna else {}
+    fusions = read_fusions(inputs.fusions) if inputs.fusions else {}
+    svs = read_structural_variants(inputs.sv) if inputs.sv else {}
+    clinical = clinical or (read_clinical(inputs.clinical) if inputs.clinical else ClinicalBiomarkers())
+    callable_mb = inputs.panel_size_mb or (callable_mb_from_bed(inputs.callable_bed) if inputs.callable_bed else None)
+    _check_named_samples(inputs, variants_by_sample, cna, fusions, svs)
+    profiles = []
+    for sample, variants in variants_by_sample.items():
+        code = tumour_type.get(sample) if isinstance(tumour_type, dict) else tumour_type
+        if code is None:
+            raise InputError(f"no tumour type for sample {sample!r}", source=str(inputs.maf or inputs.vcf))
+        profiles.append(TumourProfile(
+            sample_id=sample, tumour_type=context.tree.resolve(code), variants=variants,
+            copy_number=_for_sample(cna, sample), fusions=_for_sample(fusions, sample) + _for_sample(svs, sample),
+            clinical=clinical, callable_mb=callable_mb))
+    return profiles, warnings
+
+
+def _check_named_samples(inputs: TumourInputs, variants: dict[str, list[SomaticVariant]],
+                         *tables: dict[str, list[CopyNumberCall]] | dict[str, list[Fusion]]) -> None:
+    """A CNA/fusion file naming samples that are absent from the variants is a mismatch, not silently ignored."""
+    known = set(variants)
+    for table, path in zip(tables, (inputs.cna, inputs.fusions, inputs.sv), strict=True):
+        unknown = set(table) - known - {ALL_SAMPLES}
+        if unknown and inputs.tumour_sample is None:
+            raise InputError(f"sample(s) {', '.join(sorted(unknown)[:5])} are not in the variant file "
+                             f"(samples there: {', '.join(sorted(known)[:5])})", source=str(path))
+
+
+def _provenance(context: OncoContext, inputs: dict[str, str], assumptions: list[str]) -> Provenance:
+    return Provenance(software="TailorMed", software_version=__version__,
+                      knowledge=[context.knowledge.version_label, f"OncoTree: {context.tree.version}"],
+                      inputs=inputs, assumptions=assumptions,
+                      created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def interpret_one(context: OncoContext, profile: TumourProfile, *, inputs: dict[str, str] | None = None,
+                  warnings: Sequence[Warning] = ()) -> OncoResult:
+    """Interpret one tumour profile with the shared context."""
+    tmb = compute_tmb(profile.variants, profile.callable_mb, context.tmb_settings) if profile.callable_mb else None
+    assumptions = [] if profile.callable_mb else [
+        "TMB not computed: no callable territory given (--callable-bed or --panel-size-mb)"]
+    trial_matcher: Callable[[TumourFacts], list] | None = None  # type: ignore[type-arg]
+    if context.trials:
+        def trial_matcher(facts: TumourFacts) -> list:  # type: ignore[type-arg]
+            return match_trials(context.trials, facts, context.tree)
+    return interpret_tumour(profile, context.knowledge, context.tree,
+                            tumour_type_name=context.tree.name(profile.tumour_type),
+                            provenance=_provenance(context, inputs or {}, assumptions), tmb=tmb,
+                            match_trials=trial_matcher, warnings=warnings)
+
+
+def write_onco_outputs(folder: Path, result: OncoResult) -> None:
+    """actionability.json, therapies.tsv and report.html into an existing folder."""
+    (folder / "actionability.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    with (folder / "therapies.tsv").open("w", encoding="utf-8") as handle:
+        write_therapies_tsv(handle, result)
+    (folder / "report.html").write_text(render_onco_html(result), encoding="utf-8")
+
+
+def run_onco_interpret(out: Path, inputs: TumourInputs, tumour_type: str, *, pack: str = "onco-core",
+                       oncotree: Path | None = None, trials: Sequence[Path] = (),
+                       tmb_settings: TmbSettings | None = None) -> OncoResult:
+    """``tailormed onco interpret``: one tumour → DIR/actionability.json, therapies.tsv, report.html."""
+    context = OncoContext.load(pack, oncotree=oncotree, trials=trials, tmb_settings=tmb_settings)
+    profiles, warnings = read_tumours(inputs, tumour_type, context)
+    if len(profiles) != 1:
+        names = ", ".join(p.sample_id for p in profiles[:5])
+        raise InputError(f"the variant file holds {len(profiles)} tumour samples ({names}...): choose one with "
+                         "--sample, or use 'tailormed onco batch'", source=str(inputs.maf or inputs.vcf))
+    result = interpret_one(context, profiles[0], inputs=inputs.as_dict(), warnings=warnings)
+    with atomic_output_dir(out) as staging:
+        write_onco_outputs(staging, result)
+    return result
+
+
+def read_tumour_types(path: Path) -> dict[str, str]:
+    """A clinical table with SAMPLE_ID and ONCOTREE_CODE columns (cBioPortal / OncoKB annotator layout)."""
+    return {row["SAMPLE_ID"]: row["ONCOTREE_CODE"] for _, row in table_rows(path, ("SAMPLE_ID", "ONCOTREE_CODE"))}
+
+
+@dataclass
+class OncoBatchSummary:
+    """Counts of a batch run."""
+
+    tumours: int
+    top_tiers: dict[str, int]
+
+
+def run_onco_batch(out: Path, inputs: TumourInputs, tumour_types: dict[str, str] | str, *, pack: str = "onco-core",
+                   oncotree: Path | None = None, trials: Sequence[Path] = (),
+                   progress: Callable[[int, int], None] | None = None) -> OncoBatchSummary:
+    """Interpret every tumour of a MAF (knowledge loaded once): one sub-folder each plus summary.tsv."""
+    context = OncoContext.load(pack, oncotree=oncotree, trials=trials)
+    profiles, warnings = read_tumours(inputs, tumour_types, context)
+    tiers: dict[str, int] = {}
+    with atomic_output_dir(out) as staging, (staging / "summary.tsv").open("w", encoding="utf-8") as summary:
+        summary.write("sample\ttumour_type\tbest_tier\ttier_I_options\ttmb\ttop_option\n")
+        for number, profile in enumerate(profiles, 1):
+            result = interpret_one(context, profile, inputs=inputs.as_dict(), warnings=warnings)
+            folder = staging / _safe_name(profile.sample_id)
+            folder.mkdir()
+            (folder / "actionability.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+            best = result.therapies[0].tier if result.therapies else "none"
+            tiers[best] = tiers.get(best, 0) + 1
+            tier_one = sum(1 for t in result.therapies if t.tier.startswith("I-"))
+            tmb = result.immunotherapy.tmb.tmb if result.immunotherapy.tmb else ""
+            top = result.therapies[0].therapy if result.therapies else ""
+            summary.write(f"{profile.sample_id}\t{profile.tumour_type}\t{best}\t{tier_one}\t{tmb}\t{top}\n")
+            if progress:
+                progress(number, len(profiles))
+    return OncoBatchSummary(tumours=len(profiles), top_tiers=tiers)
+
+
+def _safe_name(sample: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in sample) or "tumour"
+
+
+def result_as_dict(result: OncoResult) -> dict[str, object]:
+    """The JSON form of a result (for embedding in analysis.json)."""
+    return dict(json.loads(result.model_dump_json()))

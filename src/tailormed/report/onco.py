@@ -1,0 +1,34 @@
+"""Renderings of an oncology result: therapies.tsv and the tumour-board HTML report."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from tailormed.model.onco import OncoResult
+from tailormed.report.html import _ENV
+
+THERAPY_COLUMNS = ("tier", "response", "therapy", "drugs", "tumour_match", "evidence", "alterations", "record_id",
+                   "sources")
+
+
+def _clean(value: str) -> str:
+    return value.replace("\t", " ").replace("\n", " ")
+
+
+def write_therapies_tsv(handle: TextIO, result: OncoResult) -> None:
+    """``therapies.tsv``: one row per therapy option, columns :data:`THERAPY_COLUMNS`."""
+    handle.write("\t".join(THERAPY_COLUMNS) + "\n")
+    for option in result.therapies:
+        alterations = "; ".join(f"{m.requirement} = {', '.join(m.satisfied_by)}" for m in option.matched)
+        row = [option.tier, option.response, option.therapy, ",".join(option.drugs), option.tumour_match,
+               option.evidence, alterations, option.record_id, ",".join(c.id for c in option.citations)]
+        handle.write("\t".join(_clean(f) for f in row) + "\n")
+
+
+def render_onco_html(result: OncoResult) -> str:
+    """The tumour-board report: tiered alterations; therapies here, then elsewhere; resistance; IO; trials."""
+    sensitive = [t for t in result.therapies if t.response == "sensitive"]
+    return _ENV.get_template("onco.html.j2").render(
+        r=result, same=[t for t in sensitive if t.tumour_match == "same"],
+        other=[t for t in sensitive if t.tumour_match == "other"],
+        resistant=[t for t in result.therapies if t.response == "resistant"])
