@@ -63,6 +63,7 @@ RECORDS = [
     record("pdl1-nsclc", ["PD-L1 TPS >= 50", "EGFR wildtype"], ["NSCLC"], drugs=["pembrolizumab"]),
     record("msi-solid", ["MSI-H | dMMR"], ["SOLID"], drugs=["pembrolizumab"]),
     record("aml-study", ["BRAF V600E"], ["AML"], evidence="clinical-study"),
+    record("hrd-or-brca-ovary", ["HRD | BRCA1 oncogenic"], ["LUAD"], drugs=["olaparib"]),
 ]
 
 
@@ -147,3 +148,16 @@ def test_pack_errors_name_the_record(tmp_path: Path) -> None:
     unknown_source = [dict(record("xy", ["BRAF V600E"], ["MEL"]), sources=["nowhere"])]
     with pytest.raises(KnowledgeError, match="nowhere"):
         load_onco_knowledge(str(write_pack(tmp_path / "bad2", unknown_source)))
+
+
+def test_records_reachable_through_a_signature_alternative(tmp_path: Path) -> None:
+    """A record 'HRD | BRCA1 oncogenic' applies to an HRD-positive tumour without any BRCA1 variant."""
+    result = run(tmp_path, "LUAD", [], clinical=ClinicalBiomarkers(hrd="positive"))
+    assert [o.record_id for o in result.therapies] == ["hrd-or-brca-ovary"]
+
+
+def test_less_specific_tumour_type_gets_subtype_records_with_a_caveat(tmp_path: Path) -> None:
+    result = run(tmp_path, "NSCLC", [], clinical=ClinicalBiomarkers(hrd="positive"))
+    option = result.therapies[0]
+    assert (option.record_id, option.tier, option.tumour_match) == ("hrd-or-brca-ovary", "I-A", "same")
+    assert option.caveats[0].startswith("indicated for the subtype(s) LUAD")

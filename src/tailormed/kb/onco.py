@@ -23,7 +23,14 @@ from pydantic import Field, field_validator
 from tailormed.errors import InputError, KnowledgeError
 from tailormed.kb.pack import _collect_sources, _parse, _read_yaml, find_pack
 from tailormed.kb.schema import Manifest, Source, _Strict
-from tailormed.onco.alterations import AlterationPattern, GeneClass, parse_alteration
+from tailormed.onco.alterations import (
+    AlterationPattern,
+    ExonClass,
+    FusionPair,
+    GeneClass,
+    ProteinChange,
+    parse_alteration,
+)
 
 TUMOUR_GROUPS = {"SOLID": "any solid tumour", "HEME": "any haematological cancer", "ANY": "any cancer"}
 
@@ -123,7 +130,6 @@ class OncoKnowledge:
     sources: dict[str, Source]
     by_gene: dict[str, list[CompiledRecord]] = field(default_factory=dict)
     gene_free: list[CompiledRecord] = field(default_factory=list)
-    wildtype_records: list[CompiledRecord] = field(default_factory=list)
 
     @property
     def version_label(self) -> str:
@@ -131,19 +137,28 @@ class OncoKnowledge:
         return " + ".join(f"{n} {v}" for n, v in zip(self.names, self.versions, strict=True))
 
     def index(self) -> None:
-        """Group records by the genes they name, so a tumour only meets records about its genes."""
+        """Group records by genes a tumour must have altered for them to apply.
+
+        A record is filed under the genes of its first requirement whose every alternative names an altered
+        gene (a protein change, exon class, fusion or non-wildtype gene class); a tumour with none of those
+        genes altered cannot meet it. Records without such a requirement (signatures, markers, wild type)
+        are checked for every tumour.
+        """
         self.by_gene.clear()
         self.gene_free.clear()
-        self.wildtype_records.clear()
         for compiled in self.records:
-            if any(isinstance(alt, GeneClass) and alt.kind == "wildtype" for p in compiled.patterns
-                   for alt in p.alternatives):
-                self.wildtype_records.append(compiled)
-            genes = set().union(*(p.genes for p in compiled.patterns))
-            if not genes:
+            bound = next((p for p in compiled.patterns if all(_needs_altered_gene(a) for a in p.alternatives)), None)
+            if bound is None:
                 self.gene_free.append(compiled)
-            for gene in genes:
+                continue
+            for gene in bound.genes:
                 self.by_gene.setdefault(gene, []).append(compiled)
+
+
+def _needs_altered_gene(alternative: object) -> bool:
+    if isinstance(alternative, GeneClass):
+        return alternative.kind != "wildtype"
+    return isinstance(alternative, ProteinChange | ExonClass | FusionPair)
 
 
 def _load_one(path: Path) -> tuple[Manifest, list[CompiledRecord], dict[str, GeneRole], dict[str, Source]]:

@@ -65,6 +65,7 @@ SIGNATURES = {
     "PR-positive": "progesterone-receptor positive",
     "HR-positive": "oestrogen- or progesterone-receptor positive",
     "ER-negative": "oestrogen-receptor negative",
+    "PR-negative": "progesterone-receptor negative",
 }
 PDL1_SCALES = {"TPS", "CPS", "TC", "IC", "TAP"}
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from tailormed.kb.onco import CompiledRecord, OncoKnowledge
+from tailormed.kb.onco import TUMOUR_GROUPS, CompiledRecord, OncoKnowledge
 from tailormed.model.common import Citation, Provenance, Warning
 from tailormed.model.onco import (
     TIER_ORDER,
@@ -82,11 +82,23 @@ def _transferable(compiled: CompiledRecord) -> bool:
     return False
 
 
-def _covers(compiled: CompiledRecord, tumour_type: str, tree: TumourTypeTree) -> bool:
+def _covers(compiled: CompiledRecord, tumour_type: str, tree: TumourTypeTree) -> tuple[bool, str | None]:
+    """Whether the record covers this tumour type, and a caveat when only a subtype of it is covered.
+
+    A tumour typed less specifically than the record (an astrocytoma of unstated grade, a record for grade 2)
+    is treated as this tumour type with a caveat to confirm the subtype, rather than hidden.
+    """
     record = compiled.record
     if any(tree.is_within(tumour_type, excluded) for excluded in record.excluded_tumour_types):
-        return False
-    return any(tree.is_within(tumour_type, code) for code in record.tumour_types)
+        return False, None
+    if any(tree.is_within(tumour_type, code) for code in record.tumour_types):
+        return True, None
+    narrower = [code for code in record.tumour_types if code not in TUMOUR_GROUPS
+                and tree.is_within(code, tumour_type)]
+    if narrower:
+        return True, (f"indicated for the subtype(s) {', '.join(narrower)} of this tumour type: confirm the "
+                      "tumour's subtype")
+    return False, None
 
 
 def _candidates(knowledge: OncoKnowledge, facts: TumourFacts) -> list[CompiledRecord]:
@@ -96,8 +108,6 @@ def _candidates(knowledge: OncoKnowledge, facts: TumourFacts) -> list[CompiledRe
     for gene in facts.altered_genes:
         for compiled in knowledge.by_gene.get(gene, []):
             chosen[id(compiled)] = compiled
-    for compiled in knowledge.wildtype_records:
-        chosen[id(compiled)] = compiled
     return list(chosen.values())
 
 
@@ -137,11 +147,14 @@ def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: Tum
                 break
             matched.append(found)
         else:
-            same = _covers(compiled, tumour_type, tree)
+            same, subtype_caveat = _covers(compiled, tumour_type, tree)
             if not same and not _transferable(compiled):
                 continue
             label = f"{compiled.pack} {knowledge.versions[knowledge.names.index(compiled.pack)]}"
-            options.append(_option(compiled, matched, same, facts, knowledge, label))
+            option = _option(compiled, matched, same, facts, knowledge, label)
+            if subtype_caveat:
+                option.caveats.insert(0, subtype_caveat)
+            options.append(option)
     options.sort(key=lambda o: (TIER_ORDER[o.tier], o.tumour_match != "same", o.response != "sensitive",
                                 _EVIDENCE_RANK.get(o.evidence, 9), o.therapy))
     return options
@@ -190,7 +203,7 @@ def _alterations(facts: TumourFacts, options: list[TherapyOption]) -> list[Repor
             oncogenic=fusion.kind == "fusion", details={"partner": fusion.gene_b, "source": fusion.source},
             therapies=sorted({o.record_id for o in support.get(fusion.description, [])})))
     for name, reason in facts.signatures.items():
-        if name in ("MSS", "pMMR", "HER2-negative", "ER-negative"):
+        if name in ("MSS", "pMMR", "HER2-negative", "ER-negative", "PR-negative"):
             continue
         out.append(ReportedAlteration(label=name, gene=None, kind="signature", tier=tier_of(reason), oncogenic=False,
                                       details={"basis": reason},

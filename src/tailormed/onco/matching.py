@@ -109,6 +109,8 @@ def _derive_signatures(facts: TumourFacts, tmb_threshold: float) -> None:
             add("HR-positive", f"{receptor} positive (reported)")
     if clinical.er == "negative":
         add("ER-negative", "ER negative (reported)")
+    if clinical.pr == "negative":
+        add("PR-negative", "PR negative (reported)")
     if clinical.hrd == "positive":
         add("HRD", "HRD positive (reported)")
 
