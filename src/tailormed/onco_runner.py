@@ -114,10 +114,24 @@ def read_tumours(inputs: TumourInputs, tumour_type: str | dict[str, str], contex
         if code is None:
             raise InputError(f"no tumour type for sample {sample!r}", source=str(inputs.maf or inputs.vcf))
         profiles.append(TumourProfile(
-            sample_id=sample, tumour_type=context.tree.resolve(code), variants=variants,
+            sample_id=sample, tumour_type=_tumour_code(context, code, warnings), variants=variants,
             copy_number=_for_sample(cna, sample), fusions=_for_sample(fusions, sample) + _for_sample(svs, sample),
             clinical=clinical, callable_mb=callable_mb))
     return profiles, warnings
+
+
+def _tumour_code(context: OncoContext, code: str, warnings: list[Warning]) -> str:
+    """The current OncoTree code; a retired code with a single successor is replaced, with a warning."""
+    try:
+        return context.tree.resolve(code)
+    except InputError:
+        successor = context.tree.replacement(code)
+        if successor is None:
+            raise
+        note = f"OncoTree code {code} is retired; read as its successor {successor} ({context.tree.name(successor)})"
+        if all(w.message != note for w in warnings):
+            warnings.append(Warning(code="retired_tumour_code", message=note))
+        return successor
 
 
 def _check_named_samples(inputs: TumourInputs, variants: dict[str, list[SomaticVariant]],

@@ -198,14 +198,14 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list
     kb = load_knowledge_base(kb_name)
     calls = read_outside_calls(patient.outside_calls, set(kb.genes)) if patient.outside_calls else []
     run_pgx = patient.germline is not None or bool(calls)
-    if not run_pgx and patient.phenopacket is None and patient.risk_profile is None:
-        raise InputError("the manifest names no germline VCF, outside calls, phenopacket or risk profile: nothing to "
-                         "analyse", source=str(manifest))
-    pending = [name for name, present in (("tumour files", bool(patient.tumour_files)),
-                                          ("FHIR bundle", patient.fhir_bundle is not None)) if present]
+    if not run_pgx and patient.phenopacket is None and patient.risk_profile is None and not patient.tumour_files:
+        raise InputError("the manifest names no germline VCF, outside calls, phenopacket, risk profile or tumour "
+                         "files: nothing to analyse", source=str(manifest))
+    pending = [name for name, present in (("FHIR bundle", patient.fhir_bundle is not None),) if present]
     pgx_result = _analyze_pgx(patient, kb, calls, manifest) if run_pgx else None
     rare = _analyze_rare(patient) if patient.phenopacket is not None else None
     risk = _analyze_risk(patient) if patient.risk_profile is not None else None
+    onco = _analyze_onco(patient) if patient.tumour_files else None
     sections: dict[str, dict[str, str]] = {}
     with atomic_output_dir(out) as staging:
         if pgx_result is not None:
@@ -228,6 +228,13 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list
             assessment, adjusted, document, polygenic = risk
             write_risk_outputs(staging / "risk", patient.id, assessment, adjusted, document, polygenic)
             sections["risk"] = {"json": "risk/risk.json", "html": "risk/report.html"}
+        if onco is not None:
+            from tailormed.onco_runner import write_onco_outputs
+
+            (staging / "onco").mkdir()
+            write_onco_outputs(staging / "onco", onco)
+            sections["onco"] = {"json": "onco/actionability.json", "html": "onco/report.html",
+                                "tsv": "onco/therapies.tsv"}
         summary = {"patient": patient.id, "sections": sections, "not_analysed": pending}
         (staging / "analysis.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return [out / section["html"] for section in sections.values()]
@@ -298,6 +305,24 @@ def _analyze_risk(patient: Patient) -> tuple[Any, dict[str, float], dict[str, ob
                                                    prs_hr_per_sd=hazard_ratio if z is not None else None,
                                                    prs_source=source)
     return assessment, adjusted, document, polygenic
+
+
+def _analyze_onco(patient: Patient) -> Any:
+    """The oncology section from the manifest's tumour files (one tumour)."""
+    from tailormed.onco_runner import OncoContext, TumourInputs, interpret_one, read_tumours
+
+    files = patient.tumour_files
+    assert patient.tumour_type is not None
+    inputs = TumourInputs(maf=files.get("maf"), vcf=files.get("vcf"), cna=files.get("cna"),
+                          fusions=files.get("fusions"), sv=files.get("sv"), clinical=files.get("clinical"),
+                          tumour_sample=patient.tumour_sample,
+                          callable_bed=files.get("callable_bed"), panel_size_mb=patient.tumour_panel_size_mb)
+    context = OncoContext.load(trials=[files["trials"]] if "trials" in files else [])
+    profiles, warnings = read_tumours(inputs, patient.tumour_type, context)
+    if len(profiles) != 1:
+        raise InputError(f"the tumour variant file holds {len(profiles)} samples: set tumour_sample in the manifest",
+                         source=str(inputs.maf or inputs.vcf))
+    return interpret_one(context, profiles[0], inputs=inputs.as_dict(), warnings=warnings)
 
 
 def _not_yet(what: str) -> Warning:

@@ -6,11 +6,12 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from tailormed.model.common import Record
 
 Sex = Literal["female", "male", "other", "unknown"]
+TumourRole = Literal["maf", "vcf", "cna", "fusions", "sv", "clinical", "callable_bed", "trials"]
 
 
 class Demographics(Record):
@@ -55,8 +56,12 @@ class Patient(Record):
         default=False,
         description="Treat defining positions absent from the VCF as homozygous reference (cohort VCFs only).",
     )
-    # Slots filled by later capabilities (oncology, rare disease, EHR). Accepted and echoed today.
-    tumour_files: dict[str, Path] = Field(default_factory=dict, description="role (maf, vcf, cna, fusions) -> path")
+    tumour_files: dict[TumourRole, Path] = Field(
+        default_factory=dict, description="Tumour inputs for the oncology section: maf or vcf, and optionally cna, "
+        "fusions, sv, clinical, callable_bed, trials (docs/onco.md).")
+    tumour_type: str | None = Field(default=None, description="OncoTree code of the tumour, e.g. LUAD.")
+    tumour_sample: str | None = Field(default=None, description="Tumor_Sample_Barcode (MAF) or VCF column.")
+    tumour_panel_size_mb: float | None = Field(default=None, gt=0, description="Callable territory for TMB, Mb.")
     phenopacket: Path | None = Field(default=None, description="Phenopacket v2 JSON or HPO id list: rare-disease "
                                                                  "ranking.")
     exome_vcf: Path | None = Field(default=None, description="VEP/snpEff-annotated VCF for rare-disease ranking "
@@ -66,6 +71,15 @@ class Patient(Record):
                                                                 "prevention advice (docs/risk.md).")
     polygenic: PolygenicSettings | None = None
     fhir_bundle: Path | None = None
+
+    @model_validator(mode="after")
+    def _tumour_complete(self) -> Patient:
+        if self.tumour_files:
+            if ("maf" in self.tumour_files) == ("vcf" in self.tumour_files):
+                raise ValueError("tumour_files needs exactly one of maf or vcf")
+            if not self.tumour_type:
+                raise ValueError("tumour_files given without tumour_type (an OncoTree code)")
+        return self
 
     @field_validator("medications")
     @classmethod

@@ -123,6 +123,11 @@ class OncoTree:
             return key
         return self._canonical(code)
 
+    def replacement(self, code: str) -> str | None:
+        """The single current code that replaced a retired one (e.g. GBM -> GB), or None (unknown, or several)."""
+        successors = [c for c in self._former.get(code.strip().upper(), ()) if c in self._nodes]
+        return successors[0] if len(successors) == 1 else None
+
     def name(self, code: str) -> str:
         """Display name of a code or group."""
         key = code.strip().upper()

@@ -7,6 +7,7 @@ from typing import TextIO
 from tailormed.model.onco import OncoResult
 from tailormed.report.html import _ENV
 
+MAX_LISTED = 300
 THERAPY_COLUMNS = ("tier", "response", "therapy", "drugs", "tumour_match", "evidence", "alterations", "record_id",
                    "sources")
 
@@ -28,7 +29,10 @@ def write_therapies_tsv(handle: TextIO, result: OncoResult) -> None:
 def render_onco_html(result: OncoResult) -> str:
     """The tumour-board report: tiered alterations; therapies here, then elsewhere; resistance; IO; trials."""
     sensitive = [t for t in result.therapies if t.response == "sensitive"]
+    # Tier I/II and oncogenic alterations are listed in full; a hypermutated tumour's thousands of Tier III
+    # passengers are counted and left to actionability.json.
+    shown = [a for a in result.alterations if a.tier != "III" or a.oncogenic][:MAX_LISTED]
     return _ENV.get_template("onco.html.j2").render(
-        r=result, same=[t for t in sensitive if t.tumour_match == "same"],
+        r=result, shown=shown, hidden=len(result.alterations) - len(shown), same=[t for t in sensitive if t.tumour_match == "same"],
         other=[t for t in sensitive if t.tumour_match == "other"],
         resistant=[t for t in result.therapies if t.response == "resistant"])

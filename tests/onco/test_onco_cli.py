@@ -1,0 +1,86 @@
+"""`tailormed onco interpret|batch` end to end: outputs, content, and bad input leaving nothing behind."""
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import shared_path
+from typer.testing import CliRunner
+
+from tailormed.cli import app
+from tailormed.model.onco import OncoResult
+
+runner = CliRunner()
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-patient"
+
+
+def interpret(out: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["onco", "interpret", "--out", str(out), "-q", *args])
+    return result.exit_code, result.output
+
+
+def test_demo_tumour_gives_tiered_cited_options(tmp_path: Path) -> None:
+    out = tmp_path / "onco"
+    code, output = interpret(out, "--maf", str(DEMO / "tumour.maf"), "--cna", str(DEMO / "tumour-cna.tsv"),
+                             "--clinical", str(DEMO / "tumour-clinical.yaml"), "--tumor-type", "LUAD",
+                             "--panel-size-mb", "1.1", "--trials", str(DEMO.parent / "trials" / "demo-trials.yaml"))
+    assert code == 0, output
+    assert sorted(p.name for p in out.iterdir()) == ["actionability.json", "report.html", "therapies.tsv"]
+    result = OncoResult.model_validate_json((out / "actionability.json").read_text())
+    by_id = {o.record_id: o for o in result.therapies}
+    osimertinib = [o for o in result.therapies if o.drugs == ["osimertinib"] and o.tumour_match == "same"]
+    assert osimertinib and all(o.tier == "I-A" and o.citations for o in osimertinib)
+    assert any(o.response == "resistant" and "erlotinib" in o.drugs for o in by_id.values())  # EGFR T790M
+    assert result.alterations[0].tier == "I-A"
+    assert result.immunotherapy.tmb is not None and result.immunotherapy.tmb.eligible_mutations == 10
+    assert any(t.trial_id.startswith("NCT999999") for t in result.trials)
+    html = (out / "report.html").read_text()
+    assert "Therapies in this tumour type" in html and "osimertinib" in html
+    header = (out / "therapies.tsv").read_text().splitlines()[0]
+    assert header.split("\t")[:3] == ["tier", "response", "therapy"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--tumor-type", "LUADD"], "did you mean LUAD"),
+    (["--tumor-type", "LUAD", "--cna", "__missing__.tsv"], "file not found"),
+])
+def test_bad_arguments_exit_2_without_output(tmp_path: Path, args: list[str], message: str) -> None:
+    out = tmp_path / "never"
+    code, output = interpret(out, "--maf", str(DEMO / "tumour.maf"), *args)
+    assert code == 2 and message in output.replace("\n", " ")
+    assert not out.exists()
+
+
+def test_malformed_and_wrong_build_mafs(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.maf"
+    bad.write_text("Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\n"
+                   "KRAS\tMissense_Mutation\tS1\tp.G12C\nBRAF\tMissense_Mutation\tS1\tp.V600E%\n")
+    code, output = interpret(tmp_path / "o1", "--maf", str(bad), "--tumor-type", "COADREAD")
+    assert code == 2 and "bad.maf:line 3" in output and "malformed protein change" in output
+    cols = tmp_path / "cols.maf"
+    cols.write_text("Hugo_Symbol\tTumor_Sample_Barcode\nKRAS\tS1\n")
+    code, output = interpret(tmp_path / "o2", "--maf", str(cols), "--tumor-type", "COADREAD")
+    assert code == 2 and "Variant_Classification" in output
+    assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
+
+
+def test_batch_over_the_oncokb_annotator_examples(tmp_path: Path) -> None:
+    folder = shared_path("onco/example-inputs")
+    out = tmp_path / "batch"
+    result = runner.invoke(app, ["onco", "batch", "--maf", str(folder / "example_maf_grch38.txt"), "--tumor-types",
+                                 str(folder / "example_clinical.txt"), "--fusions", str(folder / "example_fusions.txt"),
+                                 "--cna", str(folder / "example_cna.txt"), "--out", str(out), "-q",
+                                 "--oncotree", str(shared_path("onco/oncotree/oncotree_2025_10_03.json"))])
+    assert result.exit_code == 0, result.output
+    summary = (out / "summary.tsv").read_text().splitlines()
+    assert summary[0].startswith("sample\ttumour_type\tbest_tier")
+    rows = {line.split("\t")[0]: line.split("\t") for line in summary[1:]}
+    lung = json.loads((out / "TCGA-05-4417-01" / "actionability.json").read_text())
+    assert rows["TCGA-05-4417-01"][1] == "LUAD"
+    # The example lung tumour carries an ALK-EML4 fusion: ALK inhibitors at tier I-A.
+    assert any("alectinib" in o["drugs"] and o["tier"] == "I-A" for o in lung["therapies"])
+
+
+def test_result_schema_document_matches_the_model() -> None:
+    documented = json.loads((Path(__file__).resolve().parents[2] / "docs" / "onco-result.schema.json").read_text())
+    assert documented == json.loads(json.dumps(OncoResult.model_json_schema()))
