@@ -12,6 +12,7 @@ import pytest
 from conftest import shared_path
 
 from tailormed.errors import InputError
+from tailormed.io import genotypes
 from tailormed.io.genotypes import header_genome_build, open_target
 
 # ALT dosages (variants x samples), -9 missing; four samples
@@ -252,3 +253,55 @@ def test_example_target_three_formats_agree():
     for reader in readers[1:]:
         np.testing.assert_array_equal(reader.dosages(rows), reference)
         assert list(reader.variants.alt) == list(readers[0].variants.alt)
+
+
+# five biallelic records as (chrom, pos, id, ref, alt); the .pvar text adds an INFO column with a space in it
+BULK_VARIANTS = [("chr1", 5, "a", "A", "G"), ("1", 7, "b", "C", "T"), ("23", 9, "c", "G", "A"),
+                 ("MT", 11, "d", "T", "C"), ("chr22", 13, "e", "A", "AT")]
+
+
+@pytest.mark.parametrize("block_bytes", [1 << 20, 30])  # one bulk block, or one per line or two
+@pytest.mark.parametrize("layout", ["tabs", "crlf", "blank line", "spaces"])
+def test_variant_tables_read_in_bulk_or_line_by_line_agree(tmp_path, monkeypatch, block_bytes, layout):
+    monkeypatch.setattr(genotypes, "_BULK_BLOCK_BYTES", block_bytes)  # bulk reading splits the text in blocks
+    genotypes_5x4 = np.zeros((5, 4), dtype=np.int8)
+    pgen = write_pgen(tmp_path, genotypes_5x4, variants=BULK_VARIANTS)
+    rows = [f"{c}\t{p}\t{i}\t{r}\t{a}\tNOTE=x y" for c, p, i, r, a in BULK_VARIANTS]
+    bim_rows = [f"{c}\t{i}\t0\t{p}\t{a}\t{r}" for c, p, i, r, a in BULK_VARIANTS]
+    if layout == "crlf":  # the bulk split refuses carriage returns; the line reader strips them
+        rows, bim_rows = [r + "\r" for r in rows], [r + "\r" for r in bim_rows]
+    if layout == "blank line":
+        rows.insert(2, "")
+        bim_rows.insert(2, "")
+    if layout == "spaces":  # a .bim may be space-separated (the line reader splits on any whitespace)
+        bim_rows = [r.replace("\t", " ") for r in bim_rows]
+    Path(str(pgen) + ".pvar").write_text("##source=test\n#CHROM\tPOS\tID\tREF\tALT\tINFO\n" + "\n".join(rows) + "\n")
+    bed = write_bed(tmp_path, genotypes_5x4)
+    bed.with_suffix(".bim").write_text("\n".join(bim_rows) + "\n")
+    for target in (open_target(pgen), open_target(bed)):
+        tv = target.variants
+        assert list(tv.chrom) == ["1", "1", "X", "MT", "22"] and tv.chrom.dtype.kind == "U"
+        assert tv.pos.tolist() == [5, 7, 9, 11, 13] and tv.pos.dtype == np.int64
+        assert list(tv.variant_id) == ["a", "b", "c", "d", "e"] and tv.variant_id.dtype == object
+        assert list(tv.ref) == ["A", "C", "G", "T", "A"] and list(tv.alt) == ["G", "T", "A", "C", "AT"]
+        assert not tv.multiallelic.any()
+        np.testing.assert_array_equal(target.dosages(np.arange(5)), np.zeros((5, 4)))
+
+
+def test_raw_dosages_mark_missing_calls_and_thread_readers_decode_alike(tmp_path):
+    pgen = open_target(write_pgen(tmp_path))
+    bed = open_target(write_bed(tmp_path))
+    vcf_path = tmp_path / "t.vcf"
+    vcf_path.write_text(VCF_TEXT)
+    vcf = open_target(vcf_path)
+    expected = GENOTYPES.astype(np.float64)  # -9 where missing
+    for target in (pgen, bed):
+        np.testing.assert_array_equal(target.dosages_raw(np.arange(3)), expected)  # one range read
+        np.testing.assert_array_equal(target.dosages_raw([2, 0]), expected[[2, 0]])  # a list read
+        twin = target.reader_for_thread()
+        assert twin is not None and twin is not target and twin.variants is target.variants
+        np.testing.assert_array_equal(twin.dosages_raw([1, 2]), expected[[1, 2]])
+        twin.close()
+        np.testing.assert_array_equal(target.dosages([0]), [[0, 1, 2, np.nan]])  # the original still reads
+    np.testing.assert_array_equal(vcf.dosages_raw([1, 3]), [[1, 0, -9], [2, 0, 1]])
+    assert vcf.reader_for_thread() is None

@@ -280,3 +280,53 @@ def test_example_target_scores_agree_with_plink2_in_all_formats(tmp_path):
         np.testing.assert_array_equal(ours.allele_counts[:, 0], np.array(theirs["ALLELE_CT"], dtype=int))
         assert sorted(set(ours.allele_counts[:, 0].tolist())) == [1654, 1656, 1658]
         assert int(ours.imputed[0]) == 96
+
+
+def test_two_threads_one_thread_and_the_general_path_agree_with_a_direct_computation(tmp_path, monkeypatch):
+    # 90 samples, 10 of them non-founders; 5% missing calls; rows on chr1 (plain kernel) plus dominant and
+    # repeated rows (general path); two scores, one leaving rows out with NaN weights
+    rng = np.random.default_rng(17)
+    n_variants, n_samples = 120, 90
+    genotypes = rng.integers(0, 3, size=(n_variants, n_samples))
+    genotypes[rng.random(genotypes.shape) < 0.05] = -9
+    fathers = ["0"] * 80 + ["s0"] * 10
+    target = cohort(tmp_path, ["1"] * n_variants, genotypes, fathers=fathers)
+    index = list(range(n_variants)) + [5, 6, 77]
+    alt = list(rng.random(len(index)) < 0.5)
+    weights = rng.normal(size=(len(index), 2))
+    weights[rng.random(len(index)) < 0.2, 1] = np.nan
+    dominant = [False] * len(index)
+    for row in (3, 40, 41):
+        dominant[row] = True
+    scoring = scoring_file(weights, dominant=dominant)
+    match = matched(index, alt)
+    opened = []
+    twin_reader = type(target).reader_for_thread
+
+    def spy(reader):
+        opened.append(reader)
+        return twin_reader(reader)
+
+    monkeypatch.setattr(type(target), "reader_for_thread", spy)
+    two = score(target, scoring, match, chunk_size=8, threads=2)
+    assert len(opened) == 1  # the plain rows were split between two readers
+    one = score(target, scoring, match, chunk_size=8, threads=1)
+    whole = score(target, scoring, match, chunk_size=1000)
+    assert len(opened) == 1
+    for other in (one, whole):
+        np.testing.assert_allclose(two.sums, other.sums, rtol=1e-12)
+        np.testing.assert_array_equal(two.allele_counts, other.allele_counts)
+        np.testing.assert_array_equal(two.imputed, other.imputed)
+    # direct: effect-allele dosages, founders' frequency of the effect allele, 2f (f when dominant) if missing
+    dosage = genotypes[index].astype(float)
+    dosage[dosage == -9] = np.nan
+    value = np.where(np.array(alt)[:, None], dosage, 2 - dosage)
+    freq = np.nanmean(value[:, :80], axis=1) / 2
+    dom = np.array(dominant)
+    filled = np.where(np.isnan(value), np.where(dom, 1.0, 2.0)[:, None] * freq[:, None],
+                      np.where(dom[:, None], np.minimum(value, 1.0), value))
+    present = np.isfinite(weights)
+    np.testing.assert_allclose(two.sums, filled.T @ np.nan_to_num(weights), rtol=1e-12, atol=1e-12)
+    counts = (2 * ~np.isnan(value)).T @ present
+    np.testing.assert_array_equal(two.allele_counts, counts)
+    np.testing.assert_array_equal(two.imputed, np.isnan(value).sum(axis=1) @ present)

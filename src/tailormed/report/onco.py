@@ -33,6 +33,7 @@ def render_onco_html(result: OncoResult) -> str:
     # passengers are counted and left to actionability.json.
     shown = [a for a in result.alterations if a.tier != "III" or a.oncogenic][:MAX_LISTED]
     return _ENV.get_template("onco.html.j2").render(
-        r=result, shown=shown, hidden=len(result.alterations) - len(shown), same=[t for t in sensitive if t.tumour_match == "same"],
+        r=result, shown=shown, hidden=len(result.alterations) - len(shown),
+        same=[t for t in sensitive if t.tumour_match == "same"],
         other=[t for t in sensitive if t.tumour_match == "other"],
         resistant=[t for t in result.therapies if t.response == "resistant"])
