@@ -12,7 +12,8 @@ case-report, preclinical               II-D                 II-D
 =====================================  ===================  ===================
 
 A record covers this tumour type when one of its OncoTree codes is the tumour's code or an ancestor of it
-(``SOLID``, ``HEME`` and ``ANY`` cover groups). Records from other tumour types are only carried over when they
+(``SOLID``, ``HEME`` and ``ANY`` cover groups), or a subtype of it (then with a caveat to confirm the
+subtype). Records from other tumour types are only carried over when they
 rest on a transferable molecular alteration: requirements that are tumour-specific assays or absences (PD-L1
 scores, hormone receptors, HER2-low/negative, wild-type genes, MSS/pMMR) do not transfer. An alteration's tier
 is the best tier of the options it supports; protein-altering alterations with no option are Tier III.

@@ -1,0 +1,55 @@
+"""Somatic VCF reading: VEP annotations, tumour/normal columns, VAF from AD, hotspots found by coordinate."""
+
+from pathlib import Path
+
+import pytest
+
+from tailormed.errors import InputError
+from tailormed.io.somatic_vcf import read_somatic_vcf
+from tailormed.onco_runner import OncoContext
+
+CSQ = "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|HGVSc|HGVSp|EXON|INTRON|CANONICAL"
+HEADER = f"""##fileformat=VCFv4.2
+##contig=<ID=chr7,length=159345973>
+##contig=<ID=chr12,length=133275309>
+##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: {CSQ}">
+##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">
+##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">
+##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tNORMAL\tTUMOUR
+"""
+KRAS_CSQ = ("A|missense_variant|MODERATE|KRAS|ENSG00000133703|ENST00000311936|c.34G>T|ENSP00000308495.3:p.Gly12Cys|"
+            "2/5||YES")
+
+
+def write_vcf(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "tumour.vcf"
+    path.write_text(HEADER + body)
+    return path
+
+
+def test_annotated_and_unannotated_records(tmp_path: Path) -> None:
+    vcf = write_vcf(tmp_path,
+                    f"chr12\t25245351\t.\tC\tA\t.\tPASS\tCSQ={KRAS_CSQ}\tGT:AD:DP\t0/0:60,0:60\t0/1:70,30:100\n"
+                    "chr7\t140753336\t.\tA\tT\t.\tPASS\t.\tGT:AD:DP\t0/0:50,0:50\t0/1:90,60:150\n"
+                    "chr7\t140753400\t.\tG\tC\t.\tPASS\t.\tGT:AD:DP\t0/0:50,0:50\t0/1:80,20:100\n"
+                    "chr7\t140753500\t.\tG\tC\t.\tLowQual\t.\tGT:AD:DP\t0/0:50,0:50\t0/1:80,20:100\n")
+    hotspots = OncoContext.load().hotspots
+    content = read_somatic_vcf(vcf, tumour_sample="TUMOUR", hotspots=hotspots)
+    kras, braf = content.variants
+    assert (kras.gene, kras.protein_change, kras.consequence, kras.exon) == ("KRAS", "G12C", "missense", 2)
+    assert kras.vaf == pytest.approx(0.3) and kras.depth == 100
+    assert (braf.gene, braf.protein_change) == ("BRAF", "V600E") and "known hotspot" in braf.source
+    assert braf.vaf == pytest.approx(0.4)
+    codes = {w.code: w.message for w in content.warnings}
+    assert "1 record(s) without VEP/snpEff annotation" in codes["unannotated_records"]
+    assert "1 record(s) failing FILTER" in codes["filtered_records"]
+
+
+def test_tumour_column_must_be_named_when_there_are_two(tmp_path: Path) -> None:
+    vcf = write_vcf(tmp_path, f"chr12\t25245351\t.\tC\tA\t.\tPASS\tCSQ={KRAS_CSQ}\tGT:AD:DP\t0/0:60,0:60\t"
+                              "0/1:70,30:100\n")
+    with pytest.raises(InputError, match="name the tumour"):
+        read_somatic_vcf(vcf)
+    with pytest.raises(InputError, match="'T2' is not in the VCF"):
+        read_somatic_vcf(vcf, tumour_sample="T2")
