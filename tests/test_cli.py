@@ -90,7 +90,10 @@ def test_analyze_demo_patient(tmp_path, hpo_knowledge):
     abacavir = [d for d in document["drugs"] if d["drug"] == "abacavir"]
     assert abacavir[0]["status"] == "actionable" and abacavir[0]["in_medication_list"]
     summary = json.loads((out / "analysis.json").read_text())
-    assert set(summary["sections"]) == {"pgx", "rare", "risk"} and summary["not_analysed"] == []
+    assert set(summary["sections"]) == {"pgx", "rare", "risk", "onco"} and summary["not_analysed"] == []
+    onco = json.loads((out / "onco" / "actionability.json").read_text())
+    assert onco["tumour_type"] == "LUAD" and onco["therapies"][0]["tier"] == "I-A"
+    assert any("osimertinib" in t["drugs"] for t in onco["therapies"])
     risk = json.loads((out / "risk" / "risk.json").read_text())
     assert risk["inputs_from"]["current_smoker"].endswith("observations.json:entry[3]")
     assert any(w["change"] == "stop smoking" for w in risk["what_ifs"])
