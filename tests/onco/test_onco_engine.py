@@ -64,6 +64,8 @@ RECORDS = [
     record("msi-solid", ["MSI-H | dMMR"], ["SOLID"], drugs=["pembrolizumab"]),
     record("aml-study", ["BRAF V600E"], ["AML"], evidence="clinical-study"),
     record("hrd-or-brca-ovary", ["HRD | BRCA1 oncogenic"], ["LUAD"], drugs=["olaparib"]),
+    dict(record("braf-solid-not-crc", ["BRAF V600E"], ["SOLID"], drugs=["dabrafenib"]),
+         excluded_tumour_types=["COADREAD"]),
 ]
 
 
@@ -91,7 +93,8 @@ def test_tier_table(evidence: str, same: bool, tier: str) -> None:
 def test_same_tumour_first_then_other_tumour_types(tmp_path: Path) -> None:
     result = run(tmp_path, "MEL", [braf()])
     tiers = [(o.record_id, o.tier, o.tumour_match) for o in result.therapies]
-    assert tiers == [("braf-mel", "I-A", "same"), ("braf-solid-trial", "I-B", "same"),
+    assert tiers == [("braf-mel", "I-A", "same"), ("braf-solid-not-crc", "I-A", "same"),
+                     ("braf-solid-trial", "I-B", "same"),
                      ("braf-crc-combo", "II-C", "other"), ("aml-study", "II-D", "other")]
     assert result.alterations[0].label == "BRAF V600E" and result.alterations[0].tier == "I-A"
     assert result.alterations[0].oncogenic
@@ -100,6 +103,9 @@ def test_same_tumour_first_then_other_tumour_types(tmp_path: Path) -> None:
 def test_codon_records_and_other_alleles(tmp_path: Path) -> None:
     result = run(tmp_path, "COADREAD", [braf("V600K")])
     assert {o.record_id for o in result.therapies} == {"braf-solid-trial", "braf-mel"}
+    crc = run(tmp_path / "e", "COADREAD", [braf()])
+    excluded = next(o for o in crc.therapies if o.record_id == "braf-solid-not-crc")
+    assert excluded.tumour_match == "other" and "excludes this tumour type" in excluded.caveats[0]
     assert next(o for o in result.therapies if o.record_id == "braf-mel").tier == "II-C"
 
 

@@ -90,8 +90,10 @@ def _covers(compiled: CompiledRecord, tumour_type: str, tree: TumourTypeTree) ->
     is treated as this tumour type with a caveat to confirm the subtype, rather than hidden.
     """
     record = compiled.record
-    if any(tree.is_within(tumour_type, excluded) for excluded in record.excluded_tumour_types):
-        return False, None
+    excluded = [code for code in record.excluded_tumour_types if tree.is_within(tumour_type, code)]
+    if excluded:
+        return False, (f"the source excludes this tumour type ({', '.join(excluded)}) from the indication: "
+                       "evidence elsewhere does not carry over")
     if any(tree.is_within(tumour_type, code) for code in record.tumour_types):
         return True, None
     narrower = [code for code in record.tumour_types if code not in TUMOUR_GROUPS
@@ -153,7 +155,7 @@ def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: Tum
                 continue
             label = f"{compiled.pack} {knowledge.versions[knowledge.names.index(compiled.pack)]}"
             option = _option(compiled, matched, same, facts, knowledge, label)
-            if subtype_caveat:
+            if subtype_caveat:  # a subtype record, or a record whose source excludes this tumour type
                 option.caveats.insert(0, subtype_caveat)
             options.append(option)
     options.sort(key=lambda o: (TIER_ORDER[o.tier], o.tumour_match != "same", o.response != "sensitive",
