@@ -124,6 +124,10 @@ def test_kb_commands(tmp_path):
     assert shown.exit_code == 0 and "*17" in shown.output
     result = runner.invoke(app, ["kb", "validate", str(tmp_path)])
     assert result.exit_code == 3 and "no knowledge pack" in result.output
+    onco = runner.invoke(app, ["kb", "show", "onco-core"])
+    assert onco.exit_code == 0 and "genes with roles (" in onco.output and "NTRK1" in onco.output
+    validated = runner.invoke(app, ["kb", "validate", "onco-core"])
+    assert validated.exit_code == 0 and "evidence records" in validated.output
 
 
 def test_header_only_vcf_exits_nonzero_without_output(write_vcf, tmp_path):

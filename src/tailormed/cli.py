@@ -472,8 +472,20 @@ def kb_show(pack: Annotated[str, typer.Argument(help="Pack name or folder.")],
             return
         out.print(f"[bold]{m.name}[/] {m.version} ({m.date}) - {m.licence}")
         out.print(m.description)
-        out.print(f"genes ({len(loaded.genes)}): {', '.join(sorted(loaded.genes))}")
-        out.print(f"drugs ({len(loaded.drugs)}): {', '.join(sorted(loaded.drugs))}")
+        if m.kind == "onco":
+            from tailormed.kb.onco import load_onco_knowledge
+
+            onco = load_onco_knowledge(str(loaded.path))
+            records = Table("record", "tumour types", "alterations", "therapy", "evidence", "response")
+            for compiled in onco.records:
+                r = compiled.record
+                records.add_row(r.id, ", ".join(r.tumour_types), "; ".join(r.alterations), r.therapy, r.evidence,
+                                r.response)
+            out.print(records)
+            out.print(f"genes with roles ({len(onco.genes)}): {', '.join(sorted(onco.genes))}")
+        else:
+            out.print(f"genes ({len(loaded.genes)}): {', '.join(sorted(loaded.genes))}")
+            out.print(f"drugs ({len(loaded.drugs)}): {', '.join(sorted(loaded.drugs))}")
         table = Table("source", "citation")
         for source in sorted(loaded.sources.values(), key=lambda s: s.id):
             table.add_row(source.id, source.citation)
