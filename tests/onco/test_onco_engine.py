@@ -167,3 +167,36 @@ def test_less_specific_tumour_type_gets_subtype_records_with_a_caveat(tmp_path: 
     option = result.therapies[0]
     assert (option.record_id, option.tier, option.tumour_match) == ("hrd-or-brca-ovary", "I-A", "same")
     assert option.caveats[0].startswith("indicated for the subtype(s) LUAD")
+
+
+def test_sensitivity_option_names_resistance_to_the_same_drug(tmp_path: Path) -> None:
+    """Erlotinib for an EGFR exon 19 deletion carries a caveat when T790M (resistance to erlotinib) is present."""
+    write_pack(tmp_path / "pack", [
+        record("erlotinib-nsclc", ["EGFR exon 19 deletion | EGFR L858R"], ["NSCLC"], drugs=["erlotinib"]),
+        record("osimertinib-nsclc", ["EGFR exon 19 deletion | EGFR L858R"], ["NSCLC"], drugs=["osimertinib"]),
+        record("t790m-erlotinib", ["EGFR T790M"], ["NSCLC"], response="resistant", evidence="clinical-study",
+               drugs=["erlotinib"]),
+    ])
+    deletion = SomaticVariant(gene="EGFR", protein_change="E746_A750del", consequence="inframe_deletion", exon=19,
+                              source="m:1")
+    t790m = SomaticVariant(gene="EGFR", protein_change="T790M", consequence="missense", source="m:2")
+    with_resistance = {o.record_id: o for o in run(tmp_path, "LUAD", [deletion, t790m]).therapies}
+    assert any("EGFR T790M" in c and "resistance to erlotinib" in c
+               for c in with_resistance["erlotinib-nsclc"].caveats)
+    assert not any("resistance" in c for c in with_resistance["osimertinib-nsclc"].caveats)
+    without = {o.record_id: o for o in run(tmp_path, "LUAD", [deletion]).therapies}
+    assert not any("resistance" in c for c in without["erlotinib-nsclc"].caveats)
+
+
+def test_specifically_named_actionable_alteration_is_oncogenic(tmp_path: Path) -> None:
+    """An exon 19 deletion is no hotspot and not truncating, but a Tier I record names it: oncogenic.
+    A variant met only by a generic class ('EGFR mutation') is not called oncogenic for that reason."""
+    write_pack(tmp_path / "pack", [
+        record("egfr-ex19", ["EGFR exon 19 deletion"], ["NSCLC"]),
+        record("egfr-any", ["EGFR mutation"], ["NSCLC"]),
+    ])
+    deletion = SomaticVariant(gene="EGFR", protein_change="E746_A750del", consequence="inframe_deletion", exon=19,
+                              source="m:1")
+    passenger = SomaticVariant(gene="EGFR", protein_change="A1000T", consequence="missense", source="m:2")
+    flags = {a.label: a.oncogenic for a in run(tmp_path, "LUAD", [deletion, passenger]).alterations}
+    assert flags == {"EGFR E746_A750del": True, "EGFR A1000T": False}

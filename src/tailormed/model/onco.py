@@ -126,7 +126,8 @@ class ReportedAlteration(Record):
     kind: Literal["variant", "copy_number", "fusion", "signature"]
     tier: Tier
     oncogenic: bool = Field(description="Hotspot, truncating in a tumour suppressor, deep deletion of one, "
-                                        "or marked pathogenic by the input.")
+                                        "marked pathogenic by the input, or named specifically (not by a generic "
+                                        "class) by a Tier I/II sensitivity record, e.g. an EGFR exon 19 deletion.")
     details: dict[str, str | float | int | None] = Field(default_factory=dict)
     therapies: list[str] = Field(default_factory=list, description="record_ids of therapy options citing it.")
 

@@ -160,7 +160,38 @@ def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: Tum
             options.append(option)
     options.sort(key=lambda o: (TIER_ORDER[o.tier], o.tumour_match != "same", o.response != "sensitive",
                                 _EVIDENCE_RANK.get(o.evidence, 9), o.therapy))
+    _flag_conflicting_resistance(options)
     return options
+
+
+def _flag_conflicting_resistance(options: list[TherapyOption]) -> None:
+    """A sensitivity option whose drug another alteration of this tumour predicts resistance to gets a
+    caveat naming that alteration (e.g. afatinib for an EGFR exon 19 deletion when EGFR T790M is present),
+    so the two are never read apart."""
+    resistant = [o for o in options if o.response == "resistant"]
+    for option in options:
+        if option.response != "sensitive":
+            continue
+        for other in resistant:
+            shared = sorted(set(option.drugs) & set(other.drugs))
+            if not shared:
+                continue
+            markers = "; ".join(label for item in other.matched for label in item.satisfied_by)
+            note = (f"this tumour also carries {markers}, which predicts resistance to {', '.join(shared)} "
+                    f"(Tier {other.tier}, {other.record_id}; see Resistance)")
+            if note not in option.caveats:
+                option.caveats.append(note)
+
+
+#: Requirement classes broad enough to be met by a passenger variant (a VUS can be "a mutation").
+_GENERIC_CLASSES = ("mutation", "missense", "wildtype", "oncogenic", "activating", "truncating", "germline",
+                    "somatic")
+
+
+def _specific(requirement: str) -> bool:
+    """True when every alternative of a requirement names a specific alteration (change, codon, exon, fusion...)."""
+    return not any(part.strip().split()[-1].lower() in _GENERIC_CLASSES
+                   for part in requirement.split("|") if part.strip())
 
 
 def _variant_label(variant: SomaticVariant) -> str:
@@ -175,6 +206,13 @@ def _alterations(facts: TumourFacts, options: list[TherapyOption]) -> list[Repor
             for label in item.satisfied_by:
                 support.setdefault(label, []).append(option)
 
+    def actionable_driver(label: str) -> bool:
+        """Named specifically (not by a generic class) by a Tier I/II sensitivity record."""
+        return any(o.response == "sensitive" and TIER_ORDER[o.tier] <= TIER_ORDER["II-D"]
+                   and any(label in item.satisfied_by and not item.inferred
+                           and _specific(item.requirement) for item in o.matched)
+                   for o in support.get(label, []))
+
     def tier_of(label: str) -> Tier:
         tiers = [o.tier for o in support.get(label, []) if o.response == "sensitive"] or \
                 [o.tier for o in support.get(label, [])]
@@ -187,7 +225,7 @@ def _alterations(facts: TumourFacts, options: list[TherapyOption]) -> list[Repor
             label = _variant_label(variant)
             out.append(ReportedAlteration(
                 label=label, gene=gene, kind="variant", tier=tier_of(label),
-                oncogenic=is_oncogenic_variant(variant, role),
+                oncogenic=is_oncogenic_variant(variant, role) or actionable_driver(label),
                 details={"consequence": variant.consequence, "vaf": variant.vaf, "depth": variant.depth,
                          "origin": variant.origin, "source": variant.source},
                 therapies=sorted({o.record_id for o in support.get(label, [])})))
