@@ -38,6 +38,10 @@ def test_what_ifs_recompute_and_are_ranked() -> None:
     assert statin.after == pytest.approx(statin.baseline * CTT_RR_PER_MMOL_L ** (140 * 0.5 / 38.67))
     assert not any("statin" in w.change and "heart failure" in w.estimate for w in result.what_ifs)
     assert not any(w.change == "stop smoking" and w.estimate.startswith("FINDRISC") for w in result.what_ifs)
+    weight = next(w for w in result.what_ifs if w.change == "weight to BMI 24.9")
+    assert weight.source.endswith("13 -> 10 points") and weight.after < weight.baseline  # BMI 31 scores 3, < 25 none
+    same_band = next(w for w in assess(replace(SMOKER, bmi=27)).what_ifs if w.change == "weight to BMI 24.9")
+    assert same_band.source.endswith("11 -> 10 points (the same risk band)") and same_band.after == same_band.baseline
 
 
 def test_advice_follows_the_cited_thresholds() -> None:

@@ -199,10 +199,14 @@ def _what_ifs(name: str, person: Person, baseline: RiskEstimate) -> list[WhatIf]
     found = []
     for change, changed, relative_risk, source in changes:
         try:
-            after = EQUATIONS[name](changed).risk * relative_risk
+            recomputed = EQUATIONS[name](changed)
         except (_MissingInputError, InputError):
             continue  # the changed profile falls outside the equation's validity range
-        found.append(WhatIf(change=change, estimate=name, baseline=baseline.risk, after=after, source=source))
+        if baseline.points is not None and recomputed.points is not None:  # a points score: show the points move
+            band = " (the same risk band)" if recomputed.risk == baseline.risk else ""
+            source = f"{source}: {baseline.points} -> {recomputed.points} points{band}"
+        found.append(WhatIf(change=change, estimate=name, baseline=baseline.risk, after=recomputed.risk * relative_risk,
+                            source=source))
     return found
 
 
