@@ -172,6 +172,8 @@ def rare_rank(
     ped: Annotated[Path | None, typer.Option(help="PED file for a family VCF (parents, affected status).")] = None,
     sample: Annotated[str | None, typer.Option(help="The proband's column in the VCF (default: the phenopacket "
                                                     "subject, or the only sample).")] = None,
+    onset: Annotated[str | None, typer.Option(help="Age at onset: an HPO onset term (HP:0003593 = infantile) or "
+                                                   "an ISO 8601 age (P2Y6M); overrides the phenopacket's.")] = None,
     preset: Annotated[Path | None, typer.Option(help=_PRESET_HELP)] = None,
     hpo_dir: Annotated[Path | None, typer.Option("--hpo-data", help=_HPO_DIR_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
@@ -181,7 +183,7 @@ def rare_rank(
 
     terms = [t.strip() for t in hpo.split(",") if t.strip()] if hpo else []
     result = _run(lambda: run_rare_rank(out_dir, phenopacket=phenopacket, hpo_terms=terms, vcf=vcf, ped=ped,
-                                        sample=sample, preset=preset, hpo_dir=hpo_dir))
+                                        sample=sample, preset=preset, hpo_dir=hpo_dir, onset=onset))
     if quiet:
         return
     table = Table("rank", "disease", "gene", "log10 LR", "post-test", title=f"{result.proband.id}: top candidates")

@@ -10,6 +10,7 @@ from typing import Any
 from tailormed.errors import InputError
 from tailormed.io.ped import Pedigree, PedMember
 from tailormed.model.rare import PhenotypeProfile, PhenotypeTerm
+from tailormed.rare.onset import earliest, onset_term_of
 
 _HPO_ID = re.compile(r"^HP:\d{7}$")
 # Fields that exist only in Phenopacket schema v1; their presence means a v1 document.
@@ -61,6 +62,7 @@ def phenopacket_to_profile(document: Any, *, source: str) -> PhenotypeProfile:
     # No features is allowed (a genotype-driven analysis); the engine warns that nothing was scored.
     terms = [_feature(feature, i, source) for i, feature in enumerate(document.get("phenotypicFeatures") or [])]
     age = ((subject.get("timeAtLastEncounter") or {}).get("age") or {}).get("iso8601duration")
+    onset = _earliest_onset(document, source)
     diagnoses = [i["diagnosis"]["disease"]["id"] for i in document.get("interpretations") or []
                  if isinstance(i, dict) and (i.get("diagnosis") or {}).get("disease", {}).get("id")]
     return PhenotypeProfile(
@@ -68,10 +70,25 @@ def phenopacket_to_profile(document: Any, *, source: str) -> PhenotypeProfile:
         sex=_SEX.get(str(subject.get("sex", "UNKNOWN_SEX")), "unknown"),
         age=age,
         terms=terms,
+        onset=onset,
         proband_sample=subject.get("id"),
         known_diagnoses=diagnoses,
         hpo_version=_hpo_version(document["metaData"]),
     )
+
+
+def _earliest_onset(document: dict[str, Any], source: str) -> str | None:
+    """The earliest onset stated for an observed feature or for the patient's disease (``diseases[].onset``:
+    the age the illness began, whatever it is called), as an HPO onset term."""
+    stated = []
+    for position, feature in enumerate(document.get("phenotypicFeatures") or []):
+        if isinstance(feature, dict) and not feature.get("excluded") and feature.get("onset") is not None:
+            stated.append(onset_term_of(feature["onset"], source=source,
+                                        location=f"phenotypicFeatures[{position}].onset"))
+    for position, disease in enumerate(document.get("diseases") or []):
+        if isinstance(disease, dict) and not disease.get("excluded") and disease.get("onset") is not None:
+            stated.append(onset_term_of(disease["onset"], source=source, location=f"diseases[{position}].onset"))
+    return earliest([term for term in stated if term])
 
 
 def _hpo_version(meta: dict[str, Any]) -> str | None:

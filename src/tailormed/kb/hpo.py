@@ -104,6 +104,7 @@ class HpoKnowledge:
     _gene_diseases: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _descends_from: sparse.csr_matrix | None = field(default=None, repr=False)
     _rows: dict[str, sparse.csr_matrix] = field(default_factory=dict, repr=False)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False)  # per-process caches of derived tables
 
     def __post_init__(self) -> None:
         self._term_index = {int(n): i for i, n in enumerate(self.term_numbers)}

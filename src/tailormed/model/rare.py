@@ -30,6 +30,8 @@ class PhenotypeProfile(Record):
     sex: Literal["female", "male", "other", "unknown"] = "unknown"
     age: str | None = Field(default=None, description="ISO 8601 duration at last encounter, e.g. 'P7Y'.")
     terms: list[PhenotypeTerm] = Field(default_factory=list)
+    onset: str | None = Field(default=None, description="HPO onset term (HP:0003674 branch) of the earliest onset "
+                                                        "the input states, e.g. 'HP:0003593' (Infantile onset).")
     proband_sample: str | None = Field(default=None, description="The proband's column in a family VCF.")
     known_diagnoses: list[str] = Field(default_factory=list, description="Disease ids from the input, if any.")
     hpo_version: str | None = Field(default=None, description="HPO release the terms were coded with, if stated.")
@@ -116,7 +118,8 @@ class TermContribution(Record):
     term: str
     label: str
     excluded: bool
-    match: Literal["exact", "implied", "related", "unrelated", "excluded_annotated", "excluded_absent", "not_annotated"]
+    match: Literal["exact", "implied", "related", "unrelated", "excluded_annotated", "excluded_absent", "not_annotated",
+                   "onset_fits", "onset_differs", "onset_not_annotated"]
     matched_term: str | None = Field(default=None, description="The disease annotation the term was matched through.")
     likelihood_ratio: float
 

@@ -80,7 +80,7 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
     """The whole ranking for one proband."""
     phenotype_settings = preset.phenotype_settings()
     resolved = resolve_terms(profile.terms, hpo, source=source, settings=phenotype_settings,
-                             coded_with=profile.hpo_version)
+                             coded_with=profile.hpo_version, onset=profile.onset)
     warnings = list(resolved.warnings)
     if not resolved.present:
         warnings.append(Warning(code="no_present_terms", message="no observed phenotype terms were scored; "

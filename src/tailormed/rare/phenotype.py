@@ -12,6 +12,8 @@ For every disease ``d`` and every patient term ``h`` we estimate ``LR = P(h | d)
 * **unrelated**: nothing shared below the organ-system level: ``LR = unrelated_lr``, the chance
   that a finding is incidental or missing from the annotations;
 * a term the disease is explicitly annotated *not* to have (qualifier NOT) gives ``negated_lr``;
+* the patient's **age of onset**, when the input states one, against the disease's annotated onset
+  (``onset_mismatch_rate``; ``tailormed.rare.onset`` documents the periods and the ratio; ``null`` turns it off);
 * an **excluded** term (the clinician checked and it is absent) counts only against diseases that show
   it with frequency >= ``excluded_min_frequency``: ``max(1 - P(h | d), excluded_floor) / (1 - bg(h))``.
   Clinicians list as absent the features of the diagnoses they considered, so the absence of an
@@ -33,6 +35,7 @@ from tailormed.errors import InputError
 from tailormed.kb.hpo import HpoKnowledge, term_id, term_number
 from tailormed.model.common import Warning
 from tailormed.model.rare import PhenotypeTerm, TermContribution
+from tailormed.rare.onset import disease_onset_label, onset_log10_lr
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class PhenotypeSettings:
     excluded_floor: float = 0.2
     excluded_min_frequency: float = 0.8
     drop_redundant_ancestors: bool = True
+    onset_mismatch_rate: float | None = 0.2
     weight: float = 1.0
 
 
@@ -56,16 +60,18 @@ class ResolvedTerms:
     present: list[int] = field(default_factory=list)
     excluded: list[int] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
+    onset: str | None = None  # HPO onset term of the patient's earliest onset, when stated
 
 
 def resolve_terms(terms: list[PhenotypeTerm], hpo: HpoKnowledge, *, source: str,
-                  settings: PhenotypeSettings = PhenotypeSettings(), coded_with: str | None = None) -> ResolvedTerms:
+                  settings: PhenotypeSettings = PhenotypeSettings(), coded_with: str | None = None,
+                  onset: str | None = None) -> ResolvedTerms:
     """Map HPO ids to columns: obsolete ids to their replacement (warned), unknown ids refused.
 
     An id our ontology does not know is an error, unless the input says it was coded with a newer HPO
     release (``coded_with``, an ISO date): then the term is set aside with a warning.
     """
-    resolved = ResolvedTerms()
+    resolved = ResolvedTerms(onset=onset if settings.onset_mismatch_rate is not None else None)
     for position, term in enumerate(terms):
         number = term_number(term.id)
         if number in hpo.obsolete:
@@ -112,8 +118,9 @@ class PhenotypeScores:
 
     present: list[int]
     excluded: list[int]
-    term_log10_lr: npt.NDArray[np.float64]  # (terms, diseases), present first then excluded
+    term_log10_lr: npt.NDArray[np.float64]  # (terms, diseases): present, then excluded, then the onset row
     total_log10_lr: npt.NDArray[np.float64]  # (diseases,)
+    onset: str | None = None  # when set, the last row of term_log10_lr is the onset's
 
 
 def score_phenotype(resolved: ResolvedTerms, hpo: HpoKnowledge,
@@ -122,7 +129,10 @@ def score_phenotype(resolved: ResolvedTerms, hpo: HpoKnowledge,
     rows = [_present_lr(column, hpo, settings) for column in resolved.present]
     rows += [_excluded_lr(column, hpo, settings) for column in resolved.excluded]
     matrix = np.log10(np.vstack(rows)) if rows else np.zeros((0, hpo.n_diseases))
-    return PhenotypeScores(resolved.present, resolved.excluded, matrix, matrix.sum(axis=0))
+    if resolved.onset is not None and settings.onset_mismatch_rate is not None:
+        onset_row = onset_log10_lr(hpo, resolved.onset, settings.onset_mismatch_rate)
+        matrix = np.vstack([matrix, onset_row[np.newaxis, :]])
+    return PhenotypeScores(resolved.present, resolved.excluded, matrix, matrix.sum(axis=0), onset=resolved.onset)
 
 
 def _background(hpo: HpoKnowledge, columns: npt.NDArray[np.int32] | list[int],
@@ -188,8 +198,19 @@ def explain(diseases: list[int], scores: PhenotypeScores, hpo: HpoKnowledge) -> 
                 term=term_id(int(hpo.term_numbers[column])), label=hpo.name(column), excluded=excluded,
                 match=match, matched_term=through,
                 likelihood_ratio=float(10 ** scores.term_log10_lr[j, disease])))
+        if scores.onset is not None:
+            contributions.append(_onset_contribution(scores, disease, hpo))
         result.append(contributions)
     return result
+
+
+def _onset_contribution(scores: PhenotypeScores, disease: int, hpo: HpoKnowledge) -> TermContribution:
+    onset = scores.onset or ""
+    ratio = float(10 ** scores.term_log10_lr[-1, disease])
+    stated = disease_onset_label(hpo, disease)
+    match = "onset_not_annotated" if stated is None else ("onset_fits" if ratio >= 1.0 else "onset_differs")
+    return TermContribution(term=onset, label=f"Age of onset: {hpo.name(hpo.index_of(term_number(onset)) or 0)}",
+                            excluded=False, match=match, matched_term=stated, likelihood_ratio=ratio)
 
 
 def _best_related(closure_rows: sparse.csr_matrix, column: int, hpo: HpoKnowledge) -> list[str | None]:
