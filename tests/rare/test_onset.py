@@ -22,11 +22,17 @@ META = {"phenopacketSchemaVersion": "2.0", "created": "2026-01-01T00:00:00Z", "r
 
 
 @pytest.mark.parametrize(("age", "term"), [
-    ("P0D", "HP:0003577"), ("P2W", "HP:0003623"), ("P3M", "HP:0003593"), ("P1Y6M", "HP:0011463"),
+    ("P0D", "HP:0003577"), ("PT12H", "HP:0003623"), ("P2W", "HP:0003623"), ("P1DT6H", "HP:0003623"), ("P3M", "HP:0003593"), ("P1Y6M", "HP:0011463"),
     ("P10Y", "HP:0003621"), ("P30Y", "HP:0011462"), ("P45Y", "HP:0003596"), ("P70Y", "HP:0003584"),
 ])
 def test_ages_fall_in_the_hpo_onset_periods(age: str, term: str) -> None:
     assert onset_term_for_age(age, source="s", location="l") == term
+
+
+@pytest.mark.parametrize("age", ["P", "2Y", "P1YT", "P-1Y", "PY"])
+def test_malformed_ages_are_refused(age: str) -> None:
+    with pytest.raises(InputError, match="not an ISO 8601 age"):
+        onset_term_for_age(age, source="s", location="l")
 
 
 def test_malformed_age_names_the_place() -> None:

@@ -60,7 +60,9 @@ ONSET_TERM_BINS: dict[str, tuple[int, ...]] = {
 BIN_TERMS = ("HP:0030674", "HP:0003577", "HP:0003623", "HP:0003593", "HP:0011463", "HP:0003621", "HP:0011462",
              "HP:0003596", "HP:0003584")
 
-_DURATION = re.compile(r"^P(?!$)(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?$")
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
+_DURATION = re.compile(rf"^P(?!$)(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_NUMBER}W)?(?:{_NUMBER}D)?"
+                       rf"(?:T(?=\d)(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?$")
 
 
 def onset_term_for_age(iso8601_duration: str, *, source: str, location: str) -> str:
@@ -69,8 +71,9 @@ def onset_term_for_age(iso8601_duration: str, *, source: str, location: str) -> 
     if match is None:
         raise InputError(f"{iso8601_duration!r} is not an ISO 8601 age (e.g. 'P2Y6M')", source=source,
                          location=location)
-    years, months, weeks, days = (float(part) if part else 0.0 for part in match.groups())
-    age = years + months / 12 + weeks * 7 / 365.25 + days / 365.25
+    years, months, weeks, days, hours, minutes, seconds = (float(part.replace(",", ".")) if part else 0.0
+                                                          for part in match.groups())
+    age = years + months / 12 + (weeks * 7 + days + hours / 24 + minutes / 1440 + seconds / 86400) / 365.25
     limits = ((28 / 365.25, 2), (1, 3), (5, 4), (16, 5), (40, 6), (60, 7))
     if age == 0:
         return BIN_TERMS[1]
