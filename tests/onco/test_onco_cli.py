@@ -64,6 +64,24 @@ def test_malformed_and_wrong_build_mafs(tmp_path: Path) -> None:
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
 
 
+def test_header_only_maf_needs_a_named_sample_then_means_no_mutations(tmp_path: Path) -> None:
+    """A fusion-driven tumour may have no somatic mutations: allowed when the sample is named, with a warning."""
+    empty = tmp_path / "empty.maf"
+    empty.write_text("Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\n")
+    fusions = tmp_path / "fusions.tsv"
+    fusions.write_text("Tumor_Sample_Barcode\tFusion\nT1\tEML4::ALK\n")
+    code, output = interpret(tmp_path / "o1", "--maf", str(empty), "--tumor-type", "LUAD")
+    assert code == 2 and "no variant rows" in output and "--sample" in output
+    assert not (tmp_path / "o1").exists()
+    code, output = interpret(tmp_path / "o2", "--maf", str(empty), "--fusions", str(fusions), "--sample", "T1",
+                             "--tumor-type", "LUAD", "--panel-size-mb", "1.0")
+    assert code == 0, output
+    result = OncoResult.model_validate_json((tmp_path / "o2" / "actionability.json").read_text())
+    assert any(w.code == "no_somatic_variants" for w in result.warnings)
+    assert result.immunotherapy.tmb is not None and result.immunotherapy.tmb.eligible_mutations == 0
+    assert any("alectinib" in o.drugs and o.tier == "I-A" for o in result.therapies)
+
+
 def test_batch_over_the_oncokb_annotator_examples(tmp_path: Path) -> None:
     folder = shared_path("onco/example-inputs")
     out = tmp_path / "batch"

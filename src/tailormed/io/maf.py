@@ -144,7 +144,7 @@ def _exon(text: str) -> int | None:
 
 
 def read_maf(path: Path | str, *, sample: str | None = None) -> MafContent:
-    """Read a MAF; ``sample`` keeps only that Tumor_Sample_Barcode (an error if absent)."""
+    """Read a MAF; ``sample`` keeps only that Tumor_Sample_Barcode (an error if the MAF has rows but none of it)."""
     path = Path(path)
     content = MafContent(path=path)
     builds: set[str] = set()
@@ -180,6 +180,6 @@ def read_maf(path: Path | str, *, sample: str | None = None) -> MafContent:
             exon=_exon(row.get("Exon_Number") or row.get("EXON") or ""), intron=_exon(row.get("INTRON") or ""),
             vaf=vaf, depth=depth, origin="germline" if status == "germline" else "somatic",
             clinical_significance=row.get("CLIN_SIG") or None, source=f"{path.name}:{line}"))
-    if sample is not None and sample not in content.by_sample:
+    if sample is not None and content.rows and sample not in content.by_sample:  # a header-only MAF is the caller's
         raise InputError(f"no rows for Tumor_Sample_Barcode {sample!r}", source=str(path))
     return content
