@@ -220,7 +220,8 @@ def _write_match_tsv(path: Path, reports: list[dict[str, object]]) -> None:
 _PERSON_FIELDS = {f for f in Person.__dataclass_fields__}
 _MEASURED = {"total_cholesterol_mg_dl": "total_cholesterol_mg_dl", "hdl_mg_dl": "hdl_cholesterol_mg_dl",
              "ldl_mg_dl": "ldl_cholesterol_mg_dl", "systolic_bp_mmhg": "systolic_bp_mmhg",
-             "egfr": "egfr_ml_min_1_73m2", "bmi": "bmi_kg_m2", "waist_cm": "waist_cm"}
+             "egfr": "egfr_ml_min_1_73m2", "bmi": "bmi_kg_m2", "waist_cm": "waist_cm",
+             "hba1c_percent": "hba1c_percent", "uacr_mg_g": "uacr_mg_g"}
 
 
 def read_person(path: Path) -> tuple[Person, dict[str, str]]:

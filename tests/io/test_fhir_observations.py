@@ -76,3 +76,15 @@ def test_entered_in_error_observations_are_ignored(tmp_path: Path) -> None:
     wrong["status"] = "entered-in-error"
     inputs = read_fhir_observations(_bundle(tmp_path, _observation("8480-6", 128, "mm[Hg]"), wrong))
     assert inputs.systolic_bp_mmhg is not None and inputs.systolic_bp_mmhg.value == 128
+
+
+def test_urine_albumin_creatinine_ratio_codes_and_units(tmp_path: Path) -> None:
+    # 9318-7 and 14959-1 are mass ratios (mg/g); 32294-1 is an unspecified ratio whose unit must be given.
+    for code, value, unit, expected in (("9318-7", 40, "mg/g", 40.0), ("14959-1", 35, "mg/g{creat}", 35.0),
+                                        ("32294-1", 3.0, "mg/mmol", 3.0 * 8.84)):
+        inputs = read_fhir_observations(_bundle(tmp_path, _observation(code, value, unit)))
+        assert inputs.uacr_mg_g is not None and inputs.uacr_mg_g.value == pytest.approx(expected)
+    with pytest.raises(InputError, match=r"LOINC 32294-1: unit '' cannot be converted to mg/g"):
+        read_fhir_observations(_bundle(tmp_path, _observation("32294-1", 0.03, "")))
+    with pytest.raises(InputError, match=r"LOINC 9318-7: unit 'mg/L' cannot be converted to mg/g"):
+        read_fhir_observations(_bundle(tmp_path, _observation("9318-7", 40, "mg/L")))

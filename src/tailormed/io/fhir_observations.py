@@ -17,6 +17,7 @@ from tailormed.errors import InputError
 from tailormed.model.risk import ClinicalInputs, Measurement
 
 MG_DL_PER_MMOL_L_CHOLESTEROL = 38.67  # 1 mmol/L cholesterol = 38.67 mg/dL (molar mass 386.65 g/mol)
+MG_G_PER_MG_MMOL_CREATININE = 8.84  # albumin/creatinine: mg/mmol -> mg/g (creatinine 113.12 g/mol)
 
 # LOINC code -> (field, canonical unit)
 LOINC_FIELDS: dict[str, tuple[str, str]] = {
@@ -28,6 +29,11 @@ LOINC_FIELDS: dict[str, tuple[str, str]] = {
     "18262-6": ("ldl_cholesterol_mg_dl", "mg/dL"),  # LDL, direct assay
     "2089-1": ("ldl_cholesterol_mg_dl", "mg/dL"),
     "4548-4": ("hba1c_percent", "%"),
+    # Urine albumin/creatinine (PREVENT's UACR, mg/g). 9318-7 and 14959-1 are mass ratios (mg/g); 32294-1 is an
+    # unspecified "[Ratio]", so its unit decides (mg/g or mg/mmol), and a value without a known unit is refused.
+    "9318-7": ("uacr_mg_g", "mg/g"),
+    "14959-1": ("uacr_mg_g", "mg/g"),
+    "32294-1": ("uacr_mg_g", "mg/g"),
     "39156-5": ("bmi_kg_m2", "kg/m2"),
     "29463-7": ("body_weight_kg", "kg"),
     "8302-2": ("body_height_cm", "cm"),
@@ -54,6 +60,10 @@ _CONVERSIONS: dict[str, dict[str, Callable[[float], float]]] = {
            "g": lambda v: v / 1000.0},
     "cm": {"cm": _IDENTITY, "m": lambda v: v * 100.0, "[in_i]": lambda v: v * 2.54, "in": lambda v: v * 2.54},
     "mL/min/{1.73_m2}": {"ml/min/{1.73_m2}": _IDENTITY, "ml/min/1.73m2": _IDENTITY, "ml/min/1.73 m2": _IDENTITY},
+    # 1 mmol creatinine = 113.12 mg, so 1 mg albumin per mmol creatinine = 8.84 mg/g.
+    "mg/g": {"mg/g": _IDENTITY, "mg/g{creat}": _IDENTITY, "mg/g{cre}": _IDENTITY, "ug/mg": _IDENTITY,
+             "ug/mg{creat}": _IDENTITY, "mg/mmol": lambda v: v * MG_G_PER_MG_MMOL_CREATININE,
+             "mg/mmol{creat}": lambda v: v * MG_G_PER_MG_MMOL_CREATININE},
 }
 
 

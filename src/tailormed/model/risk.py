@@ -30,6 +30,7 @@ class ClinicalInputs(Record):
     hdl_cholesterol_mg_dl: Measurement | None = None
     ldl_cholesterol_mg_dl: Measurement | None = None
     hba1c_percent: Measurement | None = None
+    uacr_mg_g: Measurement | None = None
     bmi_kg_m2: Measurement | None = None
     body_weight_kg: Measurement | None = None
     body_height_cm: Measurement | None = None

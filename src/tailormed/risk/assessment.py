@@ -30,7 +30,15 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, TypeVar
 
 from tailormed.errors import InputError
-from tailormed.risk.equations import RiskEstimate, findrisc, pooled_cohort_ascvd_10y, prevent_base
+from tailormed.risk.equations import (
+    RiskEstimate,
+    check_hba1c,
+    check_sdi_decile,
+    check_uacr,
+    findrisc,
+    pooled_cohort_ascvd_10y,
+    prevent,
+)
 
 MG_DL_PER_MMOL_L = 38.67
 CTT_RR_PER_MMOL_L = 0.78
@@ -55,6 +63,11 @@ class Person:
     diabetes: bool = False
     egfr: float | None = None
     bmi: float | None = None
+    # PREVENT's optional predictors (None: not known): urine albumin-to-creatinine ratio (mg/g), HbA1c (%, NGSP),
+    # Social Deprivation Index decile 1-10 (from the person file; no ZIP-code lookup)
+    uacr_mg_g: float | None = None
+    hba1c_percent: float | None = None
+    sdi_decile: int | None = None
     waist_cm: float | None = None
     physically_active_30min_daily: bool | None = None
     eats_vegetables_fruit_berries_daily: bool | None = None
@@ -119,15 +132,54 @@ def _pce(p: Person) -> RiskEstimate:
         on_antihypertensive=p.on_antihypertensive, current_smoker=p.current_smoker, diabetes=p.diabetes)
 
 
+@dataclass(frozen=True)
+class PreventOptional:
+    """The optional PREVENT predictors that can be used, and why any given one cannot."""
+
+    uacr_mg_g: float | None
+    hba1c_percent: float | None
+    sdi_decile: int | None
+    problems: list[str]
+
+
+N = TypeVar("N", float, int)
+
+
+def _usable(value: N | None, check: Callable[[N], N], problems: list[str]) -> N | None:
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except InputError as exc:
+        problems.append(f"{exc.message}; not used (an invalid optional predictor is dropped, as in preventr)")
+        return None
+
+
+def prevent_optional_predictors(p: Person) -> PreventOptional:
+    """The person's UACR, HbA1c and SDI that PREVENT can use, with a note for each given one it cannot.
+
+    As preventr does by default (``optional_strict = FALSE``), an optional predictor outside its valid range is
+    dropped with a message and the model is chosen from those left; a required predictor out of range still
+    stops the equation.
+    """
+    problems: list[str] = []
+    return PreventOptional(uacr_mg_g=_usable(p.uacr_mg_g, check_uacr, problems),
+                           hba1c_percent=_usable(p.hba1c_percent, check_hba1c, problems),
+                           sdi_decile=_usable(p.sdi_decile, check_sdi_decile, problems), problems=problems)
+
+
 def _prevent(outcome: str, horizon: int) -> Callable[[Person], RiskEstimate]:
     def run(p: Person) -> RiskEstimate:
-        return prevent_base(
+        optional = prevent_optional_predictors(p)
+        estimate = prevent(
             outcome=outcome, horizon_years=horizon, age=p.age, sex=p.sex,  # type: ignore[arg-type]
             total_cholesterol_mg_dl=_need(p.total_cholesterol_mg_dl, "total cholesterol"),
             hdl_mg_dl=_need(p.hdl_mg_dl, "HDL cholesterol"), systolic_bp_mmhg=_need(p.systolic_bp_mmhg, "systolic BP"),
             diabetes=p.diabetes, current_smoker=p.current_smoker, egfr=_need(p.egfr, "eGFR"),
             on_antihypertensive=p.on_antihypertensive, on_statin=p.on_statin,
-            bmi=p.bmi if outcome == "heart_failure" else None)
+            bmi=p.bmi if outcome == "heart_failure" else None, uacr_mg_g=optional.uacr_mg_g,
+            hba1c_percent=optional.hba1c_percent, sdi_decile=optional.sdi_decile)
+        return replace(estimate, notes=[*estimate.notes, *optional.problems]) if optional.problems else estimate
     return run
 
 
