@@ -26,8 +26,15 @@ def test_every_equation_the_data_allow_and_what_is_missing() -> None:
 
 def test_what_ifs_recompute_and_are_ranked() -> None:
     result = assess(SMOKER)
-    arr = [w.absolute_risk_reduction for w in result.what_ifs]
-    assert arr == sorted(arr, reverse=True)
+    ten = [w.absolute_risk_reduction for w in result.what_ifs if "30-year" not in w.estimate]
+    thirty = [w.absolute_risk_reduction for w in result.what_ifs if "30-year" in w.estimate]
+    assert ten == sorted(ten, reverse=True) and thirty == sorted(thirty, reverse=True) and ten and thirty
+    assert [w.absolute_risk_reduction for w in result.what_ifs] == ten + thirty  # 10-year horizon first
+    # PREVENT 30-year estimates (ages 30-59): named apart, no statin what-if (CTT is a ~5-year effect)
+    horizons = {e.name: e.horizon_years for e in result.estimates}
+    assert horizons["PREVENT base model, ASCVD (30-year)"] == 30 and horizons["PREVENT base model, ASCVD"] == 10
+    assert not any("statin" in w.change and "30-year" in w.estimate for w in result.what_ifs)
+    assert "30-59 years" in assess(replace(SMOKER, age=65)).skipped["PREVENT 30-year ASCVD"]
     quit_smoking = next(w for w in result.what_ifs if w.change == "stop smoking" and w.estimate == "PCE 10-year ASCVD")
     expected = pooled_cohort_ascvd_10y(age=55, sex="male", race_group="white_or_other", total_cholesterol_mg_dl=213,
                                        hdl_mg_dl=50, systolic_bp_mmhg=150, on_antihypertensive=False,

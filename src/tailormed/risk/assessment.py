@@ -179,7 +179,9 @@ def _prevent(outcome: str, horizon: int) -> Callable[[Person], RiskEstimate]:
             on_antihypertensive=p.on_antihypertensive, on_statin=p.on_statin,
             bmi=p.bmi if outcome == "heart_failure" else None, uacr_mg_g=optional.uacr_mg_g,
             hba1c_percent=optional.hba1c_percent, sdi_decile=optional.sdi_decile)
-        return replace(estimate, notes=[*estimate.notes, *optional.problems]) if optional.problems else estimate
+        # 30-year estimates are named apart so they never collide with the 10-year ones (plots, PRS adjustment)
+        name = f"{estimate.name} (30-year)" if horizon == 30 else estimate.name
+        return replace(estimate, name=name, notes=[*estimate.notes, *optional.problems])
     return run
 
 
@@ -211,6 +213,10 @@ EQUATIONS: dict[str, Callable[[Person], RiskEstimate]] = {
     "PREVENT 10-year total CVD": _prevent("total_cvd", 10),
     "PREVENT 10-year ASCVD": _prevent("ascvd", 10),
     "PREVENT 10-year heart failure": _prevent("heart_failure", 10),
+    # 30-year estimates: ages 30-59 only (PREVENT's 30-year validity range), skipped with the reason otherwise
+    "PREVENT 30-year total CVD": _prevent("total_cvd", 30),
+    "PREVENT 30-year ASCVD": _prevent("ascvd", 30),
+    "PREVENT 30-year heart failure": _prevent("heart_failure", 30),
     "FINDRISC type 2 diabetes": _findrisc,
 }
 
@@ -227,7 +233,9 @@ def assess(person: Person) -> Assessment:
         except InputError as exc:
             skipped[name] = exc.message
     what_ifs = [w for name in estimates for w in _what_ifs(name, person, estimates[name])]
-    what_ifs.sort(key=lambda w: -w.absolute_risk_reduction)
+    # Ranked by absolute risk reduction within a horizon (10-year first): 30-year reductions are larger by
+    # construction and would otherwise push every 10-year one down the list.
+    what_ifs.sort(key=lambda w: ("30-year" in w.estimate, -w.absolute_risk_reduction))
     return Assessment(estimates=list(estimates.values()), what_ifs=what_ifs, advice=_advice(person, estimates),
                       skipped=skipped)
 
@@ -242,8 +250,9 @@ def _what_ifs(name: str, person: Person, baseline: RiskEstimate) -> list[WhatIf]
                         1.0, "target <130/80: Whelton et al., Hypertension 2018 (ACC/AHA)"))
     if name == "FINDRISC type 2 diabetes" and person.bmi is not None and person.bmi >= 25:
         changes.append(("weight to BMI 24.9", replace(person, bmi=24.9), 1.0, "the same score"))
-    # The CTT relative risk is for major (atherosclerotic) vascular events: applied to ASCVD estimates only.
-    if person.ldl_mg_dl is not None and not person.on_statin and name.endswith("ASCVD"):
+    # The CTT relative risk is for major (atherosclerotic) vascular events over about five years of treatment:
+    # applied to 10-year ASCVD estimates only, not extrapolated to 30 years.
+    if person.ldl_mg_dl is not None and not person.on_statin and name.endswith("ASCVD") and "10-year" in name:
         lowered = person.ldl_mg_dl * HIGH_INTENSITY_LDL_REDUCTION / MG_DL_PER_MMOL_L
         changes.append(("high-intensity statin (LDL-C -50%)", person, CTT_RR_PER_MMOL_L**lowered,
                         "CTT Collaboration, Lancet 2010 (RR 0.78 per mmol/L LDL-C); Grundy et al., "
