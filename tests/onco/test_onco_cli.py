@@ -82,6 +82,18 @@ def test_header_only_maf_needs_a_named_sample_then_means_no_mutations(tmp_path: 
     assert any("alectinib" in o.drugs and o.tier == "I-A" for o in result.therapies)
 
 
+@pytest.mark.parametrize(("code", "expected"), [("ASM", True), ("ISM", False), ("SMMCL", False)])
+def test_imatinib_for_kit_wildtype_mastocytosis_only_in_aggressive_sm(tmp_path: Path, code: str, expected: bool) -> None:
+    """Gleevec's mastocytosis indication is aggressive SM without KIT D816V, not every SM subtype."""
+    empty = tmp_path / "empty.maf"
+    empty.write_text("Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\n")
+    code_, output = interpret(tmp_path / "o", "--maf", str(empty), "--sample", "T1", "--tumor-type", code)
+    assert code_ == 0, output
+    result = OncoResult.model_validate_json((tmp_path / "o" / "actionability.json").read_text())
+    imatinib = [o for o in result.therapies if o.drugs == ["imatinib"] and o.tier == "I-A"]
+    assert bool(imatinib) is expected
+
+
 def test_batch_over_the_oncokb_annotator_examples(tmp_path: Path) -> None:
     folder = shared_path("onco/example-inputs")
     out = tmp_path / "batch"
