@@ -83,7 +83,7 @@ def test_header_only_maf_needs_a_named_sample_then_means_no_mutations(tmp_path: 
 
 
 @pytest.mark.parametrize(("code", "expected"), [("ASM", True), ("ISM", False), ("SMMCL", False)])
-def test_imatinib_for_kit_wildtype_mastocytosis_only_in_aggressive_sm(tmp_path: Path, code: str, expected: bool) -> None:
+def test_imatinib_for_kit_wildtype_sm_only_in_aggressive_sm(tmp_path: Path, code: str, expected: bool) -> None:
     """Gleevec's mastocytosis indication is aggressive SM without KIT D816V, not every SM subtype."""
     empty = tmp_path / "empty.maf"
     empty.write_text("Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\n")
