@@ -96,3 +96,18 @@ def test_onset_is_explained_and_can_be_switched_off(hpo_knowledge, tmp_path) -> 
     quiet = rank_case(marfan, hpo_knowledge, load_preset(off), source="t", provenance=provenance)
     assert not any(c.label.startswith("Age of onset") for d in quiet.diseases
                    for c in d.supporting_terms + d.contradicting_terms)
+
+
+def test_cli_onset_option(hpo_knowledge, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from tailormed.cli import app
+    runner = CliRunner()
+    args = ["rare", "rank", "--hpo", "HP:0001166,HP:0001083,HP:0002616", "-q"]
+    done = runner.invoke(app, [*args, "--onset", "P7Y", "--out", str(tmp_path / "ok")])
+    assert done.exit_code == 0, done.output
+    result = (tmp_path / "ok" / "result.json").read_text()
+    assert '"onset":"HP:0003621"' in result.replace(" ", "") and "Age of onset: Juvenile onset" in result
+    refused = runner.invoke(app, [*args, "--onset", "seven years", "--out", str(tmp_path / "bad")])
+    assert refused.exit_code == 2 and "not an ISO 8601 age" in refused.output
+    assert not (tmp_path / "bad").exists()
