@@ -17,7 +17,7 @@ Do not edit a coefficient without re-running those tests.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from tailormed.errors import InputError
@@ -435,20 +435,15 @@ def prevent_base(
 
     Lipids are given in mg/dL and converted with the published factor 0.02586 (non-HDL = TC - HDL). ``bmi`` is
     required for ``outcome='heart_failure'`` and otherwise only checked if given. 30-year estimates are limited
-    to ages 30-59. Risk = exp(x) / (1 + exp(x)).
+    to ages 30-59. Risk = exp(x) / (1 + exp(x)). The same computation as :func:`prevent` with ``model='base'``.
     """
-    p = _check_prevent_person(outcome, horizon_years, age, sex, total_cholesterol_mg_dl, hdl_mg_dl,
-                              systolic_bp_mmhg, diabetes, current_smoker, egfr, on_antihypertensive, on_statin, bmi)
-    risk = _logistic(_PREVENT[(p.sex, outcome, horizon_years)], _prevent_term_values(p))
-    inputs, bmi_notes = _prevent_inputs_used(p, outcome)
-    return RiskEstimate(
-        name=f"PREVENT base model, {_OUTCOME_LABELS[outcome]}",
-        horizon_years=horizon_years,
-        risk=risk,
-        inputs_used=inputs,
-        source=PREVENT_SOURCE,
-        notes=["PREVENT base model (no UACR, HbA1c or SDI terms); race is not an input.", *bmi_notes],
-    )
+    estimate = prevent(outcome=outcome, horizon_years=horizon_years, age=age, sex=sex,
+                       total_cholesterol_mg_dl=total_cholesterol_mg_dl, hdl_mg_dl=hdl_mg_dl,
+                       systolic_bp_mmhg=systolic_bp_mmhg, diabetes=diabetes, current_smoker=current_smoker, egfr=egfr,
+                       on_antihypertensive=on_antihypertensive, on_statin=on_statin, bmi=bmi, model="base")
+    # no optional predictor is given, so the notes after the model line are the BMI notes only
+    return replace(estimate, notes=["PREVENT base model (no UACR, HbA1c or SDI terms); race is not an input.",
+                                    *estimate.notes[1:]])
 
 
 # --------------------------------------------------------------------------------------------- PREVENT (add-on models)
