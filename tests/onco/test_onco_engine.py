@@ -4,37 +4,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tiny_oncotree import TinyTree
 
 from tailormed.errors import KnowledgeError
 from tailormed.kb.onco import load_onco_knowledge
 from tailormed.model.common import Provenance
 from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, SomaticVariant, TumourProfile
 from tailormed.onco.engine import assign_tier, interpret_tumour
-
-PARENTS = {"LUAD": "NSCLC", "NSCLC": "LUNG", "LUNG": None, "COADREAD": "BOWEL", "BOWEL": None, "MEL": "SKIN",
-           "SKIN": None, "AML": "MYELOID", "MYELOID": None}
-
-
-class TinyTree:
-    """Enough OncoTree for the engine: parents, and the SOLID/HEME/ANY groups."""
-
-    def is_within(self, code: str, ancestor: str) -> bool:
-        if ancestor == "ANY":
-            return True
-        if ancestor in ("SOLID", "HEME"):
-            heme = self._root(code) == "MYELOID"
-            return heme if ancestor == "HEME" else not heme
-        current: str | None = code
-        while current is not None:
-            if current == ancestor:
-                return True
-            current = PARENTS[current]
-        return False
-
-    def _root(self, code: str) -> str:
-        while PARENTS[code] is not None:
-            code = PARENTS[code]  # type: ignore[assignment]
-        return code
 
 
 def record(rid: str, alterations: list[str], tumours: list[str], evidence: str = "fda",

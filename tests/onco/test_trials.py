@@ -9,6 +9,7 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from tiny_oncotree import TinyTree
 
 from tailormed.errors import InputError
 from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion, SomaticVariant, TumourProfile
@@ -28,37 +29,6 @@ from tailormed.onco.trials import (
 
 CTGOV = Path(__file__).parent / "data" / "ctgov"
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "trials" / "demo-trials.yaml"
-PARENTS: dict[str, str | None] = {
-    "LUAD": "NSCLC", "LUSC": "NSCLC", "NSCLC": "LUNG", "LUNG": None, "COADREAD": "BOWEL", "BOWEL": None,
-    "BRCA": "BREAST", "BREAST": None, "MEL": "SKIN", "SKIN": None, "AML": "MYELOID", "MYELOID": None,
-}
-
-
-class TinyTree:
-    """Enough OncoTree for matching: resolve, parents, and the SOLID/HEME/ANY groups."""
-
-    def resolve(self, code: str) -> str:
-        key = code.strip().upper()
-        if key in ("SOLID", "HEME", "ANY") or key in PARENTS:
-            return key
-        raise InputError(f"unknown OncoTree code {code!r}")
-
-    def is_within(self, code: str, ancestor: str) -> bool:
-        if ancestor == "ANY":
-            return True
-        root = code
-        while PARENTS[root] is not None:
-            root = PARENTS[root]  # type: ignore[assignment]
-        if ancestor in ("SOLID", "HEME"):
-            return (root == "MYELOID") == (ancestor == "HEME")
-        current: str | None = code
-        while current is not None:
-            if current == ancestor:
-                return True
-            current = PARENTS[current]
-        return False
-
-
 TREE = TinyTree()
 
 
