@@ -25,7 +25,7 @@ from tailormed.model.rare import PhenotypeProfile, RareResult
 from tailormed.rare.acmg import GeneContext
 from tailormed.rare.engine import GenotypeInput, gene_contexts, rank_case
 from tailormed.rare.genotype import Family
-from tailormed.rare.onset import ONSET_TERM_BINS, onset_term_for_age
+from tailormed.rare.onset import onset_term_from_text
 from tailormed.rare.preset import Preset, load_preset
 from tailormed.report.output import atomic_output_dir
 from tailormed.report.rare import phenopacket_interpretation, render_rare_html, write_ranking_tsv
@@ -130,17 +130,6 @@ def _load_phenotype(phenopacket: Path | None, hpo_terms: Sequence[str]) -> tuple
     raise InputError("no phenotype: give --phenopacket FILE (Phenopacket v2 JSON or an HPO id list) or --hpo IDS")
 
 
-def parse_onset_option(text: str) -> str:
-    """``--onset``: an HPO onset term (HP:0003674 branch) or an ISO 8601 age, as an onset term."""
-    value = text.strip()
-    if value.upper().startswith("HP:"):
-        if value.upper() not in ONSET_TERM_BINS:
-            raise InputError(f"{value} is not an HPO onset term (e.g. HP:0003577 congenital, HP:0003593 infantile, "
-                             "HP:0011463 childhood, HP:0003581 adult)", source="--onset")
-        return value.upper()
-    return onset_term_for_age(value, source="--onset", location=value)
-
-
 def run_rare_rank(out: Path, *, phenopacket: Path | None = None, hpo_terms: Sequence[str] = (),
                   vcf: Path | None = None, ped: Path | None = None, sample: str | None = None,
                   preset: Path | None = None, hpo_dir: Path | None = None, onset: str | None = None) -> RareResult:
@@ -149,7 +138,7 @@ def run_rare_rank(out: Path, *, phenopacket: Path | None = None, hpo_terms: Sequ
         raise InputError("--ped needs --vcf (the family's genotypes)", source=str(ped))
     profile, source, document = _load_phenotype(phenopacket, hpo_terms)
     if onset is not None:
-        profile = profile.model_copy(update={"onset": parse_onset_option(onset)})
+        profile = profile.model_copy(update={"onset": onset_term_from_text(onset, source="--onset")})
     context = RareContext.load(preset, hpo_dir)
     pedigree = family_pedigree(document, source=source) if document is not None and vcf is not None else None
     result = rank_one(context, profile, source=source, vcf=vcf, ped=ped, sample=sample, pedigree=pedigree)

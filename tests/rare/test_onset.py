@@ -10,13 +10,13 @@ from tailormed.io.phenopacket import hpo_ids_to_profile, phenopacket_to_profile
 from tailormed.rare.engine import rank_case
 from tailormed.rare.onset import (
     ONSET_TERM_BINS,
-    disease_onset_terms_cached,
+    disease_onset_terms,
     earliest,
     onset_log10_lr,
     onset_term_for_age,
+    onset_term_from_text,
 )
 from tailormed.rare.preset import load_preset
-from tailormed.rare_runner import parse_onset_option
 
 META = {"phenopacketSchemaVersion": "2.0", "created": "2026-01-01T00:00:00Z", "resources": []}
 
@@ -58,14 +58,14 @@ def test_earliest_onset_of_observed_features_and_the_disease() -> None:
 
 
 def test_onset_option_takes_a_term_or_an_age() -> None:
-    assert parse_onset_option("hp:0003593") == "HP:0003593"
-    assert parse_onset_option("P20Y") == "HP:0011462"
+    assert onset_term_from_text("hp:0003593", source="--onset") == "HP:0003593"
+    assert onset_term_from_text("P20Y", source="--onset") == "HP:0011462"
     with pytest.raises(InputError, match="not an HPO onset term"):
-        parse_onset_option("HP:0001250")
+        onset_term_from_text("HP:0001250", source="--onset")
 
 
 def test_onset_ratio_favours_diseases_of_that_period(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
-    annotated = disease_onset_terms_cached(hpo_knowledge)
+    annotated = disease_onset_terms(hpo_knowledge)
     congenital_only = [i for i, terms in enumerate(annotated) if terms == ["HP:0003577"]]
     adult_only = [i for i, terms in enumerate(annotated) if terms == ["HP:0003581"]]
     unannotated = [i for i, terms in enumerate(annotated) if not terms]

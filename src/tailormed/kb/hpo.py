@@ -18,11 +18,11 @@ import csv
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,7 @@ from scipy import sparse
 from tailormed.errors import InputError, KnowledgeError
 
 FORMAT_VERSION = 2
+T = TypeVar("T")
 
 # HPO frequency sub-ontology (HP:0040279) mapped to the middle of each documented range.
 FREQUENCY_TERMS: dict[str, float] = {
@@ -102,9 +103,7 @@ class HpoKnowledge:
     sources: dict[str, str] = field(default_factory=dict)
     _term_index: dict[int, int] = field(default_factory=dict, repr=False)
     _gene_diseases: dict[str, list[int]] = field(default_factory=dict, repr=False)
-    _descends_from: sparse.csr_matrix | None = field(default=None, repr=False)
-    _rows: dict[str, sparse.csr_matrix] = field(default_factory=dict, repr=False)
-    derived: dict[str, Any] = field(default_factory=dict, repr=False)  # per-process caches of derived tables
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)  # tables built on first use (see memo)
 
     def __post_init__(self) -> None:
         self._term_index = {int(n): i for i, n in enumerate(self.term_numbers)}
@@ -127,33 +126,33 @@ class HpoKnowledge:
         """Column of an HPO term number, or None when the ontology does not know it."""
         return self._term_index.get(number)
 
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """A table derived from this knowledge, built on first use and kept for the life of the object."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]  # type: ignore[no-any-return]
+
     @property
     def closure_rows(self) -> sparse.csr_matrix:
         """``closure`` in row-major form, for slicing by disease (built once)."""
-        if self._rows.get("closure") is None:
-            self._rows["closure"] = self.closure.tocsr()
-        return self._rows["closure"]
+        return self.memo("closure_rows", self.closure.tocsr)
 
     @property
     def direct_rows(self) -> sparse.csr_matrix:
-        if self._rows.get("direct") is None:
-            self._rows["direct"] = self.direct.tocsr()
-        return self._rows["direct"]
+        return self.memo("direct_rows", self.direct.tocsr)
 
     @property
     def negated_rows(self) -> sparse.csr_matrix:
-        if self._rows.get("negated") is None:
-            self._rows["negated"] = self.negated.tocsr()
-        return self._rows["negated"]
+        return self.memo("negated_rows", self.negated.tocsr)
 
     @property
     def descends_from(self) -> sparse.csr_matrix:
         """Boolean (term x term): row t has True at every proper ancestor of t (built once)."""
-        if self._descends_from is None:
+        def build() -> sparse.csr_matrix:
             n = len(self.term_numbers)
             data = np.ones(len(self.ancestor_indices), dtype=np.float32)
-            self._descends_from = sparse.csr_matrix((data, self.ancestor_indices, self.ancestor_indptr), shape=(n, n))
-        return self._descends_from
+            return sparse.csr_matrix((data, self.ancestor_indices, self.ancestor_indptr), shape=(n, n))
+        return self.memo("descends_from", build)
 
     def ancestors(self, index: int) -> npt.NDArray[np.int32]:
         """Proper is-a ancestors (column indices) of the term at ``index``."""

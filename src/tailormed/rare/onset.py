@@ -80,6 +80,17 @@ def onset_term_for_age(iso8601_duration: str, *, source: str, location: str) -> 
     return BIN_TERMS[next((b for limit, b in limits if age < limit), 8)]
 
 
+def onset_term_from_text(text: str, *, source: str) -> str:
+    """An onset given as text (``--onset``): an HPO onset term (HP:0003674 branch) or an ISO 8601 age."""
+    value = text.strip()
+    if value.upper().startswith("HP:"):
+        if value.upper() not in ONSET_TERM_BINS:
+            raise InputError(f"{value} is not an HPO onset term (e.g. HP:0003577 congenital, HP:0003593 infantile, "
+                             "HP:0011463 childhood, HP:0003581 adult)", source=source)
+        return value.upper()
+    return onset_term_for_age(value, source=source, location=value)
+
+
 def onset_term_of(element: object, *, source: str, location: str) -> str | None:
     """The onset term of a phenopacket TimeElement (``ontologyClass``, ``age``, ``gestationalAge``), if it
     states one; other forms (timestamps, intervals) and non-onset classes give None."""
@@ -102,32 +113,32 @@ def earliest(terms: list[str]) -> str | None:
 
 
 def disease_onset_terms(hpo: HpoKnowledge) -> list[list[str]]:
-    """Each disease's annotated onset terms (from the direct annotations)."""
-    columns = {hpo.index_of(term_number(t)): t for t in ONSET_TERM_BINS}
-    terms: list[list[str]] = [[] for _ in range(hpo.n_diseases)]
-    for column, term in columns.items():
-        if column is None:
-            continue
-        for row in hpo.direct[:, [column]].nonzero()[0]:
-            terms[int(row)].append(term)
-    return terms
+    """Each disease's annotated onset terms (from the direct annotations; built once per knowledge object)."""
+    def build() -> list[list[str]]:
+        terms: list[list[str]] = [[] for _ in range(hpo.n_diseases)]
+        for term in ONSET_TERM_BINS:
+            column = hpo.index_of(term_number(term))
+            if column is not None:
+                for row in hpo.direct[:, [column]].nonzero()[0]:
+                    terms[int(row)].append(term)
+        return terms
+    return hpo.memo("onset_terms", build)
 
 
 def _onset_table(hpo: HpoKnowledge, mismatch_rate: float) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-    """P(bin | disease) for every disease and bin, and which diseases state an onset (cached per knowledge)."""
-    key = f"onset:{mismatch_rate}"
-    if key not in hpo.derived:
+    """P(bin | disease) for every disease and bin, and which diseases state an onset (built once per rate)."""
+    def build() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
         probabilities = np.full((hpo.n_diseases, N_BINS), 1.0 / N_BINS)
         has_onset = np.zeros(hpo.n_diseases, dtype=bool)
-        for row, terms in enumerate(disease_onset_terms_cached(hpo)):
+        for row, terms in enumerate(disease_onset_terms(hpo)):
             bins = {b for t in terms for b in ONSET_TERM_BINS[t]}
             if not bins:
                 continue
             has_onset[row] = True
             probabilities[row] = mismatch_rate / N_BINS
             probabilities[row, sorted(bins)] += (1.0 - mismatch_rate) / len(bins)
-        hpo.derived[key] = (probabilities, has_onset)
-    return hpo.derived[key]  # type: ignore[no-any-return]
+        return probabilities, has_onset
+    return hpo.memo(f"onset:{mismatch_rate}", build)
 
 
 def onset_log10_lr(hpo: HpoKnowledge, patient_onset: str, mismatch_rate: float) -> npt.NDArray[np.float64]:
@@ -144,14 +155,7 @@ def onset_log10_lr(hpo: HpoKnowledge, patient_onset: str, mismatch_rate: float) 
 
 def disease_onset_label(hpo: HpoKnowledge, disease: int) -> str | None:
     """The disease's annotated onset terms as 'HP:… name; …' (for explanations)."""
-    terms = disease_onset_terms_cached(hpo)[disease]
+    terms = disease_onset_terms(hpo)[disease]
     if not terms:
         return None
     return "; ".join(f"{t} {hpo.name(hpo.index_of(term_number(t)) or 0)}" for t in sorted(terms))
-
-
-def disease_onset_terms_cached(hpo: HpoKnowledge) -> list[list[str]]:
-    """:func:`disease_onset_terms`, computed once per knowledge object."""
-    if "onset_terms" not in hpo.derived:
-        hpo.derived["onset_terms"] = disease_onset_terms(hpo)
-    return hpo.derived["onset_terms"]  # type: ignore[no-any-return]
