@@ -22,6 +22,7 @@ is the best tier of the options it supports; protein-altering alterations with n
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Protocol
 
 from tailormed.kb.onco import TUMOUR_GROUPS, CompiledRecord, OncoKnowledge
@@ -39,7 +40,7 @@ from tailormed.model.onco import (
     TrialMatch,
     TumourProfile,
 )
-from tailormed.onco.alterations import ExonClass, FusionPair, GeneClass, ProteinChange, Signature
+from tailormed.onco.alterations import ExonClass, FusionPair, GeneClass, ProteinChange, Signature, parse_alteration
 from tailormed.onco.matching import TumourFacts, build_facts, is_oncogenic_variant, match_pattern
 
 CHECKPOINT_INHIBITORS = frozenset({
@@ -183,15 +184,16 @@ def _flag_conflicting_resistance(options: list[TherapyOption]) -> None:
                 option.caveats.append(note)
 
 
-#: Requirement classes broad enough to be met by a passenger variant (a VUS can be "a mutation").
-_GENERIC_CLASSES = ("mutation", "missense", "wildtype", "oncogenic", "activating", "truncating", "germline",
-                    "somatic")
+#: Alteration classes broad enough to be met by a passenger variant (a VUS can be "a mutation").
+_GENERIC_KINDS = frozenset({"mutation", "missense", "wildtype", "oncogenic", "activating", "truncating"})
 
 
+@lru_cache(maxsize=4096)
 def _specific(requirement: str) -> bool:
-    """True when every alternative of a requirement names a specific alteration (change, codon, exon, fusion...)."""
-    return not any(part.strip().split()[-1].lower() in _GENERIC_CLASSES
-                   for part in requirement.split("|") if part.strip())
+    """True when no alternative of a requirement (a pack's validated alteration text) is a generic gene or exon
+    class: it names a change, codon, exon deletion/insertion/skipping, fusion, amplification..."""
+    return not any(isinstance(alt, GeneClass | ExonClass) and alt.kind in _GENERIC_KINDS
+                   for alt in parse_alteration(requirement).alternatives)
 
 
 def _variant_label(variant: SomaticVariant) -> str:
