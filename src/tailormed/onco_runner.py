@@ -95,11 +95,10 @@ def read_tumours(inputs: TumourInputs, tumour_type: str | dict[str, str], contex
     if inputs.maf is not None:
         content = read_maf(inputs.maf, sample=inputs.tumour_sample)
         variants_by_sample = content.by_sample
-        if not variants_by_sample and inputs.tumour_sample is None:
-            raise InputError("the MAF has no variant rows; to interpret a tumour without somatic mutations, name "
-                             "it with --sample", source=str(inputs.maf))
         if not variants_by_sample:
-            assert inputs.tumour_sample is not None
+            if inputs.tumour_sample is None:
+                raise InputError("the MAF has no variant rows; to interpret a tumour without somatic mutations, "
+                                 "name it with --sample", source=str(inputs.maf))
             variants_by_sample = {inputs.tumour_sample: []}
             warnings.append(Warning(code="no_somatic_variants", message=(
                 f"{inputs.maf.name} has a header but no variant rows: {inputs.tumour_sample} is interpreted with no "

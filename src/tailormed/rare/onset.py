@@ -158,4 +158,12 @@ def disease_onset_label(hpo: HpoKnowledge, disease: int) -> str | None:
     terms = disease_onset_terms(hpo)[disease]
     if not terms:
         return None
-    return "; ".join(f"{t} {hpo.name(hpo.index_of(term_number(t)) or 0)}" for t in sorted(terms))
+    return "; ".join(f"{t} {onset_name(hpo, t)}" for t in sorted(terms))
+
+
+def onset_name(hpo: HpoKnowledge, term: str) -> str:
+    """The ontology's label of an onset term (every term of ``ONSET_TERM_BINS`` is in HPO)."""
+    column = hpo.index_of(term_number(term))
+    if column is None:
+        raise KeyError(f"{term} is not in HPO {hpo.ontology_version}")
+    return hpo.name(column)

@@ -35,7 +35,7 @@ from tailormed.errors import InputError
 from tailormed.kb.hpo import HpoKnowledge, term_id, term_number
 from tailormed.model.common import Warning
 from tailormed.model.rare import PhenotypeTerm, TermContribution
-from tailormed.rare.onset import disease_onset_label, onset_log10_lr
+from tailormed.rare.onset import disease_onset_label, onset_log10_lr, onset_name
 
 
 @dataclass(frozen=True)
@@ -199,18 +199,17 @@ def explain(diseases: list[int], scores: PhenotypeScores, hpo: HpoKnowledge) -> 
                 match=match, matched_term=through,
                 likelihood_ratio=float(10 ** scores.term_log10_lr[j, disease])))
         if scores.onset is not None:
-            contributions.append(_onset_contribution(scores, disease, hpo))
+            contributions.append(_onset_contribution(scores.onset, scores, disease, hpo))
         result.append(contributions)
     return result
 
 
-def _onset_contribution(scores: PhenotypeScores, disease: int, hpo: HpoKnowledge) -> TermContribution:
-    onset = scores.onset or ""
-    ratio = float(10 ** scores.term_log10_lr[-1, disease])
+def _onset_contribution(onset: str, scores: PhenotypeScores, disease: int, hpo: HpoKnowledge) -> TermContribution:
+    ratio = float(10 ** scores.term_log10_lr[-1, disease])  # the onset row is the last
     stated = disease_onset_label(hpo, disease)
     match = "onset_not_annotated" if stated is None else ("onset_fits" if ratio >= 1.0 else "onset_differs")
-    return TermContribution(term=onset, label=f"Age of onset: {hpo.name(hpo.index_of(term_number(onset)) or 0)}",
-                            excluded=False, match=match, matched_term=stated, likelihood_ratio=ratio)
+    return TermContribution(term=onset, label=f"Age of onset: {onset_name(hpo, onset)}", excluded=False,
+                            match=match, matched_term=stated, likelihood_ratio=ratio)
 
 
 def _best_related(closure_rows: sparse.csr_matrix, column: int, hpo: HpoKnowledge) -> list[str | None]:
