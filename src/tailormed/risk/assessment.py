@@ -235,7 +235,7 @@ def assess(person: Person) -> Assessment:
     what_ifs = [w for name in estimates for w in _what_ifs(name, person, estimates[name])]
     # Ranked by absolute risk reduction within a horizon (10-year first): 30-year reductions are larger by
     # construction and would otherwise push every 10-year one down the list.
-    what_ifs.sort(key=lambda w: ("30-year" in w.estimate, -w.absolute_risk_reduction))
+    what_ifs.sort(key=lambda w: (estimates[w.estimate].horizon_years, -w.absolute_risk_reduction))
     return Assessment(estimates=list(estimates.values()), what_ifs=what_ifs, advice=_advice(person, estimates),
                       skipped=skipped)
 
@@ -252,7 +252,8 @@ def _what_ifs(name: str, person: Person, baseline: RiskEstimate) -> list[WhatIf]
         changes.append(("weight to BMI 24.9", replace(person, bmi=24.9), 1.0, "the same score"))
     # The CTT relative risk is for major (atherosclerotic) vascular events over about five years of treatment:
     # applied to 10-year ASCVD estimates only, not extrapolated to 30 years.
-    if person.ldl_mg_dl is not None and not person.on_statin and name.endswith("ASCVD") and "10-year" in name:
+    ten_year_ascvd = name.endswith("ASCVD") and baseline.horizon_years == 10
+    if person.ldl_mg_dl is not None and not person.on_statin and ten_year_ascvd:
         lowered = person.ldl_mg_dl * HIGH_INTENSITY_LDL_REDUCTION / MG_DL_PER_MMOL_L
         changes.append(("high-intensity statin (LDL-C -50%)", person, CTT_RR_PER_MMOL_L**lowered,
                         "CTT Collaboration, Lancet 2010 (RR 0.78 per mmol/L LDL-C); Grundy et al., "
