@@ -30,7 +30,7 @@ from typing import Any
 from tailormed.model.common import Provenance
 from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion, SomaticVariant, TumourProfile
 from tailormed.onco.engine import interpret_tumour
-from tailormed.onco_runner import OncoContext
+from tailormed.pipelines.onco import OncoContext
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_MOALMANAC = HERE.parent.parent / "shared" / "data" / "onco" / "moalmanac" / "referenced"

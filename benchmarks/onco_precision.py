@@ -66,7 +66,8 @@ from onco_coverage import (  # noqa: E402 - benchmarks are scripts, not a packag
 from tailormed.errors import InputError  # noqa: E402
 from tailormed.kb.importers.moalmanac import UnmappableError, map_biomarker, map_disease  # noqa: E402
 from tailormed.kb.onco import CompiledRecord, load_onco_knowledge  # noqa: E402
-from tailormed.onco.alterations import (  # noqa: E402
+from tailormed.kb.oncotree import OncoTree, load_oncotree  # noqa: E402
+from tailormed.model.alterations import (  # noqa: E402
     ExonClass,
     FusionPair,
     GeneClass,
@@ -76,7 +77,6 @@ from tailormed.onco.alterations import (  # noqa: E402
     SinglePattern,
     parse_alteration,
 )
-from tailormed.onco.oncotree import OncoTree, load_oncotree  # noqa: E402
 
 Key = tuple[str, ...]
 """A biomarker class: ('gene', GENE, 'variant'|'fusion'|'amplification'|'deletion'), ('absent', GENE),

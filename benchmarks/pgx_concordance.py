@@ -24,7 +24,7 @@ from tailormed.io.outside_calls import read_outside_calls
 from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
 from tailormed.model.pgx import GeneResult
 from tailormed.pgx.recommend import recommend
-from tailormed.runner import call_pgx
+from tailormed.pipelines.pgx import call_pgx
 
 QUALIFIERS = re.compile(r"(rs\d+\w*|missing\w*|het\w*|hom\w*|only|more|call|unphased|phased|_t1|offdata)", re.I)
 

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from tailormed.kb.pack import load_knowledge_base
-from tailormed.runner import call_pgx
+from tailormed.pipelines.pgx import call_pgx
 
 GENES = ["CYP2C19", "CYP2C9", "CYP2B6", "CYP3A5", "SLCO1B1", "DPYD", "TPMT", "NUDT15", "UGT1A1", "NAT2", "G6PD",
          "CYP2D6", "IFNL3", "VKORC1", "ABCG2"]

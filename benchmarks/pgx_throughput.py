@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cyvcf2 import VCF
 
-from tailormed.runner import run_pgx_call
+from tailormed.pipelines.pgx import run_pgx_call
 
 
 def main() -> int:

@@ -50,8 +50,8 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.io.genotypes import TargetReader, open_target
+from tailormed.model.prs import ScoreMatch, ScoreResult, ScoringFile
 from tailormed.risk.scoring import default_chunk_size, score
-from tailormed.risk.types import ScoreMatch, ScoreResult, ScoringFile
 
 BASE_BITS = 5  # digits of 5 bits: layer sums stay below 10^6 on the example target
 LAYERS = 16  # 80 bits below the largest weight: more than a double holds

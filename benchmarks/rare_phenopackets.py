@@ -36,7 +36,7 @@ from rare_cases import build_case_vcf, build_exome_vcf  # noqa: E402
 from tailormed.errors import TailorMedError  # noqa: E402
 from tailormed.io.phenopacket import phenopacket_to_profile  # noqa: E402
 from tailormed.model.rare import RareResult  # noqa: E402
-from tailormed.rare_runner import RareContext, rank_one  # noqa: E402
+from tailormed.pipelines.rare import RareContext, rank_one  # noqa: E402
 
 KS = (1, 3, 10)
 

@@ -6,7 +6,7 @@ import pytest
 
 from tailormed.errors import InputError
 from tailormed.io.somatic_vcf import read_somatic_vcf
-from tailormed.onco_runner import OncoContext
+from tailormed.pipelines.onco import OncoContext
 
 CSQ = "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|HGVSc|HGVSp|EXON|INTRON|CANONICAL"
 HEADER = f"""##fileformat=VCFv4.2

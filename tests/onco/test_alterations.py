@@ -4,8 +4,7 @@ import pytest
 
 from tailormed.errors import InputError
 from tailormed.kb.onco import GeneRole
-from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion, SomaticVariant, TumourProfile
-from tailormed.onco.alterations import (
+from tailormed.model.alterations import (
     ExonClass,
     FusionPair,
     GeneClass,
@@ -15,6 +14,7 @@ from tailormed.onco.alterations import (
     normalise_protein_change,
     parse_alteration,
 )
+from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion, SomaticVariant, TumourProfile
 from tailormed.onco.matching import build_facts, match_pattern
 
 

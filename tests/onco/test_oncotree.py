@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tailormed.errors import InputError
-from tailormed.onco.oncotree import COMPACT_TREE, GROUPS, OncoTree, TumourType, load_oncotree
+from tailormed.kb.oncotree import COMPACT_TREE, GROUPS, OncoTree, TumourType, load_oncotree
 
 SHARED_TREE = ("onco", "oncotree", "oncotree_2025_10_03.json")
 TISSUES = {"ADRENAL_GLAND", "AMPULLA_OF_VATER", "BILIARY_TRACT", "BLADDER", "BONE", "BOWEL", "BRAIN", "BREAST",

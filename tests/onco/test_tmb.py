@@ -4,8 +4,9 @@ import pytest
 from scipy.stats import poisson
 
 from tailormed.errors import InputError
+from tailormed.io.bed import callable_mb_from_bed
 from tailormed.model.onco import SomaticVariant
-from tailormed.onco.tmb import TmbSettings, callable_mb_from_bed, compute_tmb, poisson_interval
+from tailormed.onco.tmb import TmbSettings, compute_tmb, poisson_interval
 
 
 def call(consequence: str, **extra: object) -> SomaticVariant:

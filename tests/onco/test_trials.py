@@ -1,4 +1,4 @@
-"""Trial format, ClinicalTrials.gov API v2 import and trial matching (src/tailormed/onco/trials.py)."""
+"""Trial format, ClinicalTrials.gov API v2 import and trial matching (model/trials.py, kb/trials.py, kb/importers/ctgov.py, onco/trials.py)."""
 
 from __future__ import annotations
 
@@ -12,20 +12,19 @@ from hypothesis import strategies as st
 from tiny_oncotree import TinyTree
 
 from tailormed.errors import InputError
-from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion, SomaticVariant, TumourProfile
-from tailormed.onco.alterations import parse_alteration
-from tailormed.onco.matching import TumourFacts, build_facts
-from tailormed.onco.trials import (
+from tailormed.kb.importers.ctgov import (
     BUILTIN_CANCER_GENES,
     CONDITION_CODES,
     BiomarkerExtractor,
-    Trial,
     import_ctgov,
-    load_trials,
     map_condition,
-    match_trials,
-    write_trials,
 )
+from tailormed.kb.trials import load_trials, write_trials
+from tailormed.model.alterations import parse_alteration
+from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion, SomaticVariant, TumourProfile
+from tailormed.model.trials import Trial
+from tailormed.onco.matching import TumourFacts, build_facts
+from tailormed.onco.trials import match_trials
 
 CTGOV = Path(__file__).parent / "data" / "ctgov"
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "trials" / "demo-trials.yaml"
@@ -36,7 +35,7 @@ TREE = TinyTree()
 def oncotree():  # type: ignore[no-untyped-def]
     """The project's built-in OncoTree, or skip when it is not available yet."""
     try:
-        from tailormed.onco.oncotree import load_oncotree
+        from tailormed.kb.oncotree import load_oncotree
 
         return load_oncotree()
     except (ImportError, OSError, InputError) as exc:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import reference_records
 
-from tailormed.io.outside_calls import OutsideCall
-from tailormed.runner import call_pgx
+from tailormed.model.genotypes import OutsideCall
+from tailormed.pipelines.pgx import call_pgx
 
 
 def _allele(kb, gene, name):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tailormed.io.vcf import VcfFile
-from tailormed.kb.schema import GeneDefinition
+from tailormed.model.pack import GeneDefinition
 from tailormed.pgx.matcher import match_haplotypes, match_independent_variants
 
 TOY = GeneDefinition.model_validate({
@@ -118,7 +118,7 @@ def test_iupac_code_accepts_either_base():
         update={"defining": {"rs1": "T", "rs4": "R"}})]})
     codes = np.zeros((1, 5, 2), dtype=np.int8)
     codes[0, 0] = [0, 1]
-    from tailormed.io.vcf import GeneGenotypes
+    from tailormed.model.genotypes import GeneGenotypes
     arrays = GeneGenotypes(gene="TOY1", variants=list(gene.variants), codes=codes, phased=np.zeros((1, 5), bool),
                            phase_set=np.zeros((1, 5), np.int64), position_status=["called"] * 5)
     # rs4 reference G is accepted by R (A/G), so *2 fits with rs1 alone, and outranks *1/*1 never (rs1 is het).

@@ -2,9 +2,9 @@
 
 import pytest
 
-from tailormed.model.rare import SampleGenotype, TranscriptConsequence, Variant
+from tailormed.model.rare import GenotypeSettings, SampleGenotype, TranscriptConsequence, Variant
 from tailormed.rare.acmg import GeneContext
-from tailormed.rare.genotype import Family, GenotypeSettings, collect_candidates, evaluate_gene
+from tailormed.rare.genotype import Family, collect_candidates, evaluate_gene
 
 AD = GeneContext(symbol="GENEA", modes=frozenset({"autosomal_dominant"}), lof_mechanism="likely")
 AR = GeneContext(symbol="GENER", modes=frozenset({"autosomal_recessive"}), lof_mechanism="established")

@@ -7,16 +7,10 @@ import pytest
 
 from tailormed.errors import InputError
 from tailormed.io.phenopacket import hpo_ids_to_profile, phenopacket_to_profile
+from tailormed.kb.rare_preset import load_preset
+from tailormed.model.onset import ONSET_TERM_BINS, earliest, onset_term_for_age, onset_term_from_text
 from tailormed.rare.engine import rank_case
-from tailormed.rare.onset import (
-    ONSET_TERM_BINS,
-    disease_onset_terms,
-    earliest,
-    onset_log10_lr,
-    onset_term_for_age,
-    onset_term_from_text,
-)
-from tailormed.rare.preset import load_preset
+from tailormed.rare.onset import disease_onset_terms, onset_log10_lr
 
 META = {"phenopacketSchemaVersion": "2.0", "created": "2026-01-01T00:00:00Z", "resources": []}
 

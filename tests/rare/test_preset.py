@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tailormed.errors import InputError
-from tailormed.rare.preset import load_preset
+from tailormed.kb.rare_preset import load_preset
 
 
 def test_default_preset_declares_every_step_in_order() -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from tailormed.errors import GenomeBuildError, InputError
 from tailormed.io.scoring_file import read_scoring_file
+from tailormed.model.prs import GenomeBuild, ScoreMatch, ScoringFile, TargetVariants
 from tailormed.risk.matching import STATUSES, check_overlap, complement, match_report, match_variants
-from tailormed.risk.types import GenomeBuild, ScoreMatch, ScoringFile, TargetVariants
 
 EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "risk" / "pgsc-examples"
 

@@ -13,8 +13,8 @@ from conftest import shared_path
 
 from tailormed.errors import InputError
 from tailormed.io.genotypes import TargetReader, open_target
+from tailormed.model.prs import ScoreMatch, ScoringFile
 from tailormed.risk.scoring import score
-from tailormed.risk.types import ScoreMatch, ScoringFile
 
 
 # --------------------------------------------------------------------------------------------- builders

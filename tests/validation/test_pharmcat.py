@@ -15,7 +15,7 @@ from conftest import shared_path
 from tailormed.kb.compare import compare_packs
 from tailormed.kb.importers.pharmcat import import_pharmcat
 from tailormed.kb.pack import load_knowledge_base
-from tailormed.runner import call_pgx
+from tailormed.pipelines.pgx import call_pgx
 
 pytestmark = pytest.mark.validation
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import shared_path
 
 from tailormed.io.phenopacket import phenopacket_to_profile
-from tailormed.rare_runner import RareContext, rank_one
+from tailormed.pipelines.rare import RareContext, rank_one
 
 pytestmark = pytest.mark.validation
 

@@ -2,7 +2,7 @@
 
 :func:`open_target` validates the files up front and returns a :class:`TargetReader`:
 
-* ``reader.variants`` is the variant table (:class:`~tailormed.risk.types.TargetVariants`), one row per
+* ``reader.variants`` is the variant table (:class:`~tailormed.model.prs.TargetVariants`), one row per
   biallelic record or per ALT of a multi-allelic one (``multiallelic=True``);
 * ``reader.dosages(rows)`` streams ALT dosages for the requested rows as float64 ``(len(rows), n_samples)``
   (0, 1, 2, or a fractional dosage from a .pgen that stores dosages; NaN for a missing genotype);
@@ -44,10 +44,10 @@ from cyvcf2 import VCF
 
 from tailormed.errors import GenomeBuildError, InputError
 from tailormed.io.vcf import check_gzip_integrity, check_header_build, quiet_htslib
-from tailormed.risk.types import GenomeBuild, TargetVariants, normalise_chrom
+from tailormed.model.prs import GenomeBuild, MissingCalls, TargetVariants, normalise_chrom
 
 TargetFormat = Literal["vcf", "bed", "pgen"]
-MissingCalls = tuple[npt.NDArray[np.float64], npt.NDArray[np.intp], npt.NDArray[np.intp]]
+
 """Dosages with 0 at missing calls, and the row and sample index of every missing call."""
 MISSING_DOSAGE = -9.0
 """What :meth:`TargetReader.dosages_raw` holds at a missing call (pgenlib's own code; any real dosage is >= 0)."""

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import IO
 
 from tailormed.errors import GenomeBuildError, InputError
+from tailormed.model.alterations import AMINO_ACIDS, normalise_protein_change
 from tailormed.model.onco import Consequence, SomaticVariant
-from tailormed.onco.alterations import AMINO_ACIDS, normalise_protein_change
 
 REQUIRED = ("Hugo_Symbol", "Variant_Classification", "Tumor_Sample_Barcode")
 PROTEIN_COLUMNS = ("HGVSp_Short", "HGVSp", "Protein_Change")

@@ -12,25 +12,14 @@ phenotype or an activity score.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from tailormed.errors import InputError
+from tailormed.model.genotypes import OutsideCall
 
 _COLUMNS = ("sample", "gene", "diplotype", "phenotype", "activity_score")
 _GENE_NAME = re.compile(r"^[A-Z][A-Z0-9-]{1,15}$")
 
-
-@dataclass(frozen=True)
-class OutsideCall:
-    """One gene's call from outside TailorMed."""
-
-    gene: str
-    diplotype: str | None
-    phenotype: str | None
-    activity_score: float | None
-    sample: str | None
-    source: str
 
 
 def read_outside_calls(path: Path, known_genes: set[str] | None = None) -> list[OutsideCall]:

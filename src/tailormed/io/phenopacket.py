@@ -9,8 +9,8 @@ from typing import Any
 
 from tailormed.errors import InputError
 from tailormed.io.ped import Pedigree, PedMember
+from tailormed.model.onset import earliest, onset_term_of
 from tailormed.model.rare import PhenotypeProfile, PhenotypeTerm
-from tailormed.rare.onset import earliest, onset_term_of
 
 _HPO_ID = re.compile(r"^HP:\d{7}$")
 # Fields that exist only in Phenopacket schema v1; their presence means a v1 document.

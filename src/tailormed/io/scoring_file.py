@@ -1,4 +1,4 @@
-"""Reading polygenic-score scoring files into a columnar :class:`~tailormed.risk.types.ScoringFile`.
+"""Reading polygenic-score scoring files into a columnar :class:`~tailormed.model.prs.ScoringFile`.
 
 Three layouts are accepted (plain text or gzip, detected from the bytes, not the name):
 
@@ -78,7 +78,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.errors import InputError
-from tailormed.risk.types import GenomeBuild, ScoringFile, normalise_chrom
+from tailormed.model.prs import GenomeBuild, ScoringFile, normalise_chrom
 
 __all__ = ["read_scoring_file", "parse_genome_build"]
 

@@ -21,10 +21,10 @@ from cyvcf2 import VCF
 from tailormed.errors import InputError
 from tailormed.io.annotated_vcf import parsimonious, read_annotated_vcf
 from tailormed.io.vcf import quiet_htslib
+from tailormed.model.alterations import normalise_protein_change
 from tailormed.model.common import Warning
 from tailormed.model.onco import Consequence, SomaticVariant
 from tailormed.model.rare import TranscriptConsequence, Variant
-from tailormed.onco.alterations import normalise_protein_change
 
 _SO_ORDER: list[tuple[str, Consequence]] = [
     ("stop_gained", "nonsense"), ("frameshift_variant", "frameshift"), ("splice_acceptor_variant", "splice_site"),

@@ -238,3 +238,8 @@ def read_clinical(path: Path | str) -> ClinicalBiomarkers:
         return clinical_from_mapping(data, str(path))
     values = {row["key"]: row["value"] for _, row in table_rows(path, ("key", "value"))}
     return clinical_from_mapping(values, str(path))
+
+
+def read_tumour_types(path: Path) -> dict[str, str]:
+    """A clinical table with SAMPLE_ID and ONCOTREE_CODE columns (cBioPortal / OncoKB annotator layout)."""
+    return {row["SAMPLE_ID"]: row["ONCOTREE_CODE"] for _, row in table_rows(path, ("SAMPLE_ID", "ONCOTREE_CODE"))}

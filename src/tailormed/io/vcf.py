@@ -21,21 +21,17 @@ import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 from cyvcf2 import VCF
 
 from tailormed.errors import GenomeBuildError, InputError
-from tailormed.kb.schema import GeneDefinition, VariantDefinition
-
-MISSING = -1
-UNEXPECTED = -2
-ABSENT = -3
+from tailormed.model.genotypes import ABSENT, MISSING, UNEXPECTED, GeneGenotypes, PositionStatus
+from tailormed.model.pack import GeneDefinition, VariantDefinition
 
 # Contig lengths that tell the builds apart (GRCh37 vs GRCh38 primary assembly).
 _GRCH38_LENGTHS = {
@@ -50,7 +46,6 @@ _GRCH37_LENGTHS = {
 }
 _GRCH37_WORDS = re.compile(r"GRCh37|hg19|b37|hs37d5|human_g1k_v37", re.IGNORECASE)
 
-PositionStatus = Literal["called", "missing", "assumed_reference"]
 
 
 # cyvcf2 ships no type information: these protocols name the parts of its objects the reader uses.
@@ -95,21 +90,6 @@ class _VcfReader(Protocol):
 
     def close(self) -> None: ...
 
-
-@dataclass
-class GeneGenotypes:
-    """Genotypes of many samples at one gene's defining positions."""
-
-    gene: str
-    variants: list[VariantDefinition]
-    codes: npt.NDArray[np.int8]  # (samples, positions, 2)
-    phased: npt.NDArray[np.bool_]  # (samples, positions)
-    phase_set: npt.NDArray[np.int64]  # (samples, positions); 0 = none given
-    position_status: list[PositionStatus]  # per position
-    unexpected_alleles: dict[int, list[str]] = field(default_factory=dict)  # position index -> undefined VCF alleles
-    filtered: dict[int, str] = field(default_factory=dict)  # position index -> FILTER value when not PASS
-    ref_mismatch: dict[int, str] = field(default_factory=dict)  # position index -> REF seen in the VCF
-    records_in_window: int = 0  # records near the gene: 0 means the file does not cover it
 
 
 def _chrom_key(name: str) -> str:
@@ -491,7 +471,8 @@ class _GeneBuilder:
             code2 = np.where(code2 > 0, np.where(prev[:, 1] > 0, UNEXPECTED, code2), prev[:, 1])
         self.codes[:, index, 0] = code1
         self.codes[:, index, 1] = code2
-        self.phased[:, index] = gt[:, -1].astype(bool)
+        # A haploid call (chrM, male chrX) has no phase; cyvcf2's flag there is not reliable (it varied run to run).
+        self.phased[:, index] = gt[:, -1].astype(bool) & (second != -2)
         if phase_set is not None:
             self.phase_set[:, index] = np.where(phase_set > 0, phase_set, 0)
         self.seen[index] = True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tailormed.kb.schema import AlleleDefinition, GeneDefinition
+from tailormed.model.pack import AlleleDefinition, GeneDefinition
 
 
 @dataclass(frozen=True)

@@ -527,14 +527,33 @@ def _closure_matrix(diseases: list[str], terms: dict[str, dict[int, float]], ind
 # --- where the compiled knowledge lives ---------------------------------------------------------------
 
 
-def default_hpo_dir() -> Path:
-    """``$TAILORMED_HPO`` or ``~/.local/share/tailormed/hpo``."""
+def hpo_install_dir() -> Path:
+    """Where ``tailormed kb import hpo`` writes by default: ``$TAILORMED_HPO``, else
+    ``$XDG_DATA_HOME/tailormed/hpo`` (``~/.local/share/tailormed/hpo``)."""
     import os
 
     configured = os.environ.get("TAILORMED_HPO")
     if configured:
         return Path(configured)
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "tailormed" / "hpo"
+
+
+def checkout_hpo_dir() -> Path | None:
+    """The ``.data/hpo`` of the source checkout TailorMed runs from (what ``make hpo-data`` compiles), if any."""
+    root = Path(__file__).resolve().parents[3]
+    return root / ".data" / "hpo" if (root / "pyproject.toml").is_file() else None
+
+
+def default_hpo_dir() -> Path:
+    """The compiled HPO knowledge to use: ``$TAILORMED_HPO`` when set; else the first of the user data folder
+    and the checkout's ``.data/hpo`` that holds a compiled release; else the user data folder (whose error
+    message then says how to fill it)."""
+    import os
+
+    if os.environ.get("TAILORMED_HPO"):
+        return hpo_install_dir()
+    candidates = [hpo_install_dir(), checkout_hpo_dir()]
+    return next((c for c in candidates if c is not None and (c / "meta.json").is_file()), hpo_install_dir())
 
 
 @cache

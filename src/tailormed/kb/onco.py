@@ -4,7 +4,7 @@ An oncology pack (``kind: onco`` in ``manifest.yaml``) holds
 
 - ``evidence/*.yaml``: ``sources`` (declared once, cited by id) and ``records``, each one biomarker-therapy
   statement: the alterations that must all be present (each in the alteration language of
-  :mod:`tailormed.onco.alterations`), the tumour types (OncoTree codes, or ``SOLID``/``HEME``/``ANY``), the
+  :mod:`tailormed.model.alterations`), the tumour types (OncoTree codes, or ``SOLID``/``HEME``/``ANY``), the
   therapy and its drugs, sensitivity or resistance, the kind of evidence, and the sources;
 - optionally ``genes.yaml``: gene roles (oncogene / tumour suppressor) and known oncogenic hotspots, used by
   the ``GENE oncogenic`` class.
@@ -22,8 +22,7 @@ from pydantic import Field, field_validator
 
 from tailormed.errors import InputError, KnowledgeError
 from tailormed.kb.pack import _collect_sources, _parse, _read_yaml, find_pack
-from tailormed.kb.schema import Manifest, Source, _Strict
-from tailormed.onco.alterations import (
+from tailormed.model.alterations import (
     AlterationPattern,
     ExonClass,
     FusionPair,
@@ -31,6 +30,7 @@ from tailormed.onco.alterations import (
     ProteinChange,
     parse_alteration,
 )
+from tailormed.model.pack import Manifest, Source, _Strict
 
 TUMOUR_GROUPS = {"SOLID": "any solid tumour", "HEME": "any haematological cancer", "ANY": "any cancer"}
 

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from tailormed.errors import KnowledgeError
-from tailormed.kb.schema import DrugGuidance, GeneDefinition, Manifest, Source
+from tailormed.model.pack import DrugGuidance, GeneDefinition, Manifest, Source
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 BUILTIN_PACKS_DIR = Path(__file__).parent / "data"

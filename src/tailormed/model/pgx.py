@@ -116,3 +116,9 @@ class PgxResult(Record):
     warnings: list[Warning] = Field(default_factory=list)
     provenance: Provenance
     disclaimers: list[str] = Field(default_factory=list)
+
+
+def format_score(score: float) -> str:
+    """Activity scores as CPIC writes them: ``1.5``, ``2.0``, ``0.0``."""
+    text = f"{score:.2f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text

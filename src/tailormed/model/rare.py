@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field
@@ -188,3 +189,41 @@ class RareResult(Record):
     unannotated_variants: list[str] = Field(default_factory=list, description="Sources of records without CSQ/ANN.")
     warnings: list[Warning] = Field(default_factory=list)
     provenance: Provenance
+
+
+@dataclass(frozen=True)
+class GenotypeSettings:
+    """Quality and frequency filters and the genotype likelihood-ratio parameters (echoed in output)."""
+
+    require_pass: bool = True
+    min_genotype_quality: int = 20
+    min_depth: int = 8
+    max_af_dominant: float = 0.001
+    max_af_recessive: float = 0.01
+    exclude_consequences: tuple[str, ...] = (
+        "synonymous_variant", "stop_retained_variant", "start_retained_variant", "intron_variant",
+        "5_prime_UTR_variant", "3_prime_UTR_variant", "upstream_gene_variant", "downstream_gene_variant",
+        "intergenic_variant", "regulatory_region_variant", "TF_binding_site_variant", "non_coding_transcript_variant",
+        "NMD_transcript_variant", "mature_miRNA_variant",
+    )
+    keep_if_spliceai_at_least: float = 0.2
+    miss_lr: float = 0.05
+    single_hit_recessive: float = 0.1
+    conflict_lr: float = 0.1
+    chance_rate: float = 0.02
+    homozygous_rate: float = 0.05
+
+
+@dataclass(frozen=True)
+class PhenotypeSettings:
+    """Parameters of the likelihood-ratio model (all echoed in the output)."""
+
+    background_floor: float = 0.001
+    related_discount: float = 0.1
+    unrelated_lr: float = 0.1
+    negated_lr: float = 0.02
+    excluded_floor: float = 0.2
+    excluded_min_frequency: float = 0.8
+    drop_redundant_ancestors: bool = True
+    onset_mismatch_rate: float | None = 0.2
+    weight: float = 1.0

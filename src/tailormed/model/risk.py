@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field
@@ -38,3 +39,47 @@ class ClinicalInputs(Record):
     egfr_ml_min_1_73m2: Measurement | None = None
     smoking: SmokingStatus = "unknown"
     smoking_source: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the equations need; None where unknown (an equation needing it is then skipped, with the reason)."""
+
+    age: float
+    sex: Literal["female", "male"]
+    race_group: Literal["white_or_other", "african_american"] = "white_or_other"
+    total_cholesterol_mg_dl: float | None = None
+    hdl_mg_dl: float | None = None
+    ldl_mg_dl: float | None = None
+    systolic_bp_mmhg: float | None = None
+    on_antihypertensive: bool = False
+    on_statin: bool = False
+    current_smoker: bool = False
+    diabetes: bool = False
+    egfr: float | None = None
+    bmi: float | None = None
+    # PREVENT's optional predictors (None: not known): urine albumin-to-creatinine ratio (mg/g), HbA1c (%, NGSP),
+    # Social Deprivation Index decile 1-10 (from the person file; no ZIP-code lookup)
+    uacr_mg_g: float | None = None
+    hba1c_percent: float | None = None
+    sdi_decile: int | None = None
+    waist_cm: float | None = None
+    physically_active_30min_daily: bool | None = None
+    eats_vegetables_fruit_berries_daily: bool | None = None
+    history_of_high_glucose: bool | None = None
+    family_history_diabetes: Literal["none", "second_degree", "first_degree"] | None = None
+    pack_years: float | None = None
+    years_since_quit_smoking: float | None = None
+    # ACC/AHA 2019 risk enhancers and coronary calcium (None: not known)
+    family_history_premature_ascvd: bool | None = None
+    triglycerides_mg_dl: float | None = None
+    lpa_mg_dl: float | None = None
+    lpa_nmol_l: float | None = None
+    apob_mg_dl: float | None = None
+    hs_crp_mg_l: float | None = None
+    ankle_brachial_index: float | None = None
+    metabolic_syndrome: bool | None = None
+    chronic_inflammatory_disease: bool | None = None
+    south_asian_ancestry: bool | None = None
+    preeclampsia_or_premature_menopause: bool | None = None
+    coronary_artery_calcium: float | None = None

@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from tailormed.kb.onco import TUMOUR_GROUPS, CompiledRecord, OncoKnowledge
+from tailormed.model.alterations import ExonClass, FusionPair, GeneClass, ProteinChange, Signature, parse_alteration
 from tailormed.model.common import Citation, Provenance, Warning
 from tailormed.model.onco import (
     TIER_ORDER,
@@ -40,7 +41,6 @@ from tailormed.model.onco import (
     TrialMatch,
     TumourProfile,
 )
-from tailormed.onco.alterations import ExonClass, FusionPair, GeneClass, ProteinChange, Signature, parse_alteration
 from tailormed.onco.matching import TumourFacts, build_facts, is_oncogenic_variant, match_pattern
 
 CHECKPOINT_INHIBITORS = frozenset({

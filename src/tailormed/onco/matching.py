@@ -22,8 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from tailormed.kb.onco import GeneRole
-from tailormed.model.onco import PROTEIN_ALTERING, TRUNCATING, MatchedEvidence, SomaticVariant, TumourProfile
-from tailormed.onco.alterations import (
+from tailormed.model.alterations import (
     AlterationPattern,
     ExonClass,
     FusionPair,
@@ -34,6 +33,7 @@ from tailormed.onco.alterations import (
     SinglePattern,
     normalise_protein_change,
 )
+from tailormed.model.onco import PROTEIN_ALTERING, TRUNCATING, MatchedEvidence, SomaticVariant, TumourProfile
 
 TMB_HIGH = 10.0
 _PATHOGENIC = ("pathogenic", "likely_pathogenic", "likely pathogenic", "oncogenic", "likely oncogenic")

@@ -1,7 +1,7 @@
 """The pharmacogenomics engine: genotype arrays and outside calls -> gene results -> drug guidance.
 
 Pure: it receives parsed inputs and a loaded knowledge base; reading and writing
-files is done by :mod:`tailormed.runner`.
+files is done by :mod:`tailormed.pipelines.pgx`.
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from tailormed.io.outside_calls import OutsideCall
-from tailormed.io.vcf import GeneGenotypes
 from tailormed.kb.pack import INDETERMINATE, KnowledgeBase, possible_phenotypes
-from tailormed.kb.schema import GeneDefinition
 from tailormed.model.common import Citation, Evidence, Provenance, Warning
+from tailormed.model.genotypes import GeneGenotypes, OutsideCall
+from tailormed.model.pack import GeneDefinition
 from tailormed.model.pgx import (
     Diplotype,
     DrugRecommendation,
     GeneResult,
     PgxResult,
     PositionGenotype,
+    format_score,
 )
 from tailormed.pgx.matcher import (
     REFERENCE_LABEL,
@@ -37,7 +37,6 @@ from tailormed.pgx.phenotype import (
     allele_function,
     allele_presence_keys,
     call_phenotype,
-    format_score,
     phenotype_from_functions,
     phenotype_from_score,
 )

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from tailormed.io.vcf import ABSENT, MISSING, UNEXPECTED, GeneGenotypes
-from tailormed.kb.schema import GeneDefinition
+from tailormed.model.genotypes import ABSENT, MISSING, UNEXPECTED, GeneGenotypes
+from tailormed.model.pack import GeneDefinition
 
 _IUPAC = {
     "R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC",

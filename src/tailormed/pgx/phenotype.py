@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tailormed.kb.pack import INDETERMINATE
-from tailormed.kb.schema import GeneDefinition
+from tailormed.model.pack import GeneDefinition
+from tailormed.model.pgx import format_score
 
 
 @dataclass(frozen=True)
@@ -17,11 +18,6 @@ class PhenotypeCall:
     lookup_keys: tuple[str, ...]
     note: str | None = None
 
-
-def format_score(score: float) -> str:
-    """Activity scores as CPIC writes them: ``1.5``, ``2.0``, ``0.0``."""
-    text = f"{score:.2f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
 
 
 def allele_function(gene: GeneDefinition, name: str) -> tuple[str | None, float | None]:

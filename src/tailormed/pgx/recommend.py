@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tailormed.kb.pack import INDETERMINATE, KnowledgeBase
-from tailormed.kb.schema import DrugGuidance, GeneCondition, Recommendation
 from tailormed.model.common import Citation, Evidence, Warning
+from tailormed.model.pack import DrugGuidance, GeneCondition, Recommendation
 from tailormed.model.pgx import DrugRecommendation, GeneBasis, GeneResult
 
 # Results that support usual care; a recommendation resting only on these is "standard".

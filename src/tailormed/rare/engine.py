@@ -2,7 +2,7 @@
 
 Pure: receives the loaded HPO knowledge, the phenotype profile, the proband's variants (optional)
 and the preset; returns a :class:`RareResult`. File reading lives in ``io/``, orchestration in
-``tailormed.runner``.
+``tailormed.pipelines.pgx``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.kb.hpo import HpoKnowledge
+from tailormed.kb.rare_preset import Preset
 from tailormed.model.common import Provenance, Warning
 from tailormed.model.rare import (
     DiseaseCandidate,
@@ -36,7 +37,6 @@ from tailormed.rare.genotype import (
     evaluate_gene,
 )
 from tailormed.rare.phenotype import PhenotypeScores, explain, resolve_terms, score_phenotype
-from tailormed.rare.preset import Preset
 
 RECESSIVE_MODES = frozenset({"autosomal_recessive", "x_linked_recessive", "x_linked"})
 

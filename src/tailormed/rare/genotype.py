@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from tailormed.model.rare import AcmgClassification, AcmgCriterion, SampleGenotype, Variant
+from tailormed.model.rare import AcmgClassification, AcmgCriterion, GenotypeSettings, SampleGenotype, Variant
 from tailormed.rare.acmg import (
     DEFAULT_SETTINGS,
     AcmgSettings,
@@ -45,28 +45,6 @@ X_LINKED_RECESSIVE = frozenset({"x_linked_recessive", "x_linked"})
 BENIGN_CLASSES = frozenset({"Benign"})  # likely benign alleles stay, with odds below 1
 MAX_ODDS_POINTS = 10  # cap one allele's odds at the "Pathogenic" threshold so phenotype still counts
 
-
-@dataclass(frozen=True)
-class GenotypeSettings:
-    """Quality and frequency filters and the genotype likelihood-ratio parameters (echoed in output)."""
-
-    require_pass: bool = True
-    min_genotype_quality: int = 20
-    min_depth: int = 8
-    max_af_dominant: float = 0.001
-    max_af_recessive: float = 0.01
-    exclude_consequences: tuple[str, ...] = (
-        "synonymous_variant", "stop_retained_variant", "start_retained_variant", "intron_variant",
-        "5_prime_UTR_variant", "3_prime_UTR_variant", "upstream_gene_variant", "downstream_gene_variant",
-        "intergenic_variant", "regulatory_region_variant", "TF_binding_site_variant", "non_coding_transcript_variant",
-        "NMD_transcript_variant", "mature_miRNA_variant",
-    )
-    keep_if_spliceai_at_least: float = 0.2
-    miss_lr: float = 0.05
-    single_hit_recessive: float = 0.1
-    conflict_lr: float = 0.1
-    chance_rate: float = 0.02
-    homozygous_rate: float = 0.05
 
 
 @dataclass(frozen=True)

@@ -34,23 +34,8 @@ from scipy import sparse
 from tailormed.errors import InputError
 from tailormed.kb.hpo import HpoKnowledge, term_id, term_number
 from tailormed.model.common import Warning
-from tailormed.model.rare import PhenotypeTerm, TermContribution
+from tailormed.model.rare import PhenotypeSettings, PhenotypeTerm, TermContribution
 from tailormed.rare.onset import disease_onset_label, onset_log10_lr, onset_name
-
-
-@dataclass(frozen=True)
-class PhenotypeSettings:
-    """Parameters of the likelihood-ratio model (all echoed in the output)."""
-
-    background_floor: float = 0.001
-    related_discount: float = 0.1
-    unrelated_lr: float = 0.1
-    negated_lr: float = 0.02
-    excluded_floor: float = 0.2
-    excluded_min_frequency: float = 0.8
-    drop_redundant_ancestors: bool = True
-    onset_mismatch_rate: float | None = 0.2
-    weight: float = 1.0
 
 
 @dataclass

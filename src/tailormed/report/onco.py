@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TextIO
 
 from tailormed.model.onco import OncoResult
@@ -37,3 +38,11 @@ def render_onco_html(result: OncoResult) -> str:
         same=[t for t in sensitive if t.tumour_match == "same"],
         other=[t for t in sensitive if t.tumour_match == "other"],
         resistant=[t for t in result.therapies if t.response == "resistant"])
+
+
+def write_onco_outputs(folder: Path, result: OncoResult) -> None:
+    """actionability.json, therapies.tsv and report.html into an existing folder."""
+    (folder / "actionability.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    with (folder / "therapies.tsv").open("w", encoding="utf-8") as handle:
+        write_therapies_tsv(handle, result)
+    (folder / "report.html").write_text(render_onco_html(result), encoding="utf-8")

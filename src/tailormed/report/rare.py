@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any, TextIO
 
 from tailormed.model.rare import DiseaseCandidate, RareResult
@@ -109,3 +111,13 @@ def _minimal_phenopacket(result: RareResult) -> dict[str, Any]:
         "metaData": {"created": result.provenance.created, "createdBy": "TailorMed",
                      "phenopacketSchemaVersion": "2.0", "resources": []},
     }
+
+
+def write_rare_outputs(folder: Path, result: RareResult, phenopacket: dict[str, Any] | None) -> None:
+    """Write the four renderings of one result into ``folder`` (a staging folder)."""
+    with (folder / "ranking.tsv").open("w", encoding="utf-8") as handle:
+        write_ranking_tsv(handle, result)
+    (folder / "result.json").write_text(result.model_dump_json(indent=1), encoding="utf-8")
+    (folder / "report.html").write_text(render_rare_html(result), encoding="utf-8")
+    interpretation = phenopacket_interpretation(result, phenopacket)
+    (folder / "interpretation.json").write_text(json.dumps(interpretation, indent=1), encoding="utf-8")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TextIO
 
-from tailormed.model.pgx import GeneResult
-from tailormed.pgx.phenotype import format_score
+from tailormed.model.pgx import GeneResult, format_score
 
 CALLS_COLUMNS = ("sample", "gene", "diplotype", "phenotype", "activity_score", "alternatives",
                  "missing_positions", "source")

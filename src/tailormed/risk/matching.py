@@ -51,7 +51,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.errors import GenomeBuildError, InputError
-from tailormed.risk.types import ScoreMatch, ScoringFile, TargetVariants
+from tailormed.model.prs import ScoreMatch, ScoringFile, TargetVariants
 
 __all__ = ["MATCH_TYPES", "STATUSES", "DEFAULT_MIN_OVERLAP", "match_variants", "match_report", "check_overlap",
            "complement", "has_other_allele"]

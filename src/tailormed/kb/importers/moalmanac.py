@@ -9,7 +9,7 @@ statement that does not is counted under the reason it was skipped (:class:`Impo
 
 Mappings (``docs/onco-importers.md`` lists them in full):
 
-- **Biomarkers** to the alteration language of :mod:`tailormed.onco.alterations`: a protein change -> ``GENE
+- **Biomarkers** to the alteration language of :mod:`tailormed.model.alterations`: a protein change -> ``GENE
   V600E`` (taken from the structured ``protein_change`` field; a disagreeing ``name`` is reported as a note);
   "oncogenic variants" -> ``GENE oncogenic``, germline "pathogenic variants" -> ``germline GENE oncogenic``,
   "activating variants" -> ``GENE activating``, "somatic variants" without the oncogenic requirement -> ``GENE
@@ -57,7 +57,7 @@ from typing import Any
 from tailormed.errors import InputError
 from tailormed.kb.importers.onco_pack import ImportSummary, check_alteration, load_json, write_onco_pack
 from tailormed.kb.pack import user_packs_dir
-from tailormed.onco.alterations import normalise_protein_change
+from tailormed.model.alterations import normalise_protein_change
 
 FILES = ("about", "statements", "propositions", "biomarkers", "genes", "diseases", "therapies", "therapy_groups",
          "documents", "urls", "indications", "strengths")

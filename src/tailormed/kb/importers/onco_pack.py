@@ -18,8 +18,8 @@ import yaml
 
 from tailormed.errors import InputError, KnowledgeError
 from tailormed.kb.onco import load_onco_knowledge
-from tailormed.onco.alterations import parse_alteration
-from tailormed.report.output import atomic_output_dir
+from tailormed.model.alterations import parse_alteration
+from tailormed.output import atomic_output_dir
 
 
 @dataclass

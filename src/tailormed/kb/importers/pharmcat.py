@@ -22,8 +22,8 @@ from pydantic import ValidationError
 
 from tailormed.errors import InputError, KnowledgeError
 from tailormed.kb.pack import load_knowledge_base, user_packs_dir
-from tailormed.kb.schema import GeneDefinition
-from tailormed.report.output import atomic_output_dir
+from tailormed.model.pack import GeneDefinition
+from tailormed.output import atomic_output_dir
 
 _IUPAC_LETTER = re.compile(r"^[RYSWKMBDHVN]$")
 

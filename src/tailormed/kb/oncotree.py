@@ -10,7 +10,7 @@ record for ``NSCLC`` applies to a ``LUAD`` tumour. Three groups stand for sets o
 
 Two sources:
 
-- ``load_oncotree()`` returns the built-in compact copy, ``onco/data/oncotree-compact.tsv``: a hand-curated subset of
+- ``load_oncotree()`` returns the built-in compact copy, ``kb/data/oncotree/oncotree-compact.tsv``: a hand-curated subset of
   OncoTree release oncotree_2025_10_03 (every tissue, and the codes precision oncology needs), cached after the first
   call;
 - ``load_oncotree(path)`` reads a full tree in the OncoTree API's JSON formats: the nested tree
@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tailormed.errors import InputError, KnowledgeError, TailorMedError
 
-COMPACT_TREE = Path(__file__).parent / "data" / "oncotree-compact.tsv"
+COMPACT_TREE = Path(__file__).parent / "data" / "oncotree" / "oncotree-compact.tsv"
 ROOT = "TISSUE"
 """OncoTree's root node; its children are the tissue-level nodes."""
 HEME_TISSUES = frozenset({"Myeloid", "Lymphoid"})

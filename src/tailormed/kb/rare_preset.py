@@ -12,9 +12,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from tailormed.errors import InputError
 from tailormed.model.common import Record
-from tailormed.model.rare import FilterStep
-from tailormed.rare.genotype import GenotypeSettings
-from tailormed.rare.phenotype import PhenotypeSettings
+from tailormed.model.rare import FilterStep, GenotypeSettings, PhenotypeSettings
 
 StepName = Literal[
     "quality_filter", "consequence_filter", "frequency_filter", "acmg_classification", "inheritance_prioritiser",
@@ -124,7 +122,7 @@ def _parse(document: Any, source: str) -> Preset:
 def load_preset(path: Path | None = None) -> Preset:
     """Read a preset YAML file, or the built-in default when ``path`` is None."""
     if path is None:
-        text = resources.files("tailormed.rare").joinpath("presets/default.yaml").read_text(encoding="utf-8")
+        text = resources.files("tailormed.kb").joinpath("data/rare-presets/default.yaml").read_text(encoding="utf-8")
         source = "built-in preset default.yaml"
     else:
         if not path.is_file():

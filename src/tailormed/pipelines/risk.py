@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,65 +16,19 @@ import numpy.typing as npt
 
 from tailormed.errors import InputError
 from tailormed.io.genotypes import open_target
+from tailormed.io.populations import read_populations
+from tailormed.io.risk_profile import PERSON_FIELDS, read_person
 from tailormed.io.scoring_file import read_scoring_file
 from tailormed.model.patient import PolygenicSettings
-from tailormed.report.output import atomic_output_dir
-from tailormed.risk.assessment import Assessment, Person, assess, with_polygenic_score
+from tailormed.model.prs import PersonScore, ReferenceDistribution, ScoreMatch, ScoreResult, ScoringFile
+from tailormed.output import atomic_output_dir
+from tailormed.report.risk import write_risk_outputs
+from tailormed.risk.assessment import Assessment, assess, with_polygenic_score
 from tailormed.risk.matching import check_overlap, match_report, match_variants
 from tailormed.risk.scoring import MIN_FOUNDERS_FOR_IMPUTATION, score
-from tailormed.risk.types import ScoreMatch, ScoreResult, ScoringFile
 
 SCORES_COLUMNS = ("sample", "score_id", "sum", "average", "matched", "total", "z", "percentile")
 
-
-@dataclass(frozen=True)
-class ReferenceDistribution:
-    """A score's distribution in a named reference population (for z-scores and percentiles)."""
-
-    panel: str
-    population: str
-    values: npt.NDArray[np.float64]
-
-    @property
-    def mean(self) -> float:
-        return float(self.values.mean())
-
-    @property
-    def sd(self) -> float:
-        return float(self.values.std(ddof=1))
-
-    def z(self, value: float) -> float:
-        return (value - self.mean) / self.sd if self.sd > 0 else math.nan
-
-    def percentile(self, value: float) -> float:
-        """Empirical percentile (share of the reference at or below the value, 0-100)."""
-        return 100.0 * float(np.count_nonzero(self.values <= value)) / len(self.values)
-
-
-def read_populations(path: Path, column: str) -> dict[str, str]:
-    """Sample -> population from a whitespace/tab table whose header names a sample column (``sample``,
-    ``IID`` or ``id``) and ``column`` (e.g. ``super_pop``), as the 1000 Genomes panel files do."""
-    if not path.is_file():
-        raise InputError("no such file", source=str(path))
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if not lines:
-        raise InputError("empty population file", source=str(path))
-    header = lines[0].lstrip("#").split()
-    sample_col = next((i for i, h in enumerate(header) if h.lower() in ("sample", "iid", "id")), None)
-    if sample_col is None:
-        raise InputError("no sample/IID column in the header", source=str(path), location="line 1")
-    if column not in header:
-        raise InputError(f"no column {column!r} in the population file (it has {', '.join(header)})",
-                         source=str(path), location="line 1")
-    at = header.index(column)
-    populations: dict[str, str] = {}
-    for number, line in enumerate(lines[1:], start=2):
-        fields = line.split()
-        if len(fields) != len(header):
-            raise InputError(f"expected {len(header)} columns, found {len(fields)}", source=str(path),
-                             location=f"line {number}")
-        populations[fields[sample_col]] = fields[at]
-    return populations
 
 
 @dataclass
@@ -144,7 +97,7 @@ def run_prs(scores: list[Path], genotypes: Path, out: Path, *, min_overlap: floa
     if any(given) and not all(given):
         raise InputError("standardising needs --reference GENOTYPES, --populations FILE and --population NAME")
     runs: list[PrsRun] = []
-    with atomic_output_dir(out) as staging:
+    with atomic_output_dir(out, description="tailormed risk prs") as staging:
         rows: list[list[str]] = []
         reports: list[dict[str, object]] = []
         options = MatchOptions(min_overlap, keep_ambiguous, keep_multiallelic)
@@ -217,59 +170,13 @@ def _write_match_tsv(path: Path, reports: list[dict[str, object]]) -> None:
 
 # --------------------------------------------------------------------------------------------- clinical risk
 
-_PERSON_FIELDS = {f for f in Person.__dataclass_fields__}
-_MEASURED = {"total_cholesterol_mg_dl": "total_cholesterol_mg_dl", "hdl_mg_dl": "hdl_cholesterol_mg_dl",
-             "ldl_mg_dl": "ldl_cholesterol_mg_dl", "systolic_bp_mmhg": "systolic_bp_mmhg",
-             "egfr": "egfr_ml_min_1_73m2", "bmi": "bmi_kg_m2", "waist_cm": "waist_cm",
-             "hba1c_percent": "hba1c_percent", "uacr_mg_g": "uacr_mg_g"}
-
-
-def read_person(path: Path) -> tuple[Person, dict[str, str]]:
-    """A person file (YAML): the :class:`Person` fields, plus ``fhir_bundle`` whose Observations fill what the
-    file does not give. Returns the person and, per field, where its value came from."""
-    import yaml
-
-    from tailormed.io.fhir_observations import read_fhir_observations
-
-    if not path.is_file():
-        raise InputError("no such file", source=str(path))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML ({exc})", source=str(path)) from exc
-    if not isinstance(data, dict):
-        raise InputError("a person file is a mapping (key: value)", source=str(path))
-    bundle = data.pop("fhir_bundle", None)
-    unknown = set(data) - _PERSON_FIELDS
-    if unknown:
-        raise InputError(f"unknown field(s) {sorted(unknown)}; known: {sorted(_PERSON_FIELDS)}", source=str(path))
-    origin = {key: str(path) for key in data}
-    if bundle is not None:
-        bundle_path = (path.parent / bundle) if not Path(bundle).is_absolute() else Path(bundle)
-        inputs = read_fhir_observations(bundle_path)
-        for field_name, source_name in _MEASURED.items():
-            measurement = getattr(inputs, source_name)
-            if field_name not in data and measurement is not None:
-                data[field_name] = measurement.value
-                origin[field_name] = measurement.source
-        if "current_smoker" not in data and inputs.smoking != "unknown":
-            data["current_smoker"] = inputs.smoking == "current"
-            origin["current_smoker"] = inputs.smoking_source or str(bundle_path)
-    for required in ("age", "sex"):
-        if required not in data:
-            raise InputError(f"the person file needs {required!r}", source=str(path))
-    try:
-        return Person(**data), origin
-    except TypeError as exc:
-        raise InputError(f"invalid person file ({exc})", source=str(path)) from exc
-
 
 def run_assess(person_file: Path, out: Path, *, prs_z: float | None = None,
                prs_hr_per_sd: float | None = None, prs_source: str = "") -> Assessment:
     """``tailormed risk assess``: equations, what-ifs and advice for one person → ``out/risk.json``, report.html."""
     assessment, adjusted, document = assess_person(person_file, prs_z=prs_z, prs_hr_per_sd=prs_hr_per_sd,
                                                    prs_source=prs_source)
-    with atomic_output_dir(out) as staging:
+    with atomic_output_dir(out, description="tailormed risk assess") as staging:
         write_risk_outputs(staging, person_file.stem, assessment, adjusted, document)
     return assessment
 
@@ -287,7 +194,7 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
             if estimate.name != "FINDRISC type 2 diabetes":
                 adjusted[estimate.name] = with_polygenic_score(estimate, prs_z, prs_hr_per_sd, "--prs-hr")
     document: dict[str, object] = {
-        "person": {k: getattr(person, k) for k in _PERSON_FIELDS}, "inputs_from": origin,
+        "person": {k: getattr(person, k) for k in PERSON_FIELDS}, "inputs_from": origin,
         "estimates": [{**dataclasses.asdict(e), "with_polygenic_score": adjusted.get(e.name)}
                       for e in assessment.estimates],
         "polygenic_adjustment": {"z": prs_z, "hazard_ratio_per_sd": prs_hr_per_sd, "source": prs_source,
@@ -300,53 +207,9 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
     return assessment, adjusted, document
 
 
-def polygenic_document(scores: list[PersonScore]) -> list[dict[str, object]]:
-    """The JSON form of a person's polygenic scores (reference summarised, not listed)."""
-    return [{"score_id": s.score_id, "file": s.file, "sum": s.sum, "z": s.z, "percentile": s.percentile,
-             "matched": s.matched, "total": s.total, "reference": {"panel": s.reference.panel,
-             "population": s.reference.population, "n": len(s.reference.values), "mean": s.reference.mean,
-             "sd": s.reference.sd}} for s in scores]
-
-
-def write_risk_outputs(folder: Path, title: str, assessment: Assessment, adjusted: dict[str, float],
-                       document: dict[str, object], polygenic: list[PersonScore] | None = None) -> None:
-    """risk.json and report.html into ``folder`` (a staging folder)."""
-    from tailormed import __version__
-    from tailormed.report.html import render_risk_html
-
-    if polygenic:
-        document = {**document, "polygenic_scores": polygenic_document(polygenic)}
-    (folder / "risk.json").write_text(json.dumps(document, indent=1, default=str), encoding="utf-8")
-    histograms = [_histogram(s) for s in polygenic or []]
-    (folder / "report.html").write_text(render_risk_html(title, assessment, adjusted, __version__, histograms),
-                                        encoding="utf-8")
-
-
-def _histogram(score: PersonScore, bins: int = 24) -> dict[str, object]:
-    """Bar heights (0-1) of the reference distribution and where the person falls, for the SVG plot."""
-    counts, edges = np.histogram(score.reference.values, bins=bins)
-    low, high = float(edges[0]), float(edges[-1])
-    position = 0.0 if high == low else min(max((score.sum - low) / (high - low), 0.0), 1.0)
-    return {"score_id": score.score_id, "heights": [float(c) / max(int(counts.max()), 1) for c in counts],
-            "marker": position, "z": score.z, "percentile": score.percentile, "population": score.reference.population,
-            "n": len(score.reference.values), "matched": score.matched, "total": score.total}
-
 
 # --------------------------------------------------------------------------------------------- one person's scores
 
-
-@dataclass
-class PersonScore:
-    """One polygenic score of one person, placed on the reference population's distribution."""
-
-    score_id: str
-    file: str
-    sum: float
-    z: float
-    percentile: float
-    matched: int
-    total: int
-    reference: ReferenceDistribution
 
 
 def score_person(settings: PolygenicSettings, genotypes: Path, sample: str | None) -> list[PersonScore]:

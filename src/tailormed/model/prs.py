@@ -7,8 +7,10 @@ normalised without a ``chr`` prefix ('1'..'22', 'X', 'Y', 'MT').
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -111,3 +113,70 @@ class ScoreResult:
     matched: npt.NDArray[np.int64]  # (scores,) variants used
     total: npt.NDArray[np.int64]  # (scores,) variants in the file
     imputed: npt.NDArray[np.int64]  # (scores,) missing genotypes mean-imputed, summed over samples
+
+
+#: Dosages with 0 at missing calls, and the (row, sample) coordinates of those missing calls.
+MissingCalls = tuple[npt.NDArray[np.float64], npt.NDArray[np.intp], npt.NDArray[np.intp]]
+
+
+class DosageSource(Protocol):
+    """What the polygenic scorer needs from a genotype file set (``io/genotypes.py`` implements it for VCF,
+    PLINK 1 and PLINK 2): the variant table, the samples with their sex, and dosages by variant row."""
+
+    path: Path
+    samples: list[str]
+    sex: npt.NDArray[np.int8]  # 1 male, 2 female, 0 unknown (per sample)
+    founders: npt.NDArray[np.bool_]
+    has_sex: bool
+
+    @property
+    def variants(self) -> TargetVariants: ...
+
+    @property
+    def n_samples(self) -> int: ...
+
+    def dosages_filled(self, rows: npt.ArrayLike, *, ref: bool = False) -> MissingCalls: ...
+
+    def dosages_raw(self, rows: npt.ArrayLike) -> npt.NDArray[np.float64]: ...
+
+    def reader_for_thread(self) -> DosageSource | None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ReferenceDistribution:
+    """A score's distribution in a named reference population (for z-scores and percentiles)."""
+
+    panel: str
+    population: str
+    values: npt.NDArray[np.float64]
+
+    @property
+    def mean(self) -> float:
+        return float(self.values.mean())
+
+    @property
+    def sd(self) -> float:
+        return float(self.values.std(ddof=1))
+
+    def z(self, value: float) -> float:
+        return (value - self.mean) / self.sd if self.sd > 0 else math.nan
+
+    def percentile(self, value: float) -> float:
+        """Empirical percentile (share of the reference at or below the value, 0-100)."""
+        return 100.0 * float(np.count_nonzero(self.values <= value)) / len(self.values)
+
+
+@dataclass
+class PersonScore:
+    """One polygenic score of one person, placed on the reference population's distribution."""
+
+    score_id: str
+    file: str
+    sum: float
+    z: float
+    percentile: float
+    matched: int
+    total: int
+    reference: ReferenceDistribution

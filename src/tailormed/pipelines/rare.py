@@ -5,14 +5,11 @@ Used by ``tailormed rare rank``, ``tailormed rare batch`` and ``tailormed analyz
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tailormed import __version__
 from tailormed.errors import InputError
 from tailormed.io.annotated_vcf import read_annotated_vcf
 from tailormed.io.ped import Pedigree, read_ped
@@ -20,17 +17,20 @@ from tailormed.io.phenopacket import family_pedigree, hpo_ids_to_profile, read_p
 from tailormed.kb.hpo import HpoKnowledge, default_hpo_dir, load_hpo_knowledge
 from tailormed.kb.importers.clingen_dosage import load_lof_table
 from tailormed.kb.importers.clinvar import load_known_missense
+from tailormed.kb.rare_preset import Preset, load_preset
 from tailormed.model.common import Provenance
+from tailormed.model.onset import onset_term_from_text
 from tailormed.model.rare import PhenotypeProfile, RareResult
+from tailormed.output import atomic_output_dir, case_file_names
+from tailormed.pipelines.progress import ProgressCallback
+from tailormed.pipelines.provenance import make_provenance
 from tailormed.rare.acmg import GeneContext
 from tailormed.rare.engine import GenotypeInput, gene_contexts, rank_case
 from tailormed.rare.genotype import Family
-from tailormed.rare.onset import onset_term_from_text
-from tailormed.rare.preset import Preset, load_preset
-from tailormed.report.output import atomic_output_dir
-from tailormed.report.rare import phenopacket_interpretation, render_rare_html, write_ranking_tsv
+from tailormed.report.rare import write_rare_outputs
 
 RARE_FILES = ("ranking.tsv", "result.json", "report.html", "interpretation.json")
+RESERVED_BATCH_FILES = ("summary.tsv", "failed.tsv")
 
 
 @dataclass
@@ -55,10 +55,8 @@ class RareContext:
 
 
 def _provenance(context: RareContext, inputs: dict[str, str]) -> Provenance:
-    knowledge = [context.hpo.version, *context.sources]
-    return Provenance(software="TailorMed", software_version=__version__, knowledge=knowledge,
-                      inputs=inputs, assumptions=[f"analysis preset: {context.preset.name}"],
-                      created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return make_provenance([context.hpo.version, *context.sources], inputs,
+                           [f"analysis preset: {context.preset.name}"])
 
 
 def read_family(vcf_samples: Sequence[str], profile: PhenotypeProfile, *, ped: Path | None,
@@ -108,15 +106,6 @@ def rank_one(context: RareContext, profile: PhenotypeProfile, *, source: str, vc
     return result
 
 
-def write_rare_outputs(folder: Path, result: RareResult, phenopacket: dict[str, Any] | None) -> None:
-    """Write the four renderings of one result into ``folder`` (a staging folder)."""
-    with (folder / "ranking.tsv").open("w", encoding="utf-8") as handle:
-        write_ranking_tsv(handle, result)
-    (folder / "result.json").write_text(result.model_dump_json(indent=1), encoding="utf-8")
-    (folder / "report.html").write_text(render_rare_html(result), encoding="utf-8")
-    interpretation = phenopacket_interpretation(result, phenopacket)
-    (folder / "interpretation.json").write_text(json.dumps(interpretation, indent=1), encoding="utf-8")
-
 
 def _load_phenotype(phenopacket: Path | None, hpo_terms: Sequence[str]) -> tuple[PhenotypeProfile, str,
                                                                                    dict[str, Any] | None]:
@@ -142,7 +131,7 @@ def run_rare_rank(out: Path, *, phenopacket: Path | None = None, hpo_terms: Sequ
     context = RareContext.load(preset, hpo_dir)
     pedigree = family_pedigree(document, source=source) if document is not None and vcf is not None else None
     result = rank_one(context, profile, source=source, vcf=vcf, ped=ped, sample=sample, pedigree=pedigree)
-    with atomic_output_dir(out) as staging:
+    with atomic_output_dir(out, description="tailormed rare rank") as staging:
         write_rare_outputs(staging, result, document)
     return result
 
@@ -157,7 +146,7 @@ class BatchSummary:
 
 
 def run_rare_batch(folder: Path, out: Path, *, preset: Path | None = None, hpo_dir: Path | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> BatchSummary:
+                   progress: ProgressCallback | None = None) -> BatchSummary:
     """Rank every phenopacket under ``folder`` (recursively) with the knowledge loaded once.
 
     Each case gets its own sub-folder; ``summary.tsv`` lists the top candidate of every case, and
@@ -168,23 +157,24 @@ def run_rare_batch(folder: Path, out: Path, *, preset: Path | None = None, hpo_d
     files = sorted(folder.rglob("*.json"))
     if not files:
         raise InputError("no phenopacket (*.json) files under this folder", source=str(folder))
+    case_names = _case_folder_names(folder, files)
     context = RareContext.load(preset, hpo_dir)
     failed: list[tuple[str, str]] = []
-    with atomic_output_dir(out) as staging:
+    with atomic_output_dir(out, description="tailormed rare batch") as staging:
         lines = ["case\tfile\ttop_disease_id\ttop_disease_name\ttop_gene\tscore\tposttest_probability\n"]
         for done, path in enumerate(files, start=1):
             try:
                 profile, source, document = _load_phenotype(path, ())
                 result = rank_one(context, profile, source=source)
             except InputError as exc:
-                failed.append((str(path), str(exc)))
+                failed.append((str(path), _one_line(str(exc))))
                 continue
-            case_dir = staging / _unique_name(staging, path.stem)
+            case_dir = staging / case_names[path]
             case_dir.mkdir()
             write_rare_outputs(case_dir, result, document)
             lines.append(_summary_line(case_dir.name, path, result))
             if progress:
-                progress(done, len(files))
+                progress("ranking cases", done, len(files))
         (staging / "summary.tsv").write_text("".join(lines), encoding="utf-8")
         if failed:
             (staging / "failed.tsv").write_text("file\terror\n" + "".join(f"{f}\t{e}\n" for f, e in failed),
@@ -200,8 +190,32 @@ def _summary_line(case: str, path: Path, result: RareResult) -> str:
                       f"{top.posttest_probability:.6g}"]) + "\n"
 
 
-def _unique_name(parent: Path, stem: str) -> str:
-    name, n = stem, 2
-    while (parent / name).exists():
-        name, n = f"{stem}-{n}", n + 1
-    return name
+def _case_folder_names(folder: Path, files: list[Path]) -> dict[Path, str]:
+    """One output sub-folder per phenopacket, named after the file; the same file name in two sub-folders
+    gets ``-2``, ``-3``. Refused before anything is written: a symlinked folder under ``folder``, a name
+    that is not a name (``..json``), one that would take ``summary.tsv``/``failed.tsv``, and two different
+    names that map to one folder (``A:B`` and ``A_B``)."""
+    for entry in folder.rglob("*"):
+        if entry.is_symlink() and entry.is_dir():
+            raise InputError("a folder under the batch folder is a symbolic link; give real folders",
+                             source=str(entry))
+    stems = list(dict.fromkeys(path.stem for path in files))
+    base = dict(zip(stems, case_file_names(stems, reserved=RESERVED_BATCH_FILES), strict=True))
+    used = {name.lower() for name in base.values()}
+    names: dict[Path, str] = {}
+    seen: set[str] = set()
+    for path in files:
+        name, n = base[path.stem], 2
+        if name in seen:
+            while f"{name}-{n}".lower() in used:
+                n += 1
+            name = f"{name}-{n}"
+            used.add(name.lower())
+        seen.add(name)
+        names[path] = name
+    return names
+
+
+def _one_line(text: str) -> str:
+    """A message as one TSV field: tabs and line breaks become spaces."""
+    return " ".join(text.split())

@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
-from tailormed import __version__
 from tailormed.errors import InputError
-from tailormed.io.maf import read_maf, table_rows
+from tailormed.io.bed import callable_mb_from_bed
+from tailormed.io.maf import read_maf
 from tailormed.io.somatic_vcf import HotspotCoordinate, read_somatic_vcf
 from tailormed.io.tumour_inputs import (
     ALL_SAMPLES,
@@ -22,17 +21,22 @@ from tailormed.io.tumour_inputs import (
     read_copy_number,
     read_fusions,
     read_structural_variants,
+    read_tumour_types,
 )
 from tailormed.kb.onco import OncoKnowledge, load_onco_knowledge
+from tailormed.kb.oncotree import OncoTree, load_oncotree
+from tailormed.kb.trials import load_trials
 from tailormed.model.common import Provenance, Warning
 from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion, OncoResult, SomaticVariant, TumourProfile
+from tailormed.model.trials import Trial
 from tailormed.onco.engine import interpret_tumour
 from tailormed.onco.matching import TumourFacts
-from tailormed.onco.oncotree import OncoTree, load_oncotree
-from tailormed.onco.tmb import TmbSettings, callable_mb_from_bed, compute_tmb
-from tailormed.onco.trials import Trial, load_trials, match_trials
-from tailormed.report.onco import render_onco_html, write_therapies_tsv
-from tailormed.report.output import atomic_output_dir
+from tailormed.onco.tmb import TmbSettings, compute_tmb
+from tailormed.onco.trials import match_trials
+from tailormed.output import atomic_output_dir, case_file_names
+from tailormed.pipelines.progress import ProgressCallback
+from tailormed.pipelines.provenance import make_provenance
+from tailormed.report.onco import write_onco_outputs
 
 ONCO_FILES = ("actionability.json", "therapies.tsv", "report.html")
 
@@ -152,10 +156,8 @@ def _check_named_samples(inputs: TumourInputs, variants: dict[str, list[SomaticV
 
 
 def _provenance(context: OncoContext, inputs: dict[str, str], assumptions: list[str]) -> Provenance:
-    return Provenance(software="TailorMed", software_version=__version__,
-                      knowledge=[context.knowledge.version_label, f"OncoTree: {context.tree.version}"],
-                      inputs=inputs, assumptions=assumptions,
-                      created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return make_provenance([context.knowledge.version_label, f"OncoTree: {context.tree.version}"], inputs,
+                           assumptions)
 
 
 def interpret_one(context: OncoContext, profile: TumourProfile, *, inputs: dict[str, str] | None = None,
@@ -174,13 +176,6 @@ def interpret_one(context: OncoContext, profile: TumourProfile, *, inputs: dict[
                             match_trials=trial_matcher, warnings=warnings)
 
 
-def write_onco_outputs(folder: Path, result: OncoResult) -> None:
-    """actionability.json, therapies.tsv and report.html into an existing folder."""
-    (folder / "actionability.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    with (folder / "therapies.tsv").open("w", encoding="utf-8") as handle:
-        write_therapies_tsv(handle, result)
-    (folder / "report.html").write_text(render_onco_html(result), encoding="utf-8")
-
 
 def run_onco_interpret(out: Path, inputs: TumourInputs, tumour_type: str, *, pack: str = "onco-core",
                        oncotree: Path | None = None, trials: Sequence[Path] = (),
@@ -193,14 +188,10 @@ def run_onco_interpret(out: Path, inputs: TumourInputs, tumour_type: str, *, pac
         raise InputError(f"the variant file holds {len(profiles)} tumour samples ({names}...): choose one with "
                          "--sample, or use 'tailormed onco batch'", source=str(inputs.maf or inputs.vcf))
     result = interpret_one(context, profiles[0], inputs=inputs.as_dict(), warnings=warnings)
-    with atomic_output_dir(out) as staging:
+    with atomic_output_dir(out, description="tailormed onco interpret") as staging:
         write_onco_outputs(staging, result)
     return result
 
-
-def read_tumour_types(path: Path) -> dict[str, str]:
-    """A clinical table with SAMPLE_ID and ONCOTREE_CODE columns (cBioPortal / OncoKB annotator layout)."""
-    return {row["SAMPLE_ID"]: row["ONCOTREE_CODE"] for _, row in table_rows(path, ("SAMPLE_ID", "ONCOTREE_CODE"))}
 
 
 @dataclass
@@ -211,18 +202,25 @@ class OncoBatchSummary:
     top_tiers: dict[str, int]
 
 
-def run_onco_batch(out: Path, inputs: TumourInputs, tumour_types: dict[str, str] | str, *, pack: str = "onco-core",
-                   oncotree: Path | None = None, trials: Sequence[Path] = (),
-                   progress: Callable[[int, int], None] | None = None) -> OncoBatchSummary:
-    """Interpret every tumour of a MAF (knowledge loaded once): one sub-folder each plus summary.tsv."""
+def run_onco_batch(out: Path, inputs: TumourInputs, tumour_types: dict[str, str] | str | Path, *,
+                   pack: str = "onco-core", oncotree: Path | None = None, trials: Sequence[Path] = (),
+                   progress: ProgressCallback | None = None) -> OncoBatchSummary:
+    """Interpret every tumour of a MAF (knowledge loaded once): one sub-folder each plus summary.tsv.
+
+    ``tumour_types`` is one OncoTree code for all, a sample -> code mapping, or a clinical table (SAMPLE_ID,
+    ONCOTREE_CODE columns)."""
+    if isinstance(tumour_types, Path):
+        tumour_types = read_tumour_types(tumour_types)
     context = OncoContext.load(pack, oncotree=oncotree, trials=trials)
     profiles, warnings = read_tumours(inputs, tumour_types, context)
+    folders = case_file_names([p.sample_id for p in profiles], reserved=["summary.tsv"], fallback="tumour")
     tiers: dict[str, int] = {}
-    with atomic_output_dir(out) as staging, (staging / "summary.tsv").open("w", encoding="utf-8") as summary:
+    with (atomic_output_dir(out, description="tailormed onco batch") as staging,
+          (staging / "summary.tsv").open("w", encoding="utf-8") as summary):
         summary.write("sample\ttumour_type\tbest_tier\ttier_I_options\ttmb\ttop_option\n")
         for number, profile in enumerate(profiles, 1):
             result = interpret_one(context, profile, inputs=inputs.as_dict(), warnings=warnings)
-            folder = staging / _safe_name(profile.sample_id)
+            folder = staging / folders[number - 1]
             folder.mkdir()
             (folder / "actionability.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
             best = result.therapies[0].tier if result.therapies else "none"
@@ -232,12 +230,8 @@ def run_onco_batch(out: Path, inputs: TumourInputs, tumour_types: dict[str, str]
             top = result.therapies[0].therapy if result.therapies else ""
             summary.write(f"{profile.sample_id}\t{profile.tumour_type}\t{best}\t{tier_one}\t{tmb}\t{top}\n")
             if progress:
-                progress(number, len(profiles))
+                progress("interpreting tumours", number, len(profiles))
     return OncoBatchSummary(tumours=len(profiles), top_tiers=tiers)
-
-
-def _safe_name(sample: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in sample) or "tumour"
 
 
 def result_as_dict(result: OncoResult) -> dict[str, object]:

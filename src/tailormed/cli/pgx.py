@@ -1,0 +1,50 @@
+"""``tailormed pgx``: pharmacogenomics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tailormed.cli.console import fail, progress_display, run_guarded, say
+
+app = typer.Typer(help="Pharmacogenomics: VCF to star alleles, phenotypes and CPIC drug guidance.",
+                  no_args_is_help=True, rich_markup_mode=None)
+
+
+@app.command("call")
+def pgx_call(
+    vcf: Annotated[list[Path] | None, typer.Argument(help="GRCh38 VCF/BCF file(s), plain or bgzipped (indexed files "
+                                                          "are read by region). Several files (e.g. one per gene "
+                                                          "region) must hold the same samples. Omit to use outside "
+                                                          "calls alone.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; a rerun replaces it "
+                                                              "whole.")] = Path("pgx-out"),
+    samples: Annotated[str | None, typer.Option(help="Comma-separated sample ids (default: all).")] = None,
+    outside_calls: Annotated[Path | None, typer.Option("--outside-calls", help="TSV of outside calls (gene, "
+                                                       "diplotype, phenotype, activity_score); overrides VCF "
+                                                       "calls.")] = None,
+    missing_as_ref: Annotated[bool, typer.Option("--missing-as-ref/--no-missing-as-ref", help="Treat defining "
+                                                 "positions absent from the VCF as homozygous reference "
+                                                 "(joint-called cohort VCFs only); recorded as an assumption in "
+                                                 "every output.")] = False,
+    formats: Annotated[str, typer.Option(help="Comma-separated outputs: tsv, json, html.")] = "tsv,json,html",
+    kb: Annotated[str, typer.Option(help="Knowledge pack name or folder.")] = "pgx-core",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Call star-allele diplotypes, phenotypes and CPIC drug guidance for every sample of a VCF."""
+    from tailormed.pipelines.pgx import ALL_FORMATS, run_pgx_call
+
+    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    bad = [f for f in chosen if f not in ALL_FORMATS]
+    if bad or not chosen:
+        raise fail(f"--formats: unknown format(s) {bad}; choose from {', '.join(ALL_FORMATS)}")
+    sample_list = [s.strip() for s in samples.split(",") if s.strip()] if samples else None
+    with progress_display(quiet) as progress:
+        summary = run_guarded(lambda: run_pgx_call(vcf, out_dir, kb_name=kb, samples=sample_list,
+                                                   outside_calls_path=outside_calls,
+                                                   missing_as_reference=missing_as_ref, formats=chosen,
+                                                   progress=progress))
+    if not quiet:
+        say(f"{summary.samples} sample(s) x {summary.genes} genes -> {summary.out} ({len(summary.files)} files)")

@@ -1,0 +1,159 @@
+"""The whole-patient pipeline (``tailormed analyze``): every engine the manifest has inputs for, into one output
+folder (``analysis.json`` lists the sections written)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tailormed.errors import InputError
+from tailormed.io.outside_calls import read_outside_calls
+from tailormed.io.patient import load_patient
+from tailormed.io.vcf import VcfFile
+from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
+from tailormed.model.genotypes import OutsideCall
+from tailormed.model.patient import Patient
+from tailormed.model.pgx import PgxResult
+from tailormed.output import atomic_output_dir
+from tailormed.pgx.engine import build_result
+from tailormed.pipelines.pgx import MISSING_AS_REF_ASSUMPTION, call_pgx, pgx_provenance
+from tailormed.report.html import render_pgx_html
+
+
+def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list[Path]:
+    """``tailormed analyze``: every engine the manifest has inputs for (pharmacogenomics, rare disease)."""
+    patient = load_patient(manifest)
+    kb = load_knowledge_base(kb_name)
+    calls = read_outside_calls(patient.outside_calls, set(kb.genes)) if patient.outside_calls else []
+    run_pgx = patient.germline is not None or bool(calls)
+    if not run_pgx and patient.phenopacket is None and patient.risk_profile is None and not patient.tumour_files:
+        raise InputError("the manifest names no germline VCF, outside calls, phenopacket, risk profile or tumour "
+                         "files: nothing to analyse", source=str(manifest))
+    pending = [name for name, present in (("FHIR bundle", patient.fhir_bundle is not None),) if present]
+    pgx_result = _analyze_pgx(patient, kb, calls, manifest) if run_pgx else None
+    rare = _analyze_rare(patient) if patient.phenopacket is not None else None
+    risk = _analyze_risk(patient) if patient.risk_profile is not None else None
+    onco = _analyze_onco(patient) if patient.tumour_files else None
+    sections: dict[str, dict[str, str]] = {}
+    with atomic_output_dir(out, description="tailormed analyze") as staging:
+        if pgx_result is not None:
+            for name in pending:
+                pgx_result.warnings.append(_not_yet(name))
+            (staging / "pgx.json").write_text(pgx_result.model_dump_json(indent=1), encoding="utf-8")
+            (staging / "report.html").write_text(render_pgx_html(pgx_result), encoding="utf-8")
+            sections["pgx"] = {"json": "pgx.json", "html": "report.html"}
+        if rare is not None:
+            from tailormed.report.rare import write_rare_outputs
+
+            (staging / "rare").mkdir()
+            write_rare_outputs(staging / "rare", *rare)
+            sections["rare"] = {"json": "rare/result.json", "html": "rare/report.html", "tsv": "rare/ranking.tsv",
+                                "phenopacket": "rare/interpretation.json"}
+        if risk is not None:
+            from tailormed.report.risk import write_risk_outputs
+
+            (staging / "risk").mkdir()
+            assessment, adjusted, document, polygenic = risk
+            write_risk_outputs(staging / "risk", patient.id, assessment, adjusted, document, polygenic)
+            sections["risk"] = {"json": "risk/risk.json", "html": "risk/report.html"}
+        if onco is not None:
+            from tailormed.report.onco import write_onco_outputs
+
+            (staging / "onco").mkdir()
+            write_onco_outputs(staging / "onco", onco)
+            sections["onco"] = {"json": "onco/actionability.json", "html": "onco/report.html",
+                                "tsv": "onco/therapies.tsv"}
+        summary = {"patient": patient.id, "sections": sections, "not_analysed": pending}
+        (staging / "analysis.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    return [out / section["html"] for section in sections.values()]
+
+
+def _analyze_pgx(patient: Patient, kb: KnowledgeBase, calls: list[OutsideCall], manifest: Path) -> PgxResult:
+    vcf = patient.germline.vcf if patient.germline else None
+    sample = patient.germline.sample_id if patient.germline and patient.germline.sample_id else None
+    if vcf is not None and sample is None:
+        with VcfFile(vcf) as handle:
+            if len(handle.all_samples) != 1:
+                raise InputError(f"the VCF has {len(handle.all_samples)} samples; name one as germline.sample_id",
+                                 source=str(manifest))
+            sample = handle.all_samples[0]
+    haploid_x = {sample: True} if sample and patient.demographics.sex == "male" else {}
+    sample_ids, per_sample = call_pgx(vcf, kb, samples=[sample] if sample else None, outside_calls=calls,
+                                      missing_as_reference=patient.missing_as_reference, haploid_x=haploid_x,
+                                      sample_name=patient.id)
+    inputs = {"manifest": str(manifest)} | ({"vcf": str(vcf)} if vcf else {}) | (
+        {"outside_calls": str(patient.outside_calls)} if patient.outside_calls else {})
+    assumptions = [MISSING_AS_REF_ASSUMPTION] if patient.missing_as_reference else []
+    return build_result(kb, patient.id, dict(per_sample[0]), pgx_provenance(kb, inputs, assumptions),
+                        patient.medications)
+
+
+def _analyze_rare(patient: Patient) -> tuple[Any, dict[str, Any] | None]:
+    """The rare-disease section: the exome VCF named, else the germline VCF if it carries annotations."""
+    from tailormed.io.annotated_vcf import has_variant_annotations
+    from tailormed.io.phenopacket import read_phenotype_document
+    from tailormed.model.common import Warning as ResultWarning
+    from tailormed.pipelines.rare import RareContext, rank_one
+
+    assert patient.phenopacket is not None
+    profile, document = read_phenotype_document(patient.phenopacket)
+    if patient.demographics.sex != "unknown" and profile.sex == "unknown":
+        profile = profile.model_copy(update={"sex": patient.demographics.sex})
+    vcf = patient.exome_vcf
+    germline = patient.germline.vcf if patient.germline else None
+    note = None
+    if vcf is None and germline is not None:
+        if has_variant_annotations(germline):
+            vcf = germline
+        else:
+            note = (f"the germline VCF {germline.name} has no VEP/snpEff annotation; the rare-disease ranking uses "
+                    "the phenotype only (name an annotated exome_vcf in the manifest to add variants)")
+    sample = patient.germline.sample_id if patient.germline and vcf == germline else None
+    result = rank_one(RareContext.load(), profile, source=str(patient.phenopacket), vcf=vcf,
+                      ped=patient.pedigree, sample=sample)
+    if note:
+        result.warnings.append(ResultWarning(code="phenotype_only", message=note))
+    return result, document
+
+
+def _analyze_risk(patient: Patient) -> tuple[Any, dict[str, float], dict[str, object], list[Any]]:
+    """Clinical risk from the risk profile; polygenic scores of the germline VCF when the manifest asks."""
+    from tailormed.pipelines.risk import assess_person, score_person
+
+    assert patient.risk_profile is not None
+    polygenic = []
+    if patient.polygenic is not None:
+        if patient.germline is None:
+            raise InputError("polygenic scores need the germline VCF (germline.vcf in the manifest)")
+        polygenic = score_person(patient.polygenic, patient.germline.vcf, patient.germline.sample_id)
+    hazard_ratio = patient.polygenic.hazard_ratio_per_sd if patient.polygenic else None
+    z = polygenic[0].z if polygenic and hazard_ratio else None
+    source = (patient.polygenic.hazard_ratio_source or "manifest") if patient.polygenic else ""
+    assessment, adjusted, document = assess_person(patient.risk_profile, prs_z=z,
+                                                   prs_hr_per_sd=hazard_ratio if z is not None else None,
+                                                   prs_source=source)
+    return assessment, adjusted, document, polygenic
+
+
+def _analyze_onco(patient: Patient) -> Any:
+    """The oncology section from the manifest's tumour files (one tumour)."""
+    from tailormed.pipelines.onco import OncoContext, TumourInputs, interpret_one, read_tumours
+
+    files = patient.tumour_files
+    assert patient.tumour_type is not None
+    inputs = TumourInputs(maf=files.get("maf"), vcf=files.get("vcf"), cna=files.get("cna"),
+                          fusions=files.get("fusions"), sv=files.get("sv"), clinical=files.get("clinical"),
+                          tumour_sample=patient.tumour_sample,
+                          callable_bed=files.get("callable_bed"), panel_size_mb=patient.tumour_panel_size_mb)
+    context = OncoContext.load(trials=[files["trials"]] if "trials" in files else [])
+    profiles, warnings = read_tumours(inputs, patient.tumour_type, context)
+    if len(profiles) != 1:
+        raise InputError(f"the tumour variant file holds {len(profiles)} samples: set tumour_sample in the manifest",
+                         source=str(inputs.maf or inputs.vcf))
+    return interpret_one(context, profiles[0], inputs=inputs.as_dict(), warnings=warnings)
+
+
+def _not_yet(what: str) -> Warning:
+    return Warning(code="not_analysed", severity="warning",
+                   message=f"the manifest names a {what}, which this version of TailorMed does not analyse yet")
