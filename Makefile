@@ -30,8 +30,10 @@ hpo-data: $(HPO_DATA)/meta.json
 demo: $(STAMP) $(HPO_DATA)/meta.json
 	$(BIN)/tailormed analyze examples/demo-patient/patient.yaml --out demo-output
 
-## test: run the whole test suite (validation tests read ../shared when present)
+## test: the layer contracts (import-linter), then the whole suite with the docstring examples of src/
+## (validation tests read ../shared when present)
 test: $(STAMP) $(HPO_DATA)/meta.json
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 ## lint: ruff and mypy on src/

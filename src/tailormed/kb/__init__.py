@@ -1,0 +1,1 @@
+"""Knowledge: versioned packs (data, with manifests and sources) and their loaders; importers under importers/."""
