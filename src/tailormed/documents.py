@@ -1,0 +1,108 @@
+"""Reading a user's text, JSON and YAML files with one set of clear errors.
+
+Every reader and every loader of a user-supplied file opens it through these functions, so a folder
+given where a file is expected, a missing or unreadable file, bytes that are not UTF-8, malformed JSON or
+YAML, and a document nested too deeply each give one :class:`~tailormed.errors.InputError` naming the
+file and the place, never a traceback.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> read_text(folder)
+Traceback (most recent call last):
+...
+tailormed.errors.InputError: ...: is a folder, not a file
+>>> _ = (folder / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+>>> load_json(folder / "deep.json")
+Traceback (most recent call last):
+...
+tailormed.errors.InputError: ...deep.json: nested too deeply (more than 200 levels)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tailormed.errors import InputError
+
+MAX_DEPTH = 200
+"""Deepest nesting accepted in a JSON or YAML document (real phenopackets, FHIR bundles and packs use < 20)."""
+
+
+def check_file(path: Path, what: str = "file") -> Path:
+    """``path`` as an existing, readable regular file, or an :class:`InputError` saying what is wrong."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"is a folder, not a {what}", source=str(path))
+    if not path.exists():
+        raise InputError(f"{what} not found", source=str(path))
+    if not path.is_file():
+        raise InputError(f"is not a regular {what}", source=str(path))
+    return path
+
+
+def read_text(path: Path, what: str = "file") -> str:
+    """The whole file as UTF-8 text (a BOM is dropped; CRLF line ends are read as LF)."""
+    path = check_file(path, what)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the {what} ({exc.strerror})", source=str(path)) from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", source=str(path),
+                         location=f"line {line}") from None
+    return text.replace("\r\n", "\n")
+
+
+def load_json(path: Path, what: str = "JSON file") -> Any:
+    """A JSON document; malformed or too deeply nested JSON names the place."""
+    text = read_text(path, what)
+    try:
+        document = _without_recursion_error(lambda: json.loads(text), path)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc.msg})", source=str(path),
+                         location=f"line {exc.lineno} column {exc.colno}") from None
+    _check_depth(document, path)
+    return document
+
+
+def load_yaml(path: Path, what: str = "YAML file") -> Any:
+    """A YAML document (safe loader); malformed or too deeply nested YAML names the place."""
+    text = read_text(path, what)
+    try:
+        document = _without_recursion_error(lambda: yaml.safe_load(text), path)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"not valid YAML ({problem})", source=str(path),
+                         location=f"line {mark.line + 1} column {mark.column + 1}" if mark else None) from None
+    _check_depth(document, path)
+    return document
+
+
+def _without_recursion_error(parse: Any, path: Path) -> Any:
+    try:
+        return parse()
+    except RecursionError:
+        raise InputError(f"nested too deeply (more than {MAX_DEPTH} levels)", source=str(path)) from None
+
+
+def _check_depth(document: Any, path: Path) -> None:
+    """Refuse documents deeper than :data:`MAX_DEPTH` before any recursive code walks them."""
+    level = [document]
+    for _ in range(MAX_DEPTH + 1):
+        level = [child for node in level if isinstance(node, (dict, list))
+                 for child in (node.values() if isinstance(node, dict) else node)]
+        if not level:
+            return
+    raise InputError(f"nested too deeply (more than {MAX_DEPTH} levels)", source=str(path))
+
+
+assert sys.getrecursionlimit() > MAX_DEPTH  # the parsers recurse once per level
