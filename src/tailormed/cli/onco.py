@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from tailormed.cli.console import add_row, fail, new_table, out, progress_display, run_guarded, say
+from tailormed.cli.console import add_row, fail, new_table, out, progress_display, run_guarded, say, warn
 
-app = typer.Typer(help=('Oncology: tumour variants, copy number and fusions to tiered, cited therapy options, immunotherapy '
-                       'biomarkers and trials.'),
+app = typer.Typer(help=("Oncology: tumour variants, copy number and fusions to tiered, cited therapy options, "
+                       "immunotherapy biomarkers and trials."),
                   no_args_is_help=True, rich_markup_mode=None)
 
 _CNA_HELP = ("Gene-level copy number: cBioPortal discrete matrix, long (Copy_Number_Alteration) or gene + "
@@ -36,7 +36,8 @@ def onco_interpret(
     callable_bed: Annotated[Path | None, typer.Option(help="BED of the callable coding territory, for TMB.")] = None,
     panel_size_mb: Annotated[float | None, typer.Option(help="Callable territory in Mb, for TMB, instead of a "
                                                              "BED.")] = None,
-    trials: Annotated[list[Path] | None, typer.Option(help="Trial file(s) in TailorMed's format (docs/onco-trials.md); "
+    trials: Annotated[list[Path] | None, typer.Option(metavar="FILE", help="Trial file(s) in TailorMed's format "
+                                                                          "(docs/onco-trials.md); "
                                                           "repeatable.")] = None,
     pack: Annotated[str, typer.Option(help="Oncology knowledge pack (name or folder).")] = "onco-core",
     oncotree: Annotated[Path | None, typer.Option(help="OncoTree JSON to use instead of the built-in compact "
@@ -77,7 +78,7 @@ def onco_batch(
     fusions: Annotated[Path | None, typer.Option(help="Fusions with a Tumor_Sample_Barcode column.")] = None,
     sv: Annotated[Path | None, typer.Option(help="Structural variants (GeneA, GeneB, Sv_Type).")] = None,
     panel_size_mb: Annotated[float | None, typer.Option(help="Callable territory in Mb, for TMB.")] = None,
-    trials: Annotated[list[Path] | None, typer.Option(help="Trial file(s); repeatable.")] = None,
+    trials: Annotated[list[Path] | None, typer.Option(metavar="FILE", help="Trial file(s); repeatable.")] = None,
     pack: Annotated[str, typer.Option(help="Oncology knowledge pack (name or folder).")] = "onco-core",
     oncotree: Annotated[Path | None, typer.Option(help="OncoTree JSON instead of the built-in compact copy.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
@@ -98,7 +99,8 @@ def onco_batch(
 
 @app.command("trials-import")
 def onco_trials_import(
-    studies: Annotated[list[Path], typer.Argument(help="ClinicalTrials.gov API v2 study JSON: one study per file "
+    studies: Annotated[list[Path], typer.Argument(metavar="STUDY_JSON...", help="ClinicalTrials.gov API v2 study JSON: "
+                                                       "one study per file "
                                                        "(/api/v2/studies/NCT...) or {'studies': [...]}.")],
     out_path: Annotated[Path, typer.Option("--out", "-o", help="Trial file to write (YAML, "
                                                                "docs/onco-trials.md).")],
@@ -113,9 +115,10 @@ def onco_trials_import(
     Prints what could not be mapped; check the written file before use."""
     from tailormed.pipelines.knowledge import import_trials
 
-    count, warnings = run_guarded(lambda: import_trials(studies, out_path, retrieved=retrieved, oncotree=oncotree))
+    count, warnings = run_guarded(lambda: import_trials(studies, out_path, retrieved=retrieved,
+                                                        oncotree=oncotree))
     if quiet:
         return
     for warning in warnings:
-        say(f"warning: {warning}")
+        warn(warning)
     say(f"imported {count} trial(s) from {len(studies)} file(s) -> {out_path}; {len(warnings)} warning(s)")

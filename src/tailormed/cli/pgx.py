@@ -15,7 +15,8 @@ app = typer.Typer(help="Pharmacogenomics: VCF to star alleles, phenotypes and CP
 
 @app.command("call")
 def pgx_call(
-    vcf: Annotated[list[Path] | None, typer.Argument(help="GRCh38 VCF/BCF file(s), plain or bgzipped (indexed files "
+    vcf: Annotated[list[Path] | None, typer.Argument(metavar="VCF", help="GRCh38 VCF/BCF file(s), plain or "
+                                                          "bgzipped (indexed files "
                                                           "are read by region). Several files (e.g. one per gene "
                                                           "region) must hold the same samples. Omit to use outside "
                                                           "calls alone.")] = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tailormed.cli.console import add_row, new_table, out, progress_display, run_guarded, say
+from tailormed.cli.console import add_row, new_table, out, progress_display, run_guarded, say, warn
 
 app = typer.Typer(help=('Rare disease: phenotype (HPO) and exome to ranked diagnoses with evidence.'),
                   no_args_is_help=True, rich_markup_mode=None)
@@ -40,13 +40,16 @@ def rare_rank(
 
     terms = [t.strip() for t in hpo.split(",") if t.strip()] if hpo else []
     result = run_guarded(lambda: run_rare_rank(out_dir, phenopacket=phenopacket, hpo_terms=terms, vcf=vcf, ped=ped,
-                                        sample=sample, preset=preset, hpo_dir=hpo_dir, onset=onset))
+                                                     sample=sample, preset=preset, hpo_dir=hpo_dir,
+                                                     onset=onset))
     if quiet:
         return
+    for warning in result.warnings:
+        warn(warning.message)
     table = new_table("rank", "disease", "gene", "log10 LR", "post-test", title=f"{result.proband.id}: top candidates")
     for c in result.diseases[:10]:
-        add_row(table, str(c.rank), f"{c.disease_name} ({c.disease_id})", c.gene or ",".join(c.genes[:3]),
-                      f"{c.score:.2f}", f"{c.posttest_probability:.3g}")
+        add_row(table, c.rank, f"{c.disease_name} ({c.disease_id})", c.gene or ",".join(c.genes[:3]),
+                f"{c.score:.2f}", f"{c.posttest_probability:.3g}")
     out.print(table)
     say(f"wrote {out_dir}/ranking.tsv, result.json, report.html, interpretation.json")
 

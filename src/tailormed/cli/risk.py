@@ -16,7 +16,8 @@ app = typer.Typer(help=('Risk and prevention: polygenic scores (PGS Catalog scor
 
 @app.command("prs")
 def risk_prs(
-    scores: Annotated[list[Path], typer.Option("--scores", help="Scoring file(s): PGS Catalog (author-reported or "
+    scores: Annotated[list[Path], typer.Option("--scores", metavar="FILE", help="Scoring file(s): PGS Catalog "
+                                                                "(author-reported or "
                                                                 "harmonized), plain or plink-style multi-score.")],
     genotypes: Annotated[Path, typer.Option(help="Target genotypes: VCF/BCF, PLINK 1 prefix (.bed/.bim/.fam) or "
                                                  "PLINK 2 prefix (.pgen/.pvar/.psam).")],
