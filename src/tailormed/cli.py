@@ -435,6 +435,7 @@ def kb_list() -> None:
 
     def job() -> None:
         from tailormed.kb.onco import load_onco_knowledge
+        from tailormed.kb.risk_equations import load_risk_equations
 
         table = Table("name", "kind", "version", "date", "contents", "base", "path")
         for path in available_pack_dirs():
@@ -443,6 +444,8 @@ def kb_list() -> None:
             if m.kind == "onco":
                 knowledge = load_onco_knowledge(str(path))
                 contents = f"{len(knowledge.records)} records, {len(knowledge.genes)} genes"
+            elif m.kind == "risk":
+                contents = load_risk_equations(path).contents()
             else:
                 contents = f"{len(pack.genes)} genes, {len(pack.drugs)} drugs"
             table.add_row(m.name, m.kind, m.version, str(m.date), contents, m.base or "", str(path))
@@ -474,6 +477,7 @@ def kb_show(pack: Annotated[str, typer.Argument(help="Pack name or folder.")],
             return
         out.print(f"[bold]{m.name}[/] {m.version} ({m.date}) - {m.licence}")
         out.print(m.description)
+        sources = loaded.sources
         if m.kind == "onco":
             from tailormed.kb.onco import load_onco_knowledge
 
@@ -485,11 +489,21 @@ def kb_show(pack: Annotated[str, typer.Argument(help="Pack name or folder.")],
                                 r.response)
             out.print(records)
             out.print(f"genes with roles ({len(onco.genes)}): {', '.join(sorted(onco.genes))}")
+        elif m.kind == "risk":
+            from tailormed.kb.risk_equations import load_risk_equations
+
+            risk = load_risk_equations(loaded.path)
+            equations = Table("file", "equation", "source", "version", "date")
+            for file_name, equation in risk.equations():
+                equations.add_row(file_name, equation.equation, equation.source.id, equation.source.version or "",
+                                  equation.source.date or "")
+            out.print(equations)
+            sources = risk.sources
         else:
             out.print(f"genes ({len(loaded.genes)}): {', '.join(sorted(loaded.genes))}")
             out.print(f"drugs ({len(loaded.drugs)}): {', '.join(sorted(loaded.drugs))}")
         table = Table("source", "citation")
-        for source in sorted(loaded.sources.values(), key=lambda s: s.id):
+        for source in sorted(sources.values(), key=lambda s: s.id):
             table.add_row(source.id, source.citation)
         out.print(table)
 
@@ -499,12 +513,22 @@ def kb_show(pack: Annotated[str, typer.Argument(help="Pack name or folder.")],
 @kb_app.command("validate")
 def kb_validate(path: Annotated[Path, typer.Argument(help="Pack folder to check.")]) -> None:
     """Validate a pack folder: schemas, source references, and (pharmacogenomics) drug rules against gene
-    phenotypes or (oncology) every alteration string and tumour type."""
+    phenotypes, (oncology) every alteration string and tumour type, or (risk equations) every coefficient
+    list against its terms and the terms against what the equations compute."""
     from tailormed.kb.onco import load_onco_knowledge
     from tailormed.kb.pack import find_pack, load_knowledge_base, load_pack
 
     def job() -> str:
-        if load_pack(find_pack(str(path))).manifest.kind == "onco":
+        found = find_pack(str(path))
+        kind = load_pack(found).manifest.kind
+        if kind == "risk":
+            from tailormed.kb.risk_equations import load_risk_equations
+            from tailormed.risk.equations import check_pack_fits_equations
+
+            risk = load_risk_equations(found)
+            check_pack_fits_equations(risk)
+            return f"ok: {risk.version_label}: {risk.contents()}, {len(risk.sources)} sources"
+        if kind == "onco":
             onco = load_onco_knowledge(str(path))
             return (f"ok: {onco.version_label}: {len(onco.records)} evidence records, {len(onco.genes)} genes, "
                     f"{len(onco.sources)} sources")

@@ -184,6 +184,20 @@ class RiskEquationsPack(_Strict):
     findrisc: FindriscFile
     sources: dict[str, Source]
 
+    @property
+    def version_label(self) -> str:
+        return f"{self.manifest.name} {self.manifest.version}"
+
+    def contents(self) -> str:
+        """What the pack holds, in one line (for ``tailormed kb list``)."""
+        return (f"{len(self.pce.models)} PCE + {len(self.prevent_base.models)} PREVENT + "
+                f"{len(self.prevent_addons.models)} add-on coefficient sets, {len(self.findrisc.bands)} FINDRISC bands")
+
+    def equations(self) -> list[tuple[str, _EquationFile]]:
+        """Each file name and its contents, in the order the equations are documented."""
+        return [(PCE_FILE, self.pce), (PREVENT_BASE_FILE, self.prevent_base),
+                (PREVENT_ADDONS_FILE, self.prevent_addons), (FINDRISC_FILE, self.findrisc)]
+
 
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
