@@ -130,6 +130,16 @@ def test_kb_commands(tmp_path):
     assert validated.exit_code == 0 and "evidence records" in validated.output
 
 
+def test_kb_commands_on_the_risk_equations_pack():
+    listed = runner.invoke(app, ["kb", "list"])
+    assert listed.exit_code == 0 and "│ risk │" in listed.output and "FINDRISC" in listed.output  # narrow table
+    shown = runner.invoke(app, ["kb", "show", "risk-equations"])
+    assert shown.exit_code == 0 and "prevent-addons.json" in shown.output and "goff-2014-pce" in shown.output
+    validated = runner.invoke(app, ["kb", "validate", "risk-equations"])
+    assert validated.exit_code == 0, validated.output
+    assert "4 PCE + 12 PREVENT + 48 add-on coefficient sets, 5 FINDRISC bands" in " ".join(validated.output.split())
+
+
 def test_header_only_vcf_exits_nonzero_without_output(write_vcf, tmp_path):
     vcf = write_vcf([])
     result = runner.invoke(app, ["pgx", "call", str(vcf), "--out", str(tmp_path / "o")])

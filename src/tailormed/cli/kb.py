@@ -52,6 +52,11 @@ def kb_show(pack: Annotated[str, typer.Argument(help="Pack name or folder.")],
             add_row(records, *row)
         out.print(records)
         say(f"genes with roles ({len(d.genes)}): {', '.join(d.genes)}")
+    elif d.kind == "risk":
+        equations = new_table("file", "equation", "source", "version", "date")
+        for row in d.equations:
+            add_row(equations, *row)
+        out.print(equations)
     else:
         say(f"genes ({len(d.genes)}): {', '.join(d.genes)}")
         say(f"drugs ({len(d.drugs)}): {', '.join(d.drugs)}")
@@ -64,7 +69,8 @@ def kb_show(pack: Annotated[str, typer.Argument(help="Pack name or folder.")],
 @app.command("validate")
 def kb_validate(path: Annotated[Path, typer.Argument(help="Pack folder to check.")]) -> None:
     """Validate a pack folder: schemas, source references, and (pharmacogenomics) drug rules against gene
-    phenotypes or (oncology) every alteration string and tumour type."""
+    phenotypes, (oncology) every alteration string and tumour type, or (risk equations) every coefficient
+    list against its terms and the terms against what the equations compute."""
     from tailormed.pipelines.knowledge import validate_pack
 
     say(run_guarded(lambda: validate_pack(path)))

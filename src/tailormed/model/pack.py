@@ -41,7 +41,7 @@ class Manifest(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     version: str
     date: date
-    kind: Literal["pgx", "onco"]
+    kind: Literal["pgx", "onco", "risk"]
     description: str
     licence: str
     curators: list[str] = Field(default_factory=list)

@@ -20,8 +20,10 @@ from tailormed.kb.importers.pharmcat import import_pharmcat
 from tailormed.kb.onco import load_onco_knowledge
 from tailormed.kb.oncotree import load_oncotree
 from tailormed.kb.pack import available_pack_dirs, find_pack, load_knowledge_base, load_pack
+from tailormed.kb.risk_equations import load_risk_equations
 from tailormed.kb.trials import write_trials
 from tailormed.model.pack import GeneDefinition
+from tailormed.risk.equations import check_pack_fits_equations
 
 __all__ = ["PackSummary", "PackDescription", "describe_pack", "gene_definition", "import_civic",
            "import_clingen_dosage", "import_clinvar", "import_hpo", "import_moalmanac", "import_pharmcat",
@@ -54,6 +56,7 @@ class PackDescription:
     genes: list[str]
     drugs: list[str] = field(default_factory=list)
     records: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)  # onco evidence rows
+    equations: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # risk: file, equation, source...
     sources: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -65,6 +68,8 @@ def list_packs() -> list[PackSummary]:
         if manifest.kind == "onco":
             onco = load_onco_knowledge(str(path))
             contents = f"{len(onco.records)} records, {len(onco.genes)} genes"
+        elif manifest.kind == "risk":
+            contents = load_risk_equations(path).contents()
         else:
             pack = load_pack(path)
             contents = f"{len(pack.genes)} genes, {len(pack.drugs)} drugs"
@@ -86,6 +91,11 @@ def describe_pack(name_or_path: str) -> PackDescription:
         description.genes = sorted(onco.genes)
         description.records = [(r.id, ", ".join(r.tumour_types), "; ".join(r.alterations), r.therapy, r.evidence,
                                 r.response) for r in (compiled.record for compiled in onco.records)]
+    elif m.kind == "risk":
+        risk = load_risk_equations(pack.path)
+        description.equations = [(file_name, e.equation, e.source.id, e.source.version or "", e.source.date or "")
+                                 for file_name, e in risk.equations()]
+        description.sources = [(s.id, s.citation) for s in sorted(risk.sources.values(), key=lambda s: s.id)]
     return description
 
 
@@ -100,7 +110,13 @@ def gene_definition(name_or_path: str, gene: str) -> GeneDefinition:
 
 def validate_pack(path: Path) -> str:
     """Check a pack folder as the engines would load it; returns a one-line summary."""
-    if load_pack(find_pack(str(path))).manifest.kind == "onco":
+    found = find_pack(str(path))
+    kind = load_pack(found).manifest.kind
+    if kind == "risk":
+        risk = load_risk_equations(found)
+        check_pack_fits_equations(risk)
+        return f"ok: {risk.version_label}: {risk.contents()}, {len(risk.sources)} sources"
+    if kind == "onco":
         onco = load_onco_knowledge(str(path))
         return (f"ok: {onco.version_label}: {len(onco.records)} evidence records, {len(onco.genes)} genes, "
                 f"{len(onco.sources)} sources")
