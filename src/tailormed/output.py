@@ -224,4 +224,4 @@ def _renameat2() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
         return None
     function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     function.restype = ctypes.c_int
-    return function  # type: ignore[no-any-return]
+    return function

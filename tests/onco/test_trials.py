@@ -1,4 +1,5 @@
-"""Trial format, ClinicalTrials.gov API v2 import and trial matching (model/trials.py, kb/trials.py, kb/importers/ctgov.py, onco/trials.py)."""
+"""Trial format, ClinicalTrials.gov API v2 import and trial matching
+(model/trials.py, kb/trials.py, kb/importers/ctgov.py, onco/trials.py)."""
 
 from __future__ import annotations
 

@@ -95,7 +95,8 @@ def test_cli_rank_with_vcf_writes_all_outputs(tmp_path: Path, context: RareConte
     out = tmp_path / "out"
     result = runner.invoke(app, ["rare", "rank", "--phenopacket", str(packet), "--vcf", str(vcf), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == ["interpretation.json", "ranking.tsv", "report.html",
+    assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == ["interpretation.json", "ranking.tsv",
+                                                                     "report.html",
                                                       "result.json"]
     rows = (out / "ranking.tsv").read_text().splitlines()
     assert rows[0].split("\t") == ["rank", "disease_id", "disease_name", "gene", "score", "posttest_probability",

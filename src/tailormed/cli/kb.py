@@ -54,8 +54,8 @@ def kb_show(pack: Annotated[str, typer.Argument(help="Pack name or folder.")],
         say(f"genes with roles ({len(d.genes)}): {', '.join(d.genes)}")
     elif d.kind == "risk":
         equations = new_table("file", "equation", "source", "version", "date")
-        for row in d.equations:
-            add_row(equations, *row)
+        for equation in d.equations:
+            add_row(equations, *equation)
         out.print(equations)
     else:
         say(f"genes ({len(d.genes)}): {', '.join(d.genes)}")

@@ -90,7 +90,8 @@ def onco_batch(
         raise fail("give exactly one of --tumor-types or --tumor-type")
     inputs = TumourInputs(maf=maf, cna=cna, fusions=fusions, sv=sv, panel_size_mb=panel_size_mb)
     with progress_display(quiet) as progress:
-        summary = run_guarded(lambda: run_onco_batch(out_dir, inputs, tumor_type or tumor_types, pack=pack,
+        types: str | Path = tumor_type if tumor_type is not None else Path(str(tumor_types))
+        summary = run_guarded(lambda: run_onco_batch(out_dir, inputs, types, pack=pack,
                                                      oncotree=oncotree, trials=trials or [], progress=progress))
     if not quiet:
         say(f"{summary.tumours} tumour(s) interpreted -> {out_dir}/summary.tsv; best tier: "

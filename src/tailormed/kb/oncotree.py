@@ -10,9 +10,9 @@ record for ``NSCLC`` applies to a ``LUAD`` tumour. Three groups stand for sets o
 
 Two sources:
 
-- ``load_oncotree()`` returns the built-in compact copy, ``kb/data/oncotree/oncotree-compact.tsv``: a hand-curated subset of
-  OncoTree release oncotree_2025_10_03 (every tissue, and the codes precision oncology needs), cached after the first
-  call;
+- ``load_oncotree()`` returns the built-in compact copy, ``kb/data/oncotree/oncotree-compact.tsv``: a
+  hand-curated subset of OncoTree release oncotree_2025_10_03 (every tissue, and the codes precision oncology
+  needs), cached after the first call;
 - ``load_oncotree(path)`` reads a full tree in the OncoTree API's JSON formats: the nested tree
   (``{"TISSUE": {"code": "TISSUE", "children": {"LUNG": {...}}}}``, as the release files and ``/api/tumorTypes/tree``
   give it) or the flat list of ``/api/tumorTypes`` (objects with ``code``, ``name``, ``parent``, ``tissue``,

@@ -12,6 +12,7 @@ from tailormed.io.outside_calls import read_outside_calls
 from tailormed.io.patient import load_patient
 from tailormed.io.vcf import VcfFile
 from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
+from tailormed.model.common import Warning
 from tailormed.model.genotypes import OutsideCall
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import PgxResult
