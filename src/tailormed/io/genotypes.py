@@ -44,7 +44,8 @@ from cyvcf2 import VCF
 
 from tailormed.errors import GenomeBuildError, InputError
 from tailormed.io.vcf import check_gzip_integrity, check_header_build, quiet_htslib
-from tailormed.model.prs import GenomeBuild, MissingCalls, TargetVariants, normalise_chrom
+from tailormed.model.genome import normalise_chrom
+from tailormed.model.prs import GenomeBuild, MissingCalls, TargetVariants
 
 TargetFormat = Literal["vcf", "bed", "pgen"]
 

@@ -80,7 +80,8 @@ class EvidenceFile(_Strict):
 
 
 class HotspotCoordinate(_Strict):
-    """A GRCh38 allele (VCF-style, parsimonious) known to encode a hotspot: read even from unannotated VCFs."""
+    """A GRCh38 allele (VCF-style, parsimonious; chromosome as :func:`tailormed.model.genome.normalise_chrom`
+    spells it) known to encode a hotspot: read even from unannotated VCFs."""
 
     chrom: str = Field(pattern=r"^([0-9]{1,2}|X|Y|MT)$")
     pos: int = Field(gt=0)

@@ -27,6 +27,7 @@ from tailormed.kb.onco import OncoKnowledge, load_onco_knowledge
 from tailormed.kb.oncotree import OncoTree, load_oncotree
 from tailormed.kb.trials import load_trials
 from tailormed.model.common import Provenance, Warning
+from tailormed.model.genome import variant_key
 from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion, OncoResult, SomaticVariant, TumourProfile
 from tailormed.model.trials import Trial
 from tailormed.onco.engine import interpret_tumour
@@ -55,7 +56,7 @@ class OncoContext:
     def load(cls, pack: str = "onco-core", *, oncotree: Path | None = None, trials: Sequence[Path] = (),
              tmb_settings: TmbSettings | None = None) -> OncoContext:
         knowledge = load_onco_knowledge(pack)
-        hotspots = {f"{h.chrom}-{h.pos}-{h.ref}-{h.alt}": HotspotCoordinate(gene, h.protein_change, h.consequence)
+        hotspots = {variant_key(h.chrom, h.pos, h.ref, h.alt): HotspotCoordinate(gene, h.protein_change, h.consequence)
                     for gene, role in knowledge.genes.items() for h in role.hotspot_coordinates}
         loaded_trials = [t for path in trials for t in load_trials(path)]
         return cls(knowledge=knowledge, tree=load_oncotree(oncotree), trials=loaded_trials,
