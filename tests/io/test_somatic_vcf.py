@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tailormed.errors import InputError
-from tailormed.io.somatic_vcf import HotspotCoordinate, read_somatic_vcf
+from tailormed.io.somatic_vcf import KnownHotspot, read_somatic_vcf
 from tailormed.model.genome import variant_key
 from tailormed.pipelines.onco import OncoContext
 
@@ -57,9 +57,9 @@ def test_tumour_column_must_be_named_when_there_are_two(tmp_path: Path) -> None:
 
 
 def test_a_mitochondrial_hotspot_is_found_whatever_the_vcf_calls_the_mitochondrion(tmp_path: Path) -> None:
-    # The knowledge spells the mitochondrion 'MT' (kb/onco.py); the reader used to strip 'chr' only, so a 'chrM'
-    # record was looked up as 'M-…' and never found, and was reported on chromosome 'M'.
-    hotspots = {variant_key("MT", 12850, "C", "T"): HotspotCoordinate("MT-ND5", "A171V", "missense")}
+    # The knowledge spells the mitochondrion 'MT' (kb/onco.py HotspotSite); the reader used to strip 'chr' only, so
+    # a 'chrM' record was looked up as 'M-…' and never found, and was reported on chromosome 'M'.
+    hotspots = {variant_key("MT", 12850, "C", "T"): KnownHotspot("MT-ND5", "A171V", "missense")}
     for name in ("chrM", "MT", "chrMT", "M"):
         path = tmp_path / f"{name}.vcf"
         path.write_text(HEADER.replace("##contig=<ID=chr7,length=159345973>", f"##contig=<ID={name},length=16569>")

@@ -40,7 +40,7 @@ _SO_ORDER: list[tuple[str, Consequence]] = [
 
 
 @dataclass(frozen=True)
-class HotspotCoordinate:
+class KnownHotspot:
     """What the reader makes of an unannotated record at a known hotspot allele (looked up by its
     :func:`~tailormed.model.genome.variant_key`): the gene and protein change that allele encodes."""
 
@@ -109,7 +109,7 @@ def _format_values(path: Path, sample: str) -> dict[tuple[str, int, str, str], t
 
 
 def _to_somatic(variant: Variant, sample: str, values: dict[tuple[str, int, str, str], tuple[float | None, int | None]],
-                raw_key: tuple[str, int, str, str] | None, hotspots: dict[str, HotspotCoordinate]
+                raw_key: tuple[str, int, str, str] | None, hotspots: dict[str, KnownHotspot]
                 ) -> SomaticVariant | None:
     chrom = normalise_chrom(variant.chrom)
     vaf, depth = values.get(raw_key, (None, None)) if raw_key else (None, None)
@@ -134,7 +134,7 @@ def _to_somatic(variant: Variant, sample: str, values: dict[tuple[str, int, str,
 
 
 def read_somatic_vcf(path: Path | str, *, tumour_sample: str | None = None,
-                     hotspots: dict[str, HotspotCoordinate] | None = None) -> SomaticVcf:
+                     hotspots: dict[str, KnownHotspot] | None = None) -> SomaticVcf:
     """Read the tumour sample's variants from a somatic VCF (one sample, or name ``tumour_sample``).
 
     ``hotspots`` maps the :func:`~tailormed.model.genome.variant_key` of known hotspot alleles (parsimonious
