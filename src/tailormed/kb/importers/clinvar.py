@@ -22,6 +22,7 @@ from typing import IO
 from tailormed.errors import InputError
 from tailormed.kb.hpo import default_hpo_dir
 from tailormed.model.genome import variant_key
+from tailormed.output import write_text_atomic
 
 KNOWN_MISSENSE_NAME = "known_missense.json"
 _PROTEIN = re.compile(r"\(p\.([A-Z][a-z]{2}\d+[A-Z][a-z]{2})\)")
@@ -73,12 +74,8 @@ def read_clinvar_missense(path: Path) -> tuple[dict[str, dict[str, str]], set[st
 def import_clinvar(path: Path, *, dest: Path | None = None) -> tuple[Path, int, int]:
     """Write the table beside the compiled HPO knowledge; returns (file, genes, changes)."""
     changes, keys = read_clinvar_missense(path)
-    folder = dest or default_hpo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / KNOWN_MISSENSE_NAME
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"source": path.name, "genes": changes, "variants": sorted(keys)}), encoding="utf-8")
-    tmp.replace(target)
+    target = (dest or default_hpo_dir()) / KNOWN_MISSENSE_NAME
+    write_text_atomic(target, json.dumps({"source": path.name, "genes": changes, "variants": sorted(keys)}))
     return target, len(changes), sum(len(v) for v in changes.values())
 
 
