@@ -61,7 +61,12 @@ _VCF_SUFFIXES = (".vcf.gz", ".vcf.bgz", ".vcf", ".bcf")
 
 # --------------------------------------------------------------------------------------------- helpers
 def chrom_name(raw: str) -> str:
-    """A target chromosome name as the PRS types use it: PLINK numeric codes mapped, no ``chr`` prefix."""
+    """A target chromosome name as the PRS types use it: :func:`~tailormed.model.genome.normalise_chrom`, and PLINK's
+    numeric codes 23..26 as X, Y, XY, MT.
+
+    >>> chrom_name("chrx"), chrom_name("23"), chrom_name("chrM"), chrom_name("26")
+    ('X', 'X', 'MT', 'MT')
+    """
     name = normalise_chrom(raw)
     return _PLINK_CHROM_CODES.get(name, name)
 
