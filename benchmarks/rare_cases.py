@@ -95,6 +95,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from tailormed.model.genome import ucsc_chrom
+
 # --------------------------------------------------------------------------- constants
 
 #: GRCh38 primary assembly sequence lengths (UCSC hg38 / GRC GCA_000001405.15).
@@ -545,14 +547,6 @@ def sanitise_sample(subject_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", subject_id).strip("_") or "proband"
 
 
-def normalise_chrom(chrom: str) -> str:
-    """'MT'/'M'/'chrMT' -> chrM, '7' -> chr7, 'chr7' unchanged."""
-    bare = chrom.removeprefix("chr")
-    if bare.upper() in ("M", "MT"):
-        return "chrM"
-    return f"chr{bare}"
-
-
 def genotype_for(allelic_state: str, chrom: str, sex: str) -> str:
     """GT for a GENO allelic-state id on ``chrom`` in a person of ``sex`` (phenopacket enum: MALE, FEMALE, ...)."""
     if allelic_state == GENO_HOMOZYGOUS:
@@ -615,7 +609,7 @@ def _read_causal(phenopacket: dict[str, Any]) -> tuple[list[_Causal], set[str], 
             if problem:
                 unplaced.append(f"{gene}: {problem} ({label})")
                 continue
-            chrom = normalise_chrom(str(record["chrom"]))
+            chrom = ucsc_chrom(str(record["chrom"]))
             ref, alt = str(record["ref"]).upper(), str(record["alt"]).upper()
             expressions = _expressions(descriptor)
             hgvs_c = expressions.get("hgvs.c")
@@ -632,7 +626,7 @@ def _record_problem(record: dict[str, Any]) -> str | None:
     assembly = str(record.get("genomeAssembly", "hg38")).lower()
     if assembly not in ("hg38", "grch38"):
         return f"vcfRecord on {record.get('genomeAssembly')}, not GRCh38"
-    chrom = normalise_chrom(str(record.get("chrom", "")))
+    chrom = ucsc_chrom(str(record.get("chrom", "")))
     if chrom not in GRCH38_LENGTHS:
         return f"unknown chromosome {record.get('chrom')!r}"
     try:

@@ -168,3 +168,13 @@ def test_an_output_path_under_a_file_is_an_output_error(tmp_path: Path) -> None:
     with pytest.raises(OutputError) as caught, atomic_output_dir(tmp_path / "plain-file" / "out"):
         pass
     assert caught.value.exit_code == 4
+
+
+def test_the_folder_gets_the_permissions_of_a_plain_mkdir(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        _write(tmp_path / "out", {"a.tsv": "a"})
+        (tmp_path / "plain").mkdir()
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "out").stat().st_mode & 0o777 == (tmp_path / "plain").stat().st_mode & 0o777 == 0o755

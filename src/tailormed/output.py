@@ -10,7 +10,8 @@ Two runs on one folder cannot interleave: the second is refused while the first 
 existing folder is replaced only if it is empty or was written by TailorMed (it holds the marker file
 :data:`MARKER`): pointing ``--out`` at a folder of your own is refused rather than wiped.
 
-Single files (a knowledge pack file, a trial file) are written with :func:`write_text_atomic`.
+Single files (a trial file, an imported knowledge table, compiled HPO arrays) are written with
+:func:`write_text_atomic` or :func:`write_bytes_atomic`.
 
 >>> safe_file_name("HG00096")
 'HG00096'
@@ -26,6 +27,7 @@ import errno
 import fcntl
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -93,6 +95,7 @@ def atomic_output_dir(final: Path, *, description: str = "") -> Iterator[Path]:
         _remove_leftovers(parent, final.name)
         try:
             staging = Path(tempfile.mkdtemp(prefix=_STAGING.format(name=final.name), dir=parent))
+            staging.chmod(0o777 & ~_umask())  # mkdtemp makes it 0700; the result is an ordinary folder
         except OSError as exc:
             raise OutputError(f"cannot write beside the output folder ({exc.strerror})", source=str(final)) from exc
         try:
@@ -104,18 +107,41 @@ def atomic_output_dir(final: Path, *, description: str = "") -> Iterator[Path]:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write one file whole or not at all (temporary file beside it, then rename)."""
+    """Write one UTF-8 text file whole or not at all (see :func:`write_bytes_atomic`)."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write one file whole or not at all: a temporary file beside it (``.NAME.XXXXXXXXXXXXXXXX.partial``), then
+    renamed over ``path``. The file gets the permissions a plain write would give it (0666 less the umask).
+
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_bytes_atomic(folder / "sub" / "a.bin", b"ok")
+    >>> (folder / "sub" / "a.bin").read_bytes(), [p.name for p in (folder / "sub").iterdir()]
+    (b'ok', ['a.bin'])
+    >>> shutil.rmtree(folder)
+    """
     path = Path(path)
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
+    created = False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".partial", delete=False) as handle:
-            handle.write(text)
-        Path(handle.name).replace(path)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        created = True
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        partial.replace(path)
     except OSError as exc:
-        with suppress(NameError, OSError):
-            Path(handle.name).unlink()
+        if created:
+            with suppress(OSError):
+                partial.unlink()
         raise OutputError(f"cannot write ({exc.strerror})", source=str(path)) from exc
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _check_replaceable(final: Path) -> None:

@@ -255,6 +255,16 @@ def test_example_target_three_formats_agree():
         assert list(reader.variants.alt) == list(readers[0].variants.alt)
 
 
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("chr1", "1"), ("Chr1", "1"), ("23", "X"), ("chrx", "X"), ("x", "X"), ("24", "Y"), ("25", "XY"), ("26", "MT"),
+    ("chrM", "MT"), ("m", "MT"), ("MT", "MT"),
+])
+def test_target_chromosome_names_are_spelled_as_the_scoring_reader_spells_them(raw, expected):
+    # 'chrx'/'x' used to stay lower-case here while the scoring reader upper-cased them: a lower-case X never matched
+    # and was scored as an autosome.
+    assert genotypes.chrom_name(raw) == expected
+
+
 # five biallelic records as (chrom, pos, id, ref, alt); the .pvar text adds an INFO column with a space in it
 BULK_VARIANTS = [("chr1", 5, "a", "A", "G"), ("1", 7, "b", "C", "T"), ("23", 9, "c", "G", "A"),
                  ("MT", 11, "d", "T", "C"), ("chr22", 13, "e", "A", "AT")]

@@ -155,6 +155,15 @@ def test_harmonized_file_uses_hm_columns(tmp_path: Path) -> None:
     assert score.weights[:, 0].tolist() == [0.5, -0.25, 0.125, 1.0]
 
 
+def test_chromosome_names_in_any_spelling_are_one_chromosome(tmp_path: Path) -> None:
+    # Before tailormed.model.genome the scoring reader kept 'Chr1' and 'chrm' as written ('Chr1', 'm'), so such rows
+    # never met the target's '1' and 'MT'.
+    names = ["Chr1", "chrm", "x", "CHRMT", "MT", "chrY", "M"]
+    text = "chr_name\tchr_position\teffect_allele\teffect_weight\n" + "".join(
+        f"{name}\t{100 + i}\tA\t0.1\n" for i, name in enumerate(names))
+    assert list(read_scoring_file(write(tmp_path, text)).chrom) == ["1", "MT", "X", "MT", "MT", "Y", "MT"]
+
+
 def test_harmonized_build_from_file_name_when_header_lacks_it(tmp_path: Path) -> None:
     text = HARMONIZED.replace("#HmPOS_build=GRCh38\n", "")
     score = read_scoring_file(write(tmp_path, text, "PGS000999_hmPOS_GRCh37.txt"))

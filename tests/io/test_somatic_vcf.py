@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from tailormed.errors import InputError
-from tailormed.io.somatic_vcf import read_somatic_vcf
+from tailormed.io.somatic_vcf import KnownHotspot, read_somatic_vcf
+from tailormed.model.genome import variant_key
 from tailormed.pipelines.onco import OncoContext
 
 CSQ = "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|HGVSc|HGVSp|EXON|INTRON|CANONICAL"
@@ -53,3 +54,16 @@ def test_tumour_column_must_be_named_when_there_are_two(tmp_path: Path) -> None:
         read_somatic_vcf(vcf)
     with pytest.raises(InputError, match="'T2' is not in the VCF"):
         read_somatic_vcf(vcf, tumour_sample="T2")
+
+
+def test_a_mitochondrial_hotspot_is_found_whatever_the_vcf_calls_the_mitochondrion(tmp_path: Path) -> None:
+    # The knowledge spells the mitochondrion 'MT' (kb/onco.py HotspotSite); the reader used to strip 'chr' only, so
+    # a 'chrM' record was looked up as 'M-…' and never found, and was reported on chromosome 'M'.
+    hotspots = {variant_key("MT", 12850, "C", "T"): KnownHotspot("MT-ND5", "A171V", "missense")}
+    for name in ("chrM", "MT", "chrMT", "M"):
+        path = tmp_path / f"{name}.vcf"
+        path.write_text(HEADER.replace("##contig=<ID=chr7,length=159345973>", f"##contig=<ID={name},length=16569>")
+                        + f"{name}\t12850\t.\tC\tT\t.\tPASS\t.\tGT:AD:DP\t0/0:50,0:50\t0/1:60,40:100\n")
+        (variant,) = read_somatic_vcf(path, tumour_sample="TUMOUR", hotspots=hotspots).variants
+        assert (variant.gene, variant.protein_change, variant.chrom, variant.pos) == ("MT-ND5", "A171V", "MT", 12850)
+        assert variant.vaf == pytest.approx(0.4) and variant.depth == 100

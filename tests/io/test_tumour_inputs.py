@@ -40,6 +40,15 @@ def test_maf_rows_become_variants(tmp_path: Path) -> None:
     assert read_maf(maf, sample="S2").by_sample["S2"][0].consequence == "synonymous"
 
 
+def test_maf_chromosomes_are_spelled_as_the_vcf_reader_and_the_knowledge_spell_them(tmp_path: Path) -> None:
+    # 'chrM' used to become 'M' here while the somatic VCF reader and the hotspot knowledge say 'MT'.
+    maf = write(tmp_path, "t.maf", MAF_HEADER +
+                "GRCh38\tMT-ND5\tMissense_Mutation\tS1\tp.A171V\tchrM\t12850\tC\tT\t100\t40\t\n"
+                "GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\tCHR7\t140753336\tA\tT\t200\t80\t15/18\n"
+                "GRCh38\tAR\tMissense_Mutation\tS1\tp.T878A\tchrx\t67711476\tA\tG\t100\t50\t\n")
+    assert [v.chrom for v in read_maf(maf).by_sample["S1"]] == ["MT", "7", "X"]
+
+
 @pytest.mark.parametrize(("body", "message"), [
     ("GRCh37\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t\t\t\n", "GRCh37"),
     ("GRCh38\tBRAF\tMissense_Mutation\tS1\tV600E!\t7\t1\tA\tT\t\t\t\n", "malformed protein change"),

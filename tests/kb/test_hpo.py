@@ -70,6 +70,7 @@ def test_obsolete_terms_map_to_their_replacement(compiled: HpoKnowledge) -> None
 
 def test_save_and_load_round_trip(compiled: HpoKnowledge, tmp_path: Path) -> None:
     compiled.save(tmp_path / "kb")
+    assert sorted(p.name for p in (tmp_path / "kb").iterdir()) == ["arrays.npz", "meta.json"]  # no temporary left
     loaded = HpoKnowledge.load(tmp_path / "kb")
     assert loaded.disease_ids == compiled.disease_ids
     assert (loaded.closure != compiled.closure).nnz == 0

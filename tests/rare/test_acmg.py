@@ -226,6 +226,15 @@ def test_ba1_exception_list_leaves_frequency_evidence_out():
     assert result.classification == "Likely pathogenic"
 
 
+def test_ba1_exception_list_and_vcf_may_spell_the_chromosome_differently():
+    # The BA1 list was compared with the key as the VCF wrote it, so 'chr1-1000-C-T' missed '1-1000-C-T' (while the
+    # ClinVar keys of the same module were compared without the prefix).
+    on_chr1 = variant(tx("stop_gained", exon="3/12", gnomad_af=0.2)).model_copy(update={"chrom": "chr1"})
+    for listed in ("1-1000-C-T", "chr1-1000-C-T"):
+        result = classify_variant(on_chr1, AD_ESTABLISHED, AcmgSettings(ba1_exceptions=frozenset({listed})))
+        assert codes(result) == {"PVS1": ("very_strong", 8)}
+
+
 def test_bs1_dominant_limit():
     assert "BS1" not in codes(classify_variant(variant(tx("intron_variant", gnomad_af=0.001)), AD_ESTABLISHED))
     assert codes(classify_variant(variant(tx("intron_variant", gnomad_af=0.0011)), AD_ESTABLISHED)) == {
@@ -346,6 +355,18 @@ def test_ps1_same_amino_acid_change_as_known_pathogenic():
 def test_ps1_not_applied_when_the_variant_is_itself_the_known_pathogenic_one():
     own = missense(hgvsp="ENSP01:p.Arg123Trp", clinvar=["pathogenic"])
     assert computational(own, gene_with({"p.Arg123Trp": "pathogenic"})) == {}
+
+
+def test_a_known_pathogenic_mitochondrial_variant_is_recognised_as_itself():
+    # ClinVar keys spell the mitochondrion 'MT'; a 'chrM' VCF used to give the key 'M-…', so the variant counted as
+    # a different nucleotide change with the same protein change (PS1 for itself).
+    own = missense(hgvsp="ENSP01:p.Arg123Trp")
+    gene = GeneContext("GENE1", frozenset({"mitochondrial"}), "established", {"p.Arg123Trp": "pathogenic"},
+                       known_pathogenic_variants=frozenset({"MT-1000-C-T"}))
+    on_chrm = variant(own).model_copy(update={"chrom": "chrM"})
+    assert {c.code for c in classify_variant(on_chrm, gene).criteria} & {"PS1", "PM5"} == set()
+    elsewhere = on_chrm.model_copy(update={"pos": 1001})
+    assert "PS1" in {c.code for c in classify_variant(elsewhere, gene).criteria}
 
 
 def test_pm5_other_missense_at_the_same_residue():

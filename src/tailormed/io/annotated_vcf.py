@@ -44,7 +44,7 @@ ends. An annotation entry is matched to the ALT whose VEP form, VCF form or mini
 allele (``ALLELE_NUM`` decides when it agrees with the allele); snpEff entries name the VCF ALT.
 
 A variant's ``pos/ref/alt`` are the parsimonious form of that ALT against REF (common suffix, then
-common prefix trimmed, one base kept: Tan, Abecasis & Kang, Bioinformatics 2015), so a split
+common prefix trimmed, one base kept: :func:`tailormed.model.genome.parsimonious`), so a split
 multi-allelic ``REF=ATT ALT=A,AT`` gives ``ATT>A`` and ``AT>A``. ``source`` is ``file:line``
 (the line number in the decompressed text, for plain and gzipped VCF alike) or ``file:record N`` for BCF.
 
@@ -78,6 +78,7 @@ from pydantic import ValidationError
 from tailormed.errors import InputError
 from tailormed.io.vcf import VcfFile, check_header_build, quiet_htslib
 from tailormed.model.common import Record, Warning
+from tailormed.model.genome import parsimonious
 from tailormed.model.rare import SampleGenotype, TranscriptConsequence, Variant
 
 AnnotationSource = Literal["vep", "snpeff", "none"]
@@ -88,7 +89,6 @@ _MISSING_VALUES = frozenset({"", ".", "-", "NA", "nan", "NaN"})
 _MULTI_SPLIT = re.compile(r"[&,]")
 _CLINVAR_SPLIT = re.compile(r"[&,/]")
 _PROTEIN_POSITION = re.compile(r"^([0-9]+|\?)(?:-([0-9]+|\?))?$")
-_PLAIN_BASES = re.compile(r"^[ACGTNacgtn]+$")
 _SKIPPED_ALTS = frozenset({"*", "<NON_REF>", "<*>"})
 _ASCII_INTEGER = re.compile(r"[0-9]+")
 
@@ -514,21 +514,6 @@ def _minimal_label(ref: str, alt: str) -> str:
     while ref and alt and ref[0] == alt[0]:
         ref, alt = ref[1:], alt[1:]
     return alt or "-"
-
-
-def parsimonious(pos: int, ref: str, alt: str) -> tuple[int, str, str]:
-    """Trim the common suffix, then the common prefix, keeping one base (Tan et al. 2015).
-
-    >>> parsimonious(100, "ATT", "AT"), parsimonious(100, "CA", "CT")
-    ((100, 'AT', 'A'), (101, 'A', 'T'))
-    """
-    if not (_PLAIN_BASES.match(ref) and _PLAIN_BASES.match(alt)):
-        return pos, ref, alt
-    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
-        ref, alt = ref[:-1], alt[:-1]
-    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
-        ref, alt, pos = ref[1:], alt[1:], pos + 1
-    return pos, ref, alt
 
 
 def _assign_entries(entries: list[AnnotationEntry], ref: str, alts: Sequence[str],

@@ -44,7 +44,8 @@ from cyvcf2 import VCF
 
 from tailormed.errors import GenomeBuildError, InputError
 from tailormed.io.vcf import check_gzip_integrity, check_header_build, quiet_htslib
-from tailormed.model.prs import GenomeBuild, MissingCalls, TargetVariants, normalise_chrom
+from tailormed.model.genome import normalise_chrom
+from tailormed.model.prs import GenomeBuild, MissingCalls, TargetVariants
 
 TargetFormat = Literal["vcf", "bed", "pgen"]
 
@@ -60,7 +61,12 @@ _VCF_SUFFIXES = (".vcf.gz", ".vcf.bgz", ".vcf", ".bcf")
 
 # --------------------------------------------------------------------------------------------- helpers
 def chrom_name(raw: str) -> str:
-    """A target chromosome name as the PRS types use it: PLINK numeric codes mapped, no ``chr`` prefix."""
+    """A target chromosome name as the PRS types use it: :func:`~tailormed.model.genome.normalise_chrom`, and PLINK's
+    numeric codes 23..26 as X, Y, XY, MT.
+
+    >>> chrom_name("chrx"), chrom_name("23"), chrom_name("chrM"), chrom_name("26")
+    ('X', 'X', 'MT', 'MT')
+    """
     name = normalise_chrom(raw)
     return _PLINK_CHROM_CODES.get(name, name)
 

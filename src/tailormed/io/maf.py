@@ -20,6 +20,7 @@ from typing import IO
 
 from tailormed.errors import GenomeBuildError, InputError
 from tailormed.model.alterations import AMINO_ACIDS, normalise_protein_change
+from tailormed.model.genome import normalise_chrom
 from tailormed.model.onco import Consequence, SomaticVariant
 
 REQUIRED = ("Hugo_Symbol", "Variant_Classification", "Tumor_Sample_Barcode")
@@ -174,7 +175,7 @@ def read_maf(path: Path | str, *, sample: str | None = None) -> MafContent:
         status = row.get("Mutation_Status", "").lower()
         content.by_sample.setdefault(barcode, []).append(SomaticVariant(
             gene=row["Hugo_Symbol"], protein_change=protein, hgvsc=row.get("HGVSc") or None, consequence=consequence,
-            chrom=(row.get("Chromosome") or "").removeprefix("chr") or None,
+            chrom=normalise_chrom(row.get("Chromosome") or "") or None,
             pos=_int_or_none(row.get("Start_Position", ""), "Start_Position", path, line),
             ref=row.get("Reference_Allele") or None, alt=row.get("Tumor_Seq_Allele2") or None,
             exon=_exon(row.get("Exon_Number") or row.get("EXON") or ""), intron=_exon(row.get("INTRON") or ""),

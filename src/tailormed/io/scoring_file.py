@@ -78,7 +78,8 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.errors import InputError
-from tailormed.model.prs import GenomeBuild, ScoringFile, normalise_chrom
+from tailormed.model.genome import normalise_chrom
+from tailormed.model.prs import GenomeBuild, ScoringFile
 
 __all__ = ["read_scoring_file", "parse_genome_build"]
 
@@ -333,10 +334,7 @@ def _chromosomes(values: list[str]) -> npt.NDArray[np.str_]:
 
 
 def _chrom_name(value: str) -> str:
-    if value.upper() in _MISSING:
-        return ""
-    bare = normalise_chrom(value)
-    return bare.upper() if bare.upper() in ("X", "Y", "MT", "XY") else bare
+    return "" if value.upper() in _MISSING else normalise_chrom(value)
 
 
 def _upper(values: list[str]) -> list[str]:

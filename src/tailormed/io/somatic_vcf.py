@@ -19,10 +19,11 @@ import numpy as np
 from cyvcf2 import VCF
 
 from tailormed.errors import InputError
-from tailormed.io.annotated_vcf import parsimonious, read_annotated_vcf
+from tailormed.io.annotated_vcf import read_annotated_vcf
 from tailormed.io.vcf import quiet_htslib
 from tailormed.model.alterations import normalise_protein_change
 from tailormed.model.common import Warning
+from tailormed.model.genome import normalise_chrom, parsimonious, variant_key
 from tailormed.model.onco import Consequence, SomaticVariant
 from tailormed.model.rare import TranscriptConsequence, Variant
 
@@ -39,8 +40,9 @@ _SO_ORDER: list[tuple[str, Consequence]] = [
 
 
 @dataclass(frozen=True)
-class HotspotCoordinate:
-    """A GRCh38 allele known to encode a hotspot protein change."""
+class KnownHotspot:
+    """What the reader makes of an unannotated record at a known hotspot allele (looked up by its
+    :func:`~tailormed.model.genome.variant_key`): the gene and protein change that allele encodes."""
 
     gene: str
     protein_change: str
@@ -101,22 +103,22 @@ def _format_values(path: Path, sample: str) -> dict[tuple[str, int, str, str], t
                     if vaf is None and total > 0:
                         vaf = float(ad[0][index + 1]) / total
                 pos, ref, trimmed = parsimonious(record.POS, record.REF, alt)
-                out[(record.CHROM.removeprefix("chr"), pos, ref, trimmed)] = (vaf, depth)
+                out[(normalise_chrom(record.CHROM), pos, ref, trimmed)] = (vaf, depth)
         reader.close()
     return out
 
 
 def _to_somatic(variant: Variant, sample: str, values: dict[tuple[str, int, str, str], tuple[float | None, int | None]],
-                raw_key: tuple[str, int, str, str] | None, hotspots: dict[str, HotspotCoordinate]
+                raw_key: tuple[str, int, str, str] | None, hotspots: dict[str, KnownHotspot]
                 ) -> SomaticVariant | None:
-    chrom = variant.chrom.removeprefix("chr")
+    chrom = normalise_chrom(variant.chrom)
     vaf, depth = values.get(raw_key, (None, None)) if raw_key else (None, None)
     genotype = variant.genotypes.get(sample)
     if depth is None and genotype is not None:
         depth = genotype.depth
     annotation = _pick(variant.annotations)
     if annotation is None:
-        known = hotspots.get(f"{chrom}-{variant.pos}-{variant.ref}-{variant.alt}")
+        known = hotspots.get(variant_key(chrom, variant.pos, variant.ref, variant.alt))
         if known is None:
             return None
         return SomaticVariant(gene=known.gene, protein_change=known.protein_change, consequence=known.consequence,
@@ -132,8 +134,11 @@ def _to_somatic(variant: Variant, sample: str, values: dict[tuple[str, int, str,
 
 
 def read_somatic_vcf(path: Path | str, *, tumour_sample: str | None = None,
-                     hotspots: dict[str, HotspotCoordinate] | None = None) -> SomaticVcf:
-    """Read the tumour sample's variants from a somatic VCF (one sample, or name ``tumour_sample``)."""
+                     hotspots: dict[str, KnownHotspot] | None = None) -> SomaticVcf:
+    """Read the tumour sample's variants from a somatic VCF (one sample, or name ``tumour_sample``).
+
+    ``hotspots`` maps the :func:`~tailormed.model.genome.variant_key` of known hotspot alleles (parsimonious
+    form) to what they encode."""
     path = Path(path)
     content = read_annotated_vcf(path)
     samples = content.samples
@@ -156,7 +161,7 @@ def read_somatic_vcf(path: Path | str, *, tumour_sample: str | None = None,
         if not variant.filter_pass:
             filtered.append(variant.source)
             continue
-        key = (variant.chrom.removeprefix("chr"), variant.pos, variant.ref, variant.alt)
+        key = (normalise_chrom(variant.chrom), variant.pos, variant.ref, variant.alt)
         somatic = _to_somatic(variant, tumour_sample, values, key, hotspots or {})
         if somatic is None:
             unannotated.append(variant.source)

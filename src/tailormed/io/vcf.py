@@ -30,14 +30,15 @@ import numpy.typing as npt
 from cyvcf2 import VCF
 
 from tailormed.errors import GenomeBuildError, InputError
+from tailormed.model.genome import normalise_chrom, trim_alleles
 from tailormed.model.genotypes import ABSENT, MISSING, UNEXPECTED, GeneGenotypes, PositionStatus
 from tailormed.model.pack import GeneDefinition, VariantDefinition
 
-# Contig lengths that tell the builds apart (GRCh37 vs GRCh38 primary assembly).
+# Contig lengths that tell the builds apart (GRCh37 vs GRCh38 primary assembly), by normalised name.
 _GRCH38_LENGTHS = {
     "1": 248956422, "2": 242193529, "4": 190214555, "6": 170805979, "7": 159345973, "8": 145138636,
     "10": 133797422, "11": 135086622, "12": 133275309, "13": 114364328, "16": 90338345, "19": 58617616,
-    "22": 50818468, "X": 156040895, "M": 16569,
+    "22": 50818468, "X": 156040895, "MT": 16569,
 }
 _GRCH37_LENGTHS = {
     "1": 249250621, "2": 243199373, "4": 191154276, "6": 171115067, "7": 159138663, "8": 146364022,
@@ -90,19 +91,6 @@ class _VcfReader(Protocol):
 
     def close(self) -> None: ...
 
-
-
-def _chrom_key(name: str) -> str:
-    """``chr10`` and ``10`` both become ``10``; ``chrM``/``MT`` become ``M``."""
-    key = name[3:] if name.lower().startswith("chr") else name
-    return "M" if key in ("MT", "M") else key
-
-
-def _trim(ref: str, alt: str) -> tuple[str, str]:
-    """Drop the common suffix of two alleles (keeping at least one base), as normalisers do."""
-    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
-        ref, alt = ref[:-1], alt[:-1]
-    return ref, alt
 
 
 @contextmanager
@@ -168,7 +156,7 @@ def check_header_build(header_lines: Iterable[str], path: Path) -> None:
             match_id = re.search(r"ID=([^,>]+)", line)
             match_len = re.search(r"length=(\d+)", line)
             if match_id and match_len:
-                key, length = _chrom_key(match_id.group(1)), int(match_len.group(1))
+                key, length = normalise_chrom(match_id.group(1)), int(match_len.group(1))
                 if _GRCH37_LENGTHS.get(key) == length and _GRCH38_LENGTHS.get(key) != length:
                     raise GenomeBuildError(
                         f"contig {match_id.group(1)} has the GRCh37 length {length}; TailorMed needs GRCh38 "
@@ -204,7 +192,7 @@ class VcfFile:
         self.samples = self._select_samples(samples)
         column = {name: i for i, name in enumerate(self.all_samples)}
         self.sample_indices = np.array([column[s] for s in self.samples], dtype=np.int64)
-        self._contigs = {_chrom_key(c): c for c in self._vcf.seqnames} if self._has_index() else {}
+        self._contigs = {normalise_chrom(c): c for c in self._vcf.seqnames} if self._has_index() else {}
         self._check_build_from_header()
 
     # -- validation ---------------------------------------------------------------------------
@@ -272,7 +260,7 @@ class VcfFile:
         for gene in genes:
             positions = [v.position for v in gene.variants]
             if positions:
-                out[gene.gene] = (_chrom_key(gene.chromosome), min(positions) - COVERAGE_PAD,
+                out[gene.gene] = (normalise_chrom(gene.chromosome), min(positions) - COVERAGE_PAD,
                                   max(positions) + COVERAGE_PAD)
         return out
 
@@ -317,7 +305,7 @@ class VcfFile:
         by_site: dict[tuple[str, int], list[tuple[_GeneBuilder, int]]] = {}
         for builder in builders.values():
             for index, variant in enumerate(builder.variants):
-                key = (_chrom_key(builder.gene.chromosome), variant.position)
+                key = (normalise_chrom(builder.gene.chromosome), variant.position)
                 by_site.setdefault(key, []).append((builder, index))
         seen_records = 0
         site_records: list[_VcfRecord] = []
@@ -330,7 +318,7 @@ class VcfFile:
                     positions_seen: dict[str, list[int]] = {}
                     for record in self._vcf:
                         seen_records += 1
-                        chrom, pos = _chrom_key(record.CHROM), record.POS
+                        chrom, pos = normalise_chrom(record.CHROM), record.POS
                         if chrom in by_chrom:
                             positions_seen.setdefault(chrom, []).append(pos)
                         for name, start, end in by_chrom.get(chrom, ()):
@@ -343,7 +331,7 @@ class VcfFile:
                         seen_here = sorted(positions_seen.get(chrom, []))
                         _mark_span(builders[name], start, end, partial(_any_between, seen_here))
             for record in site_records:
-                self._absorb(record, by_site[(_chrom_key(record.CHROM), record.POS)])
+                self._absorb(record, by_site[(normalise_chrom(record.CHROM), record.POS)])
         except InputError:
             raise
         except Exception as exc:  # htslib parse errors surface as generic exceptions
@@ -382,7 +370,7 @@ class VcfFile:
         if len(targets) > 1:
             for builder, index in targets:
                 variant = builder.variants[index]
-                sibling_known |= {_trim(variant.ref, a) for a in variant.alt}
+                sibling_known |= {trim_alleles(variant.ref, a) for a in variant.alt}
         for builder, index in targets:
             builder.absorb(index, ref, alts, gt, phase_set, filt, sibling_known)
 
@@ -482,7 +470,7 @@ class _GeneBuilder:
     def _map_alleles(self, variant: VariantDefinition, ref: str, alts: list[str], index: int,
                      sibling_known: set[tuple[str, str]]) -> list[int] | None:
         """Map VCF allele indices to knowledge codes (0 ref, k alt k, UNEXPECTED otherwise)."""
-        known = {_trim(variant.ref, a): k for k, a in enumerate(variant.alt, start=1)}
+        known = {trim_alleles(variant.ref, a): k for k, a in enumerate(variant.alt, start=1)}
         vcf_ref_core = ref[: len(variant.ref)]
         if not ref.startswith(variant.ref) and not variant.ref.startswith(ref):
             self.ref_mismatch[index] = ref
@@ -493,7 +481,7 @@ class _GeneBuilder:
             if alt in ("*", ".", "<NON_REF>", "<*>"):
                 mapping.append(UNEXPECTED if alt == "*" else 0)
                 continue
-            pair = _trim(ref, alt)
+            pair = trim_alleles(ref, alt)
             code = known.get(pair, 0 if pair in sibling_known else UNEXPECTED)
             if code == UNEXPECTED:
                 self.unexpected.setdefault(index, []).append(f"{ref}>{alt}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tailormed.model.genome import trim_alleles
 from tailormed.model.pack import AlleleDefinition, GeneDefinition
 
 
@@ -37,21 +38,18 @@ def _sites(gene: GeneDefinition) -> dict[int, tuple[str, str, tuple[str, ...]]]:
 Signature = frozenset[tuple[int, str, str]]
 
 
-def _trimmed(ref: str, alt: str) -> tuple[str, str]:
-    """Alleles with their common suffix removed, so CAT>CATAT and C>CAT compare equal."""
-    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
-        ref, alt = ref[:-1], alt[:-1]
-    return ref, alt
-
-
 def _signature(gene: GeneDefinition, allele: AlleleDefinition, reference: dict[str, str]) -> Signature:
-    """The allele as normalised (position, ref, alt) changes from the reference allele (explicit ref bases dropped)."""
+    """The allele as normalised (position, ref, alt) changes from the reference allele (explicit ref bases dropped).
+
+    The alleles lose their common suffix only (the position is the definition's), so CAT>CATAT and C>CAT compare
+    equal.
+    """
     by_id = {v.id: v for v in gene.variants}
     changes = set()
     for vid, base in allele.defining.items():
         variant = by_id[vid]
         if base != reference.get(vid, variant.ref):
-            changes.add((variant.position, *_trimmed(variant.ref, base)))
+            changes.add((variant.position, *trim_alleles(variant.ref, base)))
     return frozenset(changes)
 
 

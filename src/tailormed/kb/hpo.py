@@ -15,6 +15,7 @@ a folder and loaded in a fraction of a second by every later run.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections import defaultdict
@@ -29,6 +30,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from tailormed.errors import InputError, KnowledgeError
+from tailormed.output import write_bytes_atomic, write_text_atomic
 
 FORMAT_VERSION = 2
 T = TypeVar("T")
@@ -172,7 +174,6 @@ class HpoKnowledge:
 
     def save(self, folder: Path) -> None:
         """Write the compiled knowledge to ``folder`` (created); atomic per file."""
-        folder.mkdir(parents=True, exist_ok=True)
         arrays = {
             "term_numbers": self.term_numbers,
             "ancestor_indptr": self.ancestor_indptr,
@@ -185,9 +186,9 @@ class HpoKnowledge:
             arrays[f"{name}_data"] = matrix.data
             arrays[f"{name}_indices"] = matrix.indices
             arrays[f"{name}_indptr"] = matrix.indptr
-        tmp = folder / "arrays.tmp.npz"
-        np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]
-        tmp.replace(folder / "arrays.npz")
+        packed = io.BytesIO()
+        np.savez_compressed(packed, **arrays)  # type: ignore[arg-type]
+        write_bytes_atomic(folder / "arrays.npz", packed.getvalue())
         meta = {
             "format": FORMAT_VERSION,
             "ontology_version": self.ontology_version,
@@ -202,9 +203,7 @@ class HpoKnowledge:
             "gene_inferred": self.gene_inferred,
             "sources": self.sources,
         }
-        tmp_meta = folder / "meta.tmp.json"
-        tmp_meta.write_text(json.dumps(meta))
-        tmp_meta.replace(folder / "meta.json")
+        write_text_atomic(folder / "meta.json", json.dumps(meta))
 
     @classmethod
     def load(cls, folder: Path) -> HpoKnowledge:

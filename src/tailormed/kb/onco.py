@@ -79,8 +79,9 @@ class EvidenceFile(_Strict):
     records: list[EvidenceRecord] = Field(default_factory=list)
 
 
-class HotspotCoordinate(_Strict):
-    """A GRCh38 allele (VCF-style, parsimonious) known to encode a hotspot: read even from unannotated VCFs."""
+class HotspotSite(_Strict):
+    """A GRCh38 allele (VCF-style, parsimonious; chromosome as :func:`tailormed.model.genome.normalise_chrom`
+    spells it) known to encode a hotspot: read even from unannotated VCFs."""
 
     chrom: str = Field(pattern=r"^([0-9]{1,2}|X|Y|MT)$")
     pos: int = Field(gt=0)
@@ -99,7 +100,7 @@ class GeneRole(_Strict):
     exon_codons: dict[int, tuple[int, int]] = Field(
         default_factory=dict, description="Exon -> first and last codon (canonical transcript), used for exon "
         "classes when the input gives no exon number.")
-    hotspot_coordinates: list[HotspotCoordinate] = Field(default_factory=list)
+    hotspot_coordinates: list[HotspotSite] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
 
 

@@ -11,9 +11,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from tailormed.errors import InputError, OutputError
+from tailormed.errors import InputError
 from tailormed.model.alterations import parse_alteration
 from tailormed.model.trials import Trial, TumourTypeTree
+from tailormed.output import write_text_atomic
 
 
 def _read_document(path: Path) -> Any:
@@ -97,13 +98,6 @@ def write_trials(trials: Sequence[Trial], path: Path) -> None:
     text = ("# TailorMed trial file (docs/onco-trials.md): conditions are OncoTree codes, biomarker criteria are\n"
             "# alteration strings (each inclusion must hold, ' | ' joins alternatives; no exclusion may hold).\n"
             + yaml.safe_dump({"trials": records}, sort_keys=False, allow_unicode=True, width=110))
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write trial file ({exc.strerror})", source=str(path)) from exc
+    write_text_atomic(path, text)
 
 

@@ -2,7 +2,7 @@
 
 Scores and targets can hold millions of variants, so these are dataclasses of numpy arrays (validated on
 construction), not one pydantic object per variant. Genomic positions are 1-based; chromosome names are
-normalised without a ``chr`` prefix ('1'..'22', 'X', 'Y', 'MT').
+normalised by :func:`tailormed.model.genome.normalise_chrom` ('1'..'22', 'X', 'Y', 'MT', no ``chr`` prefix).
 """
 
 from __future__ import annotations
@@ -16,12 +16,6 @@ import numpy as np
 import numpy.typing as npt
 
 GenomeBuild = Literal["GRCh37", "GRCh38"]
-
-
-def normalise_chrom(name: str) -> str:
-    """'chr1' -> '1', 'chrM'/'M' -> 'MT', 'X' stays 'X'."""
-    bare = name.removeprefix("chr").removeprefix("CHR")
-    return "MT" if bare in ("M", "MT") else bare
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pathlib import Path
 from tailormed.errors import InputError
 from tailormed.io.bed import callable_mb_from_bed
 from tailormed.io.maf import read_maf
-from tailormed.io.somatic_vcf import HotspotCoordinate, read_somatic_vcf
+from tailormed.io.somatic_vcf import KnownHotspot, read_somatic_vcf
 from tailormed.io.tumour_inputs import (
     ALL_SAMPLES,
     CopyNumberThresholds,
@@ -27,6 +27,7 @@ from tailormed.kb.onco import OncoKnowledge, load_onco_knowledge
 from tailormed.kb.oncotree import OncoTree, load_oncotree
 from tailormed.kb.trials import load_trials
 from tailormed.model.common import Provenance, Warning
+from tailormed.model.genome import variant_key
 from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion, OncoResult, SomaticVariant, TumourProfile
 from tailormed.model.trials import Trial
 from tailormed.onco.engine import interpret_tumour
@@ -49,13 +50,13 @@ class OncoContext:
     tree: OncoTree
     trials: list[Trial] = field(default_factory=list)
     tmb_settings: TmbSettings = field(default_factory=TmbSettings)
-    hotspots: dict[str, HotspotCoordinate] = field(default_factory=dict)
+    hotspots: dict[str, KnownHotspot] = field(default_factory=dict)
 
     @classmethod
     def load(cls, pack: str = "onco-core", *, oncotree: Path | None = None, trials: Sequence[Path] = (),
              tmb_settings: TmbSettings | None = None) -> OncoContext:
         knowledge = load_onco_knowledge(pack)
-        hotspots = {f"{h.chrom}-{h.pos}-{h.ref}-{h.alt}": HotspotCoordinate(gene, h.protein_change, h.consequence)
+        hotspots = {variant_key(h.chrom, h.pos, h.ref, h.alt): KnownHotspot(gene, h.protein_change, h.consequence)
                     for gene, role in knowledge.genes.items() for h in role.hotspot_coordinates}
         loaded_trials = [t for path in trials for t in load_trials(path)]
         return cls(knowledge=knowledge, tree=load_oncotree(oncotree), trials=loaded_trials,

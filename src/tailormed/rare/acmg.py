@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tailormed.model.genome import normalise_variant_key, variant_key
 from tailormed.model.rare import (
     AcmgClass,
     AcmgClassification,
@@ -60,7 +61,8 @@ class AcmgSettings:
     # BA1: allele frequency > 5% is stand-alone benign (Richards 2015; kept by ClinGen SVI, Ghosh et al. 2018,
     # Hum Mutat 39:1525, which also lists variants exempt from BA1).
     ba1_af: float = 0.05
-    # Variants (chrom-pos-ref-alt) exempt from BA1 and BS1, e.g. the Ghosh et al. 2018 list. Not bundled.
+    # Variants (chrom-pos-ref-alt; 'chr7' and '7' alike) exempt from BA1 and BS1, e.g. the Ghosh et al. 2018 list.
+    # Not bundled.
     ba1_exceptions: frozenset[str] = frozenset()
     # BS1 "allele frequency greater than expected for the disorder" (Richards 2015). Generic defaults: the lenient
     # cut-offs Whiffin et al. 2017 (Genet Med 19:1151) report as commonly used, 0.1% dominant and 1% recessive.
@@ -103,6 +105,10 @@ class AcmgSettings:
     # Canonical +-1/2 splice variants: the SVI PVS1 tree gives full strength only when the mis-splicing disrupts
     # the reading frame and causes NMD, which annotations cannot tell; "strong" is our default (docs/acmg.md).
     canonical_splice_pvs1: Literal["very_strong", "strong"] = "strong"
+
+    def __post_init__(self) -> None:
+        # Compared with variant keys whose chromosome is normalised, so a VCF's 'chr1' meets a list's '1'.
+        object.__setattr__(self, "ba1_exceptions", frozenset(normalise_variant_key(k) for k in self.ba1_exceptions))
 
 
 DEFAULT_SETTINGS = AcmgSettings()
@@ -263,7 +269,7 @@ def _only(modes: frozenset[str], group: frozenset[str]) -> bool:
 def _frequency_criteria(variant: Variant, gene: GeneContext | None, s: AcmgSettings) -> list[AcmgCriterion]:
     af = _allele_frequency(variant)
     modes = gene.modes if gene else frozenset()
-    exempt = variant.key in s.ba1_exceptions
+    exempt = _key(variant) in s.ba1_exceptions
     if af is not None and af > s.ba1_af and not exempt:
         return [_criterion("BA1", "stand_alone", f"gnomAD AF {af:.4g} > {s.ba1_af:g} (Ghosh et al. 2018)", True)]
     # Each limit leans to the cautious side when the gene's modes are mixed or unknown: BS1 uses the (lower)
@@ -348,7 +354,7 @@ def _truncation_strength(exon: str | None) -> tuple[Strength, str]:
 
 
 def _key(variant: Variant) -> str:
-    return f"{variant.chrom.removeprefix('chr')}-{variant.pos}-{variant.ref}-{variant.alt}"
+    return variant_key(variant.chrom, variant.pos, variant.ref, variant.alt)
 
 
 def _protein_match(tc: TranscriptConsequence, gene: GeneContext | None, itself: bool = False) -> list[AcmgCriterion]:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
+from tailormed.model.genome import split_variant_key
 from tailormed.model.rare import DiseaseCandidate, RareResult
 from tailormed.report.html import _ENV
 
@@ -80,7 +81,7 @@ def phenopacket_interpretation(result: RareResult, phenopacket: dict[str, Any] |
 
 
 def _genomic_interpretation(subject: str, v: Any) -> dict[str, Any]:
-    chrom, pos, ref, alt = v.variant.rsplit("-", 3)
+    chrom, pos, ref, alt = split_variant_key(v.variant)
     expressions = [{"syntax": "hgvs.c", "value": v.hgvsc}] if v.hgvsc else []
     if v.hgvsp:
         expressions.append({"syntax": "hgvs.p", "value": v.hgvsp})
@@ -94,7 +95,7 @@ def _genomic_interpretation(subject: str, v: Any) -> dict[str, Any]:
                 "id": v.variant,
                 "geneContext": {"valueId": v.gene, "symbol": v.gene},
                 "expressions": expressions,
-                "vcfRecord": {"genomeAssembly": "GRCh38", "chrom": chrom, "pos": int(pos), "ref": ref, "alt": alt},
+                "vcfRecord": {"genomeAssembly": "GRCh38", "chrom": chrom, "pos": pos, "ref": ref, "alt": alt},
                 "allelicState": {"id": zygosity_id, "label": zygosity_label},
             },
         },

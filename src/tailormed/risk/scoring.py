@@ -55,6 +55,7 @@ import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
 from tailormed.errors import InputError
+from tailormed.model.genome import MITOCHONDRION
 from tailormed.model.prs import DosageSource, MissingCalls, ScoreMatch, ScoreResult, ScoringFile
 
 MIN_FOUNDERS_FOR_IMPUTATION = 50
@@ -166,10 +167,11 @@ def _check_match(target: DosageSource, scoring: ScoringFile, match: ScoreMatch) 
 
 
 def _chrom_classes(chrom: npt.NDArray[np.str_]) -> npt.NDArray[np.int8]:
+    """Per target row: autosome, X, Y or mitochondrion (names as the readers normalise them, ``normalise_chrom``)."""
     classes = np.full(len(chrom), _DIPLOID, dtype=np.int8)
     classes[chrom == "X"] = _X
     classes[chrom == "Y"] = _Y
-    classes[chrom == "MT"] = _MT
+    classes[chrom == MITOCHONDRION] = _MT
     return classes
 
 

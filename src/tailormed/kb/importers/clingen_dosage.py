@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tailormed.errors import InputError
 from tailormed.kb.hpo import default_hpo_dir
+from tailormed.output import write_text_atomic
 
 LOF_TABLE_NAME = "lof_mechanism.json"
 _SCORE_TO_MECHANISM = {"3": "established", "2": "likely", "30": "established", "40": "unknown"}
@@ -50,12 +51,8 @@ def read_clingen_dosage(path: Path) -> dict[str, str]:
 def import_clingen_dosage(path: Path, *, dest: Path | None = None) -> tuple[Path, int]:
     """Write the table beside the compiled HPO knowledge (``dest`` or the default folder)."""
     table = read_clingen_dosage(path)
-    folder = dest or default_hpo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / LOF_TABLE_NAME
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"source": path.name, "genes": table}, indent=1, sort_keys=True), encoding="utf-8")
-    tmp.replace(target)
+    target = (dest or default_hpo_dir()) / LOF_TABLE_NAME
+    write_text_atomic(target, json.dumps({"source": path.name, "genes": table}, indent=1, sort_keys=True))
     return target, len(table)
 
 

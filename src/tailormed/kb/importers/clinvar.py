@@ -5,7 +5,8 @@ found by name). Kept: GRCh38 rows of single-nucleotide variants classified Patho
 or Pathogenic/Likely pathogenic with at least one review star (review status other than "no assertion
 criteria provided" / "no classification provided"), whose ``Name`` carries a missense ``(p.…)`` change.
 Written beside the compiled HPO knowledge as ``known_missense.json``: per gene, the protein change and
-its significance, and the GRCh38 VCF keys of those very variants (so a variant is never its own PS1).
+its significance, and the GRCh38 VCF keys of those very variants (so a variant is never its own PS1), as
+:func:`tailormed.model.genome.variant_key` spells them (``15-48500000-G-A``, ``MT-3243-A-G``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import IO
 
 from tailormed.errors import InputError
 from tailormed.kb.hpo import default_hpo_dir
+from tailormed.model.genome import variant_key
+from tailormed.output import write_text_atomic
 
 KNOWN_MISSENSE_NAME = "known_missense.json"
 _PROTEIN = re.compile(r"\(p\.([A-Z][a-z]{2}\d+[A-Z][a-z]{2})\)")
@@ -35,11 +38,6 @@ def _open(path: Path) -> IO[str]:
     with path.open("rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
     return gzip.open(path, "rt", encoding="utf-8", errors="replace") if gzipped else path.open(encoding="utf-8")
-
-
-def variant_key(chrom: str, pos: int | str, ref: str, alt: str) -> str:
-    """A build-local key that ignores the 'chr' prefix: ``15-48500000-G-A``."""
-    return f"{chrom.removeprefix('chr')}-{pos}-{ref}-{alt}"
 
 
 def read_clinvar_missense(path: Path) -> tuple[dict[str, dict[str, str]], set[str]]:
@@ -76,12 +74,8 @@ def read_clinvar_missense(path: Path) -> tuple[dict[str, dict[str, str]], set[st
 def import_clinvar(path: Path, *, dest: Path | None = None) -> tuple[Path, int, int]:
     """Write the table beside the compiled HPO knowledge; returns (file, genes, changes)."""
     changes, keys = read_clinvar_missense(path)
-    folder = dest or default_hpo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / KNOWN_MISSENSE_NAME
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"source": path.name, "genes": changes, "variants": sorted(keys)}), encoding="utf-8")
-    tmp.replace(target)
+    target = (dest or default_hpo_dir()) / KNOWN_MISSENSE_NAME
+    write_text_atomic(target, json.dumps({"source": path.name, "genes": changes, "variants": sorted(keys)}))
     return target, len(changes), sum(len(v) for v in changes.values())
 
 
