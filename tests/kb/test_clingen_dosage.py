@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from tailormed.errors import InputError
-from tailormed.kb.importers.clingen_dosage import import_clingen_dosage, load_lof_table, read_clingen_dosage
+from tailormed.kb.gene_evidence import load_lof_table
+from tailormed.kb.importers.clingen_dosage import import_clingen_dosage, read_clingen_dosage
 from tailormed.model.rare import TranscriptConsequence, Variant
 from tailormed.rare.acmg import classify_variant
 from tailormed.rare.engine import gene_contexts

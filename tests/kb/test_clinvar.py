@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from tailormed.errors import InputError
-from tailormed.kb.importers.clinvar import import_clinvar, load_known_missense, read_clinvar_missense
+from tailormed.kb.gene_evidence import load_known_missense
+from tailormed.kb.importers.clinvar import import_clinvar, read_clinvar_missense
 from tailormed.model.rare import TranscriptConsequence, Variant
 from tailormed.rare.acmg import classify_variant
 from tailormed.rare.engine import gene_contexts

@@ -14,9 +14,8 @@ from tailormed.errors import InputError
 from tailormed.io.annotated_vcf import read_annotated_vcf
 from tailormed.io.ped import Pedigree, read_ped
 from tailormed.io.phenopacket import family_pedigree, hpo_ids_to_profile, read_phenotype_document
+from tailormed.kb.gene_evidence import load_known_missense, load_lof_table
 from tailormed.kb.hpo import HpoKnowledge, default_hpo_dir, load_hpo_knowledge
-from tailormed.kb.importers.clingen_dosage import load_lof_table
-from tailormed.kb.importers.clinvar import load_known_missense
 from tailormed.kb.rare_preset import Preset, load_preset
 from tailormed.model.common import Provenance
 from tailormed.model.onset import onset_term_from_text

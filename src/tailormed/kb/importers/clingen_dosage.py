@@ -15,10 +15,10 @@ import json
 from pathlib import Path
 
 from tailormed.errors import InputError
+from tailormed.kb.gene_evidence import LOF_TABLE_NAME
 from tailormed.kb.hpo import default_hpo_dir
 from tailormed.output import write_text_atomic
 
-LOF_TABLE_NAME = "lof_mechanism.json"
 _SCORE_TO_MECHANISM = {"3": "established", "2": "likely", "30": "established", "40": "unknown"}
 
 
@@ -56,10 +56,3 @@ def import_clingen_dosage(path: Path, *, dest: Path | None = None) -> tuple[Path
     return target, len(table)
 
 
-def load_lof_table(folder: Path) -> tuple[dict[str, str], str | None]:
-    """The imported table and its source name, or an empty table when none was imported."""
-    target = folder / LOF_TABLE_NAME
-    if not target.is_file():
-        return {}, None
-    document = json.loads(target.read_text(encoding="utf-8"))
-    return dict(document["genes"]), str(document.get("source"))

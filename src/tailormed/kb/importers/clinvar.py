@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import IO
 
 from tailormed.errors import InputError
+from tailormed.kb.gene_evidence import KNOWN_MISSENSE_NAME
 from tailormed.kb.hpo import default_hpo_dir
 from tailormed.model.genome import variant_key
 from tailormed.output import write_text_atomic
 
-KNOWN_MISSENSE_NAME = "known_missense.json"
 _PROTEIN = re.compile(r"\(p\.([A-Z][a-z]{2}\d+[A-Z][a-z]{2})\)")
 _SIGNIFICANCE = {"pathogenic": "pathogenic", "likely pathogenic": "likely pathogenic",
                  "pathogenic/likely pathogenic": "likely pathogenic"}
@@ -79,10 +79,3 @@ def import_clinvar(path: Path, *, dest: Path | None = None) -> tuple[Path, int, 
     return target, len(changes), sum(len(v) for v in changes.values())
 
 
-def load_known_missense(folder: Path) -> tuple[dict[str, dict[str, str]], frozenset[str], str | None]:
-    """The imported table (empty when none was imported)."""
-    target = folder / KNOWN_MISSENSE_NAME
-    if not target.is_file():
-        return {}, frozenset(), None
-    document = json.loads(target.read_text(encoding="utf-8"))
-    return document["genes"], frozenset(document["variants"]), str(document.get("source"))

@@ -1,0 +1,46 @@
+"""Gene-level evidence the rare-disease engine reads beside the compiled HPO knowledge, when imported:
+the loss-of-function mechanism table (ClinGen dosage, for ACMG PVS1) and known pathogenic missense
+changes (ClinVar, for PS1/PM5). The importers that write them are ``kb/importers/clingen_dosage.py``
+and ``kb/importers/clinvar.py``; these are the runtime loaders.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tailormed.errors import KnowledgeError
+
+LOF_TABLE_NAME = "lof_mechanism.json"
+KNOWN_MISSENSE_NAME = "known_missense.json"
+
+
+def _document(target: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise KnowledgeError(f"cannot read this imported table ({exc}); import it again", source=str(target)) from None
+    if not isinstance(document, dict) or not isinstance(document.get("genes"), dict):
+        raise KnowledgeError("not an imported gene table (no 'genes' mapping); import it again", source=str(target))
+    return document
+
+
+def load_known_missense(folder: Path) -> tuple[dict[str, dict[str, str]], frozenset[str], str | None]:
+    """The imported table (empty when none was imported)."""
+    target = folder / KNOWN_MISSENSE_NAME
+    if not target.is_file():
+        return {}, frozenset(), None
+    document = _document(target)
+    variants = document.get("variants", [])
+    known = frozenset(variants if isinstance(variants, list) else [])
+    return dict(document["genes"]), known, str(document.get("source"))
+
+
+def load_lof_table(folder: Path) -> tuple[dict[str, str], str | None]:
+    """The imported table and its source name, or an empty table when none was imported."""
+    target = folder / LOF_TABLE_NAME
+    if not target.is_file():
+        return {}, None
+    document = _document(target)
+    return dict(document["genes"]), str(document.get("source"))
