@@ -31,6 +31,12 @@ QUALIFIERS = re.compile(r"(rs\d+\w*|missing\w*|het\w*|hom\w*|only|more|call|unph
 
 # --------------------------------------------------------------------------- expected diplotypes from names
 
+
+def _unassessed(row) -> bool:  # type: ignore[no-untyped-def]
+    """A summary row saying a gene was not tested or not callable (no guideline row applied)."""
+    return row.status in ("no_result", "not_tested") and row.recommendation is None
+
+
 def expected_from_name(gene: str, stem: str) -> list[tuple[str, str]] | None:
     """Expected diplotype(s) encoded in a PharmCAT test file name, or None when the name encodes none."""
     special = {
@@ -178,10 +184,11 @@ def part_b(root: Path, kb: KnowledgeBase) -> tuple[dict[str, int], list[list[str
 
 VOCABULARY = {"ivacaftor non-responsive in cf patients": "ivacaftor non-responsive",
               "ivacaftor responsive in cf patients": "ivacaftor responsive",
-              "no result": "indeterminate",
+              # CPIC's "No Result" key (a gene not tested) is pgx-core's "Not tested"
+              "no result": "not tested",
               # CPIC's 2025 hydralazine guideline says metabolizer where pgx-core's NAT2 rules say acetylator
               "rapid metabolizer": "rapid acetylator", "intermediate metabolizer": "intermediate acetylator",
-              "poor metabolizer": "poor acetylator"}  # pgx-core matches a gene with no result as Indeterminate
+              "poor metabolizer": "poor acetylator"}
 
 
 def _reason(drug: str, theirs: set[str], their_keys: dict[str, str], mine: set[str],
@@ -193,7 +200,7 @@ def _reason(drug: str, theirs: set[str], their_keys: dict[str, str], mine: set[s
         return "agree"
     by_key = {_drug_key(name): d for name, d in kb.drugs.items()}
     genes = by_key[_drug_key(drug)].genes if _drug_key(drug) in by_key else []
-    if their_keys.get("CYP2D6") == "indeterminate" or ("CYP2D6" in genes and not their_keys and "CYP2D6" in my_keys):
+    if their_keys.get("CYP2D6") == "not tested" or ("CYP2D6" in genes and not their_keys and "CYP2D6" in my_keys):
         return ("documented: PharmCAT calls CYP2D6 only from an outside call; "
                 "TailorMed calls its core alleles from the VCF")
     if drug == "warfarin":
@@ -222,7 +229,7 @@ def part_c(root: Path, kb: KnowledgeBase,
                              "(drug not in pack)", "drug_not_in_kb"])
                 continue
             theirs = {(a.get("classification") or "No recommendation") for a in annotations} or {"No recommendation"}
-            mine = {(r.strength or "No recommendation") for r in by_drug[key] if r.status != "no_result"}
+            mine = {(r.strength or "No recommendation") for r in by_drug[key] if not _unassessed(r)}
             mine = mine or {"No recommendation"}
             their_keys = {g: (VOCABULARY.get(_key(v), _key(v)) if g == "NAT2" or "metabolizer" not in _key(v)
                               else _key(v)) for a in annotations
@@ -230,7 +237,7 @@ def part_c(root: Path, kb: KnowledgeBase,
             my_keys: dict[str, set[str]] = {}
             for r in by_drug[key]:
                 for b in r.basis:
-                    if r.status == "no_result":
+                    if _unassessed(r):
                         continue
                     values = my_keys.setdefault(b.gene, set())
                     values.add(_key(b.matched_on))

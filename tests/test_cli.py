@@ -35,7 +35,7 @@ def test_pgx_call_writes_calls_json_html(kb, write_vcf, tmp_path):
     assert [(r[0], r[2], r[3]) for r in cyp2c19] == [("A", "*38/*38", "Normal Metabolizer"),
                                                      ("B", "*38/*38", "Normal Metabolizer")]
     document = json.loads((out / "A.json").read_text())
-    assert document["schema_version"] == "1.0" and document["sample"] == "A"
+    assert document["schema_version"] == "1.1" and document["sample"] == "A"
     html = (out / "A.html").read_text()
     assert html.index("drug guidance") < html.index("<h2>Genes</h2>")
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]

@@ -6,9 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tailormed.errors import KnowledgeError
-from tailormed.kb.pack import BUILTIN_PACKS_DIR, load_knowledge_base, load_pack, possible_phenotypes
+from tailormed.kb.pack import BUILTIN_PACKS_DIR, NOT_TESTED, load_knowledge_base, load_pack, possible_phenotypes
 
 CORE = BUILTIN_PACKS_DIR / "pgx-core"
 ISSUE_GENES = {"CYP2B6", "CYP2C9", "CYP2C19", "CYP3A5", "CYP4F2", "VKORC1", "DPYD", "TPMT", "NUDT15", "SLCO1B1",
@@ -27,12 +28,74 @@ def test_every_drug_cites_a_declared_guideline(kb):
 
 
 def test_every_drug_rule_can_fire(kb):
-    """Each recommendation's phenotype values are ones its gene can produce (checked by the loader too)."""
+    """Each recommendation's phenotype values are ones its gene can produce, or 'Not tested' (checked by the loader
+    too), and no rule rests on untested genes alone."""
     for drug in kb.drugs.values():
         for rec in drug.recommendations:
             for gene, condition in rec.when.items():
                 if condition.phenotype:
-                    assert set(condition.phenotype) <= possible_phenotypes(kb.genes[gene]), (drug.drug, gene)
+                    assert set(condition.phenotype) <= possible_phenotypes(kb.genes[gene]) | {NOT_TESTED}, (
+                        drug.drug, gene)
+            assert any(c.phenotype != [NOT_TESTED] for c in rec.when.values()), drug.drug
+
+
+def test_every_recommendation_row_states_whether_it_changes_care():
+    """Read as plain YAML (not through the model, which would refuse the pack): every row carries changes_care."""
+    files = sorted((CORE / "drugs").glob("*.yaml"))
+    assert len(files) == 88
+    rows = 0
+    for path in files:
+        for i, rec in enumerate(yaml.safe_load(path.read_text())["recommendations"]):
+            assert isinstance(rec.get("changes_care"), bool), f"{path.name} recommendation {i} lacks changes_care"
+            rows += 1
+    assert rows == 492
+
+
+def test_usual_care_wording_is_never_marked_as_a_change(kb):
+    """Rows whose text keeps usual care ('no reason to avoid', 'standard dosing', ...) say changes_care: false."""
+    usual = ("genotype gives no reason to avoid", "genotype gives no reason to change", "no change from usual dosing")
+    whole = ("start with the usual starting dose.", "start with the usual recommended starting dose.",
+             "use standard dosing.", "start with the standard-of-care dose.")
+    checked = 0
+    for drug in kb.drugs.values():
+        for rec in drug.recommendations:
+            text = rec.recommendation.lower()
+            if text.startswith(usual) or text in whole or text.endswith("can be used with standard dosing."):
+                assert rec.changes_care is False, (drug.drug, rec.recommendation)
+                checked += 1
+    assert checked >= 20
+
+
+def test_recommendation_without_changes_care_is_refused(tmp_path):
+    pack = _copy(tmp_path)
+    path = pack / "drugs" / "atazanavir.yaml"
+    text = path.read_text()
+    assert text.count("  changes_care: false\n") == 2
+    path.write_text(text.replace("  changes_care: false\n", "", 1))
+    with pytest.raises(KnowledgeError, match="changes_care") as error:
+        load_pack(pack)
+    assert "atazanavir.yaml" in str(error.value)
+
+
+def test_test_before_prescribing_must_cite_a_declared_source_and_a_drug_gene(tmp_path):
+    pack = _copy(tmp_path)
+    path = pack / "drugs" / "abacavir.yaml"
+    original = path.read_text()
+    path.write_text(original.replace("  - fda-label-abacavir\nnotes:", "  - no-such-label\nnotes:"))
+    with pytest.raises(KnowledgeError, match="no-such-label"):
+        load_pack(pack)
+    path.write_text(original.replace("  genes:\n  - HLA-B\n  advice:", "  genes:\n  - HLA-A\n  advice:"))
+    with pytest.raises(KnowledgeError, match="test_before_prescribing names genes"):
+        load_pack(pack)
+
+
+def test_rule_resting_only_on_untested_genes_is_refused(tmp_path):
+    pack = _copy(tmp_path)
+    path = pack / "drugs" / "abacavir.yaml"
+    path.write_text(path.read_text().replace("      allele_status:\n      - '*57:01 positive'",
+                                             "      phenotype:\n      - Not tested", 1))
+    with pytest.raises(KnowledgeError, match="only on untested genes"):
+        load_knowledge_base(str(pack))
 
 
 def test_key_cpic_facts(kb):

@@ -111,12 +111,16 @@ def test_outside_call_overrides_vcf_and_is_recorded(kb, write_vcf):
     assert abacavir.status == "actionable" and abacavir.strength == "Strong"
 
 
-def test_gene_without_result_gives_no_result_not_a_guess(kb, write_vcf):
+def test_gene_without_result_is_not_tested_not_a_guess(kb, write_vcf):
+    """HLA-B without an outside call was never examined: abacavir is 'not tested', with the label's advice to test."""
     _, results = call_pgx(write_vcf(reference_records(kb, "CYP2C19")), kb)
     from tailormed.pgx.recommend import recommend
 
     abacavir = [r for r in recommend(kb, results[0]) if r.drug == "abacavir"]
-    assert [r.status for r in abacavir] == ["no_result"]
+    assert [r.status for r in abacavir] == ["not_tested"]
+    assert abacavir[0].untested_genes == ["HLA-B"] and abacavir[0].recommendation is None
+    assert "HLA-B*57:01" in (abacavir[0].testing_advice or "")
+    assert [c.id for c in abacavir[0].testing_advice_sources] == ["fda-label-abacavir"]
 
 
 def test_cohort_results_equal_single_sample_results(kb, write_vcf):

@@ -134,6 +134,8 @@ def load_pack(path: Path) -> Pack:
         cited += [(drug_path, s) for s in _collect_sources(drug.sources, sources, drug_path)]
         cited.append((drug_path, drug.guideline))
         cited += [(drug_path, s) for rec in drug.recommendations for s in rec.sources]
+        if drug.test_before_prescribing is not None:
+            cited += [(drug_path, s) for s in drug.test_before_prescribing.sources]
     for cited_in, source_id in cited:
         if source_id not in sources:
             raise KnowledgeError(f"cites source {source_id!r}, which no file of the pack declares",
@@ -195,10 +197,13 @@ def check_consistency(kb: KnowledgeBase) -> None:
             if gene_name not in kb.genes:
                 raise KnowledgeError(f"drug {drug.drug} depends on gene {gene_name}, which no pack defines")
         for rec in drug.recommendations:
+            if all(c.phenotype == [NOT_TESTED] for c in rec.when.values()):
+                raise KnowledgeError(f"drug {drug.drug}: a recommendation conditioned only on untested genes "
+                                     f"({', '.join(rec.when)}: {NOT_TESTED!r}) would advise without a genotype")
             for gene_name, condition in rec.when.items():
                 gene = kb.genes[gene_name]
                 if condition.phenotype is not None:
-                    possible = possible_phenotypes(gene)
+                    possible = possible_phenotypes(gene) | {NOT_TESTED}
                     unknown = [p for p in condition.phenotype if p not in possible]
                     if unknown:
                         raise KnowledgeError(
@@ -212,6 +217,12 @@ def check_consistency(kb: KnowledgeBase) -> None:
 
 
 INDETERMINATE = "Indeterminate"
+"""The phenotype of a gene that was examined but whose result no rule could interpret."""
+
+NOT_TESTED = "Not tested"
+"""The only lookup key of a gene that was not examined (not covered by the input, or an outside-call-only gene
+without an outside call). A drug rule matches it only when it names it explicitly, as CPIC does for a few
+"no result" rows (e.g. phenytoin with HLA-B untested); it never matches ``Indeterminate`` rows."""
 
 
 def possible_phenotypes(gene: GeneDefinition) -> set[str]:

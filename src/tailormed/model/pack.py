@@ -227,14 +227,26 @@ class Recommendation(_Strict):
     implication: str
     recommendation: str
     strength: Strength
-    changes_care: bool | None = Field(
-        default=None,
-        description="True when the recommendation departs from usual prescribing (dose change, alternative drug, "
-        "avoid); False when it supports usual care. Derived from the result labels when omitted.",
+    changes_care: bool = Field(
+        description="Required. True when the recommendation departs from usual prescribing: a dose change, an "
+        "alternative drug, avoid, or a test or monitoring beyond usual care before or while using the drug. False "
+        "when it keeps usual care (label or standard dosing, 'no reason to avoid', usual starting dose). The "
+        "report's status comes from this field (docs/knowledge-packs.md gives the rule).",
     )
     alternatives_considered: bool | None = Field(
         default=None, description="True when the guideline suggests considering an alternative drug.")
     sources: list[str] = Field(default_factory=list)
+
+
+class PretreatmentTesting(_Strict):
+    """A cited source's advice to test a gene before the drug is first prescribed.
+
+    Shown when that gene was not examined; never used to derive a recommendation.
+    """
+
+    genes: list[str] = Field(min_length=1, description="Genes the source advises testing before prescribing.")
+    advice: str = Field(min_length=10, description="The advice, in TailorMed's own words.")
+    sources: list[str] = Field(min_length=1, description="ids of the sources that give the advice.")
 
 
 class DrugGuidance(_Strict):
@@ -247,6 +259,8 @@ class DrugGuidance(_Strict):
     guideline: str = Field(description="id of the Source describing the guideline (name, version).")
     sources: list[Source | str] = Field(default_factory=list)
     recommendations: list[Recommendation]
+    test_before_prescribing: PretreatmentTesting | None = Field(
+        default=None, description="Cited advice to test a gene before prescribing (shown when it was not tested).")
     notes: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -255,4 +269,9 @@ class DrugGuidance(_Strict):
             unknown = set(rec.when) - set(self.genes)
             if unknown:
                 raise ValueError(f"{self.drug}: condition on genes {sorted(unknown)} not in genes {self.genes}")
+        if self.test_before_prescribing is not None:
+            unknown = set(self.test_before_prescribing.genes) - set(self.genes)
+            if unknown:
+                raise ValueError(f"{self.drug}: test_before_prescribing names genes {sorted(unknown)} "
+                                 f"not in genes {self.genes}")
         return self

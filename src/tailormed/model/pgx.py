@@ -8,7 +8,7 @@ from pydantic import Field
 
 from tailormed.model.common import Citation, Evidence, Provenance, Record, Warning
 
-PGX_SCHEMA_VERSION = "1.0"
+PGX_SCHEMA_VERSION = "1.1"
 
 CallSource = Literal["vcf", "outside_call", "none"]
 
@@ -46,6 +46,13 @@ class GeneResult(Record):
 
     gene: str
     source: CallSource
+    tested: bool = Field(
+        default=False,
+        description="True when the gene was examined: an outside call, or a VCF with a genotype at one or more "
+        "defining positions. False for a gene the inputs do not cover, an outside-call-only gene (HLA) without an "
+        "outside call, or a VCF with no genotype at any defining position. Drugs that need an untested gene are "
+        "reported 'not_tested'; its results never match a rule, not even an Indeterminate one.",
+    )
     diplotypes: list[Diplotype] = Field(
         default_factory=list, description="Best-scoring diplotypes; more than one means a tie that cannot be broken."
     )
@@ -91,9 +98,11 @@ class DrugRecommendation(Record):
     drug: str
     drug_class: str | None = None
     genes: list[str]
-    status: Literal["actionable", "standard", "no_result", "no_recommendation"] = Field(
-        description="actionable: change from standard care; standard: genotype supports usual care; "
-        "no_result: a gene could not be called; no_recommendation: the guideline gives none for this result."
+    status: Literal["actionable", "standard", "not_tested", "no_result", "no_recommendation"] = Field(
+        description="actionable: the recommendation departs from usual care (its rule's changes_care); standard: "
+        "the recommendation supports usual care; not_tested: a gene the drug needs was not examined (no input "
+        "covered it), so no genotype-based advice can be given; no_result: a gene was examined but could not be "
+        "called and the guideline has no rule for that; no_recommendation: the guideline gives none for this result."
     )
     population: str | None = None
     implication: str | None = None
@@ -102,6 +111,17 @@ class DrugRecommendation(Record):
     basis: list[GeneBasis] = Field(default_factory=list)
     guideline: Citation | None = None
     evidence: Evidence | None = None
+    untested_genes: list[str] = Field(
+        default_factory=list, description="Genes of this drug that were not examined (see GeneResult.tested)."
+    )
+    testing_advice: str | None = Field(
+        default=None,
+        description="When a gene was not tested and a cited source advises testing it before prescribing: that "
+        "advice, in TailorMed's words.",
+    )
+    testing_advice_sources: list[Citation] = Field(
+        default_factory=list, description="The sources of testing_advice (also listed in evidence.citations)."
+    )
     warnings: list[Warning] = Field(default_factory=list)
     in_medication_list: bool = False
 

@@ -122,7 +122,8 @@ def _haplotype_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, ca
                                         + ", ".join("/".join(d) for d in call.diplotypes)))
     unexplained = _describe(call.unexplained, genotypes)
     if not call.diplotypes and call.missing_positions and len(call.missing_positions) == len(genotypes.variants):
-        warnings.append(Warning(code="no_data", gene=gene.gene, message="no defining position has a genotype"))
+        warnings.append(Warning(code="no_data", gene=gene.gene, severity="warning",
+                                message="no defining position has a genotype: not tested"))
     elif not call.diplotypes:
         unexpected = [f"{genotypes.variants[p].rsid or genotypes.variants[p].id}: {', '.join(a)}"
                       for p, a in genotypes.unexpected_alleles.items()]
@@ -135,8 +136,9 @@ def _haplotype_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, ca
                                         "diploid call on chrX/chrM); the first allele was used"))
     if pheno.note and call.diplotypes:
         warnings.append(Warning(code="phenotype_note", gene=gene.gene, message=pheno.note, severity="info"))
+    no_data = bool(call.missing_positions) and len(call.missing_positions) == len(genotypes.variants)
     return GeneResult(
-        gene=gene.gene, source="vcf", diplotypes=diplotypes,
+        gene=gene.gene, source="vcf", tested=not no_data, diplotypes=diplotypes,
         phenotype=pheno.phenotype if call.diplotypes else None, activity_score=pheno.activity_score,
         lookup_keys=list(pheno.lookup_keys) if call.diplotypes else [],
         missing_positions=missing, uncertain_due_to_missing=uncertain, unexplained_variants=unexplained,
@@ -203,7 +205,9 @@ def _variant_list_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int,
                                 message="heterozygous genotype where one copy was expected (heteroplasmy or a "
                                         "diploid chrX/chrM call); the variant was counted"))
     if len(missing) == len(genotypes.variants):
-        return GeneResult(gene=gene.gene, source="vcf", missing_positions=missing, warnings=warnings,
+        warnings.append(Warning(code="no_data", gene=gene.gene, severity="warning",
+                                message="no defining position has a genotype: not tested"))
+        return GeneResult(gene=gene.gene, source="vcf", tested=False, missing_positions=missing, warnings=warnings,
                           genotypes=_position_genotypes(genotypes, s) if include_genotypes else [],
                           evidence=_evidence(kb, gene))
     if gene.phenotype_method == "activity_score":
@@ -215,7 +219,7 @@ def _variant_list_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int,
         phenotype = phenotype_from_functions(gene, functions)
         keys = [phenotype]
     return GeneResult(
-        gene=gene.gene, source="vcf",
+        gene=gene.gene, source="vcf", tested=True,
         diplotypes=[Diplotype(alleles=labels, functions=functions, activity_values=values)],
         phenotype=phenotype, activity_score=score, lookup_keys=keys, missing_positions=missing,
         uncertain_due_to_missing=bool(missing),
@@ -315,7 +319,7 @@ def result_from_outside_call(kb: KnowledgeBase, call: OutsideCall) -> GeneResult
         keys = allele_presence_keys(gene, alleles) if alleles else ()
         if call.phenotype:
             keys = tuple(k for k in keys if not k.startswith(call.phenotype.split()[0])) + (call.phenotype,)
-        return GeneResult(gene=call.gene, source="outside_call", diplotypes=diplotypes,
+        return GeneResult(gene=call.gene, source="outside_call", tested=True, diplotypes=diplotypes,
                           phenotype="; ".join(keys) or None, lookup_keys=list(keys), warnings=warnings,
                           evidence=_evidence(kb, gene))
     pheno: PhenotypeCall | None = None
@@ -342,7 +346,8 @@ def result_from_outside_call(kb: KnowledgeBase, call: OutsideCall) -> GeneResult
         warnings.append(Warning(code="unknown_allele", gene=call.gene,
                                 message=f"allele(s) {', '.join(unknown)} not in the knowledge base; no phenotype"))
         pheno = PhenotypeCall(INDETERMINATE, None, (INDETERMINATE,))
-    return GeneResult(gene=call.gene, source="outside_call", diplotypes=diplotypes, phenotype=pheno.phenotype,
+    return GeneResult(gene=call.gene, source="outside_call", tested=True, diplotypes=diplotypes,
+                      phenotype=pheno.phenotype,
                       activity_score=pheno.activity_score, lookup_keys=list(pheno.lookup_keys), warnings=warnings,
                       evidence=_evidence(kb, gene))
 
@@ -366,9 +371,9 @@ def merge_outside_calls(kb: KnowledgeBase, results: dict[str, GeneResult],
 
 def not_covered_result(kb: KnowledgeBase, gene: str) -> GeneResult:
     """A gene the input files do not cover: reported as not examined, never assumed reference."""
-    return GeneResult(gene=gene, source="none", evidence=_evidence(kb, kb.genes[gene]),
+    return GeneResult(gene=gene, source="none", tested=False, evidence=_evidence(kb, kb.genes[gene]),
                       warnings=[Warning(code="not_covered", gene=gene, severity="warning",
-                                        message="no input VCF has records near this gene; it was not examined "
+                                        message="not tested: no input VCF has records near this gene "
                                                 "(not assumed reference despite --missing-as-ref)")])
 
 
@@ -378,9 +383,9 @@ def build_result(kb: KnowledgeBase, sample: str, genes: dict[str, GeneResult], p
     for name in kb.genes:
         if name not in genes:
             gene = kb.genes[name]
-            reason = ("called only from an outside call; none was supplied" if gene.matching == "outside_call_only"
-                      else "not examined (no genotype input for it)")
-            genes[name] = GeneResult(gene=name, source="none", evidence=_evidence(kb, gene),
+            reason = ("not tested: called only from an outside call, and none was supplied"
+                      if gene.matching == "outside_call_only" else "not tested: no genotype input for it")
+            genes[name] = GeneResult(gene=name, source="none", tested=False, evidence=_evidence(kb, gene),
                                      warnings=[Warning(code="not_called", gene=name, severity="info", message=reason)])
     drugs: list[DrugRecommendation] = recommend(kb, genes, medications)
     ordered = [genes[n] for n in sorted(genes)]

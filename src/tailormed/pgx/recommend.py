@@ -1,32 +1,52 @@
-"""Gene results -> drug recommendations, from the pack's CPIC-derived rules."""
+"""Gene results -> drug recommendations, from the pack's CPIC-derived rules.
+
+Two rules keep the report honest:
+
+* A drug's status comes from the recommendation itself (its ``changes_care``), never from how the gene
+  result is named.
+* A gene that was not examined (``GeneResult.tested`` is false) is "not tested": it matches no rule except
+  one that names ``Not tested`` explicitly, never an ``Indeterminate`` row, and it can never be the reason
+  for an "actionable" status. A drug that needs it and has no other applicable rule is ``not_tested``,
+  with the pack's cited advice to test before prescribing where there is one.
+"""
 
 from __future__ import annotations
 
-from tailormed.kb.pack import INDETERMINATE, KnowledgeBase
+from tailormed.kb.pack import INDETERMINATE, NOT_TESTED, KnowledgeBase
 from tailormed.model.common import Citation, Evidence, Warning
 from tailormed.model.pack import DrugGuidance, GeneCondition, Recommendation
 from tailormed.model.pgx import DrugRecommendation, GeneBasis, GeneResult
 
-# Results that support usual care; a recommendation resting only on these is "standard".
-_TYPICAL_RESULTS = {
-    "Normal Metabolizer", "Normal Function", "Normal", "Favorable Response Genotype", "Uncertain Susceptibility",
-    "Normal Risk of Aminoglycoside-Induced Hearing Loss", "-1639 G/G", "CYP4F2*3 noncarrier", "Rapid Acetylator",
-    "Ivacaftor Non-responsive",
-}
+STATUS_ORDER = {"actionable": 0, "not_tested": 1, "no_result": 2, "standard": 3, "no_recommendation": 4}
+"""Report order of drug statuses: what changes care first, then what could not be assessed."""
+
+
+def is_tested(result: GeneResult | None) -> bool:
+    """True when the gene was examined (a result exists and says so)."""
+    return result is not None and result.tested
+
+
+def _keys(result: GeneResult | None) -> set[str]:
+    """The values a rule is matched against: ``Not tested`` for an unexamined gene, ``Indeterminate`` for an
+    examined gene without a phenotype call."""
+    if result is None or not result.tested:
+        return {NOT_TESTED}
+    return (set(result.lookup_keys) - {NOT_TESTED}) or {INDETERMINATE}
 
 
 def _matches(condition: GeneCondition, result: GeneResult | None) -> str | None:
     """The lookup key of ``result`` that satisfies ``condition``, or None.
 
-    A gene with no result matches only rows written for ``Indeterminate`` (CPIC's rows for a
-    gene whose result is unknown), never a phenotype it might have.
+    An untested gene matches only a phenotype condition that lists ``Not tested``; an examined gene with no
+    phenotype call matches only rows written for ``Indeterminate``.
     """
-    keys = set(result.lookup_keys) if result is not None and result.lookup_keys else {INDETERMINATE}
+    keys = _keys(result)
     if condition.phenotype is not None:
-        hit = next((p for p in condition.phenotype if p in keys), None)
-        return hit
+        return next((p for p in condition.phenotype if p in keys), None)
+    if result is None or not result.tested:
+        return None
     if condition.activity_score is not None:
-        if result is None or result.activity_score is None:
+        if result.activity_score is None:
             return None
         hit_score = next((s for s in condition.activity_score if abs(s - result.activity_score) < 1e-9), None)
         return None if hit_score is None else f"activity score {hit_score:g}"
@@ -40,11 +60,17 @@ def _citation(kb: KnowledgeBase, source_id: str) -> Citation:
     return Citation(id=source.id, citation=source.citation, url=source.url, version=source.version)
 
 
-def _is_typical(basis: list[GeneBasis], rec: Recommendation) -> bool:
-    if rec.changes_care is not None:
-        return not rec.changes_care
-    return all(b.matched_on in _TYPICAL_RESULTS or b.matched_on.endswith(" negative")
-               or b.matched_on == "activity score 2" for b in basis)
+def _status(rec: Recommendation, rests_on: list[str], results: dict[str, GeneResult]) -> str:
+    """Status of a matched rule: never 'standard' while a gene it rests on is untested, never 'actionable'
+    or 'no_recommendation' without a tested gene."""
+    untested = [g for g in rests_on if not is_tested(results.get(g))]
+    if len(untested) == len(rests_on):
+        return "not_tested"
+    if rec.strength == "No recommendation":
+        return "not_tested" if untested else "no_recommendation"
+    if rec.changes_care:
+        return "actionable"
+    return "not_tested" if untested else "standard"
 
 
 def _caveats(basis: list[GeneBasis], results: dict[str, GeneResult]) -> list[Warning]:
@@ -52,7 +78,7 @@ def _caveats(basis: list[GeneBasis], results: dict[str, GeneResult]) -> list[War
     out = []
     for b in basis:
         result = results.get(b.gene)
-        if result is None:
+        if result is None or not result.tested:
             continue
         if any(w.code == "vcf_caveat" for w in result.warnings):
             out.append(Warning(code="provisional_gene_call", gene=b.gene,
@@ -63,59 +89,97 @@ def _caveats(basis: list[GeneBasis], results: dict[str, GeneResult]) -> list[War
     return out
 
 
+def _basis(gene: str, result: GeneResult | None, matched_on: str) -> GeneBasis:
+    if result is None or not result.tested:
+        return GeneBasis(gene=gene, diplotype="not tested", phenotype=None, matched_on=matched_on)
+    return GeneBasis(gene=gene, diplotype=result.diplotype_label or "not called", phenotype=result.phenotype,
+                     activity_score=result.activity_score, matched_on=matched_on)
+
+
+def _testing_advice(kb: KnowledgeBase, drug: DrugGuidance, untested: list[str]) -> tuple[str | None, list[Citation]]:
+    """The pack's cited advice to test before prescribing, when it concerns a gene that was not tested."""
+    advice = drug.test_before_prescribing
+    if advice is None or not set(advice.genes) & set(untested):
+        return None, []
+    return advice.advice, [_citation(kb, s) for s in advice.sources]
+
+
+def _unique(citations: list[Citation]) -> list[Citation]:
+    out: list[Citation] = []
+    for citation in citations:
+        if all(c.id != citation.id for c in out):
+            out.append(citation)
+    return out
+
+
 def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, GeneResult]) -> list[DrugRecommendation]:
-    """Every recommendation of ``drug`` that applies to these gene results (one 'no result' row if none)."""
+    """Every recommendation of ``drug`` that applies to these gene results (one summary row if none does)."""
     evidence = Evidence(knowledge_pack=kb.version_label, record=f"drugs/{drug.drug}.yaml",
                         citations=[_citation(kb, drug.guideline)])
-    uncalled = [g for g in drug.genes if g not in results or INDETERMINATE in results[g].lookup_keys
-                or not results[g].lookup_keys]
+    untested = [g for g in drug.genes if not is_tested(results.get(g))]
+    uncalled = [g for g in drug.genes if g not in untested and INDETERMINATE in _keys(results.get(g))]
+    advice, advice_citations = _testing_advice(kb, drug, untested)
     found: list[DrugRecommendation] = []
     for rec in drug.recommendations:
         basis = []
         for gene, condition in rec.when.items():
-            result = results.get(gene)
-            key = _matches(condition, result)
+            key = _matches(condition, results.get(gene))
             if key is None:
                 break
-            basis.append(GeneBasis(gene=gene, diplotype=result.diplotype_label if result else "not called",
-                                   phenotype=result.phenotype if result else None,
-                                   activity_score=result.activity_score if result else None, matched_on=key))
+            basis.append(_basis(gene, results.get(gene), key))
         else:
-            citations = [_citation(kb, drug.guideline)] + [_citation(kb, s) for s in rec.sources if s != drug.guideline]
-            warnings = [Warning(code="gene_not_called", gene=g,
-                                message=f"{g} could not be called; this recommendation rests on the other gene(s) only")
-                        for g in uncalled if g not in rec.when]
+            citations = _unique([_citation(kb, drug.guideline)] + [_citation(kb, s) for s in rec.sources]
+                                + advice_citations)
+            warnings = [Warning(code="gene_not_tested", gene=g,
+                                message=(f"{g} was not tested: this is the guideline's advice for an untested {g}"
+                                         if g in rec.when else
+                                         f"{g} was not tested: this recommendation rests on the other gene(s) only"))
+                        for g in untested]
+            warnings += [Warning(code="gene_not_called", gene=g,
+                                 message=f"{g} could not be called; this recommendation rests on the other "
+                                         "gene(s) only")
+                         for g in uncalled if g not in rec.when]
             warnings += _caveats(basis, results)
             found.append(DrugRecommendation(
                 drug=drug.drug, drug_class=drug.drug_class, genes=drug.genes,
-                status=("no_recommendation" if rec.strength == "No recommendation"
-                        else "standard" if _is_typical(basis, rec) else "actionable"),
+                status=_status(rec, list(rec.when), results),
                 population=rec.population, implication=rec.implication, recommendation=rec.recommendation,
-                strength=rec.strength, basis=basis, guideline=citations[0],
-                evidence=evidence.model_copy(update={"citations": citations}), warnings=warnings))
+                strength=rec.strength, basis=basis, guideline=citations[0], untested_genes=untested,
+                testing_advice=advice, testing_advice_sources=advice_citations,
+                evidence=evidence.model_copy(update={"citations": citations}),
+                warnings=warnings))
     if found:
         return found
-    status = "no_result" if uncalled else "no_recommendation"
-    message = (f"no result for {', '.join(uncalled)}: the guideline cannot be applied" if uncalled
-               else "the knowledge pack holds no recommendation for this result (the guideline gives none, or it "
-               "has not been curated yet): consult the guideline")
-    basis = [GeneBasis(gene=g, diplotype=r.diplotype_label, phenotype=r.phenotype, activity_score=r.activity_score,
-                       matched_on=(r.lookup_keys[0] if r.lookup_keys else ""))
-             for g in drug.genes if (r := results.get(g)) is not None]
+    if untested:
+        status = "not_tested"
+        message = f"{', '.join(untested)} not tested: no genotype-based advice can be given"
+    elif uncalled:
+        status = "no_result"
+        message = f"no result for {', '.join(uncalled)}: the guideline cannot be applied"
+    else:
+        status = "no_recommendation"
+        message = ("the knowledge pack holds no recommendation for this result (the guideline gives none, or it "
+                   "has not been curated yet): consult the guideline")
+    basis = [_basis(g, r, NOT_TESTED if g in untested else (r.lookup_keys[0] if r and r.lookup_keys else ""))
+             for g in drug.genes for r in [results.get(g)]]
     return [DrugRecommendation(drug=drug.drug, drug_class=drug.drug_class, genes=drug.genes, status=status,
-                               basis=basis, guideline=_citation(kb, drug.guideline), evidence=evidence,
-                               warnings=[Warning(code=status, message=message, severity="info")])]
+                               basis=basis, guideline=_citation(kb, drug.guideline), untested_genes=untested,
+                               testing_advice=advice, testing_advice_sources=advice_citations,
+                               evidence=evidence.model_copy(update={"citations": _unique(
+                                   evidence.citations + advice_citations)}),
+                               warnings=[Warning(code=status, message=message,
+                                                 severity="warning" if status == "not_tested" else "info")])]
 
 
 def recommend(kb: KnowledgeBase, results: dict[str, GeneResult],
               medications: list[str] | None = None) -> list[DrugRecommendation]:
-    """Recommendations for every drug in the knowledge base, actionable first, then by drug name."""
+    """Recommendations for every drug in the knowledge base: medication list first, then by status
+    (:data:`STATUS_ORDER`), then by drug name."""
     rows: list[DrugRecommendation] = []
     meds = {m.lower() for m in medications or []}
     for name in sorted(kb.drugs):
         for row in recommend_drug(kb, kb.drugs[name], results):
             row.in_medication_list = name.lower() in meds
             rows.append(row)
-    order = {"actionable": 0, "no_result": 1, "standard": 2, "no_recommendation": 3}
-    rows.sort(key=lambda r: (not r.in_medication_list, order[r.status], r.drug))
+    rows.sort(key=lambda r: (not r.in_medication_list, STATUS_ORDER[r.status], r.drug))
     return rows

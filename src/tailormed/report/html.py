@@ -32,10 +32,12 @@ _ENV.filters["short_citation"] = short_citation
 
 STATUS_LABELS = {
     "actionable": "Change from usual care",
+    "not_tested": "Not tested",
     "standard": "Usual care",
     "no_result": "No result",
     "no_recommendation": "No recommendation",
 }
+"""The words shown for each drug status; the status is always spelled out, never shown by colour alone."""
 
 
 def render_pgx_html(result: PgxResult) -> str:

@@ -26,7 +26,7 @@ def calls_rows(sample: str, genes: Iterable[GeneResult]) -> Iterable[list[str]]:
             format_score(g.activity_score) if g.activity_score is not None else "",
             ";".join(g.alternative_labels),
             ";".join(m.split(" ")[0] for m in g.missing_positions),
-            g.source if g.source != "none" else "",
+            g.source if g.tested else "not tested",
         ]
 
 
