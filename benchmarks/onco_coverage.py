@@ -10,9 +10,10 @@ gene copy number, wild type, MSI/MMR, TMB, HRD, and the clinical markers ER, PR,
 Out of scope, counted by reason: other protein-expression markers (CD20, CD30, CLDN18.2, ...), arm-level copy
 number, a PD-L1 upper bound, tumour types without an OncoTree code.
 
-A regimen is "found" when one option for this tumour type (tier I-A/I-B, response sensitive) lists every drug of
-the regimen that MOAlmanac does not type as chemotherapy (corticosteroids ignored too): chemotherapy backbones
-are written differently by different curators ("platinum-based chemotherapy").
+A regimen is "found" when one option for this tumour type (tier I-A/I-B, response sensitive, every requirement met)
+lists every drug of the regimen that MOAlmanac does not type as chemotherapy (corticosteroids ignored too):
+chemotherapy backbones are written differently by different curators ("platinum-based chemotherapy"). An option
+conditional on a status the statement does not give (a PD-L1 score, say) is a miss, shown with what it requires.
 
     .venv/bin/python benchmarks/onco_coverage.py [--moalmanac DIR] [--oncotree FILE] [--pack onco-core]
 """
@@ -297,10 +298,15 @@ def evaluate(row: dict[str, Any], context: OncoContext, genes: dict[int, str]) -
     needed = required_drugs(row["members"])
     here = [o for o in result.therapies if o.tumour_match == "same" and o.response == "sensitive"
             and o.tier in ("I-A", "I-B")]
-    for option in here:
+    # An option conditional on a status the synthetic tumour does not give is not "found": it is not met.
+    for option in (o for o in here if not o.unknown_requirements):
         if needed <= {normalise_drug(d) for d in option.drugs}:
             return "found", option.record_id
-    offered = "; ".join(sorted({o.therapy for o in here})[:4]) or "no tier I option"
+    for option in (o for o in here if o.unknown_requirements):
+        if needed <= {normalise_drug(d) for d in option.drugs}:
+            unknown = "; ".join(f"{u.requirement} ({u.missing})" for u in option.unknown_requirements)
+            return "miss", f"offered only conditionally ({option.record_id}): requires {unknown}"
+    offered = "; ".join(sorted({o.therapy for o in here if not o.unknown_requirements})[:4]) or "no tier I option"
     return "miss", f"needs {sorted(needed)}; offered: {offered}"
 
 

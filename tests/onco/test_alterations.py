@@ -15,7 +15,7 @@ from tailormed.model.alterations import (
     parse_alteration,
 )
 from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion, SomaticVariant, TumourProfile
-from tailormed.onco.matching import build_facts, match_pattern
+from tailormed.onco.matching import build_facts, match_pattern, unknown_status
 
 
 def variant(gene: str, change: str | None, consequence: str = "missense", **extra: object) -> SomaticVariant:
@@ -137,3 +137,42 @@ def test_dmmr_is_inferred_only_from_biallelic_mmr_loss() -> None:
     assert inferred is not None and inferred.inferred and "MLH1" in inferred.satisfied_by[0]
     reported = facts_for(clinical=ClinicalBiomarkers(mmr_status="pMMR"), genes=roles)
     assert matches("dMMR", reported) is None and matches("pMMR", reported)
+
+
+def untold(text: str, facts) -> str | None:  # type: ignore[no-untyped-def]
+    return unknown_status(parse_alteration(text), facts)
+
+
+@pytest.mark.parametrize(("requirement", "clinical", "tmb", "expected"), [
+    # Not given: the requirement is undecided, and the result says which status is missing.
+    ("HR-positive", ClinicalBiomarkers(), None, "ER/PR status not given"),
+    ("HR-positive", ClinicalBiomarkers(er="negative"), None, "PR status not given"),
+    ("ER-positive", ClinicalBiomarkers(pr="positive"), None, "ER status not given"),
+    ("HER2-negative", ClinicalBiomarkers(), None, "HER2 IHC score not given"),
+    ("HER2-positive", ClinicalBiomarkers(), None, "HER2 status (IHC/ISH) not given"),
+    ("PD-L1 TPS >= 50", ClinicalBiomarkers(), None, "PD-L1 score not given"),
+    ("PD-L1 TC >= 50 | PD-L1 IC >= 10", ClinicalBiomarkers(), None, "PD-L1 score not given"),
+    ("MSI-H | dMMR", ClinicalBiomarkers(), None, "MSI/MMR status not given"),
+    ("pMMR | MSS", ClinicalBiomarkers(), None, "MSI/MMR status not given"),
+    ("TMB-H", ClinicalBiomarkers(), None, "TMB not given (no callable territory, no laboratory TMB)"),
+    ("HRD | BRCA1 oncogenic", ClinicalBiomarkers(), None, "HRD status not given"),
+    # Given and not met: known, so None (the option is excluded).
+    ("HR-positive", ClinicalBiomarkers(er="negative", pr="negative"), None, None),
+    ("HER2-negative", ClinicalBiomarkers(her2_ish="amplified"), None, None),
+    ("HER2-positive", ClinicalBiomarkers(her2_ihc="1+"), None, None),
+    ("PD-L1 TPS >= 50", ClinicalBiomarkers(pdl1={"TPS": 10}), None, None),
+    ("PD-L1 TPS >= 50", ClinicalBiomarkers(pdl1={"CPS": 60}), None, None),  # the laboratory scored what it scored
+    ("dMMR", ClinicalBiomarkers(msi_status="MSS"), None, None),  # either MSI or MMR testing decides both
+    ("TMB-H", ClinicalBiomarkers(), 4.0, None),
+    ("BRAF V600E", ClinicalBiomarkers(), None, None),  # an unreported variant is absent, not unknown
+])
+def test_statuses_not_given_leave_a_requirement_undecided(requirement: str, clinical: ClinicalBiomarkers,
+                                                          tmb: float | None, expected: str | None) -> None:
+    facts = facts_for(clinical=clinical, tmb=tmb)
+    assert matches(requirement, facts) is None
+    assert untold(requirement, facts) == expected
+
+
+def test_every_finding_meeting_a_requirement_is_listed() -> None:
+    facts = facts_for(variant("KRAS", "G12C"), variant("NRAS", "Q61K"))
+    assert matches("KRAS G12 | NRAS Q61", facts) == ["KRAS G12C", "NRAS Q61K"]

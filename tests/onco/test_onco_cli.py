@@ -26,8 +26,8 @@ def test_demo_tumour_gives_tiered_cited_options(tmp_path: Path) -> None:
                              "--clinical", str(DEMO / "tumour-clinical.yaml"), "--tumor-type", "LUAD",
                              "--panel-size-mb", "1.1", "--trials", str(DEMO.parent / "trials" / "demo-trials.yaml"))
     assert code == 0, output
-    assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == ["actionability.json", "report.html",
-                                                                     "therapies.tsv"]
+    assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == ["actionability.json", "alterations.tsv",
+                                                                     "report.html", "therapies.tsv"]
     result = OncoResult.model_validate_json((out / "actionability.json").read_text())
     by_id = {o.record_id: o for o in result.therapies}
     osimertinib = [o for o in result.therapies if o.drugs == ["osimertinib"] and o.tumour_match == "same"]

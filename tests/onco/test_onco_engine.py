@@ -176,3 +176,61 @@ def test_specifically_named_actionable_alteration_is_oncogenic(tmp_path: Path) -
     passenger = SomaticVariant(gene="EGFR", protein_change="A1000T", consequence="missense", source="m:2")
     flags = {a.label: a.oncogenic for a in run(tmp_path, "LUAD", [deletion, passenger]).alterations}
     assert flags == {"EGFR E746_A750del": True, "EGFR A1000T": False}
+
+
+def kit(change: str) -> SomaticVariant:
+    return SomaticVariant(gene="KIT", protein_change=change, consequence="missense", source="m:1")
+
+
+def test_resistance_weighed_against_the_alteration_an_option_rests_on(tmp_path: Path) -> None:
+    """A combination built for the alteration gets a note, not a caveat; a same-drug contradiction is called a
+    conflict; a broad class met only by an alteration a specific record calls resistant is suppressed."""
+    write_pack(tmp_path / "pack", [
+        record("g12c-combo", ["KRAS G12C"], ["COADREAD"], drugs=["sotorasib", "panitumumab"]),
+        record("ras-panitumumab", ["KRAS G12 | NRAS Q61"], ["COADREAD"], response="resistant", drugs=["panitumumab"]),
+        record("braf-d", ["BRAF V600E"], ["COADREAD"], drugs=["drug-d"]),
+        record("braf-d-resist", ["BRAF V600E"], ["COADREAD"], response="resistant", evidence="clinical-study",
+               drugs=["drug-d"]),
+        record("kit-class", ["KIT activating"], ["MEL"], drugs=["imatinib"], evidence="guideline"),
+        record("kit-d816v-resist", ["KIT D816V"], ["COADREAD"], response="resistant", drugs=["imatinib"]),
+    ])
+    (tmp_path / "pack" / "genes.yaml").write_text(yaml.safe_dump({"genes": {
+        "BRAF": {"role": "oncogene", "hotspots": ["V600"]},
+        "KIT": {"role": "oncogene", "hotspots": ["D816", "L576"]}}}))
+    g12c = SomaticVariant(gene="KRAS", protein_change="G12C", consequence="missense", source="m:1")
+    result = {o.record_id: o for o in run(tmp_path, "COADREAD", [g12c, braf(), kit("D816V")]).therapies}
+    combo = result["g12c-combo"]
+    assert combo.resistance_level is None and combo.caveats == [
+        "why panitumumab here: KRAS G12C predicts resistance to panitumumab given alone (R1, ras-panitumumab), but "
+        "this combination is designed for KRAS G12C, so that is no caveat here"]
+    assert result["braf-d"].resistance_level is None and "records conflict" in result["braf-d"].caveats[0]
+    assert "records conflict" in result["braf-d-resist"].caveats[0]
+    assert "kit-class" not in result and "kit-class" in result["kit-d816v-resist"].caveats[0]
+    # A second KIT mutation the resistance record does not name keeps the class option (with the caveat).
+    both = {o.record_id: o for o in run(tmp_path, "COADREAD", [kit("D816V"), kit("L576P")]).therapies}
+    assert both["kit-class"].resistance_level == "R1" and both["kit-class"].resisted_by == ["kit-d816v-resist"]
+    # Resistance records are not carried to other tumour types: none of them applies to a melanoma.
+    melanoma = run(tmp_path, "MEL", [g12c, braf(), kit("D816V")]).therapies
+    assert all(o.response == "sensitive" and o.resistance_level is None for o in melanoma)
+
+
+def test_order_within_a_tier_resistance_then_evidence_then_line_then_name(tmp_path: Path) -> None:
+    def with_setting(rid: str, setting: str, **kwargs: object) -> dict[str, object]:
+        return dict(record(rid, ["EGFR exon 19 deletion"], ["NSCLC"], **kwargs), setting=setting)  # type: ignore[arg-type]
+
+    write_pack(tmp_path / "pack", [
+        with_setting("a-later", "metastatic, after prior platinum chemotherapy"),
+        with_setting("b-first", "first-line metastatic"),
+        with_setting("c-unsaid", "metastatic"),
+        with_setting("d-guideline-first", "first-line metastatic", evidence="guideline"),
+        with_setting("e-resisted-first", "first-line metastatic", drugs=["erlotinib"]),
+        record("t790m", ["EGFR T790M"], ["NSCLC"], response="resistant", evidence="clinical-study",
+               drugs=["erlotinib"]),
+    ])
+    deletion = SomaticVariant(gene="EGFR", protein_change="E746_A750del", consequence="inframe_deletion", exon=19,
+                              source="m:1")
+    t790m = SomaticVariant(gene="EGFR", protein_change="T790M", consequence="missense", source="m:2")
+    options = [o for o in run(tmp_path, "LUAD", [deletion, t790m]).therapies if o.response == "sensitive"]
+    assert [(o.record_id, o.line_of_therapy, o.resistance_level) for o in options] == [
+        ("b-first", "first", None), ("c-unsaid", None, None), ("a-later", "later", None),
+        ("d-guideline-first", "first", None), ("e-resisted-first", "first", "R2")]

@@ -21,7 +21,7 @@ _CNA_HELP = ("Gene-level copy number: cBioPortal discrete matrix, long (Copy_Num
 def onco_interpret(
     tumor_type: Annotated[str, typer.Option("--tumor-type", "--tumour-type", help="OncoTree code, e.g. LUAD.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder: actionability.json, therapies.tsv, "
-                                                              "report.html (written atomically).")],
+                                                              "alterations.tsv, report.html (written atomically).")],
     maf: Annotated[Path | None, typer.Option(help="Somatic variants, MAF (GDC/cBioPortal columns), GRCh38.")] = None,
     vcf: Annotated[Path | None, typer.Option(help="Somatic VCF annotated by VEP (CSQ) or snpEff (ANN), "
                                                   "GRCh38.")] = None,
@@ -57,13 +57,16 @@ def onco_interpret(
     table = new_table("tier", "therapy", "response", "where", "biomarkers", title=f"{result.sample_id} "
                   f"({result.tumour_type_name}): therapy options")
     for option in result.therapies[:15]:
-        add_row(table, option.tier, option.therapy, option.response, "this tumour type" if option.tumour_match ==
+        response = option.response + (f" ({option.resistance_level})" if option.resistance_level else "")
+        if option.unknown_requirements:
+            response += "; if " + ", ".join(u.requirement for u in option.unknown_requirements)
+        add_row(table, option.tier, option.therapy, response, "this tumour type" if option.tumour_match ==
                       "same" else ", ".join(option.record_tumour_types),
                       "; ".join(", ".join(m.satisfied_by) for m in option.matched))
     out.print(table)
     for finding in result.immunotherapy.findings:
         say(f"immunotherapy: {finding}")
-    say(f"wrote {out_dir}/actionability.json, therapies.tsv, report.html")
+    say(f"wrote {out_dir}/actionability.json, therapies.tsv, alterations.tsv, report.html")
 
 
 @app.command("batch")

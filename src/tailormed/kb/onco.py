@@ -62,6 +62,13 @@ class EvidenceRecord(_Strict):
     summary: str = Field(min_length=10)
     sources: list[str] = Field(min_length=1)
     approval_date: str | None = Field(default=None, description="FDA approval date of this indication (YYYY-MM-DD).")
+    line_of_therapy: Literal["first", "later"] | None = Field(default=None, description=(
+        "Overrides the line of therapy the engine reads from ``setting`` (first-line, newly diagnosed or "
+        "(neo)adjuvant use is 'first'; use only after prior therapy is 'later'), where the wording would mislead."))
+    rationale: str | None = Field(default=None, min_length=10, description=(
+        "For a combination: why it pairs its drugs, shown instead of a resistance caveat when the alteration the "
+        "record is indicated for predicts resistance to one of its drugs given alone (a KRAS G12C inhibitor with "
+        "an anti-EGFR antibody in colorectal cancer). Cite its evidence in sources."))
 
     @field_validator("drugs")
     @classmethod

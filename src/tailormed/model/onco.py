@@ -8,7 +8,7 @@ from pydantic import Field
 
 from tailormed.model.common import Citation, Provenance, Record, Warning
 
-ONCO_SCHEMA_VERSION = "1.0"
+ONCO_SCHEMA_VERSION = "1.1"
 
 Consequence = Literal[
     "missense", "nonsense", "frameshift", "inframe_deletion", "inframe_insertion", "splice_site", "splice_region",
@@ -21,6 +21,9 @@ PROTEIN_ALTERING: frozenset[str] = frozenset({
 TRUNCATING: frozenset[str] = frozenset({"nonsense", "frameshift", "splice_site", "start_lost"})
 Tier = Literal["I-A", "I-B", "II-C", "II-D", "III", "IV"]
 TIER_ORDER: dict[str, int] = {"I-A": 0, "I-B": 1, "II-C": 2, "II-D": 3, "III": 4, "IV": 5}
+ResistanceLevel = Literal["R1", "R2", "R3"]
+"""Strength of resistance evidence in this tumour type (docs/onco.md): R1 label or guideline, R2 clinical studies,
+R3 case reports or preclinical."""
 
 
 class SomaticVariant(Record):
@@ -98,6 +101,13 @@ class MatchedEvidence(Record):
                                                       "dMMR inferred from MMR-gene alterations).")
 
 
+class UnknownRequirement(Record):
+    """A requirement of a therapy record that the inputs leave undecided (a status that was not given)."""
+
+    requirement: str = Field(description="The requirement as the record writes it, e.g. 'HR-positive'.")
+    missing: str = Field(description="What the inputs do not say, e.g. 'ER/PR status not given'.")
+
+
 class TherapyOption(Record):
     """One therapy the tumour's biomarkers point to, with its evidence."""
 
@@ -116,6 +126,18 @@ class TherapyOption(Record):
     approval_date: str | None = None
     citations: list[Citation] = Field(default_factory=list)
     caveats: list[str] = Field(default_factory=list)
+    unknown_requirements: list[UnknownRequirement] = Field(
+        default_factory=list, description="Requirements whose status the inputs do not give: the option is "
+        "conditional on them and is listed apart from options whose requirements are all met.")
+    resistance_level: ResistanceLevel | None = Field(
+        default=None, description="On a sensitivity option: the strongest resistance evidence in this tumour type "
+        "that another alteration of the tumour gives against one of its drugs (record ids in resisted_by). On a "
+        "resistance option: its own level. None: no resistance evidence in this tumour type.")
+    resisted_by: list[str] = Field(default_factory=list, description="record_ids of the resistance options that "
+                                                                     "set resistance_level on a sensitivity option.")
+    line_of_therapy: Literal["first", "later"] | None = Field(
+        default=None, description="Read from the setting: 'first' when it includes first-line, newly diagnosed or "
+        "(neo)adjuvant use, 'later' when only after prior therapy; None when the setting does not say.")
 
 
 class ReportedAlteration(Record):
@@ -128,6 +150,11 @@ class ReportedAlteration(Record):
     oncogenic: bool = Field(description="Hotspot, truncating in a tumour suppressor, deep deletion of one, "
                                         "marked pathogenic by the input, or named specifically (not by a generic "
                                         "class) by a Tier I/II sensitivity record, e.g. an EGFR exon 19 deletion.")
+    vaf: float | None = Field(default=None, description="Variant allele fraction (variants).")
+    depth: int | None = Field(default=None, description="Read depth at the variant (variants).")
+    copy_number: float | None = Field(default=None, description="Absolute copy number, when the input gives it "
+                                                                "(copy-number calls).")
+    log2_ratio: float | None = Field(default=None, description="log2 copy ratio, when the input gives it.")
     details: dict[str, str | float | int | None] = Field(default_factory=dict)
     therapies: list[str] = Field(default_factory=list, description="record_ids of therapy options citing it.")
 

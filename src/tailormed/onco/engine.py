@@ -15,33 +15,40 @@ A record covers this tumour type when one of its OncoTree codes is the tumour's 
 (``SOLID``, ``HEME`` and ``ANY`` cover groups), or a subtype of it (then with a caveat to confirm the
 subtype). Records from other tumour types are only carried over when they
 rest on a transferable molecular alteration: requirements that are tumour-specific assays or absences (PD-L1
-scores, hormone receptors, HER2-low/negative, wild-type genes, MSS/pMMR) do not transfer. An alteration's tier
+scores, hormone receptors, HER2-low/negative, wild-type genes, MSS/pMMR) do not transfer, and resistance records
+never do (BRAF V600E predicts resistance to vemurafenib alone in colorectal cancer, not in melanoma). How resistance
+meets the sensitivity options (caveat, combination note, suppression) is in :func:`_weigh_resistance`; options
+resting on a status the inputs do not give are conditional (:func:`find_therapy_options`). An alteration's tier
 is the best tier of the options it supports; protein-altering alterations with no option are Tier III.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Protocol
+from typing import Literal, Protocol
 
 from tailormed.kb.onco import TUMOUR_GROUPS, CompiledRecord, OncoKnowledge
 from tailormed.model.alterations import ExonClass, FusionPair, GeneClass, ProteinChange, Signature, parse_alteration
 from tailormed.model.common import Citation, Provenance, Warning
 from tailormed.model.onco import (
     TIER_ORDER,
+    CopyNumberCall,
     ImmunotherapySummary,
     MatchedEvidence,
     OncoResult,
     ReportedAlteration,
+    ResistanceLevel,
     SomaticVariant,
     TherapyOption,
     Tier,
     TmbResult,
     TrialMatch,
     TumourProfile,
+    UnknownRequirement,
 )
-from tailormed.onco.matching import TumourFacts, build_facts, is_oncogenic_variant, match_pattern
+from tailormed.onco.matching import TumourFacts, build_facts, is_oncogenic_variant, match_pattern, unknown_status
 
 CHECKPOINT_INHIBITORS = frozenset({
     "pembrolizumab", "nivolumab", "ipilimumab", "atezolizumab", "durvalumab", "avelumab", "cemiplimab",
@@ -53,6 +60,19 @@ POLYMERASE_EXONUCLEASE_CODONS = {"POLE": (268, 471), "POLD1": (304, 517)}
 2013). Pathogenic POLE exonuclease-domain mutations give an ultramutated, immunogenic phenotype."""
 _EVIDENCE_RANK = {"fda": 0, "guideline": 1, "clinical-trial": 2, "clinical-study": 3, "case-report": 4,
                   "preclinical": 5}
+_RESISTANCE_LEVELS: dict[str, ResistanceLevel] = {
+    "fda": "R1", "guideline": "R1", "clinical-trial": "R2", "clinical-study": "R2", "case-report": "R3",
+    "preclinical": "R3"}
+_RESISTANCE_RANK = {None: 0, "R3": 1, "R2": 2, "R1": 3}
+_LINE_RANK = {"first": 0, None: 1, "later": 2}
+_FIRST_LINE = re.compile(
+    r"first[- ]line|(?<!not for )newly diagnosed|not previously treated|previously untreated|-na[iï]ve\b|\bno prior\b|"
+    r"including first|\binitial\b|(?:^|; )(?:extended )?(?:neo)?adjuvant\b|perioperative|^resectable|\bearly\b|"
+    r"without progression", re.IGNORECASE)
+_LATER_LINE = re.compile(
+    r"\bafter (?!surgery|complete|resection)|previously treated|progress|relapsed|(?<!iodine )refractory|"
+    r"second[- ]line|subsequent|(?<!castration-)resistan|pretreated|\bprior\b|failure|"
+    r"\bin (?:complete or partial )?response to\b|recurrence (?:on|during)", re.IGNORECASE)
 
 
 class TumourTypeTree(Protocol):
@@ -70,6 +90,30 @@ def assign_tier(evidence: str, same_tumour: bool) -> Tier:
     if evidence == "clinical-study":
         return "II-C" if same_tumour else "II-D"
     return "II-D"
+
+
+def resistance_level(evidence: str) -> ResistanceLevel:
+    """Our resistance level of a record's evidence (docs/onco.md; after OncoKB's R1/R2, in this tumour type only).
+
+    >>> [resistance_level(e) for e in ("fda", "guideline", "clinical-study", "preclinical")]
+    ['R1', 'R1', 'R2', 'R3']
+    """
+    return _RESISTANCE_LEVELS.get(evidence, "R3")
+
+
+def line_of_therapy(setting: str | None) -> Literal["first", "later"] | None:
+    """'first' when a setting includes first-line, newly diagnosed or (neo)adjuvant use, 'later' when it asks for
+    prior therapy, None when it does not say.
+
+    >>> [line_of_therapy(s) for s in ("first-line metastatic", "metastatic, after prior therapy", "metastatic",
+    ...                                "newly diagnosed chronic phase; after resistance to prior TKI therapy")]
+    ['first', 'later', None, 'first']
+    """
+    if not setting:
+        return None
+    if _FIRST_LINE.search(setting):
+        return "first"
+    return "later" if _LATER_LINE.search(setting) else None
 
 
 def _transferable(compiled: CompiledRecord) -> bool:
@@ -136,40 +180,91 @@ def _option(compiled: CompiledRecord, matched: list[MatchedEvidence], same: bool
         tumour_match="same" if same else "other", record_tumour_types=list(record.tumour_types),
         record_id=record.id, knowledge_pack=pack_label, matched=matched, setting=record.setting,
         summary=record.summary, approval_date=record.approval_date, citations=citations,
-        caveats=_caveats(matched, facts))
+        caveats=_caveats(matched, facts),
+        resistance_level=resistance_level(record.evidence) if record.response == "resistant" else None,
+        line_of_therapy=(record.line_of_therapy or line_of_therapy(record.setting)) if record.response == "sensitive"
+        else None)
 
 
-def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: TumourTypeTree) -> list[TherapyOption]:
-    """Every record whose requirements the tumour meets, tiered, best first."""
+def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: TumourTypeTree,
+                         untested: dict[str, list[str]] | None = None) -> list[TherapyOption]:
+    """Every record whose requirements the tumour meets, tiered, best first.
+
+    A record for this tumour type whose unmet requirements are only statuses the inputs do not give (receptors,
+    HER2, PD-L1, MSI/MMR, TMB, HRD) is listed as conditional (``unknown_requirements``) when the tumour's own
+    findings meet another of its requirements; a record resting on untold statuses alone is counted in
+    ``untested`` (missing status -> therapies) instead. A resistance record is used only in the tumour types it
+    covers. Within a tier: options whose drugs no other alteration of this tumour resists first, then stronger
+    evidence, first line before later lines, then name.
+    """
     options = []
     tumour_type = facts.profile.tumour_type
     for compiled in _candidates(knowledge, facts):
-        matched = []
+        matched: list[MatchedEvidence] = []
+        unknown: list[UnknownRequirement] = []
         for pattern in compiled.patterns:
             found = match_pattern(pattern, facts)
-            if found is None:
+            if found is not None:
+                matched.append(found)
+                continue
+            missing = unknown_status(pattern, facts)
+            if missing is None:
                 break
-            matched.append(found)
+            unknown.append(UnknownRequirement(requirement=pattern.text, missing=missing))
         else:
             same, subtype_caveat = _covers(compiled, tumour_type, tree)
-            if not same and not _transferable(compiled):
-                continue
+            if not same and (compiled.record.response == "resistant" or not _transferable(compiled)):
+                continue  # resistance is tumour-type specific (BRAF V600E: vemurafenib in melanoma, not colorectal)
+            if unknown:
+                if not same or compiled.record.response == "resistant":
+                    continue
+                if all(item.inferred for item in matched):  # nothing the tumour carries points to it
+                    if untested is not None:
+                        for item in unknown:
+                            untested.setdefault(item.missing, []).append(compiled.record.therapy)
+                    continue
             label = f"{compiled.pack} {knowledge.versions[knowledge.names.index(compiled.pack)]}"
             option = _option(compiled, matched, same, facts, knowledge, label)
+            option.unknown_requirements = unknown
             if subtype_caveat:  # a subtype record, or a record whose source excludes this tumour type
                 option.caveats.insert(0, subtype_caveat)
             options.append(option)
-    options.sort(key=lambda o: (TIER_ORDER[o.tier], o.tumour_match != "same", o.response != "sensitive",
-                                _EVIDENCE_RANK.get(o.evidence, 9), o.therapy))
-    _flag_conflicting_resistance(options)
+    rationale = {c.record.id: c.record.rationale for c in knowledge.records if c.record.rationale}
+    options = _weigh_resistance(options, rationale)
+    options.sort(key=_option_order)
     return options
 
 
-def _flag_conflicting_resistance(options: list[TherapyOption]) -> None:
-    """A sensitivity option whose drug another alteration of this tumour predicts resistance to gets a
-    caveat naming that alteration (e.g. afatinib for an EGFR exon 19 deletion when EGFR T790M is present),
-    so the two are never read apart."""
+def _option_order(option: TherapyOption) -> tuple[object, ...]:
+    resisted = _RESISTANCE_RANK[option.resistance_level] if option.response == "sensitive" else 0
+    return (bool(option.unknown_requirements), TIER_ORDER[option.tier], option.tumour_match != "same",
+            option.response != "sensitive", resisted, _EVIDENCE_RANK.get(option.evidence, 9),
+            _LINE_RANK[option.line_of_therapy], option.therapy, option.record_id)
+
+
+def _labels(option: TherapyOption) -> set[str]:
+    """What in the tumour meets an option's requirements (findings, not inferences)."""
+    return {label for item in option.matched if not item.inferred for label in item.satisfied_by}
+
+
+def _weigh_resistance(options: list[TherapyOption], rationale: dict[str, str]) -> list[TherapyOption]:
+    """Set each resistance option of this tumour type against the sensitivity options sharing one of its drugs.
+
+    - Another alteration of the tumour resists a drug of the option (afatinib for an EGFR exon 19 deletion when
+      EGFR T790M is present): the option keeps its tier but carries a caveat and the resistance level, so the two
+      are never read apart.
+    - The alteration that qualifies an option for this tumour type is the one the resistance record names: it
+      never "predicts resistance" to that option. A combination built around it (KRAS G12C: sotorasib +
+      panitumumab, while KRAS G12C resists panitumumab alone) gets a note on why the combination exists; the same
+      drugs for the same alteration is a conflict between records, said as such. An option carried over from
+      another tumour type gets the caveat and level instead: resistance evidence in this tumour type outweighs it
+      (vemurafenib from the melanoma labels for a BRAF V600E colorectal cancer).
+    - A resistance record naming the alteration specifically suppresses a sensitivity option for the same
+      drug(s) that a broader class (``KIT activating``) inferred from that alteration alone (imatinib for KIT D816V
+      mastocytosis); the resistance option says what it suppressed.
+    """
     resistant = [o for o in options if o.response == "resistant"]
+    suppressed: set[int] = set()
     for option in options:
         if option.response != "sensitive":
             continue
@@ -177,11 +272,67 @@ def _flag_conflicting_resistance(options: list[TherapyOption]) -> None:
             shared = sorted(set(option.drugs) & set(other.drugs))
             if not shared:
                 continue
-            markers = "; ".join(label for item in other.matched for label in item.satisfied_by)
-            note = (f"this tumour also carries {markers}, which predicts resistance to {', '.join(shared)} "
-                    f"(Tier {other.tier}, {other.record_id}; see Resistance)")
-            if note not in option.caveats:
-                option.caveats.append(note)
+            resisting = _labels(other)
+            # What the option rests on; an alteration met only through a broad class ('KIT activating') does not
+            # count against a record naming it specifically as resistant (KIT D816V).
+            specific = all(_specific(m.requirement) for m in other.matched)
+            qualifying = {label for m in option.matched if not m.inferred and (_specific(m.requirement) or not specific)
+                          for label in m.satisfied_by}
+            drugs = ", ".join(shared)
+            if set(shared) == set(option.drugs) and _only_by_broader_class(option, resisting, other):
+                suppressed.add(id(option))
+                generic = "; ".join(f"'{m.requirement}'" for m in option.matched if not _specific(m.requirement))
+                other.caveats.append(
+                    f"{option.therapy} ({option.record_id}, {', '.join(option.record_tumour_types)}) is not listed as "
+                    f"an option: only the broader class {generic} pointed to it, and this record names "
+                    f"{', '.join(sorted(resisting))} as resistant to {drugs}")
+                break
+            via_own = sorted(resisting & qualifying)
+            if via_own and option.tumour_match == "other":
+                # Evidence from another tumour type yields to resistance evidence in this one (vemurafenib from the
+                # melanoma labels for a BRAF V600E colorectal cancer): a caveat with the level.
+                _add(option.caveats, f"in this tumour type {', '.join(via_own)} predicts resistance to {drugs} "
+                                     f"(Tier {other.tier}, {other.resistance_level}, {other.record_id}; see "
+                                     f"Resistance): this option rests on evidence from "
+                                     f"{', '.join(option.record_tumour_types)}")
+                _raise_level(option, other)
+            elif via_own and set(shared) < set(option.drugs):
+                note = (f"why {drugs} here: {', '.join(via_own)} predicts resistance to {drugs} given alone "
+                        f"({other.resistance_level}, {other.record_id}), but this combination is designed for "
+                        f"{', '.join(via_own)}")
+                reason = rationale.get(option.record_id)
+                _add(option.caveats, f"{note}: {reason}" if reason else f"{note}, so that is no caveat here")
+            elif via_own:
+                _add(option.caveats, f"records conflict: {other.record_id} lists {', '.join(via_own)} as predicting "
+                                     f"resistance to {drugs} in this tumour type; review both")
+                _add(other.caveats, f"records conflict: {option.record_id} lists {', '.join(via_own)} as "
+                                    f"qualifying for {option.therapy}; review both")
+            others = sorted(resisting - qualifying)
+            if others:
+                _add(option.caveats, f"this tumour also carries {', '.join(others)}, which predicts resistance to "
+                                     f"{drugs} (Tier {other.tier}, {other.resistance_level}, {other.record_id}; "
+                                     "see Resistance)")
+                _raise_level(option, other)
+    return [o for o in options if id(o) not in suppressed]
+
+
+def _raise_level(option: TherapyOption, resistance: TherapyOption) -> None:
+    if _RESISTANCE_RANK[resistance.resistance_level] > _RESISTANCE_RANK[option.resistance_level]:
+        option.resistance_level = resistance.resistance_level
+    _add(option.resisted_by, resistance.record_id)
+
+
+def _only_by_broader_class(option: TherapyOption, resisting: set[str], resistance: TherapyOption) -> bool:
+    """The option rests on a generic class met only by alterations that a specific resistance record names."""
+    if not resisting or not all(_specific(m.requirement) for m in resistance.matched):
+        return False
+    return any(not _specific(m.requirement) and not m.inferred and set(m.satisfied_by) <= resisting
+               for m in option.matched)
+
+
+def _add(notes: list[str], note: str) -> None:
+    if note not in notes:
+        notes.append(note)
 
 
 #: Alteration classes broad enough to be met by a passenger variant (a VUS can be "a mutation").
@@ -228,17 +379,22 @@ def _alterations(facts: TumourFacts, options: list[TherapyOption]) -> list[Repor
             out.append(ReportedAlteration(
                 label=label, gene=gene, kind="variant", tier=tier_of(label),
                 oncogenic=is_oncogenic_variant(variant, role) or actionable_driver(label),
-                details={"consequence": variant.consequence, "vaf": variant.vaf, "depth": variant.depth,
-                         "origin": variant.origin, "source": variant.source},
+                vaf=variant.vaf, depth=variant.depth,
+                details={"consequence": variant.consequence, "origin": variant.origin, "source": variant.source},
                 therapies=sorted({o.record_id for o in support.get(label, [])})))
+    measured: dict[tuple[str, str], CopyNumberCall] = {(c.gene, c.call): c for c in facts.profile.copy_number}
     for gene, calls in facts.cna_by_gene.items():
         role = facts.genes.get(gene)
         for call in sorted(calls):
             label = f"{gene} {'amplification' if call == 'amplification' else 'deep deletion'}"
             oncogenic = (call == "amplification" and role is not None and role.role != "tumour_suppressor") or (
                 call == "deep_deletion" and (role is None or role.role != "oncogene"))
+            source = measured.get((gene, call))
             out.append(ReportedAlteration(label=label, gene=gene, kind="copy_number", tier=tier_of(label),
                                           oncogenic=oncogenic,
+                                          copy_number=source.copy_number if source else None,
+                                          log2_ratio=source.log2_ratio if source else None,
+                                          details={"source": source.source} if source else {},
                                           therapies=sorted({o.record_id for o in support.get(label, [])})))
     for fusion in facts.profile.fusions:
         out.append(ReportedAlteration(
@@ -302,6 +458,19 @@ def _codon(protein_change: str | None) -> int | None:
     return int(digits) if digits else None
 
 
+def _untested_warning(untested: dict[str, list[str]]) -> Warning:
+    """One line naming the statuses the inputs leave out and how many options of this tumour type rest on each."""
+    groups: dict[str, set[str]] = {}
+    for missing, therapies in untested.items():
+        group = ("ER/PR status" if missing.startswith(("ER", "PR")) else
+                 "HER2 status" if missing.startswith("HER2") else missing.split(" not ")[0])
+        groups.setdefault(group, set()).update(therapies)
+    listed = ", ".join(f"{group} ({len(therapies)})" for group, therapies in sorted(groups.items()))
+    return Warning(code="status_not_given", severity="info", message=(
+        f"Not listed: options for this tumour type that rest only on a status not given here, by status (number of "
+        f"therapies): {listed}. Give the results (--clinical) to have them checked."))
+
+
 def interpret_tumour(profile: TumourProfile, knowledge: OncoKnowledge, tree: TumourTypeTree, *,
                      tumour_type_name: str, provenance: Provenance, tmb: TmbResult | None = None,
                      match_trials: Callable[[TumourFacts], Sequence[TrialMatch]] | None = None,
@@ -309,7 +478,10 @@ def interpret_tumour(profile: TumourProfile, knowledge: OncoKnowledge, tree: Tum
     """Interpret one tumour: alterations, therapy options, immunotherapy biomarkers, trials."""
     facts = build_facts(profile, knowledge.genes, computed_tmb=tmb.tmb if tmb else None,
                         tmb_threshold=tmb.threshold if tmb else 10.0)
-    options = find_therapy_options(facts, knowledge, tree)
+    untested: dict[str, list[str]] = {}
+    options = find_therapy_options(facts, knowledge, tree, untested)
+    if untested:
+        warnings = [*warnings, _untested_warning(untested)]
     counts = {"variants": len(profile.variants),
               "protein_altering": sum(len(v) for v in facts.variants_by_gene.values()),
               "copy_number_calls": len(profile.copy_number), "fusions": len(profile.fusions)}

@@ -286,13 +286,63 @@ def match_single(pattern: SinglePattern, facts: TumourFacts) -> tuple[list[str],
     return [], False
 
 
+_MMR_SIGNATURES = frozenset({"MSI-H", "MSS", "dMMR", "pMMR"})
+_HER2_IHC_SIGNATURES = frozenset({"HER2-low", "HER2-ultralow", "HER2-negative", "HER2 IHC 3+"})
+
+
+def _missing_status(alternative: SinglePattern, facts: TumourFacts) -> str | None:
+    """For an alternative the tumour does not meet: the status the inputs leave untold (None: known not met)."""
+    clinical = facts.profile.clinical
+    if isinstance(alternative, ScoredMarker):
+        # A laboratory that reports some PD-L1 score reports the one it measured: other scales then count as unmet.
+        return None if clinical.pdl1 else "PD-L1 score not given"
+    if not isinstance(alternative, Signature):
+        return None
+    name = alternative.name
+    if name in _MMR_SIGNATURES:
+        # MSI and MMR testing answer the same question (concordant in > 90% of tumours); either one decides both.
+        untested = clinical.msi_status is None and clinical.mmr_status is None and "dMMR" not in facts.signatures
+        return "MSI/MMR status not given" if untested else None
+    if name == "TMB-H":
+        return "TMB not given (no callable territory, no laboratory TMB)" if facts.tmb is None else None
+    if name == "HRD":
+        return "HRD status not given" if clinical.hrd is None else None
+    her2_positive = "HER2-positive" in facts.signatures
+    if name == "HER2-positive":
+        return "HER2 status (IHC/ISH) not given" if clinical.her2_ihc is None and clinical.her2_ish is None else None
+    if name in _HER2_IHC_SIGNATURES:
+        return "HER2 IHC score not given" if clinical.her2_ihc is None and not her2_positive else None
+    receptors = {"ER": clinical.er, "PR": clinical.pr}
+    if name == "HR-positive":
+        untold = [receptor for receptor, value in receptors.items() if value is None]
+        return f"{'/'.join(untold)} status not given" if untold else None
+    for receptor, value in receptors.items():
+        if name.startswith(f"{receptor}-"):
+            return f"{receptor} status not given" if value is None else None
+    return None
+
+
+def unknown_status(pattern: AlterationPattern, facts: TumourFacts) -> str | None:
+    """For a requirement the tumour does not meet: which status the inputs do not give (a receptor, HER2, PD-L1,
+    MSI/MMR, TMB or HRD status), so that the requirement may yet be met; None when it is known not to be met.
+
+    Only tumour-level assays can be unknown this way: a variant, fusion or copy-number change that the input does
+    not report counts as absent, as everywhere else.
+    """
+    missing = [m for alt in pattern.alternatives if (m := _missing_status(alt, facts)) is not None]
+    return "; ".join(dict.fromkeys(missing)) if missing else None
+
+
 def match_pattern(pattern: AlterationPattern, facts: TumourFacts) -> MatchedEvidence | None:
-    """The first satisfied alternative of a requirement, or None."""
+    """What satisfies a requirement: every finding that meets one of its alternatives (a tumour with KRAS G12C and
+    NRAS Q61K meets 'KRAS G12 | NRAS Q61' twice, and resistance caveats need both); else the first inference; else
+    None."""
+    findings: list[str] = []
     fallback: MatchedEvidence | None = None
     for alternative in pattern.alternatives:
         found, inferred = match_single(alternative, facts)
         if found and not inferred:
-            return MatchedEvidence(requirement=pattern.text, satisfied_by=found)
-        if found and fallback is None:
+            findings += [label for label in found if label not in findings]
+        elif found and fallback is None:
             fallback = MatchedEvidence(requirement=pattern.text, satisfied_by=found, inferred=True)
-    return fallback
+    return MatchedEvidence(requirement=pattern.text, satisfied_by=findings) if findings else fallback

@@ -64,7 +64,7 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list
             (staging / "onco").mkdir()
             write_onco_outputs(staging / "onco", onco)
             sections["onco"] = {"json": "onco/actionability.json", "html": "onco/report.html",
-                                "tsv": "onco/therapies.tsv"}
+                                "tsv": "onco/therapies.tsv", "alterations_tsv": "onco/alterations.tsv"}
         summary = {"patient": patient.id, "sections": sections, "not_analysed": pending}
         (staging / "analysis.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return [out / section["html"] for section in sections.values()]

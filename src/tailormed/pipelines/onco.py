@@ -39,7 +39,7 @@ from tailormed.pipelines.progress import ProgressCallback
 from tailormed.pipelines.provenance import make_provenance
 from tailormed.report.onco import write_onco_outputs
 
-ONCO_FILES = ("actionability.json", "therapies.tsv", "report.html")
+ONCO_FILES = ("actionability.json", "therapies.tsv", "alterations.tsv", "report.html")
 
 
 @dataclass
@@ -181,7 +181,8 @@ def interpret_one(context: OncoContext, profile: TumourProfile, *, inputs: dict[
 def run_onco_interpret(out: Path, inputs: TumourInputs, tumour_type: str, *, pack: str = "onco-core",
                        oncotree: Path | None = None, trials: Sequence[Path] = (),
                        tmb_settings: TmbSettings | None = None) -> OncoResult:
-    """``tailormed onco interpret``: one tumour → DIR/actionability.json, therapies.tsv, report.html."""
+    """``tailormed onco interpret``: one tumour → DIR/actionability.json, therapies.tsv, alterations.tsv,
+    report.html."""
     context = OncoContext.load(pack, oncotree=oncotree, trials=trials, tmb_settings=tmb_settings)
     profiles, warnings = read_tumours(inputs, tumour_type, context)
     if len(profiles) != 1:
@@ -224,11 +225,13 @@ def run_onco_batch(out: Path, inputs: TumourInputs, tumour_types: dict[str, str]
             folder = staging / folders[number - 1]
             folder.mkdir()
             (folder / "actionability.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
-            best = result.therapies[0].tier if result.therapies else "none"
+            # Sensitivity options whose requirements are all met: a resistance or conditional option is no "top".
+            options = [t for t in result.therapies if t.response == "sensitive" and not t.unknown_requirements]
+            best = options[0].tier if options else "none"
             tiers[best] = tiers.get(best, 0) + 1
-            tier_one = sum(1 for t in result.therapies if t.tier.startswith("I-"))
+            tier_one = sum(1 for t in options if t.tier.startswith("I-"))
             tmb = result.immunotherapy.tmb.tmb if result.immunotherapy.tmb else ""
-            top = result.therapies[0].therapy if result.therapies else ""
+            top = options[0].therapy if options else ""
             summary.write(f"{profile.sample_id}\t{profile.tumour_type}\t{best}\t{tier_one}\t{tmb}\t{top}\n")
             if progress:
                 progress("interpreting tumours", number, len(profiles))

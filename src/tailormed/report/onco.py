@@ -1,4 +1,4 @@
-"""Renderings of an oncology result: therapies.tsv and the tumour-board HTML report."""
+"""Renderings of an oncology result: therapies.tsv, alterations.tsv and the tumour-board HTML report."""
 
 from __future__ import annotations
 
@@ -10,11 +10,24 @@ from tailormed.report.html import _ENV
 
 MAX_LISTED = 300
 THERAPY_COLUMNS = ("tier", "response", "therapy", "drugs", "tumour_match", "evidence", "alterations", "record_id",
-                   "sources")
+                   "sources", "resistance_level", "resisted_by", "requirements_not_given", "line_of_therapy",
+                   "caveats")
+ALTERATION_COLUMNS = ("tier", "alteration", "kind", "gene", "oncogenic", "vaf", "depth", "copy_number", "log2_ratio",
+                      "options")
+RESISTANCE_LEVELS = {
+    "R1": "resistance in this tumour type per label or guideline",
+    "R2": "resistance in this tumour type from clinical studies",
+    "R3": "resistance in this tumour type from case reports or preclinical work",
+}
+"""Our resistance levels (docs/onco.md), shown next to an option's tier."""
 
 
 def _clean(value: str) -> str:
     return value.replace("\t", " ").replace("\n", " ")
+
+
+def _number(value: float | int | None) -> str:
+    return "" if value is None else f"{value:g}"
 
 
 def write_therapies_tsv(handle: TextIO, result: OncoResult) -> None:
@@ -22,27 +35,48 @@ def write_therapies_tsv(handle: TextIO, result: OncoResult) -> None:
     handle.write("\t".join(THERAPY_COLUMNS) + "\n")
     for option in result.therapies:
         alterations = "; ".join(f"{m.requirement} = {', '.join(m.satisfied_by)}" for m in option.matched)
+        unknown = "; ".join(f"{u.requirement}: {u.missing}" for u in option.unknown_requirements)
         row = [option.tier, option.response, option.therapy, ",".join(option.drugs), option.tumour_match,
-               option.evidence, alterations, option.record_id, ",".join(c.id for c in option.citations)]
+               option.evidence, alterations, option.record_id, ",".join(c.id for c in option.citations),
+               option.resistance_level or "", ",".join(option.resisted_by), unknown, option.line_of_therapy or "",
+               " | ".join(option.caveats)]
+        handle.write("\t".join(_clean(f) for f in row) + "\n")
+
+
+def write_alterations_tsv(handle: TextIO, result: OncoResult) -> None:
+    """``alterations.tsv``: one row per alteration (all of them, Tier III included), :data:`ALTERATION_COLUMNS`."""
+    handle.write("\t".join(ALTERATION_COLUMNS) + "\n")
+    for alteration in result.alterations:
+        row = [alteration.tier, alteration.label, alteration.kind, alteration.gene or "",
+               "yes" if alteration.oncogenic else "no", _number(alteration.vaf), _number(alteration.depth),
+               _number(alteration.copy_number), _number(alteration.log2_ratio), str(len(alteration.therapies))]
         handle.write("\t".join(_clean(f) for f in row) + "\n")
 
 
 def render_onco_html(result: OncoResult) -> str:
-    """The tumour-board report: tiered alterations; therapies here, then elsewhere; resistance; IO; trials."""
+    """The tumour-board report: tiered alterations; therapies here (met, then conditional on a status not given),
+    then elsewhere; resistance; IO; trials."""
     sensitive = [t for t in result.therapies if t.response == "sensitive"]
     # Tier I/II and oncogenic alterations are listed in full; a hypermutated tumour's thousands of Tier III
     # passengers are counted and left to actionability.json.
     shown = [a for a in result.alterations if a.tier != "III" or a.oncogenic][:MAX_LISTED]
     return _ENV.get_template("onco.html.j2").render(
         r=result, shown=shown, hidden=len(result.alterations) - len(shown),
-        same=[t for t in sensitive if t.tumour_match == "same"],
-        other=[t for t in sensitive if t.tumour_match == "other"],
-        resistant=[t for t in result.therapies if t.response == "resistant"])
+        same=[t for t in sensitive if t.tumour_match == "same" and not t.unknown_requirements],
+        conditional=[t for t in sensitive if t.unknown_requirements],
+        conditional_ids={t.record_id for t in sensitive if t.unknown_requirements},
+        other=[t for t in sensitive if t.tumour_match == "other" and not t.unknown_requirements],
+        resistant=[t for t in result.therapies if t.response == "resistant"],
+        untested=[w for w in result.warnings if w.code == "status_not_given"],
+        warnings=[w for w in result.warnings if w.code != "status_not_given"],
+        resistance_levels=RESISTANCE_LEVELS)
 
 
 def write_onco_outputs(folder: Path, result: OncoResult) -> None:
-    """actionability.json, therapies.tsv and report.html into an existing folder."""
+    """actionability.json, therapies.tsv, alterations.tsv and report.html into an existing folder."""
     (folder / "actionability.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
     with (folder / "therapies.tsv").open("w", encoding="utf-8") as handle:
         write_therapies_tsv(handle, result)
+    with (folder / "alterations.tsv").open("w", encoding="utf-8") as handle:
+        write_alterations_tsv(handle, result)
     (folder / "report.html").write_text(render_onco_html(result), encoding="utf-8")
