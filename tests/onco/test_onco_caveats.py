@@ -187,7 +187,7 @@ def test_t790m_tumour_lists_first_generation_tkis_last_in_tier_with_r2(tmp_path:
     tier_one = [o for o in result.therapies if o.tier == "I-A" and o.response == "sensitive"
                 and o.tumour_match == "same" and not o.unknown_requirements]
     names = [o.therapy for o in tier_one]
-    resisted = {"afatinib", "erlotinib", "gefitinib", "ramucirumab + erlotinib"}
+    resisted = {"afatinib", "dacomitinib", "erlotinib", "gefitinib", "ramucirumab + erlotinib"}
     assert set(names[-len(resisted):]) == resisted  # after every option no alteration resists
     assert names.index("osimertinib") < names.index("afatinib")
     assert all(o.resistance_level == "R2" for o in tier_one if o.therapy in resisted)
