@@ -1,6 +1,6 @@
 """Figures for the core layering: import graph health, demo outputs against an earlier commit, hostile corpus.
 
-    .venv/bin/python benchmarks/core_architecture.py [--before GIT_REF] [--suite]
+    .venv/bin/python benchmarks/core_architecture.py [--before GIT_REF [--after GIT_REF]] [--suite]
 
 Prints a table of:
 
@@ -122,24 +122,27 @@ def _json_paths(a: object, b: object, where: str = "") -> list[str]:
     return [] if a == b else [where or "."]
 
 
-def demo_comparison(ref: str, runs: int = 3) -> list[tuple[str, str]]:
+def demo_comparison(ref: str, after: str | None = None, runs: int = 3) -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "before"
-        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(tree), ref], cwd=ROOT, check=True)
+        trees = {"before": ref} | ({"after": after} if after else {})
+        for name, commit in trees.items():
+            subprocess.run(["git", "worktree", "add", "--detach", "-q", str(Path(tmp) / name), commit], cwd=ROOT,
+                           check=True)
         try:
             befores = []
             for run in range(runs):
-                _analyze(tree / "src", Path(tmp) / f"out-before-{run}")
+                _analyze(Path(tmp) / "before" / "src", Path(tmp) / f"out-before-{run}")
                 befores.append(_files(Path(tmp) / f"out-before-{run}"))
-            _analyze(ROOT / "src", Path(tmp) / "out-now")
+            _analyze(Path(tmp) / "after" / "src" if after else ROOT / "src", Path(tmp) / "out-now")
             now = _files(Path(tmp) / "out-now")
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=True)
+            for name in trees:
+                subprocess.run(["git", "worktree", "remove", "--force", str(Path(tmp) / name)], cwd=ROOT, check=True)
     before = befores[0]
     unstable = {name for name in before if any(other.get(name) != before[name] for other in befores[1:])}
     marker = ".tailormed-output.json"
     same = [name for name in before if now.get(name) == before[name]]
-    rows = [(f"demo files identical to {ref} (timestamps masked, JSON key order ignored)",
+    rows = [(f"demo files of {after or 'this checkout'} identical to {ref} (timestamps masked, JSON key order ignored)",
              f"{len(same)} of {len(before)}")]
     for name in before:
         if name in now and now[name] != before[name]:
@@ -176,11 +179,12 @@ def suite_time() -> list[tuple[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", help="git ref whose demo outputs to compare with (e.g. 0d36473)")
+    parser.add_argument("--after", help="git ref to compare with --before instead of this checkout")
     parser.add_argument("--suite", action="store_true", help="also time the whole test suite")
     args = parser.parse_args()
     rows = import_graph_figures() + hostile_corpus()
     if args.before:
-        rows += demo_comparison(args.before)
+        rows += demo_comparison(args.before, args.after)
     if args.suite:
         rows += suite_time()
     width = max(len(name) for name, _ in rows)
