@@ -35,7 +35,7 @@ def test_pgx_call_writes_calls_json_html(kb, write_vcf, tmp_path):
     assert [(r[0], r[2], r[3]) for r in cyp2c19] == [("A", "*38/*38", "Normal Metabolizer"),
                                                      ("B", "*38/*38", "Normal Metabolizer")]
     document = json.loads((out / "A.json").read_text())
-    assert document["schema_version"] == "1.1" and document["sample"] == "A"
+    assert document["schema_version"] == "1.2" and document["sample"] == "A"
     html = (out / "A.html").read_text()
     assert html.index("drug guidance") < html.index("<h2>Genes</h2>")
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
@@ -122,6 +122,11 @@ def test_kb_commands(tmp_path):
     assert "pgx-core" in runner.invoke(app, ["kb", "list"]).output
     shown = runner.invoke(app, ["kb", "show", "pgx-core", "--gene", "CYP2C19"])
     assert shown.exit_code == 0 and "*17" in shown.output
+    pgx = runner.invoke(app, ["kb", "show", "pgx-core"])
+    assert pgx.exit_code == 0 and "phenoconversion rule" in pgx.output
+    assert "paroxetine" in pgx.output and "rifampicin" in pgx.output and "caution_only" in pgx.output
+    core = runner.invoke(app, ["kb", "validate", "pgx-core"])
+    assert core.exit_code == 0 and "15 phenoconversion perpetrators" in core.output
     result = runner.invoke(app, ["kb", "validate", str(tmp_path)])
     assert result.exit_code == 3 and "no knowledge pack" in result.output
     onco = runner.invoke(app, ["kb", "show", "onco-core"])

@@ -32,6 +32,7 @@ from tailormed.pgx.matcher import (
     match_haplotypes,
     match_independent_variants,
 )
+from tailormed.pgx.phenoconversion import apply_phenoconversion
 from tailormed.pgx.phenotype import (
     PhenotypeCall,
     allele_function,
@@ -387,6 +388,7 @@ def build_result(kb: KnowledgeBase, sample: str, genes: dict[str, GeneResult], p
                       if gene.matching == "outside_call_only" else "not tested: no genotype input for it")
             genes[name] = GeneResult(gene=name, source="none", tested=False, evidence=_evidence(kb, gene),
                                      warnings=[Warning(code="not_called", gene=name, severity="info", message=reason)])
+    genes = apply_phenoconversion(kb, genes, medications)
     drugs: list[DrugRecommendation] = recommend(kb, genes, medications)
     ordered = [genes[n] for n in sorted(genes)]
     warnings = [Warning(code="assumption", message=a, severity="info") for a in provenance.assumptions]
