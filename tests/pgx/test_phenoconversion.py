@@ -209,3 +209,21 @@ def test_result_document_keeps_both_phenotypes(kb):
 def _provenance() -> Provenance:
     return Provenance(software="tailormed", software_version="test", knowledge=["pgx-core"], inputs={},
                       created="2026-01-01T00:00:00Z")
+
+
+def test_report_shows_both_phenotypes_and_why_in_words(kb):
+    from tailormed.report.html import render_pgx_html
+
+    html = render_pgx_html(build_result(kb, "S1", _call(kb, "CYP2D6", "*1/*4"), _provenance(),
+                                        ["paroxetine", "codeine"]))
+    assert "Current medications that change metabolism (phenoconversion)" in html
+    assert ("paroxetine, a strong CYP2D6 inhibitor, makes this intermediate metabolizer a poor metabolizer for advice: "
+            "the codeine advice here is for a poor metabolizer") in html
+    assert "Phenotype adjusted for medications:" in html and "For advice: <strong>Poor Metabolizer</strong>" in html
+    assert "Intermediate Metabolizer <span class=\"small\">(genotype)</span>" in html
+    assert "CYP2D6 phenotype adjusted for current medications" in html  # status in words, not colour alone
+    assert "With current medications: <strong>Poor Metabolizer</strong>" in html
+    assert "Medication caution:</strong> paroxetine, a strong CYP2D6 inhibitor, is on the medication list" in html
+    assert "U.S. Food and Drug Administration" in html
+    plain = render_pgx_html(build_result(kb, "S1", _call(kb, "CYP2D6", "*1/*4"), _provenance(), ["codeine"]))
+    assert "phenoconversion" not in plain.lower() and "For advice:" not in plain

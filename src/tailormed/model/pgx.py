@@ -184,3 +184,15 @@ def format_score(score: float) -> str:
     """Activity scores as CPIC writes them: ``1.5``, ``2.0``, ``0.0``."""
     text = f"{score:.2f}".rstrip("0")
     return text + "0" if text.endswith(".") else text
+
+
+def format_activity_score(score: float) -> str:
+    """An activity score as CPIC writes it (``1.0``, ``0``, ``1.5``), with every digit of one that is not a quarter
+    step, such as a score adjusted for a moderate inhibitor (``0.625``).
+
+    >>> [format_activity_score(s) for s in (1.0, 0.0, 0.5, 0.625)]
+    ['1.0', '0', '0.5', '0.625']
+    """
+    if abs(score * 4 - round(score * 4)) < 1e-9:
+        return "0" if abs(score) < 1e-9 else format_score(score)
+    return f"{score:g}"

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from tailormed.kb.pack import KnowledgeBase
 from tailormed.model.common import Citation, Warning
 from tailormed.model.pack import DrugGuidance, Perpetrator, PhenoconversionRule
-from tailormed.model.pgx import GeneResult, PhenoconversionEffect, format_score
+from tailormed.model.pgx import GeneResult, PhenoconversionEffect
+from tailormed.model.pgx import format_activity_score as _score
 
 WARNING_CODES = ("phenoconversion", "phenoconversion_caution", "phenoconversion_self")
 """Warning codes this module writes (and replaces when it runs again on the same results)."""
@@ -205,13 +206,6 @@ def _names(kb: KnowledgeBase, effect: PhenoconversionEffect) -> set[str]:
     return {effect.perpetrator}
 
 
-def _score(score: float) -> str:
-    """``1.0``, ``0``, ``0.625``: CPIC's spelling for quarter steps, every digit otherwise."""
-    if abs(score * 4 - round(score * 4)) < 1e-9:
-        return "0" if abs(score) < 1e-9 else format_score(score)
-    return f"{score:g}"
-
-
 def _a(phrase: str) -> str:
     return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
 
@@ -239,7 +233,7 @@ def _gene_warning(rule: PhenoconversionRule, result: GeneResult, perpetrators: l
         score, phenotype = adjusted
         drugs = ", ".join(rule.applies_to_drugs)
         return Warning(code="phenoconversion", gene=result.gene,
-                       message=f"on the medication list: {listed}. For {drugs} the advice uses the adjusted "
+                       message=f"On the medication list: {listed}. For {drugs} the advice uses the adjusted "
                                f"phenotype {phenotype} (activity score {_score(result.activity_score)} -> "
                                f"{_score(score)}); other {result.gene} drugs keep the genotype-predicted "
                                f"phenotype ({result.phenotype}), with a caution")
@@ -252,7 +246,7 @@ def _gene_warning(rule: PhenoconversionRule, result: GeneResult, perpetrators: l
     else:
         reason = "the rule has no adjustment for this kind of perpetrator; advice uses the genotype phenotype"
     return Warning(code="phenoconversion_caution", gene=result.gene,
-                   message=f"on the medication list: {listed}. {reason[:1].upper()}{reason[1:]}")
+                   message=f"On the medication list: {listed}. {reason[:1].upper()}{reason[1:]}")
 
 
 def _caution(rule: PhenoconversionRule, drug: DrugGuidance, result: GeneResult,
