@@ -89,6 +89,14 @@ def test_analyze_demo_patient(tmp_path, hpo_knowledge):
     assert genes["CYP2D6"]["source"] == "outside_call"
     abacavir = [d for d in document["drugs"] if d["drug"] == "abacavir"]
     assert abacavir[0]["status"] == "actionable" and abacavir[0]["in_medication_list"]
+    # The demo patient takes paroxetine (strong CYP2D6 inhibitor) and codeine: phenoconversion.
+    cyp2d6 = genes["CYP2D6"]
+    assert (cyp2d6["phenotype"], cyp2d6["adjusted_phenotype"]) == ("Intermediate Metabolizer", "Poor Metabolizer")
+    codeine = next(d for d in document["drugs"] if d["drug"] == "codeine")
+    assert codeine["status"] == "actionable" and codeine["basis"][0]["phenotype_used"] == "adjusted"
+    paroxetine = next(d for d in document["drugs"] if d["drug"] == "paroxetine")
+    assert paroxetine["basis"][0]["phenotype_used"] == "genotype"
+    assert "makes this intermediate metabolizer a poor metabolizer" in (out / "report.html").read_text()
     summary = json.loads((out / "analysis.json").read_text())
     assert set(summary["sections"]) == {"pgx", "rare", "risk", "onco"} and summary["not_analysed"] == []
     onco = json.loads((out / "onco" / "actionability.json").read_text())
