@@ -181,3 +181,26 @@ def test_documented_rare_json_schema_matches_the_model():
 
     documented = json.loads((Path(__file__).resolve().parents[1] / "docs" / "rare-result.schema.json").read_text())
     assert documented == json.loads(json.dumps(RareResult.model_json_schema()))
+
+
+def test_pgx_call_applies_a_medication_list_for_one_sample(kb, write_vcf, tmp_path):
+    calls = tmp_path / "calls.tsv"
+    calls.write_text("gene\tdiplotype\tphenotype\tactivity_score\nCYP2D6\t*1/*1\t\t\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["pgx", "call", "--outside-calls", str(calls), "--medications", "Paroxetine, codeine",
+                                 "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "sample.json").read_text())
+    assert document["provenance"]["inputs"]["medications"] == "paroxetine, codeine"
+    codeine = next(d for d in document["drugs"] if d["drug"] == "codeine")
+    assert codeine["in_medication_list"] and codeine["basis"][0]["adjusted_phenotype"] == "Poor Metabolizer"
+    without = tmp_path / "plain"
+    plain_run = runner.invoke(app, ["pgx", "call", "--outside-calls", str(calls), "--out", str(without), "-q"])
+    assert plain_run.exit_code == 0, plain_run.output
+    plain = json.loads((without / "sample.json").read_text())
+    assert next(g for g in plain["genes"] if g["gene"] == "CYP2D6")["phenoconversion"] == []
+    vcf = write_vcf(reference_records(kb, "CYP2C19", n_samples=2), samples=("A", "B"))
+    refused = runner.invoke(app, ["pgx", "call", str(vcf), "--medications", "paroxetine", "--out",
+                                  str(tmp_path / "two"), "--quiet"])
+    assert refused.exit_code != 0 and "one person's medication list" in refused.output
+    assert not (tmp_path / "two").exists()
