@@ -204,6 +204,9 @@ def test_result_document_keeps_both_phenotypes(kb):
     codeine = next(d for d in data["drugs"] if d["drug"] == "codeine")
     assert codeine["in_medication_list"] and codeine["status"] == "actionable"
     assert codeine["basis"][0]["phenotype_used"] == "adjusted"
+    assert any(d.startswith("Medications (phenoconversion): only the medications listed") for d in data["disclaimers"])
+    plain = build_result(kb, "S1", _call(kb, "CYP2D6", "*1/*4"), _provenance())
+    assert not any("phenoconversion" in d for d in plain.disclaimers)
 
 
 def _provenance() -> Provenance:
@@ -226,4 +229,5 @@ def test_report_shows_both_phenotypes_and_why_in_words(kb):
     assert "Medication caution:</strong> paroxetine, a strong CYP2D6 inhibitor, is on the medication list" in html
     assert "U.S. Food and Drug Administration" in html
     plain = render_pgx_html(build_result(kb, "S1", _call(kb, "CYP2D6", "*1/*4"), _provenance(), ["codeine"]))
-    assert "phenoconversion" not in plain.lower() and "For advice:" not in plain
+    assert "Current medications that change metabolism" not in plain and "For advice:" not in plain
+    assert "Medication caution" not in plain

@@ -53,6 +53,13 @@ DISCLAIMERS = [
     "Not validated for diagnostic use. For research and clinical decision support under local validation.",
 ]
 
+PHENOCONVERSION_DISCLAIMER = (
+    "Medications (phenoconversion): only the medications listed, and among them only the strong and moderate CYP2D6, "
+    "CYP2C19 and CYP2C9 inhibitors and inducers the knowledge pack lists, were considered. Other drugs, weak "
+    "inhibitors, dose and timing (an inhibitor started or stopped recently), and other causes of a changed phenotype "
+    "(e.g. inflammation, liver disease) were not."
+)
+
 
 def _evidence(kb: KnowledgeBase, gene: GeneDefinition) -> Evidence:
     cached = kb.memo.get(("gene_evidence", gene.gene))
@@ -392,5 +399,6 @@ def build_result(kb: KnowledgeBase, sample: str, genes: dict[str, GeneResult], p
     drugs: list[DrugRecommendation] = recommend(kb, genes, medications)
     ordered = [genes[n] for n in sorted(genes)]
     warnings = [Warning(code="assumption", message=a, severity="info") for a in provenance.assumptions]
+    disclaimers = DISCLAIMERS + ([PHENOCONVERSION_DISCLAIMER] if medications else [])
     return PgxResult(sample=sample, genes=ordered, drugs=drugs, warnings=warnings, provenance=provenance,
-                     disclaimers=DISCLAIMERS)
+                     disclaimers=disclaimers)
