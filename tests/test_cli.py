@@ -35,7 +35,7 @@ def test_pgx_call_writes_calls_json_html(kb, write_vcf, tmp_path):
     assert [(r[0], r[2], r[3]) for r in cyp2c19] == [("A", "*38/*38", "Normal Metabolizer"),
                                                      ("B", "*38/*38", "Normal Metabolizer")]
     document = json.loads((out / "A.json").read_text())
-    assert document["schema_version"] == "1.1" and document["sample"] == "A"
+    assert document["schema_version"] == "1.2" and document["sample"] == "A"
     html = (out / "A.html").read_text()
     assert html.index("drug guidance") < html.index("<h2>Genes</h2>")
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
@@ -89,6 +89,14 @@ def test_analyze_demo_patient(tmp_path, hpo_knowledge):
     assert genes["CYP2D6"]["source"] == "outside_call"
     abacavir = [d for d in document["drugs"] if d["drug"] == "abacavir"]
     assert abacavir[0]["status"] == "actionable" and abacavir[0]["in_medication_list"]
+    # The demo patient takes paroxetine (strong CYP2D6 inhibitor) and codeine: phenoconversion.
+    cyp2d6 = genes["CYP2D6"]
+    assert (cyp2d6["phenotype"], cyp2d6["adjusted_phenotype"]) == ("Intermediate Metabolizer", "Poor Metabolizer")
+    codeine = next(d for d in document["drugs"] if d["drug"] == "codeine")
+    assert codeine["status"] == "actionable" and codeine["basis"][0]["phenotype_used"] == "adjusted"
+    paroxetine = next(d for d in document["drugs"] if d["drug"] == "paroxetine")
+    assert paroxetine["basis"][0]["phenotype_used"] == "genotype"
+    assert "makes this intermediate metabolizer a poor metabolizer" in (out / "report.html").read_text()
     summary = json.loads((out / "analysis.json").read_text())
     assert set(summary["sections"]) == {"pgx", "rare", "risk", "onco"} and summary["not_analysed"] == []
     onco = json.loads((out / "onco" / "actionability.json").read_text())
@@ -122,6 +130,11 @@ def test_kb_commands(tmp_path):
     assert "pgx-core" in runner.invoke(app, ["kb", "list"]).output
     shown = runner.invoke(app, ["kb", "show", "pgx-core", "--gene", "CYP2C19"])
     assert shown.exit_code == 0 and "*17" in shown.output
+    pgx = runner.invoke(app, ["kb", "show", "pgx-core"])
+    assert pgx.exit_code == 0 and "phenoconversion rule" in pgx.output
+    assert "paroxetine" in pgx.output and "rifampicin" in pgx.output and "caution_only" in pgx.output
+    core = runner.invoke(app, ["kb", "validate", "pgx-core"])
+    assert core.exit_code == 0 and "15 phenoconversion perpetrators" in core.output
     result = runner.invoke(app, ["kb", "validate", str(tmp_path)])
     assert result.exit_code == 3 and "no knowledge pack" in result.output
     onco = runner.invoke(app, ["kb", "show", "onco-core"])
@@ -168,3 +181,26 @@ def test_documented_rare_json_schema_matches_the_model():
 
     documented = json.loads((Path(__file__).resolve().parents[1] / "docs" / "rare-result.schema.json").read_text())
     assert documented == json.loads(json.dumps(RareResult.model_json_schema()))
+
+
+def test_pgx_call_applies_a_medication_list_for_one_sample(kb, write_vcf, tmp_path):
+    calls = tmp_path / "calls.tsv"
+    calls.write_text("gene\tdiplotype\tphenotype\tactivity_score\nCYP2D6\t*1/*1\t\t\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["pgx", "call", "--outside-calls", str(calls), "--medications", "Paroxetine, codeine",
+                                 "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "sample.json").read_text())
+    assert document["provenance"]["inputs"]["medications"] == "paroxetine, codeine"
+    codeine = next(d for d in document["drugs"] if d["drug"] == "codeine")
+    assert codeine["in_medication_list"] and codeine["basis"][0]["adjusted_phenotype"] == "Poor Metabolizer"
+    without = tmp_path / "plain"
+    plain_run = runner.invoke(app, ["pgx", "call", "--outside-calls", str(calls), "--out", str(without), "-q"])
+    assert plain_run.exit_code == 0, plain_run.output
+    plain = json.loads((without / "sample.json").read_text())
+    assert next(g for g in plain["genes"] if g["gene"] == "CYP2D6")["phenoconversion"] == []
+    vcf = write_vcf(reference_records(kb, "CYP2C19", n_samples=2), samples=("A", "B"))
+    refused = runner.invoke(app, ["pgx", "call", str(vcf), "--medications", "paroxetine", "--out",
+                                  str(tmp_path / "two"), "--quiet"])
+    assert refused.exit_code != 0 and "one person's medication list" in refused.output
+    assert not (tmp_path / "two").exists()

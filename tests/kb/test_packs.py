@@ -156,3 +156,97 @@ def test_allele_with_unknown_variant_is_refused(tmp_path):
 def test_not_a_pack(tmp_path):
     with pytest.raises(KnowledgeError, match="manifest.yaml"):
         load_pack(tmp_path)
+
+
+# --------------------------------------------------------------------------- phenoconversion.yaml
+
+
+def test_core_pack_lists_cited_perpetrators_and_rules(kb):
+    """Every listed perpetrator is an FDA-classed strong/moderate inhibitor or inducer with a declared source and a
+    note on how it was checked; CYP2D6 has the CPIC opioid-guideline multiplier rule, CYP2C19/CYP2C9 caution only."""
+    knowledge = kb.phenoconversion
+    assert knowledge is not None and kb.phenoconversion_file.endswith("pgx-core/phenoconversion.yaml")
+    assert len(knowledge.perpetrators) == 15
+    for p in knowledge.perpetrators:
+        assert p.source in kb.sources and p.source.startswith("fda-"), p.drug
+        assert p.enzyme in {"CYP2D6", "CYP2C19", "CYP2C9"} and p.strength in {"strong", "moderate"}
+        assert len(p.checked) > 20, p.drug
+    strong_2d6 = {p.drug for p in knowledge.perpetrators if (p.enzyme, p.effect, p.strength) ==
+                  ("CYP2D6", "inhibitor", "strong")}
+    assert strong_2d6 == {"bupropion", "fluoxetine", "paroxetine", "quinidine", "terbinafine"}
+    assert not [p for p in knowledge.perpetrators if p.enzyme == "CYP2D6" and p.effect == "inducer"]
+    cyp2d6 = knowledge.rule("CYP2D6")
+    assert cyp2d6 is not None and cyp2d6.method == "activity_score_multiplier"
+    assert cyp2d6.multipliers == {"strong": 0.0, "moderate": 0.5}
+    assert cyp2d6.applies_to_drugs == ["codeine", "tramadol", "hydrocodone"]
+    assert "cpic-opioids-2021" in cyp2d6.sources
+    assert [cyp2d6.phenotype_for(s) for s in (0.0, 0.125, 0.625, 1.0, 1.25, 2.25, 2.5)] == [
+        "Poor Metabolizer", "Intermediate Metabolizer", "Intermediate Metabolizer", "Intermediate Metabolizer",
+        "Normal Metabolizer", "Normal Metabolizer", "Ultrarapid Metabolizer"]
+    for enzyme in ("CYP2C19", "CYP2C9"):
+        rule = knowledge.rule(enzyme)
+        assert rule is not None and rule.method == "caution_only" and not rule.multipliers
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("- drug: quinidine\n  enzyme: CYP2D6\n", "- drug: quinidine\n  enzyme: CYP3A4\n", "perpetrators.3.enzyme"),
+    ("- drug: cinacalcet\n  enzyme: CYP2D6\n  effect: inhibitor\n  strength: moderate\n",
+     "- drug: cinacalcet\n  enzyme: CYP2D6\n  effect: inhibitor\n  strength: weak\n", "perpetrators.6.strength"),
+    ("- drug: duloxetine\n  enzyme: CYP2D6\n  effect: inhibitor\n",
+     "- drug: duloxetine\n  enzyme: CYP2D6\n  effect: substrate\n", "perpetrators.7.effect"),
+    ("  method: caution_only\n  sources: [cpic-ssri-snri-2023]\n  notes:\n  - \"CPIC's CYP2C19",
+     "  method: adjust_somehow\n  sources: [cpic-ssri-snri-2023]\n  notes:\n  - \"CPIC's CYP2C19", "rules.1.method"),
+])
+def test_unknown_enzyme_strength_effect_or_method_is_refused_with_file_and_field(tmp_path, old, new, field):
+    pack = _copy(tmp_path)
+    path = pack / "phenoconversion.yaml"
+    text = path.read_text()
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new))
+    with pytest.raises(KnowledgeError) as error:
+        load_pack(pack)
+    assert "phenoconversion.yaml" in str(error.value) and field in str(error.value)
+
+
+def test_perpetrator_citing_an_undeclared_source_is_refused(tmp_path):
+    pack = _copy(tmp_path)
+    path = pack / "phenoconversion.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("- drug: terbinafine\n  enzyme: CYP2D6\n  effect: inhibitor\n  strength: strong\n"
+                                 "  source: fda-cyp-interaction-examples\n",
+                                 "- drug: terbinafine\n  enzyme: CYP2D6\n  effect: inhibitor\n  strength: strong\n"
+                                 "  source: some-blog\n"))
+    with pytest.raises(KnowledgeError, match="some-blog") as error:
+        load_pack(pack)
+    assert "phenoconversion.yaml" in str(error.value)
+
+
+def test_rule_scope_must_name_drugs_of_the_enzyme(tmp_path):
+    """applies_to_drugs is checked against the drug files: a CYP2C19 drug cannot be in the CYP2D6 rule's scope."""
+    pack = _copy(tmp_path)
+    path = pack / "phenoconversion.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("applies_to_drugs: [codeine, tramadol, hydrocodone]",
+                                 "applies_to_drugs: [codeine, clopidogrel]"))
+    with pytest.raises(KnowledgeError, match="clopidogrel") as error:
+        load_knowledge_base(str(pack))
+    assert "phenoconversion.yaml" in str(error.value) and "rules.0.applies_to_drugs" in str(error.value)
+
+
+def test_caution_only_rule_cannot_carry_a_multiplier(tmp_path):
+    pack = _copy(tmp_path)
+    path = pack / "phenoconversion.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("- enzyme: CYP2C9\n  method: caution_only\n",
+                                 "- enzyme: CYP2C9\n  method: caution_only\n  multipliers: {strong: 0.0}\n"))
+    with pytest.raises(KnowledgeError, match="caution_only takes no multipliers") as error:
+        load_pack(pack)
+    assert "phenoconversion.yaml" in str(error.value)
+
+
+def test_a_drug_listed_twice_for_one_enzyme_is_refused(tmp_path):
+    pack = _copy(tmp_path)
+    path = pack / "phenoconversion.yaml"
+    path.write_text(path.read_text().replace("- drug: lorcaserin\n", "- drug: duloxetine\n"))
+    with pytest.raises(KnowledgeError, match="duloxetine listed twice"):
+        load_pack(pack)

@@ -60,6 +60,15 @@ def kb_show(pack: Annotated[str, typer.Argument(help="Pack name or folder.")],
     else:
         say(f"genes ({len(d.genes)}): {', '.join(d.genes)}")
         say(f"drugs ({len(d.drugs)}): {', '.join(d.drugs)}")
+        if d.phenoconversion_rules:
+            rules = new_table("enzyme", "phenoconversion rule", "adjustment", "sources")
+            for rule in d.phenoconversion_rules:
+                add_row(rules, *rule)
+            out.print(rules)
+            perpetrators = new_table("perpetrator", "enzyme", "effect", "strength", "source")
+            for perpetrator in d.perpetrators:
+                add_row(perpetrators, *perpetrator)
+            out.print(perpetrators)
     sources = new_table("source", "citation")
     for source_id, citation in d.sources:
         add_row(sources, source_id, citation)

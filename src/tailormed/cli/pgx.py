@@ -30,6 +30,11 @@ def pgx_call(
                                                  "positions absent from the VCF as homozygous reference "
                                                  "(joint-called cohort VCFs only); recorded as an assumption in "
                                                  "every output.")] = False,
+    medications: Annotated[str | None, typer.Option(help="Comma-separated current medications (generic names) of "
+                                                    "the one sample analysed: listed first in the report, and CYP2D6, "
+                                                    "CYP2C19 or CYP2C9 inhibitors and inducers among them are applied "
+                                                    "(phenoconversion, docs/pgx-matching.md). Refused for several "
+                                                    "samples.")] = None,
     formats: Annotated[str, typer.Option(help="Comma-separated outputs: tsv, json, html.")] = "tsv,json,html",
     kb: Annotated[str, typer.Option(help="Knowledge pack name or folder.")] = "pgx-core",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
@@ -42,10 +47,11 @@ def pgx_call(
     if bad or not chosen:
         raise fail(f"--formats: unknown format(s) {bad}; choose from {', '.join(ALL_FORMATS)}")
     sample_list = [s.strip() for s in samples.split(",") if s.strip()] if samples else None
+    medication_list = [m.strip() for m in medications.split(",") if m.strip()] if medications else []
     with progress_display(quiet) as progress:
         summary = run_guarded(lambda: run_pgx_call(vcf, out_dir, kb_name=kb, samples=sample_list,
                                                    outside_calls_path=outside_calls,
                                                    missing_as_reference=missing_as_ref, formats=chosen,
-                                                   progress=progress))
+                                                   medications=medication_list, progress=progress))
     if not quiet:
         say(f"{summary.samples} sample(s) x {summary.genes} genes -> {summary.out} ({len(summary.files)} files)")

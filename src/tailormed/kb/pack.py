@@ -18,11 +18,13 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from tailormed.errors import KnowledgeError
-from tailormed.model.pack import DrugGuidance, GeneDefinition, Manifest, Source
+from tailormed.model.pack import DrugGuidance, GeneDefinition, Manifest, PhenoconversionKnowledge, Source
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 BUILTIN_PACKS_DIR = Path(__file__).parent / "data"
 USER_PACKS_ENV = "TAILORMED_PACKS"
+PHENOCONVERSION_FILE = "phenoconversion.yaml"
+"""A pgx pack's perpetrator list and phenoconversion rules (optional)."""
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
@@ -46,6 +48,7 @@ class Pack:
     genes: dict[str, GeneDefinition]
     drugs: dict[str, DrugGuidance]
     sources: dict[str, Source]
+    phenoconversion: PhenoconversionKnowledge | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class KnowledgeBase:
     drugs: dict[str, DrugGuidance]
     sources: dict[str, Source]
     gene_origin: dict[str, str] = field(default_factory=dict)
+    phenoconversion: PhenoconversionKnowledge | None = None
+    """Listed perpetrators and phenoconversion rules (from the last pack of the chain that has them)."""
+    phenoconversion_file: str | None = None
     memo: dict[tuple[str, str], object] = field(default_factory=dict, compare=False, repr=False)
     """Values derived from this knowledge base and cached with it (engines fill it; never persisted)."""
 
@@ -136,11 +142,20 @@ def load_pack(path: Path) -> Pack:
         cited += [(drug_path, s) for rec in drug.recommendations for s in rec.sources]
         if drug.test_before_prescribing is not None:
             cited += [(drug_path, s) for s in drug.test_before_prescribing.sources]
+    phenoconversion = None
+    phenoconversion_path = path / PHENOCONVERSION_FILE
+    if phenoconversion_path.is_file():
+        phenoconversion = _parse(PhenoconversionKnowledge, _read_yaml(phenoconversion_path), phenoconversion_path)
+        cited += [(phenoconversion_path, s)
+                  for s in _collect_sources(phenoconversion.sources, sources, phenoconversion_path)]
+        cited += [(phenoconversion_path, s) for rule in phenoconversion.rules for s in rule.sources]
+        cited += [(phenoconversion_path, p.source) for p in phenoconversion.perpetrators]
     for cited_in, source_id in cited:
         if source_id not in sources:
             raise KnowledgeError(f"cites source {source_id!r}, which no file of the pack declares",
                                  source=str(cited_in))
-    return Pack(path=path, manifest=manifest, genes=genes, drugs=drugs, sources=sources)
+    return Pack(path=path, manifest=manifest, genes=genes, drugs=drugs, sources=sources,
+                phenoconversion=phenoconversion)
 
 
 def find_pack(name_or_path: str) -> Path:
@@ -180,12 +195,18 @@ def load_knowledge_base(name_or_path: str = "pgx-core") -> KnowledgeBase:
     drugs: dict[str, DrugGuidance] = {}
     sources: dict[str, Source] = {}
     origin: dict[str, str] = {}
+    phenoconversion: PhenoconversionKnowledge | None = None
+    phenoconversion_file: str | None = None
     for pack in chain:
         genes.update(pack.genes)
         drugs.update(pack.drugs)
         sources.update(pack.sources)
         origin.update({g: pack.manifest.name for g in pack.genes})
-    kb = KnowledgeBase(packs=tuple(chain), genes=genes, drugs=drugs, sources=sources, gene_origin=origin)
+        if pack.phenoconversion is not None:
+            phenoconversion = pack.phenoconversion
+            phenoconversion_file = str(pack.path / PHENOCONVERSION_FILE)
+    kb = KnowledgeBase(packs=tuple(chain), genes=genes, drugs=drugs, sources=sources, gene_origin=origin,
+                       phenoconversion=phenoconversion, phenoconversion_file=phenoconversion_file)
     check_consistency(kb)
     return kb
 
@@ -214,6 +235,34 @@ def check_consistency(kb: KnowledgeBase) -> None:
                     raise KnowledgeError(f"drug {drug.drug}: {gene_name} has no activity score")
                 if condition.allele_status is not None and gene.phenotype_method != "allele_presence":
                     raise KnowledgeError(f"drug {drug.drug}: {gene_name} is not an allele-presence gene")
+    _check_phenoconversion(kb)
+
+
+def _check_phenoconversion(kb: KnowledgeBase) -> None:
+    """Each phenoconversion rule names a gene of the knowledge base, phenotypes that gene can have, and drugs that
+    depend on it; an activity-score rule needs an activity-score gene."""
+    knowledge = kb.phenoconversion
+    if knowledge is None:
+        return
+    where = kb.phenoconversion_file
+    for i, rule in enumerate(knowledge.rules):
+        gene = kb.genes.get(rule.enzyme)
+        location = f"rules.{i}"
+        if gene is None:
+            raise KnowledgeError(f"phenoconversion rule for {rule.enzyme}, which no pack defines", source=where,
+                                 location=f"{location}.enzyme")
+        if rule.method == "activity_score_multiplier" and gene.phenotype_method != "activity_score":
+            raise KnowledgeError(f"{rule.enzyme} has no activity score to multiply", source=where,
+                                 location=f"{location}.method")
+        unknown = sorted({b.phenotype for b in rule.phenotype_bands} - possible_phenotypes(gene))
+        if unknown:
+            raise KnowledgeError(f"{rule.enzyme} phenotype(s) {unknown} cannot be produced by the gene's rules",
+                                 source=where, location=f"{location}.phenotype_bands")
+        for name in rule.applies_to_drugs:
+            drug = kb.drugs.get(name)
+            if drug is None or rule.enzyme not in drug.genes:
+                raise KnowledgeError(f"applies_to_drugs names {name!r}, which is not a {rule.enzyme} drug of the "
+                                     "knowledge base", source=where, location=f"{location}.applies_to_drugs")
 
 
 INDETERMINATE = "Indeterminate"

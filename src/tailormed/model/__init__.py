@@ -9,6 +9,7 @@ from tailormed.model.pgx import (
     GeneBasis,
     GeneResult,
     PgxResult,
+    PhenoconversionEffect,
     PositionGenotype,
 )
 
@@ -23,6 +24,7 @@ __all__ = [
     "GeneResult",
     "Patient",
     "PgxResult",
+    "PhenoconversionEffect",
     "PositionGenotype",
     "Provenance",
     "Sample",

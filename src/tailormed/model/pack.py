@@ -275,3 +275,125 @@ class DrugGuidance(_Strict):
                 raise ValueError(f"{self.drug}: test_before_prescribing names genes {sorted(unknown)} "
                                  f"not in genes {self.genes}")
         return self
+
+# --------------------------------------------------------------------------- phenoconversion
+
+PhenoconversionEnzyme = Literal["CYP2D6", "CYP2C19", "CYP2C9"]
+"""The enzymes whose phenotype a current medication may change (phenoconversion)."""
+
+PerpetratorEffect = Literal["inhibitor", "inducer"]
+PerpetratorStrength = Literal["strong", "moderate"]
+"""FDA's classes of clinical inhibitors and inducers that TailorMed lists (weak ones are not listed)."""
+
+
+class Perpetrator(_Strict):
+    """A drug that inhibits or induces one enzyme, with its FDA class and the check that was made."""
+
+    drug: str = Field(pattern=r"^[a-z0-9][a-z0-9 ./-]*$", description="Generic name, lowercase.")
+    aliases: list[str] = Field(default_factory=list, description="Other generic names (e.g. rifampicin).")
+    enzyme: PhenoconversionEnzyme
+    effect: PerpetratorEffect
+    strength: PerpetratorStrength
+    source: str = Field(description="id of the source that classifies it (the FDA table).")
+    checked: str = Field(min_length=10, description="How the entry was checked against the source.")
+    note: str | None = None
+
+    @field_validator("aliases")
+    @classmethod
+    def _lowercase_aliases(cls, value: list[str]) -> list[str]:
+        for alias in value:
+            if alias != alias.strip().lower() or not alias:
+                raise ValueError(f"alias {alias!r} must be a lowercase generic name")
+        return value
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a medication list may use for this drug (lowercase)."""
+        return (self.drug, *self.aliases)
+
+
+class ScoreBand(_Strict):
+    """A phenotype for an activity score in a range; either end may be open or exclusive."""
+
+    phenotype: str
+    min: float = Field(ge=0)
+    max: float | None = Field(default=None, description="None: no upper bound.")
+    min_inclusive: bool = True
+    max_inclusive: bool = True
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScoreBand:
+        if self.max is not None and self.min > self.max:
+            raise ValueError(f"band min {self.min} > max {self.max}")
+        return self
+
+    def contains(self, score: float) -> bool:
+        """True when ``score`` lies in the band (to 1e-9)."""
+        above = score > self.min + 1e-9 or (self.min_inclusive and abs(score - self.min) <= 1e-9)
+        if self.max is None:
+            return above
+        below = score < self.max - 1e-9 or (self.max_inclusive and abs(score - self.max) <= 1e-9)
+        return above and below
+
+
+class PhenoconversionRule(_Strict):
+    """How listed perpetrators change one enzyme's phenotype for advice, with the sources that give the rule.
+
+    ``activity_score_multiplier``: the genotype activity score is multiplied by the inhibitor's multiplier and
+    converted with ``phenotype_bands``, for the drugs in ``applies_to_drugs`` only. ``caution_only``: no cited rule
+    adjusts the phenotype; a listed perpetrator is reported as a caution on the enzyme's drugs.
+    """
+
+    enzyme: PhenoconversionEnzyme
+    method: Literal["activity_score_multiplier", "caution_only"]
+    multipliers: dict[PerpetratorStrength, float] = Field(
+        default_factory=dict, description="activity_score_multiplier: inhibitor strength -> factor on the score.")
+    phenotype_bands: list[ScoreBand] = Field(default_factory=list)
+    applies_to_drugs: list[str] = Field(
+        default_factory=list, description="Drugs whose advice uses the adjusted phenotype (the cited rule's scope).")
+    sources: list[str] = Field(min_length=1)
+    notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _complete(self) -> PhenoconversionRule:
+        if self.method == "activity_score_multiplier":
+            if not self.multipliers or not self.phenotype_bands or not self.applies_to_drugs:
+                raise ValueError(f"{self.enzyme}: activity_score_multiplier needs multipliers, phenotype_bands and "
+                                 "applies_to_drugs")
+            for strength, factor in self.multipliers.items():
+                if not 0.0 <= factor <= 1.0:
+                    raise ValueError(f"{self.enzyme}: {strength} inhibitor multiplier {factor} is not in [0, 1]")
+        elif self.multipliers or self.phenotype_bands or self.applies_to_drugs:
+            raise ValueError(f"{self.enzyme}: caution_only takes no multipliers, phenotype_bands or applies_to_drugs")
+        return self
+
+    def phenotype_for(self, score: float) -> str | None:
+        """The phenotype band that holds ``score`` (None when no band does)."""
+        return next((b.phenotype for b in self.phenotype_bands if b.contains(score)), None)
+
+
+class PhenoconversionKnowledge(_Strict):
+    """``phenoconversion.yaml``: listed perpetrators and the rules that turn them into an adjusted phenotype."""
+
+    sources: list[Source | str] = Field(default_factory=list)
+    rules: list[PhenoconversionRule] = Field(min_length=1)
+    perpetrators: list[Perpetrator] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PhenoconversionKnowledge:
+        enzymes = [r.enzyme for r in self.rules]
+        if len(set(enzymes)) != len(enzymes):
+            raise ValueError("an enzyme has more than one rule")
+        seen: set[tuple[str, str]] = set()
+        for p in self.perpetrators:
+            if p.enzyme not in enzymes:
+                raise ValueError(f"perpetrator {p.drug}: no rule for {p.enzyme}")
+            for name in p.names:
+                if (name, p.enzyme) in seen:
+                    raise ValueError(f"perpetrator {name} listed twice for {p.enzyme}")
+                seen.add((name, p.enzyme))
+        return self
+
+    def rule(self, enzyme: str) -> PhenoconversionRule | None:
+        return next((r for r in self.rules if r.enzyme == enzyme), None)

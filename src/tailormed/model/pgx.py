@@ -8,7 +8,7 @@ from pydantic import Field
 
 from tailormed.model.common import Citation, Evidence, Provenance, Record, Warning
 
-PGX_SCHEMA_VERSION = "1.1"
+PGX_SCHEMA_VERSION = "1.2"
 
 CallSource = Literal["vcf", "outside_call", "none"]
 
@@ -39,6 +39,21 @@ class Diplotype(Record):
     def label(self) -> str:
         """``*1/*17`` (or ``*1`` when hemizygous)."""
         return "/".join(self.alleles)
+
+
+class PhenoconversionEffect(Record):
+    """One current medication that inhibits or induces a gene's enzyme, and what TailorMed did about it."""
+
+    perpetrator: str = Field(description="The medication, as the knowledge pack names it (e.g. 'paroxetine').")
+    enzyme: str
+    effect: Literal["inhibitor", "inducer"]
+    strength: Literal["strong", "moderate"]
+    adjustment: Literal["activity_score_multiplied", "caution_only"] = Field(
+        description="activity_score_multiplied: a cited rule multiplies the activity score (CYP2D6); caution_only: no "
+        "cited rule adjusts the phenotype, so the interaction is reported and the genotype phenotype is kept.")
+    multiplier: float | None = Field(default=None, description="The factor applied to the activity score, if any.")
+    source: Citation = Field(description="Where the drug's class (strong/moderate inhibitor/inducer) comes from.")
+    rule_sources: list[Citation] = Field(default_factory=list, description="The sources of the adjustment rule.")
 
 
 class GeneResult(Record):
@@ -72,6 +87,19 @@ class GeneResult(Record):
     overridden_vcf_call: str | None = Field(
         default=None, description="The VCF-derived diplotype an outside call replaced, if any."
     )
+    adjusted_phenotype: str | None = Field(
+        default=None,
+        description="Phenotype after the current medications, where a cited rule adjusts it (CYP2D6 activity score "
+        "multiplied for strong/moderate inhibitors); None when no rule applied. `phenotype` stays the "
+        "genotype-predicted one. Used for advice only for the drugs the rule covers (see DrugRecommendation.basis).",
+    )
+    adjusted_activity_score: float | None = Field(
+        default=None, description="Activity score after the current medications, when adjusted_phenotype is set.")
+    phenoconversion: list[PhenoconversionEffect] = Field(
+        default_factory=list,
+        description="Listed current medications that inhibit or induce this gene's enzyme, applied or reported as a "
+        "caution. Empty without a medication list. An untested gene is never given an adjusted phenotype.",
+    )
 
     @property
     def diplotype_label(self) -> str:
@@ -90,6 +118,15 @@ class GeneBasis(Record):
     phenotype: str | None
     activity_score: float | None = None
     matched_on: str = Field(description="The lookup key that matched the rule, e.g. 'Poor Metabolizer'.")
+    phenotype_used: Literal["genotype", "adjusted"] = Field(
+        default="genotype",
+        description="adjusted: the rule was matched on the phenotype adjusted for current medications "
+        "(adjusted_phenotype), not on the genotype-predicted `phenotype`.",
+    )
+    adjusted_phenotype: str | None = None
+    adjusted_activity_score: float | None = None
+    phenoconversion_note: str | None = Field(
+        default=None, description="Why the adjusted phenotype was (or was not) used for this drug, in plain words.")
 
 
 class DrugRecommendation(Record):
@@ -124,6 +161,11 @@ class DrugRecommendation(Record):
     )
     warnings: list[Warning] = Field(default_factory=list)
     in_medication_list: bool = False
+    phenoconversion: list[PhenoconversionEffect] = Field(
+        default_factory=list,
+        description="Current medications that act on an enzyme this drug's genes code for: applied to the basis "
+        "(phenotype_used 'adjusted') or reported in warnings as a caution.",
+    )
 
 
 class PgxResult(Record):
@@ -142,3 +184,15 @@ def format_score(score: float) -> str:
     """Activity scores as CPIC writes them: ``1.5``, ``2.0``, ``0.0``."""
     text = f"{score:.2f}".rstrip("0")
     return text + "0" if text.endswith(".") else text
+
+
+def format_activity_score(score: float) -> str:
+    """An activity score as CPIC writes it (``1.0``, ``0``, ``1.5``), with every digit of one that is not a quarter
+    step, such as a score adjusted for a moderate inhibitor (``0.625``).
+
+    >>> [format_activity_score(s) for s in (1.0, 0.0, 0.5, 0.625)]
+    ['1.0', '0', '0.5', '0.625']
+    """
+    if abs(score * 4 - round(score * 4)) < 1e-9:
+        return "0" if abs(score) < 1e-9 else format_score(score)
+    return f"{score:g}"

@@ -32,6 +32,7 @@ from tailormed.pgx.matcher import (
     match_haplotypes,
     match_independent_variants,
 )
+from tailormed.pgx.phenoconversion import apply_phenoconversion
 from tailormed.pgx.phenotype import (
     PhenotypeCall,
     allele_function,
@@ -51,6 +52,13 @@ DISCLAIMERS = [
     "in the gene may still change function.",
     "Not validated for diagnostic use. For research and clinical decision support under local validation.",
 ]
+
+PHENOCONVERSION_DISCLAIMER = (
+    "Medications (phenoconversion): only the medications listed, and among them only the strong and moderate CYP2D6, "
+    "CYP2C19 and CYP2C9 inhibitors and inducers the knowledge pack lists, were considered. Other drugs, weak "
+    "inhibitors, dose and timing (an inhibitor started or stopped recently), and other causes of a changed phenotype "
+    "(e.g. inflammation, liver disease) were not."
+)
 
 
 def _evidence(kb: KnowledgeBase, gene: GeneDefinition) -> Evidence:
@@ -387,8 +395,10 @@ def build_result(kb: KnowledgeBase, sample: str, genes: dict[str, GeneResult], p
                       if gene.matching == "outside_call_only" else "not tested: no genotype input for it")
             genes[name] = GeneResult(gene=name, source="none", tested=False, evidence=_evidence(kb, gene),
                                      warnings=[Warning(code="not_called", gene=name, severity="info", message=reason)])
+    genes = apply_phenoconversion(kb, genes, medications)
     drugs: list[DrugRecommendation] = recommend(kb, genes, medications)
     ordered = [genes[n] for n in sorted(genes)]
     warnings = [Warning(code="assumption", message=a, severity="info") for a in provenance.assumptions]
+    disclaimers = DISCLAIMERS + ([PHENOCONVERSION_DISCLAIMER] if medications else [])
     return PgxResult(sample=sample, genes=ordered, drugs=drugs, warnings=warnings, provenance=provenance,
-                     disclaimers=DISCLAIMERS)
+                     disclaimers=disclaimers)

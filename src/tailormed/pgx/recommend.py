@@ -8,6 +8,9 @@ Two rules keep the report honest:
   one that names ``Not tested`` explicitly, never an ``Indeterminate`` row, and it can never be the reason
   for an "actionable" status. A drug that needs it and has no other applicable rule is ``not_tested``,
   with the pack's cited advice to test before prescribing where there is one.
+
+With a medication list, a listed perpetrator may change the phenotype a drug's rules are matched against
+(:mod:`tailormed.pgx.phenoconversion`); each row's basis says which phenotype it used and why.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from __future__ import annotations
 from tailormed.kb.pack import INDETERMINATE, NOT_TESTED, KnowledgeBase
 from tailormed.model.common import Citation, Evidence, Warning
 from tailormed.model.pack import DrugGuidance, GeneCondition, Recommendation
-from tailormed.model.pgx import DrugRecommendation, GeneBasis, GeneResult
+from tailormed.model.pgx import DrugRecommendation, GeneBasis, GeneResult, PhenoconversionEffect
+from tailormed.pgx.phenoconversion import DrugAdjustment, adjustment_for_drug, apply_phenoconversion
 
 STATUS_ORDER = {"actionable": 0, "not_tested": 1, "no_result": 2, "standard": 3, "no_recommendation": 4}
 """Report order of drug statuses: what changes care first, then what could not be assessed."""
@@ -89,11 +93,18 @@ def _caveats(basis: list[GeneBasis], results: dict[str, GeneResult]) -> list[War
     return out
 
 
-def _basis(gene: str, result: GeneResult | None, matched_on: str) -> GeneBasis:
+def _basis(gene: str, result: GeneResult | None, matched_on: str,
+           adjustment: DrugAdjustment | None = None) -> GeneBasis:
     if result is None or not result.tested:
         return GeneBasis(gene=gene, diplotype="not tested", phenotype=None, matched_on=matched_on)
-    return GeneBasis(gene=gene, diplotype=result.diplotype_label or "not called", phenotype=result.phenotype,
-                     activity_score=result.activity_score, matched_on=matched_on)
+    basis = GeneBasis(gene=gene, diplotype=result.diplotype_label or "not called", phenotype=result.phenotype,
+                      activity_score=result.activity_score, matched_on=matched_on)
+    if adjustment is not None and adjustment.used_adjusted:
+        basis.phenotype_used = "adjusted"
+        basis.adjusted_phenotype = adjustment.adjusted_phenotype
+        basis.adjusted_activity_score = adjustment.adjusted_activity_score
+        basis.phenoconversion_note = adjustment.note
+    return basis
 
 
 def _testing_advice(kb: KnowledgeBase, drug: DrugGuidance, untested: list[str]) -> tuple[str | None, list[Citation]]:
@@ -116,17 +127,21 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
     """Every recommendation of ``drug`` that applies to these gene results (one summary row if none does)."""
     evidence = Evidence(knowledge_pack=kb.version_label, record=f"drugs/{drug.drug}.yaml",
                         citations=[_citation(kb, drug.guideline)])
+    adjustments = {g: a for g in drug.genes if (a := adjustment_for_drug(kb, drug, g, results.get(g))) is not None}
+    matching = {g: (adjustments[g].matching if g in adjustments else results.get(g)) for g in drug.genes}
+    pheno_warnings = [w for a in adjustments.values() for w in a.warnings]
+    pheno_effects: list[PhenoconversionEffect] = [e for a in adjustments.values() for e in a.effects]
     untested = [g for g in drug.genes if not is_tested(results.get(g))]
-    uncalled = [g for g in drug.genes if g not in untested and INDETERMINATE in _keys(results.get(g))]
+    uncalled = [g for g in drug.genes if g not in untested and INDETERMINATE in _keys(matching.get(g))]
     advice, advice_citations = _testing_advice(kb, drug, untested)
     found: list[DrugRecommendation] = []
     for rec in drug.recommendations:
         basis = []
         for gene, condition in rec.when.items():
-            key = _matches(condition, results.get(gene))
+            key = _matches(condition, matching.get(gene))
             if key is None:
                 break
-            basis.append(_basis(gene, results.get(gene), key))
+            basis.append(_basis(gene, results.get(gene), key, adjustments.get(gene)))
         else:
             citations = _unique([_citation(kb, drug.guideline)] + [_citation(kb, s) for s in rec.sources]
                                 + advice_citations)
@@ -140,6 +155,7 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
                                          "gene(s) only")
                          for g in uncalled if g not in rec.when]
             warnings += _caveats(basis, results)
+            warnings += pheno_warnings
             found.append(DrugRecommendation(
                 drug=drug.drug, drug_class=drug.drug_class, genes=drug.genes,
                 status=_status(rec, list(rec.when), results),
@@ -147,7 +163,7 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
                 strength=rec.strength, basis=basis, guideline=citations[0], untested_genes=untested,
                 testing_advice=advice, testing_advice_sources=advice_citations,
                 evidence=evidence.model_copy(update={"citations": citations}),
-                warnings=warnings))
+                warnings=warnings, phenoconversion=pheno_effects))
     if found:
         return found
     if untested:
@@ -160,21 +176,28 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
         status = "no_recommendation"
         message = ("the knowledge pack holds no recommendation for this result (the guideline gives none, or it "
                    "has not been curated yet): consult the guideline")
-    basis = [_basis(g, r, NOT_TESTED if g in untested else (r.lookup_keys[0] if r and r.lookup_keys else ""))
-             for g in drug.genes for r in [results.get(g)]]
+    basis = [_basis(g, r, NOT_TESTED if g in untested else (m.lookup_keys[0] if m and m.lookup_keys else ""),
+                    adjustments.get(g))
+             for g in drug.genes for r, m in [(results.get(g), matching.get(g))]]
     return [DrugRecommendation(drug=drug.drug, drug_class=drug.drug_class, genes=drug.genes, status=status,
                                basis=basis, guideline=_citation(kb, drug.guideline), untested_genes=untested,
                                testing_advice=advice, testing_advice_sources=advice_citations,
                                evidence=evidence.model_copy(update={"citations": _unique(
                                    evidence.citations + advice_citations)}),
                                warnings=[Warning(code=status, message=message,
-                                                 severity="warning" if status == "not_tested" else "info")])]
+                                                 severity="warning" if status == "not_tested" else "info"),
+                                         *pheno_warnings],
+                               phenoconversion=pheno_effects)]
 
 
 def recommend(kb: KnowledgeBase, results: dict[str, GeneResult],
               medications: list[str] | None = None) -> list[DrugRecommendation]:
     """Recommendations for every drug in the knowledge base: medication list first, then by status
-    (:data:`STATUS_ORDER`), then by drug name."""
+    (:data:`STATUS_ORDER`), then by drug name.
+
+    Listed medications that inhibit or induce a gene's enzyme are applied first (:func:`apply_phenoconversion`).
+    """
+    results = apply_phenoconversion(kb, results, medications)
     rows: list[DrugRecommendation] = []
     meds = {m.lower() for m in medications or []}
     for name in sorted(kb.drugs):

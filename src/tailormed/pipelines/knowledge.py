@@ -57,6 +57,8 @@ class PackDescription:
     drugs: list[str] = field(default_factory=list)
     records: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)  # onco evidence rows
     equations: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # risk: file, equation, source...
+    perpetrators: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # drug, enzyme, effect, ...
+    phenoconversion_rules: list[tuple[str, str, str, str]] = field(default_factory=list)  # enzyme, method, ...
     sources: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -86,6 +88,13 @@ def describe_pack(name_or_path: str) -> PackDescription:
                                   description=m.description, genes=sorted(pack.genes), drugs=sorted(pack.drugs),
                                   sources=[(s.id, s.citation) for s in sorted(pack.sources.values(),
                                                                               key=lambda s: s.id)])
+    if pack.phenoconversion is not None:
+        description.perpetrators = [(p.drug + (f" ({', '.join(p.aliases)})" if p.aliases else ""), p.enzyme,
+                                     p.effect, p.strength, p.source) for p in pack.phenoconversion.perpetrators]
+        description.phenoconversion_rules = [
+            (r.enzyme, r.method, "; ".join(f"{k} x{v:g}" for k, v in r.multipliers.items()) +
+             (f" (for {', '.join(r.applies_to_drugs)})" if r.applies_to_drugs else ""), ", ".join(r.sources))
+            for r in pack.phenoconversion.rules]
     if m.kind == "onco":
         onco = load_onco_knowledge(str(pack.path))
         description.genes = sorted(onco.genes)
@@ -121,7 +130,10 @@ def validate_pack(path: Path) -> str:
         return (f"ok: {onco.version_label}: {len(onco.records)} evidence records, {len(onco.genes)} genes, "
                 f"{len(onco.sources)} sources")
     kb = load_knowledge_base(str(path))
-    return f"ok: {kb.version_label}: {len(kb.genes)} genes, {len(kb.drugs)} drugs, {len(kb.sources)} sources"
+    perpetrators = (f", {len(kb.phenoconversion.perpetrators)} phenoconversion perpetrators"
+                    if kb.phenoconversion is not None else "")
+    return (f"ok: {kb.version_label}: {len(kb.genes)} genes, {len(kb.drugs)} drugs{perpetrators}, "
+            f"{len(kb.sources)} sources")
 
 
 def import_trials(studies: Sequence[Path], out: Path, *, retrieved: str | None = None,

@@ -138,9 +138,12 @@ def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
 
 def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str = "pgx-core",
                  samples: Sequence[str] | None = None, outside_calls_path: Path | None = None,
-                 missing_as_reference: bool = False,
-                 formats: Sequence[str] = ALL_FORMATS, progress: ProgressCallback | None = None) -> PgxRunSummary:
-    """``tailormed pgx call``: VCF (+ outside calls) -> calls.tsv, <sample>.json, <sample>.html."""
+                 missing_as_reference: bool = False, formats: Sequence[str] = ALL_FORMATS,
+                 medications: Sequence[str] = (), progress: ProgressCallback | None = None) -> PgxRunSummary:
+    """``tailormed pgx call``: VCF (+ outside calls) -> calls.tsv, <sample>.json, <sample>.html.
+
+    ``medications`` is one person's list: it is refused when more than one sample is analysed.
+    """
     kb = load_knowledge_base(kb_name)
     calls = read_outside_calls(outside_calls_path, set(kb.genes)) if outside_calls_path else []
     if not vcf and not calls:
@@ -150,13 +153,20 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
     sample_ids, per_sample = call_pgx(vcf, kb, samples=samples, outside_calls=calls,
                                       missing_as_reference=missing_as_reference,
                                       include_genotypes="json" in formats or "html" in formats)
+    meds = [m.strip().lower() for m in medications if m.strip()]
+    if meds and len(sample_ids) != 1:
+        raise InputError(f"--medications is one person's medication list, but {len(sample_ids)} samples are analysed; "
+                         "choose one with --samples (or use tailormed analyze with a patient manifest)")
     vcf_list = [vcf] if isinstance(vcf, (str, Path)) else list(vcf or [])
     inputs = {"vcf": ", ".join(str(v) for v in vcf_list)} if vcf_list else {}
     if outside_calls_path:
         inputs["outside_calls"] = str(outside_calls_path)
+    if meds:
+        inputs["medications"] = ", ".join(meds)
     assumptions = [MISSING_AS_REF_ASSUMPTION] if missing_as_reference else []
     provenance = pgx_provenance(kb, inputs, assumptions)
-    files = write_pgx_outputs(out, kb, sample_ids, per_sample, provenance, formats, progress=progress)
+    files = write_pgx_outputs(out, kb, sample_ids, per_sample, provenance, formats, medications=meds,
+                              progress=progress)
     return PgxRunSummary(out=out, samples=len(sample_ids), genes=len(kb.genes), files=files)
 
 

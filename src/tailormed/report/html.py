@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from tailormed.model.pgx import PgxResult
+from tailormed.model.pgx import PgxResult, format_activity_score
 
 _ENV = Environment(loader=PackageLoader("tailormed.report", "templates"), autoescape=select_autoescape(["html", "j2"]),
                    trim_blocks=True, lstrip_blocks=True)
@@ -16,8 +16,13 @@ def short_citation(citation: str) -> str:
     """A citation shortened for a table cell.
 
     ``Lee CR, Luzum JA, ... Clin Pharmacol Ther. 2022;112(5):959-967.`` -> ``Lee CR et al., Clin Pharmacol Ther, 2022``
+
+    >>> short_citation("U.S. Food and Drug Administration. Drug Development and Drug Interactions. fda.gov.")
+    'U.S. Food and Drug Administration'
     """
     first_author = citation.split(",")[0].split(".")[0].strip()
+    if len(first_author) < 4:  # an abbreviated organisation, e.g. "U.S. Food and Drug Administration. ..."
+        first_author = re.split(r"(?<=[a-z])\.\s", citation)[0].strip()
     year = re.search(r"\b(19|20)\d{2}\b", citation)
     journal = re.search(r"\.\s*([A-Z][A-Za-z .]+?)\.?\s*(?:19|20)\d{2}", citation)
     parts = [f"{first_author} et al." if "," in citation.split(".")[0] else first_author]
@@ -29,6 +34,7 @@ def short_citation(citation: str) -> str:
 
 
 _ENV.filters["short_citation"] = short_citation
+_ENV.filters["activity_score"] = format_activity_score
 
 STATUS_LABELS = {
     "actionable": "Change from usual care",
