@@ -26,7 +26,8 @@ def test_demo_tumour_gives_tiered_cited_options(tmp_path: Path) -> None:
                              "--clinical", str(DEMO / "tumour-clinical.yaml"), "--tumor-type", "LUAD",
                              "--panel-size-mb", "1.1", "--trials", str(DEMO.parent / "trials" / "demo-trials.yaml"))
     assert code == 0, output
-    assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == ["actionability.json", "report.html", "therapies.tsv"]
+    written = sorted(p.name for p in out.iterdir() if p.name != MARKER)
+    assert written == ["actionability.json", "report.html", "therapies.tsv"]
     result = OncoResult.model_validate_json((out / "actionability.json").read_text())
     by_id = {o.record_id: o for o in result.therapies}
     osimertinib = [o for o in result.therapies if o.drugs == ["osimertinib"] and o.tumour_match == "same"]
@@ -50,6 +51,36 @@ def test_bad_arguments_exit_2_without_output(tmp_path: Path, args: list[str], me
     code, output = interpret(out, "--maf", str(DEMO / "tumour.maf"), *args)
     assert code == 2 and message in output.replace("\n", " ")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("size", ["-1", "0", "nan", "inf", "-inf", "1e400", "3101"])
+@pytest.mark.parametrize("command", ["interpret", "batch"])
+def test_panel_size_outside_0_to_the_genome_is_refused(tmp_path: Path, size: str, command: str) -> None:
+    out = tmp_path / "never"
+    result = runner.invoke(app, ["onco", command, "--maf", str(DEMO / "tumour.maf"), "--tumor-type", "LUAD",
+                                 f"--panel-size-mb={size}", "--out", str(out), "-q"])
+    assert result.exit_code == 2, result.output
+    assert "--panel-size-mb must be above 0 and at most 3100 Mb (the whole GRCh38 genome)" in result.output
+    assert not out.exists()
+
+
+def test_panel_size_and_bed_together_are_refused(tmp_path: Path) -> None:
+    bed = tmp_path / "panel.bed"
+    bed.write_text("chr7\t0\t1000000\n")
+    code, output = interpret(tmp_path / "never", "--maf", str(DEMO / "tumour.maf"), "--tumor-type", "LUAD",
+                             "--panel-size-mb", "1.1", "--callable-bed", str(bed))
+    assert code == 2 and "give the callable territory once" in output
+    assert not (tmp_path / "never").exists()
+
+
+def test_manifest_panel_size_names_the_manifest(tmp_path: Path) -> None:
+    manifest = tmp_path / "patient.yaml"
+    manifest.write_text(f"id: P1\ntumour_type: LUAD\ntumour_panel_size_mb: .inf\n"
+                        f"tumour_files: {{maf: {DEMO / 'tumour.maf'}}}\n")
+    result = runner.invoke(app, ["analyze", str(manifest), "--out", str(tmp_path / "never"), "-q"])
+    assert result.exit_code == 2
+    assert f"{manifest}: tumour_panel_size_mb must be above 0" in result.output
+    assert not (tmp_path / "never").exists()
 
 
 def test_malformed_and_wrong_build_mafs(tmp_path: Path) -> None:

@@ -9,6 +9,10 @@ from pydantic import Field
 from tailormed.model.common import Citation, Provenance, Record, Warning
 
 ONCO_SCHEMA_VERSION = "1.0"
+GRCH38_GENOME_MB = 3_100.0
+"""Upper bound of a callable territory, Mb: the whole GRCh38 assembly (3,099.7 Mb with unplaced contigs), rounded up."""
+LONGEST_GRCH38_CHROMOSOME = 248_956_422
+"""Length of chr1, the longest GRCh38 sequence: no GRCh38 position or BED coordinate lies beyond it."""
 
 Consequence = Literal[
     "missense", "nonsense", "frameshift", "inframe_deletion", "inframe_insertion", "splice_site", "splice_region",

@@ -6,6 +6,7 @@ Used by ``tailormed onco interpret``, ``tailormed onco batch`` and ``tailormed a
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,15 @@ from tailormed.kb.onco import OncoKnowledge, load_onco_knowledge
 from tailormed.kb.oncotree import OncoTree, load_oncotree
 from tailormed.kb.trials import load_trials
 from tailormed.model.common import Provenance, Warning
-from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion, OncoResult, SomaticVariant, TumourProfile
+from tailormed.model.onco import (
+    GRCH38_GENOME_MB,
+    ClinicalBiomarkers,
+    CopyNumberCall,
+    Fusion,
+    OncoResult,
+    SomaticVariant,
+    TumourProfile,
+)
 from tailormed.model.trials import Trial
 from tailormed.onco.engine import interpret_tumour
 from tailormed.onco.matching import TumourFacts
@@ -76,6 +85,21 @@ class TumourInputs:
     callable_bed: Path | None = None
     panel_size_mb: float | None = None
     cna_thresholds: CopyNumberThresholds = field(default_factory=CopyNumberThresholds)
+    panel_size_name: str = "--panel-size-mb"
+    """How the user gave ``panel_size_mb`` (an option, or a manifest field), for error messages."""
+
+    def check_territory(self) -> None:
+        """The callable territory for TMB: at most one of a BED and a panel size, the size a finite number of Mb
+        above 0 and at most the whole GRCh38 genome."""
+        size = self.panel_size_mb
+        if size is None:
+            return
+        if self.callable_bed is not None:
+            raise InputError(f"give the callable territory once: a BED ({self.callable_bed}) or "
+                             f"{self.panel_size_name}, not both")
+        if not (math.isfinite(size) and 0 < size <= GRCH38_GENOME_MB):
+            raise InputError(f"{self.panel_size_name} must be above 0 and at most {GRCH38_GENOME_MB:g} Mb (the whole "
+                             f"GRCh38 genome), got {size:g}")
 
     def as_dict(self) -> dict[str, str]:
         """Role → path, for provenance."""
@@ -94,6 +118,7 @@ def read_tumours(inputs: TumourInputs, tumour_type: str | dict[str, str], contex
     """Build the tumour profile(s) from the input files; ``tumour_type`` may map sample → code."""
     if (inputs.maf is None) == (inputs.vcf is None):
         raise InputError("give exactly one of --maf or --vcf for the somatic variants")
+    inputs.check_territory()
     warnings: list[Warning] = []
     variants_by_sample: dict[str, list[SomaticVariant]]
     if inputs.maf is not None:
@@ -116,7 +141,8 @@ def read_tumours(inputs: TumourInputs, tumour_type: str | dict[str, str], contex
     fusions = read_fusions(inputs.fusions) if inputs.fusions else {}
     svs = read_structural_variants(inputs.sv) if inputs.sv else {}
     clinical = clinical or (read_clinical(inputs.clinical) if inputs.clinical else ClinicalBiomarkers())
-    callable_mb = inputs.panel_size_mb or (callable_mb_from_bed(inputs.callable_bed) if inputs.callable_bed else None)
+    callable_mb = inputs.panel_size_mb if inputs.panel_size_mb is not None else (
+        callable_mb_from_bed(inputs.callable_bed) if inputs.callable_bed else None)
     _check_named_samples(inputs, variants_by_sample, cna, fusions, svs)
     profiles = []
     for sample, variants in variants_by_sample.items():
