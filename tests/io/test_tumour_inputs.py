@@ -46,7 +46,15 @@ def test_maf_rows_become_variants(tmp_path: Path) -> None:
     ("GRCh38\tBRAF\tMissense_Mutation\tS1\t\t7\t1\tA\tT\t\t\t\n", "without a protein change"),
     ("GRCh38\tBRAF\tWeird_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t\t\t\n", "unknown Variant_Classification"),
     ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t10\t20\t\n", "exceeds depth"),
-    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\tone\tA\tT\t\t\t\n", "Start_Position is not a number"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\tone\tA\tT\t\t\t\n", "Start_Position must be a whole-number"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1.5\tA\tT\t\t\t\n", "1-248956422 .*got '1.5'"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t0\tA\tT\t\t\t\n", "1-248956422 .*got '0'"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\tinf\tA\tT\t\t\t\n", "Start_Position .*got 'inf'"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\tnan\t\t\n", "t_depth must be a whole number of reads"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t10.5\t\t\n", "t_depth .*got '10.5'"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t1e400\t\t\n", "t_depth .*got '1e400'"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t10\t-1\t\n", "t_alt_count .*got '-1'"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t0\t5\t\n", "t_alt_count 5 exceeds depth 0"),
 ])
 def test_bad_maf_rows_name_the_line(tmp_path: Path, body: str, message: str) -> None:
     maf = write(tmp_path, "bad.maf", MAF_HEADER + body)
@@ -54,6 +62,14 @@ def test_bad_maf_rows_name_the_line(tmp_path: Path, body: str, message: str) -> 
         read_maf(maf)
     assert "bad.maf:line 2" in str(error.value)
     assert isinstance(error.value, GenomeBuildError) == (message == "GRCh37")
+
+
+def test_maf_counts_written_as_whole_floats_or_missing_are_read(tmp_path: Path) -> None:
+    maf = write(tmp_path, "ok.maf", MAF_HEADER + "GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t140753336.0\tA\tT"
+                "\t100.0\t40.0\t\nGRCh38\tKRAS\tMissense_Mutation\tS1\tp.G12C\t12\tNA\tC\tA\tNA\t.\t\n")
+    braf, kras = read_maf(maf).by_sample["S1"]
+    assert (braf.pos, braf.depth, braf.vaf) == (140753336, 100, pytest.approx(0.4))
+    assert (kras.pos, kras.depth, kras.vaf) == (None, None, None)
 
 
 def test_maf_missing_columns_and_mixed_builds(tmp_path: Path) -> None:
