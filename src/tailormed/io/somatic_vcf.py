@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from cyvcf2 import VCF
 
+from tailormed.documents import check_file
 from tailormed.errors import InputError
 from tailormed.io.annotated_vcf import parsimonious, read_annotated_vcf
 from tailormed.io.vcf import quiet_htslib
@@ -79,6 +80,30 @@ def _number(text: str | None) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+_INT_MISSING = -2147483648  # htslib's missing integer ('.'); -2147483647 marks the end of a shorter vector
+
+
+def _check_format(record: Any, path: Path, sample: str, ad: Any, af: Any, dp: Any) -> None:
+    """Read counts are whole numbers >= 0 and allele fractions lie in 0-1 ('.' is unknown): anything else is an
+    error naming the record, never a VAF above 1 or below 0."""
+    where = {"source": str(path), "location": f"record {record.CHROM}:{record.POS}"}
+    for name, values in (("AD", ad), ("DP", dp), ("AF", af)):
+        if values is not None and values.dtype.kind not in "iuf":
+            raise InputError(f"FORMAT/{name} is not declared as a number (Type=Integer or Float)", **where)
+    for name, values in (("AD", ad), ("DP", dp)):
+        if values is not None:
+            bad = values[0][(values[0] < 0) & (values[0] > _INT_MISSING + 1)]
+            if bad.size:
+                raise InputError(f"FORMAT/{name} of {sample} is {bad[0]:g}: read counts must be whole numbers, "
+                                 "0 or more ('.' when unknown)", **where)
+    if af is not None:
+        fractions = af[0][~np.isnan(af[0])]
+        bad = fractions[(fractions < 0) | (fractions > 1)]
+        if bad.size:
+            raise InputError(f"FORMAT/AF of {sample} is {float(bad[0]):g}: an allele fraction must be 0-1 ('.' when "
+                             "unknown)", **where)
+
+
 def _format_values(path: Path, sample: str) -> dict[tuple[str, int, str, str], tuple[float | None, int | None]]:
     """(chrom, pos, ref, alt) in parsimonious form → (VAF, depth) of one sample, from FORMAT AF/AD/DP."""
     out: dict[tuple[str, int, str, str], tuple[float | None, int | None]] = {}
@@ -89,6 +114,7 @@ def _format_values(path: Path, sample: str) -> dict[tuple[str, int, str, str], t
             ad = record.format("AD") if "AD" in formats else None
             af = record.format("AF") if "AF" in formats else None
             dp = record.format("DP") if "DP" in formats else None
+            _check_format(record, path, sample, ad, af, dp)
             depth_total = int(dp[0][0]) if dp is not None and dp[0][0] >= 0 else None
             for index, alt in enumerate(record.ALT):
                 vaf: float | None = None
@@ -98,7 +124,7 @@ def _format_values(path: Path, sample: str) -> dict[tuple[str, int, str, str], t
                 if ad is not None and ad.shape[1] > index + 1 and ad[0][0] >= 0:
                     total = int(ad[0][ad[0] >= 0].sum())
                     depth = depth if depth is not None else total
-                    if vaf is None and total > 0:
+                    if vaf is None and total > 0 and ad[0][index + 1] >= 0:
                         vaf = float(ad[0][index + 1]) / total
                 pos, ref, trimmed = parsimonious(record.POS, record.REF, alt)
                 out[(record.CHROM.removeprefix("chr"), pos, ref, trimmed)] = (vaf, depth)
@@ -134,7 +160,7 @@ def _to_somatic(variant: Variant, sample: str, values: dict[tuple[str, int, str,
 def read_somatic_vcf(path: Path | str, *, tumour_sample: str | None = None,
                      hotspots: dict[str, HotspotCoordinate] | None = None) -> SomaticVcf:
     """Read the tumour sample's variants from a somatic VCF (one sample, or name ``tumour_sample``)."""
-    path = Path(path)
+    path = check_file(Path(path), "VCF")
     content = read_annotated_vcf(path)
     samples = content.samples
     if tumour_sample is None:
