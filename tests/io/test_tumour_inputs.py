@@ -123,6 +123,45 @@ def test_clinical_biomarkers(tmp_path: Path) -> None:
         read_clinical(write(tmp_path, "c3.tsv", "key\tvalue\nmsi_status\tvery high\n"))
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("pdl1_tps: .nan\n", r"pdl1_tps: must be a number 0-100 \(a percentage; CPS is capped at 100\), got nan"),
+    ("pdl1_tps: 150\n", "pdl1_tps: must be a number 0-100 .*got 150"),
+    ("pdl1_cps: 100.5\n", "pdl1_cps: must be a number 0-100"),
+    ("pdl1_tc: -1\n", "pdl1_tc: must be a number 0-100"),
+    ("pdl1_tps: true\n", "pdl1_tps: .*got True"),
+    ("pdl1_tps: 1e308\n", "pdl1_tps: .*got '1e308'"),  # PyYAML reads 1e308 as a string: read as a number
+    ("tmb: -3\n", r"tmb: must be a number 0-1000 mutations/Mb, got -3"),
+    ("tmb: .nan\n", "tmb: must be a number 0-1000"),
+    ("tmb: .inf\n", "tmb: must be a number 0-1000"),
+    ("tmb: 1.0e+308\n", "tmb: must be a number 0-1000"),
+    ("her2_ihc: 4+\n", r"her2_ihc: Input should be '0', '0-ultralow', '1\+', '2\+' or '3\+' \(got '4\+'\)"),
+    ("{}\n", "no biomarker values"),
+    ("5: 1\nfoo: 2\n", "unknown clinical biomarker\\(s\\) 5, foo"),
+    ("a: &a [*a]\n", "refers to itself"),
+    ("msi_status: [bold]MSI-H[/bold]\n", "line 1 column 19: not valid YAML"),
+])
+def test_clinical_values_outside_their_range_name_file_key_and_range(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "clinical.yaml", text)
+    with pytest.raises(InputError, match=message) as error:
+        read_clinical(path)
+    assert str(error.value).startswith(str(path))
+
+
+def test_clinical_edges_and_tsv(tmp_path: Path) -> None:
+    edges = read_clinical(write(tmp_path, "c.yaml", "pdl1_tps: 0\npdl1_cps: 100\ntmb: 1000\n"))
+    assert edges.pdl1 == {"TPS": 0, "CPS": 100} and edges.tmb == 1000
+    assert read_clinical(write(tmp_path, "c.tsv", "key\tvalue\npdl1_tps\t50\ntmb\t12.5\n")).tmb == 12.5
+    with pytest.raises(InputError, match=r"c2.tsv:line 3: biomarker 'tmb' is given twice \(first on line 2\)"):
+        read_clinical(write(tmp_path, "c2.tsv", "key\tvalue\ntmb\t5\ntmb\t10\n"))
+    with pytest.raises(InputError, match="c3.tsv: no biomarker values"):
+        read_clinical(write(tmp_path, "c3.tsv", "key\tvalue\n"))
+    with pytest.raises(InputError, match="c4.tsv: pdl1_tps: .*got 'nan'"):
+        read_clinical(write(tmp_path, "c4.tsv", "key\tvalue\npdl1_tps\tnan\n"))
+    (tmp_path / "folder.yaml").mkdir()
+    with pytest.raises(InputError, match="folder.yaml: is a folder"):
+        read_clinical(tmp_path / "folder.yaml")
+
+
 def test_oncokb_annotator_example_inputs_read() -> None:
     folder = shared_path("onco/example-inputs")
     maf = read_maf(folder / "example_maf_grch38.txt")

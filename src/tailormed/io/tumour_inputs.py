@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from tailormed.documents import load_yaml
 from tailormed.errors import InputError
 from tailormed.io.maf import table_rows
 from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion
@@ -207,36 +207,46 @@ _CLINICAL_KEYS = {
 }
 
 
-def clinical_from_mapping(values: dict[str, Any], source: str) -> ClinicalBiomarkers:
-    """Build :class:`ClinicalBiomarkers` from flat keys (pdl1_tps etc.), naming the source on error."""
-    unknown = set(values) - _CLINICAL_KEYS
+def clinical_from_mapping(values: dict[Any, Any], source: str) -> ClinicalBiomarkers:
+    """Build :class:`ClinicalBiomarkers` from flat keys (pdl1_tps etc.), naming the source, the key and the allowed
+    values on error."""
+    unknown = {str(key) for key in values} - _CLINICAL_KEYS
     if unknown:
         raise InputError(f"unknown clinical biomarker(s) {', '.join(sorted(unknown))} "
                          f"(known: {', '.join(sorted(_CLINICAL_KEYS))})", source=source)
-    data: dict[str, Any] = {k: v for k, v in values.items() if not k.startswith("pdl1_") and v not in (None, "")}
+    given = {k: v for k, v in values.items() if v is not None and v != ""}
+    if not given:
+        raise InputError(f"no biomarker values (known: {', '.join(sorted(_CLINICAL_KEYS))})", source=source)
+    data: dict[str, Any] = {k: v for k, v in given.items() if not k.startswith("pdl1_")}
     if "her2_ihc" in data:
         data["her2_ihc"] = str(data["her2_ihc"]).replace("IHC", "").strip()
-    data["pdl1"] = {k.removeprefix("pdl1_").upper(): v for k, v in values.items()
-                    if k.startswith("pdl1_") and v not in (None, "")}
+    data["pdl1"] = {k.removeprefix("pdl1_").upper(): v for k, v in given.items() if k.startswith("pdl1_")}
     try:
         return ClinicalBiomarkers.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InputError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", source=source) from exc
+        loc = [str(part) for part in first["loc"]]
+        key = f"pdl1_{loc[1].lower()}" if loc[0] == "pdl1" and len(loc) > 1 else loc[0]
+        shown = "" if first["type"] == "out_of_range" else f" (got {first['input']!r})"
+        raise InputError(f"{key}: {first['msg']}{shown}", source=source) from None
 
 
 def read_clinical(path: Path | str) -> ClinicalBiomarkers:
-    """Read clinical biomarkers from YAML (mapping) or a key/value TSV."""
+    """Read clinical biomarkers from YAML (mapping) or a key/value TSV (each key once)."""
     path = Path(path)
     if path.suffix in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise InputError(f"cannot read clinical biomarkers: {exc}", source=str(path)) from exc
+        data = load_yaml(path, "clinical biomarkers file")
         if not isinstance(data, dict):
             raise InputError("expected a mapping of biomarker -> value", source=str(path))
         return clinical_from_mapping(data, str(path))
-    values = {row["key"]: row["value"] for _, row in table_rows(path, ("key", "value"))}
+    values: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for line, row in table_rows(path, ("key", "value")):
+        key = row["key"]
+        if key in values:
+            raise InputError(f"biomarker {key!r} is given twice (first on line {first_line[key]})", source=str(path),
+                             location=f"line {line}")
+        values[key], first_line[key] = row["value"], line
     return clinical_from_mapping(values, str(path))
 
 
