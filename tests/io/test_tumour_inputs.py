@@ -13,6 +13,7 @@ from tailormed.io.tumour_inputs import (
     read_copy_number,
     read_fusions,
     read_structural_variants,
+    read_tumour_types,
 )
 
 MAF_HEADER = ("NCBI_Build\tHugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\tChromosome\t"
@@ -171,3 +172,36 @@ def test_oncokb_annotator_example_inputs_read() -> None:
     assert any(c.gene == "CDK4" and c.call == "deep_deletion" for c in cna["TCGA-05-4417-01"])
     with pytest.raises(GenomeBuildError):
         read_maf(folder / "example_maf.txt")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("gene\tcopy_number\nMET\tinf\n", "line 2: copy_number must be a finite number, got 'inf'"),
+    ("gene\tcopy_number\nMET\t1e400\n", "copy_number must be a finite number, got '1e400'"),
+    ("gene\tlog2\nMET\t-inf\n", "log2 must be a finite number"),
+    ("gene\tcopy_number\nMET\tnan\n", "copy_number must be a finite number, got 'nan'"),
+])
+def test_copy_number_values_must_be_finite(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        read_copy_number(write(tmp_path, "cna.tsv", text))
+
+
+def test_header_only_tables_are_read_as_none_found_with_a_warning(tmp_path: Path) -> None:
+    warnings: list = []
+    assert read_copy_number(write(tmp_path, "cna.tsv", "gene\tcopy_number\n"), warnings=warnings) == {}
+    assert read_fusions(write(tmp_path, "fusions.tsv", "Fusion\n"), warnings=warnings) == {}
+    assert read_structural_variants(write(tmp_path, "sv.tsv", "GeneA\tGeneB\tSv_Type\n"), warnings=warnings) == {}
+    assert [w.message.split(":")[0] for w in warnings] == [
+        "cna.tsv has a header but no rows", "fusions.tsv has a header but no rows", "sv.tsv has a header but no rows"]
+    quiet: list = []
+    read_copy_number(write(tmp_path, "zero.tsv", "Hugo_Symbol\tS1\nMET\t0\n"), warnings=quiet)
+    assert quiet == []  # a matrix row of zeros is data, not an empty file
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("SAMPLE_ID\tONCOTREE_CODE\n", "no samples: the table has a header but no rows"),
+    ("SAMPLE_ID\tONCOTREE_CODE\nS1\tLUAD\nS1\tBRCA\n", r"line 3: sample 'S1' is listed twice \(first on line 2\)"),
+    ("SAMPLE_ID\tONCOTREE_CODE\nS1\t\n", "line 2: empty SAMPLE_ID or ONCOTREE_CODE"),
+])
+def test_tumour_type_tables_list_each_sample_once_with_a_code(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        read_tumour_types(write(tmp_path, "types.tsv", text))

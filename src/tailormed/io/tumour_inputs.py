@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from tailormed.documents import load_yaml
 from tailormed.errors import InputError
 from tailormed.io.maf import table_rows
+from tailormed.model.common import Warning
 from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion
 
 _GENE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
@@ -59,10 +60,17 @@ def _number(text: str, what: str, path: Path, line: int) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise InputError(f"{what} is not a number: {text!r}", **_where(path, line)) from None
-    if math.isnan(value):
-        raise InputError(f"{what} is NaN", **_where(path, line))
+        raise InputError(f"{what} is not a number: {text[:40]!r}", **_where(path, line)) from None
+    if not math.isfinite(value):
+        raise InputError(f"{what} must be a finite number, got {text[:40]!r}", **_where(path, line))
     return value
+
+
+def _note_if_empty(rows: int, path: Path, what: str, warnings: list[Warning] | None) -> None:
+    """A table with a header and no rows is read as 'none found', said in a warning rather than silently."""
+    if rows == 0 and warnings is not None:
+        warnings.append(Warning(code="empty_input_table", message=(
+            f"{path.name} has a header but no rows: read as no {what}; check that the caller did not fail")))
 
 
 def _gene(text: str, path: Path, line: int) -> str:
@@ -71,14 +79,16 @@ def _gene(text: str, path: Path, line: int) -> str:
     return text
 
 
-def read_copy_number(path: Path | str, *, thresholds: CopyNumberThresholds | None = None
-                     ) -> dict[str, list[CopyNumberCall]]:
-    """Read gene-level copy-number calls; returns sample -> calls (``*`` when the file names no sample)."""
+def read_copy_number(path: Path | str, *, thresholds: CopyNumberThresholds | None = None,
+                     warnings: list[Warning] | None = None) -> dict[str, list[CopyNumberCall]]:
+    """Read gene-level copy-number calls; returns sample -> calls (``*`` when the file names no sample). A file
+    with a header and no rows adds a warning to ``warnings``."""
     path = Path(path)
     limits = thresholds or CopyNumberThresholds()
     calls: dict[str, list[CopyNumberCall]] = {}
-    rows = table_rows(path, ())
-    for line, row in rows:
+    count = 0
+    for line, row in table_rows(path, ()):
+        count += 1
         columns = list(row)
         if "Copy_Number_Alteration" in row:
             _long_row(row, path, line, calls)
@@ -90,6 +100,7 @@ def read_copy_number(path: Path | str, *, thresholds: CopyNumberThresholds | Non
             raise InputError("not a copy-number table: expected Hugo_Symbol/Gene Symbol (matrix), "
                              "Copy_Number_Alteration (long) or gene + call/copy_number/log2 columns",
                              **_where(path, line))
+    _note_if_empty(count, path, "copy-number alterations", warnings)
     return calls
 
 
@@ -166,21 +177,24 @@ def parse_fusion_text(text: str, path: Path, line: int) -> Fusion:
                      **_where(path, line))
 
 
-def read_fusions(path: Path | str) -> dict[str, list[Fusion]]:
-    """Read a fusion list; sample -> fusions (``*`` when the file names no sample)."""
+def read_fusions(path: Path | str, *, warnings: list[Warning] | None = None) -> dict[str, list[Fusion]]:
+    """Read a fusion list; sample -> fusions (``*`` when the file names no sample). A file with a header and no
+    rows adds a warning to ``warnings``."""
     path = Path(path)
     out: dict[str, list[Fusion]] = {}
     for line, row in table_rows(path, ("Fusion",)):
         sample = row.get("Tumor_Sample_Barcode") or row.get("sample") or ALL_SAMPLES
         out.setdefault(sample, []).append(parse_fusion_text(row["Fusion"], path, line))
+    _note_if_empty(len(out), path, "fusions", warnings)
     return out
 
 
 _SV_TYPES = {"FUSION", "TRANSLOCATION", "DELETION", "DUPLICATION", "INVERSION", "INSERTION"}
 
 
-def read_structural_variants(path: Path | str) -> dict[str, list[Fusion]]:
-    """Read GeneA/GeneB/Sv_Type rows: fusions/translocations of two genes become fusions, others SVs."""
+def read_structural_variants(path: Path | str, *, warnings: list[Warning] | None = None) -> dict[str, list[Fusion]]:
+    """Read GeneA/GeneB/Sv_Type rows: fusions/translocations of two genes become fusions, others SVs. A file with
+    a header and no rows adds a warning to ``warnings``."""
     path = Path(path)
     out: dict[str, list[Fusion]] = {}
     for line, row in table_rows(path, ("GeneA", "GeneB", "Sv_Type")):
@@ -198,6 +212,7 @@ def read_structural_variants(path: Path | str) -> dict[str, list[Fusion]]:
         out.setdefault(sample, []).append(Fusion(gene_a=gene_a, gene_b=gene_b if two_genes else None,
                                                  kind=kind, description=description,
                                                  source=f"{path.name}:{line}"))
+    _note_if_empty(len(out), path, "structural variants", warnings)
     return out
 
 
@@ -251,5 +266,18 @@ def read_clinical(path: Path | str) -> ClinicalBiomarkers:
 
 
 def read_tumour_types(path: Path) -> dict[str, str]:
-    """A clinical table with SAMPLE_ID and ONCOTREE_CODE columns (cBioPortal / OncoKB annotator layout)."""
-    return {row["SAMPLE_ID"]: row["ONCOTREE_CODE"] for _, row in table_rows(path, ("SAMPLE_ID", "ONCOTREE_CODE"))}
+    """A clinical table with SAMPLE_ID and ONCOTREE_CODE columns (cBioPortal / OncoKB annotator layout): each
+    sample once, each with a code."""
+    codes: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for line, row in table_rows(path, ("SAMPLE_ID", "ONCOTREE_CODE")):
+        sample, code = row["SAMPLE_ID"], row["ONCOTREE_CODE"]
+        if not sample or not code:
+            raise InputError("empty SAMPLE_ID or ONCOTREE_CODE", **_where(path, line))
+        if sample in codes:
+            raise InputError(f"sample {sample!r} is listed twice (first on line {first_line[sample]})",
+                             **_where(path, line))
+        codes[sample], first_line[sample] = code, line
+    if not codes:
+        raise InputError("no samples: the table has a header but no rows", source=str(path))
+    return codes

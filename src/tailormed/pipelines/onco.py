@@ -137,9 +137,9 @@ def read_tumours(inputs: TumourInputs, tumour_type: str | dict[str, str], contex
         vcf = read_somatic_vcf(inputs.vcf, tumour_sample=inputs.tumour_sample, hotspots=context.hotspots)
         variants_by_sample = {vcf.tumour_sample: vcf.variants}
         warnings += vcf.warnings
-    cna = read_copy_number(inputs.cna, thresholds=inputs.cna_thresholds) if inputs.cna else {}
-    fusions = read_fusions(inputs.fusions) if inputs.fusions else {}
-    svs = read_structural_variants(inputs.sv) if inputs.sv else {}
+    cna = read_copy_number(inputs.cna, thresholds=inputs.cna_thresholds, warnings=warnings) if inputs.cna else {}
+    fusions = read_fusions(inputs.fusions, warnings=warnings) if inputs.fusions else {}
+    svs = read_structural_variants(inputs.sv, warnings=warnings) if inputs.sv else {}
     clinical = clinical or (read_clinical(inputs.clinical) if inputs.clinical else ClinicalBiomarkers())
     callable_mb = inputs.panel_size_mb if inputs.panel_size_mb is not None else (
         callable_mb_from_bed(inputs.callable_bed) if inputs.callable_bed else None)
