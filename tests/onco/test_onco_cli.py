@@ -146,3 +146,13 @@ def test_batch_over_the_oncokb_annotator_examples(tmp_path: Path) -> None:
 def test_result_schema_document_matches_the_model() -> None:
     documented = json.loads((Path(__file__).resolve().parents[2] / "docs" / "onco-result.schema.json").read_text())
     assert documented == json.loads(json.dumps(OncoResult.model_json_schema()))
+
+
+def test_oncotree_file_missing_pack_codes_is_refused_naming_it(tmp_path: Path) -> None:
+    tree = tmp_path / "small.json"
+    tree.write_text(json.dumps([{"code": "LUNG", "name": "Lung", "tissue": "Lung"},
+                                {"code": "LUAD", "name": "Lung Adenocarcinoma", "tissue": "Lung", "parent": "LUNG"}]))
+    code, output = interpret(tmp_path / "never", "--maf", str(DEMO / "tumour.maf"), "--tumor-type", "LUAD",
+                             "--oncotree", str(tree))
+    assert code == 2 and "small.json: lacks" in output and "give a full OncoTree release" in output
+    assert not (tmp_path / "never").exists()

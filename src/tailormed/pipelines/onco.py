@@ -25,7 +25,7 @@ from tailormed.io.tumour_inputs import (
     read_tumour_types,
 )
 from tailormed.kb.onco import OncoKnowledge, load_onco_knowledge
-from tailormed.kb.oncotree import OncoTree, load_oncotree
+from tailormed.kb.oncotree import GROUPS, OncoTree, load_oncotree
 from tailormed.kb.trials import load_trials
 from tailormed.model.common import Provenance, Warning
 from tailormed.model.onco import (
@@ -66,9 +66,23 @@ class OncoContext:
         knowledge = load_onco_knowledge(pack)
         hotspots = {f"{h.chrom}-{h.pos}-{h.ref}-{h.alt}": HotspotCoordinate(gene, h.protein_change, h.consequence)
                     for gene, role in knowledge.genes.items() for h in role.hotspot_coordinates}
-        loaded_trials = [t for path in trials for t in load_trials(path)]
-        return cls(knowledge=knowledge, tree=load_oncotree(oncotree), trials=loaded_trials,
+        tree = load_oncotree(oncotree)
+        if oncotree is not None:
+            _check_tree_covers(tree, knowledge, oncotree)
+        loaded_trials = [t for path in trials for t in load_trials(path, tree)]
+        return cls(knowledge=knowledge, tree=tree, trials=loaded_trials,
                    tmb_settings=tmb_settings or TmbSettings(), hotspots=hotspots)
+
+
+def _check_tree_covers(tree: OncoTree, knowledge: OncoKnowledge, path: Path) -> None:
+    """A user's OncoTree must know every tumour type the knowledge pack's records apply to (the engine compares
+    them with the tumour's); one that lacks some is refused here, naming the file, not mid-interpretation."""
+    needed = {code for compiled in knowledge.records for code in compiled.record.tumour_types}
+    missing = sorted(code for code in needed if code not in tree and code.strip().upper() not in GROUPS)
+    if missing:
+        raise InputError(f"lacks {len(missing)} tumour type(s) the knowledge pack {knowledge.version_label} uses "
+                         f"({', '.join(missing[:8])}{'...' if len(missing) > 8 else ''}); give a full OncoTree release",
+                         source=str(path))
 
 
 @dataclass
