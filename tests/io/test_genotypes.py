@@ -130,6 +130,22 @@ def test_vcf_build_from_grch37_contig_length(tmp_path):
     assert header_genome_build(["##contig=<ID=1,length=1000>"], path) is None
 
 
+def test_vcf_without_records_non_utf8_names_and_folders_are_input_errors(tmp_path):
+    header_only = tmp_path / "header.vcf"
+    header_only.write_text("".join(line + "\n" for line in VCF_TEXT.splitlines() if line.startswith("#")))
+    with pytest.raises(InputError, match="header.vcf: the VCF has a header but no variant records"):
+        open_target(header_only)
+    latin1 = tmp_path / "latin1.vcf"
+    latin1.write_bytes(VCF_TEXT.encode().replace(b"\ta\t", b"\t\xe9\t"))
+    with pytest.raises(InputError, match="latin1.vcf: not UTF-8 text"):
+        open_target(latin1)
+    (tmp_path / "folder.vcf").mkdir()
+    with pytest.raises(InputError, match="folder.vcf: is a folder, not a VCF"):
+        open_target(tmp_path / "folder.vcf")
+    with pytest.raises(InputError, match="is a folder, not genotypes"):
+        open_target(tmp_path)
+
+
 def test_prefix_prefers_pgen_then_bed_then_vcf(tmp_path):
     write_bed(tmp_path, name="x")
     assert open_target(tmp_path / "x").format == "bed"

@@ -81,3 +81,12 @@ def test_missing_alt_depth_gives_no_vaf_and_a_folder_is_refused(tmp_path: Path) 
     assert (kras.vaf, kras.depth) == (None, 100)
     with pytest.raises(InputError, match="is a folder, not a VCF"):
         read_somatic_vcf(tmp_path)
+
+
+def test_non_utf8_sample_or_chromosome_is_an_input_error(tmp_path: Path) -> None:
+    header = HEADER.replace("\tNORMAL\tTUMOUR", "\tTUMOUR")
+    vcf = tmp_path / "latin1.vcf"
+    vcf.write_bytes((header + f"chr12\t25245351\t.\tC\tA\t.\tPASS\tCSQ={KRAS_CSQ}\tGT\t0/1\n").encode()
+                    .replace(b"\tTUMOUR", b"\tTUM\xe9UR"))
+    with pytest.raises(InputError, match="latin1.vcf: not UTF-8 text"):
+        read_somatic_vcf(vcf)

@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 from cyvcf2 import VCF
 
+from tailormed.documents import check_file
 from tailormed.errors import GenomeBuildError, InputError
 from tailormed.io.vcf import check_gzip_integrity, check_header_build, quiet_htslib
 from tailormed.model.prs import GenomeBuild, MissingCalls, TargetVariants, normalise_chrom
@@ -300,10 +301,19 @@ class VcfTarget(TargetReader):
     def __init__(self, path: Path):
         self.path = path
         self.format = "vcf"
-        if not path.is_file():
-            raise InputError("file not found", source=str(path))
+        check_file(path, "VCF")
         check_gzip_integrity(path)
         self._vcf = self._open()
+        try:
+            self._read_header_and_variants(path)
+        except UnicodeDecodeError:  # cyvcf2 decodes sample names, CHROM, REF and ALT as UTF-8
+            self._vcf.close()
+            raise InputError("not UTF-8 text: a sample name, chromosome or allele holds bytes that are not UTF-8",
+                             source=str(path)) from None
+        self._cursor: Iterator[Any] | None = None
+        self._cursor_next = 0  # index of the record the cursor yields next
+
+    def _read_header_and_variants(self, path: Path) -> None:
         self.samples = list(self._vcf.samples)
         if not self.samples:
             raise InputError("VCF has no sample columns", source=str(path))
@@ -320,10 +330,10 @@ class VcfTarget(TargetReader):
             alts = list(record.ALT)
             table.add_record(number, chrom_name(record.CHROM), int(record.POS), record.ID or ".", record.REF,
                              alts or ["."])
+        if not table.record:
+            raise InputError("the VCF has a header but no variant records", source=str(path))
         self._variants, self._record, self._allele = table.arrays().finish(path, "vcf", self.samples, build)
         self._vcf.close()
-        self._cursor: Iterator[Any] | None = None
-        self._cursor_next = 0  # index of the record the cursor yields next
 
     def _open(self) -> Any:
         try:
@@ -766,6 +776,9 @@ def _resolve(path: Path) -> tuple[TargetFormat, Path]:
         candidate = Path(str(path) + ext)
         if candidate.is_file():
             return "vcf", candidate
+    if path.is_dir():
+        raise InputError("is a folder, not genotypes: give a VCF/BCF file or the prefix of a PLINK fileset",
+                         source=str(path))
     raise InputError("no target genotype file: looked for .pgen, .bed and .vcf[.gz]/.bcf with this prefix",
                      source=str(path))
 

@@ -80,6 +80,7 @@ def _number(text: str | None) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+_NOT_UTF8 = "not UTF-8 text: a sample name, chromosome or allele holds bytes that are not UTF-8"
 _INT_MISSING = -2147483648  # htslib's missing integer ('.'); -2147483647 marks the end of a shorter vector
 
 
@@ -161,7 +162,10 @@ def read_somatic_vcf(path: Path | str, *, tumour_sample: str | None = None,
                      hotspots: dict[str, HotspotCoordinate] | None = None) -> SomaticVcf:
     """Read the tumour sample's variants from a somatic VCF (one sample, or name ``tumour_sample``)."""
     path = check_file(Path(path), "VCF")
-    content = read_annotated_vcf(path)
+    try:
+        content = read_annotated_vcf(path)
+    except UnicodeDecodeError:  # htslib hands over sample names, CHROM, REF and ALT as bytes decoded as UTF-8
+        raise InputError(_NOT_UTF8, source=str(path)) from None
     samples = content.samples
     if tumour_sample is None:
         if len(samples) != 1:
@@ -171,7 +175,10 @@ def read_somatic_vcf(path: Path | str, *, tumour_sample: str | None = None,
     if tumour_sample not in samples:
         raise InputError(f"sample {tumour_sample!r} is not in the VCF (samples: {', '.join(samples[:10])})",
                          source=str(path))
-    values = _format_values(path, tumour_sample)
+    try:
+        values = _format_values(path, tumour_sample)
+    except UnicodeDecodeError:
+        raise InputError(_NOT_UTF8, source=str(path)) from None
     result = SomaticVcf(path=path, tumour_sample=tumour_sample, warnings=list(content.warnings))
     unannotated: list[str] = []
     filtered: list[str] = []
