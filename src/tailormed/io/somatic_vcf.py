@@ -21,6 +21,7 @@ from cyvcf2 import VCF
 from tailormed.documents import check_file
 from tailormed.errors import InputError
 from tailormed.io.annotated_vcf import parsimonious, read_annotated_vcf
+from tailormed.io.genotypes import check_parsed_record, htslib_log
 from tailormed.io.vcf import quiet_htslib
 from tailormed.model.alterations import normalise_protein_change
 from tailormed.model.common import Warning
@@ -105,13 +106,34 @@ def _check_format(record: Any, path: Path, sample: str, ad: Any, af: Any, dp: An
                              "unknown)", **where)
 
 
+def _refuse_half_parsed_records(path: Path) -> None:
+    """One lazy pass that refuses, naming it, a record htslib could not parse but hands over anyway (on a contig
+    the header does not declare, a bad POS or genotype): reading its fields would crash the process. Anything
+    else wrong is left to :func:`read_annotated_vcf`, which says what and where."""
+    with htslib_log() as htslib_error:
+        try:
+            reader: Any = VCF(str(path), lazy=True)
+        except Exception:  # not a VCF at all: read_annotated_vcf explains
+            return
+        try:
+            for number, record in enumerate(reader, 1):
+                check_parsed_record(record, path, number, htslib_error())
+        except InputError:
+            raise
+        except Exception:  # an error htslib reports by raising: read_annotated_vcf names the line
+            return
+        finally:
+            reader.close()
+
+
 def _format_values(path: Path, sample: str) -> dict[tuple[str, int, str, str], tuple[float | None, int | None]]:
     """(chrom, pos, ref, alt) in parsimonious form → (VAF, depth) of one sample, from FORMAT AF/AD/DP."""
     out: dict[tuple[str, int, str, str], tuple[float | None, int | None]] = {}
     with quiet_htslib():
         reader: Any = VCF(str(path), lazy=True, samples=[sample])
         formats = {h.info()["ID"] for h in reader.header_iter() if h.type == "FORMAT"}
-        for record in reader:
+        for number, record in enumerate(reader, 1):
+            check_parsed_record(record, path, number)
             ad = record.format("AD") if "AD" in formats else None
             af = record.format("AF") if "AF" in formats else None
             dp = record.format("DP") if "DP" in formats else None
@@ -162,6 +184,7 @@ def read_somatic_vcf(path: Path | str, *, tumour_sample: str | None = None,
                      hotspots: dict[str, HotspotCoordinate] | None = None) -> SomaticVcf:
     """Read the tumour sample's variants from a somatic VCF (one sample, or name ``tumour_sample``)."""
     path = check_file(Path(path), "VCF")
+    _refuse_half_parsed_records(path)
     try:
         content = read_annotated_vcf(path)
     except UnicodeDecodeError:  # htslib hands over sample names, CHROM, REF and ALT as bytes decoded as UTF-8
