@@ -156,3 +156,11 @@ def test_oncotree_file_missing_pack_codes_is_refused_naming_it(tmp_path: Path) -
                              "--oncotree", str(tree))
     assert code == 2 and "small.json: lacks" in output and "give a full OncoTree release" in output
     assert not (tmp_path / "never").exists()
+
+
+def test_a_trial_in_two_trial_files_is_refused(tmp_path: Path) -> None:
+    trials = str(DEMO.parent / "trials" / "demo-trials.yaml")
+    code, output = interpret(tmp_path / "never", "--maf", str(DEMO / "tumour.maf"), "--tumor-type", "LUAD",
+                             "--trials", trials, "--trials", trials)
+    assert code == 2 and "trial NCT99999911 is also in" in output.replace("\n", " ")
+    assert not (tmp_path / "never").exists()

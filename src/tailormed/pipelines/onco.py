@@ -69,7 +69,15 @@ class OncoContext:
         tree = load_oncotree(oncotree)
         if oncotree is not None:
             _check_tree_covers(tree, knowledge, oncotree)
-        loaded_trials = [t for path in trials for t in load_trials(path, tree)]
+        loaded_trials: list[Trial] = []
+        first_file: dict[str, Path] = {}
+        for path in trials:
+            for trial in load_trials(path, tree):
+                if trial.id in first_file:  # a trial is matched and listed once
+                    raise InputError(f"trial {trial.id} is also in {first_file[trial.id]}; give each trial once",
+                                     source=str(path))
+                first_file[trial.id] = path
+                loaded_trials.append(trial)
         return cls(knowledge=knowledge, tree=tree, trials=loaded_trials,
                    tmb_settings=tmb_settings or TmbSettings(), hotspots=hotspots)
 
