@@ -31,6 +31,8 @@ from tailormed.errors import InputError
 
 MAX_DEPTH = 200
 """Deepest nesting accepted in a JSON or YAML document (real phenopackets, FHIR bundles and packs use < 20)."""
+MAX_VALUES = 20_000_000
+"""Most values (list items and mapping entries, counted as often as YAML aliases repeat them) in one document."""
 
 
 def check_file(path: Path, what: str = "file") -> Path:
@@ -95,14 +97,33 @@ def _without_recursion_error(parse: Any, path: Path) -> Any:
 
 
 def _check_depth(document: Any, path: Path) -> None:
-    """Refuse documents deeper than :data:`MAX_DEPTH` before any recursive code walks them."""
-    level = [document]
-    for _ in range(MAX_DEPTH + 1):
-        level = [child for node in level if isinstance(node, (dict, list))
-                 for child in (node.values() if isinstance(node, dict) else node)]
-        if not level:
-            return
-    raise InputError(f"nested too deeply (more than {MAX_DEPTH} levels)", source=str(path))
+    """Refuse documents deeper than :data:`MAX_DEPTH`, larger than :data:`MAX_VALUES` once YAML aliases are
+    expanded (a "billion laughs" document) or containing themselves (``a: &a [*a]``), before any recursive code
+    walks them. Each distinct list or mapping is visited once, so shared (aliased) parts cost nothing extra."""
+    measured: dict[int, tuple[int, int]] = {}  # id -> (depth, values once expanded)
+    open_ids: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(document, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if not isinstance(node, (dict, list)) or (id(node) in measured and not children_done):
+            continue
+        children = [c for c in (node.values() if isinstance(node, dict) else node) if isinstance(c, (dict, list))]
+        if not children_done:
+            if id(node) in open_ids:
+                raise InputError("refers to itself (a YAML alias inside its own anchor)", source=str(path))
+            open_ids.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children)
+            continue
+        depth = 1 + max((measured[id(c)][0] for c in children), default=0)
+        size = len(node) + sum(measured[id(c)][1] for c in children)
+        if depth > MAX_DEPTH:
+            raise InputError(f"nested too deeply (more than {MAX_DEPTH} levels)", source=str(path))
+        if size > MAX_VALUES:
+            raise InputError(f"too large: more than {MAX_VALUES:,} values once its YAML aliases are expanded",
+                             source=str(path))
+        open_ids.discard(id(node))
+        measured[id(node)] = (depth, size)
 
 
 assert sys.getrecursionlimit() > MAX_DEPTH  # the parsers recurse once per level

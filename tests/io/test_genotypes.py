@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -128,6 +129,22 @@ def test_vcf_build_from_grch37_contig_length(tmp_path):
     path.write_text(VCF_TEXT.replace("chr22,length=50818468", "22,length=51304566").replace("##reference=GRCh38\n", ""))
     assert open_target(path).variants.genome_build == "GRCh37"
     assert header_genome_build(["##contig=<ID=1,length=1000>"], path) is None
+
+
+def test_vcf_without_records_non_utf8_names_and_folders_are_input_errors(tmp_path):
+    header_only = tmp_path / "header.vcf"
+    header_only.write_text("".join(line + "\n" for line in VCF_TEXT.splitlines() if line.startswith("#")))
+    with pytest.raises(InputError, match="header.vcf: the VCF has a header but no variant records"):
+        open_target(header_only)
+    latin1 = tmp_path / "latin1.vcf"
+    latin1.write_bytes(VCF_TEXT.encode().replace(b"\ta\t", b"\t\xe9\t"))
+    with pytest.raises(InputError, match="latin1.vcf: not UTF-8 text"):
+        open_target(latin1)
+    (tmp_path / "folder.vcf").mkdir()
+    with pytest.raises(InputError, match="folder.vcf: is a folder, not a VCF"):
+        open_target(tmp_path / "folder.vcf")
+    with pytest.raises(InputError, match="is a folder, not genotypes"):
+        open_target(tmp_path)
 
 
 def test_prefix_prefers_pgen_then_bed_then_vcf(tmp_path):
@@ -315,3 +332,37 @@ def test_raw_dosages_mark_missing_calls_and_thread_readers_decode_alike(tmp_path
         np.testing.assert_array_equal(target.dosages([0]), [[0, 1, 2, np.nan]])  # the original still reads
     np.testing.assert_array_equal(vcf.dosages_raw([1, 3]), [[1, 0, -9], [2, 0, 1]])
     assert vcf.reader_for_thread() is None
+
+
+UNDECLARED_CONTIG = """##fileformat=VCFv4.2
+##contig=<ID=chr12,length=133275309>
+##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1
+"""
+
+
+@pytest.mark.parametrize(("record", "message"), [
+    ("12\t-5\t.\tC\tA\t.\tPASS\t.\tGT\t0/1", "Could not parse the position '-5'"),
+    ("12\t5\t.\tC\tA\t.\tPASS\t.\tGT\tx", "Couldn't read GT data"),
+])
+def test_records_htslib_half_parses_are_refused_not_a_crash(tmp_path, record, message):
+    """On a contig the header does not declare, htslib hands over a record it failed to parse; reading its REF or
+    genotypes killed the process with a segmentation fault. Run in a child process so a regression cannot take
+    the test session down with it."""
+    path = tmp_path / "t.vcf"
+    path.write_text(UNDECLARED_CONTIG + record + "\n")
+    for reader in ("from tailormed.io.genotypes import open_target as read",
+                   "from tailormed.io.somatic_vcf import read_somatic_vcf as read"):
+        child = subprocess.run([sys.executable, "-c", f"{reader}\nfrom tailormed.errors import InputError\n"
+                                "import sys\ntry:\n    read(sys.argv[1])\nexcept InputError as e:\n    print(e)",
+                                str(path)], capture_output=True, text=True, timeout=60)
+        assert child.returncode == 0, child.stderr[-500:]
+        assert f"{path}:record 1: htslib could not parse this record" in child.stdout and message in child.stdout
+
+
+def test_bim_position_beyond_plink_range_names_the_line(tmp_path):
+    write_bed(tmp_path)
+    bim = tmp_path / "t.bim"
+    bim.write_text(bim.read_text().replace("\t100\t", "\t99999999999999999999\t", 1))
+    with pytest.raises(InputError, match=r"t.bim:line 1: position 99999999999999999999 is beyond 2147483646"):
+        open_target(tmp_path / "t.bed")

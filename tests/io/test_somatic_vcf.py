@@ -67,3 +67,40 @@ def test_a_mitochondrial_hotspot_is_found_whatever_the_vcf_calls_the_mitochondri
         (variant,) = read_somatic_vcf(path, tumour_sample="TUMOUR", hotspots=hotspots).variants
         assert (variant.gene, variant.protein_change, variant.chrom, variant.pos) == ("MT-ND5", "A171V", "MT", 12850)
         assert variant.vaf == pytest.approx(0.4) and variant.depth == 100
+
+
+@pytest.mark.parametrize(("fmt", "values", "message"), [
+    ("GT:AD:DP", "0/1:70,-30:100", "FORMAT/AD of TUMOUR is -30: read counts must be whole numbers, 0 or more"),
+    ("GT:AD:DP", "0/1:70,30:-100", "FORMAT/DP of TUMOUR is -100"),
+    ("GT:AF:DP", "0/1:2.5:100", "FORMAT/AF of TUMOUR is 2.5: an allele fraction must be 0-1"),
+    ("GT:AF:DP", "0/1:-0.5:100", "FORMAT/AF of TUMOUR is -0.5"),
+    ("GT:AF:DP", "0/1:inf:100", "FORMAT/AF of TUMOUR is inf"),
+])
+def test_impossible_read_counts_and_fractions_name_the_record(tmp_path: Path, fmt: str, values: str,
+                                                              message: str) -> None:
+    header = HEADER.replace("\tNORMAL\tTUMOUR", "\tTUMOUR").replace(
+        "##FORMAT=<ID=DP", '##FORMAT=<ID=AF,Number=A,Type=Float,Description="AF">\n##FORMAT=<ID=DP')
+    vcf = tmp_path / "tumour.vcf"
+    vcf.write_text(header + f"chr12\t25245351\t.\tC\tA\t.\tPASS\tCSQ={KRAS_CSQ}\t{fmt}\t{values}\n")
+    with pytest.raises(InputError, match=message) as error:
+        read_somatic_vcf(vcf)
+    assert str(error.value).startswith(f"{vcf}:record chr12:25245351: ")
+
+
+def test_missing_alt_depth_gives_no_vaf_and_a_folder_is_refused(tmp_path: Path) -> None:
+    header = HEADER.replace("\tNORMAL\tTUMOUR", "\tTUMOUR")
+    vcf = tmp_path / "tumour.vcf"
+    vcf.write_text(header + f"chr12\t25245351\t.\tC\tA\t.\tPASS\tCSQ={KRAS_CSQ}\tGT:AD:DP\t0/1:70,.:100\n")
+    (kras,) = read_somatic_vcf(vcf).variants
+    assert (kras.vaf, kras.depth) == (None, 100)
+    with pytest.raises(InputError, match="is a folder, not a VCF"):
+        read_somatic_vcf(tmp_path)
+
+
+def test_non_utf8_sample_or_chromosome_is_an_input_error(tmp_path: Path) -> None:
+    header = HEADER.replace("\tNORMAL\tTUMOUR", "\tTUMOUR")
+    vcf = tmp_path / "latin1.vcf"
+    vcf.write_bytes((header + f"chr12\t25245351\t.\tC\tA\t.\tPASS\tCSQ={KRAS_CSQ}\tGT\t0/1\n").encode()
+                    .replace(b"\tTUMOUR", b"\tTUM\xe9UR"))
+    with pytest.raises(InputError, match="latin1.vcf: not UTF-8 text"):
+        read_somatic_vcf(vcf)

@@ -13,6 +13,7 @@ from tailormed.io.tumour_inputs import (
     read_copy_number,
     read_fusions,
     read_structural_variants,
+    read_tumour_types,
 )
 
 MAF_HEADER = ("NCBI_Build\tHugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\tChromosome\t"
@@ -55,7 +56,15 @@ def test_maf_chromosomes_are_spelled_as_the_vcf_reader_and_the_knowledge_spell_t
     ("GRCh38\tBRAF\tMissense_Mutation\tS1\t\t7\t1\tA\tT\t\t\t\n", "without a protein change"),
     ("GRCh38\tBRAF\tWeird_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t\t\t\n", "unknown Variant_Classification"),
     ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t10\t20\t\n", "exceeds depth"),
-    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\tone\tA\tT\t\t\t\n", "Start_Position is not a number"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\tone\tA\tT\t\t\t\n", "Start_Position must be a whole-number"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1.5\tA\tT\t\t\t\n", "1-248956422 .*got '1.5'"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t0\tA\tT\t\t\t\n", "1-248956422 .*got '0'"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\tinf\tA\tT\t\t\t\n", "Start_Position .*got 'inf'"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\tnan\t\t\n", "t_depth must be a whole number of reads"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t10.5\t\t\n", "t_depth .*got '10.5'"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t1e400\t\t\n", "t_depth .*got '1e400'"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t10\t-1\t\n", "t_alt_count .*got '-1'"),
+    ("GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t1\tA\tT\t0\t5\t\n", "t_alt_count 5 exceeds depth 0"),
 ])
 def test_bad_maf_rows_name_the_line(tmp_path: Path, body: str, message: str) -> None:
     maf = write(tmp_path, "bad.maf", MAF_HEADER + body)
@@ -63,6 +72,14 @@ def test_bad_maf_rows_name_the_line(tmp_path: Path, body: str, message: str) -> 
         read_maf(maf)
     assert "bad.maf:line 2" in str(error.value)
     assert isinstance(error.value, GenomeBuildError) == (message == "GRCh37")
+
+
+def test_maf_counts_written_as_whole_floats_or_missing_are_read(tmp_path: Path) -> None:
+    maf = write(tmp_path, "ok.maf", MAF_HEADER + "GRCh38\tBRAF\tMissense_Mutation\tS1\tp.V600E\t7\t140753336.0\tA\tT"
+                "\t100.0\t40.0\t\nGRCh38\tKRAS\tMissense_Mutation\tS1\tp.G12C\t12\tNA\tC\tA\tNA\t.\t\n")
+    braf, kras = read_maf(maf).by_sample["S1"]
+    assert (braf.pos, braf.depth, braf.vaf) == (140753336, 100, pytest.approx(0.4))
+    assert (kras.pos, kras.depth, kras.vaf) == (None, None, None)
 
 
 def test_maf_missing_columns_and_mixed_builds(tmp_path: Path) -> None:
@@ -116,6 +133,45 @@ def test_clinical_biomarkers(tmp_path: Path) -> None:
         read_clinical(write(tmp_path, "c3.tsv", "key\tvalue\nmsi_status\tvery high\n"))
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("pdl1_tps: .nan\n", r"pdl1_tps: must be a number 0-100 \(a percentage; CPS is capped at 100\), got nan"),
+    ("pdl1_tps: 150\n", "pdl1_tps: must be a number 0-100 .*got 150"),
+    ("pdl1_cps: 100.5\n", "pdl1_cps: must be a number 0-100"),
+    ("pdl1_tc: -1\n", "pdl1_tc: must be a number 0-100"),
+    ("pdl1_tps: true\n", "pdl1_tps: .*got True"),
+    ("pdl1_tps: 1e308\n", "pdl1_tps: .*got '1e308'"),  # PyYAML reads 1e308 as a string: read as a number
+    ("tmb: -3\n", r"tmb: must be a number 0-1000 mutations/Mb, got -3"),
+    ("tmb: .nan\n", "tmb: must be a number 0-1000"),
+    ("tmb: .inf\n", "tmb: must be a number 0-1000"),
+    ("tmb: 1.0e+308\n", "tmb: must be a number 0-1000"),
+    ("her2_ihc: 4+\n", r"her2_ihc: Input should be '0', '0-ultralow', '1\+', '2\+' or '3\+' \(got '4\+'\)"),
+    ("{}\n", "no biomarker values"),
+    ("5: 1\nfoo: 2\n", "unknown clinical biomarker\\(s\\) 5, foo"),
+    ("a: &a [*a]\n", "refers to itself"),
+    ("msi_status: [bold]MSI-H[/bold]\n", "line 1 column 19: not valid YAML"),
+])
+def test_clinical_values_outside_their_range_name_file_key_and_range(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "clinical.yaml", text)
+    with pytest.raises(InputError, match=message) as error:
+        read_clinical(path)
+    assert str(error.value).startswith(str(path))
+
+
+def test_clinical_edges_and_tsv(tmp_path: Path) -> None:
+    edges = read_clinical(write(tmp_path, "c.yaml", "pdl1_tps: 0\npdl1_cps: 100\ntmb: 1000\n"))
+    assert edges.pdl1 == {"TPS": 0, "CPS": 100} and edges.tmb == 1000
+    assert read_clinical(write(tmp_path, "c.tsv", "key\tvalue\npdl1_tps\t50\ntmb\t12.5\n")).tmb == 12.5
+    with pytest.raises(InputError, match=r"c2.tsv:line 3: biomarker 'tmb' is given twice \(first on line 2\)"):
+        read_clinical(write(tmp_path, "c2.tsv", "key\tvalue\ntmb\t5\ntmb\t10\n"))
+    with pytest.raises(InputError, match="c3.tsv: no biomarker values"):
+        read_clinical(write(tmp_path, "c3.tsv", "key\tvalue\n"))
+    with pytest.raises(InputError, match="c4.tsv: pdl1_tps: .*got 'nan'"):
+        read_clinical(write(tmp_path, "c4.tsv", "key\tvalue\npdl1_tps\tnan\n"))
+    (tmp_path / "folder.yaml").mkdir()
+    with pytest.raises(InputError, match="folder.yaml: is a folder"):
+        read_clinical(tmp_path / "folder.yaml")
+
+
 def test_oncokb_annotator_example_inputs_read() -> None:
     folder = shared_path("onco/example-inputs")
     maf = read_maf(folder / "example_maf_grch38.txt")
@@ -125,3 +181,36 @@ def test_oncokb_annotator_example_inputs_read() -> None:
     assert any(c.gene == "CDK4" and c.call == "deep_deletion" for c in cna["TCGA-05-4417-01"])
     with pytest.raises(GenomeBuildError):
         read_maf(folder / "example_maf.txt")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("gene\tcopy_number\nMET\tinf\n", "line 2: copy_number must be a finite number, got 'inf'"),
+    ("gene\tcopy_number\nMET\t1e400\n", "copy_number must be a finite number, got '1e400'"),
+    ("gene\tlog2\nMET\t-inf\n", "log2 must be a finite number"),
+    ("gene\tcopy_number\nMET\tnan\n", "copy_number must be a finite number, got 'nan'"),
+])
+def test_copy_number_values_must_be_finite(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        read_copy_number(write(tmp_path, "cna.tsv", text))
+
+
+def test_header_only_tables_are_read_as_none_found_with_a_warning(tmp_path: Path) -> None:
+    warnings: list = []
+    assert read_copy_number(write(tmp_path, "cna.tsv", "gene\tcopy_number\n"), warnings=warnings) == {}
+    assert read_fusions(write(tmp_path, "fusions.tsv", "Fusion\n"), warnings=warnings) == {}
+    assert read_structural_variants(write(tmp_path, "sv.tsv", "GeneA\tGeneB\tSv_Type\n"), warnings=warnings) == {}
+    assert [w.message.split(":")[0] for w in warnings] == [
+        "cna.tsv has a header but no rows", "fusions.tsv has a header but no rows", "sv.tsv has a header but no rows"]
+    quiet: list = []
+    read_copy_number(write(tmp_path, "zero.tsv", "Hugo_Symbol\tS1\nMET\t0\n"), warnings=quiet)
+    assert quiet == []  # a matrix row of zeros is data, not an empty file
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("SAMPLE_ID\tONCOTREE_CODE\n", "no samples: the table has a header but no rows"),
+    ("SAMPLE_ID\tONCOTREE_CODE\nS1\tLUAD\nS1\tBRCA\n", r"line 3: sample 'S1' is listed twice \(first on line 2\)"),
+    ("SAMPLE_ID\tONCOTREE_CODE\nS1\t\n", "line 2: empty SAMPLE_ID or ONCOTREE_CODE"),
+])
+def test_tumour_type_tables_list_each_sample_once_with_a_code(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        read_tumour_types(write(tmp_path, "types.tsv", text))

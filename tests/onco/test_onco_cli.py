@@ -53,6 +53,36 @@ def test_bad_arguments_exit_2_without_output(tmp_path: Path, args: list[str], me
     assert not out.exists()
 
 
+@pytest.mark.parametrize("size", ["-1", "0", "nan", "inf", "-inf", "1e400", "3101"])
+@pytest.mark.parametrize("command", ["interpret", "batch"])
+def test_panel_size_outside_0_to_the_genome_is_refused(tmp_path: Path, size: str, command: str) -> None:
+    out = tmp_path / "never"
+    result = runner.invoke(app, ["onco", command, "--maf", str(DEMO / "tumour.maf"), "--tumor-type", "LUAD",
+                                 f"--panel-size-mb={size}", "--out", str(out), "-q"])
+    assert result.exit_code == 2, result.output
+    assert "--panel-size-mb must be above 0 and at most 3100 Mb (the whole GRCh38 genome)" in result.output
+    assert not out.exists()
+
+
+def test_panel_size_and_bed_together_are_refused(tmp_path: Path) -> None:
+    bed = tmp_path / "panel.bed"
+    bed.write_text("chr7\t0\t1000000\n")
+    code, output = interpret(tmp_path / "never", "--maf", str(DEMO / "tumour.maf"), "--tumor-type", "LUAD",
+                             "--panel-size-mb", "1.1", "--callable-bed", str(bed))
+    assert code == 2 and "give the callable territory once" in output
+    assert not (tmp_path / "never").exists()
+
+
+def test_manifest_panel_size_names_the_manifest(tmp_path: Path) -> None:
+    manifest = tmp_path / "patient.yaml"
+    manifest.write_text(f"id: P1\ntumour_type: LUAD\ntumour_panel_size_mb: .inf\n"
+                        f"tumour_files: {{maf: {DEMO / 'tumour.maf'}}}\n")
+    result = runner.invoke(app, ["analyze", str(manifest), "--out", str(tmp_path / "never"), "-q"])
+    assert result.exit_code == 2
+    assert f"{manifest}: tumour_panel_size_mb must be above 0" in result.output
+    assert not (tmp_path / "never").exists()
+
+
 def test_malformed_and_wrong_build_mafs(tmp_path: Path) -> None:
     bad = tmp_path / "bad.maf"
     bad.write_text("Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\n"
@@ -116,3 +146,21 @@ def test_batch_over_the_oncokb_annotator_examples(tmp_path: Path) -> None:
 def test_result_schema_document_matches_the_model() -> None:
     documented = json.loads((Path(__file__).resolve().parents[2] / "docs" / "onco-result.schema.json").read_text())
     assert documented == json.loads(json.dumps(OncoResult.model_json_schema()))
+
+
+def test_oncotree_file_missing_pack_codes_is_refused_naming_it(tmp_path: Path) -> None:
+    tree = tmp_path / "small.json"
+    tree.write_text(json.dumps([{"code": "LUNG", "name": "Lung", "tissue": "Lung"},
+                                {"code": "LUAD", "name": "Lung Adenocarcinoma", "tissue": "Lung", "parent": "LUNG"}]))
+    code, output = interpret(tmp_path / "never", "--maf", str(DEMO / "tumour.maf"), "--tumor-type", "LUAD",
+                             "--oncotree", str(tree))
+    assert code == 2 and "small.json: lacks" in output and "give a full OncoTree release" in output
+    assert not (tmp_path / "never").exists()
+
+
+def test_a_trial_in_two_trial_files_is_refused(tmp_path: Path) -> None:
+    trials = str(DEMO.parent / "trials" / "demo-trials.yaml")
+    code, output = interpret(tmp_path / "never", "--maf", str(DEMO / "tumour.maf"), "--tumor-type", "LUAD",
+                             "--trials", trials, "--trials", trials)
+    assert code == 2 and "trial NCT99999911 is also in" in output.replace("\n", " ")
+    assert not (tmp_path / "never").exists()

@@ -256,7 +256,7 @@ def test_malformed_tsv_names_file_and_line(tmp_path: Path, text: str, message: s
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot read OncoTree file") as excinfo:
+    with pytest.raises(InputError, match="OncoTree file not found") as excinfo:
         load_oncotree(tmp_path / "absent.json")
     assert excinfo.value.source == str(tmp_path / "absent.json")
 

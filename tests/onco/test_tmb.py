@@ -1,5 +1,8 @@
 """TMB counting rule, confidence interval and callable territory."""
 
+import gzip
+from pathlib import Path
+
 import pytest
 from scipy.stats import poisson
 
@@ -48,3 +51,33 @@ def test_bed_territory_merges_overlaps(tmp_path) -> None:  # type: ignore[no-unt
         callable_mb_from_bed(bed)
     with pytest.raises(InputError):
         compute_tmb([], callable_mb=0)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("chr1\t-5\t100\n", "line 1: expected chrom, start, end"),
+    ("chr1\t1.5\t100\n", "line 1: expected chrom, start, end"),
+    ("chr1\t0\t1_000\n", "line 1: expected chrom, start, end"),
+    ("chr1\t0\t99999999999999999999\n", "line 1: expected chrom, start, end"),
+    ("chr1\t0\t248956423\n", r"line 1: invalid interval 0-248956423 \(0 <= start <= end <= 248956422"),
+    ("chr1\t200\t100\n", "line 1: invalid interval 200-100"),
+    ("track name=x\n", "BED file has no intervals"),
+])
+def test_bed_coordinates_are_whole_grch38_numbers(tmp_path: Path, text: str, message: str) -> None:
+    bed = tmp_path / "panel.bed"
+    bed.write_text(text)
+    with pytest.raises(InputError, match=message):
+        callable_mb_from_bed(bed)
+
+
+def test_bed_gzip_crlf_and_unreadable_files(tmp_path: Path) -> None:
+    plain = b"chr1\t0\t1000000\r\nchr2\t0\t500000\r\n"
+    (tmp_path / "panel.bed.gz").write_bytes(gzip.compress(plain))
+    assert callable_mb_from_bed(tmp_path / "panel.bed.gz") == pytest.approx(1.5)
+    (tmp_path / "cut.bed.gz").write_bytes(gzip.compress(plain)[:20])
+    with pytest.raises(InputError, match="cut.bed.gz: cannot read"):
+        callable_mb_from_bed(tmp_path / "cut.bed.gz")
+    (tmp_path / "latin1.bed").write_bytes(b"chr1\t0\t100\n# caf\xe9\n")
+    with pytest.raises(InputError, match="latin1.bed: not UTF-8 text"):
+        callable_mb_from_bed(tmp_path / "latin1.bed")
+    with pytest.raises(InputError, match="is a folder, not a BED file"):
+        callable_mb_from_bed(tmp_path)

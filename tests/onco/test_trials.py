@@ -109,6 +109,12 @@ def test_demo_trials_load() -> None:
     ({"id": "NCT2", "title": "A", "status": "recruiting", "source": "s", "arm": "A"}, "trials.1 (NCT2).arm",
      "Extra inputs"),
     ({"id": "NCT1", "title": "A", "status": "recruiting", "source": "s"}, "trials.1 (NCT1)", "also used"),
+    ({"id": "NCT2", "title": "A", "status": "recruiting", "source": "s", "max_age": float("inf")},
+     "trials.1 (NCT2).max_age", "finite number"),
+    ({"id": "NCT2", "title": "A", "status": "recruiting", "source": "s", "min_age": float("nan")},
+     "trials.1 (NCT2).min_age", "finite number"),
+    ({"id": "NCT2", "title": "A", "status": "recruiting", "source": "s", "max_age": "1e308"},
+     "trials.1 (NCT2).max_age", "less than or equal to 130"),
 ])
 def test_invalid_trials_name_file_and_place(tmp_path: Path, record: dict[str, object], location: str,
                                             message: str) -> None:
@@ -139,6 +145,23 @@ def test_not_a_trial_file(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text)
     with pytest.raises(InputError, match=message):
         load_trials(path)
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("t.yaml", b"trials: [\xff]\n", "not UTF-8 text"),
+    ("t.json", b"{\"trials\": " + b"[" * 300 + b"]" * 300 + b"}", "nested too deeply"),
+    ("t.yaml", b"trials: &a [*a]\n", "refers to itself"),
+    ("t.json", b'{"trials": [', "line 1 column 13: not valid JSON"),
+])
+def test_unreadable_trial_files_name_the_file(tmp_path: Path, name: str, data: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=message) as caught:
+        load_trials(path)
+    assert caught.value.source == str(path)
+    (tmp_path / "folder.yaml").mkdir()
+    with pytest.raises(InputError, match="is a folder, not a trial file"):
+        load_trials(tmp_path / "folder.yaml")
 
 
 # --------------------------------------------------------------------------- matching
@@ -366,6 +389,23 @@ def test_import_rejects_non_v2_json(tmp_path: Path) -> None:
     assert (caught.value.source, caught.value.location) == (str(broken), "studies.0")
     with pytest.raises(InputError, match="YYYY-MM-DD"):
         import_ctgov([broken], retrieved="20 Nov 2026")
+
+
+@pytest.mark.parametrize(("identification", "eligibility", "location", "message"), [
+    ({"nctId": "NCT 1"}, {}, "studies.0 (NCT 1).id", "String should match pattern"),
+    ({"nctId": "NCT1"}, {"maximumAge": "999 Years"}, "studies.0 (NCT1).max_age", "less than or equal to 130"),
+    ({"nctId": "NCT1"}, {"minimumAge": "80 Years", "maximumAge": "18 Years"}, "studies.0 (NCT1)", "above max_age"),
+])
+def test_import_of_a_study_the_format_cannot_hold_names_it(tmp_path: Path, identification: dict[str, str],
+                                                            eligibility: dict[str, str], location: str,
+                                                            message: str) -> None:
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps({"studies": [{"protocolSection": {
+        "identificationModule": identification, "designModule": {"phases": [["PHASE2"], {"x": 1}]},
+        "eligibilityModule": eligibility}}]}))
+    with pytest.raises(InputError, match=message) as caught:
+        import_ctgov([path], retrieved="2026-11-20")
+    assert (caught.value.source, caught.value.location) == (str(path), location)
 
 
 def test_duplicate_study_kept_once(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tailormed.cli import app
+from tailormed.errors import InputError
 from tailormed.risk.assessment import CTT_RR_PER_MMOL_L, Person, assess, with_polygenic_score
 from tailormed.risk.equations import pooled_cohort_ascvd_10y
 
@@ -125,3 +126,30 @@ def test_risk_enhancers_and_calcium_refine_intermediate_risk() -> None:
     assert "Lp(a)" in topics["risk enhancers"]
     assert topics["coronary artery calcium"].startswith("CAC 0: reasonable to withhold")
     assert "risk enhancers" not in {a.topic for a in assess(replace(richer, on_statin=True)).advice}
+
+
+@pytest.mark.parametrize(("z", "hr", "message"), [
+    (float("nan"), 1.3, r"--prs-z\) must be a finite number, got nan"),
+    (float("inf"), 1.3, "must be a finite number, got inf"),
+    (1.0, float("nan"), r"--prs-hr, .*must be a finite number above 0, got nan"),
+    (1.0, float("inf"), "above 0, got inf"),
+    (1.0, 0.0, "above 0, got 0"),
+])
+def test_polygenic_adjustment_needs_finite_z_and_hazard_ratio(tmp_path: Path, z: float, hr: float,
+                                                               message: str) -> None:
+    from tailormed.pipelines.risk import assess_person
+
+    person = tmp_path / "person.yaml"
+    person.write_text("age: 25\nsex: female\n")  # no estimate runs: the values are still checked
+    with pytest.raises(InputError, match=message):
+        assess_person(person, prs_z=z, prs_hr_per_sd=hr)
+
+
+def test_analyze_notes_a_fhir_bundle_it_does_not_analyse_yet(tmp_path: Path) -> None:
+    demo = Path(__file__).resolve().parents[2] / "examples" / "demo-patient"
+    manifest = tmp_path / "patient.yaml"
+    manifest.write_text(f"id: P1\ngermline:\n  vcf: {demo / 'demo.vcf'}\n  sample_id: DEMO001\n"
+                        f"fhir_bundle: {demo / 'observations.json'}\n")
+    result = CliRunner().invoke(app, ["analyze", str(manifest), "--out", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 0, result.output  # was TypeError: the builtin Warning was built, not ours
+    assert '"not_analysed": [\n  "FHIR bundle"' in (tmp_path / "out" / "analysis.json").read_text()

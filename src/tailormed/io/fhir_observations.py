@@ -8,11 +8,12 @@ with the latest ``effectiveDateTime`` wins. Blood pressure panels (85354-9) are 
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tailormed.documents import load_json
 from tailormed.errors import InputError
 from tailormed.model.risk import ClinicalInputs, Measurement
 
@@ -69,14 +70,16 @@ _CONVERSIONS: dict[str, dict[str, Callable[[float], float]]] = {
 
 def read_fhir_observations(path: Path) -> ClinicalInputs:
     """Parse a FHIR Bundle (or a single Observation) into the latest value of each measurement."""
-    if not path.is_file():
-        raise InputError("no such file", source=str(path))
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", source=str(path),
-                         location=f"line {exc.lineno} column {exc.colno}") from exc
-    return observations_to_inputs(document, source=str(path))
+    return observations_to_inputs(load_json(Path(path), "FHIR bundle"), source=str(path))
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A JSON object, or an empty one for anything else (FHIR elements of the wrong shape are not ours to read)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def observations_to_inputs(document: Any, *, source: str) -> ClinicalInputs:
@@ -107,9 +110,13 @@ def _observations(document: Any, source: str) -> list[tuple[str, dict[str, Any]]
     if document["resourceType"] == "Observation":
         return [("Observation", document)]
     if document["resourceType"] != "Bundle":
-        raise InputError(f"expected a Bundle or an Observation, found {document['resourceType']}", source=source)
+        raise InputError(f"expected a Bundle or an Observation, found {document['resourceType']!r:.60}",
+                         source=source)
     found = []
-    for position, entry in enumerate(document.get("entry") or []):
+    entries = document.get("entry")
+    if entries is not None and not isinstance(entries, list):
+        raise InputError("Bundle.entry must be a list", source=source)
+    for position, entry in enumerate(entries or []):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if isinstance(resource, dict) and resource.get("resourceType") == "Observation":
             if resource.get("status") in ("entered-in-error", "cancelled"):
@@ -119,7 +126,7 @@ def _observations(document: Any, source: str) -> list[tuple[str, dict[str, Any]]
 
 
 def _loinc_codes(resource: dict[str, Any]) -> set[str]:
-    codings = (resource.get("code") or {}).get("coding") or []
+    codings = _items(_mapping(resource.get("code")).get("coding"))
     return {str(c.get("code")) for c in codings if isinstance(c, dict) and "loinc.org" in str(c.get("system", ""))}
 
 
@@ -128,7 +135,9 @@ def _measurements(resource: dict[str, Any], codes: set[str], source: str,
     date = resource.get("effectiveDateTime")
     if BP_PANEL in codes:
         found = []
-        for position, component in enumerate(resource.get("component") or []):
+        for position, component in enumerate(_items(resource.get("component"))):
+            if not isinstance(component, dict):
+                continue
             for field_code in _loinc_codes(component) & set(LOINC_FIELDS):
                 found.append(_convert(component, field_code, date, source, f"{where}.component[{position}]"))
         return found
@@ -137,10 +146,14 @@ def _measurements(resource: dict[str, Any], codes: set[str], source: str,
 
 def _convert(holder: dict[str, Any], code: str, date: Any, source: str, where: str) -> tuple[str, Measurement]:
     field, canonical = LOINC_FIELDS[code]
-    quantity = holder.get("valueQuantity")
-    if not isinstance(quantity, dict) or not isinstance(quantity.get("value"), int | float):
+    quantity = _mapping(holder.get("valueQuantity"))
+    raw = quantity.get("value")
+    if not isinstance(raw, int | float) or isinstance(raw, bool):
         raise InputError(f"LOINC {code} has no numeric valueQuantity", source=source, location=where)
-    value = float(quantity["value"])
+    value = float(raw) if not isinstance(raw, int) or abs(raw) < 2**1023 else math.inf
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"LOINC {code}: valueQuantity.value must be a finite number, 0 or more, got {raw!r:.40}",
+                         source=source, location=where)
     unit = str(quantity.get("code") or quantity.get("unit") or "").strip()
     converter = _CONVERSIONS[canonical].get(unit.lower())
     if converter is None:
@@ -148,15 +161,18 @@ def _convert(holder: dict[str, Any], code: str, date: Any, source: str, where: s
         raise InputError(f"LOINC {code}: unit {unit!r} cannot be converted to {canonical} (known: {known})",
                          source=source, location=where)
     converted = converter(value)
+    if not math.isfinite(converted):
+        raise InputError(f"LOINC {code}: {value:g} {unit} is too large to convert to {canonical}", source=source,
+                         location=where)
     original = None if unit.lower() == canonical.lower() else f"{value:g} {unit}"
     return field, Measurement(value=round(converted, 6), unit=canonical, date=str(date) if date else None,
                               source=f"{source}:{where}", original=original)
 
 
 def _smoking_status(resource: dict[str, Any], source: str, where: str) -> str:
-    codings = (resource.get("valueCodeableConcept") or {}).get("coding") or []
+    codings = _items(_mapping(resource.get("valueCodeableConcept")).get("coding"))
     for coding in codings:
-        status = SMOKING_SNOMED.get(str(coding.get("code")))
+        status = SMOKING_SNOMED.get(str(_mapping(coding).get("code")))
         if status:
             return status
     raise InputError("smoking status (LOINC 72166-2) without a recognised SNOMED CT answer", source=source,

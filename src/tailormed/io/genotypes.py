@@ -32,9 +32,13 @@ from __future__ import annotations
 import copy
 import gzip
 import math
+import os
 import re
+import sys
+import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -42,6 +46,7 @@ import numpy as np
 import numpy.typing as npt
 from cyvcf2 import VCF
 
+from tailormed.documents import check_file
 from tailormed.errors import GenomeBuildError, InputError
 from tailormed.io.vcf import check_gzip_integrity, check_header_build, quiet_htslib
 from tailormed.model.genome import normalise_chrom
@@ -56,6 +61,7 @@ MISSING_DOSAGE = -9.0
 _PLINK_CHROM_CODES = {"23": "X", "24": "Y", "25": "XY", "26": "MT"}
 _GRCH38_WORDS = re.compile(r"GRCh38|hg38", re.IGNORECASE)
 _BED_MAGIC = b"\x6c\x1b\x01"
+_MAX_PLINK_POSITION = 2**31 - 2  # plink2 stores positions as 32-bit integers
 _VCF_SUFFIXES = (".vcf.gz", ".vcf.bgz", ".vcf", ".bcf")
 
 
@@ -152,7 +158,7 @@ def _bulk_arrays(chrom: list[str], pos: list[str], ids: list[str], ref: list[str
         positions = np.array(list(map(int, pos)), dtype=np.int64)
     except (ValueError, OverflowError):
         return None
-    if (positions < 0).any():
+    if (positions < 0).any() or (positions > _MAX_PLINK_POSITION).any():
         return None
     names = {raw: chrom_name(raw) for raw in set(chrom)}
     n = len(positions)
@@ -212,6 +218,50 @@ def _tab_columns(raw: bytes, n_columns: int, wanted: Sequence[int]) -> list[list
     tokens = raw.decode("utf-8", errors="replace").replace("\n", "\t").split("\t")
     tokens.pop()  # the empty string after the last newline
     return [tokens[k::n_columns] for k in wanted]
+
+
+@contextmanager
+def htslib_log() -> Iterator[Callable[[], str | None]]:
+    """Keep htslib's messages (written to file descriptor 2) off the terminal, in a temporary file; yields a
+    function that returns the first error line (``[E::...``) logged since its previous call, or None.
+
+    htslib reports some broken records only there: on a contig the header does not declare, it returns a record
+    whose POS or FORMAT field it failed to parse, and reading that record's REF or genotypes crashes the process.
+    """
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as log:
+        saved = os.dup(2)
+        os.dup2(log.fileno(), 2)
+        seen = 0
+
+        def new_error() -> str | None:
+            nonlocal seen
+            size = os.fstat(log.fileno()).st_size
+            if size == seen:
+                return None
+            log.seek(seen)
+            text = log.read(size - seen).decode("utf-8", errors="replace")
+            seen = size
+            return next((line for line in text.splitlines() if line.startswith("[E::")), None)
+
+        try:
+            yield new_error
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def check_parsed_record(record: Any, path: Path, number: int, htslib_error: str | None = None) -> None:
+    """Refuse a record htslib could not parse but handed over anyway (see :func:`htslib_log`), before anything
+    but its CHROM is read: one for which htslib logged an error, or one without alleles (no ALT and a REF printed
+    as ``.``; a real record always has a REF)."""
+    where = {"source": str(path), "location": f"record {number}"}
+    if htslib_error is not None:
+        detail = htslib_error.split("] ", 1)[-1][:160]
+        raise InputError(f"htslib could not parse this record ({detail})", **where)
+    if not record.ALT and str(record).split("\t", 4)[3:4] == ["."]:
+        raise InputError("htslib could not parse this record (is POS a whole number?)", **where)
 
 
 # --------------------------------------------------------------------------------------------- readers
@@ -306,10 +356,19 @@ class VcfTarget(TargetReader):
     def __init__(self, path: Path):
         self.path = path
         self.format = "vcf"
-        if not path.is_file():
-            raise InputError("file not found", source=str(path))
+        check_file(path, "VCF")
         check_gzip_integrity(path)
         self._vcf = self._open()
+        try:
+            self._read_header_and_variants(path)
+        except UnicodeDecodeError:  # cyvcf2 decodes sample names, CHROM, REF and ALT as UTF-8
+            self._vcf.close()
+            raise InputError("not UTF-8 text: a sample name, chromosome or allele holds bytes that are not UTF-8",
+                             source=str(path)) from None
+        self._cursor: Iterator[Any] | None = None
+        self._cursor_next = 0  # index of the record the cursor yields next
+
+    def _read_header_and_variants(self, path: Path) -> None:
         self.samples = list(self._vcf.samples)
         if not self.samples:
             raise InputError("VCF has no sample columns", source=str(path))
@@ -322,14 +381,16 @@ class VcfTarget(TargetReader):
         self.has_sex = False
         build = header_genome_build(self._vcf.raw_header.splitlines(), path)
         table = _VariantTable()
-        for number, record in enumerate(self._records(self._vcf)):
-            alts = list(record.ALT)
-            table.add_record(number, chrom_name(record.CHROM), int(record.POS), record.ID or ".", record.REF,
-                             alts or ["."])
+        with htslib_log() as htslib_error:  # every record is checked here, so dosage reads never meet a bad one
+            for number, record in enumerate(self._records(self._vcf, quiet=False)):
+                check_parsed_record(record, path, number + 1, htslib_error())
+                alts = list(record.ALT)
+                table.add_record(number, chrom_name(record.CHROM), int(record.POS), record.ID or ".", record.REF,
+                                 alts or ["."])
+        if not table.record:
+            raise InputError("the VCF has a header but no variant records", source=str(path))
         self._variants, self._record, self._allele = table.arrays().finish(path, "vcf", self.samples, build)
         self._vcf.close()
-        self._cursor: Iterator[Any] | None = None
-        self._cursor_next = 0  # index of the record the cursor yields next
 
     def _open(self) -> Any:
         try:
@@ -338,10 +399,10 @@ class VcfTarget(TargetReader):
         except Exception as exc:  # cyvcf2 raises plain Exception for unreadable headers
             raise InputError(f"not a readable VCF/BCF ({exc})", source=str(self.path)) from exc
 
-    def _records(self, vcf: Any) -> Iterator[Any]:
+    def _records(self, vcf: Any, *, quiet: bool = True) -> Iterator[Any]:
         number = 0
         try:
-            with quiet_htslib():
+            with quiet_htslib() if quiet else nullcontext():
                 for record in vcf:
                     yield record
                     number += 1
@@ -545,6 +606,9 @@ def _position(value: str, path: Path, number: int) -> int:
         raise InputError(f"position {value!r} is not an integer", source=str(path), location=f"line {number}") from None
     if pos < 0:
         raise InputError(f"position {pos} is negative", source=str(path), location=f"line {number}")
+    if pos > _MAX_PLINK_POSITION:
+        raise InputError(f"position {value[:30]} is beyond {_MAX_PLINK_POSITION}, the largest PLINK stores",
+                         source=str(path), location=f"line {number}")
     return pos
 
 
@@ -772,6 +836,9 @@ def _resolve(path: Path) -> tuple[TargetFormat, Path]:
         candidate = Path(str(path) + ext)
         if candidate.is_file():
             return "vcf", candidate
+    if path.is_dir():
+        raise InputError("is a folder, not genotypes: give a VCF/BCF file or the prefix of a PLINK fileset",
+                         source=str(path))
     raise InputError("no target genotype file: looked for .pgen, .bed and .vcf[.gz]/.bcf with this prefix",
                      source=str(path))
 

@@ -13,15 +13,17 @@ from __future__ import annotations
 import csv
 import gzip
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from tailormed.documents import check_file
 from tailormed.errors import GenomeBuildError, InputError
 from tailormed.model.alterations import AMINO_ACIDS, normalise_protein_change
 from tailormed.model.genome import normalise_chrom
-from tailormed.model.onco import Consequence, SomaticVariant
+from tailormed.model.onco import LONGEST_GRCH38_CHROMOSOME, Consequence, SomaticVariant
 
 REQUIRED = ("Hugo_Symbol", "Variant_Classification", "Tumor_Sample_Barcode")
 PROTEIN_COLUMNS = ("HGVSp_Short", "HGVSp", "Protein_Change")
@@ -43,6 +45,8 @@ _CHANGE = (r"(?:[A-Z*]|=|\?|[A-Z]?fs(?:\*\d+|\*\?|\*)?|del|dup[A-Z*]*|ins[A-Z*]+
            r"|[A-Z]?ext\*?\?|[A-Z]?ext\*?\d+)")
 _PROTEIN_OK = re.compile(rf"^[A-Z*]\d+(?:{_CHANGE}|_[A-Z*]\d+{_CHANGE})?$|^[A-Z*]?\d+_splice$|^\?$|^=$|^0$|^M1\?$")
 _EXON_NUMBER = re.compile(r"^(\d+)(?:/\d+)?$")
+_MISSING = ("", ".", "NA")
+_WHOLE_NUMBER = re.compile(r"^[0-9]+(?:\.0*)?$")  # '412' or '412.0' (integer columns written by pandas)
 
 
 @dataclass
@@ -66,8 +70,7 @@ def open_text(path: Path) -> IO[str]:
 def table_rows(path: Path, required: tuple[str, ...], *, any_of: tuple[str, ...] = ()) -> Iterator[
         tuple[int, dict[str, str]]]:
     """Yield (line number, row) of a tab-separated table with a header, skipping '#' lines; checks columns."""
-    if not path.is_file():
-        raise InputError("file not found", source=str(path))
+    check_file(path)
     try:
         with open_text(path) as handle:
             line_number = 0
@@ -97,7 +100,7 @@ def table_rows(path: Path, required: tuple[str, ...], *, any_of: tuple[str, ...]
                 raise InputError("empty file: no header line", source=str(path))
     except UnicodeDecodeError as exc:
         raise InputError(f"not a UTF-8 text table ({exc.reason})", source=str(path)) from exc
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise InputError(f"cannot read: {exc}", source=str(path)) from exc
     except csv.Error as exc:
         raise InputError(f"malformed table ({exc})", source=str(path)) from exc
@@ -115,13 +118,27 @@ def check_build(value: str, path: Path, line: int, seen: set[str]) -> None:
     seen.add(value)
 
 
-def _int_or_none(text: str, column: str, path: Path, line: int) -> int | None:
-    if text in ("", ".", "NA", "NaN", "nan"):
+def _whole_number(text: str, column: str, path: Path, line: int, *, low: int, high: int | None,
+                  allowed: str) -> int | None:
+    """A whole number in ``low..high`` (``412`` or ``412.0``), None for an empty, ``.`` or ``NA`` field."""
+    if text in _MISSING:
         return None
-    try:
-        return int(float(text))
-    except ValueError:
-        raise InputError(f"{column} is not a number: {text!r}", source=str(path), location=f"line {line}") from None
+    value = int(text.split(".")[0]) if text.isascii() and _WHOLE_NUMBER.match(text) else None
+    if value is None or value < low or (high is not None and value > high):
+        raise InputError(f"{column} must be {allowed} (empty or NA when unknown), got {text[:40]!r}",
+                         source=str(path), location=f"line {line}")
+    return value
+
+
+def _count(text: str, column: str, path: Path, line: int) -> int | None:
+    """A read count (t_depth, t_alt_count, t_ref_count): a whole number >= 0."""
+    return _whole_number(text, column, path, line, low=0, high=None, allowed="a whole number of reads, 0 or more")
+
+
+def _position(text: str, path: Path, line: int) -> int | None:
+    """Start_Position: a GRCh38 position, 1 to the length of the longest chromosome."""
+    return _whole_number(text, "Start_Position", path, line, low=1, high=LONGEST_GRCH38_CHROMOSOME,
+                         allowed=f"a whole-number GRCh38 position, 1-{LONGEST_GRCH38_CHROMOSOME}")
 
 
 def _protein_change(row: dict[str, str], path: Path, line: int, consequence: Consequence) -> str | None:
@@ -163,20 +180,20 @@ def read_maf(path: Path | str, *, sample: str | None = None) -> MafContent:
                              location=f"line {line}")
         consequence = VARIANT_CLASSIFICATION[classification]
         protein = _protein_change(row, path, line, consequence)
-        depth = _int_or_none(row.get("t_depth", ""), "t_depth", path, line)
-        alt_count = _int_or_none(row.get("t_alt_count", ""), "t_alt_count", path, line)
-        ref_count = _int_or_none(row.get("t_ref_count", ""), "t_ref_count", path, line)
+        depth = _count(row.get("t_depth", ""), "t_depth", path, line)
+        alt_count = _count(row.get("t_alt_count", ""), "t_alt_count", path, line)
+        ref_count = _count(row.get("t_ref_count", ""), "t_ref_count", path, line)
         if depth is None and alt_count is not None and ref_count is not None:
             depth = alt_count + ref_count
-        vaf = alt_count / depth if depth and alt_count is not None else None
-        if vaf is not None and vaf > 1:
+        if depth is not None and alt_count is not None and alt_count > depth:
             raise InputError(f"t_alt_count {alt_count} exceeds depth {depth}", source=str(path),
                              location=f"line {line}")
+        vaf = alt_count / depth if depth and alt_count is not None else None
         status = row.get("Mutation_Status", "").lower()
         content.by_sample.setdefault(barcode, []).append(SomaticVariant(
             gene=row["Hugo_Symbol"], protein_change=protein, hgvsc=row.get("HGVSc") or None, consequence=consequence,
             chrom=normalise_chrom(row.get("Chromosome") or "") or None,
-            pos=_int_or_none(row.get("Start_Position", ""), "Start_Position", path, line),
+            pos=_position(row.get("Start_Position", ""), path, line),
             ref=row.get("Reference_Allele") or None, alt=row.get("Tumor_Seq_Allele2") or None,
             exon=_exon(row.get("Exon_Number") or row.get("EXON") or ""), intron=_exon(row.get("INTRON") or ""),
             vaf=vaf, depth=depth, origin="germline" if status == "germline" else "somatic",

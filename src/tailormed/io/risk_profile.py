@@ -1,16 +1,21 @@
 """Risk profiles (person files, YAML): the fields of :class:`tailormed.model.risk.Person`, plus an optional
-``fhir_bundle`` whose Observations fill what the file does not give (``docs/risk.md``)."""
+``fhir_bundle`` whose Observations fill what the file does not give (``docs/risk.md``).
+
+Every value is checked when the file is read (:func:`tailormed.model.risk.person_from_values`): numbers finite
+and within :data:`~tailormed.model.risk.PERSON_BOUNDS` (PyYAML reads ``1e308`` as text; it is read as the number
+it spells, then range-checked), flags true or false, words from their list. An error names the file (or the
+bundle entry a value came from), the field and the allowed range.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
-import yaml
-
+from tailormed.documents import load_yaml
 from tailormed.errors import InputError
 from tailormed.io.fhir_observations import read_fhir_observations
-from tailormed.model.risk import Person
+from tailormed.model.risk import Person, person_from_values
 
 PERSON_FIELDS = tuple(f.name for f in dataclasses.fields(Person))  # declaration order: stable JSON
 
@@ -24,22 +29,19 @@ _MEASURED = {"total_cholesterol_mg_dl": "total_cholesterol_mg_dl", "hdl_mg_dl": 
 def read_person(path: Path) -> tuple[Person, dict[str, str]]:
     """A person file (YAML): the :class:`Person` fields, plus ``fhir_bundle`` whose Observations fill what the
     file does not give. Returns the person and, per field, where its value came from."""
-
-
-    if not path.is_file():
-        raise InputError("no such file", source=str(path))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML ({exc})", source=str(path)) from exc
+    path = Path(path)
+    data = load_yaml(path, "person file")
     if not isinstance(data, dict):
         raise InputError("a person file is a mapping (key: value)", source=str(path))
     bundle = data.pop("fhir_bundle", None)
-    unknown = set(data) - set(PERSON_FIELDS)
+    unknown = {str(key) for key in data} - set(PERSON_FIELDS)
     if unknown:
         raise InputError(f"unknown field(s) {sorted(unknown)}; known: {sorted(PERSON_FIELDS)}", source=str(path))
     origin = {key: str(path) for key in data}
     if bundle is not None:
+        if not isinstance(bundle, str) or not bundle.strip() or "\x00" in bundle:
+            raise InputError(f"fhir_bundle must be the path of a FHIR bundle file, got {bundle!r:.60}",
+                             source=str(path))
         bundle_path = (path.parent / bundle) if not Path(bundle).is_absolute() else Path(bundle)
         inputs = read_fhir_observations(bundle_path)
         for field_name, source_name in _MEASURED.items():
@@ -50,10 +52,10 @@ def read_person(path: Path) -> tuple[Person, dict[str, str]]:
         if "current_smoker" not in data and inputs.smoking != "unknown":
             data["current_smoker"] = inputs.smoking == "current"
             origin["current_smoker"] = inputs.smoking_source or str(bundle_path)
-    for required in ("age", "sex"):
-        if required not in data:
-            raise InputError(f"the person file needs {required!r}", source=str(path))
     try:
-        return Person(**data), origin
-    except TypeError as exc:
-        raise InputError(f"invalid person file ({exc})", source=str(path)) from exc
+        return person_from_values(data), origin
+    except InputError as exc:
+        given_by = origin.get(exc.location or "", str(path))
+        if given_by == str(path):
+            raise InputError(exc.message, source=str(path)) from None
+        raise InputError(f"{exc.message} (from the FHIR bundle named by {path.name})", source=given_by) from None

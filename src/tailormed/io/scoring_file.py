@@ -44,13 +44,14 @@ Genome builds: ``GRCh37``/``hg19`` and ``GRCh38``/``hg38`` (any case) are normal
 ``NR`` or no build gives ``None``; anything else (``NCBI36``...) is refused. pygscatalog's ``GenomeBuild.from_string``
 accepts the same spellings (plus NCBI35/36, which pgsc_calc can only use through a harmonized file).
 
-Refused with :class:`~tailormed.errors.InputError` (file and line named): an empty file or one without rows,
-no ``effect_allele`` or weight column, duplicated column names, a weight that is not a finite number, an
-``OR``/``HR`` that is not positive, haplotype/diplotype/interaction rows (TailorMed scores single variants
-only; pgsc_calc merely warns that such "complex" files need manual work), a row both dominant and recessive
-(pygscatalog: "Can't determine effect type"), non-additive ``dosage_*_weight`` scores (pygscatalog raises
-``EffectTypeError``), a position that is not a positive integer, an empty effect allele, and (outside
-harmonized files) a row with neither a position nor an ID (pygscatalog's ``check_position``).
+Refused with :class:`~tailormed.errors.InputError` (file and line named): an empty file or one without rows, no
+``effect_allele`` or weight column, duplicated column names, a weight that is not a finite number (or is larger
+than :data:`MAX_WEIGHT` = 1e6 in magnitude), an ``OR``/``HR`` that is not positive, haplotype/diplotype/
+interaction rows (TailorMed scores single variants only; pgsc_calc merely warns that such "complex" files need
+manual work), a row both dominant and recessive (pygscatalog: "Can't determine effect type"), non-additive
+``dosage_*_weight`` scores (pygscatalog raises ``EffectTypeError``), a position that is not a positive integer, an
+empty effect allele, and (outside harmonized files) a row with neither a position nor an ID (pygscatalog's
+``check_position``).
 
 Sources checked (search tool, code corpus): PGScatalog/pygscatalog ``pgscatalog.core/src/pgscatalog/core/lib/
 models.py`` (column names and meanings, ``effect_type``, ``check_position``, header fields), ``_read.py``
@@ -98,6 +99,9 @@ _PLINK_ID = re.compile(r"^(?:chr)?([0-9A-Za-z]+):(\d+):([^:]+):([^:]+)$")
 _RATIO_WORDS = re.compile(r"\bOR\b|\bHR\b|(?i:odds ratio|hazard ratio)")
 _LOG_WORDS = re.compile(r"log|ln|beta", re.IGNORECASE)
 _MAX_POSITION = 2**40
+MAX_WEIGHT = 1e6
+"""Largest magnitude of a weight (or OR/HR) read: far beyond any published per-allele effect, small enough that a
+score summed over millions of variants stays finite."""
 
 
 @dataclass
@@ -271,11 +275,12 @@ def _column(rows: _Rows, index: int) -> list[str]:
 # --- value conversion (vectorised, with a row-by-row pass only to name the bad line) ---------------------------
 
 def _floats(values: list[str], rows: _Rows, what: str, source: str) -> npt.NDArray[np.float64]:
+    """Finite numbers of magnitude at most :data:`MAX_WEIGHT` (weights, ratios), or an error naming the line."""
     try:
         out = np.array(values, dtype=np.float64)
     except (ValueError, OverflowError, TypeError):
         out = np.empty(0)
-    if len(out) == len(values) and bool(np.isfinite(out).all()):
+    if len(out) == len(values) and bool((np.abs(out) <= MAX_WEIGHT).all()):
         return out
     out = np.empty(len(values), dtype=np.float64)
     for i, (value, number) in enumerate(zip(values, rows.lines, strict=True)):
@@ -285,6 +290,11 @@ def _floats(values: list[str], rows: _Rows, what: str, source: str) -> npt.NDArr
             out[i] = math.nan
         if not math.isfinite(out[i]):
             raise InputError(f"{what} {value[:40]!r} is not a number", source=source, location=f"line {number}")
+        if abs(out[i]) > MAX_WEIGHT:
+            raise InputError(f"{what} {value[:40]} is outside -{MAX_WEIGHT:g} to {MAX_WEIGHT:g}: no score has "
+                             "per-allele weights near that size (a wrong column or unit?), and summing them would "
+                             "overflow",
+                             source=source, location=f"line {number}")
     return out
 
 

@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 from cyvcf2 import VCF
 
+from tailormed.documents import check_file
 from tailormed.errors import InputError
 from tailormed.io.annotated_vcf import read_annotated_vcf
+from tailormed.io.genotypes import check_parsed_record, htslib_log
 from tailormed.io.vcf import quiet_htslib
 from tailormed.model.alterations import normalise_protein_change
 from tailormed.model.common import Warning
@@ -81,16 +83,63 @@ def _number(text: str | None) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+_NOT_UTF8 = "not UTF-8 text: a sample name, chromosome or allele holds bytes that are not UTF-8"
+_INT_MISSING = -2147483648  # htslib's missing integer ('.'); -2147483647 marks the end of a shorter vector
+
+
+def _check_format(record: Any, path: Path, sample: str, ad: Any, af: Any, dp: Any) -> None:
+    """Read counts are whole numbers >= 0 and allele fractions lie in 0-1 ('.' is unknown): anything else is an
+    error naming the record, never a VAF above 1 or below 0."""
+    where = {"source": str(path), "location": f"record {record.CHROM}:{record.POS}"}
+    for name, values in (("AD", ad), ("DP", dp), ("AF", af)):
+        if values is not None and values.dtype.kind not in "iuf":
+            raise InputError(f"FORMAT/{name} is not declared as a number (Type=Integer or Float)", **where)
+    for name, values in (("AD", ad), ("DP", dp)):
+        if values is not None:
+            bad = values[0][(values[0] < 0) & (values[0] > _INT_MISSING + 1)]
+            if bad.size:
+                raise InputError(f"FORMAT/{name} of {sample} is {bad[0]:g}: read counts must be whole numbers, "
+                                 "0 or more ('.' when unknown)", **where)
+    if af is not None:
+        fractions = af[0][~np.isnan(af[0])]
+        bad = fractions[(fractions < 0) | (fractions > 1)]
+        if bad.size:
+            raise InputError(f"FORMAT/AF of {sample} is {float(bad[0]):g}: an allele fraction must be 0-1 ('.' when "
+                             "unknown)", **where)
+
+
+def _refuse_half_parsed_records(path: Path) -> None:
+    """One lazy pass that refuses, naming it, a record htslib could not parse but hands over anyway (on a contig
+    the header does not declare, a bad POS or genotype): reading its fields would crash the process. Anything
+    else wrong is left to :func:`read_annotated_vcf`, which says what and where."""
+    with htslib_log() as htslib_error:
+        try:
+            reader: Any = VCF(str(path), lazy=True)
+        except Exception:  # not a VCF at all: read_annotated_vcf explains
+            return
+        try:
+            for number, record in enumerate(reader, 1):
+                check_parsed_record(record, path, number, htslib_error())
+        except InputError:
+            raise
+        except Exception:  # an error htslib reports by raising: read_annotated_vcf names the line
+            return
+        finally:
+            reader.close()
+
+
 def _format_values(path: Path, sample: str) -> dict[tuple[str, int, str, str], tuple[float | None, int | None]]:
     """(chrom, pos, ref, alt) in parsimonious form → (VAF, depth) of one sample, from FORMAT AF/AD/DP."""
     out: dict[tuple[str, int, str, str], tuple[float | None, int | None]] = {}
     with quiet_htslib():
         reader: Any = VCF(str(path), lazy=True, samples=[sample])
         formats = {h.info()["ID"] for h in reader.header_iter() if h.type == "FORMAT"}
-        for record in reader:
+        for number, record in enumerate(reader, 1):
+            check_parsed_record(record, path, number)
             ad = record.format("AD") if "AD" in formats else None
             af = record.format("AF") if "AF" in formats else None
             dp = record.format("DP") if "DP" in formats else None
+            _check_format(record, path, sample, ad, af, dp)
             depth_total = int(dp[0][0]) if dp is not None and dp[0][0] >= 0 else None
             for index, alt in enumerate(record.ALT):
                 vaf: float | None = None
@@ -100,7 +149,7 @@ def _format_values(path: Path, sample: str) -> dict[tuple[str, int, str, str], t
                 if ad is not None and ad.shape[1] > index + 1 and ad[0][0] >= 0:
                     total = int(ad[0][ad[0] >= 0].sum())
                     depth = depth if depth is not None else total
-                    if vaf is None and total > 0:
+                    if vaf is None and total > 0 and ad[0][index + 1] >= 0:
                         vaf = float(ad[0][index + 1]) / total
                 pos, ref, trimmed = parsimonious(record.POS, record.REF, alt)
                 out[(normalise_chrom(record.CHROM), pos, ref, trimmed)] = (vaf, depth)
@@ -139,8 +188,12 @@ def read_somatic_vcf(path: Path | str, *, tumour_sample: str | None = None,
 
     ``hotspots`` maps the :func:`~tailormed.model.genome.variant_key` of known hotspot alleles (parsimonious
     form) to what they encode."""
-    path = Path(path)
-    content = read_annotated_vcf(path)
+    path = check_file(Path(path), "VCF")
+    _refuse_half_parsed_records(path)
+    try:
+        content = read_annotated_vcf(path)
+    except UnicodeDecodeError:  # htslib hands over sample names, CHROM, REF and ALT as bytes decoded as UTF-8
+        raise InputError(_NOT_UTF8, source=str(path)) from None
     samples = content.samples
     if tumour_sample is None:
         if len(samples) != 1:
@@ -150,7 +203,10 @@ def read_somatic_vcf(path: Path | str, *, tumour_sample: str | None = None,
     if tumour_sample not in samples:
         raise InputError(f"sample {tumour_sample!r} is not in the VCF (samples: {', '.join(samples[:10])})",
                          source=str(path))
-    values = _format_values(path, tumour_sample)
+    try:
+        values = _format_values(path, tumour_sample)
+    except UnicodeDecodeError:
+        raise InputError(_NOT_UTF8, source=str(path)) from None
     result = SomaticVcf(path=path, tumour_sample=tumour_sample, warnings=list(content.warnings))
     unannotated: list[str] = []
     filtered: list[str] = []

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from tailormed.documents import load_yaml
 from tailormed.errors import InputError
 from tailormed.io.maf import table_rows
+from tailormed.model.common import Warning
 from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion
 
 _GENE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
@@ -59,10 +60,17 @@ def _number(text: str, what: str, path: Path, line: int) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise InputError(f"{what} is not a number: {text!r}", **_where(path, line)) from None
-    if math.isnan(value):
-        raise InputError(f"{what} is NaN", **_where(path, line))
+        raise InputError(f"{what} is not a number: {text[:40]!r}", **_where(path, line)) from None
+    if not math.isfinite(value):
+        raise InputError(f"{what} must be a finite number, got {text[:40]!r}", **_where(path, line))
     return value
+
+
+def _note_if_empty(rows: int, path: Path, what: str, warnings: list[Warning] | None) -> None:
+    """A table with a header and no rows is read as 'none found', said in a warning rather than silently."""
+    if rows == 0 and warnings is not None:
+        warnings.append(Warning(code="empty_input_table", message=(
+            f"{path.name} has a header but no rows: read as no {what}; check that the caller did not fail")))
 
 
 def _gene(text: str, path: Path, line: int) -> str:
@@ -71,14 +79,16 @@ def _gene(text: str, path: Path, line: int) -> str:
     return text
 
 
-def read_copy_number(path: Path | str, *, thresholds: CopyNumberThresholds | None = None
-                     ) -> dict[str, list[CopyNumberCall]]:
-    """Read gene-level copy-number calls; returns sample -> calls (``*`` when the file names no sample)."""
+def read_copy_number(path: Path | str, *, thresholds: CopyNumberThresholds | None = None,
+                     warnings: list[Warning] | None = None) -> dict[str, list[CopyNumberCall]]:
+    """Read gene-level copy-number calls; returns sample -> calls (``*`` when the file names no sample). A file
+    with a header and no rows adds a warning to ``warnings``."""
     path = Path(path)
     limits = thresholds or CopyNumberThresholds()
     calls: dict[str, list[CopyNumberCall]] = {}
-    rows = table_rows(path, ())
-    for line, row in rows:
+    count = 0
+    for line, row in table_rows(path, ()):
+        count += 1
         columns = list(row)
         if "Copy_Number_Alteration" in row:
             _long_row(row, path, line, calls)
@@ -90,6 +100,7 @@ def read_copy_number(path: Path | str, *, thresholds: CopyNumberThresholds | Non
             raise InputError("not a copy-number table: expected Hugo_Symbol/Gene Symbol (matrix), "
                              "Copy_Number_Alteration (long) or gene + call/copy_number/log2 columns",
                              **_where(path, line))
+    _note_if_empty(count, path, "copy-number alterations", warnings)
     return calls
 
 
@@ -166,21 +177,24 @@ def parse_fusion_text(text: str, path: Path, line: int) -> Fusion:
                      **_where(path, line))
 
 
-def read_fusions(path: Path | str) -> dict[str, list[Fusion]]:
-    """Read a fusion list; sample -> fusions (``*`` when the file names no sample)."""
+def read_fusions(path: Path | str, *, warnings: list[Warning] | None = None) -> dict[str, list[Fusion]]:
+    """Read a fusion list; sample -> fusions (``*`` when the file names no sample). A file with a header and no
+    rows adds a warning to ``warnings``."""
     path = Path(path)
     out: dict[str, list[Fusion]] = {}
     for line, row in table_rows(path, ("Fusion",)):
         sample = row.get("Tumor_Sample_Barcode") or row.get("sample") or ALL_SAMPLES
         out.setdefault(sample, []).append(parse_fusion_text(row["Fusion"], path, line))
+    _note_if_empty(len(out), path, "fusions", warnings)
     return out
 
 
 _SV_TYPES = {"FUSION", "TRANSLOCATION", "DELETION", "DUPLICATION", "INVERSION", "INSERTION"}
 
 
-def read_structural_variants(path: Path | str) -> dict[str, list[Fusion]]:
-    """Read GeneA/GeneB/Sv_Type rows: fusions/translocations of two genes become fusions, others SVs."""
+def read_structural_variants(path: Path | str, *, warnings: list[Warning] | None = None) -> dict[str, list[Fusion]]:
+    """Read GeneA/GeneB/Sv_Type rows: fusions/translocations of two genes become fusions, others SVs. A file with
+    a header and no rows adds a warning to ``warnings``."""
     path = Path(path)
     out: dict[str, list[Fusion]] = {}
     for line, row in table_rows(path, ("GeneA", "GeneB", "Sv_Type")):
@@ -198,6 +212,7 @@ def read_structural_variants(path: Path | str) -> dict[str, list[Fusion]]:
         out.setdefault(sample, []).append(Fusion(gene_a=gene_a, gene_b=gene_b if two_genes else None,
                                                  kind=kind, description=description,
                                                  source=f"{path.name}:{line}"))
+    _note_if_empty(len(out), path, "structural variants", warnings)
     return out
 
 
@@ -207,39 +222,62 @@ _CLINICAL_KEYS = {
 }
 
 
-def clinical_from_mapping(values: dict[str, Any], source: str) -> ClinicalBiomarkers:
-    """Build :class:`ClinicalBiomarkers` from flat keys (pdl1_tps etc.), naming the source on error."""
-    unknown = set(values) - _CLINICAL_KEYS
+def clinical_from_mapping(values: dict[Any, Any], source: str) -> ClinicalBiomarkers:
+    """Build :class:`ClinicalBiomarkers` from flat keys (pdl1_tps etc.), naming the source, the key and the allowed
+    values on error."""
+    unknown = {str(key) for key in values} - _CLINICAL_KEYS
     if unknown:
         raise InputError(f"unknown clinical biomarker(s) {', '.join(sorted(unknown))} "
                          f"(known: {', '.join(sorted(_CLINICAL_KEYS))})", source=source)
-    data: dict[str, Any] = {k: v for k, v in values.items() if not k.startswith("pdl1_") and v not in (None, "")}
+    given = {k: v for k, v in values.items() if v is not None and v != ""}
+    if not given:
+        raise InputError(f"no biomarker values (known: {', '.join(sorted(_CLINICAL_KEYS))})", source=source)
+    data: dict[str, Any] = {k: v for k, v in given.items() if not k.startswith("pdl1_")}
     if "her2_ihc" in data:
         data["her2_ihc"] = str(data["her2_ihc"]).replace("IHC", "").strip()
-    data["pdl1"] = {k.removeprefix("pdl1_").upper(): v for k, v in values.items()
-                    if k.startswith("pdl1_") and v not in (None, "")}
+    data["pdl1"] = {k.removeprefix("pdl1_").upper(): v for k, v in given.items() if k.startswith("pdl1_")}
     try:
         return ClinicalBiomarkers.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InputError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", source=source) from exc
+        loc = [str(part) for part in first["loc"]]
+        key = f"pdl1_{loc[1].lower()}" if loc[0] == "pdl1" and len(loc) > 1 else loc[0]
+        shown = "" if first["type"] == "out_of_range" else f" (got {first['input']!r})"
+        raise InputError(f"{key}: {first['msg']}{shown}", source=source) from None
 
 
 def read_clinical(path: Path | str) -> ClinicalBiomarkers:
-    """Read clinical biomarkers from YAML (mapping) or a key/value TSV."""
+    """Read clinical biomarkers from YAML (mapping) or a key/value TSV (each key once)."""
     path = Path(path)
     if path.suffix in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise InputError(f"cannot read clinical biomarkers: {exc}", source=str(path)) from exc
+        data = load_yaml(path, "clinical biomarkers file")
         if not isinstance(data, dict):
             raise InputError("expected a mapping of biomarker -> value", source=str(path))
         return clinical_from_mapping(data, str(path))
-    values = {row["key"]: row["value"] for _, row in table_rows(path, ("key", "value"))}
+    values: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for line, row in table_rows(path, ("key", "value")):
+        key = row["key"]
+        if key in values:
+            raise InputError(f"biomarker {key!r} is given twice (first on line {first_line[key]})", source=str(path),
+                             location=f"line {line}")
+        values[key], first_line[key] = row["value"], line
     return clinical_from_mapping(values, str(path))
 
 
 def read_tumour_types(path: Path) -> dict[str, str]:
-    """A clinical table with SAMPLE_ID and ONCOTREE_CODE columns (cBioPortal / OncoKB annotator layout)."""
-    return {row["SAMPLE_ID"]: row["ONCOTREE_CODE"] for _, row in table_rows(path, ("SAMPLE_ID", "ONCOTREE_CODE"))}
+    """A clinical table with SAMPLE_ID and ONCOTREE_CODE columns (cBioPortal / OncoKB annotator layout): each
+    sample once, each with a code."""
+    codes: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for line, row in table_rows(path, ("SAMPLE_ID", "ONCOTREE_CODE")):
+        sample, code = row["SAMPLE_ID"], row["ONCOTREE_CODE"]
+        if not sample or not code:
+            raise InputError("empty SAMPLE_ID or ONCOTREE_CODE", **_where(path, line))
+        if sample in codes:
+            raise InputError(f"sample {sample!r} is listed twice (first on line {first_line[sample]})",
+                             **_where(path, line))
+        codes[sample], first_line[sample] = code, line
+    if not codes:
+        raise InputError("no samples: the table has a header but no rows", source=str(path))
+    return codes

@@ -30,7 +30,6 @@ OncoTree's root node ``TISSUE`` is not a tumour type: tissue-level nodes (``LUNG
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tailormed.documents import load_json, read_text
 from tailormed.errors import InputError, KnowledgeError, TailorMedError
 
 COMPACT_TREE = Path(__file__).parent / "data" / "oncotree" / "oncotree-compact.tsv"
@@ -249,10 +249,13 @@ def _builtin_tree() -> OncoTree:
 def _read_tsv(path: Path, *, error: type[TailorMedError], source: str | None = None) -> OncoTree:
     """The compact format: ``#`` comment lines (one ``# release: NAME``), a header, then one tumour type a line."""
     where = str(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read OncoTree file ({exc})", source=where) from exc
+    if error is InputError:  # a user's file: folder, missing, non-UTF-8 named as such
+        lines = read_text(path, "OncoTree file").splitlines()
+    else:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise error(f"cannot read OncoTree file ({exc})", source=where) from exc
     release = path.stem
     nodes: dict[str, TumourType] = {}
     header_seen = False
@@ -290,13 +293,7 @@ def _read_tsv(path: Path, *, error: type[TailorMedError], source: str | None = N
 
 def _read_json(path: Path) -> OncoTree:
     where = str(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON ({exc.msg})", source=where,
-                         location=f"line {exc.lineno} column {exc.colno}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read OncoTree file ({exc})", source=where) from exc
+    data = load_json(path, "OncoTree file")
     nodes: dict[str, TumourType] = {}
     former: dict[str, list[str]] = {}
     if isinstance(data, dict) and ROOT in data:

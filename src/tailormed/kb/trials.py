@@ -3,7 +3,6 @@ written (YAML, atomically). The format is :class:`tailormed.model.trials.Trial`;
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from tailormed.documents import load_json, load_yaml
 from tailormed.errors import InputError
 from tailormed.model.alterations import parse_alteration
 from tailormed.model.trials import Trial, TumourTypeTree
@@ -18,22 +18,9 @@ from tailormed.output import write_text_atomic
 
 
 def _read_document(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read trial file ({exc.strerror})", source=str(path)) from exc
     if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON ({exc.msg})", source=str(path),
-                             location=f"{exc.lineno}:{exc.colno}") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"not valid YAML ({getattr(exc, 'problem', exc)})", source=str(path),
-                         location=f"{mark.line + 1}:{mark.column + 1}" if mark else None) from exc
+        return load_json(path, "trial file")
+    return load_yaml(path, "trial file")
 
 
 def load_trials(path: Path, tree: TumourTypeTree | None = None) -> list[Trial]:

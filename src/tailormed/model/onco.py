@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from tailormed.model.common import Citation, Provenance, Record, Warning
 
 ONCO_SCHEMA_VERSION = "1.1"
+GRCH38_GENOME_MB = 3_100.0
+"""Upper bound of a callable territory, Mb: the whole GRCh38 assembly (3,099.7 Mb with unplaced contigs), rounded up."""
+LONGEST_GRCH38_CHROMOSOME = 248_956_422
+"""Length of chr1, the longest GRCh38 sequence: no GRCh38 position or BED coordinate lies beyond it."""
 
 Consequence = Literal[
     "missense", "nonsense", "frameshift", "inframe_deletion", "inframe_insertion", "splice_site", "splice_region",
@@ -66,18 +72,53 @@ class Fusion(Record):
     source: str
 
 
+TMB_RANGE = (0.0, 1000.0)
+"""Mutations per Mb a reported TMB may take. The top is a sanity bound above the highest burdens seen: the
+ultra-hypermutated (replication-repair-deficient, POLE/MMR) cancers of Shlien et al., Nat Genet 2015;47:257-262,
+reach but do not exceed about 20,000 exonic mutations (several hundred per Mb)."""
+PDL1_RANGE = (0.0, 100.0)
+"""Every PD-L1 scale is 0-100: TPS, TC, IC and TAP are percentages, and CPS, although its ratio can come out above
+100, is capped at 100 by definition ("the maximum score is defined as CPS 100", PD-L1 IHC 22C3 pharmDx
+interpretation manuals, Agilent/Dako). A report of CPS > 100 is written as 100."""
+
+
+def _score(value: Any, low: float, high: float, what: str) -> float:
+    """A finite number in ``low..high`` (a numeric string too: TSV values and YAML's ``1e308`` are strings)."""
+    number: float | None = None
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except (ValueError, OverflowError):
+            number = None
+    if number is None or not math.isfinite(number) or not low <= number <= high:
+        raise PydanticCustomError("out_of_range", "must be a number {low}-{high}{what}, got {value}",
+                                  {"low": f"{low:g}", "high": f"{high:g}", "what": what, "value": repr(value)})
+    return number
+
+
+PdL1Score = Annotated[float, BeforeValidator(lambda value: _score(value, *PDL1_RANGE,
+                                                                   " (a percentage; CPS is capped at 100)"))]
+
+
 class ClinicalBiomarkers(Record):
     """Biomarkers measured outside the sequencing (IHC, PCR, other labs)."""
 
     msi_status: Literal["MSI-H", "MSI-L", "MSS"] | None = None
     mmr_status: Literal["dMMR", "pMMR"] | None = None
-    tmb: float | None = Field(default=None, ge=0, description="Mutations/Mb measured elsewhere.")
-    pdl1: dict[str, float] = Field(default_factory=dict, description="Scale (TPS, CPS, TC, IC, TAP) -> score.")
+    tmb: float | None = Field(default=None, ge=TMB_RANGE[0], le=TMB_RANGE[1],
+                              description="Mutations/Mb measured elsewhere (0-1000).")
+    pdl1: dict[str, PdL1Score] = Field(default_factory=dict,
+                                       description="Scale (TPS, CPS, TC, IC, TAP) -> score (0-100).")
     her2_ihc: Literal["0", "0-ultralow", "1+", "2+", "3+"] | None = None
     her2_ish: Literal["amplified", "not amplified"] | None = None
     er: Literal["positive", "negative"] | None = None
     pr: Literal["positive", "negative"] | None = None
     hrd: Literal["positive", "negative"] | None = None
+
+    @field_validator("tmb", mode="before")
+    @classmethod
+    def _tmb_in_range(cls, value: Any) -> Any:
+        return None if value is None else _score(value, *TMB_RANGE, " mutations/Mb")
 
 
 class TumourProfile(Record):

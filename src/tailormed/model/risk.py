@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from types import MappingProxyType, NoneType, UnionType
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from pydantic import Field
 
+from tailormed.errors import InputError
 from tailormed.model.common import Record
 
 SmokingStatus = Literal["current", "former", "never", "unknown"]
@@ -83,3 +88,114 @@ class Person:
     south_asian_ancestry: bool | None = None
     preeclampsia_or_premature_menopause: bool | None = None
     coronary_artery_calcium: float | None = None
+
+
+PERSON_BOUNDS: Mapping[str, tuple[float, float, str]] = MappingProxyType({
+    # The plausibility limits risk/equations.py applies (check_plausible; sdi_decile: its 1-10 range): values that
+    # cannot describe a living adult, not clinical thresholds. tests/hostile checks the two stay the same.
+    "age": (0, 120, "years"),
+    "systolic_bp_mmhg": (60, 300, "mmHg"),
+    "total_cholesterol_mg_dl": (1, 2000, "mg/dL"),
+    "hdl_mg_dl": (1, 2000, "mg/dL"),
+    "egfr": (0, 250, "mL/min/1.73m2"),
+    "bmi": (8, 150, "kg/m2"),
+    "waist_cm": (30, 300, "cm"),
+    "uacr_mg_g": (0, 100000, "mg/g"),
+    "hba1c_percent": (2, 25, "%"),
+    "sdi_decile": (1, 10, ""),
+    # Fields no equation reads (risk enhancers, smoking history): sanity bounds in the same spirit, generous
+    # beyond the most extreme values reported, so only a wrong unit, a typo or a placeholder is refused.
+    "ldl_mg_dl": (1, 2000, "mg/dL"),  # a fraction of total cholesterol: its bounds
+    "triglycerides_mg_dl": (1, 50000, "mg/dL"),
+    "lpa_mg_dl": (0, 2000, "mg/dL"),
+    "lpa_nmol_l": (0, 5000, "nmol/L"),
+    "apob_mg_dl": (1, 2000, "mg/dL"),
+    "hs_crp_mg_l": (0, 1000, "mg/L"),
+    "ankle_brachial_index": (0, 5, ""),
+    "coronary_artery_calcium": (0, 100000, "Agatston units"),
+    "pack_years": (0, 300, "pack-years"),
+    "years_since_quit_smoking": (0, 120, "years"),
+})
+"""Field -> (lowest, highest, unit) a person file may give (inclusive); every numeric :class:`Person` field has
+one."""
+
+_NUMBER_TEXT = frozenset("0123456789+-.eE")
+
+
+def _shown(value: Any) -> str:
+    return "nothing" if value is None else repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+
+
+def _number(name: str, value: Any, whole: bool) -> float:
+    """A finite number from a YAML value; text that spells a number (PyYAML reads ``1e308`` as a string) counts."""
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value) if not isinstance(value, int) or abs(value) < 2**1023 else math.inf
+    elif isinstance(value, str) and value.strip() and set(value.strip()) <= _NUMBER_TEXT:
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    kind = "a whole number" if whole else "a number"
+    if number is None:
+        raise InputError(f"{name} must be {kind}, got {_shown(value)}")
+    if not math.isfinite(number):
+        raise InputError(f"{name} must be a finite number, got {_shown(value)}")
+    if whole and not number.is_integer():
+        raise InputError(f"{name} must be {kind}, got {_shown(value)}")
+    return number
+
+
+def _bounded(name: str, value: Any, whole: bool) -> float:
+    number = _number(name, value, whole)
+    low, high, unit = PERSON_BOUNDS[name]
+    if not low <= number <= high:
+        suffix = f" {unit}" if unit else ""
+        raise InputError(f"{name} = {number:g}{suffix} is not a possible value (expected {low:g}-{high:g}{suffix})")
+    return number
+
+
+def _checked(name: str, hint: Any, value: Any) -> Any:
+    """``value`` as the field's type (a YAML number, true/false, or one of the listed words), or an InputError.
+    A number keeps the type it was given (55 stays 55); a number written as text becomes a float."""
+    options = get_args(hint) if get_origin(hint) in (Union, UnionType) else (hint,)
+    kind = next(option for option in options if option is not NoneType)
+    if value is None and NoneType in options:
+        return None
+    if get_origin(kind) is Literal:
+        allowed = get_args(kind)
+        if not isinstance(value, str) or value not in allowed:
+            raise InputError(f"{name} must be one of {', '.join(allowed)}, got {_shown(value)}")
+        return value
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise InputError(f"{name} must be true or false, got {_shown(value)}")
+        return value
+    number = _bounded(name, value, whole=kind is int)
+    if kind is int:
+        return int(number)
+    return value if isinstance(value, (int, float)) else number
+
+
+def person_from_values(values: Mapping[str, Any]) -> Person:
+    """A :class:`Person` from a person file's values, every one checked: numbers finite and within
+    :data:`PERSON_BOUNDS`, flags true or false, words from their list, HDL below total cholesterol. An error is an
+    :class:`InputError` whose ``location`` is the field."""
+    hints = get_type_hints(Person)
+    fields = {f.name for f in dataclasses.fields(Person)}
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in fields:
+            raise InputError(f"unknown field {name!r}", location=str(name))
+        try:
+            checked[name] = _checked(name, hints[name], value)
+        except InputError as exc:
+            raise InputError(exc.message, location=name) from None
+    for required in ("age", "sex"):
+        if required not in checked:
+            raise InputError(f"the person file needs {required!r}", location=required)
+    total, hdl = checked.get("total_cholesterol_mg_dl"), checked.get("hdl_mg_dl")
+    if total is not None and hdl is not None and hdl >= total:
+        raise InputError(f"hdl_mg_dl = {hdl:g} mg/dL is not below total_cholesterol_mg_dl = {total:g} mg/dL; HDL "
+                         "cholesterol is a fraction of total cholesterol", location="hdl_mg_dl")
+    return Person(**checked)

@@ -56,8 +56,8 @@ class Trial(Record):
                                   "SOLID/HEME/ANY; empty: never matches on tumour type.")
     inclusion: list[str] = Field(default_factory=list, description="Alteration strings; each must hold.")
     exclusion: list[str] = Field(default_factory=list, description="Alteration strings; none may hold.")
-    min_age: float | None = Field(default=None, ge=0, description="Years.")
-    max_age: float | None = Field(default=None, ge=0, description="Years.")
+    min_age: float | None = Field(default=None, ge=0, le=130, allow_inf_nan=False, description="Years (0-130).")
+    max_age: float | None = Field(default=None, ge=0, le=130, allow_inf_nan=False, description="Years (0-130).")
     sex: Sex = "all"
     source: str = Field(min_length=1, description="Where the record comes from, with the date it was retrieved.")
     notes: str | None = None

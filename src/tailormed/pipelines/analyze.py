@@ -12,7 +12,7 @@ from tailormed.io.outside_calls import read_outside_calls
 from tailormed.io.patient import load_patient
 from tailormed.io.vcf import VcfFile
 from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
-from tailormed.model.common import Warning
+from tailormed.model.common import Warning as ResultWarning
 from tailormed.model.genotypes import OutsideCall
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import PgxResult
@@ -35,7 +35,7 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list
     pgx_result = _analyze_pgx(patient, kb, calls, manifest) if run_pgx else None
     rare = _analyze_rare(patient) if patient.phenopacket is not None else None
     risk = _analyze_risk(patient) if patient.risk_profile is not None else None
-    onco = _analyze_onco(patient) if patient.tumour_files else None
+    onco = _analyze_onco(patient, manifest) if patient.tumour_files else None
     sections: dict[str, dict[str, str]] = {}
     with atomic_output_dir(out, description="tailormed analyze") as staging:
         if pgx_result is not None:
@@ -94,7 +94,6 @@ def _analyze_rare(patient: Patient) -> tuple[Any, dict[str, Any] | None]:
     """The rare-disease section: the exome VCF named, else the germline VCF if it carries annotations."""
     from tailormed.io.annotated_vcf import has_variant_annotations
     from tailormed.io.phenopacket import read_phenotype_document
-    from tailormed.model.common import Warning as ResultWarning
     from tailormed.pipelines.rare import RareContext, rank_one
 
     assert patient.phenopacket is not None
@@ -137,8 +136,18 @@ def _analyze_risk(patient: Patient) -> tuple[Any, dict[str, float], dict[str, ob
     return assessment, adjusted, document, polygenic
 
 
-def _analyze_onco(patient: Patient) -> Any:
-    """The oncology section from the manifest's tumour files (one tumour)."""
+def _analyze_onco(patient: Patient, manifest: Path) -> Any:
+    """The oncology section from the manifest's tumour files (one tumour). A problem with a value the manifest
+    gives itself (tumour_type, tumour_sample, tumour_panel_size_mb) names the manifest."""
+    try:
+        return _interpret_manifest_tumour(patient)
+    except InputError as exc:
+        if exc.source is not None:
+            raise
+        raise type(exc)(exc.message, source=str(manifest)) from exc
+
+
+def _interpret_manifest_tumour(patient: Patient) -> Any:
     from tailormed.pipelines.onco import OncoContext, TumourInputs, interpret_one, read_tumours
 
     files = patient.tumour_files
@@ -146,7 +155,8 @@ def _analyze_onco(patient: Patient) -> Any:
     inputs = TumourInputs(maf=files.get("maf"), vcf=files.get("vcf"), cna=files.get("cna"),
                           fusions=files.get("fusions"), sv=files.get("sv"), clinical=files.get("clinical"),
                           tumour_sample=patient.tumour_sample,
-                          callable_bed=files.get("callable_bed"), panel_size_mb=patient.tumour_panel_size_mb)
+                          callable_bed=files.get("callable_bed"), panel_size_mb=patient.tumour_panel_size_mb,
+                          panel_size_name="tumour_panel_size_mb")
     context = OncoContext.load(trials=[files["trials"]] if "trials" in files else [])
     profiles, warnings = read_tumours(inputs, patient.tumour_type, context)
     if len(profiles) != 1:
@@ -155,6 +165,6 @@ def _analyze_onco(patient: Patient) -> Any:
     return interpret_one(context, profiles[0], inputs=inputs.as_dict(), warnings=warnings)
 
 
-def _not_yet(what: str) -> Warning:
-    return Warning(code="not_analysed", severity="warning",
+def _not_yet(what: str) -> ResultWarning:
+    return ResultWarning(code="not_analysed", severity="warning",
                    message=f"the manifest names a {what}, which this version of TailorMed does not analyse yet")

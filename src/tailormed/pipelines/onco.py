@@ -6,6 +6,7 @@ Used by ``tailormed onco interpret``, ``tailormed onco batch`` and ``tailormed a
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +25,19 @@ from tailormed.io.tumour_inputs import (
     read_tumour_types,
 )
 from tailormed.kb.onco import OncoKnowledge, load_onco_knowledge
-from tailormed.kb.oncotree import OncoTree, load_oncotree
+from tailormed.kb.oncotree import GROUPS, OncoTree, load_oncotree
 from tailormed.kb.trials import load_trials
 from tailormed.model.common import Provenance, Warning
 from tailormed.model.genome import variant_key
-from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion, OncoResult, SomaticVariant, TumourProfile
+from tailormed.model.onco import (
+    GRCH38_GENOME_MB,
+    ClinicalBiomarkers,
+    CopyNumberCall,
+    Fusion,
+    OncoResult,
+    SomaticVariant,
+    TumourProfile,
+)
 from tailormed.model.trials import Trial
 from tailormed.onco.engine import interpret_tumour
 from tailormed.onco.matching import TumourFacts
@@ -58,9 +67,31 @@ class OncoContext:
         knowledge = load_onco_knowledge(pack)
         hotspots = {variant_key(h.chrom, h.pos, h.ref, h.alt): KnownHotspot(gene, h.protein_change, h.consequence)
                     for gene, role in knowledge.genes.items() for h in role.hotspot_coordinates}
-        loaded_trials = [t for path in trials for t in load_trials(path)]
-        return cls(knowledge=knowledge, tree=load_oncotree(oncotree), trials=loaded_trials,
+        tree = load_oncotree(oncotree)
+        if oncotree is not None:
+            _check_tree_covers(tree, knowledge, oncotree)
+        loaded_trials: list[Trial] = []
+        first_file: dict[str, Path] = {}
+        for path in trials:
+            for trial in load_trials(path, tree):
+                if trial.id in first_file:  # a trial is matched and listed once
+                    raise InputError(f"trial {trial.id} is also in {first_file[trial.id]}; give each trial once",
+                                     source=str(path))
+                first_file[trial.id] = path
+                loaded_trials.append(trial)
+        return cls(knowledge=knowledge, tree=tree, trials=loaded_trials,
                    tmb_settings=tmb_settings or TmbSettings(), hotspots=hotspots)
+
+
+def _check_tree_covers(tree: OncoTree, knowledge: OncoKnowledge, path: Path) -> None:
+    """A user's OncoTree must know every tumour type the knowledge pack's records apply to (the engine compares
+    them with the tumour's); one that lacks some is refused here, naming the file, not mid-interpretation."""
+    needed = {code for compiled in knowledge.records for code in compiled.record.tumour_types}
+    missing = sorted(code for code in needed if code not in tree and code.strip().upper() not in GROUPS)
+    if missing:
+        raise InputError(f"lacks {len(missing)} tumour type(s) the knowledge pack {knowledge.version_label} uses "
+                         f"({', '.join(missing[:8])}{'...' if len(missing) > 8 else ''}); give a full OncoTree release",
+                         source=str(path))
 
 
 @dataclass
@@ -77,6 +108,21 @@ class TumourInputs:
     callable_bed: Path | None = None
     panel_size_mb: float | None = None
     cna_thresholds: CopyNumberThresholds = field(default_factory=CopyNumberThresholds)
+    panel_size_name: str = "--panel-size-mb"
+    """How the user gave ``panel_size_mb`` (an option, or a manifest field), for error messages."""
+
+    def check_territory(self) -> None:
+        """The callable territory for TMB: at most one of a BED and a panel size, the size a finite number of Mb
+        above 0 and at most the whole GRCh38 genome."""
+        size = self.panel_size_mb
+        if size is None:
+            return
+        if self.callable_bed is not None:
+            raise InputError(f"give the callable territory once: a BED ({self.callable_bed}) or "
+                             f"{self.panel_size_name}, not both")
+        if not (math.isfinite(size) and 0 < size <= GRCH38_GENOME_MB):
+            raise InputError(f"{self.panel_size_name} must be above 0 and at most {GRCH38_GENOME_MB:g} Mb (the whole "
+                             f"GRCh38 genome), got {size:g}")
 
     def as_dict(self) -> dict[str, str]:
         """Role → path, for provenance."""
@@ -95,6 +141,7 @@ def read_tumours(inputs: TumourInputs, tumour_type: str | dict[str, str], contex
     """Build the tumour profile(s) from the input files; ``tumour_type`` may map sample → code."""
     if (inputs.maf is None) == (inputs.vcf is None):
         raise InputError("give exactly one of --maf or --vcf for the somatic variants")
+    inputs.check_territory()
     warnings: list[Warning] = []
     variants_by_sample: dict[str, list[SomaticVariant]]
     if inputs.maf is not None:
@@ -113,11 +160,12 @@ def read_tumours(inputs: TumourInputs, tumour_type: str | dict[str, str], contex
         vcf = read_somatic_vcf(inputs.vcf, tumour_sample=inputs.tumour_sample, hotspots=context.hotspots)
         variants_by_sample = {vcf.tumour_sample: vcf.variants}
         warnings += vcf.warnings
-    cna = read_copy_number(inputs.cna, thresholds=inputs.cna_thresholds) if inputs.cna else {}
-    fusions = read_fusions(inputs.fusions) if inputs.fusions else {}
-    svs = read_structural_variants(inputs.sv) if inputs.sv else {}
+    cna = read_copy_number(inputs.cna, thresholds=inputs.cna_thresholds, warnings=warnings) if inputs.cna else {}
+    fusions = read_fusions(inputs.fusions, warnings=warnings) if inputs.fusions else {}
+    svs = read_structural_variants(inputs.sv, warnings=warnings) if inputs.sv else {}
     clinical = clinical or (read_clinical(inputs.clinical) if inputs.clinical else ClinicalBiomarkers())
-    callable_mb = inputs.panel_size_mb or (callable_mb_from_bed(inputs.callable_bed) if inputs.callable_bed else None)
+    callable_mb = inputs.panel_size_mb if inputs.panel_size_mb is not None else (
+        callable_mb_from_bed(inputs.callable_bed) if inputs.callable_bed else None)
     _check_named_samples(inputs, variants_by_sample, cna, fusions, svs)
     profiles = []
     for sample, variants in variants_by_sample.items():

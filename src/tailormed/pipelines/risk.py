@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,6 +187,11 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
     """Read the person file and assess it; returns the assessment, polygenic adjustments and the JSON document."""
     if (prs_z is None) != (prs_hr_per_sd is None):
         raise InputError("--prs-z and --prs-hr go together")
+    if prs_z is not None and not math.isfinite(prs_z):
+        raise InputError(f"the polygenic score z (--prs-z) must be a finite number, got {prs_z:g}")
+    if prs_hr_per_sd is not None and not (math.isfinite(prs_hr_per_sd) and prs_hr_per_sd > 0):
+        raise InputError(f"the hazard ratio per SD (--prs-hr, or polygenic.hazard_ratio_per_sd in a manifest) must be "
+                         f"a finite number above 0, got {prs_hr_per_sd:g}")
     person, origin = read_person(person_file)
     assessment = assess(person)
     adjusted = {}

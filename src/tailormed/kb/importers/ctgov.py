@@ -7,7 +7,6 @@ What cannot be mapped is reported as warnings.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,7 +15,9 @@ from pathlib import Path
 from typing import Any, get_args
 
 import yaml
+from pydantic import ValidationError
 
+from tailormed.documents import load_json
 from tailormed.errors import InputError
 from tailormed.model.alterations import (
     parse_alteration,
@@ -280,7 +281,7 @@ def _age_years(text: object, what: str, warn: list[str], nct: str) -> float | No
 def _phase(phases: object) -> Phase | None:
     if not isinstance(phases, list):
         return None
-    ranks = sorted({_CTGOV_PHASE[p] for p in phases if p in _CTGOV_PHASE})
+    ranks = sorted({_CTGOV_PHASE[p] for p in phases if isinstance(p, str) and p in _CTGOV_PHASE})
     if not ranks:
         return None
     if ranks == [0.5]:
@@ -310,13 +311,7 @@ def _eligibility_lines(text: str) -> list[tuple[str, int, str]]:
 
 
 def _read_studies(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror})", source=str(path)) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON ({exc.msg})", source=str(path), location=f"{exc.lineno}:{exc.colno}") \
-            from exc
+    data = load_json(Path(path), "ClinicalTrials.gov study file")
     if isinstance(data, dict) and isinstance(data.get("studies"), list):
         items = [(f"studies.{i}", s) for i, s in enumerate(data["studies"])]
     elif isinstance(data, list):
@@ -446,10 +441,18 @@ def _study_to_trial(study: dict[str, Any], path: Path, location: str, extractor:
     if design.get("studyType") and design.get("studyType") != "INTERVENTIONAL":
         notes += f" Study type: {str(design['studyType']).lower().replace('_', ' ')}."
     title = identification.get("briefTitle") or identification.get("officialTitle") or nct
-    trial = Trial.model_validate({
-        "id": nct.strip(), "title": str(title), "phase": _phase(design.get("phases")), "status": status,
-        "conditions": codes, "inclusion": [" | ".join(inclusion)] if inclusion else [], "exclusion": list(exclusion),
-        "min_age": min_age, "max_age": max_age, "sex": sex, "source": source, "notes": notes})
+    try:
+        trial = Trial.model_validate({
+            "id": nct.strip(), "title": str(title), "phase": _phase(design.get("phases")), "status": status,
+            "conditions": codes, "inclusion": [" | ".join(inclusion)] if inclusion else [],
+            "exclusion": list(exclusion), "min_age": min_age, "max_age": max_age, "sex": sex, "source": source,
+            "notes": notes})
+    except ValidationError as exc:  # an id or age the trial format cannot hold: name the study
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        shown = f" (got {first['input']!r})" if field else ""
+        raise InputError(f"{first['msg']}{shown}", source=str(path),
+                         location=f"{location} ({nct.strip()[:40]})" + (f".{field}" if field else "")) from None
     return trial, warn
 
 
