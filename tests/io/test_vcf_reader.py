@@ -151,3 +151,72 @@ def test_arbitrary_text_never_crashes_the_reader(tmp_path_factory, body):
             vcf.read_genes([])
     except InputError as exc:
         assert str(path) in str(exc)
+
+
+def _chrom_line_replaced(path: Path, tmp_path: Path, old: bytes, new: bytes, name: str) -> Path:
+    bad = tmp_path / name
+    bad.write_bytes(path.read_bytes().replace(old, new, 1))
+    return bad
+
+
+def test_non_utf8_sample_name_names_the_column(kb, write_vcf, tmp_path):
+    path = _chrom_line_replaced(write_vcf(reference_records(kb, "CYP2C19")), tmp_path, b"\tS1\n", b"\tS\xff1\n",
+                                "latin.vcf")
+    with pytest.raises(InputError, match=r"latin.vcf:line \d+: the sample name in column 10 is not UTF-8 text "
+                                         r"\(byte 0xff\)"):
+        VcfFile(path)
+
+
+def test_sample_named_twice_is_named(kb, write_vcf):
+    path = write_vcf(reference_records(kb, "CYP2C19", n_samples=3), samples=("A", "B", "A"))
+    with pytest.raises(InputError, match=r"sample 'A' is named twice in the header \(columns 10 and 12\)"):
+        VcfFile(path)
+
+
+def test_trailing_tab_in_the_header_is_an_empty_sample_name(kb, write_vcf, tmp_path):
+    path = _chrom_line_replaced(write_vcf(reference_records(kb, "CYP2C19")), tmp_path, b"\tS1\n", b"\tS1\t\n",
+                                "tab.vcf")
+    with pytest.raises(InputError, match="column 11 is empty"):
+        VcfFile(path)
+
+
+def test_a_folder_is_not_a_vcf(tmp_path):
+    folder = tmp_path / "calls.vcf"
+    folder.mkdir()
+    with pytest.raises(InputError, match="calls.vcf: is a folder, not a file"):
+        VcfFile(folder)
+
+
+def test_an_unreadable_file_is_an_input_error(kb, write_vcf, monkeypatch):
+    path = write_vcf(reference_records(kb, "CYP2C19"))
+    real_open = Path.open
+
+    def refuse(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(InputError, match=r"test.vcf: cannot read the file \(Permission denied\)"):
+        VcfFile(path)
+
+
+def test_genotype_allele_beyond_the_alts_is_refused_not_read_as_the_last_alt(kb, write_vcf):
+    records = reference_records(kb, "CYP2C19", n_samples=2)
+    chrom, pos, ref, alt, _, _ = records[0]
+    records[0] = (chrom, pos, ref, alt, "0/0", "0/2")
+    with VcfFile(write_vcf(records, samples=("A", "B"))) as vcf, pytest.raises(
+            InputError, match=rf"chr10:{pos}: sample 'B' has genotype allele 2 but the record has 1 ALT"):
+        vcf.read_genes([kb.genes["CYP2C19"]])
+
+
+def test_crlf_line_ends_read_like_lf(kb, write_vcf, tmp_path):
+    records = reference_records(kb, "CYP2C19", {"rs4244285": ("A", "0/1")})
+    lf = write_vcf(records)
+    crlf = tmp_path / "crlf.vcf"
+    crlf.write_bytes(lf.read_bytes().replace(b"\n", b"\r\n"))
+    with VcfFile(lf) as a, VcfFile(crlf) as b:
+        assert a.samples == b.samples == ["S1"]
+        first = a.read_genes([kb.genes["CYP2C19"]])["CYP2C19"]
+        second = b.read_genes([kb.genes["CYP2C19"]])["CYP2C19"]
+    assert (first.codes == second.codes).all() and first.position_status == second.position_status

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from cyvcf2 import VCF
 
+from tailormed.documents import check_file
 from tailormed.errors import GenomeBuildError, InputError
 from tailormed.model.genotypes import ABSENT, MISSING, UNEXPECTED, GeneGenotypes, PositionStatus
 from tailormed.model.pack import GeneDefinition, VariantDefinition
@@ -181,13 +182,38 @@ def check_header_build(header_lines: Iterable[str], path: Path) -> None:
                                    source=str(path))
 
 
+def check_sample_names(chrom_line: bytes, path: Path, line_number: int) -> None:
+    """Refuse a ``#CHROM`` line whose sample names are not UTF-8 text, empty, or given twice (htslib
+    would only say that the header cannot be parsed)."""
+    where = f"line {line_number}"
+    names = chrom_line.rstrip(b"\r\n").split(b"\t")[9:]
+    first_column: dict[str, int] = {}
+    for column, raw in enumerate(names, start=10):
+        try:
+            name = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"the sample name in column {column} is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+                             source=str(path), location=where) from None
+        if not name.strip():
+            raise InputError(f"the sample name in column {column} is empty (a tab too many?)", source=str(path),
+                             location=where)
+        if name in first_column:
+            shown = name if len(name) <= 80 else name[:77] + "..."
+            raise InputError(f"sample {shown!r} is named twice in the header (columns {first_column[name]} and "
+                             f"{column}); sample names must be unique", source=str(path), location=where)
+        first_column[name] = column
+
+
 class VcfFile:
     """An opened, validated VCF; use as a context manager."""
 
     def __init__(self, path: Path | str, samples: Sequence[str] | None = None):
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise InputError("file not found", source=str(self.path))
+        self.path = check_file(Path(path))
+        try:
+            with self.path.open("rb"):
+                pass
+        except OSError as exc:
+            raise InputError(f"cannot read the file ({exc.strerror})", source=str(self.path)) from None
         check_gzip_integrity(self.path)
         self._check_header_text()
         try:
@@ -195,7 +221,11 @@ class VcfFile:
                 self._vcf: _VcfReader = VCF(str(self.path), gts012=False, lazy=True, threads=1)
         except (OSError, Exception) as exc:  # cyvcf2 raises plain Exception for unreadable headers
             raise InputError(f"not a readable VCF/BCF ({exc})", source=str(self.path)) from exc
-        self.all_samples: list[str] = list(self._vcf.samples)
+        try:
+            self.all_samples: list[str] = list(self._vcf.samples)
+        except UnicodeDecodeError:  # a BCF (whose header we do not read ourselves) with a non-UTF-8 sample name
+            self._vcf.close()
+            raise InputError("a sample name in the header is not UTF-8 text", source=str(self.path)) from None
         if not self.all_samples:
             raise InputError("VCF has no sample columns", source=str(self.path))
         header_ids = {h.info()["ID"] for h in self._vcf.header_iter() if h.type == "FORMAT"}
@@ -217,22 +247,24 @@ class VcfFile:
         self._header_lines: list[str] = []
         if self.path.suffix == ".bcf":
             return
-        with opener(self.path, "rt", encoding="utf-8", errors="replace") as handle:
-            for number, line in enumerate(handle, start=1):
+        with opener(self.path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                line = raw.decode("utf-8", errors="replace")
                 if number == 1:
                     saw_fileformat = line.startswith("##fileformat=VCF")
                     if not saw_fileformat:
                         raise InputError("first line is not '##fileformat=VCF...': not a VCF", source=str(self.path),
                                          location="line 1")
                 if line.startswith("##"):
-                    self._header_lines.append(line.rstrip("\n"))
+                    self._header_lines.append(line.rstrip("\r\n"))
                     continue
                 if line.startswith("#CHROM"):
                     saw_chrom = True
-                    columns = line.rstrip("\n").split("\t")
+                    columns = line.rstrip("\r\n").split("\t")
                     if len(columns) < 10 or columns[8] != "FORMAT":
                         raise InputError("header line has no FORMAT and sample columns", source=str(self.path),
                                          location=f"line {number}")
+                    check_sample_names(raw, self.path, number)
                 break
         if not saw_chrom:
             raise InputError("no '#CHROM' header line: file is truncated or not a VCF", source=str(self.path))
@@ -369,6 +401,11 @@ class VcfFile:
         except Exception as exc:
             raise InputError("record has no readable GT", source=str(self.path),
                              location=f"{rec.CHROM}:{rec.POS}") from exc
+        if gt.shape[1] > 1 and gt[:, :-1].max(initial=-1) > len(alts):
+            row = int(np.argmax((gt[:, :-1] > len(alts)).any(axis=1)))
+            raise InputError(f"sample {self.samples[row]!r} has genotype allele {int(gt[row, :-1].max())} but the "
+                             f"record has {len(alts)} ALT allele(s)", source=str(self.path),
+                             location=f"{rec.CHROM}:{rec.POS}")
         phase_set: npt.NDArray[np.int64] | None = None
         if rec.FORMAT and "PS" in rec.FORMAT:  # keep after .genotype: lazy cyvcf2 0.35 segfaults otherwise
             ps = rec.format("PS")
