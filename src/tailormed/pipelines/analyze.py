@@ -12,6 +12,7 @@ from tailormed.io.outside_calls import read_outside_calls
 from tailormed.io.patient import load_patient
 from tailormed.io.vcf import VcfFile
 from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
+from tailormed.model.common import Warning as ResultWarning
 from tailormed.model.genotypes import OutsideCall
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import PgxResult
@@ -93,7 +94,6 @@ def _analyze_rare(patient: Patient) -> tuple[Any, dict[str, Any] | None]:
     """The rare-disease section: the exome VCF named, else the germline VCF if it carries annotations."""
     from tailormed.io.annotated_vcf import has_variant_annotations
     from tailormed.io.phenopacket import read_phenotype_document
-    from tailormed.model.common import Warning as ResultWarning
     from tailormed.pipelines.rare import RareContext, rank_one
 
     assert patient.phenopacket is not None
@@ -154,6 +154,6 @@ def _analyze_onco(patient: Patient) -> Any:
     return interpret_one(context, profiles[0], inputs=inputs.as_dict(), warnings=warnings)
 
 
-def _not_yet(what: str) -> Warning:
-    return Warning(code="not_analysed", severity="warning",
-                   message=f"the manifest names a {what}, which this version of TailorMed does not analyse yet")
+def _not_yet(what: str) -> ResultWarning:
+    return ResultWarning(code="not_analysed", severity="warning",
+                         message=f"the manifest names a {what}, which this version of TailorMed does not analyse yet")
