@@ -115,6 +115,10 @@ _EXONIC_TERMS = frozenset({"missense_variant", "synonymous_variant", "stop_gaine
                            "3_prime_UTR_variant", "non_coding_transcript_exon_variant", "coding_sequence_variant"})
 
 
+class RecordError(ValueError):
+    """A record that cannot be read as written (turned into an InputError naming the line)."""
+
+
 class AnnotationFieldError(ValueError):
     """A value inside an annotation entry that cannot be read (turned into an InputError with the place)."""
 
@@ -928,6 +932,8 @@ def _read_records(reader: _Reader, path: Path, chosen: list[str], all_samples: l
         except AnnotationFieldError as exc:
             raise InputError(f"{key} field {exc}", source=name,
                              location=_location(where, name, record)) from None
+        except RecordError as exc:
+            raise InputError(str(exc), source=name, location=_location(where, name, record)) from None
         except InputError:
             raise
         except Exception as exc:  # a record htslib accepted but cannot decode (e.g. genotypes)
@@ -1015,6 +1021,8 @@ def _record_variants(record: _Record, header: _Header, parse_entry: Callable[[st
         value = record.INFO.get(header.key)
         if value:
             text = value if isinstance(value, str) else ",".join(str(v) for v in _info_values(value))
+            if "\ufffd" in text:  # htslib's decoding of bytes that are not UTF-8: a gene symbol would not match
+                raise RecordError(f"the {header.key} annotation is not UTF-8 text")
     # Early drop of a common single-ALT variant: read only the frequency fields of its annotation.
     if max_af is not None and len(alts) == 1 and alts[0] not in _SKIPPED_ALTS and _clearly_common(
             text, header.csq, ref, alts[0], extras[0][0] if extras else None, max_af):
@@ -1031,7 +1039,7 @@ def _record_variants(record: _Record, header: _Header, parse_entry: Callable[[st
                 tally.add("unmatched_annotations", where, unmatched)
             if assumed:
                 tally.add("annotation_allele_assumed", where)
-    samples = _sample_calls(record, header, columns, chosen, where, tally)
+    samples = _sample_calls(record, header, columns, chosen, where, tally, len(alts))
     filter_pass = record.FILTER is None
     qual = record.QUAL
     chrom, pos = record.CHROM, record.POS
@@ -1085,7 +1093,7 @@ _SampleCall = tuple[str, list[int], bool, bool, int | None, int | None, int | No
 
 
 def _sample_calls(record: _Record, header: _Header, columns: list[int], chosen: list[str], where: str,
-                  tally: _Tally) -> list[_SampleCall]:
+                  tally: _Tally, n_alts: int) -> list[_SampleCall]:
     """Per selected sample: (name, allele indices, all missing, phased, PS, DP, GQ)."""
     calls = record.genotypes
     out: list[_SampleCall] = []
@@ -1094,6 +1102,9 @@ def _sample_calls(record: _Record, header: _Header, columns: list[int], chosen: 
         call = calls[column]
         alleles = call[:-1]
         called = [a for a in alleles if a >= 0]
+        if called and max(called) > n_alts:
+            raise RecordError(f"sample {chosen[k]!r} has genotype allele {max(called)} but the record has {n_alts} "
+                              "ALT allele(s)")
         if called and len(called) < len(alleles):
             tally.add("partial_genotypes", f"{where} {chosen[k]}")
         phased = bool(call[-1]) and len(alleles) > 1
