@@ -134,10 +134,16 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def _check_replaceable(final: Path) -> None:
+    try:
+        final.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:  # a name too long for the file system, a folder we may not enter
+        raise OutputError(f"cannot use this output folder ({exc.strerror})", source=str(final)) from None
+    except ValueError:
+        raise OutputError("the output folder's name holds a NUL character", source=str(final)) from None
     if final.is_symlink():
         raise OutputError("the output folder is a symbolic link; give the real folder", source=str(final))
-    if not final.exists():
-        return
     if not final.is_dir():
         raise OutputError("output path exists and is not a folder", source=str(final))
     try:
