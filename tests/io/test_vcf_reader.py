@@ -220,3 +220,25 @@ def test_crlf_line_ends_read_like_lf(kb, write_vcf, tmp_path):
         first = a.read_genes([kb.genes["CYP2C19"]])["CYP2C19"]
         second = b.read_genes([kb.genes["CYP2C19"]])["CYP2C19"]
     assert (first.codes == second.codes).all() and first.position_status == second.position_status
+
+
+def test_lower_case_bases_read_like_upper_case(kb, write_vcf):
+    records = reference_records(kb, "CYP2C19", {"rs4244285": ("A", "0/1")})
+    upper = write_vcf(records, name="upper.vcf")
+    lower = write_vcf([(c, p, r.lower(), a.lower(), *gts) for c, p, r, a, *gts in records], name="lower.vcf")
+    with VcfFile(upper) as a, VcfFile(lower) as b:
+        first = a.read_genes([kb.genes["CYP2C19"]])["CYP2C19"]
+        second = b.read_genes([kb.genes["CYP2C19"]])["CYP2C19"]
+        check_reference_agreement(lower, [second])
+    assert (first.codes == second.codes).all() and not second.ref_mismatch
+
+
+@pytest.mark.parametrize("declared, value", [("String", "abc"), ("Float", "1.5")])
+def test_phase_set_not_declared_integer_is_refused_at_the_site(kb, write_vcf, declared, value):
+    records = [(c, p, r, a, f"0|1:{value}") for c, p, r, a, _ in reference_records(kb, "CYP2C19")]
+    path = write_vcf(records, fmt="GT:PS",
+                     header_extra=f'##FORMAT=<ID=PS,Number=1,Type={declared},Description="Phase set">')
+    text = path.read_text().replace('##FORMAT=<ID=PS,Number=1,Type=Integer,Description="Phase set">\n', "")
+    path.write_text(text)
+    with VcfFile(path) as vcf, pytest.raises(InputError, match=r"test.vcf:chr10:\d+: FORMAT/PS .* Type=Integer"):
+        vcf.read_genes([kb.genes["CYP2C19"]])

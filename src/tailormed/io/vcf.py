@@ -394,8 +394,8 @@ class VcfFile:
 
     def _absorb(self, record: _VcfRecord, targets: Iterable[tuple[_GeneBuilder, int]]) -> None:
         rec = record
-        ref = rec.REF
-        alts = rec.ALT
+        ref = rec.REF.upper()  # bases are case-insensitive (VCF 4.3 section 1.6.1)
+        alts = [a.upper() for a in rec.ALT]
         try:
             gt = rec.genotype.array()[self.sample_indices]
         except Exception as exc:
@@ -410,6 +410,9 @@ class VcfFile:
         if rec.FORMAT and "PS" in rec.FORMAT:  # keep after .genotype: lazy cyvcf2 0.35 segfaults otherwise
             ps = rec.format("PS")
             if ps is not None:
+                if ps.ndim != 2 or ps.dtype.kind not in "iu":
+                    raise InputError("FORMAT/PS (phase set) must be declared Type=Integer, as the VCF specification "
+                                     "says", source=str(self.path), location=f"{rec.CHROM}:{rec.POS}")
                 phase_set = ps[self.sample_indices, 0].astype(np.int64)
         filt = rec.FILTER
         targets = list(targets)
