@@ -242,3 +242,19 @@ def test_phase_set_not_declared_integer_is_refused_at_the_site(kb, write_vcf, de
     path.write_text(text)
     with VcfFile(path) as vcf, pytest.raises(InputError, match=r"test.vcf:chr10:\d+: FORMAT/PS .* Type=Integer"):
         vcf.read_genes([kb.genes["CYP2C19"]])
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("index", ["wrong", "garbage"])
+def test_an_index_of_another_file_is_one_error_with_a_hint(kb, tmp_path, index):
+    from conftest import shared_path
+
+    source = shared_path("pgx", "1kgp-grch38", "CYP2C19.vcf.gz")
+    data = tmp_path / "CYP2C19.vcf.gz"
+    data.write_bytes(source.read_bytes())
+    tbi = tmp_path / "CYP2C19.vcf.gz.tbi"
+    tbi.write_bytes(shared_path("pgx", "1kgp-grch38", "CYP2C9.vcf.gz.tbi").read_bytes() if index == "wrong"
+                    else bytes(range(256)) * 8)
+    with VcfFile(data) as vcf, pytest.raises(InputError, match="index it again") as error:
+        vcf.read_genes([kb.genes["CYP2C19"], kb.genes["CYP2C9"]])
+    assert "CYP2C19.vcf.gz" in str(error.value)

@@ -284,6 +284,11 @@ class VcfFile:
             raise InputError(f"sample(s) {', '.join(missing)} not in the VCF (it has: {shown})", source=str(self.path))
         return list(dict.fromkeys(wanted))
 
+    def _index_hint(self) -> str:
+        """What to suspect when an indexed file cannot be read: an index made for another file."""
+        return ("; if the .tbi/.csi index beside it belongs to another or an older version of the file, index it "
+                "again (tabix -p vcf)") if self._contigs else ""
+
     def _has_index(self) -> bool:
         return any(Path(str(self.path) + ext).is_file() for ext in (".tbi", ".csi")) or (
             self.path.suffix == ".bcf" and Path(str(self.path) + ".csi").is_file())
@@ -380,13 +385,18 @@ class VcfFile:
             raise
         except Exception as exc:  # htslib parse errors surface as generic exceptions
             where = f"after {last[0]}:{last[1]}" if last[0] else f"record {seen_records + 1}"
-            raise InputError(f"cannot parse VCF record ({exc})", source=str(self.path), location=where) from exc
+            raise InputError(f"cannot parse VCF record ({exc}){self._index_hint()}", source=str(self.path),
+                             location=where) from exc
         if not self._contigs and seen_records == 0:
             raise InputError("the VCF has a header but no records: nothing can be called (was the file filtered "
                              "to nothing, or cut after the header?)", source=str(self.path), location="end of header")
         if self._contigs and not site_records and not any(b.records_in_window for b in builders.values()):
-            with quiet_htslib():
-                empty = next(iter(self._vcf), None) is None
+            try:
+                with quiet_htslib():
+                    empty = next(iter(self._vcf), None) is None
+            except Exception as exc:  # htslib parse errors surface as generic exceptions
+                raise InputError(f"cannot parse VCF record ({exc}){self._index_hint()}", source=str(self.path),
+                                 location="record 1") from exc
             if empty:
                 raise InputError("the VCF has a header but no records: nothing can be called",
                                  source=str(self.path), location="end of header")
