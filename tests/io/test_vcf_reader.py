@@ -258,3 +258,10 @@ def test_an_index_of_another_file_is_one_error_with_a_hint(kb, tmp_path, index):
     with VcfFile(data) as vcf, pytest.raises(InputError, match="index it again") as error:
         vcf.read_genes([kb.genes["CYP2C19"], kb.genes["CYP2C9"]])
     assert "CYP2C19.vcf.gz" in str(error.value)
+
+
+def test_a_byte_order_mark_is_named(kb, write_vcf, tmp_path):
+    bom = tmp_path / "bom.vcf"
+    bom.write_bytes(b"\xef\xbb\xbf" + write_vcf(reference_records(kb, "CYP2C19")).read_bytes())
+    with pytest.raises(InputError, match=r"bom.vcf:line 1: the file starts with a byte-order mark"):
+        VcfFile(bom)

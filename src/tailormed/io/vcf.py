@@ -252,6 +252,9 @@ class VcfFile:
                 line = raw.decode("utf-8", errors="replace")
                 if number == 1:
                     saw_fileformat = line.startswith("##fileformat=VCF")
+                    if line.startswith("\ufeff##fileformat=VCF"):
+                        raise InputError("the file starts with a byte-order mark (BOM), which htslib cannot read; "
+                                         "save it without one", source=str(self.path), location="line 1")
                     if not saw_fileformat:
                         raise InputError("first line is not '##fileformat=VCF...': not a VCF", source=str(self.path),
                                          location="line 1")
