@@ -76,5 +76,5 @@ def test_an_empty_outside_call_file_alone_is_named(tmp_path):
 def test_outside_calls_for_a_sample_not_analysed_name_the_file_and_line(kb, write_vcf, tmp_path):
     calls = tmp_path / "calls.tsv"
     calls.write_text("sample\tgene\tdiplotype\nNOPE\tCYP2D6\t*1/*4\n")
-    with pytest.raises(InputError, match=r"calls.tsv:2: outside calls name sample\(s\) not analysed: NOPE"):
+    with pytest.raises(InputError, match=r"calls.tsv:line 2: outside calls name sample\(s\) not analysed: NOPE"):
         run_pgx_call(write_vcf(reference_records(kb, "CYP2C19")), tmp_path / "out", outside_calls_path=calls)

@@ -102,7 +102,9 @@ def call_pgx(vcf: Path | Sequence[Path] | None, kb: KnowledgeBase, *, samples: S
     unknown = [c for c in outside_calls if c.sample is not None and c.sample not in set(sample_ids)]
     if unknown:
         names = ", ".join(sorted({str(c.sample) for c in unknown}))
-        raise InputError(f"outside calls name sample(s) not analysed: {names}", source=unknown[0].source or None)
+        path, _, line = unknown[0].source.rpartition(":")  # "file:line"
+        raise InputError(f"outside calls name sample(s) not analysed: {names}", source=path or None,
+                         location=f"line {line}" if path else None)
     return sample_ids, merged
 
 
