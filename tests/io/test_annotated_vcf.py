@@ -498,3 +498,10 @@ def test_bcf_with_a_non_utf8_sample_name_is_an_input_error(tmp_path):
 def test_folder_given_for_the_vcf(tmp_path):
     with pytest.raises(InputError, match="exome.vcf: is a folder, not a file"):
         read_annotated_vcf((tmp_path / "exome.vcf").mkdir() or tmp_path / "exome.vcf")
+
+
+def test_a_chrom_that_is_not_utf8_is_refused_with_its_line(tmp_path):
+    path = write(tmp_path, [row("chr1", 10, "A", "G", "CSQ=" + csq(Allele="G"))])
+    path.write_bytes(path.read_bytes() + b"\x80\n")
+    with pytest.raises(InputError, match=r"case.vcf:line \d+: the CHROM field is not UTF-8 text"):
+        read_annotated_vcf(path)

@@ -265,3 +265,10 @@ def test_a_byte_order_mark_is_named(kb, write_vcf, tmp_path):
     bom.write_bytes(b"\xef\xbb\xbf" + write_vcf(reference_records(kb, "CYP2C19")).read_bytes())
     with pytest.raises(InputError, match=r"bom.vcf:line 1: the file starts with a byte-order mark"):
         VcfFile(bom)
+
+
+def test_a_record_that_is_not_utf8_is_one_error(kb, write_vcf):
+    path = write_vcf(reference_records(kb, "CYP2C19"))
+    path.write_bytes(path.read_bytes() + b"\x80\n")
+    with VcfFile(path) as vcf, pytest.raises(InputError, match=r"cannot parse VCF record \(a field is not UTF-8"):
+        vcf.read_genes([kb.genes["CYP2C19"]])

@@ -922,7 +922,11 @@ def _read_records(reader: _Reader, path: Path, chosen: list[str], all_samples: l
             raise InputError(f"cannot parse VCF record: {detail or exc}", source=name, location=location) from exc
         ordinal += 1
         where = f"{name}:record {ordinal}" if is_bcf else f"{name}:{header_lines + ordinal}"
-        chrom = record.CHROM
+        try:
+            chrom = record.CHROM
+        except UnicodeDecodeError:
+            raise InputError("the CHROM field is not UTF-8 text", source=name,
+                             location=where[len(name) + 1:] if is_bcf else f"line {header_lines + ordinal}") from None
         if not chrom:  # htslib turns a blank line into an empty record: touch nothing else of it
             tally.add("blank_lines", where)
             continue
@@ -936,6 +940,9 @@ def _read_records(reader: _Reader, path: Path, chosen: list[str], all_samples: l
             raise InputError(str(exc), source=name, location=_location(where, name, record)) from None
         except InputError:
             raise
+        except UnicodeDecodeError:
+            raise InputError("a field of the record is not UTF-8 text", source=name,
+                             location=_location(where, name, record)) from None
         except Exception as exc:  # a record htslib accepted but cannot decode (e.g. genotypes)
             detail = "" if is_bcf else _diagnose_line(path, header_lines + ordinal, len(all_samples))
             raise InputError(f"cannot read VCF record: {detail or exc}", source=name,

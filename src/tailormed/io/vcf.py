@@ -388,7 +388,8 @@ class VcfFile:
             raise
         except Exception as exc:  # htslib parse errors surface as generic exceptions
             where = f"after {last[0]}:{last[1]}" if last[0] else f"record {seen_records + 1}"
-            raise InputError(f"cannot parse VCF record ({exc}){self._index_hint()}", source=str(self.path),
+            problem = "a field is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+            raise InputError(f"cannot parse VCF record ({problem}){self._index_hint()}", source=str(self.path),
                              location=where) from exc
         if not self._contigs and seen_records == 0:
             raise InputError("the VCF has a header but no records: nothing can be called (was the file filtered "
