@@ -272,3 +272,14 @@ def test_a_record_that_is_not_utf8_is_one_error(kb, write_vcf):
     path.write_bytes(path.read_bytes() + b"\x80\n")
     with VcfFile(path) as vcf, pytest.raises(InputError, match=r"cannot parse VCF record \(a field is not UTF-8"):
         vcf.read_genes([kb.genes["CYP2C19"]])
+
+
+@pytest.mark.parametrize("columns", range(2, 10))
+def test_a_last_record_cut_short_in_a_file_without_contig_lines(tmp_path, kb, columns):
+    """htslib leaves a cut record's alleles unset when its contig is not declared: reading REF first crashed."""
+    fields = ["chr10", "94761900", "rs12248560", "C", "T", ".", "PASS", ".", "GT", "0/1"]
+    path = tmp_path / "cut.vcf"
+    path.write_text('##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n" + "\t".join(fields[:columns]))
+    with VcfFile(path) as vcf, pytest.raises(InputError, match=r"cut.vcf:chr10:94761900: record has no readable GT"):
+        vcf.read_genes([kb.genes["CYP2C19"]])

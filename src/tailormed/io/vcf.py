@@ -408,13 +408,16 @@ class VcfFile:
 
     def _absorb(self, record: _VcfRecord, targets: Iterable[tuple[_GeneBuilder, int]]) -> None:
         rec = record
-        ref = rec.REF.upper()  # bases are case-insensitive (VCF 4.3 section 1.6.1)
-        alts = [a.upper() for a in rec.ALT]
+        # Genotypes first: a record cut short (no REF, ALT or FORMAT) fails here with an exception, whereas
+        # reading its REF crashes the process when its contig is not declared in the header (htslib via lazy
+        # cyvcf2 0.35 leaves the alleles unset).
         try:
             gt = rec.genotype.array()[self.sample_indices]
         except Exception as exc:
-            raise InputError("record has no readable GT", source=str(self.path),
+            raise InputError("record has no readable GT (is the line cut short?)", source=str(self.path),
                              location=f"{rec.CHROM}:{rec.POS}") from exc
+        ref = rec.REF.upper()  # bases are case-insensitive (VCF 4.3 section 1.6.1)
+        alts = [a.upper() for a in rec.ALT]
         if gt.shape[1] > 1 and gt[:, :-1].max(initial=-1) > len(alts):
             row = int(np.argmax((gt[:, :-1] > len(alts)).any(axis=1)))
             raise InputError(f"sample {self.samples[row]!r} has genotype allele {int(gt[row, :-1].max())} but the "
