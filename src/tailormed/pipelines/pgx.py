@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from tailormed.errors import InputError
-from tailormed.io.outside_calls import OutsideCall, read_outside_calls
-from tailormed.io.vcf import GeneGenotypes, VcfFile, check_reference_agreement
+from tailormed.io.outside_calls import read_outside_calls
+from tailormed.io.vcf import VcfFile, check_reference_agreement
 from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
 from tailormed.model.common import Provenance
+from tailormed.model.genotypes import GeneGenotypes, OutsideCall
 from tailormed.model.pgx import GeneResult, PgxResult
 from tailormed.output import atomic_output_dir, case_file_names
 from tailormed.pgx.engine import build_result, call_genes_from_vcf, merge_outside_calls, not_covered_result
