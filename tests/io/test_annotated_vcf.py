@@ -505,3 +505,26 @@ def test_a_chrom_that_is_not_utf8_is_refused_with_its_line(tmp_path):
     path.write_bytes(path.read_bytes() + b"\x80\n")
     with pytest.raises(InputError, match=r"case.vcf:line \d+: the CHROM field is not UTF-8 text"):
         read_annotated_vcf(path)
+
+
+def test_a_malformed_record_on_a_contig_the_header_does_not_declare_is_refused(tmp_path):
+    """htslib adds an undeclared contig on the fly and cyvcf2 then returned the half-parsed record (reading it
+    crashed the process); every contig of the file is declared before reading."""
+    path = write(tmp_path, [row("chrUn_KI270302v1", 10, "A", "G", "CSQ=" + csq(Allele="G"), ("0/",))],
+                 contigs={"chr1": 248956422})
+    with pytest.raises(InputError, match="cannot parse VCF record"):
+        read_annotated_vcf(path)
+
+
+def test_a_file_without_contig_lines_reads_normally(tmp_path):
+    path = write(tmp_path, [row("chr1", 10, "A", "G", "CSQ=" + csq(Allele="G", SYMBOL="G1")),
+                            row("chrUn_KI270302v1", 20, "A", "C", "CSQ=" + csq(Allele="C", SYMBOL="G2"))],
+                 contigs={})
+    assert [(v.chrom, v.annotations[0].gene) for v in read_annotated_vcf(path).variants] == [
+        ("chr1", "G1"), ("chrUn_KI270302v1", "G2")]
+
+
+def test_a_chrom_that_is_no_contig_name_is_refused(tmp_path):
+    path = write(tmp_path, [row("chr1,2", 10, "A", "G", "CSQ=" + csq(Allele="G"))], contigs={})
+    with pytest.raises(InputError, match=r"case.vcf:line \d+: CHROM 'chr1,2' is not a contig name"):
+        read_annotated_vcf(path)

@@ -281,5 +281,6 @@ def test_a_last_record_cut_short_in_a_file_without_contig_lines(tmp_path, kb, co
     path = tmp_path / "cut.vcf"
     path.write_text('##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
                     "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n" + "\t".join(fields[:columns]))
-    with VcfFile(path) as vcf, pytest.raises(InputError, match=r"cut.vcf:chr10:94761900: record has no readable GT"):
+    with VcfFile(path) as vcf, pytest.raises(InputError, match=r"cut.vcf:(chr10:94761900: record has no readable GT"
+                                                             r"|record 1: cannot parse VCF record)"):
         vcf.read_genes([kb.genes["CYP2C19"]])

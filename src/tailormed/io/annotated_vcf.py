@@ -76,7 +76,7 @@ from cyvcf2 import VCF
 from pydantic import ValidationError
 
 from tailormed.errors import InputError
-from tailormed.io.vcf import VcfFile, check_header_build, quiet_htslib
+from tailormed.io.vcf import CONTIG_NAME, VcfFile, check_header_build, declare_contigs, quiet_htslib
 from tailormed.model.common import Record, Warning
 from tailormed.model.rare import SampleGenotype, TranscriptConsequence, Variant
 
@@ -724,7 +724,7 @@ def read_annotated_vcf(path: Path | str, samples: Sequence[str] | None = None, *
         chosen = list(checked.samples)
         all_samples = list(checked.all_samples)
     is_bcf = _is_bcf(path)
-    header_lines = 0 if is_bcf else _count_header_lines(path)
+    header_lines, contigs = (0, []) if is_bcf else _scan_text(path)
     # Reading builds millions of small acyclic objects: the cyclic collector would rescan the growing heap
     # again and again (half the run time on a VEP exome), so it is paused while records are read.
     collecting = gc.isenabled()
@@ -738,6 +738,8 @@ def read_annotated_vcf(path: Path | str, samples: Sequence[str] | None = None, *
             try:
                 if is_bcf:
                     _check_bcf_build(reader.raw_header, path)
+                else:  # a BCF header declares every contig; a text VCF need not
+                    declare_contigs(reader, contigs)
                 return _read_records(reader, path, chosen, all_samples, header_lines, is_bcf, max_af_prefilter)
             finally:
                 reader.close()
@@ -763,14 +765,34 @@ def _open_text(path: Path) -> Any:
     return path.open("r", encoding="utf-8", errors="replace")
 
 
-def _count_header_lines(path: Path) -> int:
-    count = 0
-    with _open_text(path) as handle:
-        for line in handle:
-            if not line.startswith("#"):
-                break
-            count += 1
-    return count
+def _scan_text(path: Path) -> tuple[int, list[str]]:
+    """The number of header lines and every contig the records name (one pass over the text, so that they can
+    all be declared to htslib before it parses a record: see :func:`~tailormed.io.vcf.declare_contigs`)."""
+    with path.open("rb") as probe:
+        is_gzip = probe.read(2) == b"\x1f\x8b"
+    header_lines = 0
+    names: dict[bytes, int] = {}
+    with (gzip.open(path, "rb") if is_gzip else path.open("rb")) as handle:
+        for number, line in enumerate(handle, start=1):
+            if line[:1] == b"#":
+                header_lines += 1 if number == header_lines + 1 else 0
+                continue
+            chrom = line.partition(b"\t")[0]
+            if chrom not in names:
+                names[chrom] = number
+    contigs: list[str] = []
+    for raw, number in names.items():
+        try:
+            name = raw.rstrip(b"\r\n").decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("the CHROM field is not UTF-8 text", source=str(path), location=f"line {number}") from None
+        if not name.strip():
+            continue  # a blank line: counted and skipped by the reader
+        if not CONTIG_NAME.match(name):
+            raise InputError(f"CHROM {name[:60]!r} is not a contig name (VCF 4.3 section 1.4.7)", source=str(path),
+                             location=f"line {number}")
+        contigs.append(name)
+    return header_lines, contigs
 
 
 def _check_bcf_build(raw_header: str, path: Path) -> None:

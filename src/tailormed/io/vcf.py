@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -182,6 +182,26 @@ def check_header_build(header_lines: Iterable[str], path: Path) -> None:
                                    source=str(path))
 
 
+CONTIG_NAME = re.compile(r"^[0-9A-Za-z!#$%&+./:;?@^_|~-][0-9A-Za-z!#$%&*+./:;=?@^_|~-]*$")
+"""A contig name as VCF 4.3 (section 1.4.7) allows it."""
+STANDARD_CONTIGS = tuple(f"{prefix}{name}" for prefix in ("chr", "") for name in
+                         [*map(str, range(1, 23)), "X", "Y", "M", "MT"])
+
+
+def declare_contigs(reader: Any, names: Iterable[str]) -> None:
+    """Declare to htslib every contig of ``names`` that the file's header does not declare.
+
+    htslib adds an undeclared contig when a record first names it, and cyvcf2 (0.35) then returns that record
+    even when the rest of its line failed to parse: reading its alleles or genotypes crashes the process
+    (segmentation fault). With the contig declared, a malformed record raises an error as it should.
+    """
+    declared = set(re.findall(r"^##contig=<ID=([^,>]+)", reader.raw_header, flags=re.MULTILINE))
+    for name in names:
+        if name not in declared and CONTIG_NAME.match(name):
+            reader.add_to_header(f"##contig=<ID={name}>")
+            declared.add(name)
+
+
 def check_sample_names(chrom_line: bytes, path: Path, line_number: int) -> None:
     """Refuse a ``#CHROM`` line whose sample names are not UTF-8 text, empty, or given twice (htslib
     would only say that the header cannot be parsed)."""
@@ -236,6 +256,8 @@ class VcfFile:
         self.sample_indices = np.array([column[s] for s in self.samples], dtype=np.int64)
         self._contigs = {_chrom_key(c): c for c in self._vcf.seqnames} if self._has_index() else {}
         self._check_build_from_header()
+        with quiet_htslib():
+            declare_contigs(self._vcf, STANDARD_CONTIGS)  # pharmacogenes lie on standard chromosomes
 
     # -- validation ---------------------------------------------------------------------------
     def _check_header_text(self) -> None:
