@@ -5,8 +5,8 @@ reads one JSON request per line on stdin (``{"id", "args", "stdout", "stderr"}``
 a process forked from that warm state, a few at a time. A child's stdout and stderr are its own file
 descriptors, written to the files the request names; its exit code is what ``tailormed`` would return,
 and an exception the command line does not handle is printed as a traceback with exit code 1, as the
-``tailormed`` script does. One JSON line ``{"id", "code"}`` is written per finished request (``code``
--9: killed after ``--timeout`` seconds).
+``tailormed`` script does. One JSON line ``{"id", "code", "seconds"}`` is written per finished request
+(``code`` -9: killed after ``--timeout`` seconds).
 
 Nothing runs on import: the module is only a script.
 """
@@ -70,17 +70,18 @@ def main() -> None:
             pid = os.fork()
             if pid == 0:
                 _child(request)
-            running[pid] = (request["id"], time.monotonic() + options.timeout)
+            running[pid] = (request["id"], time.monotonic())
         pid, status = os.waitpid(-1, os.WNOHANG)
         if pid == 0:
             now = time.monotonic()
-            for late, (_, deadline) in list(running.items()):
-                if now > deadline:
+            for late, (_, started) in list(running.items()):
+                if now > started + options.timeout:
                     os.kill(late, 9)
             time.sleep(0.005)
             continue
-        request_id, _ = running.pop(pid)
-        print(json.dumps({"id": request_id, "code": os.waitstatus_to_exitcode(status)}), flush=True)
+        request_id, started = running.pop(pid)
+        print(json.dumps({"id": request_id, "code": os.waitstatus_to_exitcode(status),
+                          "seconds": round(time.monotonic() - started, 3)}), flush=True)
 
 
 if __name__ == "__main__":
