@@ -21,6 +21,7 @@ tailormed.errors.InputError: ...deep.json: nested too deeply (more than 200 leve
 from __future__ import annotations
 
 import json
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,11 +39,17 @@ MAX_VALUES = 20_000_000
 def check_file(path: Path, what: str = "file") -> Path:
     """``path`` as an existing, readable regular file, or an :class:`InputError` saying what is wrong."""
     path = Path(path)
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(f"{what} not found", source=str(path)) from None
+    except OSError as exc:  # a name too long for the file system, a loop of links, a folder we may not enter
+        raise InputError(f"cannot open the {what} ({exc.strerror})", source=str(path)) from None
+    except ValueError:  # a NUL character in the name
+        raise InputError(f"{what} not found (the name holds a NUL character)", source=str(path)) from None
+    if stat.S_ISDIR(mode):
         raise InputError(f"is a folder, not a {what}", source=str(path))
-    if not path.exists():
-        raise InputError(f"{what} not found", source=str(path))
-    if not path.is_file():
+    if not stat.S_ISREG(mode):
         raise InputError(f"is not a regular {what}", source=str(path))
     return path
 
@@ -76,17 +83,37 @@ def load_json(path: Path, what: str = "JSON file") -> Any:
 
 
 def load_yaml(path: Path, what: str = "YAML file") -> Any:
-    """A YAML document (safe loader); malformed or too deeply nested YAML names the place."""
+    """A YAML document (safe loader); malformed or too deeply nested YAML, a key given twice in one mapping
+    and a value no Python type can hold (``2020-13-45``) name the place."""
     text = read_text(path, what)
     try:
-        document = _without_recursion_error(lambda: yaml.safe_load(text), path)
+        document = _without_recursion_error(lambda: yaml.load(text, Loader=_UniqueKeyLoader), path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"not valid YAML ({problem})", source=str(path),
                          location=f"line {mark.line + 1} column {mark.column + 1}" if mark else None) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a constructor refused a value (a date such as 2020-13-45)
+        raise InputError(f"not valid YAML ({exc})", source=str(path)) from None
     _check_depth(document, path)
     return document
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """The safe loader, refusing a mapping that gives one key twice (PyYAML would keep the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[tuple[str, str], yaml.Node] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        f"key {key_node.value!r} is given twice (first on line {seen[key].start_mark.line + 1})",
+                        key_node.start_mark)
+                seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
 
 
 def _without_recursion_error(parse: Any, path: Path) -> Any:

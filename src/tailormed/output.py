@@ -17,6 +17,8 @@ Single files (a trial file, an imported knowledge table, compiled HPO arrays) ar
 'HG00096'
 >>> safe_file_name("tumour 1/a")
 'tumour_1_a'
+>>> len(safe_file_name("S" * 300)), safe_file_name("S" * 300)[-13:]
+(120, '-de19e35a854e')
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -45,16 +48,27 @@ _RETIRED = ".{name}.old-"
 _RENAME_EXCHANGE = 2
 
 
+MAX_NAME_BYTES = 120
+"""Longest file or folder name made from a sample or case id, in UTF-8 bytes, before its suffix (file systems
+allow 255; a longer id is shortened and given a digest of the whole id, so two long ids still differ)."""
+
+
 def safe_file_name(name: str, fallback: str = "sample") -> str:
-    """A sample or case id as a file or folder name: letters, digits, ``._-`` kept, the rest ``_``."""
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
-    return cleaned.lstrip(".") or fallback
+    """A sample or case id as a file or folder name: letters, digits, ``._-`` kept, the rest ``_``; an id longer
+    than :data:`MAX_NAME_BYTES` keeps its start and ends with ``-`` and 12 hex digits of its SHA-256."""
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in name).lstrip(".") or fallback
+    encoded = cleaned.encode("utf-8")
+    if len(encoded) <= MAX_NAME_BYTES:
+        return cleaned
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return encoded[:MAX_NAME_BYTES - 13].decode("utf-8", "ignore") + "-" + digest
 
 
 def case_file_names(ids: Sequence[str], *, reserved: Iterable[str] = (), suffix: str = "",
-                    fallback: str = "sample") -> list[str]:
-    """File or folder names for many samples or cases; refuses, naming both ids, two that would share a name
-    and an id that would take a reserved name (``summary.tsv``) or is not a name at all (``..``).
+                    fallback: str = "sample", source: str | None = None) -> list[str]:
+    """File or folder names for many samples or cases; refuses, naming both ids (and ``source``, the file they
+    come from), two that would share a name and an id that would take a reserved name (``summary.tsv``) or is
+    not a name at all (``..``).
 
     >>> case_file_names(["A", "B"], suffix=".json")
     ['A.json', 'B.json']
@@ -67,15 +81,16 @@ def case_file_names(ids: Sequence[str], *, reserved: Iterable[str] = (), suffix:
     names = []
     for sample in ids:
         if sample.strip(".") == "" or "\x00" in sample:
-            raise InputError(f"sample {sample!r} cannot name an output file; rename it")
+            raise InputError(f"sample {sample!r} cannot name an output file; rename it", source=source)
         name = safe_file_name(sample, fallback) + suffix
         key = name.lower()  # macOS and Windows file systems fold case
         if key in owners:
             owner = owners[key]
             if owner is None:
                 raise InputError(f"sample {sample!r} would be written as {name!r}, a file the run writes itself; "
-                                 "rename it")
-            raise InputError(f"samples {owner!r} and {sample!r} would both be written as {name!r}; rename one")
+                                 "rename it", source=source)
+            raise InputError(f"samples {owner!r} and {sample!r} would both be written as {name!r}; rename one",
+                             source=source)
         owners[key] = sample
         names.append(name)
     return names
@@ -145,10 +160,16 @@ def _umask() -> int:
 
 
 def _check_replaceable(final: Path) -> None:
+    try:
+        final.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:  # a name too long for the file system, a folder we may not enter
+        raise OutputError(f"cannot use this output folder ({exc.strerror})", source=str(final)) from None
+    except ValueError:
+        raise OutputError("the output folder's name holds a NUL character", source=str(final)) from None
     if final.is_symlink():
         raise OutputError("the output folder is a symbolic link; give the real folder", source=str(final))
-    if not final.exists():
-        return
     if not final.is_dir():
         raise OutputError("output path exists and is not a folder", source=str(final))
     try:

@@ -460,3 +460,71 @@ def test_ann_parser_raises_only_its_field_error(value):
         assert exc.field_name in ("Annotation_Impact", "AA.pos / AA.length")
         return
     assert consequence.impact in (None, "HIGH", "MODERATE", "LOW", "MODIFIER")
+
+
+def test_genotype_allele_beyond_the_alts_is_refused(tmp_path):
+    path = write(tmp_path, [row("chr1", 10, "A", "G", "CSQ=" + csq(Allele="G", SYMBOL="G1"), ("0/999",))])
+    with pytest.raises(InputError, match=rf"case.vcf:line {line_of(path, 10)} \(chr1:10\): sample 'P' has genotype "
+                                         r"allele 999 but the record has 1 ALT"):
+        read_annotated_vcf(path)
+
+
+def test_annotation_that_is_not_utf8_is_refused_not_read_as_another_gene(tmp_path):
+    path = write(tmp_path, [row("chr1", 10, "A", "G", "CSQ=" + csq(Allele="G", SYMBOL="ABCA4"))])
+    latin = tmp_path / "latin.vcf"
+    latin.write_bytes(path.read_bytes().replace(b"ABCA4", b"AB\xe9CA4"))
+    with pytest.raises(InputError, match=r"latin.vcf:line \d+ \(chr1:10\): the CSQ annotation is not UTF-8 text"):
+        read_annotated_vcf(latin)
+
+
+def test_crlf_reads_like_lf(tmp_path):
+    entry = csq(Allele="G", Consequence="missense_variant", IMPACT="MODERATE", SYMBOL="G1", REVEL="0.5")
+    plain = write(tmp_path, [row("chr1", 10, "A", "G", f"CSQ={entry}", ("0/1:9:50",), fmt="GT:DP:GQ")])
+    crlf = tmp_path / "crlf.vcf"
+    crlf.write_bytes(plain.read_bytes().replace(b"\n", b"\r\n"))
+    expected = [v.model_dump(exclude={"source"}) for v in read_annotated_vcf(plain).variants]
+    assert [v.model_dump(exclude={"source"}) for v in read_annotated_vcf(crlf).variants] == expected
+
+
+def test_bcf_with_a_non_utf8_sample_name_is_an_input_error(tmp_path):
+    plain = write(tmp_path, [row("chr1", 10, "A", "G", "CSQ=" + csq(Allele="G"))], samples=("S",))
+    latin = tmp_path / "latin.vcf"
+    latin.write_bytes(plain.read_bytes().replace(b"FORMAT\tS\n", b"FORMAT\tS\xe9\n"))
+    bcf = _rewrite(latin, tmp_path / "latin.bcf", "wb")
+    with pytest.raises(InputError, match="latin.bcf: a sample name in the header is not UTF-8 text"):
+        read_annotated_vcf(bcf)
+
+
+def test_folder_given_for_the_vcf(tmp_path):
+    with pytest.raises(InputError, match="exome.vcf: is a folder, not a file"):
+        read_annotated_vcf((tmp_path / "exome.vcf").mkdir() or tmp_path / "exome.vcf")
+
+
+def test_a_chrom_that_is_not_utf8_is_refused_with_its_line(tmp_path):
+    path = write(tmp_path, [row("chr1", 10, "A", "G", "CSQ=" + csq(Allele="G"))])
+    path.write_bytes(path.read_bytes() + b"\x80\n")
+    with pytest.raises(InputError, match=r"case.vcf:line \d+: the CHROM field is not UTF-8 text"):
+        read_annotated_vcf(path)
+
+
+def test_a_malformed_record_on_a_contig_the_header_does_not_declare_is_refused(tmp_path):
+    """htslib adds an undeclared contig on the fly and cyvcf2 then returned the half-parsed record (reading it
+    crashed the process); every contig of the file is declared before reading."""
+    path = write(tmp_path, [row("chrUn_KI270302v1", 10, "A", "G", "CSQ=" + csq(Allele="G"), ("0/",))],
+                 contigs={"chr1": 248956422})
+    with pytest.raises(InputError, match="cannot parse VCF record"):
+        read_annotated_vcf(path)
+
+
+def test_a_file_without_contig_lines_reads_normally(tmp_path):
+    path = write(tmp_path, [row("chr1", 10, "A", "G", "CSQ=" + csq(Allele="G", SYMBOL="G1")),
+                            row("chrUn_KI270302v1", 20, "A", "C", "CSQ=" + csq(Allele="C", SYMBOL="G2"))],
+                 contigs={})
+    assert [(v.chrom, v.annotations[0].gene) for v in read_annotated_vcf(path).variants] == [
+        ("chr1", "G1"), ("chrUn_KI270302v1", "G2")]
+
+
+def test_a_chrom_that_is_no_contig_name_is_refused(tmp_path):
+    path = write(tmp_path, [row("chr1,2", 10, "A", "G", "CSQ=" + csq(Allele="G"))], contigs={})
+    with pytest.raises(InputError, match=r"case.vcf:line \d+: CHROM 'chr1,2' is not a contig name"):
+        read_annotated_vcf(path)

@@ -67,3 +67,23 @@ def test_any_text_parses_or_raises_input_error(tmp_path, text):
     for call in calls:
         assert call.gene in GENES
         assert call.diplotype or call.phenotype or call.activity_score is not None
+
+
+def test_folder_bom_crlf_and_huge_values(tmp_path):
+    with pytest.raises(InputError, match="is a folder, not a file of outside calls"):
+        read_outside_calls(tmp_path, GENES)
+    path = tmp_path / "calls.tsv"
+    path.write_bytes(b"\xef\xbb\xbfgene\tdiplotype\r\nCYP2D6\t*1/*4\r\n")
+    assert [(c.gene, c.diplotype) for c in read_outside_calls(path, GENES)] == [("CYP2D6", "*1/*4")]
+    path.write_text("gene\tdiplotype\nCYP2D6\t" + "*1/" * 500_000 + "\n")
+    with pytest.raises(InputError, match="must be 'A/B'") as error:
+        read_outside_calls(path, GENES)
+    assert len(str(error.value)) < 300
+
+
+@pytest.mark.parametrize("score", ["nan", "inf", "-inf", "1e999"])
+def test_non_finite_activity_scores_are_refused(tmp_path, score):
+    path = tmp_path / "calls.tsv"
+    path.write_text(f"gene\tdiplotype\tphenotype\tactivity_score\nCYP2D6\t\t\t{score}\n")
+    with pytest.raises(InputError, match="outside 0-10"):
+        read_outside_calls(path, GENES)

@@ -118,3 +118,15 @@ def test_parent_without_a_line_is_allowed_but_must_be_sequenced(tmp_path):
     assert pedigree.parents_of("kid") == ("dad", "mum")
     with pytest.raises(InputError, match=r"dad \(father of proband kid\)"):
         pedigree.check_against_samples(["kid", "mum"], "duo.vcf")
+
+
+def test_folder_bom_crlf_and_huge_ids(tmp_path):
+    with pytest.raises(InputError, match="is a folder, not a PED file"):
+        read_ped(tmp_path)
+    path = tmp_path / "family.ped"
+    path.write_bytes(b"\xef\xbb\xbfF kid dad mum 1 2\r\nF dad 0 0 1 1\r\nF mum 0 0 2 1\r\n")
+    assert read_ped(path).parents_of("kid") == ("dad", "mum")
+    path.write_text("F " + "X" * 1_000_000 + " 0 0 2 2\n")
+    with pytest.raises(InputError, match="none of the pedigree's members") as error:
+        read_ped(path).check_against_samples(["kid"], "x.vcf")
+    assert len(str(error.value)) < 300

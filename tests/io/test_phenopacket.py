@@ -90,3 +90,87 @@ def test_command_line_ids() -> None:
     assert [t.excluded for t in profile.terms] == [False, True]
     with pytest.raises(InputError, match="--hpo"):
         hpo_ids_to_profile(["arachnodactyly"])
+
+
+@pytest.mark.parametrize("overrides, place, message", [
+    ({"id": {"a": 1}}, "id", "must be a string, not an object"),
+    ({"id": 12345}, "id", "must be a string, not a number"),
+    ({"subject": "P1"}, "subject", "must be a JSON object, not a string"),
+    ({"subject": {"id": "P1", "sex": ["MALE"]}}, "subject.sex", "must be a string, not an array"),
+    ({"subject": {"id": "P1", "timeAtLastEncounter": "P3Y"}}, "subject.timeAtLastEncounter", "must be a JSON object"),
+    ({"subject": {"id": "P1", "timeAtLastEncounter": {"age": {"iso8601duration": 5}}}},
+     "subject.timeAtLastEncounter.age.iso8601duration", "must be a string, not a number"),
+    ({"phenotypicFeatures": {"type": {"id": "HP:0001166"}}}, "phenotypicFeatures", "must be a JSON array"),
+    ({"phenotypicFeatures": [{"type": {"id": "HP:0001166", "label": 5}}]}, r"phenotypicFeatures\[0\].type.label",
+     "must be a string"),
+    ({"phenotypicFeatures": [{"type": {"id": "HP:0001166"}, "excluded": "false"}]},
+     r"phenotypicFeatures\[0\].excluded", "must be true or false, not a string"),
+    ({"phenotypicFeatures": [{"type": {"id": "HP:0001166"}, "onset": [1]}]}, r"phenotypicFeatures\[0\].onset",
+     "must be a JSON object, not an array"),
+    ({"diseases": "OMIM:154700"}, "diseases", "must be a JSON array"),
+    ({"diseases": [{"term": {"id": "OMIM:1"}, "excluded": 1}]}, r"diseases\[0\].excluded", "must be true or false"),
+    ({"interpretations": [{"diagnosis": "Marfan"}]}, r"interpretations\[0\].diagnosis", "must be a JSON object"),
+    ({"interpretations": [{"diagnosis": {"disease": {"id": 7}}}]}, r"interpretations\[0\].diagnosis.disease.id",
+     "must be a string"),
+    ({"metaData": {"phenopacketSchemaVersion": "2.0", "resources": "hp"}}, "metaData.resources",
+     "must be a JSON array"),
+    ({"metaData": {"phenopacketSchemaVersion": ["2.0"]}}, "metaData.phenopacketSchemaVersion", "must be a string"),
+])
+def test_a_value_of_the_wrong_json_type_names_its_place(tmp_path, overrides, place, message):
+    with pytest.raises(InputError, match=rf"case.json:{place}: {message}"):
+        read_phenotype(_write(tmp_path, _packet(**overrides)))
+
+
+def test_a_string_false_is_not_read_as_excluded(tmp_path):
+    """bool("false") is True: a feature must not flip to excluded because a tool wrote the flag as text."""
+    with pytest.raises(InputError, match="excluded: must be true or false"):
+        read_phenotype(_write(tmp_path, _packet(phenotypicFeatures=[{"type": {"id": "HP:0001166"},
+                                                                     "excluded": "false"}])))
+
+
+def test_folder_deep_nesting_non_utf8_and_bom(tmp_path):
+    folder = tmp_path / "case.json"
+    folder.mkdir()
+    with pytest.raises(InputError, match="case.json: is a folder, not a phenotype file"):
+        read_phenotype(folder)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 50_000 + "]" * 50_000)
+    with pytest.raises(InputError, match="deep.json: nested too deeply"):
+        read_phenotype(deep)
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(json.dumps(_packet()).replace("Arachnodactyly", "Arachno\u00e9").encode("latin-1"))
+    with pytest.raises(InputError, match="latin.json:line 1: not UTF-8 text"):
+        read_phenotype(latin)
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(_packet(), indent=1).replace("\n", "\r\n").encode())
+    assert read_phenotype(bom).id == "case-1"
+
+
+def test_markup_and_escapes_in_the_id_are_kept_as_written(tmp_path):
+    for case_id in ("[bold]x[/bold]", "x[/]", "x\x1b[2Jy"):
+        assert read_phenotype(_write(tmp_path, _packet(id=case_id))).id == case_id
+
+
+def test_hpo_list_folder_bom_crlf_and_long_tokens(tmp_path):
+    folder = tmp_path / "terms.txt"
+    folder.mkdir()
+    with pytest.raises(InputError, match="is a folder"):
+        read_phenotype(folder)
+    path = tmp_path / "list.txt"
+    path.write_bytes(b"\xef\xbb\xbfHP:0001166\r\n!HP:0001083\r\n")
+    assert [(t.id, t.excluded) for t in read_phenotype(path).terms] == [("HP:0001166", False), ("HP:0001083", True)]
+    path.write_text("X" * 100_000 + "\n")
+    with pytest.raises(InputError) as error:
+        read_phenotype(path)
+    assert len(str(error.value)) < 200
+
+
+def test_family_pedigree_values_of_the_wrong_type_are_named(tmp_path):
+    from tailormed.io.phenopacket import family_pedigree
+
+    family = {"id": "fam", "proband": _packet(), "metaData": _packet()["metaData"],
+              "pedigree": {"persons": [{"individualId": ["a"]}]}}
+    with pytest.raises(InputError, match=r"pedigree.persons\[0\].individualId: must be a string"):
+        family_pedigree(family, source="fam.json")
+    with pytest.raises(InputError, match="pedigree.persons: must be a JSON array"):
+        family_pedigree({**family, "pedigree": {"persons": "x"}}, source="fam.json")

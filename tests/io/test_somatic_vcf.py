@@ -102,5 +102,5 @@ def test_non_utf8_sample_or_chromosome_is_an_input_error(tmp_path: Path) -> None
     vcf = tmp_path / "latin1.vcf"
     vcf.write_bytes((header + f"chr12\t25245351\t.\tC\tA\t.\tPASS\tCSQ={KRAS_CSQ}\tGT\t0/1\n").encode()
                     .replace(b"\tTUMOUR", b"\tTUM\xe9UR"))
-    with pytest.raises(InputError, match="latin1.vcf: not UTF-8 text"):
+    with pytest.raises(InputError, match="latin1.vcf:line 8: the sample name in column 10 is not UTF-8 text"):
         read_somatic_vcf(vcf)

@@ -151,3 +151,136 @@ def test_arbitrary_text_never_crashes_the_reader(tmp_path_factory, body):
             vcf.read_genes([])
     except InputError as exc:
         assert str(path) in str(exc)
+
+
+def _chrom_line_replaced(path: Path, tmp_path: Path, old: bytes, new: bytes, name: str) -> Path:
+    bad = tmp_path / name
+    bad.write_bytes(path.read_bytes().replace(old, new, 1))
+    return bad
+
+
+def test_non_utf8_sample_name_names_the_column(kb, write_vcf, tmp_path):
+    path = _chrom_line_replaced(write_vcf(reference_records(kb, "CYP2C19")), tmp_path, b"\tS1\n", b"\tS\xff1\n",
+                                "latin.vcf")
+    with pytest.raises(InputError, match=r"latin.vcf:line \d+: the sample name in column 10 is not UTF-8 text "
+                                         r"\(byte 0xff\)"):
+        VcfFile(path)
+
+
+def test_sample_named_twice_is_named(kb, write_vcf):
+    path = write_vcf(reference_records(kb, "CYP2C19", n_samples=3), samples=("A", "B", "A"))
+    with pytest.raises(InputError, match=r"sample 'A' is named twice in the header \(columns 10 and 12\)"):
+        VcfFile(path)
+
+
+def test_trailing_tab_in_the_header_is_an_empty_sample_name(kb, write_vcf, tmp_path):
+    path = _chrom_line_replaced(write_vcf(reference_records(kb, "CYP2C19")), tmp_path, b"\tS1\n", b"\tS1\t\n",
+                                "tab.vcf")
+    with pytest.raises(InputError, match="column 11 is empty"):
+        VcfFile(path)
+
+
+def test_a_folder_is_not_a_vcf(tmp_path):
+    folder = tmp_path / "calls.vcf"
+    folder.mkdir()
+    with pytest.raises(InputError, match="calls.vcf: is a folder, not a file"):
+        VcfFile(folder)
+
+
+def test_an_unreadable_file_is_an_input_error(kb, write_vcf, monkeypatch):
+    path = write_vcf(reference_records(kb, "CYP2C19"))
+    real_open = Path.open
+
+    def refuse(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(InputError, match=r"test.vcf: cannot read the file \(Permission denied\)"):
+        VcfFile(path)
+
+
+def test_genotype_allele_beyond_the_alts_is_refused_not_read_as_the_last_alt(kb, write_vcf):
+    records = reference_records(kb, "CYP2C19", n_samples=2)
+    chrom, pos, ref, alt, _, _ = records[0]
+    records[0] = (chrom, pos, ref, alt, "0/0", "0/2")
+    with VcfFile(write_vcf(records, samples=("A", "B"))) as vcf, pytest.raises(
+            InputError, match=rf"chr10:{pos}: sample 'B' has genotype allele 2 but the record has 1 ALT"):
+        vcf.read_genes([kb.genes["CYP2C19"]])
+
+
+def test_crlf_line_ends_read_like_lf(kb, write_vcf, tmp_path):
+    records = reference_records(kb, "CYP2C19", {"rs4244285": ("A", "0/1")})
+    lf = write_vcf(records)
+    crlf = tmp_path / "crlf.vcf"
+    crlf.write_bytes(lf.read_bytes().replace(b"\n", b"\r\n"))
+    with VcfFile(lf) as a, VcfFile(crlf) as b:
+        assert a.samples == b.samples == ["S1"]
+        first = a.read_genes([kb.genes["CYP2C19"]])["CYP2C19"]
+        second = b.read_genes([kb.genes["CYP2C19"]])["CYP2C19"]
+    assert (first.codes == second.codes).all() and first.position_status == second.position_status
+
+
+def test_lower_case_bases_read_like_upper_case(kb, write_vcf):
+    records = reference_records(kb, "CYP2C19", {"rs4244285": ("A", "0/1")})
+    upper = write_vcf(records, name="upper.vcf")
+    lower = write_vcf([(c, p, r.lower(), a.lower(), *gts) for c, p, r, a, *gts in records], name="lower.vcf")
+    with VcfFile(upper) as a, VcfFile(lower) as b:
+        first = a.read_genes([kb.genes["CYP2C19"]])["CYP2C19"]
+        second = b.read_genes([kb.genes["CYP2C19"]])["CYP2C19"]
+        check_reference_agreement(lower, [second])
+    assert (first.codes == second.codes).all() and not second.ref_mismatch
+
+
+@pytest.mark.parametrize("declared, value", [("String", "abc"), ("Float", "1.5")])
+def test_phase_set_not_declared_integer_is_refused_at_the_site(kb, write_vcf, declared, value):
+    records = [(c, p, r, a, f"0|1:{value}") for c, p, r, a, _ in reference_records(kb, "CYP2C19")]
+    path = write_vcf(records, fmt="GT:PS",
+                     header_extra=f'##FORMAT=<ID=PS,Number=1,Type={declared},Description="Phase set">')
+    text = path.read_text().replace('##FORMAT=<ID=PS,Number=1,Type=Integer,Description="Phase set">\n', "")
+    path.write_text(text)
+    with VcfFile(path) as vcf, pytest.raises(InputError, match=r"test.vcf:chr10:\d+: FORMAT/PS .* Type=Integer"):
+        vcf.read_genes([kb.genes["CYP2C19"]])
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("index", ["wrong", "garbage"])
+def test_an_index_of_another_file_is_one_error_with_a_hint(kb, tmp_path, index):
+    from conftest import shared_path
+
+    source = shared_path("pgx", "1kgp-grch38", "CYP2C19.vcf.gz")
+    data = tmp_path / "CYP2C19.vcf.gz"
+    data.write_bytes(source.read_bytes())
+    tbi = tmp_path / "CYP2C19.vcf.gz.tbi"
+    tbi.write_bytes(shared_path("pgx", "1kgp-grch38", "CYP2C9.vcf.gz.tbi").read_bytes() if index == "wrong"
+                    else bytes(range(256)) * 8)
+    with VcfFile(data) as vcf, pytest.raises(InputError, match="index it again") as error:
+        vcf.read_genes([kb.genes["CYP2C19"], kb.genes["CYP2C9"]])
+    assert "CYP2C19.vcf.gz" in str(error.value)
+
+
+def test_a_byte_order_mark_is_named(kb, write_vcf, tmp_path):
+    bom = tmp_path / "bom.vcf"
+    bom.write_bytes(b"\xef\xbb\xbf" + write_vcf(reference_records(kb, "CYP2C19")).read_bytes())
+    with pytest.raises(InputError, match=r"bom.vcf:line 1: the file starts with a byte-order mark"):
+        VcfFile(bom)
+
+
+def test_a_record_that_is_not_utf8_is_one_error(kb, write_vcf):
+    path = write_vcf(reference_records(kb, "CYP2C19"))
+    path.write_bytes(path.read_bytes() + b"\x80\n")
+    with VcfFile(path) as vcf, pytest.raises(InputError, match=r"cannot parse VCF record \(a field is not UTF-8"):
+        vcf.read_genes([kb.genes["CYP2C19"]])
+
+
+@pytest.mark.parametrize("columns", range(2, 10))
+def test_a_last_record_cut_short_in_a_file_without_contig_lines(tmp_path, kb, columns):
+    """htslib leaves a cut record's alleles unset when its contig is not declared: reading REF first crashed."""
+    fields = ["chr10", "94761900", "rs12248560", "C", "T", ".", "PASS", ".", "GT", "0/1"]
+    path = tmp_path / "cut.vcf"
+    path.write_text('##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n" + "\t".join(fields[:columns]))
+    with VcfFile(path) as vcf, pytest.raises(InputError, match=r"cut.vcf:(chr10:94761900: record has no readable GT"
+                                                             r"|record 1: cannot parse VCF record)"):
+        vcf.read_genes([kb.genes["CYP2C19"]])

@@ -96,8 +96,7 @@ def test_cli_rank_with_vcf_writes_all_outputs(tmp_path: Path, context: RareConte
     result = runner.invoke(app, ["rare", "rank", "--phenopacket", str(packet), "--vcf", str(vcf), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == ["interpretation.json", "ranking.tsv",
-                                                                     "report.html",
-                                                      "result.json"]
+                                                                         "report.html", "result.json"]
     rows = (out / "ranking.tsv").read_text().splitlines()
     assert rows[0].split("\t") == ["rank", "disease_id", "disease_name", "gene", "score", "posttest_probability",
                                    "variants"]
@@ -164,6 +163,29 @@ def test_batch_loads_once_and_lists_rejected_files(tmp_path: Path, context: Rare
     assert len(summary) == 2 and summary[1].split("\t")[0] == "marfan"
     assert "broken.json" in (out / "failed.tsv").read_text()
     assert (out / "marfan" / "ranking.tsv").is_file()
+
+
+def test_batch_lists_deep_non_utf8_folder_and_wrongly_typed_cases_and_ranks_the_rest(tmp_path: Path,
+                                                                                      context: RareContext) -> None:
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    _phenopacket(cases, MARFAN).rename(cases / "marfan.json")
+    (cases / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (cases / "latin.json").write_bytes(b'{"id": "caf\xe9"}')
+    (cases / "folder.json").mkdir()
+    (cases / "typed.json").write_text(json.dumps({"id": "t", "subject": "P1", "metaData": {
+        "phenopacketSchemaVersion": "2.0"}}))
+    out = tmp_path / "batch"
+    result = runner.invoke(app, ["rare", "batch", str(cases), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    failed = dict(line.split("\t") for line in (out / "failed.tsv").read_text().splitlines()[1:])
+    assert failed == {
+        str(cases / "deep.json"): f"{cases / 'deep.json'}: nested too deeply (more than 200 levels)",
+        str(cases / "folder.json"): f"{cases / 'folder.json'}: is a folder, not a phenotype file",
+        str(cases / "latin.json"): f"{cases / 'latin.json'}:line 1: not UTF-8 text (byte 0xe9)",
+        str(cases / "typed.json"): f"{cases / 'typed.json'}:subject: must be a JSON object, not a string",
+    }
+    assert [line.split("\t")[0] for line in (out / "summary.tsv").read_text().splitlines()[1:]] == ["marfan"]
 
 
 def test_preset_restricts_databases(context: RareContext, tmp_path: Path) -> None:

@@ -46,7 +46,9 @@ def pgx_call(
     bad = [f for f in chosen if f not in ALL_FORMATS]
     if bad or not chosen:
         raise fail(f"--formats: unknown format(s) {bad}; choose from {', '.join(ALL_FORMATS)}")
-    sample_list = [s.strip() for s in samples.split(",") if s.strip()] if samples else None
+    sample_list = [s.strip() for s in samples.split(",") if s.strip()] if samples is not None else None
+    if sample_list == []:
+        raise fail(f"--samples {samples!r} names no sample; give comma-separated sample ids")
     medication_list = [m.strip() for m in medications.split(",") if m.strip()] if medications else []
     with progress_display(quiet) as progress:
         summary = run_guarded(lambda: run_pgx_call(vcf, out_dir, kb_name=kb, samples=sample_list,

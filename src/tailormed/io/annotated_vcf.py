@@ -76,7 +76,7 @@ from cyvcf2 import VCF
 from pydantic import ValidationError
 
 from tailormed.errors import InputError
-from tailormed.io.vcf import VcfFile, check_header_build, quiet_htslib
+from tailormed.io.vcf import CONTIG_NAME, VcfFile, check_header_build, declare_contigs, quiet_htslib
 from tailormed.model.common import Record, Warning
 from tailormed.model.genome import parsimonious
 from tailormed.model.rare import SampleGenotype, TranscriptConsequence, Variant
@@ -113,6 +113,10 @@ _EXONIC_TERMS = frozenset({"missense_variant", "synonymous_variant", "stop_gaine
                            "disruptive_inframe_insertion", "disruptive_inframe_deletion", "exon_loss_variant",
                            "stop_retained_variant", "initiator_codon_variant", "5_prime_UTR_variant",
                            "3_prime_UTR_variant", "non_coding_transcript_exon_variant", "coding_sequence_variant"})
+
+
+class RecordError(ValueError):
+    """A record that cannot be read as written (turned into an InputError naming the line)."""
 
 
 class AnnotationFieldError(ValueError):
@@ -705,7 +709,7 @@ def read_annotated_vcf(path: Path | str, samples: Sequence[str] | None = None, *
         chosen = list(checked.samples)
         all_samples = list(checked.all_samples)
     is_bcf = _is_bcf(path)
-    header_lines = 0 if is_bcf else _count_header_lines(path)
+    header_lines, contigs = (0, []) if is_bcf else _scan_text(path)
     # Reading builds millions of small acyclic objects: the cyclic collector would rescan the growing heap
     # again and again (half the run time on a VEP exome), so it is paused while records are read.
     collecting = gc.isenabled()
@@ -719,6 +723,8 @@ def read_annotated_vcf(path: Path | str, samples: Sequence[str] | None = None, *
             try:
                 if is_bcf:
                     _check_bcf_build(reader.raw_header, path)
+                else:  # a BCF header declares every contig; a text VCF need not
+                    declare_contigs(reader, contigs)
                 return _read_records(reader, path, chosen, all_samples, header_lines, is_bcf, max_af_prefilter)
             finally:
                 reader.close()
@@ -744,14 +750,34 @@ def _open_text(path: Path) -> Any:
     return path.open("r", encoding="utf-8", errors="replace")
 
 
-def _count_header_lines(path: Path) -> int:
-    count = 0
-    with _open_text(path) as handle:
-        for line in handle:
-            if not line.startswith("#"):
-                break
-            count += 1
-    return count
+def _scan_text(path: Path) -> tuple[int, list[str]]:
+    """The number of header lines and every contig the records name (one pass over the text, so that they can
+    all be declared to htslib before it parses a record: see :func:`~tailormed.io.vcf.declare_contigs`)."""
+    with path.open("rb") as probe:
+        is_gzip = probe.read(2) == b"\x1f\x8b"
+    header_lines = 0
+    names: dict[bytes, int] = {}
+    with (gzip.open(path, "rb") if is_gzip else path.open("rb")) as handle:
+        for number, line in enumerate(handle, start=1):
+            if line[:1] == b"#":
+                header_lines += 1 if number == header_lines + 1 else 0
+                continue
+            chrom = line.partition(b"\t")[0]
+            if chrom not in names:
+                names[chrom] = number
+    contigs: list[str] = []
+    for raw, number in names.items():
+        try:
+            name = raw.rstrip(b"\r\n").decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("the CHROM field is not UTF-8 text", source=str(path), location=f"line {number}") from None
+        if not name.strip():
+            continue  # a blank line: counted and skipped by the reader
+        if not CONTIG_NAME.match(name):
+            raise InputError(f"CHROM {name[:60]!r} is not a contig name (VCF 4.3 section 1.4.7)", source=str(path),
+                             location=f"line {number}")
+        contigs.append(name)
+    return header_lines, contigs
 
 
 def _check_bcf_build(raw_header: str, path: Path) -> None:
@@ -903,7 +929,11 @@ def _read_records(reader: _Reader, path: Path, chosen: list[str], all_samples: l
             raise InputError(f"cannot parse VCF record: {detail or exc}", source=name, location=location) from exc
         ordinal += 1
         where = f"{name}:record {ordinal}" if is_bcf else f"{name}:{header_lines + ordinal}"
-        chrom = record.CHROM
+        try:
+            chrom = record.CHROM
+        except UnicodeDecodeError:
+            raise InputError("the CHROM field is not UTF-8 text", source=name,
+                             location=where[len(name) + 1:] if is_bcf else f"line {header_lines + ordinal}") from None
         if not chrom:  # htslib turns a blank line into an empty record: touch nothing else of it
             tally.add("blank_lines", where)
             continue
@@ -913,8 +943,13 @@ def _read_records(reader: _Reader, path: Path, chosen: list[str], all_samples: l
         except AnnotationFieldError as exc:
             raise InputError(f"{key} field {exc}", source=name,
                              location=_location(where, name, record)) from None
+        except RecordError as exc:
+            raise InputError(str(exc), source=name, location=_location(where, name, record)) from None
         except InputError:
             raise
+        except UnicodeDecodeError:
+            raise InputError("a field of the record is not UTF-8 text", source=name,
+                             location=_location(where, name, record)) from None
         except Exception as exc:  # a record htslib accepted but cannot decode (e.g. genotypes)
             detail = "" if is_bcf else _diagnose_line(path, header_lines + ordinal, len(all_samples))
             raise InputError(f"cannot read VCF record: {detail or exc}", source=name,
@@ -1000,6 +1035,8 @@ def _record_variants(record: _Record, header: _Header, parse_entry: Callable[[st
         value = record.INFO.get(header.key)
         if value:
             text = value if isinstance(value, str) else ",".join(str(v) for v in _info_values(value))
+            if "\ufffd" in text:  # htslib's decoding of bytes that are not UTF-8: a gene symbol would not match
+                raise RecordError(f"the {header.key} annotation is not UTF-8 text")
     # Early drop of a common single-ALT variant: read only the frequency fields of its annotation.
     if max_af is not None and len(alts) == 1 and alts[0] not in _SKIPPED_ALTS and _clearly_common(
             text, header.csq, ref, alts[0], extras[0][0] if extras else None, max_af):
@@ -1016,7 +1053,7 @@ def _record_variants(record: _Record, header: _Header, parse_entry: Callable[[st
                 tally.add("unmatched_annotations", where, unmatched)
             if assumed:
                 tally.add("annotation_allele_assumed", where)
-    samples = _sample_calls(record, header, columns, chosen, where, tally)
+    samples = _sample_calls(record, header, columns, chosen, where, tally, len(alts))
     filter_pass = record.FILTER is None
     qual = record.QUAL
     chrom, pos = record.CHROM, record.POS
@@ -1070,7 +1107,7 @@ _SampleCall = tuple[str, list[int], bool, bool, int | None, int | None, int | No
 
 
 def _sample_calls(record: _Record, header: _Header, columns: list[int], chosen: list[str], where: str,
-                  tally: _Tally) -> list[_SampleCall]:
+                  tally: _Tally, n_alts: int) -> list[_SampleCall]:
     """Per selected sample: (name, allele indices, all missing, phased, PS, DP, GQ)."""
     calls = record.genotypes
     out: list[_SampleCall] = []
@@ -1079,6 +1116,9 @@ def _sample_calls(record: _Record, header: _Header, columns: list[int], chosen: 
         call = calls[column]
         alleles = call[:-1]
         called = [a for a in alleles if a >= 0]
+        if called and max(called) > n_alts:
+            raise RecordError(f"sample {chosen[k]!r} has genotype allele {max(called)} but the record has {n_alts} "
+                              "ALT allele(s)")
         if called and len(called) < len(alleles):
             tally.add("partial_genotypes", f"{where} {chosen[k]}")
         phased = bool(call[-1]) and len(alleles) > 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tailormed.documents import read_text
 from tailormed.errors import InputError
 from tailormed.model.genotypes import OutsideCall
 
@@ -25,12 +26,7 @@ _GENE_NAME = re.compile(r"^[A-Z][A-Z0-9-]{1,15}$")
 def read_outside_calls(path: Path, known_genes: set[str] | None = None) -> list[OutsideCall]:
     """Parse and validate an outside-call TSV; errors name the file and line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError("file not found", source=str(path)) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from exc
+    text = read_text(path, "file of outside calls")
     columns: tuple[str, ...] = ("gene", "diplotype", "phenotype", "activity_score")
     calls: list[OutsideCall] = []
     seen: set[tuple[str | None, str]] = set()
@@ -42,7 +38,8 @@ def read_outside_calls(path: Path, known_genes: set[str] | None = None) -> list[
         if fields[0].lower() in ("gene", "sample"):
             unknown = [f for f in fields if f.lower() not in _COLUMNS]
             if unknown or "gene" not in [f.lower() for f in fields]:
-                raise InputError(f"header names unknown column(s) {unknown or fields}; expected {', '.join(_COLUMNS)}",
+                raise InputError(f"header names unknown column(s) {_shown(unknown or fields, 200)}; expected "
+                                 f"{', '.join(_COLUMNS)}",
                                  source=str(path), location=f"line {number}")
             columns = tuple(f.lower() for f in fields)
             continue
@@ -64,7 +61,7 @@ def _parse_row(row: dict[str, str], path: Path, number: int, known_genes: set[st
     where = {"source": str(path), "location": f"line {number}"}
     gene = row.get("gene", "").upper()
     if not _GENE_NAME.match(gene):
-        raise InputError(f"{row.get('gene', '')!r} is not a gene symbol", **where)
+        raise InputError(f"{_shown(row.get('gene', ''))} is not a gene symbol", **where)
     if known_genes is not None and gene not in known_genes:
         raise InputError(f"gene {gene} is not in the knowledge base (known: {', '.join(sorted(known_genes))})", **where)
     diplotype = row.get("diplotype") or None
@@ -75,12 +72,18 @@ def _parse_row(row: dict[str, str], path: Path, number: int, known_genes: set[st
         try:
             score = float(score_text)
         except ValueError as exc:
-            raise InputError(f"activity score {score_text!r} is not a number", **where) from exc
+            raise InputError(f"activity score {_shown(score_text)} is not a number", **where) from exc
         if not 0 <= score <= 10:
             raise InputError(f"activity score {score} is outside 0-10", **where)
     if diplotype is None and phenotype is None and score is None:
         raise InputError(f"{gene}: give a diplotype, a phenotype or an activity score", **where)
     if diplotype is not None and (diplotype.count("/") > 1 or diplotype.startswith("/") or diplotype.endswith("/")):
-        raise InputError(f"diplotype {diplotype!r} must be 'A/B' (or a single allele)", **where)
+        raise InputError(f"diplotype {_shown(diplotype)} must be 'A/B' (or a single allele)", **where)
     return OutsideCall(gene=gene, diplotype=diplotype, phenotype=phenotype, activity_score=score,
                        sample=row.get("sample") or None, source=f"{path}:{number}")
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """``repr`` of a value from the file, cut short: an error line stays readable whatever the file holds."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
+from tailormed.documents import load_yaml
 from tailormed.errors import InputError
 from tailormed.model.patient import Patient
 
@@ -15,19 +15,25 @@ from tailormed.model.patient import Patient
 def load_patient(path: Path) -> Patient:
     """Read and validate a patient manifest (YAML or JSON); relative paths are relative to it."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError("file not found", source=str(path)) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"not valid YAML ({getattr(exc, 'problem', exc)})", source=str(path),
-                         location=f"line {mark.line + 1}" if mark else None) from exc
+    data = load_yaml(path, "patient manifest")  # JSON is YAML too
     if not isinstance(data, dict):
         raise InputError("a patient manifest must be a mapping (key: value)", source=str(path))
     try:
         patient = Patient.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InputError(first["msg"], source=str(path), location=".".join(str(x) for x in first["loc"])) from exc
+        # An unknown key first: a misspelt key also makes the key it meant "missing".
+        first = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+        where = ".".join(str(x) for x in first["loc"]) or None
+        if first["type"] == "extra_forbidden":
+            message = "unknown key (a typo? docs/patient-manifest.md lists the keys)"
+        else:
+            message = first["msg"].removeprefix("Value error, ")
+            if first["type"] not in ("missing", "value_error") and not isinstance(first.get("input"), (dict, list)):
+                message += f" (got {_shown(first.get('input'))})"
+        raise InputError(message, source=str(path), location=where) from None
     return patient.resolve_paths(path.parent)
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -21,6 +21,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from tailormed.documents import read_text
 from tailormed.errors import InputError
 from tailormed.model.common import Record
 
@@ -54,8 +55,8 @@ class Pedigree(Record):
         for member in self.members:
             if member.individual_id == individual_id:
                 return member
-        known = ", ".join(m.individual_id for m in self.members)
-        raise InputError(f"individual {individual_id!r} is not in the pedigree (it has: {known})",
+        known = _listing([m.individual_id for m in self.members])
+        raise InputError(f"individual {_cut(individual_id)!r} is not in the pedigree (it has: {known})",
                          source=self.source or None)
 
     def proband(self, proband_id: str | None = None) -> PedMember:
@@ -97,9 +98,9 @@ class Pedigree(Record):
         """
         available = set(vcf_samples)
         present = [m.individual_id for m in self.members if m.individual_id in available]
-        shown = ", ".join(list(vcf_samples)[:10]) + (" ..." if len(vcf_samples) > 10 else "")
+        shown = _listing(list(vcf_samples))
         if not present:
-            raise InputError(f"none of the pedigree's members ({', '.join(m.individual_id for m in self.members)}) "
+            raise InputError(f"none of the pedigree's members ({_listing([m.individual_id for m in self.members])}) "
                              f"is a sample of the VCF {source} (it has: {shown})", source=self.source or None)
         needed: dict[str, str] = {}
         for member in self.members:
@@ -112,10 +113,10 @@ class Pedigree(Record):
                 needed.setdefault(proband.father_id, f"father of proband {proband.individual_id}")
             if proband.mother_id:
                 needed.setdefault(proband.mother_id, f"mother of proband {proband.individual_id}")
-        missing = [f"{individual} ({role})" for individual, role in needed.items() if individual not in available]
+        missing = [f"{_cut(individual)} ({role})" for individual, role in needed.items() if individual not in available]
         if missing:
-            raise InputError(f"pedigree member(s) {', '.join(missing)} have no genotype column in the VCF {source} "
-                             f"(it has: {shown})", source=self.source or None)
+            raise InputError(f"pedigree member(s) {_listing(missing, cut=200)} have no genotype column in the VCF "
+                             f"{source} (it has: {shown})", source=self.source or None)
         return present
 
 
@@ -131,14 +132,7 @@ def read_ped(path: Path | str) -> Pedigree:
     >>> os.unlink(handle.name)
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", source=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a PED file", source=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
+    text = read_text(path, "PED file")
     members: list[PedMember] = []
     lines: dict[str, int] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -190,3 +184,14 @@ def read_ped(path: Path | str) -> Pedigree:
                 raise InputError(f"{role} {parent_id!r} of {member.individual_id!r} is in family "
                                  f"{parent.family_id!r}, not {member.family_id!r}", source=str(path), location=where)
     return Pedigree(members=members, source=str(path))
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    """An id as shown in a message: cut short, so an error line stays readable whatever the file holds."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _listing(ids: Sequence[str], shown: int = 10, cut: int = 60) -> str:
+    """The first ``shown`` ids, each cut short, and how many more there are."""
+    more = f" ... ({len(ids) - shown} more)" if len(ids) > shown else ""
+    return ", ".join(_cut(i, cut) for i in ids[:shown]) + more

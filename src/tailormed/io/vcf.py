@@ -23,12 +23,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 from cyvcf2 import VCF
 
+from tailormed.documents import check_file
 from tailormed.errors import GenomeBuildError, InputError
 from tailormed.model.genome import normalise_chrom, trim_alleles
 from tailormed.model.genotypes import ABSENT, MISSING, UNEXPECTED, GeneGenotypes, PositionStatus
@@ -169,13 +170,58 @@ def check_header_build(header_lines: Iterable[str], path: Path) -> None:
                                    source=str(path))
 
 
+CONTIG_NAME = re.compile(r"^[0-9A-Za-z!#$%&+./:;?@^_|~-][0-9A-Za-z!#$%&*+./:;=?@^_|~-]*$")
+"""A contig name as VCF 4.3 (section 1.4.7) allows it."""
+STANDARD_CONTIGS = tuple(f"{prefix}{name}" for prefix in ("chr", "") for name in
+                         [*map(str, range(1, 23)), "X", "Y", "M", "MT"])
+
+
+def declare_contigs(reader: Any, names: Iterable[str]) -> None:
+    """Declare to htslib every contig of ``names`` that the file's header does not declare.
+
+    htslib adds an undeclared contig when a record first names it, and cyvcf2 (0.35) then returns that record
+    even when the rest of its line failed to parse: reading its alleles or genotypes crashes the process
+    (segmentation fault). With the contig declared, a malformed record raises an error as it should.
+    """
+    declared = set(re.findall(r"^##contig=<ID=([^,>]+)", reader.raw_header, flags=re.MULTILINE))
+    for name in names:
+        if name not in declared and CONTIG_NAME.match(name):
+            reader.add_to_header(f"##contig=<ID={name}>")
+            declared.add(name)
+
+
+def check_sample_names(chrom_line: bytes, path: Path, line_number: int) -> None:
+    """Refuse a ``#CHROM`` line whose sample names are not UTF-8 text, empty, or given twice (htslib
+    would only say that the header cannot be parsed)."""
+    where = f"line {line_number}"
+    names = chrom_line.rstrip(b"\r\n").split(b"\t")[9:]
+    first_column: dict[str, int] = {}
+    for column, raw in enumerate(names, start=10):
+        try:
+            name = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"the sample name in column {column} is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+                             source=str(path), location=where) from None
+        if not name.strip():
+            raise InputError(f"the sample name in column {column} is empty (a tab too many?)", source=str(path),
+                             location=where)
+        if name in first_column:
+            shown = name if len(name) <= 80 else name[:77] + "..."
+            raise InputError(f"sample {shown!r} is named twice in the header (columns {first_column[name]} and "
+                             f"{column}); sample names must be unique", source=str(path), location=where)
+        first_column[name] = column
+
+
 class VcfFile:
     """An opened, validated VCF; use as a context manager."""
 
     def __init__(self, path: Path | str, samples: Sequence[str] | None = None):
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise InputError("file not found", source=str(self.path))
+        self.path = check_file(Path(path))
+        try:
+            with self.path.open("rb"):
+                pass
+        except OSError as exc:
+            raise InputError(f"cannot read the file ({exc.strerror})", source=str(self.path)) from None
         check_gzip_integrity(self.path)
         self._check_header_text()
         try:
@@ -183,7 +229,11 @@ class VcfFile:
                 self._vcf: _VcfReader = VCF(str(self.path), gts012=False, lazy=True, threads=1)
         except (OSError, Exception) as exc:  # cyvcf2 raises plain Exception for unreadable headers
             raise InputError(f"not a readable VCF/BCF ({exc})", source=str(self.path)) from exc
-        self.all_samples: list[str] = list(self._vcf.samples)
+        try:
+            self.all_samples: list[str] = list(self._vcf.samples)
+        except UnicodeDecodeError:  # a BCF (whose header we do not read ourselves) with a non-UTF-8 sample name
+            self._vcf.close()
+            raise InputError("a sample name in the header is not UTF-8 text", source=str(self.path)) from None
         if not self.all_samples:
             raise InputError("VCF has no sample columns", source=str(self.path))
         header_ids = {h.info()["ID"] for h in self._vcf.header_iter() if h.type == "FORMAT"}
@@ -194,6 +244,8 @@ class VcfFile:
         self.sample_indices = np.array([column[s] for s in self.samples], dtype=np.int64)
         self._contigs = {normalise_chrom(c): c for c in self._vcf.seqnames} if self._has_index() else {}
         self._check_build_from_header()
+        with quiet_htslib():
+            declare_contigs(self._vcf, STANDARD_CONTIGS)  # pharmacogenes lie on standard chromosomes
 
     # -- validation ---------------------------------------------------------------------------
     def _check_header_text(self) -> None:
@@ -205,22 +257,27 @@ class VcfFile:
         self._header_lines: list[str] = []
         if self.path.suffix == ".bcf":
             return
-        with opener(self.path, "rt", encoding="utf-8", errors="replace") as handle:
-            for number, line in enumerate(handle, start=1):
+        with opener(self.path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                line = raw.decode("utf-8", errors="replace")
                 if number == 1:
                     saw_fileformat = line.startswith("##fileformat=VCF")
+                    if line.startswith("\ufeff##fileformat=VCF"):
+                        raise InputError("the file starts with a byte-order mark (BOM), which htslib cannot read; "
+                                         "save it without one", source=str(self.path), location="line 1")
                     if not saw_fileformat:
                         raise InputError("first line is not '##fileformat=VCF...': not a VCF", source=str(self.path),
                                          location="line 1")
                 if line.startswith("##"):
-                    self._header_lines.append(line.rstrip("\n"))
+                    self._header_lines.append(line.rstrip("\r\n"))
                     continue
                 if line.startswith("#CHROM"):
                     saw_chrom = True
-                    columns = line.rstrip("\n").split("\t")
+                    columns = line.rstrip("\r\n").split("\t")
                     if len(columns) < 10 or columns[8] != "FORMAT":
                         raise InputError("header line has no FORMAT and sample columns", source=str(self.path),
                                          location=f"line {number}")
+                    check_sample_names(raw, self.path, number)
                 break
         if not saw_chrom:
             raise InputError("no '#CHROM' header line: file is truncated or not a VCF", source=str(self.path))
@@ -239,6 +296,11 @@ class VcfFile:
             shown = ", ".join(self.all_samples[:5]) + (" ..." if len(self.all_samples) > 5 else "")
             raise InputError(f"sample(s) {', '.join(missing)} not in the VCF (it has: {shown})", source=str(self.path))
         return list(dict.fromkeys(wanted))
+
+    def _index_hint(self) -> str:
+        """What to suspect when an indexed file cannot be read: an index made for another file."""
+        return ("; if the .tbi/.csi index beside it belongs to another or an older version of the file, index it "
+                "again (tabix -p vcf)") if self._contigs else ""
 
     def _has_index(self) -> bool:
         return any(Path(str(self.path) + ext).is_file() for ext in (".tbi", ".csi")) or (
@@ -336,13 +398,19 @@ class VcfFile:
             raise
         except Exception as exc:  # htslib parse errors surface as generic exceptions
             where = f"after {last[0]}:{last[1]}" if last[0] else f"record {seen_records + 1}"
-            raise InputError(f"cannot parse VCF record ({exc})", source=str(self.path), location=where) from exc
+            problem = "a field is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+            raise InputError(f"cannot parse VCF record ({problem}){self._index_hint()}", source=str(self.path),
+                             location=where) from exc
         if not self._contigs and seen_records == 0:
             raise InputError("the VCF has a header but no records: nothing can be called (was the file filtered "
                              "to nothing, or cut after the header?)", source=str(self.path), location="end of header")
         if self._contigs and not site_records and not any(b.records_in_window for b in builders.values()):
-            with quiet_htslib():
-                empty = next(iter(self._vcf), None) is None
+            try:
+                with quiet_htslib():
+                    empty = next(iter(self._vcf), None) is None
+            except Exception as exc:  # htslib parse errors surface as generic exceptions
+                raise InputError(f"cannot parse VCF record ({exc}){self._index_hint()}", source=str(self.path),
+                                 location="record 1") from exc
             if empty:
                 raise InputError("the VCF has a header but no records: nothing can be called",
                                  source=str(self.path), location="end of header")
@@ -350,17 +418,28 @@ class VcfFile:
 
     def _absorb(self, record: _VcfRecord, targets: Iterable[tuple[_GeneBuilder, int]]) -> None:
         rec = record
-        ref = rec.REF
-        alts = rec.ALT
+        # Genotypes first: a record cut short (no REF, ALT or FORMAT) fails here with an exception, whereas
+        # reading its REF crashes the process when its contig is not declared in the header (htslib via lazy
+        # cyvcf2 0.35 leaves the alleles unset).
         try:
             gt = rec.genotype.array()[self.sample_indices]
         except Exception as exc:
-            raise InputError("record has no readable GT", source=str(self.path),
+            raise InputError("record has no readable GT (is the line cut short?)", source=str(self.path),
                              location=f"{rec.CHROM}:{rec.POS}") from exc
+        ref = rec.REF.upper()  # bases are case-insensitive (VCF 4.3 section 1.6.1)
+        alts = [a.upper() for a in rec.ALT]
+        if gt.shape[1] > 1 and gt[:, :-1].max(initial=-1) > len(alts):
+            row = int(np.argmax((gt[:, :-1] > len(alts)).any(axis=1)))
+            raise InputError(f"sample {self.samples[row]!r} has genotype allele {int(gt[row, :-1].max())} but the "
+                             f"record has {len(alts)} ALT allele(s)", source=str(self.path),
+                             location=f"{rec.CHROM}:{rec.POS}")
         phase_set: npt.NDArray[np.int64] | None = None
         if rec.FORMAT and "PS" in rec.FORMAT:  # keep after .genotype: lazy cyvcf2 0.35 segfaults otherwise
             ps = rec.format("PS")
             if ps is not None:
+                if ps.ndim != 2 or ps.dtype.kind not in "iu":
+                    raise InputError("FORMAT/PS (phase set) must be declared Type=Integer, as the VCF specification "
+                                     "says", source=str(self.path), location=f"{rec.CHROM}:{rec.POS}")
                 phase_set = ps[self.sample_indices, 0].astype(np.int64)
         filt = rec.FILTER
         targets = list(targets)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 from importlib import resources
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
+from tailormed.documents import load_yaml
 from tailormed.errors import InputError
 from tailormed.model.common import Record
 from tailormed.model.rare import FilterStep, GenotypeSettings, PhenotypeSettings
@@ -98,24 +100,72 @@ def _step_keys(step: str) -> tuple[str, ...]:
     }[step]
 
 
+# Ranges of the numeric parameters. Rates and ratios that the engines divide by or take the logarithm of must
+# be above 0; frequencies and SpliceAI scores lie in 0..1. (low, high, low included)
+_RANGES: dict[str, tuple[float, float, bool]] = {
+    "max_af_dominant": (0.0, 1.0, True), "max_af_recessive": (0.0, 1.0, True),
+    "keep_if_spliceai_at_least": (0.0, 1.0, True), "excluded_min_frequency": (0.0, 1.0, True),
+    "chance_rate": (0.0, 1.0, False), "homozygous_rate": (0.0, 1.0, False), "background_floor": (0.0, 1.0, False),
+    "excluded_floor": (0.0, 1.0, False), "onset_mismatch_rate": (0.0, 1.0, False),
+    "miss_lr": (0.0, math.inf, False), "single_hit_recessive": (0.0, math.inf, False),
+    "conflict_lr": (0.0, math.inf, False), "unrelated_lr": (0.0, math.inf, False),
+    "negated_lr": (0.0, math.inf, False), "related_discount": (0.0, math.inf, True), "weight": (0.0, math.inf, True),
+}
+_KINDS = {f.name: str(f.type) for target in (GenotypeSettings, PhenotypeSettings) for f in fields(target)}
+
+
+def _check_parameter(name: str, value: Any, source: str, where: str) -> None:
+    """Refuse a step parameter of the wrong type or out of range (the settings are plain dataclasses: a string
+    "maybe" would be a true ``require_pass``, a string for ``exclude_consequences`` a substring test)."""
+    kind = _KINDS.get(name)
+    if kind is None:
+        return  # unknown names are reported, per step, by Preset._parameters
+    if value is None and "None" in kind:
+        return
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise InputError(f"must be true or false, not {value!r:.60}", source=source, location=where)
+    elif kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InputError(f"must be a whole number of 0 or more, not {value!r:.60}", source=source, location=where)
+    elif kind.startswith("tuple"):
+        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+            raise InputError(f"must be a list of terms, not {value!r:.60}", source=source, location=where)
+    else:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise InputError(f"must be a finite number, not {value!r:.60}", source=source, location=where)
+        low, high, low_included = _RANGES.get(name, (-math.inf, math.inf, True))
+        if not (low <= value if low_included else low < value) or value > high:
+            bounds = f"{'[' if low_included else '('}{low:g}, {high:g}]"
+            raise InputError(f"must lie in {bounds}, not {value!r}", source=source, location=where)
+
+
 def _parse(document: Any, source: str) -> Preset:
     if not isinstance(document, dict):
         raise InputError("a preset is a YAML mapping", source=source)
+    raw_steps = document.get("steps") or []
+    if not isinstance(raw_steps, list):
+        raise InputError("must be a list of steps", source=source, location="steps")
     steps = []
-    for position, raw in enumerate(document.get("steps") or []):
+    for position, raw in enumerate(raw_steps):
         if not isinstance(raw, dict) or "step" not in raw:
             raise InputError("each step is a mapping with a 'step' key", source=source, location=f"steps[{position}]")
-        steps.append({"step": raw["step"], "parameters": {k: v for k, v in raw.items() if k != "step"}})
+        # YAML lists become the tuples the settings hold
+        parameters = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k != "step"}
+        for name, value in parameters.items():
+            _check_parameter(str(name), value, source, f"steps[{position}].{name}")
+        steps.append({"step": raw["step"], "parameters": parameters})
     try:
-        for step in steps:  # YAML lists become the tuples the settings hold
-            step["parameters"] = {k: tuple(v) if isinstance(v, list) else v for k, v in step["parameters"].items()}
         preset = Preset.model_validate({**document, "steps": steps})
-        preset.phenotype_settings()
-        preset.genotype_settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"invalid preset: {first['msg']}", source=source, location=where) from exc
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".")
+        raise InputError(f"invalid preset: {first['msg']}", source=source, location=where) from None
+    try:
+        preset.phenotype_settings()
+        preset.genotype_settings()
+    except InputError as exc:  # an unknown parameter: name the file, not only the preset
+        raise InputError(exc.message, source=source) from None
     return preset
 
 
@@ -123,13 +173,5 @@ def load_preset(path: Path | None = None) -> Preset:
     """Read a preset YAML file, or the built-in default when ``path`` is None."""
     if path is None:
         text = resources.files("tailormed.kb").joinpath("data/rare-presets/default.yaml").read_text(encoding="utf-8")
-        source = "built-in preset default.yaml"
-    else:
-        if not path.is_file():
-            raise InputError("no such preset file", source=str(path))
-        text, source = path.read_text(encoding="utf-8"), str(path)
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", source=source) from exc
-    return _parse(document, source)
+        return _parse(yaml.safe_load(text), "built-in preset default.yaml")
+    return _parse(load_yaml(path, "preset file"), str(path))

@@ -23,12 +23,21 @@ class Demographics(Record):
     ancestry: str | None = Field(default=None, description="Self-reported or inferred ancestry, free text.")
 
 
+def _path_given(value: object) -> object:
+    """Refuse an empty path (``vcf: ''``), which would otherwise name the manifest's own folder."""
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("an empty path; give a file name or leave the key out")
+    return value
+
+
 class Sample(Record):
     """A sequenced sample of the patient and the file holding its calls."""
 
     vcf: Path = Field(description="Germline VCF/BCF (bgzipped or plain), GRCh38.")
     sample_id: str | None = Field(default=None, description="Column in the VCF; the only column if omitted.")
     genome_build: Literal["GRCh38"] = "GRCh38"
+
+    _vcf_given = field_validator("vcf", mode="before")(_path_given)
 
 
 class PolygenicSettings(Record):
@@ -42,6 +51,13 @@ class PolygenicSettings(Record):
     hazard_ratio_per_sd: float | None = Field(default=None, gt=0, description="Per-SD hazard ratio of the first "
                                                                                "score, to adjust the clinical risk.")
     hazard_ratio_source: str | None = None
+
+    @field_validator("scores", mode="before")
+    @classmethod
+    def _scores_given(cls, value: object) -> object:
+        return [_path_given(v) for v in value] if isinstance(value, list) else value
+
+    _paths_given = field_validator("reference", "populations", mode="before")(_path_given)
 
 
 class Patient(Record):
@@ -80,6 +96,14 @@ class Patient(Record):
             if not self.tumour_type:
                 raise ValueError("tumour_files given without tumour_type (an OncoTree code)")
         return self
+
+    _paths_given = field_validator("outside_calls", "phenopacket", "exome_vcf", "pedigree", "risk_profile",
+                                   "fhir_bundle", mode="before")(_path_given)
+
+    @field_validator("tumour_files", mode="before")
+    @classmethod
+    def _tumour_paths_given(cls, value: object) -> object:
+        return {k: _path_given(v) for k, v in value.items()} if isinstance(value, dict) else value
 
     @field_validator("medications")
     @classmethod

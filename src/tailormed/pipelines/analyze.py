@@ -167,4 +167,4 @@ def _interpret_manifest_tumour(patient: Patient) -> Any:
 
 def _not_yet(what: str) -> ResultWarning:
     return ResultWarning(code="not_analysed", severity="warning",
-                   message=f"the manifest names a {what}, which this version of TailorMed does not analyse yet")
+                         message=f"the manifest names a {what}, which this version of TailorMed does not analyse yet")

@@ -57,7 +57,7 @@ def read_vcf_genotypes(vcfs: Sequence[Path], kb: KnowledgeBase, samples: Sequenc
     """
     genes = [g for g in kb.genes.values() if g.matching != "outside_call_only" and g.variants]
     chosen: dict[str, GeneGenotypes] = {}
-    sample_ids: list[str] | None = list(samples) if samples else None
+    sample_ids: list[str] | None = list(dict.fromkeys(samples)) if samples else None  # a sample named twice: once
     for path in vcfs:
         with VcfFile(path, sample_ids) as handle:
             if sample_ids is None:
@@ -85,7 +85,10 @@ def call_pgx(vcf: Path | Sequence[Path] | None, kb: KnowledgeBase, *, samples: S
         sample_ids, genotypes, uncovered = read_vcf_genotypes([Path(v) for v in vcfs], kb, samples,
                                                               missing_as_reference)
         x_flags = np.array([bool((haploid_x or {}).get(s, False)) for s in sample_ids])
-        per_sample = call_genes_from_vcf(kb, genotypes, x_flags, include_genotypes)
+        # No gene left to call (with --missing-as-ref, files that cover no gene of the pack): every gene is
+        # reported not covered below.
+        per_sample = (call_genes_from_vcf(kb, genotypes, x_flags, include_genotypes) if genotypes
+                      else [{} for _ in sample_ids])
     else:
         sample_ids = [sample_name or "sample"]
         per_sample = [{}]
@@ -97,19 +100,23 @@ def call_pgx(vcf: Path | Sequence[Path] | None, kb: KnowledgeBase, *, samples: S
             for gene in uncovered:
                 if gene not in merged[-1]:
                     merged[-1][gene] = not_covered_result(kb, gene)
-    unknown = {c.sample for c in outside_calls if c.sample is not None} - set(sample_ids)
+    unknown = [c for c in outside_calls if c.sample is not None and c.sample not in set(sample_ids)]
     if unknown:
-        raise InputError(f"outside calls name sample(s) not analysed: {', '.join(sorted(unknown))}")
+        names = ", ".join(sorted({str(c.sample) for c in unknown}))
+        path, _, line = unknown[0].source.rpartition(":")  # "file:line"
+        raise InputError(f"outside calls name sample(s) not analysed: {names}", source=path or None,
+                         location=f"line {line}" if path else None)
     return sample_ids, merged
 
 
 def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
                       per_sample: Sequence[dict[str, GeneResult]], provenance: Provenance,
                       formats: Sequence[str] = ALL_FORMATS, medications: Sequence[str] = (),
-                      progress: ProgressCallback | None = None) -> list[str]:
-    """Write calls.tsv and per-sample JSON/HTML atomically; returns the file names written."""
+                      progress: ProgressCallback | None = None, source: str | None = None) -> list[str]:
+    """Write calls.tsv and per-sample JSON/HTML atomically; returns the file names written. ``source`` (the
+    file the sample ids come from) is named when an id cannot name a file."""
     written: list[str] = []
-    names = case_file_names(sample_ids, reserved=["calls.tsv"])
+    names = case_file_names(sample_ids, reserved=["calls.tsv"], source=source)
     with atomic_output_dir(out, description="tailormed pgx call") as staging:
         with ExitStack() as stack:
             tsv = (stack.enter_context(open(staging / "calls.tsv", "w", encoding="utf-8"))
@@ -147,6 +154,9 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
     kb = load_knowledge_base(kb_name)
     calls = read_outside_calls(outside_calls_path, set(kb.genes)) if outside_calls_path else []
     if not vcf and not calls:
+        if outside_calls_path:
+            raise InputError("the outside-call file holds no calls, and no VCF was given: nothing to call",
+                             source=str(outside_calls_path))
         raise InputError("give a VCF, an outside-call file, or both")
     if progress:
         progress("reading genotypes and calling genes", 0, None)
@@ -166,7 +176,7 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
     assumptions = [MISSING_AS_REF_ASSUMPTION] if missing_as_reference else []
     provenance = pgx_provenance(kb, inputs, assumptions)
     files = write_pgx_outputs(out, kb, sample_ids, per_sample, provenance, formats, medications=meds,
-                              progress=progress)
+                              progress=progress, source=str(vcf_list[0]) if vcf_list else None)
     return PgxRunSummary(out=out, samples=len(sample_ids), genes=len(kb.genes), files=files)
 
 
