@@ -210,15 +210,18 @@ def _provenance(context: OncoContext, inputs: dict[str, str], assumptions: list[
 
 
 def interpret_one(context: OncoContext, profile: TumourProfile, *, inputs: dict[str, str] | None = None,
-                  warnings: Sequence[Warning] = ()) -> OncoResult:
-    """Interpret one tumour profile with the shared context."""
+                  warnings: Sequence[Warning] = (), age: float | None = None, sex: str | None = None) -> OncoResult:
+    """Interpret one tumour profile with the shared context. Trials are matched with the patient's ``age`` and
+    ``sex`` when given, else those of the clinical biomarkers (``age``, ``sex`` keys)."""
+    age = age if age is not None else profile.clinical.age
+    sex = sex if sex is not None else profile.clinical.sex
     tmb = compute_tmb(profile.variants, profile.callable_mb, context.tmb_settings) if profile.callable_mb else None
     assumptions = [] if profile.callable_mb else [
         "TMB not computed: no callable territory given (--callable-bed or --panel-size-mb)"]
     trial_matcher: Callable[[TumourFacts], list] | None = None  # type: ignore[type-arg]
     if context.trials:
         def trial_matcher(facts: TumourFacts) -> list:  # type: ignore[type-arg]
-            return match_trials(context.trials, facts, context.tree)
+            return match_trials(context.trials, facts, context.tree, age=age, sex=sex)
     return interpret_tumour(profile, context.knowledge, context.tree,
                             tumour_type_name=context.tree.name(profile.tumour_type),
                             provenance=_provenance(context, inputs or {}, assumptions), tmb=tmb,
