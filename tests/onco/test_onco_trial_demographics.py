@@ -146,3 +146,25 @@ def test_age_from_birth_date_and_whole_years() -> None:
     assert trial_demographics(Demographics(age_years=58, sex="unknown"), ClinicalBiomarkers(age=58.5, sex="male"),
                               None) == (58.0, "male")
     assert trial_demographics(Demographics(sex="other"), ClinicalBiomarkers(), None) == (None, "other")
+
+
+def test_batch_reads_each_patients_age_and_sex_from_the_tumour_type_table(tmp_path: Path) -> None:
+    files = tumour_files(tmp_path, None)
+    files["maf"].write_text("Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\n"
+                            "KRAS\tMissense_Mutation\tT1\tp.G12C\nKRAS\tMissense_Mutation\tT2\tp.G12C\n"
+                            "KRAS\tMissense_Mutation\tT3\tp.G12C\n")
+    table = tmp_path / "samples.tsv"
+    table.write_text("SAMPLE_ID\tONCOTREE_CODE\tAGE\tSEX\nT1\tLUAD\t70\tMale\nT2\tLUAD\t50\tFemale\nT3\tLUAD\tNA\t\n")
+    outcome = runner.invoke(app, ["onco", "batch", "--maf", str(files["maf"]), "--tumor-types", str(table),
+                                  "--trials", str(files["trials"]), "--out", str(tmp_path / "out"), "-q"])
+    assert outcome.exit_code == 0, outcome.output
+    found = {sample: criteria(OncoResult.model_validate_json((tmp_path / "out" / sample / "actionability.json")
+                                                            .read_text())) for sample in ("T1", "T2", "T3")}
+    assert found["T1"][("NCT90000001", "age")][0] is False and found["T1"][("NCT90000002", "sex")][0] is False
+    assert found["T2"][("NCT90000001", "age")][0] is True and found["T2"][("NCT90000002", "sex")][0] is True
+    assert found["T3"][("NCT90000001", "age")] == (None, "patient age not given")
+    table.write_text("SAMPLE_ID\tONCOTREE_CODE\tAGE\tSEX\nT1\tLUAD\t170\tMale\n")
+    outcome = runner.invoke(app, ["onco", "batch", "--maf", str(files["maf"]), "--tumor-types", str(table),
+                                  "--out", str(tmp_path / "never"), "-q"])
+    assert outcome.exit_code == 2 and "samples.tsv:line 2: AGE must be 0-130 years" in outcome.output
+    assert not (tmp_path / "never").exists()

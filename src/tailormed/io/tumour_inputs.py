@@ -278,6 +278,27 @@ def read_clinical(path: Path | str) -> ClinicalBiomarkers:
     return clinical_from_mapping(values, str(path))
 
 
+def read_sample_demographics(path: Path) -> dict[str, tuple[float | None, str | None]]:
+    """Optional ``AGE`` (years, 0-130) and ``SEX`` (female/male, any case) columns of a SAMPLE_ID table (the
+    cBioPortal clinical-data names), for trial matching in ``onco batch``: sample -> (age, sex). Empty, ``NA`` or
+    ``.`` means not given; anything else out of range or unknown is an error naming the file, line and column."""
+    found: dict[str, tuple[float | None, str | None]] = {}
+    for line, row in table_rows(path, ("SAMPLE_ID",)):
+        age_text, sex_text = (row.get("AGE") or "").strip(), (row.get("SEX") or "").strip()
+        age: float | None = None
+        if age_text not in ("", "NA", "."):
+            age = _number(age_text, "AGE", path, line)
+            if not 0 <= age <= 130:
+                raise InputError(f"AGE must be 0-130 years, got {age_text[:40]!r}", **_where(path, line))
+        sex: str | None = None
+        if sex_text not in ("", "NA", "."):
+            sex = sex_text.lower()
+            if sex not in ("female", "male"):
+                raise InputError(f"SEX must be Female or Male (or empty), got {sex_text[:40]!r}", **_where(path, line))
+        found[row["SAMPLE_ID"]] = (age, sex)
+    return found
+
+
 def read_tumour_types(path: Path) -> dict[str, str]:
     """A clinical table with SAMPLE_ID and ONCOTREE_CODE columns (cBioPortal / OncoKB annotator layout): each
     sample once, each with a code."""

@@ -21,6 +21,7 @@ from tailormed.io.tumour_inputs import (
     read_clinical,
     read_copy_number,
     read_fusions,
+    read_sample_demographics,
     read_structural_variants,
     read_tumour_types,
 )
@@ -261,8 +262,10 @@ def run_onco_batch(out: Path, inputs: TumourInputs, tumour_types: dict[str, str]
     """Interpret every tumour of a MAF (knowledge loaded once): one sub-folder each plus summary.tsv.
 
     ``tumour_types`` is one OncoTree code for all, a sample -> code mapping, or a clinical table (SAMPLE_ID,
-    ONCOTREE_CODE columns)."""
+    ONCOTREE_CODE columns; optional AGE and SEX columns give each patient's age and sex for trial matching)."""
+    demographics: dict[str, tuple[float | None, str | None]] = {}
     if isinstance(tumour_types, Path):
+        demographics = read_sample_demographics(tumour_types)
         tumour_types = read_tumour_types(tumour_types)
     context = OncoContext.load(pack, oncotree=oncotree, trials=trials)
     profiles, warnings = read_tumours(inputs, tumour_types, context)
@@ -272,7 +275,8 @@ def run_onco_batch(out: Path, inputs: TumourInputs, tumour_types: dict[str, str]
           (staging / "summary.tsv").open("w", encoding="utf-8") as summary):
         summary.write("sample\ttumour_type\tbest_tier\ttier_I_options\ttmb\ttop_option\n")
         for number, profile in enumerate(profiles, 1):
-            result = interpret_one(context, profile, inputs=inputs.as_dict(), warnings=warnings)
+            age, sex = demographics.get(profile.sample_id, (None, None))
+            result = interpret_one(context, profile, inputs=inputs.as_dict(), warnings=warnings, age=age, sex=sex)
             folder = staging / folders[number - 1]
             folder.mkdir()
             (folder / "actionability.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
