@@ -6,8 +6,9 @@ onco-core pack (no imported knowledge) and checks that the statement's regimen c
 option for this tumour type.
 
 Scope: statements whose every biomarker TailorMed can express (variants, exon classes, fusions/rearrangements,
-gene copy number, wild type, MSI/MMR, TMB, HRD, and the clinical markers ER, PR, HER2, PD-L1 TPS/CPS/TC/IC/TAP).
-Out of scope, counted by reason: other protein-expression markers (CD20, CD30, CLDN18.2, ...), arm-level copy
+gene copy number, wild type, MSI/MMR, TMB, HRD, and the clinical markers ER, PR, HER2, PD-L1 TPS/CPS/TC/IC/TAP,
+and the IHC markers FOLR1, CLDN18.2 and c-Met at the statement's cut-off). Out of scope, counted by reason: other
+protein-expression markers (CD20, CD30, EGFR, ...), arm-level copy
 number, a PD-L1 upper bound, tumour types without an OncoTree code.
 
 A regimen is "found" when one option for this tumour type (tier I-A/I-B, response sensitive, every requirement met)
@@ -34,6 +35,11 @@ from tailormed.onco.engine import interpret_tumour
 from tailormed.pipelines.onco import OncoContext
 
 HERE = Path(__file__).resolve().parent
+NOT_CHEMOTHERAPY = {"mirvetuximab soravtansine"}
+"""Antibody-drug conjugates MOAlmanac types as chemotherapy: required like any targeted drug (else a regimen of it
+alone would need no drug at all and any option would 'find' it)."""
+IHC_MARKERS = {"FOLR1": ("FOLR1", "2+"), "CLDN18.2": ("CLDN18.2", "2+"), "c-Met": ("c-MET", "3+")}
+"""MOAlmanac protein marker -> our IHC marker and the intensity its label's cut-off is scored at."""
 DEFAULT_MOALMANAC = HERE.parent.parent / "shared" / "data" / "onco" / "moalmanac" / "referenced"
 
 NCIT_TO_ONCOTREE = {
@@ -165,6 +171,12 @@ def add_protein_biomarker(name: str, ext: dict[str, Any], tumour: dict[str, Any]
                  else "TPS")
         score = float(value) if scale == "CPS" else float(value) * 100
         clinical["pdl1"][scale] = score
+    elif marker in IHC_MARKERS:
+        # At the statement's cut-off (the label's): CLDN18.2 >= 75% at moderate-to-strong (2+) staining, c-Met >= 50%
+        # at strong (3+); FOLR1 "positive" is the label's FRα-positive, >= 75% of viable tumour cells at 2+ or 3+.
+        name_here, intensity = IHC_MARKERS[marker]
+        share = 75.0 if value == "Positive" else float(value) * 100
+        clinical.setdefault("ihc", {}).setdefault(name_here, {})[intensity] = share
     else:
         raise OutOfScopeError(f"protein marker {marker}")
 
@@ -261,7 +273,7 @@ def required_drugs(members: list[dict[str, Any]]) -> set[str]:
     for therapy in members:
         kind = _ext(therapy).get("therapy_type")
         name = normalise_drug(therapy["name"])
-        if kind != "Chemotherapy" and name not in STEROIDS:
+        if (kind != "Chemotherapy" or name in NOT_CHEMOTHERAPY) and name not in STEROIDS:
             needed.add(name)
     return needed
 

@@ -55,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from onco_coverage import (  # noqa: E402 - benchmarks are scripts, not a package
     DEFAULT_MOALMANAC,
     NCIT_TO_ONCOTREE,
+    NOT_CHEMOTHERAPY,
     STEROIDS,
     _disease_contradicts_indication,
     erratum,
@@ -71,6 +72,7 @@ from tailormed.model.alterations import (  # noqa: E402
     ExonClass,
     FusionPair,
     GeneClass,
+    HlaPattern,
     ProteinChange,
     ScoredMarker,
     Signature,
@@ -80,12 +82,15 @@ from tailormed.model.alterations import (  # noqa: E402
 
 Key = tuple[str, ...]
 """A biomarker class: ('gene', GENE, 'variant'|'fusion'|'amplification'|'deletion'), ('absent', GENE),
-('sig', NAME), ('pdl1', SCALE, THRESHOLD) or ('other', TEXT)."""
+('sig', NAME), ('pdl1', SCALE, THRESHOLD), ('ihc', MARKER), ('hla', ALLELE) or ('other', TEXT)."""
 
 SIGNATURE_CLASS = {"dMMR": "MSI-H/dMMR", "MSI-H": "MSI-H/dMMR", "pMMR": "MSS/pMMR", "MSS": "MSS/pMMR",
                    "MSI-L": "MSS/pMMR",  # MOAlmanac's "MSI-L" stands for "not MSI-H" (pembrolizumab + lenvatinib)
                    "ER-positive": "HR-positive", "PR-positive": "HR-positive", "HR-positive": "HR-positive",
                    "HER2 IHC 3+": "HER2-positive", "HER2-positive": "HER2-positive"}
+IHC_MARKER_NAMES = {"FOLR1": "FOLR1", "CLDN18.2": "CLDN18.2", "c-Met": "c-MET"}
+"""MOAlmanac protein markers that records write as IHC markers (compared by marker: MOAlmanac's FOLR1 is "positive",
+the label's cut-off)."""
 VARIANT_KINDS = {"mutation", "missense", "truncating", "oncogenic", "activating", "ITD"}
 BROAD_KINDS = {"mutation", "oncogenic", "activating"}
 PDL1_FAMILY = {"TC": "TPS/TC", "TPS": "TPS/TC"}
@@ -102,8 +107,12 @@ def single_key(single: SinglePattern) -> Key:
     """The class of one alternative of the alteration language."""
     if isinstance(single, Signature):
         return ("sig", SIGNATURE_CLASS.get(single.name, single.name))
+    if isinstance(single, ScoredMarker) and single.is_ihc:
+        return ("ihc", single.marker)
     if isinstance(single, ScoredMarker):
         return ("pdl1", PDL1_FAMILY.get(single.scale, single.scale), f"{single.minimum:g}")
+    if isinstance(single, HlaPattern):
+        return ("hla", ("" if single.present else "not ") + single.allele.name)
     if isinstance(single, FusionPair):
         return ("fusion", *sorted((single.gene_a, single.gene_b)))
     if isinstance(single, ProteinChange | ExonClass):
@@ -179,6 +188,8 @@ def statement_biomarker(biomarker: dict[str, Any], genes: dict[int, str]) -> Bio
         return Biomarker(f"absent {name}", None, ("other", f"absent {name}"))
     if " TKD " in f" {name} " and len(symbols) == 1:  # no kinase-domain class: still a variant of the gene
         return Biomarker(name, GeneClass(symbols[0], "activating"), ("gene", symbols[0], "variant"))
+    if extensions.get("marker") in IHC_MARKER_NAMES:  # the importer does not map IHC markers: compared by marker
+        return Biomarker(name, None, ("ihc", IHC_MARKER_NAMES[extensions["marker"]]))
     if name in ("PR negative", "MSI-L"):
         signature = Signature("PR-negative" if name == "PR negative" else "MSS")
         return Biomarker(name, signature, ("sig", SIGNATURE_CLASS.get(name, signature.name)))
@@ -220,7 +231,7 @@ def load_statements(data: dict[str, Any]) -> tuple[list[Statement], set[str], in
     genes = {g["id"]: g["name"] for g in data["genes"]}
     chemotherapy = {normalise_drug(t["name"]) for t in data["therapies"]
                     if {e["name"]: e["value"] for e in t.get("extensions", [])}.get("therapy_type")
-                    == "Chemotherapy"} | STEROIDS | EXTRA_CHEMOTHERAPY
+                    == "Chemotherapy"} - NOT_CHEMOTHERAPY | STEROIDS | EXTRA_CHEMOTHERAPY
     statements, errata = [], 0
     for row in fda_rows(data):
         if _disease_contradicts_indication(row) or (erratum(row) and not _has_absence(row)):
@@ -385,7 +396,9 @@ def _alternative_text(single: SinglePattern) -> str:
     if isinstance(single, FusionPair):
         return f"{single.gene_a}::{single.gene_b} fusion"
     if isinstance(single, ScoredMarker):
-        return f"PD-L1 {single.scale} >= {single.minimum:g}"
+        return f"{single.marker} {'IHC ' if single.is_ihc else ''}{single.scale} >= {single.minimum:g}"
+    if isinstance(single, HlaPattern):
+        return ("" if single.present else "not ") + f"HLA-{single.allele.name}"
     return single.name
 
 
@@ -395,7 +408,7 @@ def fine_notes(requirements: list[Requirement], matches: list[Candidate]) -> lis
     notes = []
     for requirement in requirements:
         for alternative, key in zip(requirement.alternatives, requirement.keys, strict=True):
-            if key[0] in ("absent", "pdl1"):
+            if key[0] in ("absent", "pdl1", "ihc", "hla"):
                 continue
             found = [(fine_relation(alternative, b.single), b.name) for c in matches for b in c.statement.biomarkers
                      if b.single is not None and keys_match(key, b.key)]

@@ -75,7 +75,8 @@ def onco_batch(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder: one sub-folder per tumour with "
                                                               "actionability.json, and summary.tsv.")],
     tumor_types: Annotated[Path | None, typer.Option("--tumor-types", help="Clinical table with SAMPLE_ID and "
-                                                                          "ONCOTREE_CODE columns.")] = None,
+                                                                          "ONCOTREE_CODE columns (optional AGE and "
+                                                                          "SEX for trial matching).")] = None,
     tumor_type: Annotated[str | None, typer.Option("--tumor-type", help="One OncoTree code for every tumour.")] = None,
     cna: Annotated[Path | None, typer.Option(help=_CNA_HELP)] = None,
     fusions: Annotated[Path | None, typer.Option(help="Fusions with a Tumor_Sample_Barcode column.")] = None,

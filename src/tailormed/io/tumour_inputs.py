@@ -9,7 +9,8 @@ Formats (tab-separated, header line, ``#`` comment lines allowed; see docs/onco.
 - **Fusions**: ``Fusion`` (``EML4::ALK``, ``ALK-EML4``, ``GENE-intragenic``) with optional ``Tumor_Sample_Barcode``.
 - **Structural variants**: ``GeneA``, ``GeneB``, ``Sv_Type`` with optional ``Tumor_Sample_Barcode``.
 - **Clinical biomarkers**: ``key``/``value`` rows or a YAML mapping (msi_status, mmr_status, tmb, pdl1_tps,
-  pdl1_cps, pdl1_tc, pdl1_ic, pdl1_tap, her2_ihc, her2_ish, er, pr, hrd).
+  pdl1_cps, pdl1_tc, pdl1_ic, pdl1_tap, her2_ihc, her2_ish, er, pr, hrd; IHC percentages such as folr1_ihc_2plus;
+  hla; the patient's age and sex for trial matching).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pydantic import ValidationError
 from tailormed.documents import load_yaml
 from tailormed.errors import InputError
 from tailormed.io.maf import table_rows
+from tailormed.model.alterations import IHC_INTENSITIES, IHC_MARKERS, ihc_key
 from tailormed.model.common import Warning
 from tailormed.model.onco import ClinicalBiomarkers, CopyNumberCall, Fusion
 
@@ -216,9 +218,11 @@ def read_structural_variants(path: Path | str, *, warnings: list[Warning] | None
     return out
 
 
+_IHC_KEYS = {ihc_key(marker, intensity): (marker, intensity) for marker in IHC_MARKERS for intensity in IHC_INTENSITIES}
+"""``folr1_ihc_2plus`` -> (FOLR1, 2+): the percentage of tumour cells staining at 2+ or stronger."""
 _CLINICAL_KEYS = {
     "msi_status", "mmr_status", "tmb", "pdl1_tps", "pdl1_cps", "pdl1_tc", "pdl1_ic", "pdl1_tap", "her2_ihc",
-    "her2_ish", "er", "pr", "hrd",
+    "her2_ish", "er", "pr", "hrd", "hla", "age", "sex", *_IHC_KEYS,
 }
 
 
@@ -232,17 +236,26 @@ def clinical_from_mapping(values: dict[Any, Any], source: str) -> ClinicalBiomar
     given = {k: v for k, v in values.items() if v is not None and v != ""}
     if not given:
         raise InputError(f"no biomarker values (known: {', '.join(sorted(_CLINICAL_KEYS))})", source=source)
-    data: dict[str, Any] = {k: v for k, v in given.items() if not k.startswith("pdl1_")}
+    data: dict[str, Any] = {k: v for k, v in given.items() if not k.startswith("pdl1_") and k not in _IHC_KEYS}
     if "her2_ihc" in data:
         data["her2_ihc"] = str(data["her2_ihc"]).replace("IHC", "").strip()
     data["pdl1"] = {k.removeprefix("pdl1_").upper(): v for k, v in given.items() if k.startswith("pdl1_")}
+    ihc: dict[str, dict[str, Any]] = {}
+    for key, value in given.items():
+        if key in _IHC_KEYS:
+            marker, intensity = _IHC_KEYS[key]
+            ihc.setdefault(marker, {})[intensity] = value
+    data["ihc"] = ihc
     try:
         return ClinicalBiomarkers.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = [str(part) for part in first["loc"]]
-        key = f"pdl1_{loc[1].lower()}" if loc[0] == "pdl1" and len(loc) > 1 else loc[0]
-        shown = "" if first["type"] == "out_of_range" else f" (got {first['input']!r})"
+        if not loc:  # a check across keys (IHC percentages): the message names them
+            raise InputError(str(first["msg"]).removeprefix("Value error, "), source=source) from None
+        key = (f"pdl1_{loc[1].lower()}" if loc[0] == "pdl1" and len(loc) > 1 else
+               ihc_key(loc[1], loc[2]) if loc[0] == "ihc" and len(loc) > 2 else loc[0])
+        shown = "" if first["type"] in ("out_of_range", "hla") else f" (got {first['input']!r})"
         raise InputError(f"{key}: {first['msg']}{shown}", source=source) from None
 
 
@@ -263,6 +276,27 @@ def read_clinical(path: Path | str) -> ClinicalBiomarkers:
                              location=f"line {line}")
         values[key], first_line[key] = row["value"], line
     return clinical_from_mapping(values, str(path))
+
+
+def read_sample_demographics(path: Path) -> dict[str, tuple[float | None, str | None]]:
+    """Optional ``AGE`` (years, 0-130) and ``SEX`` (female/male, any case) columns of a SAMPLE_ID table (the
+    cBioPortal clinical-data names), for trial matching in ``onco batch``: sample -> (age, sex). Empty, ``NA`` or
+    ``.`` means not given; anything else out of range or unknown is an error naming the file, line and column."""
+    found: dict[str, tuple[float | None, str | None]] = {}
+    for line, row in table_rows(path, ("SAMPLE_ID",)):
+        age_text, sex_text = (row.get("AGE") or "").strip(), (row.get("SEX") or "").strip()
+        age: float | None = None
+        if age_text not in ("", "NA", "."):
+            age = _number(age_text, "AGE", path, line)
+            if not 0 <= age <= 130:
+                raise InputError(f"AGE must be 0-130 years, got {age_text[:40]!r}", **_where(path, line))
+        sex: str | None = None
+        if sex_text not in ("", "NA", "."):
+            sex = sex_text.lower()
+            if sex not in ("female", "male"):
+                raise InputError(f"SEX must be Female or Male (or empty), got {sex_text[:40]!r}", **_where(path, line))
+        found[row["SAMPLE_ID"]] = (age, sex)
+    return found
 
 
 def read_tumour_types(path: Path) -> dict[str, str]:

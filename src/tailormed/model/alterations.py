@@ -23,6 +23,12 @@ One string names one biomarker; ``docs/onco-alterations.md`` is the user-facing 
 ``NTRK1 rearrangement``      a fusion or structural variant involving the gene
 ``MSI-H`` ``dMMR`` ...       signatures and clinical biomarkers (``SIGNATURES``)
 ``PD-L1 TPS >= 50``          scored markers: PD-L1 with TPS, CPS, TC, IC or TAP
+``FOLR1 IHC 2+ >= 75%``      protein expression by IHC: at least 75% of tumour cells
+                             staining at 2+ or stronger (``IHC_MARKERS``)
+``HLA-A*02:01``              the patient carries this HLA allele (or allele group
+                             ``HLA-A*02``, or P group ``HLA-A*02:01P``); see
+                             :mod:`tailormed.model.hla`
+``not HLA-A*02:05P``         the patient's typing of the locus shows no such allele
 ===========================  =========================================================
 
 A ``germline`` or ``somatic`` prefix restricts a gene pattern to variants of that origin.
@@ -36,6 +42,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tailormed.errors import InputError
+from tailormed.model.hla import HlaAllele, parse_hla_allele
 
 THREE_TO_ONE = {
     "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E", "Gly": "G",
@@ -68,12 +75,30 @@ SIGNATURES = {
     "PR-negative": "progesterone-receptor negative",
 }
 PDL1_SCALES = {"TPS", "CPS", "TC", "IC", "TAP"}
+IHC_MARKERS = {
+    "FOLR1": "folate receptor alpha (FRα) membrane staining",
+    "CLDN18.2": "claudin 18.2: membranous CLDN18 staining",
+    "c-MET": "c-Met (MET) protein staining",
+    "MAGE-A4": "melanoma-associated antigen A4 staining",
+}
+"""Protein markers scored by IHC as the percentage of tumour cells staining at an intensity (1+, 2+, 3+) or
+stronger; written ``MARKER IHC 2+ >= 75%``. Clinical input keys: :data:`IHC_KEY_PREFIX` + ``_ihc_<n>plus``."""
+IHC_KEY_PREFIX = {"FOLR1": "folr1", "CLDN18.2": "cldn18_2", "c-MET": "cmet", "MAGE-A4": "mage_a4"}
+IHC_INTENSITIES = ("1+", "2+", "3+")
+
+
+def ihc_key(marker: str, intensity: str) -> str:
+    """The clinical input key of an IHC marker at an intensity: ``ihc_key("FOLR1", "2+")`` is
+    ``folr1_ihc_2plus``."""
+    return f"{IHC_KEY_PREFIX[marker]}_ihc_{intensity[0]}plus"
+
 
 _PROTEIN = re.compile(
     r"^(?P<ref>[A-Z*])(?P<pos>\d+)(?P<alt>[A-Z]?fs(?:\*\d+|\*\?|\*)?|[A-Z*]|del|dup|ins.*|delins.*|_.+)?$")
 _THREE = re.compile(r"(" + "|".join(THREE_TO_ONE) + r")")
 _EXON = re.compile(r"^exon (?P<exon>\d+) (?P<kind>deletion|insertion|mutation|missense|skipping)$")
 _PDL1 = re.compile(r"^PD-L1 (?P<scale>[A-Z]+) >= (?P<value>\d+(?:\.\d+)?)$")
+_IHC = re.compile(r"^(?P<marker>\S+) IHC (?P<intensity>[0-9]+\+) >= (?P<value>\d+(?:\.\d+)?)%$")
 _GENE = re.compile(r"^[A-Z0-9][A-Za-z0-9.\-]*$")
 
 
@@ -125,14 +150,29 @@ class Signature:
 
 @dataclass(frozen=True)
 class ScoredMarker:
-    """``PD-L1 TPS >= 50``: a marker score at or above a threshold."""
+    """``PD-L1 TPS >= 50``: a marker score at or above a threshold. For an IHC marker (``FOLR1 IHC 2+ >= 75%``)
+    the scale is the staining intensity (``2+``) and the score the percentage of tumour cells staining at that
+    intensity or stronger."""
 
     marker: str
     scale: str
     minimum: float
 
+    @property
+    def is_ihc(self) -> bool:
+        """An IHC marker of :data:`IHC_MARKERS` (not PD-L1)."""
+        return self.marker in IHC_MARKERS
 
-SinglePattern = ProteinChange | ExonClass | GeneClass | FusionPair | Signature | ScoredMarker
+
+@dataclass(frozen=True)
+class HlaPattern:
+    """``HLA-A*02:01`` (the patient carries it) or ``not HLA-A*02:05P`` (the patient does not)."""
+
+    allele: HlaAllele
+    present: bool = True
+
+
+SinglePattern = ProteinChange | ExonClass | GeneClass | FusionPair | Signature | ScoredMarker | HlaPattern
 
 
 @dataclass(frozen=True)
@@ -185,6 +225,13 @@ def _parse_single(text: str) -> SinglePattern:
         if pdl1["scale"] not in PDL1_SCALES:
             raise ValueError(f"unknown PD-L1 scale {pdl1['scale']!r} (known: {', '.join(sorted(PDL1_SCALES))})")
         return ScoredMarker("PD-L1", pdl1["scale"], float(pdl1["value"]))
+    ihc = _IHC.match(text)
+    if ihc:
+        return _parse_ihc(ihc["marker"], ihc["intensity"], float(ihc["value"]))
+    if words[0] == "not" and len(words) == 2 and words[1].startswith("HLA-"):
+        return HlaPattern(_requirement_allele(words[1]), present=False)
+    if len(words) == 1 and words[0].startswith("HLA-"):
+        return HlaPattern(_requirement_allele(words[0]))
     origin: Origin = "any"
     if words[0] in ("germline", "somatic"):
         origin = "germline" if words[0] == "germline" else "somatic"
@@ -211,6 +258,25 @@ def _parse_single(text: str) -> SinglePattern:
     if protein.ref not in AMINO_ACIDS:
         raise ValueError(f"{text!r}: {protein.ref!r} is not an amino-acid code")
     return protein
+
+
+def _parse_ihc(marker: str, intensity: str, minimum: float) -> ScoredMarker:
+    if marker not in IHC_MARKERS:
+        raise ValueError(f"unknown IHC marker {marker!r} (known: {', '.join(sorted(IHC_MARKERS))})")
+    if intensity not in IHC_INTENSITIES:
+        raise ValueError(f"IHC intensity must be 1+, 2+ or 3+, got {intensity!r}")
+    if minimum > 100:
+        raise ValueError(f"an IHC percentage is at most 100, got {minimum:g}")
+    return ScoredMarker(marker, intensity, minimum)
+
+
+def _requirement_allele(text: str) -> HlaAllele:
+    """An HLA allele in a requirement: the ``HLA-`` prefix, no G group and no expression suffix."""
+    allele = parse_hla_allele(text)
+    if allele.group == "G" or allele.expression is not None:
+        raise ValueError(f"{text!r}: a requirement names an allele, allele group or P group (e.g. HLA-A*02:01, "
+                         "HLA-A*02, HLA-A*02:01P)")
+    return allele
 
 
 def parse_alteration(text: str, *, source: str | None = None, location: str | None = None) -> AlterationPattern:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from tailormed.model.alterations import IHC_INTENSITIES, IHC_MARKERS, ihc_key
 from tailormed.model.common import Citation, Provenance, Record, Warning
+from tailormed.model.hla import parse_hla_allele
 
-ONCO_SCHEMA_VERSION = "1.1"
+ONCO_SCHEMA_VERSION = "1.2"
 GRCH38_GENOME_MB = 3_100.0
 """Upper bound of a callable territory, Mb: the whole GRCh38 assembly (3,099.7 Mb with unplaced contigs), rounded up."""
 LONGEST_GRCH38_CHROMOSOME = 248_956_422
@@ -98,6 +100,39 @@ def _score(value: Any, low: float, high: float, what: str) -> float:
 
 PdL1Score = Annotated[float, BeforeValidator(lambda value: _score(value, *PDL1_RANGE,
                                                                    " (a percentage; CPS is capped at 100)"))]
+IhcPercent = Annotated[float, BeforeValidator(lambda value: _score(value, 0.0, 100.0,
+                                                                    " (a percentage of tumour cells)"))]
+AGE_RANGE = (0.0, 130.0)
+"""Years a patient's age may take (the patient manifest's bound)."""
+
+
+def _hla_typing(value: Any) -> list[str]:
+    """HLA alleles as a list (YAML) or one string separated by commas or spaces (TSV), each in WHO nomenclature
+    (normalised: ``HLA-a*02:01`` -> ``A*02:01``); at most two alleles per locus."""
+    if isinstance(value, str):
+        items: list[Any] = [item for item in value.replace(",", " ").split() if item]
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise PydanticCustomError("hla", "a list of HLA alleles (e.g. [A*02:01, A*24:02]), got {value}",
+                                  {"value": repr(value)})
+    names: list[str] = []
+    per_locus: dict[str, list[str]] = {}
+    for item in items:
+        if not isinstance(item, str):
+            raise PydanticCustomError("hla", "an HLA allele is text such as A*02:01, got {value}",
+                                      {"value": repr(item)})
+        try:
+            allele = parse_hla_allele(item)
+        except ValueError as exc:
+            raise PydanticCustomError("hla", "{reason}", {"reason": str(exc)}) from None
+        per_locus.setdefault(allele.locus, []).append(allele.name)
+        names.append(allele.name)
+    for locus, alleles in per_locus.items():
+        if len(alleles) > 2:
+            raise PydanticCustomError("hla", "a person has two HLA-{locus} alleles, {count} given ({alleles})",
+                                      {"locus": locus, "count": len(alleles), "alleles": ", ".join(alleles)})
+    return names
 
 
 class ClinicalBiomarkers(Record):
@@ -114,11 +149,46 @@ class ClinicalBiomarkers(Record):
     er: Literal["positive", "negative"] | None = None
     pr: Literal["positive", "negative"] | None = None
     hrd: Literal["positive", "negative"] | None = None
+    ihc: dict[str, dict[Literal["1+", "2+", "3+"], IhcPercent]] = Field(
+        default_factory=dict, description="IHC marker (FOLR1, CLDN18.2, c-MET, MAGE-A4) -> intensity (1+, 2+, 3+) -> "
+        "percentage of tumour cells staining at that intensity or stronger (0-100).")
+    hla: list[str] = Field(default_factory=list, description="The patient's HLA alleles in WHO nomenclature "
+                           "(A*02:01, A*02:01:01G, A*02), two per typed locus (a homozygous allele twice).")
+    age: float | None = Field(default=None, description="The patient's age in years (0-130), for trial matching.")
+    sex: Literal["female", "male"] | None = Field(default=None, description="The patient's sex, for trial matching.")
 
     @field_validator("tmb", mode="before")
     @classmethod
     def _tmb_in_range(cls, value: Any) -> Any:
         return None if value is None else _score(value, *TMB_RANGE, " mutations/Mb")
+
+    @field_validator("age", mode="before")
+    @classmethod
+    def _age_in_range(cls, value: Any) -> Any:
+        return None if value is None else _score(value, *AGE_RANGE, " years")
+
+    @field_validator("sex", mode="before")
+    @classmethod
+    def _sex_words(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("hla", mode="before")
+    @classmethod
+    def _hla_alleles(cls, value: Any) -> Any:
+        return [] if value is None else _hla_typing(value)
+
+    @model_validator(mode="after")
+    def _ihc_consistent(self) -> ClinicalBiomarkers:
+        for marker, scores in self.ihc.items():
+            if marker not in IHC_MARKERS:
+                raise ValueError(f"unknown IHC marker {marker!r} (known: {', '.join(sorted(IHC_MARKERS))})")
+            given = [(i, scores[i]) for i in IHC_INTENSITIES if i in scores]
+            for (weaker, low), (stronger, high) in zip(given, given[1:], strict=False):
+                if high > low:
+                    raise ValueError(
+                        f"{ihc_key(marker, stronger)} ({high:g}%) exceeds {ihc_key(marker, weaker)} ({low:g}%): "
+                        f"cells staining at {stronger} or stronger are among those staining at {weaker} or stronger")
+        return self
 
 
 class TumourProfile(Record):
@@ -261,6 +331,8 @@ class OncoResult(Record):
     therapies: list[TherapyOption]
     immunotherapy: ImmunotherapySummary
     trials: list[TrialMatch] = Field(default_factory=list)
+    markers: list[str] = Field(default_factory=list, description="Protein (IHC) and HLA markers given with the "
+                               "clinical biomarkers, as plain statements (schema 1.2).")
     input_counts: dict[str, int] = Field(default_factory=dict)
     warnings: list[Warning] = Field(default_factory=list)
     provenance: Provenance

@@ -30,10 +30,19 @@ from functools import lru_cache
 from typing import Literal, Protocol
 
 from tailormed.kb.onco import TUMOUR_GROUPS, CompiledRecord, OncoKnowledge
-from tailormed.model.alterations import ExonClass, FusionPair, GeneClass, ProteinChange, Signature, parse_alteration
+from tailormed.model.alterations import (
+    IHC_INTENSITIES,
+    ExonClass,
+    FusionPair,
+    GeneClass,
+    ProteinChange,
+    Signature,
+    parse_alteration,
+)
 from tailormed.model.common import Citation, Provenance, Warning
 from tailormed.model.onco import (
     TIER_ORDER,
+    ClinicalBiomarkers,
     CopyNumberCall,
     ImmunotherapySummary,
     MatchedEvidence,
@@ -465,10 +474,26 @@ def _untested_warning(untested: dict[str, list[str]]) -> Warning:
         group = ("ER/PR status" if missing.startswith(("ER", "PR")) else
                  "HER2 status" if missing.startswith("HER2") else missing.split(" not ")[0])
         groups.setdefault(group, set()).update(therapies)
-    listed = ", ".join(f"{group} ({len(therapies)})" for group, therapies in sorted(groups.items()))
+    # A few therapies are named (a protein marker or HLA type points to one or two); many are counted.
+    listed = ", ".join(f"{group} ({len(therapies)}" + (f": {'; '.join(sorted(therapies))})" if len(therapies) <= 3
+                                                        else ")") for group, therapies in sorted(groups.items()))
     return Warning(code="status_not_given", severity="info", message=(
         f"Not listed: options for this tumour type that rest only on a status not given here, by status (number of "
         f"therapies): {listed}. Give the results (--clinical) to have them checked."))
+
+
+def marker_statements(clinical: ClinicalBiomarkers) -> list[str]:
+    """The protein (IHC) and HLA markers given, as plain statements for the report.
+
+    >>> marker_statements(ClinicalBiomarkers(ihc={"FOLR1": {"2+": 80}}, hla=["A*02:01", "A*24:02"]))
+    ['FOLR1 IHC: 80% of tumour cells at 2+ or stronger', 'HLA typing: A*02:01, A*24:02']
+    """
+    statements = [f"{marker} IHC: " + ", ".join(f"{scores[i]:g}% of tumour cells at {i} or stronger"
+                                                  for i in IHC_INTENSITIES if i in scores)
+                  for marker, scores in sorted(clinical.ihc.items())]
+    if clinical.hla:
+        statements.append(f"HLA typing: {', '.join(clinical.hla)}")
+    return statements
 
 
 def interpret_tumour(profile: TumourProfile, knowledge: OncoKnowledge, tree: TumourTypeTree, *,
@@ -489,5 +514,6 @@ def interpret_tumour(profile: TumourProfile, knowledge: OncoKnowledge, tree: Tum
         sample_id=profile.sample_id, tumour_type=profile.tumour_type, tumour_type_name=tumour_type_name,
         alterations=_alterations(facts, options), therapies=options,
         immunotherapy=_immunotherapy(facts, tmb, options),
-        trials=list(match_trials(facts)) if match_trials else [], input_counts=counts, warnings=list(warnings),
+        trials=list(match_trials(facts)) if match_trials else [], markers=marker_statements(profile.clinical),
+        input_counts=counts, warnings=list(warnings),
         provenance=provenance)

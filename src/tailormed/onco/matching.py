@@ -14,6 +14,13 @@
   input. Satisfied *by inference* (the panel may not cover the gene), which the result says.
 - Signatures come from the clinical biomarkers and the computed TMB; dMMR is also inferred from
   biallelic (two hits, or one hit at VAF >= 0.8, or a deep deletion) inactivation of an MMR gene.
+- IHC markers (``FOLR1 IHC 2+ >= 75%``): the percentage of tumour cells staining at that intensity or stronger.
+  A percentage given at a stronger intensity is a lower bound (80% at 3+ means at least 80% at 2+ or stronger),
+  one at a weaker intensity an upper bound; a marker not given, or bounds that do not decide, leave the
+  requirement undecided (:func:`marker_undecided`), never met.
+- HLA (``HLA-A*02:01``, ``not HLA-A*02:05P``): the patient's typing (:func:`tailormed.model.hla.carries`). Absence
+  is known only when both alleles of the locus are typed (a homozygous allele listed twice) and neither can be the
+  required one.
 """
 
 from __future__ import annotations
@@ -23,17 +30,28 @@ from dataclasses import dataclass, field
 
 from tailormed.kb.onco import GeneRole
 from tailormed.model.alterations import (
+    IHC_INTENSITIES,
     AlterationPattern,
     ExonClass,
     FusionPair,
     GeneClass,
+    HlaPattern,
     ProteinChange,
     ScoredMarker,
     Signature,
     SinglePattern,
+    ihc_key,
     normalise_protein_change,
 )
-from tailormed.model.onco import PROTEIN_ALTERING, TRUNCATING, MatchedEvidence, SomaticVariant, TumourProfile
+from tailormed.model.hla import carries, parse_hla_allele
+from tailormed.model.onco import (
+    PROTEIN_ALTERING,
+    TRUNCATING,
+    ClinicalBiomarkers,
+    MatchedEvidence,
+    SomaticVariant,
+    TumourProfile,
+)
 
 TMB_HIGH = 10.0
 _PATHOGENIC = ("pathogenic", "likely_pathogenic", "likely pathogenic", "oncogenic", "likely oncogenic")
@@ -279,11 +297,100 @@ def match_single(pattern: SinglePattern, facts: TumourFacts) -> tuple[list[str],
     if isinstance(pattern, Signature):
         reason = facts.signatures.get(pattern.name)
         return ([reason] if reason else []), pattern.name in facts.inferred_signatures
+    if isinstance(pattern, HlaPattern):
+        met, text = hla_status(pattern, facts.profile.clinical)
+        return ([text] if met else []), False
     assert isinstance(pattern, ScoredMarker)
+    if pattern.is_ihc:
+        met, text = ihc_status(pattern, facts.profile.clinical)
+        return ([text] if met else []), False
     score = facts.profile.clinical.pdl1.get(pattern.scale)
     if score is not None and score >= pattern.minimum:
         return [f"PD-L1 {pattern.scale} {score:g}"], False
     return [], False
+
+
+def ihc_status(pattern: ScoredMarker, clinical: ClinicalBiomarkers) -> tuple[bool | None, str]:
+    """Whether an IHC requirement holds (True, False, None: not decided by what was given) and what says so.
+
+    >>> marker = ScoredMarker("FOLR1", "2+", 75)
+    >>> ihc_status(marker, ClinicalBiomarkers(ihc={"FOLR1": {"3+": 80}}))
+    (True, 'FOLR1 IHC: 80% of tumour cells at 3+ or stronger (so at least 80% at 2+ or stronger)')
+    >>> ihc_status(marker, ClinicalBiomarkers(ihc={"FOLR1": {"1+": 60}}))
+    (False, 'FOLR1 IHC: 60% of tumour cells at 1+ or stronger')
+    >>> ihc_status(marker, ClinicalBiomarkers())
+    (None, 'FOLR1 IHC not given (folr1_ihc_2plus)')
+    """
+    scores = clinical.ihc.get(pattern.marker, {})
+    level = IHC_INTENSITIES.index(pattern.scale)
+    stronger = [(scores[i], i) for i in IHC_INTENSITIES[level:] if i in scores]
+    weaker = [(scores[i], i) for i in IHC_INTENSITIES[: level + 1] if i in scores]
+    if stronger:
+        low, at = max(stronger)
+        if low >= pattern.minimum:
+            bound = "" if at == pattern.scale else f" (so at least {low:g}% at {pattern.scale} or stronger)"
+            return True, f"{pattern.marker} IHC: {low:g}% of tumour cells at {at} or stronger{bound}"
+    if weaker:
+        high, at = min(weaker)
+        if high < pattern.minimum:
+            return False, f"{pattern.marker} IHC: {high:g}% of tumour cells at {at} or stronger"
+    key = ihc_key(pattern.marker, pattern.scale)
+    if not scores:
+        return None, f"{pattern.marker} IHC not given ({key})"
+    given = ", ".join(f"{scores[i]:g}% at {i}" for i in IHC_INTENSITIES if i in scores)
+    return None, f"{pattern.marker} IHC at {pattern.scale} or stronger not given ({key}; given: {given})"
+
+
+def hla_status(pattern: HlaPattern, clinical: ClinicalBiomarkers) -> tuple[bool | None, str]:
+    """Whether an HLA requirement holds for the patient's typing (True, False, None: the typing cannot tell) and
+    what says so.
+
+    >>> from tailormed.model.alterations import parse_alteration
+    >>> a0201 = parse_alteration("HLA-A*02:01").alternatives[0]
+    >>> hla_status(a0201, ClinicalBiomarkers(hla=["A*03:01", "A*24:02"]))
+    (False, 'HLA-A typed A*03:01, A*24:02: no HLA-A*02:01')
+    >>> hla_status(a0201, ClinicalBiomarkers(hla=["A*03:01"]))[0] is None
+    True
+    """
+    assert isinstance(pattern, HlaPattern)
+    wanted, locus = pattern.allele, pattern.allele.locus
+    typed = [parse_hla_allele(name) for name in clinical.hla]
+    at_locus = [allele for allele in typed if allele.locus == locus]
+    verdicts = [carries(wanted, allele) for allele in at_locus]
+    names = ", ".join(allele.name for allele in at_locus)
+    carried = [allele.name for allele, verdict in zip(at_locus, verdicts, strict=True) if verdict]
+    present: bool | None
+    if carried:
+        present, text = True, f"HLA-{wanted.name} (typed {', '.join(carried)})"
+    elif len(at_locus) == 2 and not any(verdict is None for verdict in verdicts):
+        present, text = False, f"HLA-{locus} typed {names}: no HLA-{wanted.name}"
+    elif not at_locus:
+        present, text = None, f"HLA-{locus} typing not given (hla)"
+    elif len(at_locus) == 1:
+        present, text = None, (f"HLA-{locus} typing lists one allele ({names}): give both (a homozygous allele "
+                               "twice) to tell whether HLA-" + wanted.name + " is absent")
+    else:
+        present, text = None, (f"HLA-{locus} typed {names}: cannot tell whether this is HLA-{wanted.name} "
+                               "(typing resolution, expression or P-group membership); confirm with the test the "
+                               "label names")
+    if pattern.present:
+        return present, text
+    if present is None:
+        return None, text
+    return (not present), (f"no HLA-{wanted.name} (HLA-{locus} typed {names})" if not present else
+                           f"HLA-{wanted.name} present (typed {', '.join(carried)})")
+
+
+def marker_undecided(alternative: SinglePattern, clinical: ClinicalBiomarkers) -> str | None:
+    """For an IHC or HLA requirement the inputs do not decide: why (a marker not given, a typing that cannot
+    tell). None for a decided one and for every other kind of requirement."""
+    if isinstance(alternative, HlaPattern):
+        met, text = hla_status(alternative, clinical)
+    elif isinstance(alternative, ScoredMarker) and alternative.is_ihc:
+        met, text = ihc_status(alternative, clinical)
+    else:
+        return None
+    return text if met is None else None
 
 
 _MMR_SIGNATURES = frozenset({"MSI-H", "MSS", "dMMR", "pMMR"})
@@ -293,6 +400,8 @@ _HER2_IHC_SIGNATURES = frozenset({"HER2-low", "HER2-ultralow", "HER2-negative", 
 def _missing_status(alternative: SinglePattern, facts: TumourFacts) -> str | None:
     """For an alternative the tumour does not meet: the status the inputs leave untold (None: known not met)."""
     clinical = facts.profile.clinical
+    if isinstance(alternative, HlaPattern) or (isinstance(alternative, ScoredMarker) and alternative.is_ihc):
+        return marker_undecided(alternative, clinical)
     if isinstance(alternative, ScoredMarker):
         # A laboratory that reports some PD-L1 score reports the one it measured: other scales then count as unmet.
         return None if clinical.pdl1 else "PD-L1 score not given"
@@ -324,7 +433,8 @@ def _missing_status(alternative: SinglePattern, facts: TumourFacts) -> str | Non
 
 def unknown_status(pattern: AlterationPattern, facts: TumourFacts) -> str | None:
     """For a requirement the tumour does not meet: which status the inputs do not give (a receptor, HER2, PD-L1,
-    MSI/MMR, TMB or HRD status), so that the requirement may yet be met; None when it is known not to be met.
+    MSI/MMR, TMB, HRD status, an IHC marker or an HLA typing that cannot tell), so that the requirement may yet
+    be met; None when it is known not to be met.
 
     Only tumour-level assays can be unknown this way: a variant, fusion or copy-number change that the input does
     not report counts as absent, as everywhere else.

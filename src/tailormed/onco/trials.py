@@ -12,6 +12,7 @@ from functools import lru_cache
 from tailormed.errors import InputError
 from tailormed.model.alterations import (
     AlterationPattern,
+    HlaPattern,
     ScoredMarker,
     Signature,
     SinglePattern,
@@ -19,7 +20,7 @@ from tailormed.model.alterations import (
 )
 from tailormed.model.onco import TrialCriterionResult, TrialMatch
 from tailormed.model.trials import OPEN_STATUSES, PHASE_RANK, Trial, TumourTypeTree
-from tailormed.onco.matching import TumourFacts, match_pattern
+from tailormed.onco.matching import TumourFacts, marker_undecided, match_pattern
 
 # --------------------------------------------------------------------------- matching
 
@@ -42,6 +43,8 @@ def _compiled(trial: Trial, kind: str, number: int, text: str) -> AlterationPatt
 def _not_measured(alternative: SinglePattern, facts: TumourFacts) -> str | None:
     """Why the profile cannot tell whether a signature or marker holds (None: it can)."""
     clinical = facts.profile.clinical
+    if isinstance(alternative, HlaPattern) or (isinstance(alternative, ScoredMarker) and alternative.is_ihc):
+        return marker_undecided(alternative, clinical)
     if isinstance(alternative, ScoredMarker):
         return None if alternative.scale in clinical.pdl1 else f"PD-L1 {alternative.scale} not reported"
     if not isinstance(alternative, Signature):
@@ -143,6 +146,9 @@ def _sex(trial: Trial, sex: str | None) -> TrialCriterionResult | None:
     criterion = f"sex: {trial.sex} only"
     if sex is None:
         return TrialCriterionResult(criterion=criterion, kind="sex", met=None, detail="patient sex not given")
+    if sex == "other":
+        return TrialCriterionResult(criterion=criterion, kind="sex", met=None,
+                                    detail="patient sex recorded as other: check the trial's criteria by hand")
     return TrialCriterionResult(criterion=criterion, kind="sex", met=sex == trial.sex, detail=f"patient is {sex}")
 
 
@@ -164,8 +170,8 @@ def match_trials(trials: Sequence[Trial], facts: TumourFacts, tree: TumourTypeTr
     """
     if sex is not None:
         sex = sex.strip().lower()
-        if sex not in ("female", "male"):
-            raise InputError(f"sex must be 'female' or 'male', not {sex!r}")
+        if sex not in ("female", "male", "other"):
+            raise InputError(f"sex must be 'female', 'male' or 'other', not {sex!r}")
     if age is not None and age < 0:
         raise InputError(f"age must not be negative ({age:g})")
     tumour = tree.resolve(facts.profile.tumour_type)

@@ -4,6 +4,8 @@ folder (``analysis.json`` lists the sections written)."""
 from __future__ import annotations
 
 import json
+import math
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,8 @@ from tailormed.io.vcf import VcfFile
 from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
 from tailormed.model.common import Warning as ResultWarning
 from tailormed.model.genotypes import OutsideCall
-from tailormed.model.patient import Patient
+from tailormed.model.onco import ClinicalBiomarkers
+from tailormed.model.patient import Demographics, Patient
 from tailormed.model.pgx import PgxResult
 from tailormed.output import atomic_output_dir
 from tailormed.pgx.engine import build_result
@@ -162,7 +165,37 @@ def _interpret_manifest_tumour(patient: Patient) -> Any:
     if len(profiles) != 1:
         raise InputError(f"the tumour variant file holds {len(profiles)} samples: set tumour_sample in the manifest",
                          source=str(inputs.maf or inputs.vcf))
-    return interpret_one(context, profiles[0], inputs=inputs.as_dict(), warnings=warnings)
+    age, sex = trial_demographics(patient.demographics, profiles[0].clinical, files.get("clinical"))
+    return interpret_one(context, profiles[0], inputs=inputs.as_dict(), warnings=warnings, age=age, sex=sex)
+
+
+def trial_demographics(demographics: Demographics, clinical: ClinicalBiomarkers, clinical_file: Path | None, *,
+                       today: date | None = None) -> tuple[float | None, str | None]:
+    """The patient's age (years) and sex for trial matching: the manifest's (``age_years``, else the age on
+    ``today`` from ``birth_date``; ``sex`` unless unknown) or, where the manifest gives none, the clinical file's.
+    Given in both and different (ages compared in whole years) is an error naming both.
+
+    >>> trial_demographics(Demographics(age_years=58, sex="female"), ClinicalBiomarkers(), None)
+    (58.0, 'female')
+    >>> trial_demographics(Demographics(), ClinicalBiomarkers(age=61, sex="male"), None)
+    (61.0, 'male')
+    """
+    age = demographics.age_years
+    if age is None and demographics.birth_date is not None:
+        on = today or date.today()
+        born = demographics.birth_date
+        age = float(on.year - born.year - ((on.month, on.day) < (born.month, born.day)))
+    sex = None if demographics.sex == "unknown" else demographics.sex
+    where = f"the clinical file {clinical_file}" if clinical_file else "the clinical biomarkers"
+    if age is not None and clinical.age is not None and math.floor(age) != math.floor(clinical.age):
+        given = f"age_years {age:g}" if demographics.age_years is not None else (
+            f"birth_date {demographics.birth_date} (age {age:g})")
+        raise InputError(f"the patient's age disagrees: demographics.{given} in the manifest, age {clinical.age:g} in "
+                         f"{where}; correct one of them")
+    if sex is not None and clinical.sex is not None and sex != clinical.sex:
+        raise InputError(f"the patient's sex disagrees: demographics.sex {sex} in the manifest, sex {clinical.sex} in "
+                         f"{where}; correct one of them")
+    return (age if age is not None else clinical.age), (sex if sex is not None else clinical.sex)
 
 
 def _not_yet(what: str) -> ResultWarning:

@@ -21,6 +21,7 @@ from tailormed.io.tumour_inputs import (
     read_clinical,
     read_copy_number,
     read_fusions,
+    read_sample_demographics,
     read_structural_variants,
     read_tumour_types,
 )
@@ -210,15 +211,18 @@ def _provenance(context: OncoContext, inputs: dict[str, str], assumptions: list[
 
 
 def interpret_one(context: OncoContext, profile: TumourProfile, *, inputs: dict[str, str] | None = None,
-                  warnings: Sequence[Warning] = ()) -> OncoResult:
-    """Interpret one tumour profile with the shared context."""
+                  warnings: Sequence[Warning] = (), age: float | None = None, sex: str | None = None) -> OncoResult:
+    """Interpret one tumour profile with the shared context. Trials are matched with the patient's ``age`` and
+    ``sex`` when given, else those of the clinical biomarkers (``age``, ``sex`` keys)."""
+    age = age if age is not None else profile.clinical.age
+    sex = sex if sex is not None else profile.clinical.sex
     tmb = compute_tmb(profile.variants, profile.callable_mb, context.tmb_settings) if profile.callable_mb else None
     assumptions = [] if profile.callable_mb else [
         "TMB not computed: no callable territory given (--callable-bed or --panel-size-mb)"]
     trial_matcher: Callable[[TumourFacts], list] | None = None  # type: ignore[type-arg]
     if context.trials:
         def trial_matcher(facts: TumourFacts) -> list:  # type: ignore[type-arg]
-            return match_trials(context.trials, facts, context.tree)
+            return match_trials(context.trials, facts, context.tree, age=age, sex=sex)
     return interpret_tumour(profile, context.knowledge, context.tree,
                             tumour_type_name=context.tree.name(profile.tumour_type),
                             provenance=_provenance(context, inputs or {}, assumptions), tmb=tmb,
@@ -258,8 +262,10 @@ def run_onco_batch(out: Path, inputs: TumourInputs, tumour_types: dict[str, str]
     """Interpret every tumour of a MAF (knowledge loaded once): one sub-folder each plus summary.tsv.
 
     ``tumour_types`` is one OncoTree code for all, a sample -> code mapping, or a clinical table (SAMPLE_ID,
-    ONCOTREE_CODE columns)."""
+    ONCOTREE_CODE columns; optional AGE and SEX columns give each patient's age and sex for trial matching)."""
+    demographics: dict[str, tuple[float | None, str | None]] = {}
     if isinstance(tumour_types, Path):
+        demographics = read_sample_demographics(tumour_types)
         tumour_types = read_tumour_types(tumour_types)
     context = OncoContext.load(pack, oncotree=oncotree, trials=trials)
     profiles, warnings = read_tumours(inputs, tumour_types, context)
@@ -269,7 +275,8 @@ def run_onco_batch(out: Path, inputs: TumourInputs, tumour_types: dict[str, str]
           (staging / "summary.tsv").open("w", encoding="utf-8") as summary):
         summary.write("sample\ttumour_type\tbest_tier\ttier_I_options\ttmb\ttop_option\n")
         for number, profile in enumerate(profiles, 1):
-            result = interpret_one(context, profile, inputs=inputs.as_dict(), warnings=warnings)
+            age, sex = demographics.get(profile.sample_id, (None, None))
+            result = interpret_one(context, profile, inputs=inputs.as_dict(), warnings=warnings, age=age, sex=sex)
             folder = staging / folders[number - 1]
             folder.mkdir()
             (folder / "actionability.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
