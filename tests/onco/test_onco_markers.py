@@ -200,3 +200,17 @@ def test_cmet_overexpressing_nonsquamous_nsclc_gets_telisotuzumab_vedotin(tmp_pa
 def test_ihc_percentages_are_range_checked_naming_the_key(tmp_path: Path, clinical: str, message: str) -> None:
     code, output = run(tmp_path, *OVARIAN, clinical)
     assert code == 2 and message in output and "clinical.yaml" in output
+
+
+def test_her2_ihc_2plus_without_ish_is_equivocal_not_negative(tmp_path: Path) -> None:
+    """ASCO/CAP: IHC 2+ is equivocal until ISH is known, so it neither meets nor rules out a HER2 requirement."""
+    equivocal = option(interpret(tmp_path / "equivocal", *GASTRIC, "cldn18_2_ihc_2plus: 85\nher2_ihc: 2+\n"),
+                       "zolbetuximab")
+    assert equivocal is not None
+    reasons = [u.missing for u in equivocal.unknown_requirements]
+    assert reasons == ["HER2 IHC 2+ is equivocal: the ISH result is not given"]
+    negative = option(interpret(tmp_path / "negative", *GASTRIC,
+                                "cldn18_2_ihc_2plus: 85\nher2_ihc: 2+\nher2_ish: not amplified\n"), "zolbetuximab")
+    assert negative is not None and not negative.unknown_requirements
+    assert option(interpret(tmp_path / "positive", *GASTRIC,
+                            "cldn18_2_ihc_2plus: 85\nher2_ihc: 2+\nher2_ish: amplified\n"), "zolbetuximab") is None

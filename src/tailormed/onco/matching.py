@@ -143,6 +143,8 @@ def _her2(facts: TumourFacts) -> None:
         if ihc == "3+":
             facts.signatures["HER2 IHC 3+"] = "HER2 IHC 3+ (reported)"
         return
+    if ihc == "2+" and ish is None:
+        return  # equivocal (ASCO/CAP): positive, low or negative only once ISH is known; see _missing_status
     if ihc in ("1+", "2+"):
         facts.signatures["HER2-low"] = f"HER2 IHC {ihc}" + (", ISH not amplified" if ish else "")
     if ihc == "0-ultralow":
@@ -417,6 +419,9 @@ def _missing_status(alternative: SinglePattern, facts: TumourFacts) -> str | Non
     if name == "HRD":
         return "HRD status not given" if clinical.hrd is None else None
     her2_positive = "HER2-positive" in facts.signatures
+    equivocal = clinical.her2_ihc == "2+" and clinical.her2_ish is None and not her2_positive
+    if equivocal and (name == "HER2-positive" or name in _HER2_IHC_SIGNATURES - {"HER2 IHC 3+"}):
+        return "HER2 IHC 2+ is equivocal: the ISH result is not given"
     if name == "HER2-positive":
         return "HER2 status (IHC/ISH) not given" if clinical.her2_ihc is None and clinical.her2_ish is None else None
     if name in _HER2_IHC_SIGNATURES:
