@@ -37,7 +37,8 @@ def test_pgx_call_writes_calls_json_html(kb, write_vcf, tmp_path):
     document = json.loads((out / "A.json").read_text())
     assert document["schema_version"] == "1.2" and document["sample"] == "A"
     html = (out / "A.html").read_text()
-    assert html.index("drug guidance") < html.index("<h2>Genes</h2>")
+    assert html.index('id="h-meds"') < html.index('id="h-genes-called"') < html.index('id="h-actionable"') < html.index(
+        '<h3 id="genes">Genes</h3>')
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
 
 
