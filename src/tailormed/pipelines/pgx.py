@@ -19,10 +19,17 @@ from tailormed.model.common import Provenance
 from tailormed.model.genotypes import GeneGenotypes, OutsideCall
 from tailormed.model.pgx import GeneResult, PgxResult
 from tailormed.output import atomic_output_dir, case_file_names
-from tailormed.pgx.engine import build_result, call_genes_from_vcf, merge_outside_calls, not_covered_result
+from tailormed.pgx.engine import (
+    PositionDetail,
+    build_result,
+    call_genes_from_vcf,
+    merge_outside_calls,
+    not_covered_result,
+)
 from tailormed.pipelines.progress import ProgressCallback
 from tailormed.pipelines.provenance import make_provenance
 from tailormed.report.html import render_pgx_html
+from tailormed.report.pgx_json import KNOWLEDGE_FILE, compact_json, full_json, knowledge_json
 from tailormed.report.tsv import write_calls, write_calls_header
 
 MISSING_AS_REF_ASSUMPTION = (
@@ -76,16 +83,17 @@ def read_vcf_genotypes(vcfs: Sequence[Path], kb: KnowledgeBase, samples: Sequenc
 
 def call_pgx(vcf: Path | Sequence[Path] | None, kb: KnowledgeBase, *, samples: Sequence[str] | None = None,
              outside_calls: Sequence[OutsideCall] = (), missing_as_reference: bool = False,
-             haploid_x: dict[str, bool] | None = None, include_genotypes: bool = True,
+             haploid_x: dict[str, bool] | None = None, position_detail: PositionDetail = "all",
              sample_name: str | None = None) -> tuple[list[str], list[dict[str, GeneResult]]]:
-    """Gene results per sample from VCF(s) (or outside calls alone), outside calls merged in."""
+    """Gene results per sample from VCF(s) (or outside calls alone), outside calls merged in; ``position_detail``
+    chooses the per-position genotypes the results list (every position, the informative ones, none)."""
     vcfs = [vcf] if isinstance(vcf, (str, Path)) else list(vcf or [])
     uncovered: list[str] = []
     if vcfs:
         sample_ids, genotypes, uncovered = read_vcf_genotypes([Path(v) for v in vcfs], kb, samples,
                                                               missing_as_reference)
         x_flags = np.array([bool((haploid_x or {}).get(s, False)) for s in sample_ids])
-        per_sample = call_genes_from_vcf(kb, genotypes, x_flags, include_genotypes)
+        per_sample = call_genes_from_vcf(kb, genotypes, x_flags, position_detail)
     else:
         sample_ids = [sample_name or "sample"]
         per_sample = [{}]
@@ -106,11 +114,18 @@ def call_pgx(vcf: Path | Sequence[Path] | None, kb: KnowledgeBase, *, samples: S
 def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
                       per_sample: Sequence[dict[str, GeneResult]], provenance: Provenance,
                       formats: Sequence[str] = ALL_FORMATS, medications: Sequence[str] = (),
-                      progress: ProgressCallback | None = None) -> list[str]:
-    """Write calls.tsv and per-sample JSON/HTML atomically; returns the file names written."""
+                      progress: ProgressCallback | None = None, full_evidence: bool = False) -> list[str]:
+    """Write calls.tsv and per-sample JSON/HTML atomically; returns the file names written.
+
+    The per-sample JSON is the compact document, with the run's ``knowledge.json`` beside it, unless
+    ``full_evidence`` asks for the full one (:mod:`tailormed.report.pgx_json`).
+    """
     written: list[str] = []
-    names = case_file_names(sample_ids, reserved=["calls.tsv"])
+    compact = "json" in formats and not full_evidence
+    names = case_file_names(sample_ids, reserved=["calls.tsv"] + ([KNOWLEDGE_FILE, "knowledge"] if compact else []))
     with atomic_output_dir(out, description="tailormed pgx call") as staging:
+        if compact:
+            (staging / KNOWLEDGE_FILE).write_text(knowledge_json(kb, provenance), encoding="utf-8")
         with ExitStack() as stack:
             tsv = (stack.enter_context(open(staging / "calls.tsv", "w", encoding="utf-8"))
                    if "tsv" in formats else None)
@@ -127,7 +142,8 @@ def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
                 if tsv:
                     write_calls(tsv, sample, genes_in_order)
                 if result is not None and "json" in formats:
-                    (staging / f"{names[n]}.json").write_text(result.model_dump_json(indent=1), encoding="utf-8")
+                    document = compact_json(result) if compact else full_json(result)
+                    (staging / f"{names[n]}.json").write_text(document, encoding="utf-8")
                 if result is not None and "html" in formats:
                     (staging / f"{names[n]}.html").write_text(render_pgx_html(result), encoding="utf-8")
                 if progress:
@@ -139,8 +155,10 @@ def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
 def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str = "pgx-core",
                  samples: Sequence[str] | None = None, outside_calls_path: Path | None = None,
                  missing_as_reference: bool = False, formats: Sequence[str] = ALL_FORMATS,
-                 medications: Sequence[str] = (), progress: ProgressCallback | None = None) -> PgxRunSummary:
-    """``tailormed pgx call``: VCF (+ outside calls) -> calls.tsv, <sample>.json, <sample>.html.
+                 medications: Sequence[str] = (), progress: ProgressCallback | None = None,
+                 full_evidence: bool = False) -> PgxRunSummary:
+    """``tailormed pgx call``: VCF (+ outside calls) -> calls.tsv, <sample>.json, <sample>.html (and
+    knowledge.json for the compact JSON; ``full_evidence`` writes the full documents instead).
 
     ``medications`` is one person's list: it is refused when more than one sample is analysed.
     """
@@ -152,7 +170,7 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
         progress("reading genotypes and calling genes", 0, None)
     sample_ids, per_sample = call_pgx(vcf, kb, samples=samples, outside_calls=calls,
                                       missing_as_reference=missing_as_reference,
-                                      include_genotypes="json" in formats or "html" in formats)
+                                      position_detail=_position_detail(formats, full_evidence))
     meds = [m.strip().lower() for m in medications if m.strip()]
     if meds and len(sample_ids) != 1:
         raise InputError(f"--medications is one person's medication list, but {len(sample_ids)} samples are analysed; "
@@ -166,8 +184,15 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
     assumptions = [MISSING_AS_REF_ASSUMPTION] if missing_as_reference else []
     provenance = pgx_provenance(kb, inputs, assumptions)
     files = write_pgx_outputs(out, kb, sample_ids, per_sample, provenance, formats, medications=meds,
-                              progress=progress)
+                              progress=progress, full_evidence=full_evidence)
     return PgxRunSummary(out=out, samples=len(sample_ids), genes=len(kb.genes), files=files)
+
+
+def _position_detail(formats: Sequence[str], full_evidence: bool) -> PositionDetail:
+    """The per-position genotypes the outputs need: the HTML and the compact JSON show only informative ones."""
+    if "json" not in formats and "html" not in formats:
+        return "none"
+    return "all" if full_evidence and "json" in formats else "informative"
 
 
 

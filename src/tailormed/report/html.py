@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from tailormed.model.pgx import DrugRecommendation, GeneResult, PgxResult, format_activity_score
+from tailormed.model.pgx import DrugRecommendation, GeneResult, PgxResult, PositionGenotype, format_activity_score
 
 _ENV = Environment(loader=PackageLoader("tailormed.report", "templates"), autoescape=select_autoescape(["html", "j2"]),
                    trim_blocks=True, lstrip_blocks=True)
@@ -60,6 +60,12 @@ def drug_anchor(drug: str) -> str:
     return "drug-" + re.sub(r"[^a-z0-9]+", "-", drug.lower()).strip("-")
 
 
+def informative_positions(genotypes: list[PositionGenotype]) -> list[PositionGenotype]:
+    """The positions worth a row (:attr:`PositionGenotype.informative`); plain reference ones are counted."""
+    return [p for p in genotypes if p.informative]
+
+
+_ENV.filters["informative"] = informative_positions
 _ENV.filters["short_citation"] = short_citation
 _ENV.filters["author_year"] = author_year
 _ENV.filters["activity_score"] = format_activity_score
