@@ -214,10 +214,11 @@ def genotype_row_keys(genotypes: GeneGenotypes, haploid: npt.NDArray[np.bool_] |
              np.ascontiguousarray(genotypes.phased).reshape(n_samples, -1).view(np.uint8),
              np.ascontiguousarray(genotypes.phase_set).reshape(n_samples, -1).view(np.uint8),
              (haploid if haploid is not None else np.zeros(n_samples, dtype=bool)).astype(np.uint8)[:, None]]
-    rows = np.concatenate(parts, axis=1)
-    _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
-    # number the rows by their first sample, so a sample's key is the index of the first sample like it
-    return first[inverse.reshape(-1)].astype(np.intp)
+    rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
+    data, width = rows.tobytes(), rows.shape[1]
+    first: dict[bytes, int] = {}  # a sample's key is the index of the first sample like it
+    return np.fromiter((first.setdefault(data[s * width:(s + 1) * width], s) for s in range(n_samples)),
+                       dtype=np.intp, count=n_samples)
 
 
 def match_haplotypes(gene: GeneDefinition, genotypes: GeneGenotypes, haploid: npt.NDArray[np.bool_] | None = None,
