@@ -91,3 +91,66 @@ def test_cohort_sample_json_is_compact_and_loses_nothing(tmp_path):
     cyp2c19 = next(g for g in compact.genes if g.gene == "CYP2C19")
     assert cyp2c19.positions_assumed_reference > 0  # --missing-as-ref: counted, not listed
     assert all(p.status != "assumed_reference" for p in cyp2c19.genotypes)
+
+
+def test_run_writers_reuse_shared_parts_and_write_what_a_single_render_writes(kb, write_vcf):
+    """The per-run JSON writer and HTML renderer reuse what samples share (the same gene result and drug row
+    objects); their output is the same as each sample written on its own."""
+    from conftest import reference_records
+
+    from tailormed.model.common import Provenance
+    from tailormed.pgx.engine import build_result
+    from tailormed.pgx.recommend import RecommendationMemo
+    from tailormed.pipelines.pgx import call_pgx
+    from tailormed.report.html import PgxHtmlRenderer, render_pgx_html
+    from tailormed.report.pgx_json import CompactJsonWriter, compact_json
+
+    records = reference_records(kb, "CYP2C19", {"rs4244285": ("A", "0/1"), "rs12248560": ("T", "1/1")}, n_samples=1)
+    records = [(*r[:4], r[4], "0/0", r[4], "./.") for r in records]  # S1 and S3 alike, S2 reference, S4 no call
+    vcf = write_vcf(records, samples=("S1", "S2", "S3", "S4"))
+    samples, per_sample = call_pgx(vcf, kb, position_detail="informative")
+    assert per_sample[0]["CYP2C19"] is per_sample[2]["CYP2C19"]  # equal genotypes: one shared result
+    provenance = Provenance(software="tailormed", software_version="test", knowledge=["pgx-core"],
+                            created="2026-01-01T00:00:00Z")
+    memo, writer, renderer = RecommendationMemo(), CompactJsonWriter(), PgxHtmlRenderer()
+    results = [build_result(kb, s, dict(r), provenance, None, memo) for s, r in zip(samples, per_sample, strict=True)]
+    assert results[0].drugs[0] is results[2].drugs[0]  # and shared drug rows
+    for result, (sample, genes) in zip(results, zip(samples, per_sample, strict=True), strict=True):
+        alone = build_result(kb, sample, dict(genes), provenance)
+        assert alone.model_dump() == result.model_dump()
+        assert writer.write(result) == compact_json(alone)
+        assert renderer.render(result) == render_pgx_html(alone)
+
+
+def test_reports_are_the_same_whatever_the_number_of_processes(kb, write_vcf, tmp_path):
+    """Per-sample reports written by two processes, in chunks, are the files one process writes; calls.tsv keeps
+    the sample order."""
+    import re
+
+    from conftest import reference_records
+
+    from tailormed.pipelines import pgx as pipeline
+
+    genotypes = ["0/0", "0/1", "1/1", "./.", "0|1", "1|0"]
+    records = reference_records(kb, "CYP2C19", {"rs4244285": ("A", "0/1")}, n_samples=1)
+    samples = tuple(f"S{i:02d}" for i in range(20))
+    records = [(*r[:4], *[genotypes[(i + k) % len(genotypes)] if k % 3 == 0 else "0/0"
+                          for i in range(len(samples))]) for k, r in enumerate(records)]
+    vcf = write_vcf(records, samples=samples)
+    chunk = pipeline.REPORT_CHUNK
+    pipeline.REPORT_CHUNK = 3  # several chunks per process
+    try:
+        for workers in (1, 2):
+            pipeline.run_pgx_call(vcf, tmp_path / f"w{workers}", workers=workers)
+    finally:
+        pipeline.REPORT_CHUNK = chunk
+    one, two = tmp_path / "w1", tmp_path / "w2"
+    names = sorted(p.name for p in one.iterdir() if not p.name.startswith("."))
+    assert names == sorted(p.name for p in two.iterdir() if not p.name.startswith("."))
+    assert len(names) == 2 * len(samples) + 2
+    for name in names:
+        def masked(path: Path) -> str:
+            return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "TIME", path.read_text())
+        assert masked(one / name) == masked(two / name), name
+    rows = (one / "calls.tsv").read_text().splitlines()[1:]
+    assert [r.split("\t")[0] for r in rows][::22] == list(samples)

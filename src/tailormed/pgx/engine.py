@@ -43,7 +43,7 @@ from tailormed.pgx.phenotype import (
     phenotype_from_functions,
     phenotype_from_score,
 )
-from tailormed.pgx.recommend import recommend
+from tailormed.pgx.recommend import RecommendationMemo, recommend
 
 PositionDetail = Literal["all", "informative", "none"]
 """Which per-position genotypes a gene result lists: every examined position, only the informative ones (a
@@ -432,25 +432,43 @@ def merge_outside_calls(kb: KnowledgeBase, results: dict[str, GeneResult],
 
 
 def not_covered_result(kb: KnowledgeBase, gene: str) -> GeneResult:
-    """A gene the input files do not cover: reported as not examined, never assumed reference."""
-    return GeneResult(gene=gene, source="none", tested=False, evidence=gene_evidence(kb, kb.genes[gene]),
+    """A gene the input files do not cover: reported as not examined, never assumed reference (one read-only
+    object per gene, shared by every sample)."""
+    cached = kb.memo.get(("not_covered", gene))
+    if isinstance(cached, GeneResult):
+        return cached
+    made = GeneResult(gene=gene, source="none", tested=False, evidence=gene_evidence(kb, kb.genes[gene]),
                       warnings=[Warning(code="not_covered", gene=gene, severity="warning",
                                         message="not tested: no input VCF has records near this gene "
                                                 "(not assumed reference despite --missing-as-ref)")])
+    kb.memo[("not_covered", gene)] = made
+    return made
+
+
+def _not_called_result(kb: KnowledgeBase, gene: GeneDefinition) -> GeneResult:
+    """A gene no input was given for (one read-only object per gene, shared by every sample)."""
+    cached = kb.memo.get(("not_called", gene.gene))
+    if isinstance(cached, GeneResult):
+        return cached
+    reason = ("not tested: called only from an outside call, and none was supplied"
+              if gene.matching == "outside_call_only" else "not tested: no genotype input for it")
+    made = GeneResult(gene=gene.gene, source="none", tested=False, evidence=gene_evidence(kb, gene),
+                      warnings=[Warning(code="not_called", gene=gene.gene, severity="info", message=reason)])
+    kb.memo[("not_called", gene.gene)] = made
+    return made
 
 
 def build_result(kb: KnowledgeBase, sample: str, genes: dict[str, GeneResult], provenance: Provenance,
-                 medications: list[str] | None = None) -> PgxResult:
-    """Assemble one sample's document: genes in pack order, drug guidance, warnings, provenance."""
+                 medications: list[str] | None = None, memo: RecommendationMemo | None = None) -> PgxResult:
+    """Assemble one sample's document: genes in pack order, drug guidance, warnings, provenance.
+
+    ``memo`` (one per run) lets samples that share gene result objects share their drug rows.
+    """
     for name in kb.genes:
         if name not in genes:
-            gene = kb.genes[name]
-            reason = ("not tested: called only from an outside call, and none was supplied"
-                      if gene.matching == "outside_call_only" else "not tested: no genotype input for it")
-            genes[name] = GeneResult(gene=name, source="none", tested=False, evidence=gene_evidence(kb, gene),
-                                     warnings=[Warning(code="not_called", gene=name, severity="info", message=reason)])
+            genes[name] = _not_called_result(kb, kb.genes[name])
     genes = apply_phenoconversion(kb, genes, medications)
-    drugs: list[DrugRecommendation] = recommend(kb, genes, medications)
+    drugs: list[DrugRecommendation] = recommend(kb, genes, medications, memo)
     ordered = [genes[n] for n in sorted(genes)]
     warnings = [Warning(code="assumption", message=a, severity="info") for a in provenance.assumptions]
     disclaimers = DISCLAIMERS + ([PHENOCONVERSION_DISCLAIMER] if medications else [])

@@ -195,19 +195,56 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
                                phenoconversion=pheno_effects)]
 
 
+class RecommendationMemo:
+    """Drug rows already made, keyed by the gene result *objects* they were made from (and the medication list).
+
+    In a cohort most samples share their gene result objects (samples with equal genotypes at a gene share one,
+    see :func:`tailormed.pgx.engine.call_genes_from_vcf`), so most rows are made once and shared, read-only, by
+    every sample they apply to. The memo keeps the results it keyed on alive, so an id is never reused while it
+    is in use; use one memo per run.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[object, ...], tuple[tuple[GeneResult | None, ...], list[DrugRecommendation]]] = {}
+        self._genes: dict[str, tuple[str, ...]] = {}
+
+    def rows(self, kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, GeneResult],
+             medications: frozenset[str]) -> list[DrugRecommendation]:
+        genes = self._genes.get(drug.drug)
+        if genes is None:  # every gene a row of the drug can read
+            genes = tuple(dict.fromkeys([*drug.genes, *(g for rec in drug.recommendations for g in rec.when)]))
+            self._genes[drug.drug] = genes
+        used = tuple(results.get(g) for g in genes)
+        key = (drug.drug, medications, *map(id, used))
+        hit = self._rows.get(key)
+        if hit is not None:
+            return hit[1]
+        rows = _rows_for(kb, drug, results, medications)
+        self._rows[key] = (used, rows)
+        return rows
+
+
+def _rows_for(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, GeneResult],
+              medications: frozenset[str]) -> list[DrugRecommendation]:
+    rows = recommend_drug(kb, drug, results)
+    for row in rows:
+        row.in_medication_list = drug.drug.lower() in medications
+    return rows
+
+
 def recommend(kb: KnowledgeBase, results: dict[str, GeneResult],
-              medications: list[str] | None = None) -> list[DrugRecommendation]:
+              medications: list[str] | None = None, memo: RecommendationMemo | None = None) -> list[DrugRecommendation]:
     """Recommendations for every drug in the knowledge base: medication list first, then by status
     (:data:`STATUS_ORDER`), then by drug name.
 
     Listed medications that inhibit or induce a gene's enzyme are applied first (:func:`apply_phenoconversion`).
+    With a ``memo``, rows made before from the same gene result objects are reused (they are shared: read-only).
     """
     results = apply_phenoconversion(kb, results, medications)
+    meds = frozenset(m.lower() for m in medications or [])
     rows: list[DrugRecommendation] = []
-    meds = {m.lower() for m in medications or []}
     for name in sorted(kb.drugs):
-        for row in recommend_drug(kb, kb.drugs[name], results):
-            row.in_medication_list = name.lower() in meds
-            rows.append(row)
+        drug = kb.drugs[name]
+        rows += memo.rows(kb, drug, results, meds) if memo is not None else _rows_for(kb, drug, results, meds)
     rows.sort(key=lambda r: (not r.in_medication_list, STATUS_ORDER[r.status], r.drug))
     return rows

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
+from tailormed.model.common import Citation
 from tailormed.model.pgx import DrugRecommendation, GeneResult, PgxResult, PositionGenotype, format_activity_score
 
 _ENV = Environment(loader=PackageLoader("tailormed.report", "templates"), autoescape=select_autoescape(["html", "j2"]),
@@ -199,12 +201,48 @@ def pgx_page(result: PgxResult, medications: list[str] | None = None) -> PgxPage
         genes=gene_call_summary(result.genes))
 
 
+class PgxHtmlRenderer:
+    """Renders pharmacogenomic pages, reusing the parts that samples share.
+
+    A drug's rows and a gene's result are, in a cohort, the same objects for many samples (see
+    :class:`tailormed.pgx.recommend.RecommendationMemo`); their HTML (``pgx_parts.html.j2``) is rendered once per
+    distinct object and reused. The renderer keeps the objects it keyed on alive, so an id is never reused while
+    it is in use; use one renderer per run.
+    """
+
+    def __init__(self) -> None:
+        self._citations: dict[str, Citation] = {}
+        self._parts = _ENV.get_template("pgx_parts.html.j2").make_module(
+            {"status_labels": STATUS_LABELS, "status_icons": STATUS_ICONS, "citation": self._citations.__getitem__})
+        self._cache: dict[tuple[object, ...], tuple[object, Markup]] = {}
+        self._page = _ENV.get_template("pgx.html.j2")
+
+    def part(self, name: str, item: Any) -> Markup:
+        """One part of the page (a macro of ``pgx_parts.html.j2``), rendered once per distinct input."""
+        if isinstance(item, DrugGroup):
+            key: tuple[object, ...] = (name, *map(id, item.rows))
+            keep: object = item.rows
+        elif isinstance(item, str):
+            key, keep = (name, item), item
+        else:
+            key, keep = (name, id(item)), item
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = (keep, Markup(getattr(self._parts, name)(item)))
+            self._cache[key] = hit
+        return hit[1]
+
+    def render(self, result: PgxResult) -> str:
+        """One sample's page."""
+        for c in result.citations:
+            self._citations.setdefault(c.id, c)
+        return self._page.render(r=result, page=pgx_page(result, result.medications), part=self.part,
+                                 status_icons=STATUS_ICONS)
+
+
 def render_pgx_html(result: PgxResult) -> str:
     """Render one sample's pharmacogenomic report."""
-    template = _ENV.get_template("pgx.html.j2")
-    medications = [m.strip() for m in result.provenance.inputs.get("medications", "").split(",") if m.strip()]
-    return template.render(r=result, page=pgx_page(result, medications), status_labels=STATUS_LABELS,
-                           status_icons=STATUS_ICONS)
+    return PgxHtmlRenderer().render(result)
 
 
 def render_risk_html(title: str, assessment: Any, adjusted: dict[str, float], version: str,

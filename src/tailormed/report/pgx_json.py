@@ -59,6 +59,48 @@ def compact_json(result: PgxResult) -> str:
     return compact_document(result).model_dump_json(exclude_defaults=True)
 
 
+class CompactJsonWriter:
+    """Writes many samples' compact documents, reusing the JSON of the gene results and drug rows samples share.
+
+    Gives the same text as :func:`compact_json`. In a cohort a gene result or a drug row is the same object for
+    many samples (see :class:`tailormed.pgx.recommend.RecommendationMemo`); its JSON is made once. The writer
+    keeps the objects it keyed on alive, so an id is never reused while it is in use; use one writer per run.
+    """
+
+    _SLOT = ',"genes":[],"drugs":[]'
+
+    def __init__(self) -> None:
+        self._genes: dict[int, tuple[GeneResult, str]] = {}
+        self._rows: dict[int, tuple[DrugRecommendation, str]] = {}
+
+    def _gene(self, gene: GeneResult) -> str:
+        hit = self._genes.get(id(gene))
+        if hit is None:
+            compact = gene.model_copy(update={"genotypes": informative_positions(gene.genotypes), "evidence": None})
+            hit = (gene, compact.model_dump_json(exclude_defaults=True))
+            self._genes[id(gene)] = hit
+        return hit[1]
+
+    def _row(self, row: DrugRecommendation) -> str:
+        hit = self._rows.get(id(row))
+        if hit is None:
+            call = DrugCall.model_construct(**{name: getattr(row, name) for name in _CALL_FIELDS})
+            hit = (row, call.model_dump_json(exclude_defaults=True))
+            self._rows[id(row)] = hit
+        return hit[1]
+
+    def write(self, result: PgxResult) -> str:
+        """One sample's compact document."""
+        frame = PgxCompactResult(schema_version=result.schema_version, detail="compact", sample=result.sample,
+                                 knowledge_file=KNOWLEDGE_FILE, medications=result.medications, genes=[], drugs=[],
+                                 warnings=result.warnings, provenance=result.provenance,
+                                 disclaimers=result.disclaimers).model_dump_json(exclude_defaults=True)
+        at = frame.index(self._SLOT)  # the only place it can be: a string value would escape the quotes
+        genes = ",".join(self._gene(g) for g in result.genes)
+        drugs = ",".join(self._row(d) for d in result.drugs)
+        return f'{frame[:at]},"genes":[{genes}],"drugs":[{drugs}]{frame[at + len(self._SLOT):]}'
+
+
 def knowledge_document(kb: KnowledgeBase, provenance: Provenance) -> PgxKnowledge:
     """Every drug, recommendation and source of the knowledge base, as compact documents refer to them."""
     drugs, rules, ids = [], [], set()
