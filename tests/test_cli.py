@@ -216,3 +216,22 @@ def test_pgx_call_applies_a_medication_list_for_one_sample(kb, write_vcf, tmp_pa
                                   str(tmp_path / "two"), "--quiet"])
     assert refused.exit_code != 0 and "one person's medication list" in refused.output
     assert not (tmp_path / "two").exists()
+
+
+def test_pgx_call_with_several_report_processes_finishes(kb, write_vcf, tmp_path):
+    """The command line (with its SIGTERM handler) writing reports with two processes returns with every report.
+    An earlier version stopped its workers with SIGTERM, which ran the handler they inherited; now and then a worker
+    then hung and the command never returned (a race, so this run would not always have caught it; the workers now
+    get the default SIGTERM action and are closed, not terminated, when all is written)."""
+    import subprocess
+    import sys
+
+    samples = tuple(f"S{i:03d}" for i in range(130))
+    vcf = write_vcf(reference_records(kb, "CYP2C19", {"rs4244285": ("A", "0/1")}, n_samples=len(samples)),
+                    samples=samples)
+    out = tmp_path / "out"
+    tailormed = Path(sys.executable).with_name("tailormed")
+    done = subprocess.run([str(tailormed), "pgx", "call", str(vcf), "--workers", "2", "--out", str(out), "-q"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert len(list(out.glob("S*.html"))) == len(samples) and len(list(out.glob("S*.json"))) == len(samples)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import signal
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -166,6 +167,14 @@ def _write_chunk(bounds: tuple[int, int]) -> str:
     return lines.getvalue()
 
 
+def _worker_signals() -> None:
+    """In a report-writing process: the default action for SIGTERM (the parent stops its workers with it) instead
+    of the command line's handler inherited through fork, and no KeyboardInterrupt of its own on Ctrl-C (the parent
+    handles it and stops the workers)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def report_workers(n_samples: int, workers: int | None = None) -> int:
     """Processes for writing per-sample reports: ``workers`` if given, else up to 4 (the CPUs there are) for 256
     samples or more. Several processes need the ``fork`` start method (they inherit the calls, nothing is copied
@@ -210,17 +219,23 @@ def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
                 chunks = [(i, min(i + REPORT_CHUNK, len(sample_ids))) for i in range(0, len(sample_ids), REPORT_CHUNK)]
                 _JOB = _ReportJob(kb, sample_ids, per_sample, provenance, formats, medications, compact, names,
                                   staging)
+                processes = min(report_workers(len(sample_ids), workers), len(chunks))
+                pool = multiprocessing.get_context("fork").Pool(processes, initializer=_worker_signals) \
+                    if processes > 1 else None
                 try:
-                    processes = min(report_workers(len(sample_ids), workers), len(chunks))
-                    pool = stack.enter_context(multiprocessing.get_context("fork").Pool(processes)) \
-                        if processes > 1 else None
                     done = pool.imap(_write_chunk, chunks) if pool is not None else map(_write_chunk, chunks)
                     for (_, stop), lines in zip(chunks, done, strict=True):
                         handle.write(lines)
                         if progress:
                             progress("writing reports", stop, len(sample_ids))
+                    if pool is not None:
+                        pool.close()  # all written: let the workers finish on their own
+                        pool.join()
                 finally:
                     _JOB = None
+                    if pool is not None:  # on an error or an interrupt: stop the workers (SIGTERM, default action)
+                        pool.terminate()
+                        pool.join()
         written = sorted(p.name for p in staging.iterdir())
     return written
 
