@@ -131,7 +131,7 @@ def part_a(root: Path, kb: KnowledgeBase) -> tuple[dict[str, int], list[list[str
             counts["skipped"] += 1
             continue
         try:
-            _, results = call_pgx(vcf, kb, include_genotypes=False)
+            _, results = call_pgx(vcf, kb, position_detail="none")
             result = results[0].get(gene)
             ours = [tuple(d.alleles) for d in result.diplotypes] if result else []
         except TailorMedError as exc:
@@ -164,7 +164,7 @@ def part_b(root: Path, kb: KnowledgeBase) -> tuple[dict[str, int], list[list[str
         vcf = root / "examples" / f"{stem}.vcf"
         outside_path = root / "examples" / f"{stem}.outsideCall.tsv"
         outside = read_outside_calls(outside_path, set(kb.genes)) if outside_path.is_file() else []
-        _, results = call_pgx(vcf, kb, outside_calls=outside, include_genotypes=False)
+        _, results = call_pgx(vcf, kb, outside_calls=outside, position_detail="none")
         calls_by_example[stem] = results[0]
         for gene, theirs in _pharmcat_diplotypes(match_json).items():
             if gene not in kb.genes:

@@ -45,7 +45,7 @@ def main() -> int:
 
     present = set(VCF(str(files[0])).samples)
     samples = [s for s in population if s in present]
-    ids, results = call_pgx(files, kb, samples=samples, missing_as_reference=True, include_genotypes=False)
+    ids, results = call_pgx(files, kb, samples=samples, missing_as_reference=True, position_detail="none")
     print(f"{len(ids)} unrelated samples: " + ", ".join(
         f"{p} {sum(1 for s in ids if population[s] == p)}" for p in POPULATIONS))
     for gene in GENES:

@@ -35,9 +35,11 @@ def test_pgx_call_writes_calls_json_html(kb, write_vcf, tmp_path):
     assert [(r[0], r[2], r[3]) for r in cyp2c19] == [("A", "*38/*38", "Normal Metabolizer"),
                                                      ("B", "*38/*38", "Normal Metabolizer")]
     document = json.loads((out / "A.json").read_text())
-    assert document["schema_version"] == "1.2" and document["sample"] == "A"
+    assert (document["schema_version"], document["detail"], document["sample"]) == ("2.0", "compact", "A")
+    assert document["knowledge_file"] == "knowledge.json" and (out / "knowledge.json").is_file()
     html = (out / "A.html").read_text()
-    assert html.index("drug guidance") < html.index("<h2>Genes</h2>")
+    assert html.index('id="h-meds"') < html.index('id="h-genes-called"') < html.index('id="h-actionable"') < html.index(
+        '<h3 id="genes">Genes</h3>')
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
 
 
@@ -84,8 +86,13 @@ def test_analyze_demo_patient(tmp_path, hpo_knowledge):
     assert result.exit_code == 0, result.output
     assert "report.html" in result.output
     document = json.loads((out / "pgx.json").read_text())
+    # analyze writes the full, self-contained document: everything the report shows is in it
+    assert document["detail"] == "full" and document["medications"][0] == "clopidogrel"
+    cited = {c["id"] for c in document["citations"]}
+    assert all(d["guideline"] in cited and d["evidence"]["record"] for d in document["drugs"])
     genes = {g["gene"]: g for g in document["genes"]}
     assert genes["CYP2C19"]["diplotypes"][0]["alleles"] == ["*1", "*2"]
+    assert len(genes["CYP2C19"]["genotypes"]) == genes["CYP2C19"]["positions_examined"]
     assert genes["CYP2D6"]["source"] == "outside_call"
     abacavir = [d for d in document["drugs"] if d["drug"] == "abacavir"]
     assert abacavir[0]["status"] == "actionable" and abacavir[0]["in_medication_list"]
@@ -180,11 +187,14 @@ def test_grch37_vcf_exits_nonzero_without_output(kb, write_vcf, tmp_path):
 
 
 def test_documented_json_schema_matches_the_model():
-    """docs/pgx-result.schema.json is the schema of the JSON the tool writes; regenerate it when the model changes."""
-    from tailormed.model import PgxResult
+    """docs/pgx-*.schema.json are the schemas of the JSON the tool writes (full and compact result, the run's
+    knowledge.json); regenerate them when the model changes (docs/output-schema.md)."""
+    from tailormed.model.pgx import PgxCompactResult, PgxKnowledge, PgxResult
 
-    documented = json.loads((Path(__file__).resolve().parents[1] / "docs" / "pgx-result.schema.json").read_text())
-    assert documented == json.loads(json.dumps(PgxResult.model_json_schema()))
+    for model, name in ((PgxResult, "pgx-result"), (PgxCompactResult, "pgx-compact-result"),
+                        (PgxKnowledge, "pgx-knowledge")):
+        documented = json.loads((Path(__file__).resolve().parents[1] / "docs" / f"{name}.schema.json").read_text())
+        assert documented == json.loads(json.dumps(model.model_json_schema())), name
 
 
 def test_documented_rare_json_schema_matches_the_model():
@@ -210,9 +220,30 @@ def test_pgx_call_applies_a_medication_list_for_one_sample(kb, write_vcf, tmp_pa
     plain_run = runner.invoke(app, ["pgx", "call", "--outside-calls", str(calls), "--out", str(without), "-q"])
     assert plain_run.exit_code == 0, plain_run.output
     plain = json.loads((without / "sample.json").read_text())
-    assert next(g for g in plain["genes"] if g["gene"] == "CYP2D6")["phenoconversion"] == []
+    # the compact document leaves out what is at its default: no phenoconversion without a medication list
+    assert "phenoconversion" not in next(g for g in plain["genes"] if g["gene"] == "CYP2D6")
+    assert all("phenoconversion" not in d and not d.get("in_medication_list") for d in plain["drugs"])
     vcf = write_vcf(reference_records(kb, "CYP2C19", n_samples=2), samples=("A", "B"))
     refused = runner.invoke(app, ["pgx", "call", str(vcf), "--medications", "paroxetine", "--out",
                                   str(tmp_path / "two"), "--quiet"])
     assert refused.exit_code != 0 and "one person's medication list" in refused.output
     assert not (tmp_path / "two").exists()
+
+
+def test_pgx_call_with_several_report_processes_finishes(kb, write_vcf, tmp_path):
+    """The command line (with its SIGTERM handler) writing reports with two processes returns with every report.
+    An earlier version stopped its workers with SIGTERM, which ran the handler they inherited; now and then a worker
+    then hung and the command never returned (a race, so this run would not always have caught it; the workers now
+    get the default SIGTERM action and are closed, not terminated, when all is written)."""
+    import subprocess
+    import sys
+
+    samples = tuple(f"S{i:03d}" for i in range(130))
+    vcf = write_vcf(reference_records(kb, "CYP2C19", {"rs4244285": ("A", "0/1")}, n_samples=len(samples)),
+                    samples=samples)
+    out = tmp_path / "out"
+    tailormed = Path(sys.executable).with_name("tailormed")
+    done = subprocess.run([str(tailormed), "pgx", "call", str(vcf), "--workers", "2", "--out", str(out), "-q"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert len(list(out.glob("S*.html"))) == len(samples) and len(list(out.glob("S*.json"))) == len(samples)

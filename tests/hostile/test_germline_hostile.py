@@ -112,7 +112,7 @@ def _same_calls_as_good(run: Run) -> None:
 
 
 def _shortened_file_name(run: Run) -> None:
-    documents = [p for p in run.out.glob("*.json") if not p.name.startswith(".")]
+    documents = [p for p in run.out.glob("*.json") if not p.name.startswith(".") and p.name != "knowledge.json"]
     assert len(documents) == 1 and len(documents[0].name) < 140
     assert json.loads(documents[0].read_text(encoding="utf-8"))["sample"] == "S" * 300
 
@@ -381,8 +381,8 @@ def _genes_not_covered(expected: bool) -> Check:
     """No gene called; every gene 'not covered' (--missing-as-ref) or read with all positions missing."""
     def check(run: Run) -> None:
         document = json.loads((run.out / "P1.json").read_text())
-        assert all(not gene["diplotypes"] for gene in document["genes"])
-        codes = {w["code"] for gene in document["genes"] for w in gene["warnings"]}
+        assert all(not gene.get("diplotypes") for gene in document["genes"])  # compact JSON leaves empty lists out
+        codes = {w["code"] for gene in document["genes"] for w in gene.get("warnings", [])}
         assert ("not_covered" in codes) == expected and ("missing_positions" in codes) != expected
     return check
 

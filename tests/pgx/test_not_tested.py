@@ -146,7 +146,8 @@ def test_html_spells_out_not_tested_with_the_advice_and_its_source(kb, write_vcf
     _, results = call_pgx(write_vcf(reference_records(kb, "CYP2C19")), kb)
     html = render_pgx_html(build_result(kb, "S1", dict(results[0]), _provenance(), ["abacavir"]))
     assert STATUS_LABELS["not_tested"] == "Not tested"
-    row = html[html.index("<td class=\"med\">abacavir"):]
+    medications = html[html.index('id="h-meds"'):html.index('id="h-genes-called"')]
+    row = medications[medications.index('id="drug-abacavir"'):]
     row = row[:row.index("</tr>")]
     assert "Not tested" in row and "HLA-B not tested" in row
     assert "Test before prescribing:" in row and "HLA-B*57:01" in row and "US Food and Drug Administration" in row

@@ -42,7 +42,7 @@ def test_analyze_of_a_second_patient_leaves_nothing_of_the_first(tmp_path: Path)
 def test_pgx_call_for_other_samples_replaces_the_reports(tmp_path: Path) -> None:
     out = tmp_path / "pgx"
     run_pgx_call([KGP], out, samples=["HG00096"], missing_as_reference=True)
-    assert {"HG00096.json", "HG00096.html", "calls.tsv"} == _files(out)
+    assert {"HG00096.json", "HG00096.html", "calls.tsv", "knowledge.json"} == _files(out)
     run_pgx_call([KGP], out, samples=["HG00097"], missing_as_reference=True)
-    assert {"HG00097.json", "HG00097.html", "calls.tsv"} == _files(out)
+    assert {"HG00097.json", "HG00097.html", "calls.tsv", "knowledge.json"} == _files(out)
     assert "HG00096" not in (out / "calls.tsv").read_text()

@@ -89,7 +89,7 @@ def test_example_vcfs_match_pharmcat_with_imported_definitions(imported):
 
 def test_1kgp_cohort_all_samples_called(kb):
     files = sorted(Path(shared_path("pgx", "1kgp-grch38")).glob("*.vcf.gz"))
-    sample_ids, results = call_pgx(files, kb, missing_as_reference=True, include_genotypes=False,
+    sample_ids, results = call_pgx(files, kb, missing_as_reference=True, position_detail="none",
                                    samples=None)
     assert len(sample_ids) == 3202
     called = Counter(bool(r["CYP2C19"].diplotypes) for r in results)

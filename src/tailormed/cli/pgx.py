@@ -36,6 +36,13 @@ def pgx_call(
                                                     "(phenoconversion, docs/pgx-matching.md). Refused for several "
                                                     "samples.")] = None,
     formats: Annotated[str, typer.Option(help="Comma-separated outputs: tsv, json, html.")] = "tsv,json,html",
+    full_evidence: Annotated[bool, typer.Option("--full-evidence", help="Write each sample's full JSON document "
+                                                "(every examined position, the guidance text and sources on every "
+                                                "drug row) instead of the compact one that refers to the run's "
+                                                "knowledge.json (docs/output-schema.md).")] = False,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes writing the per-sample JSON/HTML (default: "
+                                                "up to 4, the CPUs there are, for 256 samples or more; 1 otherwise)."
+                                                )] = None,
     kb: Annotated[str, typer.Option(help="Knowledge pack name or folder.")] = "pgx-core",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
@@ -54,6 +61,7 @@ def pgx_call(
         summary = run_guarded(lambda: run_pgx_call(vcf, out_dir, kb_name=kb, samples=sample_list,
                                                    outside_calls_path=outside_calls,
                                                    missing_as_reference=missing_as_ref, formats=chosen,
-                                                   medications=medication_list, progress=progress))
+                                                   medications=medication_list, progress=progress,
+                                                   full_evidence=full_evidence, workers=workers))
     if not quiet:
         say(f"{summary.samples} sample(s) x {summary.genes} genes -> {summary.out} ({len(summary.files)} files)")

@@ -327,25 +327,35 @@ class VcfFile:
         return out
 
     def _indexed_site_records(self, windows: dict[str, tuple[str, int, int]], builders: dict[str, _GeneBuilder],
-                              by_site: dict[tuple[str, int], list[tuple[_GeneBuilder, int]]]) -> list[_VcfRecord]:
-        """With an index: one query per defining position, and a one-record probe of each gene's window."""
+                              by_site: dict[tuple[str, int], list[tuple[_GeneBuilder, int]]],
+                              mark_span: bool = True) -> list[_VcfRecord]:
+        """With an index: one query per cluster of defining positions; a one-record probe of each gene's window
+        where no defining position has a record; with ``mark_span``, probes for the positions with records on
+        both sides (see :func:`_mark_span`; each probe re-reads BGZF blocks, so the ones the defining positions'
+        own records answer are not made)."""
         records: list[_VcfRecord] = []
-        for name, (chrom, start, end) in windows.items():
-            contig = self._contigs.get(chrom)
-            if contig is None:
-                continue
-            probe = next(iter(self._vcf(f"{contig}:{max(1, start)}-{end}")), None)
-            builders[name].records_in_window = int(probe is not None)
         # Nearby defining positions are fetched with one query: each query re-parses its BGZF block.
         for chrom, start, end in _clusters(sorted(by_site), gap=2000):
             contig = self._contigs.get(chrom)
             if contig is None:
                 continue
             records += [r for r in self._vcf(f"{contig}:{start}-{end}") if (chrom, r.POS) in by_site]
+        with_record: dict[str, set[int]] = {}
+        for record in records:
+            for builder, _ in by_site[(normalise_chrom(record.CHROM), record.POS)]:
+                with_record.setdefault(builder.gene.gene, set()).add(record.POS)
         for name, (chrom, start, end) in windows.items():
             contig = self._contigs.get(chrom)
-            if contig is not None and builders[name].records_in_window:
-                _mark_span(builders[name], start, end, partial(self._has_records, contig))
+            if contig is None:
+                continue
+            if name in with_record:  # a defining position's record lies in the window
+                builders[name].records_in_window = 1
+            else:
+                probe = next(iter(self._vcf(f"{contig}:{max(1, start)}-{end}")), None)
+                builders[name].records_in_window = int(probe is not None)
+            if mark_span and builders[name].records_in_window:
+                _mark_span(builders[name], start, end, partial(self._has_records, contig),
+                           known=with_record.get(name, set()))
         return records
 
     def _has_records(self, contig: str, lo: int, hi: int) -> bool:
@@ -375,7 +385,8 @@ class VcfFile:
         try:
             with quiet_htslib():
                 if self._contigs:
-                    site_records = self._indexed_site_records(windows, builders, by_site)
+                    site_records = self._indexed_site_records(windows, builders, by_site,
+                                                              mark_span=missing_as_reference)
                 else:
                     positions_seen: dict[str, list[int]] = {}
                     for record in self._vcf:
@@ -471,15 +482,19 @@ def _any_between(sorted_positions: list[int], lo: int, hi: int) -> bool:
     return i < len(sorted_positions) and sorted_positions[i] <= hi
 
 
-def _mark_span(builder: _GeneBuilder, start: int, end: int, has_records: Callable[[int, int], bool]) -> None:
+def _mark_span(builder: _GeneBuilder, start: int, end: int, has_records: Callable[[int, int], bool],
+               known: set[int] | frozenset[int] = frozenset()) -> None:
     """Flag the defining positions that have records on both sides within the gene window ``[start, end]``.
 
     "Has a record at or before p" holds for a suffix of the sorted positions and "at or after p" for a
-    prefix, so two binary searches (a dozen probes) suffice, whatever ``has_records`` costs.
+    prefix, so two binary searches (a dozen probes) suffice, whatever ``has_records`` costs. ``known`` are
+    positions known to have a record themselves: both hold there, so the searches need only the positions
+    before the first and after the last of them.
     """
     order = sorted(range(len(builder.variants)), key=lambda i: builder.variants[i].position)
     positions = [builder.variants[i].position for i in order]
-    lo, hi = 0, len(positions)
+    known_at = [k for k, p in enumerate(positions) if p in known]
+    lo, hi = 0, (known_at[0] if known_at else len(positions))
     while lo < hi:
         mid = (lo + hi) // 2
         if has_records(start, positions[mid]):
@@ -487,7 +502,7 @@ def _mark_span(builder: _GeneBuilder, start: int, end: int, has_records: Callabl
         else:
             lo = mid + 1
     first_inside = lo
-    lo, hi = 0, len(positions)
+    lo, hi = (known_at[-1] + 1 if known_at else 0), len(positions)
     while lo < hi:
         mid = (lo + hi) // 2
         if has_records(positions[mid], end):

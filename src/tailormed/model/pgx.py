@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
-from tailormed.model.common import Citation, Evidence, Provenance, Record, Warning
+from tailormed.model.common import Citation, Provenance, Record, Warning
 
-PGX_SCHEMA_VERSION = "1.2"
+PGX_SCHEMA_VERSION = "2.0"
 
 CallSource = Literal["vcf", "outside_call", "none"]
+
+
+class EvidenceRef(Record):
+    """Where a result came from: the knowledge record and the ids of its sources (listed once per document in
+    ``PgxResult.citations``, or in the run's ``knowledge.json``)."""
+
+    knowledge_pack: str = Field(description="Pack name and version, e.g. 'pgx-core 2026.11.0'.")
+    record: str = Field(description="The record used, e.g. 'pgx-core:genes/CYP2C19.yaml' or 'drugs/clopidogrel.yaml'.")
+    citations: list[str] = Field(default_factory=list, description="Ids of the sources (Citation.id).")
 
 
 class PositionGenotype(Record):
@@ -25,6 +34,15 @@ class PositionGenotype(Record):
     phased: bool = False
     phase_set: int | None = None
     status: Literal["called", "missing", "assumed_reference", "filtered"] = "called"
+    filter: str | None = Field(default=None, description="The VCF FILTER value when the site did not pass; its "
+                               "genotype was used as called (see the filtered_site warning).")
+
+    @property
+    def informative(self) -> bool:
+        """Worth listing: no call, an allele other than the reference, or a FILTER. The others are homozygous
+        (or hemizygous) reference, called or assumed."""
+        return (self.status not in ("called", "assumed_reference") or self.filter is not None
+                or any(a != self.ref for a in self.alleles))
 
 
 class Diplotype(Record):
@@ -52,8 +70,8 @@ class PhenoconversionEffect(Record):
         description="activity_score_multiplied: a cited rule multiplies the activity score (CYP2D6); caution_only: no "
         "cited rule adjusts the phenotype, so the interaction is reported and the genotype phenotype is kept.")
     multiplier: float | None = Field(default=None, description="The factor applied to the activity score, if any.")
-    source: Citation = Field(description="Where the drug's class (strong/moderate inhibitor/inducer) comes from.")
-    rule_sources: list[Citation] = Field(default_factory=list, description="The sources of the adjustment rule.")
+    source: str = Field(description="Id of the source of the drug's class (strong/moderate inhibitor/inducer).")
+    rule_sources: list[str] = Field(default_factory=list, description="Ids of the sources of the adjustment rule.")
 
 
 class GeneResult(Record):
@@ -81,9 +99,17 @@ class GeneResult(Record):
     unexplained_variants: list[str] = Field(
         default_factory=list, description="Non-reference genotypes at defining positions that no named allele explains."
     )
-    genotypes: list[PositionGenotype] = Field(default_factory=list)
+    positions_examined: int = Field(default=0, description="Defining positions read for this gene (0 when the gene "
+                                    "was not read from a VCF).")
+    positions_assumed_reference: int = Field(
+        default=0, description="Of those, positions absent from the VCF and assumed homozygous reference "
+        "(--missing-as-ref).")
+    genotypes: list[PositionGenotype] = Field(
+        default_factory=list, description="Per-position genotypes: every examined position in a full document; in a "
+        "compact one only the informative positions (a non-reference or unexpected allele, no call, a FILTER): "
+        "the others were homozygous reference, called or assumed (see the two counts).")
     warnings: list[Warning] = Field(default_factory=list)
-    evidence: Evidence | None = None
+    evidence: EvidenceRef | None = None
     overridden_vcf_call: str | None = Field(
         default=None, description="The VCF-derived diplotype an outside call replaced, if any."
     )
@@ -129,25 +155,23 @@ class GeneBasis(Record):
         default=None, description="Why the adjusted phenotype was (or was not) used for this drug, in plain words.")
 
 
-class DrugRecommendation(Record):
-    """What to do with one drug for this person, and why."""
+class DrugCall(Record):
+    """What applies to one drug for this person: the facts of the row, with the guidance text by reference
+    (``rule``). A compact document's drug rows are these; a full document's rows add the text
+    (:class:`DrugRecommendation`)."""
 
     drug: str
-    drug_class: str | None = None
-    genes: list[str]
+    rule: str | None = Field(
+        default=None, description="Id of the knowledge-pack recommendation applied: '<drug>#<n>', the n-th "
+        "(from 1) recommendation of the drug's file; None when none applies (the row then says why in its status and "
+        "warnings).")
     status: Literal["actionable", "standard", "not_tested", "no_result", "no_recommendation"] = Field(
         description="actionable: the recommendation departs from usual care (its rule's changes_care); standard: "
         "the recommendation supports usual care; not_tested: a gene the drug needs was not examined (no input "
         "covered it), so no genotype-based advice can be given; no_result: a gene was examined but could not be "
         "called and the guideline has no rule for that; no_recommendation: the guideline gives none for this result."
     )
-    population: str | None = None
-    implication: str | None = None
-    recommendation: str | None = None
-    strength: str | None = None
     basis: list[GeneBasis] = Field(default_factory=list)
-    guideline: Citation | None = None
-    evidence: Evidence | None = None
     untested_genes: list[str] = Field(
         default_factory=list, description="Genes of this drug that were not examined (see GeneResult.tested)."
     )
@@ -156,9 +180,8 @@ class DrugRecommendation(Record):
         description="When a gene was not tested and a cited source advises testing it before prescribing: that "
         "advice, in TailorMed's words.",
     )
-    testing_advice_sources: list[Citation] = Field(
-        default_factory=list, description="The sources of testing_advice (also listed in evidence.citations)."
-    )
+    testing_advice_sources: list[str] = Field(
+        default_factory=list, description="Ids of the sources of testing_advice.")
     warnings: list[Warning] = Field(default_factory=list)
     in_medication_list: bool = False
     phenoconversion: list[PhenoconversionEffect] = Field(
@@ -168,16 +191,110 @@ class DrugRecommendation(Record):
     )
 
 
+class DrugRecommendation(DrugCall):
+    """What to do with one drug for this person, and why: the row's facts with the guidance text and sources."""
+
+    drug_class: str | None = None
+    genes: list[str]
+    population: str | None = None
+    implication: str | None = None
+    recommendation: str | None = None
+    strength: str | None = None
+    guideline: str | None = Field(default=None, description="Id of the guideline's source (Citation.id).")
+    evidence: EvidenceRef | None = Field(
+        default=None, description="The drug's record and every source of this row: guideline, the "
+        "recommendation's own sources and those of testing_advice.")
+
+
 class PgxResult(Record):
-    """One sample's pharmacogenomic result: the document behind ``<sample>.json``."""
+    """One sample's pharmacogenomic result with everything in it: ``pgx.json`` of ``tailormed analyze`` and
+    ``<sample>.json`` of ``tailormed pgx call --full-evidence``."""
 
     schema_version: str = PGX_SCHEMA_VERSION
+    detail: Literal["full"] = "full"
     sample: str
+    medications: list[str] = Field(default_factory=list, description="The medication list given, if any.")
     genes: list[GeneResult]
     drugs: list[DrugRecommendation]
     warnings: list[Warning] = Field(default_factory=list)
+    citations: list[Citation] = Field(
+        default_factory=list, description="Every source the document refers to by id, once, sorted by id.")
     provenance: Provenance
     disclaimers: list[str] = Field(default_factory=list)
+    _citation_index: dict[str, Citation] = PrivateAttr(default_factory=dict)
+
+    def citation(self, source_id: str) -> Citation:
+        """The document's citation with this id."""
+        if len(self._citation_index) != len(self.citations):
+            self._citation_index = {c.id: c for c in self.citations}
+        return self._citation_index[source_id]
+
+
+class PgxCompactResult(Record):
+    """One sample's result with the guidance text and sources by reference: ``<sample>.json`` of ``tailormed pgx
+    call`` (the default). Rows name their recommendation (``rule``) and sources by id; the run's ``knowledge.json``
+    (:class:`PgxKnowledge`) holds them, and each gene's evidence, once for every sample. Only informative
+    per-position genotypes are listed. Fields at their default value (null, false, 0, an empty list, 'genotype')
+    are left out."""
+
+    schema_version: str = Field(description="Written always (no default, unlike the fields left out).")
+    detail: Literal["compact"]
+    sample: str
+    knowledge_file: str = Field(description="The PgxKnowledge document of the run, relative to this file: "
+                                "'knowledge.json'.")
+    medications: list[str] = Field(default_factory=list, description="The medication list given, if any.")
+    genes: list[GeneResult]
+    drugs: list[DrugCall]
+    warnings: list[Warning] = Field(default_factory=list)
+    provenance: Provenance
+    disclaimers: list[str] = Field(default_factory=list)
+
+
+class DrugKnowledge(Record):
+    """One drug of the knowledge pack: what every row of it shares."""
+
+    drug: str
+    drug_class: str | None = None
+    genes: list[str]
+    guideline: str = Field(description="Id of the guideline's source.")
+    record: str = Field(description="The pack record, e.g. 'drugs/clopidogrel.yaml'.")
+
+
+class RuleKnowledge(Record):
+    """One recommendation of the knowledge pack, as a drug row shows it."""
+
+    id: str = Field(description="'<drug>#<n>': the n-th recommendation (from 1) of the drug's file.")
+    drug: str
+    population: str | None = None
+    implication: str
+    recommendation: str
+    strength: str
+    citations: list[str] = Field(description="Ids of its sources: the guideline, then the recommendation's own.")
+
+
+class GeneKnowledge(Record):
+    """One gene of the knowledge pack: the record and sources a gene result rests on."""
+
+    gene: str
+    evidence: EvidenceRef
+
+
+class PgxKnowledge(Record):
+    """The guidance text and sources that compact documents refer to: ``knowledge.json``, once per run.
+
+    A compact drug row expands to the full one as: the row, plus ``drug_class``, ``genes`` and ``guideline`` of
+    its drug, plus ``population``, ``implication``, ``recommendation`` and ``strength`` of its rule; its
+    ``evidence`` is the drug's ``record`` with the rule's citations (the guideline alone without a rule) followed by
+    the row's ``testing_advice_sources``. A compact gene result's ``evidence`` is its gene's here.
+    """
+
+    schema_version: str = PGX_SCHEMA_VERSION
+    knowledge: list[str] = Field(description="Every pack used, 'name version (date)'.")
+    knowledge_pack: str = Field(description="The label rows' evidence carries, e.g. 'pgx-core 2026.11.0'.")
+    genes: list[GeneKnowledge]
+    drugs: list[DrugKnowledge]
+    rules: list[RuleKnowledge]
+    citations: list[Citation]
 
 
 def format_score(score: float) -> str:

@@ -7,18 +7,19 @@ files is done by :mod:`tailormed.pipelines.pgx`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from tailormed.kb.pack import INDETERMINATE, KnowledgeBase, possible_phenotypes
-from tailormed.model.common import Citation, Evidence, Provenance, Warning
+from tailormed.model.common import Citation, Provenance, Warning
 from tailormed.model.genotypes import GeneGenotypes, OutsideCall
 from tailormed.model.pack import GeneDefinition
 from tailormed.model.pgx import (
     Diplotype,
     DrugRecommendation,
+    EvidenceRef,
     GeneResult,
     PgxResult,
     PositionGenotype,
@@ -29,6 +30,7 @@ from tailormed.pgx.matcher import (
     MatchCall,
     VariantListCall,
     build_allele_table,
+    genotype_row_keys,
     match_haplotypes,
     match_independent_variants,
 )
@@ -41,7 +43,11 @@ from tailormed.pgx.phenotype import (
     phenotype_from_functions,
     phenotype_from_score,
 )
-from tailormed.pgx.recommend import recommend
+from tailormed.pgx.recommend import RecommendationMemo, recommend
+
+PositionDetail = Literal["all", "informative", "none"]
+"""Which per-position genotypes a gene result lists: every examined position, only the informative ones (a
+non-reference or unexpected allele, no call, a FILTER), or none (``calls.tsv`` needs none)."""
 
 DISCLAIMERS = [
     "This report supports, and does not replace, clinical judgement. Recommendations summarise the cited "
@@ -61,25 +67,65 @@ PHENOCONVERSION_DISCLAIMER = (
 )
 
 
-def _evidence(kb: KnowledgeBase, gene: GeneDefinition) -> Evidence:
+def gene_evidence(kb: KnowledgeBase, gene: GeneDefinition) -> EvidenceRef:
+    """The record and sources of a gene result (the same for every sample)."""
     cached = kb.memo.get(("gene_evidence", gene.gene))
-    if isinstance(cached, Evidence):
+    if isinstance(cached, EvidenceRef):
         return cached
     ids = [s if isinstance(s, str) else s.id for s in gene.sources]
-    citations = [Citation(id=kb.sources[i].id, citation=kb.sources[i].citation, url=kb.sources[i].url,
-                          version=kb.sources[i].version) for i in ids if i in kb.sources]
     origin = kb.gene_origin.get(gene.gene, kb.name)
-    evidence = Evidence(knowledge_pack=kb.version_label, record=f"{origin}:genes/{gene.gene}.yaml", citations=citations)
+    evidence = EvidenceRef(knowledge_pack=kb.version_label, record=f"{origin}:genes/{gene.gene}.yaml",
+                           citations=[i for i in ids if i in kb.sources])
     kb.memo[("gene_evidence", gene.gene)] = evidence
     return evidence
 
 
-def _position_genotypes(genotypes: GeneGenotypes, s: int) -> list[PositionGenotype]:
+def citation(kb: KnowledgeBase, source_id: str) -> Citation:
+    """The knowledge base's source ``source_id`` as a result cites it."""
+    cached = kb.memo.get(("citation", source_id))
+    if isinstance(cached, Citation):
+        return cached
+    source = kb.sources[source_id]
+    made = Citation(id=source.id, citation=source.citation, url=source.url, version=source.version)
+    kb.memo[("citation", source_id)] = made
+    return made
+
+
+def cited_ids(genes: Sequence[GeneResult], drugs: Sequence[DrugRecommendation]) -> list[str]:
+    """Every source id the gene results and drug rows refer to, once, sorted."""
+    ids: set[str] = set()
+    for g in genes:
+        if g.evidence is not None:
+            ids.update(g.evidence.citations)
+        for e in g.phenoconversion:
+            ids.add(e.source)
+            ids.update(e.rule_sources)
+    for d in drugs:
+        if d.guideline:
+            ids.add(d.guideline)
+        if d.evidence is not None:
+            ids.update(d.evidence.citations)
+        ids.update(d.testing_advice_sources)
+        for e in d.phenoconversion:
+            ids.add(e.source)
+            ids.update(e.rule_sources)
+    return sorted(ids)
+
+
+def _position_genotypes(genotypes: GeneGenotypes, s: int, detail: PositionDetail) -> list[PositionGenotype]:
+    if detail == "none":
+        return []
     rows = []
+    codes = genotypes.codes[s]
+    informative_only = detail == "informative"
     for p, variant in enumerate(genotypes.variants):
+        status = genotypes.position_status[p]
+        if informative_only and status != "missing" and p not in genotypes.filtered and (
+                (codes[p] == 0) | (codes[p] == -3)).all():
+            continue  # homozygous (or hemizygous) reference, called or assumed
         bases = [variant.ref, *variant.alt]
         alleles: list[str | None] = []
-        for code in genotypes.codes[s, p]:
+        for code in codes[p]:
             if code == -3:
                 continue
             if code == -1:
@@ -88,13 +134,18 @@ def _position_genotypes(genotypes: GeneGenotypes, s: int) -> list[PositionGenoty
                 alleles.append("?")
             else:
                 alleles.append(bases[code])
-        status = genotypes.position_status[p]
         if status == "called" and all(a is None for a in alleles):
             status = "missing"
         rows.append(PositionGenotype(variant_id=variant.id, position=variant.position, ref=variant.ref,
                                      alleles=alleles, phased=bool(genotypes.phased[s, p]),
-                                     phase_set=int(genotypes.phase_set[s, p]) or None, status=status))
+                                     phase_set=int(genotypes.phase_set[s, p]) or None, status=status,
+                                     filter=genotypes.filtered.get(p)))
     return rows
+
+
+def _position_counts(genotypes: GeneGenotypes) -> dict[str, int]:
+    return {"positions_examined": len(genotypes.variants),
+            "positions_assumed_reference": sum(1 for st in genotypes.position_status if st == "assumed_reference")}
 
 
 def _describe(variant_index: list[int], genotypes: GeneGenotypes) -> list[str]:
@@ -107,7 +158,7 @@ def _describe(variant_index: list[int], genotypes: GeneGenotypes) -> list[str]:
 
 
 def _haplotype_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, call: MatchCall,
-                      kb: KnowledgeBase, include_genotypes: bool = True) -> GeneResult:
+                      kb: KnowledgeBase, detail: PositionDetail = "all") -> GeneResult:
     warnings: list[Warning] = []
     missing = _describe(call.missing_positions, genotypes)
     diplotypes = []
@@ -150,8 +201,8 @@ def _haplotype_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, ca
         phenotype=pheno.phenotype if call.diplotypes else None, activity_score=pheno.activity_score,
         lookup_keys=list(pheno.lookup_keys) if call.diplotypes else [],
         missing_positions=missing, uncertain_due_to_missing=uncertain, unexplained_variants=unexplained,
-        genotypes=_position_genotypes(genotypes, s) if include_genotypes else [],
-        warnings=warnings + _site_warnings(gene, genotypes), evidence=_evidence(kb, gene))
+        genotypes=_position_genotypes(genotypes, s, detail), **_position_counts(genotypes),
+        warnings=warnings + _site_warnings(gene, genotypes), evidence=gene_evidence(kb, gene))
 
 
 def _site_warnings(gene: GeneDefinition, genotypes: GeneGenotypes) -> list[Warning]:
@@ -171,7 +222,7 @@ def _site_warnings(gene: GeneDefinition, genotypes: GeneGenotypes) -> list[Warni
 
 
 def _variant_list_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, call: VariantListCall,
-                         kb: KnowledgeBase, include_genotypes: bool = True) -> GeneResult:
+                         kb: KnowledgeBase, detail: PositionDetail = "all") -> GeneResult:
     """Diplotype and phenotype for DPYD-style genes: each haplotype carries zero or more variant alleles."""
     reference = gene.reference_allele or REFERENCE_LABEL
     ref_function, ref_value = allele_function(gene, reference)
@@ -216,8 +267,8 @@ def _variant_list_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int,
         warnings.append(Warning(code="no_data", gene=gene.gene, severity="warning",
                                 message="no defining position has a genotype: not tested"))
         return GeneResult(gene=gene.gene, source="vcf", tested=False, missing_positions=missing, warnings=warnings,
-                          genotypes=_position_genotypes(genotypes, s) if include_genotypes else [],
-                          evidence=_evidence(kb, gene))
+                          genotypes=_position_genotypes(genotypes, s, detail), **_position_counts(genotypes),
+                          evidence=gene_evidence(kb, gene))
     if gene.phenotype_method == "activity_score":
         score = float(sum(v for v in values if v is not None)) if all(v is not None for v in values) else None
         phenotype = phenotype_from_score(gene, score) if score is not None else INDETERMINATE
@@ -231,8 +282,8 @@ def _variant_list_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int,
         diplotypes=[Diplotype(alleles=labels, functions=functions, activity_values=values)],
         phenotype=phenotype, activity_score=score, lookup_keys=keys, missing_positions=missing,
         uncertain_due_to_missing=bool(missing),
-        genotypes=_position_genotypes(genotypes, s) if include_genotypes else [],
-        warnings=warnings + _site_warnings(gene, genotypes), evidence=_evidence(kb, gene))
+        genotypes=_position_genotypes(genotypes, s, detail), **_position_counts(genotypes),
+        warnings=warnings + _site_warnings(gene, genotypes), evidence=gene_evidence(kb, gene))
 
 
 def _resolve_proxies(gene: GeneDefinition, genotypes: GeneGenotypes,
@@ -264,11 +315,11 @@ def _resolve_proxies(gene: GeneDefinition, genotypes: GeneGenotypes,
 
 def call_genes_from_vcf(kb: KnowledgeBase, genotypes: dict[str, GeneGenotypes],
                         haploid_x: npt.NDArray[np.bool_] | None = None,
-                        include_genotypes: bool = True) -> list[dict[str, GeneResult]]:
+                        detail: PositionDetail = "all") -> list[dict[str, GeneResult]]:
     """Gene results for every sample, from genotype arrays of each gene (vectorised over samples).
 
-    Samples with identical genotype patterns share one match; without per-position genotypes in
-    the output they also share one (read-only) result object.
+    Samples with identical genotypes at a gene (alleles, phase, phase sets, ploidy) share one match and one
+    (read-only) result object; without per-position genotypes, so do all samples sharing a call.
     """
     n_samples = next(iter(genotypes.values())).codes.shape[0] if genotypes else 0
     per_sample: list[dict[str, GeneResult]] = [{} for _ in range(n_samples)]
@@ -279,13 +330,14 @@ def call_genes_from_vcf(kb: KnowledgeBase, genotypes: dict[str, GeneGenotypes],
             haploid = np.ones(n_samples, dtype=bool)
         elif gene.inheritance == "x_linked" and haploid_x is not None:
             haploid = haploid_x
+        rows = genotype_row_keys(gene_genotypes, haploid)
         results: list[GeneResult]
         if gene.matching == "independent_variants":
-            calls = match_independent_variants(gene, gene_genotypes, haploid)
-            results = _results_per_sample(_variant_list_result, calls, gene, gene_genotypes, kb, include_genotypes)
+            calls = match_independent_variants(gene, gene_genotypes, haploid, rows)
+            results = _results_per_sample(_variant_list_result, calls, rows, gene, gene_genotypes, kb, detail)
         elif gene.matching == "haplotype":
-            matches = match_haplotypes(gene, gene_genotypes, haploid, build_allele_table(gene))
-            results = _results_per_sample(_haplotype_result, matches, gene, gene_genotypes, kb, include_genotypes)
+            matches = match_haplotypes(gene, gene_genotypes, haploid, build_allele_table(gene), rows)
+            results = _results_per_sample(_haplotype_result, matches, rows, gene, gene_genotypes, kb, detail)
         else:
             continue
         for s, result in enumerate(results):
@@ -296,19 +348,19 @@ def call_genes_from_vcf(kb: KnowledgeBase, genotypes: dict[str, GeneGenotypes],
 _Call = TypeVar("_Call", MatchCall, VariantListCall)
 
 
-def _results_per_sample(build: Callable[[GeneDefinition, GeneGenotypes, int, _Call, KnowledgeBase, bool], GeneResult],
-                        calls: Sequence[_Call], gene: GeneDefinition, genotypes: GeneGenotypes, kb: KnowledgeBase,
-                        include_genotypes: bool) -> list[GeneResult]:
-    """One gene's result per sample; without per-position genotypes, samples sharing a call share its result."""
-    if include_genotypes:
-        return [build(gene, genotypes, s, call, kb, True) for s, call in enumerate(calls)]
+def _results_per_sample(build: Callable[[GeneDefinition, GeneGenotypes, int, _Call, KnowledgeBase, PositionDetail],
+                                        GeneResult],
+                        calls: Sequence[_Call], rows: npt.NDArray[np.intp], gene: GeneDefinition,
+                        genotypes: GeneGenotypes, kb: KnowledgeBase, detail: PositionDetail) -> list[GeneResult]:
+    """One gene's result per sample, built once per distinct genotype row (per distinct call without genotypes)."""
     shared: dict[int, GeneResult] = {}
     results = []
     for s, call in enumerate(calls):
-        result = shared.get(id(call))
+        key = id(call) if detail == "none" else int(rows[s])
+        result = shared.get(key)
         if result is None:
-            result = build(gene, genotypes, s, call, kb, False)
-            shared[id(call)] = result
+            result = build(gene, genotypes, s, call, kb, detail)
+            shared[key] = result
         results.append(result)
     return results
 
@@ -329,7 +381,7 @@ def result_from_outside_call(kb: KnowledgeBase, call: OutsideCall) -> GeneResult
             keys = tuple(k for k in keys if not k.startswith(call.phenotype.split()[0])) + (call.phenotype,)
         return GeneResult(gene=call.gene, source="outside_call", tested=True, diplotypes=diplotypes,
                           phenotype="; ".join(keys) or None, lookup_keys=list(keys), warnings=warnings,
-                          evidence=_evidence(kb, gene))
+                          evidence=gene_evidence(kb, gene))
     pheno: PhenotypeCall | None = None
     if call.activity_score is not None and gene.phenotype_method == "activity_score":
         p = phenotype_from_score(gene, call.activity_score)
@@ -357,7 +409,7 @@ def result_from_outside_call(kb: KnowledgeBase, call: OutsideCall) -> GeneResult
     return GeneResult(gene=call.gene, source="outside_call", tested=True, diplotypes=diplotypes,
                       phenotype=pheno.phenotype,
                       activity_score=pheno.activity_score, lookup_keys=list(pheno.lookup_keys), warnings=warnings,
-                      evidence=_evidence(kb, gene))
+                      evidence=gene_evidence(kb, gene))
 
 
 def merge_outside_calls(kb: KnowledgeBase, results: dict[str, GeneResult],
@@ -373,32 +425,53 @@ def merge_outside_calls(kb: KnowledgeBase, results: dict[str, GeneResult],
                                             message=f"the VCF call {previous.diplotype_label} "
                                                     f"({previous.phenotype}) was replaced by the outside call"))
             outside.genotypes = previous.genotypes
+            outside.positions_examined = previous.positions_examined
+            outside.positions_assumed_reference = previous.positions_assumed_reference
         merged[call.gene] = outside
     return merged
 
 
 def not_covered_result(kb: KnowledgeBase, gene: str) -> GeneResult:
-    """A gene the input files do not cover: reported as not examined, never assumed reference."""
-    return GeneResult(gene=gene, source="none", tested=False, evidence=_evidence(kb, kb.genes[gene]),
+    """A gene the input files do not cover: reported as not examined, never assumed reference (one read-only
+    object per gene, shared by every sample)."""
+    cached = kb.memo.get(("not_covered", gene))
+    if isinstance(cached, GeneResult):
+        return cached
+    made = GeneResult(gene=gene, source="none", tested=False, evidence=gene_evidence(kb, kb.genes[gene]),
                       warnings=[Warning(code="not_covered", gene=gene, severity="warning",
                                         message="not tested: no input VCF has records near this gene "
                                                 "(not assumed reference despite --missing-as-ref)")])
+    kb.memo[("not_covered", gene)] = made
+    return made
+
+
+def _not_called_result(kb: KnowledgeBase, gene: GeneDefinition) -> GeneResult:
+    """A gene no input was given for (one read-only object per gene, shared by every sample)."""
+    cached = kb.memo.get(("not_called", gene.gene))
+    if isinstance(cached, GeneResult):
+        return cached
+    reason = ("not tested: called only from an outside call, and none was supplied"
+              if gene.matching == "outside_call_only" else "not tested: no genotype input for it")
+    made = GeneResult(gene=gene.gene, source="none", tested=False, evidence=gene_evidence(kb, gene),
+                      warnings=[Warning(code="not_called", gene=gene.gene, severity="info", message=reason)])
+    kb.memo[("not_called", gene.gene)] = made
+    return made
 
 
 def build_result(kb: KnowledgeBase, sample: str, genes: dict[str, GeneResult], provenance: Provenance,
-                 medications: list[str] | None = None) -> PgxResult:
-    """Assemble one sample's document: genes in pack order, drug guidance, warnings, provenance."""
+                 medications: list[str] | None = None, memo: RecommendationMemo | None = None) -> PgxResult:
+    """Assemble one sample's document: genes in pack order, drug guidance, warnings, provenance.
+
+    ``memo`` (one per run) lets samples that share gene result objects share their drug rows.
+    """
     for name in kb.genes:
         if name not in genes:
-            gene = kb.genes[name]
-            reason = ("not tested: called only from an outside call, and none was supplied"
-                      if gene.matching == "outside_call_only" else "not tested: no genotype input for it")
-            genes[name] = GeneResult(gene=name, source="none", tested=False, evidence=_evidence(kb, gene),
-                                     warnings=[Warning(code="not_called", gene=name, severity="info", message=reason)])
+            genes[name] = _not_called_result(kb, kb.genes[name])
     genes = apply_phenoconversion(kb, genes, medications)
-    drugs: list[DrugRecommendation] = recommend(kb, genes, medications)
+    drugs: list[DrugRecommendation] = recommend(kb, genes, medications, memo)
     ordered = [genes[n] for n in sorted(genes)]
     warnings = [Warning(code="assumption", message=a, severity="info") for a in provenance.assumptions]
     disclaimers = DISCLAIMERS + ([PHENOCONVERSION_DISCLAIMER] if medications else [])
-    return PgxResult(sample=sample, genes=ordered, drugs=drugs, warnings=warnings, provenance=provenance,
-                     disclaimers=disclaimers)
+    return PgxResult(sample=sample, medications=list(medications or []), genes=ordered, drugs=drugs,
+                     warnings=warnings, citations=[citation(kb, i) for i in cited_ids(ordered, drugs)],
+                     provenance=provenance, disclaimers=disclaimers)

@@ -201,14 +201,40 @@ def _collapse_haploid(codes: npt.NDArray[np.int8], force: bool) -> tuple[npt.NDA
     return out, bool(het.any())
 
 
+def genotype_row_keys(genotypes: GeneGenotypes, haploid: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.intp]:
+    """For each sample, the index of its distinct genotype row at this gene: samples with equal alleles, phase,
+    phase sets and ploidy get the same index (their calls and per-position genotypes are the same).
+
+    In a cohort most samples share a row with others, so the per-sample work is done once per distinct row.
+    """
+    n_samples = genotypes.codes.shape[0]
+    if n_samples == 0:
+        return np.zeros(0, dtype=np.intp)
+    parts = [np.ascontiguousarray(genotypes.codes).reshape(n_samples, -1).view(np.uint8),
+             np.ascontiguousarray(genotypes.phased).reshape(n_samples, -1).view(np.uint8),
+             np.ascontiguousarray(genotypes.phase_set).reshape(n_samples, -1).view(np.uint8),
+             (haploid if haploid is not None else np.zeros(n_samples, dtype=bool)).astype(np.uint8)[:, None]]
+    rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
+    data, width = rows.tobytes(), rows.shape[1]
+    first: dict[bytes, int] = {}  # a sample's key is the index of the first sample like it
+    return np.fromiter((first.setdefault(data[s * width:(s + 1) * width], s) for s in range(n_samples)),
+                       dtype=np.intp, count=n_samples)
+
+
 def match_haplotypes(gene: GeneDefinition, genotypes: GeneGenotypes, haploid: npt.NDArray[np.bool_] | None = None,
-                     table: AlleleTable | None = None) -> list[MatchCall]:
-    """Diplotypes for every sample in ``genotypes`` (``haploid[s]`` forces one haplotype)."""
+                     table: AlleleTable | None = None,
+                     rows: npt.NDArray[np.intp] | None = None) -> list[MatchCall]:
+    """Diplotypes for every sample in ``genotypes`` (``haploid[s]`` forces one haplotype); ``rows`` from
+    :func:`genotype_row_keys` (computed when not given) lets samples with equal genotypes share one call."""
     table = table or build_allele_table(gene)
+    rows = genotype_row_keys(genotypes, haploid) if rows is None else rows
     n_samples = genotypes.codes.shape[0]
     results: list[MatchCall] = []
     cache: dict[bytes, MatchCall] = {}
     for s in range(n_samples):
+        if rows[s] != s:  # a sample before this one has the same genotypes
+            results.append(results[rows[s]])
+            continue
         codes = genotypes.codes[s]
         codes, het_in_haploid = _collapse_haploid(codes, bool(haploid[s]) if haploid is not None else False)
         blocks = _phase_blocks(codes, genotypes.phased[s], genotypes.phase_set[s])
@@ -249,18 +275,24 @@ class VariantListCall:
 
 
 def match_independent_variants(gene: GeneDefinition, genotypes: GeneGenotypes,
-                               haploid: npt.NDArray[np.bool_] | None = None) -> list[VariantListCall]:
-    """For each sample, which single-variant alleles it carries and on which haplotype."""
+                               haploid: npt.NDArray[np.bool_] | None = None,
+                               rows: npt.NDArray[np.intp] | None = None) -> list[VariantListCall]:
+    """For each sample, which single-variant alleles it carries and on which haplotype (``rows`` as in
+    :func:`match_haplotypes`)."""
     table = build_allele_table(gene)
+    rows = genotype_row_keys(genotypes, haploid) if rows is None else rows
     allele_positions = []
     for a in range(len(table.names)):
         if a == table.reference_index:
             continue
         positions = np.flatnonzero(table.nonref[a])
         allele_positions.append((a, positions))
-    results = []
+    results: list[VariantListCall] = []
     cache: dict[bytes, VariantListCall] = {}
     for s in range(genotypes.codes.shape[0]):
+        if rows[s] != s:
+            results.append(results[rows[s]])
+            continue
         codes, het = _collapse_haploid(genotypes.codes[s], bool(haploid[s]) if haploid is not None else False)
         key = codes.tobytes() + genotypes.phased[s].tobytes()
         if key in cache:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tailormed.kb.pack import KnowledgeBase
-from tailormed.model.common import Citation, Warning
+from tailormed.model.common import Warning
 from tailormed.model.pack import DrugGuidance, Perpetrator, PhenoconversionRule
 from tailormed.model.pgx import GeneResult, PhenoconversionEffect
 from tailormed.model.pgx import format_activity_score as _score
@@ -182,11 +182,6 @@ def _adjusted_score(rule: PhenoconversionRule, result: GeneResult,
     return None if phenotype is None else (score, phenotype)
 
 
-def _citation(kb: KnowledgeBase, source_id: str) -> Citation:
-    source = kb.sources[source_id]
-    return Citation(id=source.id, citation=source.citation, url=source.url, version=source.version)
-
-
 def _effect(kb: KnowledgeBase, rule: PhenoconversionRule, perpetrator: Perpetrator,
             applied: bool) -> PhenoconversionEffect:
     return PhenoconversionEffect(
@@ -194,7 +189,7 @@ def _effect(kb: KnowledgeBase, rule: PhenoconversionRule, perpetrator: Perpetrat
         strength=perpetrator.strength,
         adjustment="activity_score_multiplied" if applied else "caution_only",
         multiplier=_multiplier(rule, perpetrator) if applied else None,
-        source=_citation(kb, perpetrator.source), rule_sources=[_citation(kb, s) for s in rule.sources])
+        source=kb.sources[perpetrator.source].id, rule_sources=[kb.sources[s].id for s in rule.sources])
 
 
 def _names(kb: KnowledgeBase, effect: PhenoconversionEffect) -> set[str]:

@@ -16,9 +16,9 @@ With a medication list, a listed perpetrator may change the phenotype a drug's r
 from __future__ import annotations
 
 from tailormed.kb.pack import INDETERMINATE, NOT_TESTED, KnowledgeBase
-from tailormed.model.common import Citation, Evidence, Warning
+from tailormed.model.common import Warning
 from tailormed.model.pack import DrugGuidance, GeneCondition, Recommendation
-from tailormed.model.pgx import DrugRecommendation, GeneBasis, GeneResult, PhenoconversionEffect
+from tailormed.model.pgx import DrugRecommendation, EvidenceRef, GeneBasis, GeneResult, PhenoconversionEffect
 from tailormed.pgx.phenoconversion import DrugAdjustment, adjustment_for_drug, apply_phenoconversion
 
 STATUS_ORDER = {"actionable": 0, "not_tested": 1, "no_result": 2, "standard": 3, "no_recommendation": 4}
@@ -59,9 +59,19 @@ def _matches(condition: GeneCondition, result: GeneResult | None) -> str | None:
     return None
 
 
-def _citation(kb: KnowledgeBase, source_id: str) -> Citation:
-    source = kb.sources[source_id]
-    return Citation(id=source.id, citation=source.citation, url=source.url, version=source.version)
+def _citation(kb: KnowledgeBase, source_id: str) -> str:
+    """A source id the pack defines (looked up, so an unknown id fails here rather than in a reader)."""
+    return kb.sources[source_id].id
+
+
+def rule_id(drug: DrugGuidance, index: int) -> str:
+    """The id of the ``index``-th (from 0) recommendation of ``drug``: ``'clopidogrel#2'`` for the second."""
+    return f"{drug.drug}#{index + 1}"
+
+
+def rule_citations(kb: KnowledgeBase, drug: DrugGuidance, rec: Recommendation) -> list[str]:
+    """The sources of one recommendation: the drug's guideline, then the recommendation's own."""
+    return _unique([_citation(kb, drug.guideline)] + [_citation(kb, s) for s in rec.sources])
 
 
 def _status(rec: Recommendation, rests_on: list[str], results: dict[str, GeneResult]) -> str:
@@ -107,7 +117,7 @@ def _basis(gene: str, result: GeneResult | None, matched_on: str,
     return basis
 
 
-def _testing_advice(kb: KnowledgeBase, drug: DrugGuidance, untested: list[str]) -> tuple[str | None, list[Citation]]:
+def _testing_advice(kb: KnowledgeBase, drug: DrugGuidance, untested: list[str]) -> tuple[str | None, list[str]]:
     """The pack's cited advice to test before prescribing, when it concerns a gene that was not tested."""
     advice = drug.test_before_prescribing
     if advice is None or not set(advice.genes) & set(untested):
@@ -115,18 +125,14 @@ def _testing_advice(kb: KnowledgeBase, drug: DrugGuidance, untested: list[str]) 
     return advice.advice, [_citation(kb, s) for s in advice.sources]
 
 
-def _unique(citations: list[Citation]) -> list[Citation]:
-    out: list[Citation] = []
-    for citation in citations:
-        if all(c.id != citation.id for c in out):
-            out.append(citation)
-    return out
+def _unique(citations: list[str]) -> list[str]:
+    return list(dict.fromkeys(citations))
 
 
 def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, GeneResult]) -> list[DrugRecommendation]:
     """Every recommendation of ``drug`` that applies to these gene results (one summary row if none does)."""
-    evidence = Evidence(knowledge_pack=kb.version_label, record=f"drugs/{drug.drug}.yaml",
-                        citations=[_citation(kb, drug.guideline)])
+    evidence = EvidenceRef(knowledge_pack=kb.version_label, record=f"drugs/{drug.drug}.yaml",
+                           citations=[_citation(kb, drug.guideline)])
     adjustments = {g: a for g in drug.genes if (a := adjustment_for_drug(kb, drug, g, results.get(g))) is not None}
     matching = {g: (adjustments[g].matching if g in adjustments else results.get(g)) for g in drug.genes}
     pheno_warnings = [w for a in adjustments.values() for w in a.warnings]
@@ -135,7 +141,7 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
     uncalled = [g for g in drug.genes if g not in untested and INDETERMINATE in _keys(matching.get(g))]
     advice, advice_citations = _testing_advice(kb, drug, untested)
     found: list[DrugRecommendation] = []
-    for rec in drug.recommendations:
+    for index, rec in enumerate(drug.recommendations):
         basis = []
         for gene, condition in rec.when.items():
             key = _matches(condition, matching.get(gene))
@@ -143,8 +149,7 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
                 break
             basis.append(_basis(gene, results.get(gene), key, adjustments.get(gene)))
         else:
-            citations = _unique([_citation(kb, drug.guideline)] + [_citation(kb, s) for s in rec.sources]
-                                + advice_citations)
+            citations = _unique(rule_citations(kb, drug, rec) + advice_citations)
             warnings = [Warning(code="gene_not_tested", gene=g,
                                 message=(f"{g} was not tested: this is the guideline's advice for an untested {g}"
                                          if g in rec.when else
@@ -157,7 +162,7 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
             warnings += _caveats(basis, results)
             warnings += pheno_warnings
             found.append(DrugRecommendation(
-                drug=drug.drug, drug_class=drug.drug_class, genes=drug.genes,
+                drug=drug.drug, rule=rule_id(drug, index), drug_class=drug.drug_class, genes=drug.genes,
                 status=_status(rec, list(rec.when), results),
                 population=rec.population, implication=rec.implication, recommendation=rec.recommendation,
                 strength=rec.strength, basis=basis, guideline=citations[0], untested_genes=untested,
@@ -190,19 +195,56 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
                                phenoconversion=pheno_effects)]
 
 
+class RecommendationMemo:
+    """Drug rows already made, keyed by the gene result *objects* they were made from (and the medication list).
+
+    In a cohort most samples share their gene result objects (samples with equal genotypes at a gene share one,
+    see :func:`tailormed.pgx.engine.call_genes_from_vcf`), so most rows are made once and shared, read-only, by
+    every sample they apply to. The memo keeps the results it keyed on alive, so an id is never reused while it
+    is in use; use one memo per run.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[object, ...], tuple[tuple[GeneResult | None, ...], list[DrugRecommendation]]] = {}
+        self._genes: dict[str, tuple[str, ...]] = {}
+
+    def rows(self, kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, GeneResult],
+             medications: frozenset[str]) -> list[DrugRecommendation]:
+        genes = self._genes.get(drug.drug)
+        if genes is None:  # every gene a row of the drug can read
+            genes = tuple(dict.fromkeys([*drug.genes, *(g for rec in drug.recommendations for g in rec.when)]))
+            self._genes[drug.drug] = genes
+        used = tuple(results.get(g) for g in genes)
+        key = (drug.drug, medications, *map(id, used))
+        hit = self._rows.get(key)
+        if hit is not None:
+            return hit[1]
+        rows = _rows_for(kb, drug, results, medications)
+        self._rows[key] = (used, rows)
+        return rows
+
+
+def _rows_for(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, GeneResult],
+              medications: frozenset[str]) -> list[DrugRecommendation]:
+    rows = recommend_drug(kb, drug, results)
+    for row in rows:
+        row.in_medication_list = drug.drug.lower() in medications
+    return rows
+
+
 def recommend(kb: KnowledgeBase, results: dict[str, GeneResult],
-              medications: list[str] | None = None) -> list[DrugRecommendation]:
+              medications: list[str] | None = None, memo: RecommendationMemo | None = None) -> list[DrugRecommendation]:
     """Recommendations for every drug in the knowledge base: medication list first, then by status
     (:data:`STATUS_ORDER`), then by drug name.
 
     Listed medications that inhibit or induce a gene's enzyme are applied first (:func:`apply_phenoconversion`).
+    With a ``memo``, rows made before from the same gene result objects are reused (they are shared: read-only).
     """
     results = apply_phenoconversion(kb, results, medications)
+    meds = frozenset(m.lower() for m in medications or [])
     rows: list[DrugRecommendation] = []
-    meds = {m.lower() for m in medications or []}
     for name in sorted(kb.drugs):
-        for row in recommend_drug(kb, kb.drugs[name], results):
-            row.in_medication_list = name.lower() in meds
-            rows.append(row)
+        drug = kb.drugs[name]
+        rows += memo.rows(kb, drug, results, meds) if memo is not None else _rows_for(kb, drug, results, meds)
     rows.sort(key=lambda r: (not r.in_medication_list, STATUS_ORDER[r.status], r.drug))
     return rows

@@ -4,9 +4,13 @@ engine), write calls.tsv and per-sample JSON/HTML (report) into one output folde
 
 from __future__ import annotations
 
+import io
+import multiprocessing
+import os
+import signal
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,13 +21,21 @@ from tailormed.io.vcf import VcfFile, check_reference_agreement
 from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
 from tailormed.model.common import Provenance
 from tailormed.model.genotypes import GeneGenotypes, OutsideCall
-from tailormed.model.pgx import GeneResult, PgxResult
+from tailormed.model.pgx import GeneResult
 from tailormed.output import atomic_output_dir, case_file_names
-from tailormed.pgx.engine import build_result, call_genes_from_vcf, merge_outside_calls, not_covered_result
+from tailormed.pgx.engine import (
+    PositionDetail,
+    build_result,
+    call_genes_from_vcf,
+    merge_outside_calls,
+    not_covered_result,
+)
+from tailormed.pgx.recommend import RecommendationMemo
 from tailormed.pipelines.progress import ProgressCallback
 from tailormed.pipelines.provenance import make_provenance
-from tailormed.report.html import render_pgx_html
-from tailormed.report.tsv import write_calls, write_calls_header
+from tailormed.report.html import PgxHtmlRenderer
+from tailormed.report.pgx_json import KNOWLEDGE_FILE, CompactJsonWriter, full_json, knowledge_json
+from tailormed.report.tsv import CallsWriter
 
 MISSING_AS_REF_ASSUMPTION = (
     "--missing-as-ref: defining positions absent from the VCF were assumed homozygous reference. This is right "
@@ -76,9 +88,10 @@ def read_vcf_genotypes(vcfs: Sequence[Path], kb: KnowledgeBase, samples: Sequenc
 
 def call_pgx(vcf: Path | Sequence[Path] | None, kb: KnowledgeBase, *, samples: Sequence[str] | None = None,
              outside_calls: Sequence[OutsideCall] = (), missing_as_reference: bool = False,
-             haploid_x: dict[str, bool] | None = None, include_genotypes: bool = True,
+             haploid_x: dict[str, bool] | None = None, position_detail: PositionDetail = "all",
              sample_name: str | None = None) -> tuple[list[str], list[dict[str, GeneResult]]]:
-    """Gene results per sample from VCF(s) (or outside calls alone), outside calls merged in."""
+    """Gene results per sample from VCF(s) (or outside calls alone), outside calls merged in; ``position_detail``
+    chooses the per-position genotypes the results list (every position, the informative ones, none)."""
     vcfs = [vcf] if isinstance(vcf, (str, Path)) else list(vcf or [])
     uncovered: list[str] = []
     if vcfs:
@@ -87,7 +100,7 @@ def call_pgx(vcf: Path | Sequence[Path] | None, kb: KnowledgeBase, *, samples: S
         x_flags = np.array([bool((haploid_x or {}).get(s, False)) for s in sample_ids])
         # No gene left to call (with --missing-as-ref, files that cover no gene of the pack): every gene is
         # reported not covered below.
-        per_sample = (call_genes_from_vcf(kb, genotypes, x_flags, include_genotypes) if genotypes
+        per_sample = (call_genes_from_vcf(kb, genotypes, x_flags, position_detail) if genotypes
                       else [{} for _ in sample_ids])
     else:
         sample_ids = [sample_name or "sample"]
@@ -109,36 +122,128 @@ def call_pgx(vcf: Path | Sequence[Path] | None, kb: KnowledgeBase, *, samples: S
     return sample_ids, merged
 
 
+@dataclass
+class _ReportJob:
+    """What every chunk of per-sample writing needs (inherited by forked workers, never pickled)."""
+
+    kb: KnowledgeBase
+    sample_ids: Sequence[str]
+    per_sample: Sequence[dict[str, GeneResult]]
+    provenance: Provenance
+    formats: Sequence[str]
+    medications: Sequence[str]
+    compact: bool
+    names: list[str]
+    staging: Path
+
+
+@dataclass
+class _ReportWriters:
+    """The per-process writers: each reuses what samples share (drug rows, gene results, their JSON and HTML)."""
+
+    memo: RecommendationMemo = field(default_factory=RecommendationMemo)
+    renderer: PgxHtmlRenderer = field(default_factory=PgxHtmlRenderer)
+    json_writer: CompactJsonWriter = field(default_factory=CompactJsonWriter)
+
+
+_JOB: _ReportJob | None = None
+_WRITERS: _ReportWriters | None = None
+
+REPORT_CHUNK = 64
+"""Samples per unit of work when reports are written by several processes."""
+
+
+def _write_chunk(bounds: tuple[int, int]) -> str:
+    """Write the JSON/HTML of samples ``bounds[0]:bounds[1]`` of the current job; return their calls.tsv lines."""
+    global _WRITERS
+    job = _JOB
+    assert job is not None
+    writers = _WRITERS = _WRITERS or _ReportWriters()
+    lines = io.StringIO()
+    tsv = CallsWriter(lines, header=False)
+    for n in range(*bounds):
+        result = build_result(job.kb, job.sample_ids[n], dict(job.per_sample[n]), job.provenance,
+                              list(job.medications), writers.memo)
+        tsv.write(job.sample_ids[n], result.genes)
+        if "json" in job.formats:
+            document = writers.json_writer.write(result) if job.compact else full_json(result)
+            (job.staging / f"{job.names[n]}.json").write_text(document, encoding="utf-8")
+        if "html" in job.formats:
+            (job.staging / f"{job.names[n]}.html").write_text(writers.renderer.render(result), encoding="utf-8")
+    return lines.getvalue()
+
+
+def _worker_signals() -> None:
+    """In a report-writing process: the default action for SIGTERM (the parent stops its workers with it) instead
+    of the command line's handler inherited through fork, and no KeyboardInterrupt of its own on Ctrl-C (the parent
+    handles it and stops the workers)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def report_workers(n_samples: int, workers: int | None = None) -> int:
+    """Processes for writing per-sample reports: ``workers`` if given, else up to 4 (the CPUs there are) for 256
+    samples or more. Several processes need the ``fork`` start method (they inherit the calls, nothing is copied
+    up front); without it the reports are written in this process."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if workers is not None:
+        return max(1, workers)
+    return min(4, os.cpu_count() or 1) if n_samples >= 256 else 1
+
+
 def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
                       per_sample: Sequence[dict[str, GeneResult]], provenance: Provenance,
                       formats: Sequence[str] = ALL_FORMATS, medications: Sequence[str] = (),
-                      progress: ProgressCallback | None = None, source: str | None = None) -> list[str]:
-    """Write calls.tsv and per-sample JSON/HTML atomically; returns the file names written. ``source`` (the
-    file the sample ids come from) is named when an id cannot name a file."""
-    written: list[str] = []
-    names = case_file_names(sample_ids, reserved=["calls.tsv"], source=source)
+                      progress: ProgressCallback | None = None, full_evidence: bool = False,
+                      workers: int | None = None, source: str | None = None) -> list[str]:
+    """Write calls.tsv and per-sample JSON/HTML atomically; returns the file names written.
+
+    The per-sample JSON is the compact document, with the run's ``knowledge.json`` beside it, unless
+    ``full_evidence`` asks for the full one (:mod:`tailormed.report.pgx_json`). Per-sample reports are written
+    by :func:`report_workers` processes, in chunks of :data:`REPORT_CHUNK` samples; calls.tsv keeps the sample
+    order, and the files are the same whatever the number of processes. ``source`` (the file the sample ids
+    come from) is named when an id cannot name a file.
+    """
+    global _JOB
+    compact = "json" in formats and not full_evidence
+    names = case_file_names(sample_ids, reserved=["calls.tsv"] + ([KNOWLEDGE_FILE, "knowledge"] if compact else []),
+                            source=source)
+    need_documents = "json" in formats or "html" in formats
     with atomic_output_dir(out, description="tailormed pgx call") as staging:
+        if compact:
+            (staging / KNOWLEDGE_FILE).write_text(knowledge_json(kb, provenance), encoding="utf-8")
         with ExitStack() as stack:
-            tsv = (stack.enter_context(open(staging / "calls.tsv", "w", encoding="utf-8"))
-                   if "tsv" in formats else None)
-            if tsv:
-                write_calls_header(tsv)
-            for n, (sample, results) in enumerate(zip(sample_ids, per_sample, strict=True)):
-                need_document = "json" in formats or "html" in formats
-                result: PgxResult | None = None
-                if need_document:
-                    result = build_result(kb, sample, dict(results), provenance, list(medications))
-                    genes_in_order = result.genes
-                else:
-                    genes_in_order = [results[g] for g in sorted(results)]
-                if tsv:
-                    write_calls(tsv, sample, genes_in_order)
-                if result is not None and "json" in formats:
-                    (staging / f"{names[n]}.json").write_text(result.model_dump_json(indent=1), encoding="utf-8")
-                if result is not None and "html" in formats:
-                    (staging / f"{names[n]}.html").write_text(render_pgx_html(result), encoding="utf-8")
-                if progress:
-                    progress("writing reports", n + 1, len(sample_ids))
+            handle = stack.enter_context(open(staging / "calls.tsv", "w", encoding="utf-8")) if "tsv" in formats \
+                else io.StringIO()
+            if not need_documents:  # calls.tsv alone: nothing to build per sample
+                tsv = CallsWriter(handle)
+                for n, (sample, results) in enumerate(zip(sample_ids, per_sample, strict=True)):
+                    tsv.write(sample, [results[g] for g in sorted(results)])
+                    if progress and (n + 1 == len(sample_ids) or n % REPORT_CHUNK == 0):
+                        progress("writing reports", n + 1, len(sample_ids))
+            else:
+                CallsWriter(handle)  # the header
+                chunks = [(i, min(i + REPORT_CHUNK, len(sample_ids))) for i in range(0, len(sample_ids), REPORT_CHUNK)]
+                _JOB = _ReportJob(kb, sample_ids, per_sample, provenance, formats, medications, compact, names,
+                                  staging)
+                processes = min(report_workers(len(sample_ids), workers), len(chunks))
+                pool = multiprocessing.get_context("fork").Pool(processes, initializer=_worker_signals) \
+                    if processes > 1 else None
+                try:
+                    done = pool.imap(_write_chunk, chunks) if pool is not None else map(_write_chunk, chunks)
+                    for (_, stop), lines in zip(chunks, done, strict=True):
+                        handle.write(lines)
+                        if progress:
+                            progress("writing reports", stop, len(sample_ids))
+                    if pool is not None:
+                        pool.close()  # all written: let the workers finish on their own
+                        pool.join()
+                finally:
+                    _JOB = None
+                    if pool is not None:  # on an error or an interrupt: stop the workers (SIGTERM, default action)
+                        pool.terminate()
+                        pool.join()
         written = sorted(p.name for p in staging.iterdir())
     return written
 
@@ -146,8 +251,10 @@ def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
 def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str = "pgx-core",
                  samples: Sequence[str] | None = None, outside_calls_path: Path | None = None,
                  missing_as_reference: bool = False, formats: Sequence[str] = ALL_FORMATS,
-                 medications: Sequence[str] = (), progress: ProgressCallback | None = None) -> PgxRunSummary:
-    """``tailormed pgx call``: VCF (+ outside calls) -> calls.tsv, <sample>.json, <sample>.html.
+                 medications: Sequence[str] = (), progress: ProgressCallback | None = None,
+                 full_evidence: bool = False, workers: int | None = None) -> PgxRunSummary:
+    """``tailormed pgx call``: VCF (+ outside calls) -> calls.tsv, <sample>.json, <sample>.html (and
+    knowledge.json for the compact JSON; ``full_evidence`` writes the full documents instead).
 
     ``medications`` is one person's list: it is refused when more than one sample is analysed.
     """
@@ -162,7 +269,7 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
         progress("reading genotypes and calling genes", 0, None)
     sample_ids, per_sample = call_pgx(vcf, kb, samples=samples, outside_calls=calls,
                                       missing_as_reference=missing_as_reference,
-                                      include_genotypes="json" in formats or "html" in formats)
+                                      position_detail=_position_detail(formats, full_evidence))
     meds = [m.strip().lower() for m in medications if m.strip()]
     if meds and len(sample_ids) != 1:
         raise InputError(f"--medications is one person's medication list, but {len(sample_ids)} samples are analysed; "
@@ -176,8 +283,16 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
     assumptions = [MISSING_AS_REF_ASSUMPTION] if missing_as_reference else []
     provenance = pgx_provenance(kb, inputs, assumptions)
     files = write_pgx_outputs(out, kb, sample_ids, per_sample, provenance, formats, medications=meds,
-                              progress=progress, source=str(vcf_list[0]) if vcf_list else None)
+                              progress=progress, full_evidence=full_evidence, workers=workers,
+                              source=str(vcf_list[0]) if vcf_list else None)
     return PgxRunSummary(out=out, samples=len(sample_ids), genes=len(kb.genes), files=files)
+
+
+def _position_detail(formats: Sequence[str], full_evidence: bool) -> PositionDetail:
+    """The per-position genotypes the outputs need: the HTML and the compact JSON show only informative ones."""
+    if "json" not in formats and "html" not in formats:
+        return "none"
+    return "all" if full_evidence and "json" in formats else "informative"
 
 
 

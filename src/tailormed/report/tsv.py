@@ -37,3 +37,27 @@ def write_calls_header(handle: TextIO) -> None:
 def write_calls(handle: TextIO, sample: str, genes: Iterable[GeneResult]) -> None:
     for row in calls_rows(sample, genes):
         handle.write("\t".join(_clean(f) for f in row) + "\n")
+
+
+class CallsWriter:
+    """Writes calls.tsv for many samples, formatting each gene result once: in a cohort most samples share their
+    gene result objects. Writes what :func:`write_calls` writes; keeps the results it keyed on alive (one writer
+    per run)."""
+
+    def __init__(self, handle: TextIO, header: bool = True) -> None:
+        self._handle = handle
+        self._tails: dict[int, tuple[GeneResult, str]] = {}
+        if header:
+            write_calls_header(handle)
+
+    def write(self, sample: str, genes: Iterable[GeneResult]) -> None:
+        head = _clean(sample) + "\t"
+        lines = []
+        for g in genes:
+            hit = self._tails.get(id(g))
+            if hit is None:
+                row = next(iter(calls_rows(sample, [g])))
+                hit = (g, "\t".join(_clean(f) for f in row[1:]) + "\n")
+                self._tails[id(g)] = hit
+            lines.append(head + hit[1])
+        self._handle.write("".join(lines))
