@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from tailormed.cli import app
 
 runner = CliRunner()
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo-patient" / "patient.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-patient" / "patient.yaml"
 
 
 def test_help_for_every_command():
@@ -193,7 +193,7 @@ def test_documented_json_schema_matches_the_model():
 
     for model, name in ((PgxResult, "pgx-result"), (PgxCompactResult, "pgx-compact-result"),
                         (PgxKnowledge, "pgx-knowledge")):
-        documented = json.loads((Path(__file__).resolve().parents[1] / "docs" / f"{name}.schema.json").read_text())
+        documented = json.loads((Path(__file__).resolve().parents[2] / "docs" / f"{name}.schema.json").read_text())
         assert documented == json.loads(json.dumps(model.model_json_schema())), name
 
 
@@ -201,7 +201,7 @@ def test_documented_rare_json_schema_matches_the_model():
     """docs/rare-result.schema.json is the schema of rare-disease result.json; regenerate it when the model changes."""
     from tailormed.model.rare import RareResult
 
-    documented = json.loads((Path(__file__).resolve().parents[1] / "docs" / "rare-result.schema.json").read_text())
+    documented = json.loads((Path(__file__).resolve().parents[2] / "docs" / "rare-result.schema.json").read_text())
     assert documented == json.loads(json.dumps(RareResult.model_json_schema()))
 
 
