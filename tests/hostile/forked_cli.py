@@ -56,8 +56,10 @@ def main() -> None:
     options = parser.parse_args()
     import tailormed.cli  # noqa: F401 - warm the imports every child shares
     import tailormed.pipelines.analyze  # noqa: F401
+    import tailormed.pipelines.onco  # noqa: F401
     import tailormed.pipelines.pgx  # noqa: F401
     import tailormed.pipelines.rare  # noqa: F401
+    import tailormed.pipelines.risk  # noqa: F401
 
     pending = [json.loads(line) for line in sys.stdin if line.strip()]
     pending.reverse()

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cli_runs import run_all
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "germline"
@@ -481,7 +482,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     """Every case's run (cases needing absent HPO knowledge left out), made by ``forked_cli.py``."""
     with_hpo = _hpo_available()
     made = tmp_path_factory.mktemp("made")
-    requests, outs = [], {}
+    requests, outs = {}, {}
     for case in CASES + MADE:
         if case.hpo and not with_hpo:
             continue
@@ -489,18 +490,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
             case.make(made)
         folder = tmp_path_factory.mktemp("case")
         (folder / "run").mkdir()
-        outs[case.id] = (folder, folder / "run" / "out")
-        requests.append({"id": case.id, "args": _arguments(case, outs[case.id][1], made),
-                         "stdout": str(folder / "stdout"), "stderr": str(folder / "stderr")})
-    done = subprocess.run([sys.executable, str(HERE / "forked_cli.py"), "--timeout", str(TIMEOUT)],
-                          input="".join(json.dumps(r) + "\n" for r in requests), capture_output=True, text=True,
-                          timeout=TIMEOUT * 4, env=_environment(), check=False)
-    assert done.returncode == 0, done.stderr
-    codes = {result["id"]: result["code"] for result in map(json.loads, done.stdout.splitlines())}
-    assert set(codes) == set(outs), done.stderr
-    return {case_id: Run(codes[case_id], (folder / "stdout").read_text(encoding="utf-8", errors="replace"),
-                         (folder / "stderr").read_text(encoding="utf-8", errors="replace"), out)
-            for case_id, (folder, out) in outs.items()}
+        outs[case.id] = folder / "run" / "out"
+        requests[case.id] = (_arguments(case, outs[case.id], made), folder)
+    return {case_id: Run(code, stdout, stderr, outs[case_id])
+            for case_id, (code, stdout, stderr) in run_all(requests, _environment(), TIMEOUT).items()}
 
 
 def assert_refused(run: Run, names: str, message: str = "", code: int = 2) -> None:

@@ -1,12 +1,13 @@
 """The oncology and risk commands against a corpus of hostile inputs, run as a user runs them.
 
-Each case runs the installed ``tailormed`` console script (the one beside ``sys.executable``) as a real subprocess
-on a file from ``tests/hostile/somatic/`` (small files written for this corpus) or on one generated here (binary,
-big or oddly named files) and checks what a user sees: the exit code (2 for input errors), exactly one line on
-stderr starting with ``error:`` and naming the file, no traceback, and no output folder (nor a ``.NAME.partial-*``
-staging folder beside it). A few hostile but valid inputs (CRLF line ends, markup in a sample name) must succeed.
+Each case runs the ``tailormed`` command line as a real process (forked by ``forked_cli.py`` from one warm
+interpreter, see ``cli_runs.py``) on a file from ``tests/hostile/somatic/`` (small files written for this
+corpus) or on one generated here (binary, big or oddly named files) and checks what a user sees: the exit code
+(2 for input errors), exactly one line on stderr starting with ``error:`` and naming the file, no traceback, and
+no output folder (nor a ``.NAME.partial-*`` staging folder beside it). A few hostile but valid inputs (CRLF line
+ends, markup in a sample name) must succeed.
 
-The cases run concurrently once per session (``results``); each test then checks one case.
+The cases run together once per module (``results``); each test then checks one case.
 """
 
 from __future__ import annotations
@@ -15,14 +16,12 @@ import gzip
 import os
 import random
 import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_runs import run_all
 
-TAILORMED = Path(sys.executable).parent / "tailormed"
 CORPUS = Path(__file__).parent / "somatic"
 _CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0)]} | {0x0A: "\\n"}
 
@@ -237,18 +236,18 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     def expand(text: str) -> str:
         return text.replace("{c}", str(CORPUS)).replace("{g}", str(generated))
 
-    def run(case: Case) -> tuple[str, Outcome]:
-        out = runs / case.id / "out"
-        out.parent.mkdir()
-        args = [expand(a).replace("{out}", str(out)) for a in case.args]
+    requests, outs, names = {}, {}, {}
+    for case in CASES:
+        outs[case.id] = runs / case.id / "out"
+        outs[case.id].parent.mkdir()
+        args = [expand(a).replace("{out}", str(outs[case.id])) for a in case.args]
         files = [a for a in case.args if a.startswith(("{c}/", "{g}/"))]
-        names = expand(case.names) if case.names is not None else expand(files[-1]) if files else ""
-        result = subprocess.run([str(TAILORMED), *args], capture_output=True, text=True, timeout=300,
-                                env={**os.environ, "COLUMNS": "200"})
-        return case.id, Outcome(result, out, names)
-
-    with ThreadPoolExecutor(max_workers=max(2, (os.cpu_count() or 2))) as pool:
-        return dict(pool.map(run, CASES))
+        names[case.id] = expand(case.names) if case.names is not None else expand(files[-1]) if files else ""
+        requests[case.id] = (args, outs[case.id].parent)
+    done = run_all(requests, {**os.environ, "COLUMNS": "200"}, timeout=300)
+    return {case_id: Outcome(subprocess.CompletedProcess(requests[case_id][0], code, stdout, stderr), outs[case_id],
+                             names[case_id])
+            for case_id, (code, stdout, stderr) in done.items()}
 
 
 def test_the_corpus_is_there() -> None:
