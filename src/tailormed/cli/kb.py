@@ -10,6 +10,9 @@ import typer
 from tailormed.cli.console import add_row, new_table, out, run_guarded, say
 
 app = typer.Typer(help='Knowledge packs: list, show, validate, import.', no_args_is_help=True, rich_markup_mode=None)
+_HPO_ADDON_DEST_HELP = ("The compiled HPO knowledge folder to add it to (default: the one the rare-disease "
+                        "commands read: $TAILORMED_HPO, else ~/.local/share/tailormed/hpo or the checkout's "
+                        ".data/hpo).")
 import_app = typer.Typer(help="Import official formats into a knowledge pack.", no_args_is_help=True,
                         rich_markup_mode=None)
 app.add_typer(import_app, name="import")
@@ -123,8 +126,7 @@ def kb_import_hpo(
 @import_app.command("clingen-dosage")
 def kb_import_clingen_dosage(
     path: Annotated[Path, typer.Argument(help="ClinGen gene curation list (ClinGen_gene_curation_list_GRCh38.tsv).")],
-    dest: Annotated[Path | None, typer.Option(help="The compiled HPO knowledge folder to add it to (default: "
-                                                   "$TAILORMED_HPO or ~/.local/share/tailormed/hpo).")] = None,
+    dest: Annotated[Path | None, typer.Option(help=_HPO_ADDON_DEST_HELP)] = None,
 ) -> None:
     """Use ClinGen haploinsufficiency scores as the loss-of-function mechanism of genes (ACMG PVS1)."""
     from tailormed.pipelines.knowledge import import_clingen_dosage
@@ -136,8 +138,7 @@ def kb_import_clingen_dosage(
 @import_app.command("clinvar")
 def kb_import_clinvar(
     path: Annotated[Path, typer.Argument(help="ClinVar variant_summary.txt or .txt.gz (NCBI FTP tab_delimited).")],
-    dest: Annotated[Path | None, typer.Option(help="The compiled HPO knowledge folder to add it to (default: "
-                                                   "$TAILORMED_HPO or ~/.local/share/tailormed/hpo).")] = None,
+    dest: Annotated[Path | None, typer.Option(help=_HPO_ADDON_DEST_HELP)] = None,
 ) -> None:
     """Use ClinVar's reviewed pathogenic missense changes for ACMG PS1 and PM5."""
     from tailormed.pipelines.knowledge import import_clinvar

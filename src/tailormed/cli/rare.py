@@ -13,7 +13,8 @@ app = typer.Typer(help=('Rare disease: phenotype (HPO) and exome to ranked diagn
                   no_args_is_help=True, rich_markup_mode=None)
 
 _PRESET_HELP = "Analysis preset (YAML; default: the built-in one, see docs/rare-disease.md)."
-_HPO_DIR_HELP = "Compiled HPO knowledge folder (default: $TAILORMED_HPO or ~/.local/share/tailormed/hpo)."
+_HPO_DIR_HELP = ("Compiled HPO knowledge folder (default: $TAILORMED_HPO, else the first of "
+                 "~/.local/share/tailormed/hpo and the checkout's .data/hpo that holds one).")
 
 
 @app.command("rank")
