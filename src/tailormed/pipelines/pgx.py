@@ -205,7 +205,7 @@ def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
     order, and the files are the same whatever the number of processes. ``source`` (the file the sample ids
     come from) is named when an id cannot name a file.
     """
-    global _JOB
+    global _JOB, _WRITERS
     compact = "json" in formats and not full_evidence
     names = case_file_names(sample_ids, reserved=["calls.tsv"] + ([KNOWLEDGE_FILE, "knowledge"] if compact else []),
                             source=source)
@@ -240,7 +240,8 @@ def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
                         pool.close()  # all written: let the workers finish on their own
                         pool.join()
                 finally:
-                    _JOB = None
+                    # One run's writers and their id-keyed caches (which keep that run's results alive) end with it.
+                    _JOB, _WRITERS = None, None
                     if pool is not None:  # on an error or an interrupt: stop the workers (SIGTERM, default action)
                         pool.terminate()
                         pool.join()
