@@ -32,7 +32,6 @@ import json
 import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -109,8 +108,8 @@ def atomic_output_dir(final: Path, *, description: str = "") -> Iterator[Path]:
     with _folder_lock(final):
         _remove_leftovers(parent, final.name)
         try:
-            staging = Path(tempfile.mkdtemp(prefix=_STAGING.format(name=final.name), dir=parent))
-            staging.chmod(0o777 & ~_umask())  # mkdtemp makes it 0700; the result is an ordinary folder
+            staging = _unique_sibling(parent, _STAGING.format(name=final.name))
+            staging.mkdir(mode=0o777)  # the umask applies, as to any folder: the result is an ordinary folder
         except OSError as exc:
             raise OutputError(f"cannot write beside the output folder ({exc.strerror})", source=str(final)) from exc
         try:
@@ -130,6 +129,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write one file whole or not at all: a temporary file beside it (``.NAME.XXXXXXXXXXXXXXXX.partial``), then
     renamed over ``path``. The file gets the permissions a plain write would give it (0666 less the umask).
 
+    >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
     >>> write_bytes_atomic(folder / "sub" / "a.bin", b"ok")
     >>> (folder / "sub" / "a.bin").read_bytes(), [p.name for p in (folder / "sub").iterdir()]
@@ -153,10 +153,9 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         raise OutputError(f"cannot write ({exc.strerror})", source=str(path)) from exc
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _unique_sibling(parent: Path, prefix: str) -> Path:
+    """A name beside the output folder that no run uses (the lock keeps other runs on this folder away)."""
+    return parent / f"{prefix}{secrets.token_hex(8)}"
 
 
 def _check_replaceable(final: Path) -> None:
@@ -238,8 +237,7 @@ def _swap_in(staging: Path, final: Path) -> None:
         if _exchange(staging, final):
             shutil.rmtree(staging, ignore_errors=True)  # now holds the previous result
             return
-        retired = Path(tempfile.mkdtemp(prefix=_RETIRED.format(name=final.name), dir=final.absolute().parent))
-        retired.rmdir()
+        retired = _unique_sibling(final.absolute().parent, _RETIRED.format(name=final.name))
         final.rename(retired)
         staging.rename(final)
         shutil.rmtree(retired, ignore_errors=True)
