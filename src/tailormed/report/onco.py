@@ -7,6 +7,7 @@ from typing import TextIO
 
 from tailormed.model.onco import OncoResult
 from tailormed.report.html import _ENV
+from tailormed.report.tsv import tsv_field
 
 MAX_LISTED = 300
 THERAPY_COLUMNS = ("tier", "response", "therapy", "drugs", "tumour_match", "evidence", "alterations", "record_id",
@@ -20,10 +21,6 @@ RESISTANCE_LEVELS = {
     "R3": "resistance in this tumour type from case reports or preclinical work",
 }
 """Our resistance levels (docs/onco.md), shown next to an option's tier."""
-
-
-def _clean(value: str) -> str:
-    return value.replace("\t", " ").replace("\n", " ")
 
 
 def _number(value: float | int | None) -> str:
@@ -40,7 +37,7 @@ def write_therapies_tsv(handle: TextIO, result: OncoResult) -> None:
                option.evidence, alterations, option.record_id, ",".join(c.id for c in option.citations),
                option.resistance_level or "", ",".join(option.resisted_by), unknown, option.line_of_therapy or "",
                " | ".join(option.caveats)]
-        handle.write("\t".join(_clean(f) for f in row) + "\n")
+        handle.write("\t".join(tsv_field(f) for f in row) + "\n")
 
 
 def write_alterations_tsv(handle: TextIO, result: OncoResult) -> None:
@@ -50,7 +47,7 @@ def write_alterations_tsv(handle: TextIO, result: OncoResult) -> None:
         row = [alteration.tier, alteration.label, alteration.kind, alteration.gene or "",
                "yes" if alteration.oncogenic else "no", _number(alteration.vaf), _number(alteration.depth),
                _number(alteration.copy_number), _number(alteration.log2_ratio), str(len(alteration.therapies))]
-        handle.write("\t".join(_clean(f) for f in row) + "\n")
+        handle.write("\t".join(tsv_field(f) for f in row) + "\n")
 
 
 def render_onco_html(result: OncoResult) -> str:

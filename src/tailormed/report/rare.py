@@ -10,12 +10,9 @@ from typing import Any, TextIO
 from tailormed.model.genome import split_variant_key
 from tailormed.model.rare import DiseaseCandidate, RareResult
 from tailormed.report.html import _ENV
+from tailormed.report.tsv import tsv_field
 
 RANKING_COLUMNS = ("rank", "disease_id", "disease_name", "gene", "score", "posttest_probability", "variants")
-
-
-def _clean(value: str) -> str:
-    return value.replace("\t", " ").replace("\n", " ")
 
 
 def _variants_cell(candidate: DiseaseCandidate) -> str:
@@ -31,7 +28,7 @@ def write_ranking_tsv(handle: TextIO, result: RareResult) -> None:
     for c in result.diseases:
         row = [str(c.rank), c.disease_id, c.disease_name, c.gene or ";".join(c.genes), f"{c.score:.4f}",
                f"{c.posttest_probability:.6g}", _variants_cell(c)]
-        handle.write("\t".join(_clean(f) for f in row) + "\n")
+        handle.write("\t".join(tsv_field(f) for f in row) + "\n")
 
 
 def render_rare_html(result: RareResult, *, top: int = 10) -> str:

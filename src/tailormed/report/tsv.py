@@ -11,7 +11,12 @@ CALLS_COLUMNS = ("sample", "gene", "diplotype", "phenotype", "activity_score", "
                  "missing_positions", "source")
 
 
-def _clean(value: str) -> str:
+def tsv_field(value: str) -> str:
+    """A value as one TSV field: tabs and line breaks become spaces (every TSV rendering uses this).
+
+    >>> tsv_field("a\tb\nc")
+    'a b c'
+    """
     return value.replace("\t", " ").replace("\n", " ")
 
 
@@ -36,7 +41,7 @@ def write_calls_header(handle: TextIO) -> None:
 
 def write_calls(handle: TextIO, sample: str, genes: Iterable[GeneResult]) -> None:
     for row in calls_rows(sample, genes):
-        handle.write("\t".join(_clean(f) for f in row) + "\n")
+        handle.write("\t".join(tsv_field(f) for f in row) + "\n")
 
 
 class CallsWriter:
@@ -51,13 +56,13 @@ class CallsWriter:
             write_calls_header(handle)
 
     def write(self, sample: str, genes: Iterable[GeneResult]) -> None:
-        head = _clean(sample) + "\t"
+        head = tsv_field(sample) + "\t"
         lines = []
         for g in genes:
             hit = self._tails.get(id(g))
             if hit is None:
                 row = next(iter(calls_rows(sample, [g])))
-                hit = (g, "\t".join(_clean(f) for f in row[1:]) + "\n")
+                hit = (g, "\t".join(tsv_field(f) for f in row[1:]) + "\n")
                 self._tails[id(g)] = hit
             lines.append(head + hit[1])
         self._handle.write("".join(lines))
