@@ -12,7 +12,7 @@ CALLS_COLUMNS = ("sample", "gene", "diplotype", "phenotype", "activity_score", "
 
 
 def tsv_field(value: str) -> str:
-    """A value as one TSV field: tabs and line breaks become spaces (every TSV rendering uses this).
+    r"""A value as one TSV field: tabs and line breaks become spaces (every TSV rendering uses this).
 
     >>> tsv_field("a\tb\nc")
     'a b c'
