@@ -1,0 +1,1 @@
+"""Cohort engine (pure): population frequencies of PGx results and heterogeneous treatment effects."""
