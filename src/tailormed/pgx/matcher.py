@@ -55,11 +55,12 @@ def build_allele_table(gene: GeneDefinition) -> AlleleTable:
     n_pos = len(gene.variants)
     index_of = {v.id: i for i, v in enumerate(gene.variants)}
     names, functions, activity = [], [], []
-    accepts = np.ones((len(gene.alleles), n_pos), dtype=np.uint16)  # bit 0 = reference
-    defined = np.zeros((len(gene.alleles), n_pos), dtype=bool)
-    nonref = np.zeros((len(gene.alleles), n_pos), dtype=bool)
+    matchable = [a for a in gene.alleles if not a.structural]  # structural alleles are invisible in a VCF
+    accepts = np.ones((len(matchable), n_pos), dtype=np.uint16)  # bit 0 = reference
+    defined = np.zeros((len(matchable), n_pos), dtype=bool)
+    nonref = np.zeros((len(matchable), n_pos), dtype=bool)
     reference_index = 0
-    for a, allele in enumerate(gene.alleles):
+    for a, allele in enumerate(matchable):
         names.append(allele.name)
         functions.append(allele.function)
         activity.append(allele.activity_value)

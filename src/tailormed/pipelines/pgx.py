@@ -56,8 +56,8 @@ class PgxRunSummary:
 
 def pgx_provenance(kb: KnowledgeBase, inputs: dict[str, str], assumptions: list[str]) -> Provenance:
     """Provenance naming every pack of the knowledge base."""
-    return make_provenance([f"{p.manifest.name} {p.manifest.version} ({p.manifest.date})" for p in kb.packs],
-                           inputs, assumptions)
+    return make_provenance([f"{p.manifest.name} {p.manifest.version} ({p.manifest.date})" for p in kb.packs]
+                           + list(kb.extra_knowledge), inputs, assumptions)
 
 
 def read_vcf_genotypes(vcfs: Sequence[Path], kb: KnowledgeBase, samples: Sequence[str] | None,
