@@ -9,6 +9,7 @@ CYP2D6 result says so.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -72,10 +73,8 @@ def load_cyp2d6_definition(folder: Path) -> tuple[GeneDefinition, dict[str, Sour
         raise KnowledgeError(f"defines {gene.gene}, not CYP2D6", source=str(path))
     sources = {s.id: s for s in gene.sources if isinstance(s, Source)}
     meta: dict[str, object] = {}
-    try:
+    with contextlib.suppress(OSError, ValueError):
         meta = json.loads((folder / CYP2D6_META).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
     structural = sum(1 for a in gene.alleles if a.structural)
     described = (f"CYP2D6 full allele set: {len(gene.alleles) - structural} SNV/indel-defined alleles + {structural} "
                  f"structural, from {meta.get('source', 'PyPGx tables')} (built {meta.get('built', 'unknown')}; "

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tailormed.errors import InputError
+from tailormed.io.copy_number import StructuralInput
 from tailormed.io.outside_calls import read_outside_calls
 from tailormed.io.patient import load_patient
 from tailormed.io.vcf import VcfFile
@@ -21,7 +22,12 @@ from tailormed.model.patient import Demographics, Patient
 from tailormed.model.pgx import PgxResult
 from tailormed.output import atomic_output_dir
 from tailormed.pgx.engine import build_result
-from tailormed.pipelines.pgx import MISSING_AS_REF_ASSUMPTION, call_pgx, pgx_provenance
+from tailormed.pipelines.pgx import (
+    MISSING_AS_REF_ASSUMPTION,
+    call_pgx,
+    pgx_provenance,
+    read_structural_input,
+)
 from tailormed.report.html import render_pgx_html
 
 
@@ -30,12 +36,17 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list
     patient = load_patient(manifest)
     kb = load_knowledge_base(kb_name)
     calls = read_outside_calls(patient.outside_calls, set(kb.genes)) if patient.outside_calls else []
+    structural = read_structural_input(patient.cyp2d6_copy_number, calls)
+    if structural.copy_numbers and patient.germline is None:
+        raise InputError("cyp2d6_copy_number: copy numbers complete a VCF call, and the manifest names no germline "
+                         "VCF", source=str(manifest))
+    calls = calls + structural.outside_calls
     run_pgx = patient.germline is not None or bool(calls)
     if not run_pgx and patient.phenopacket is None and patient.risk_profile is None and not patient.tumour_files:
         raise InputError("the manifest names no germline VCF, outside calls, phenopacket, risk profile or tumour "
                          "files: nothing to analyse", source=str(manifest))
     pending = [name for name, present in (("FHIR bundle", patient.fhir_bundle is not None),) if present]
-    pgx_result = _analyze_pgx(patient, kb, calls, manifest) if run_pgx else None
+    pgx_result = _analyze_pgx(patient, kb, calls, manifest, structural) if run_pgx else None
     rare = _analyze_rare(patient) if patient.phenopacket is not None else None
     risk = _analyze_risk(patient) if patient.risk_profile is not None else None
     onco = _analyze_onco(patient, manifest) if patient.tumour_files else None
@@ -73,7 +84,8 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list
     return [out / section["html"] for section in sections.values()]
 
 
-def _analyze_pgx(patient: Patient, kb: KnowledgeBase, calls: list[OutsideCall], manifest: Path) -> PgxResult:
+def _analyze_pgx(patient: Patient, kb: KnowledgeBase, calls: list[OutsideCall], manifest: Path,
+                 structural: StructuralInput) -> PgxResult:
     vcf = patient.germline.vcf if patient.germline else None
     sample = patient.germline.sample_id if patient.germline and patient.germline.sample_id else None
     if vcf is not None and sample is None:
@@ -85,9 +97,11 @@ def _analyze_pgx(patient: Patient, kb: KnowledgeBase, calls: list[OutsideCall], 
     haploid_x = {sample: True} if sample and patient.demographics.sex == "male" else {}
     sample_ids, per_sample = call_pgx(vcf, kb, samples=[sample] if sample else None, outside_calls=calls,
                                       missing_as_reference=patient.missing_as_reference, haploid_x=haploid_x,
-                                      sample_name=patient.id)
+                                      sample_name=patient.id, copy_numbers=structural.copy_numbers)
     inputs = {"manifest": str(manifest)} | ({"vcf": str(vcf)} if vcf else {}) | (
-        {"outside_calls": str(patient.outside_calls)} if patient.outside_calls else {})
+        {"outside_calls": str(patient.outside_calls)} if patient.outside_calls else {}) | (
+        {"cyp2d6_copy_number": f"{patient.cyp2d6_copy_number} ({structural.format})"}
+        if patient.cyp2d6_copy_number else {})
     assumptions = [MISSING_AS_REF_ASSUMPTION] if patient.missing_as_reference else []
     return build_result(kb, patient.id, dict(per_sample[0]), pgx_provenance(kb, inputs, assumptions),
                         patient.medications)

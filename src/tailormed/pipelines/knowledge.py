@@ -27,8 +27,8 @@ from tailormed.model.pack import GeneDefinition
 from tailormed.risk.equations import check_pack_fits_equations
 
 __all__ = ["PackSummary", "PackDescription", "describe_pack", "gene_definition", "import_civic",
-           "import_clingen_dosage", "import_clinvar", "import_cyp2d6", "import_hpo", "import_moalmanac", "import_pharmcat",
-           "import_trials", "list_packs", "validate_pack"]
+           "import_clingen_dosage", "import_clinvar", "import_cyp2d6", "import_hpo", "import_moalmanac",
+           "import_pharmcat", "import_trials", "list_packs", "validate_pack"]
 
 
 @dataclass(frozen=True)

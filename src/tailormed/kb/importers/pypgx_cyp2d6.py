@@ -108,7 +108,8 @@ def build_cyp2d6_definition(alleles: list[dict[str, str]], variants: list[dict[s
     parsed: list[tuple[dict[str, str], list[tuple[int, str, str]]]] = []
     for row in alleles:
         core_text = row.get("GRCh38Core", "N/A")
-        found = [] if core_text in ("N/A", "") else [_split_variant(v, "allele-table.csv") for v in core_text.split(",")]
+        found = [] if core_text in ("N/A", "") else [_split_variant(v, "allele-table.csv")
+                                                     for v in core_text.split(",")]
         parsed.append((row, found))
         for pos, ref, alt in found:
             alts = used.setdefault((pos, ref), [])
@@ -157,8 +158,8 @@ def build_cyp2d6_definition(alleles: list[dict[str, str]], variants: list[dict[s
     gene = GeneDefinition(
         gene="CYP2D6", chromosome="chr22", inheritance="autosomal", phenotype_method="activity_score",
         matching="core_variants", reference_allele="*1",
-        description=("Cytochrome P450 2D6: every SNV/indel-defined PharmVar star allele, by its core variants (GRCh38), "
-                     "as PyPGx ships them; CPIC function and activity values; built by `tailormed kb import "
+        description=("Cytochrome P450 2D6: every SNV/indel-defined PharmVar star allele, by its core variants "
+                     "(GRCh38), as PyPGx ships them; CPIC function and activity values; built by `tailormed kb import "
                      "cyp2d6`."),
         sources=[source_id, *[s for s in core.sources if isinstance(s, str)]],
         variants=definitions, alleles=defined, activity_phenotypes=list(core.activity_phenotypes),
