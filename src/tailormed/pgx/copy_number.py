@@ -52,7 +52,11 @@ def structural_readings(alleles: list[str], copies: int) -> list[StarDiplotype]:
 def complete_with_copy_number(kb: KnowledgeBase, result: GeneResult, copies: int, source: str) -> GeneResult:
     """A new result: ``result`` (a VCF call) completed with the gene's total copy number."""
     gene = kb.genes[result.gene]
-    warnings = [w for w in result.warnings if w.code != STRUCTURAL_WARNING]
+    caveat = (f"Provisional: completed with copy number {copies} from {source}; hybrid genes and which allele is "
+              "duplicated are not seen in a VCF. Confirm with a CNV-aware CYP2D6 caller before acting on "
+              "CYP2D6-dependent guidance.")
+    warnings = [w.model_copy(update={"message": caveat}) if w.code == "vcf_caveat" else w
+                for w in result.warnings if w.code != STRUCTURAL_WARNING]
     if not result.diplotypes:
         warnings.append(Warning(code="copy_number", gene=result.gene, severity="info",
                                 message=f"copy number {copies} from {source} given, but the VCF gave no diplotype "

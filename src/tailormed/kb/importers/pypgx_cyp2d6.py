@@ -166,7 +166,7 @@ def build_cyp2d6_definition(alleles: list[dict[str, str]], variants: list[dict[s
         notes=["Alleles are matched by their core variants: a haplotype carrying an allele's core variants is that "
                "allele whatever else it carries; when several alleles fit, the one whose core variants include the "
                "others' is kept, then the one of lower function (PyPGx's rule; docs/pgx-matching.md)."],
-        structural_variation=STRUCTURAL_VARIATION, vcf_caveat=None)
+        structural_variation=STRUCTURAL_VARIATION, vcf_caveat=core.vcf_caveat)
     return gene, overrides
 
 
