@@ -15,10 +15,10 @@ truth has a structural allele (*5, xN, *13/*36/*68) are scored apart: a VCF cann
   apart when the truth is the one listed first;
 * wrong: otherwise (including a no-call).
 
-The phenotype (activity-score rule) is compared as well. ``--unphased`` drops the VCF's phase (as a single sample's
-unphased VCF would give it) to check that unknown phase yields alternatives, not a confident wrong call. With ``--copy-number-from-truth`` each structural sample is
-given the total CYP2D6 copy number its truth implies (a test of the copy-number completion, not of copy-number
-calling): the score then shows what a copy-number input adds.
+The phenotype (activity-score rule) is compared as well. ``--unphased`` drops the VCF's phase (as a single
+sample's unphased VCF would give it) to check that unknown phase yields alternatives, not a confident wrong call.
+With ``--copy-number-from-truth`` each structural sample is given the total CYP2D6 copy number its truth implies
+(a test of the copy-number completion, not of copy-number calling): the score then shows what a copy-number input adds.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ import numpy as np
 from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
 from tailormed.model.pgx import GeneResult
 from tailormed.pgx.copy_number import complete_with_copy_number
+from tailormed.pgx.engine import call_genes_from_vcf
 from tailormed.pgx.phenotype import call_phenotype
 from tailormed.pgx.star import parse_cyp2d6_diplotype
-from tailormed.pgx.engine import call_genes_from_vcf
 from tailormed.pipelines.pgx import read_vcf_genotypes
 
 ROOT = Path(__file__).resolve().parents[1]
