@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from tailormed.errors import KnowledgeError
 from tailormed.model.pack import GeneDefinition, Source
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CYP2D6_ENV = "TAILORMED_CYP2D6"
 CYP2D6_FILE = "CYP2D6.yaml"
 CYP2D6_META = "meta.json"
@@ -61,7 +62,7 @@ def load_cyp2d6_definition(folder: Path) -> tuple[GeneDefinition, dict[str, Sour
     """The gene definition, the sources it declares, and a one-line description for provenance."""
     path = folder / CYP2D6_FILE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeError(f"cannot read the CYP2D6 allele set ({exc})", source=str(path)) from exc
     try:

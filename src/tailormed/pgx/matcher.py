@@ -427,26 +427,27 @@ def _match_core_sample(table: CoreAlleleTable, codes: npt.NDArray[np.int8], phas
     missing = (codes == MISSING).any(axis=1)
     call = MatchCall(missing_positions=[int(p) for p in np.flatnonzero(missing)])
     missing_set = {int(p) for p in np.flatnonzero(missing)}
-    call.cannot_exclude = sorted({table.names[a] for a, pos in enumerate(table.positions) if pos & missing_set},
-                                 key=_natural_key)
+    if missing_set:
+        call.cannot_exclude = sorted({table.names[a] for a, pos in enumerate(table.positions) if pos & missing_set},
+                                     key=_natural_key)
     if missing.all():
         return call
     unexpected = [int(p) for p in np.flatnonzero((codes == UNEXPECTED).any(axis=1))]
     call.hemizygous = bool(np.all(codes[:, 1] == ABSENT))
     n_haps = 1 if call.hemizygous else 2
-    blocks = _phase_blocks(codes, phased, phase_set)
     fixed: list[set[tuple[int, int]]] = [set() for _ in range(n_haps)]
-    by_block: dict[int, list[tuple[int, int, int]]] = {}
-    for p in range(len(codes)):
-        if p in missing_set:
-            continue
+    by_block: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    # only positions with a variant allele matter (reference, missing and unexpected alleles add no core variant)
+    for p in np.flatnonzero((codes > 0).any(axis=1) & ~missing):
+        p = int(p)
         a, b = int(codes[p, 0]), int(codes[p, 1])
-        if n_haps == 1 or a == b or blocks[p] == 0:
+        if n_haps == 1 or a == b:
             for h, code in enumerate((a, b)[:n_haps]):
                 if code > 0:
                     fixed[h].add((p, code))
-        else:
-            by_block.setdefault(int(blocks[p]), []).append((p, a, b))
+        else:  # heterozygous: phased genotypes share their phase set's block, unphased ones stand alone
+            block = (1, int(phase_set[p])) if phased[p] else (0, p)
+            by_block.setdefault(block, []).append((p, a, b))
     block_list = list(by_block.values())
     if len(block_list) > MAX_PHASE_BLOCKS:
         call.phase_unknown = True
