@@ -438,16 +438,15 @@ def _match_core_sample(table: CoreAlleleTable, codes: npt.NDArray[np.int8], phas
     fixed: list[set[tuple[int, int]]] = [set() for _ in range(n_haps)]
     by_block: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
     # only positions with a variant allele matter (reference, missing and unexpected alleles add no core variant)
-    for p in np.flatnonzero((codes > 0).any(axis=1) & ~missing):
-        p = int(p)
+    for p in (int(i) for i in np.flatnonzero((codes > 0).any(axis=1) & ~missing)):
         a, b = int(codes[p, 0]), int(codes[p, 1])
         if n_haps == 1 or a == b:
             for h, code in enumerate((a, b)[:n_haps]):
                 if code > 0:
                     fixed[h].add((p, code))
         else:  # heterozygous: phased genotypes share their phase set's block, unphased ones stand alone
-            block = (1, int(phase_set[p])) if phased[p] else (0, p)
-            by_block.setdefault(block, []).append((p, a, b))
+            key = (1, int(phase_set[p])) if phased[p] else (0, p)
+            by_block.setdefault(key, []).append((p, a, b))
     block_list = list(by_block.values())
     if len(block_list) > MAX_PHASE_BLOCKS:
         call.phase_unknown = True
