@@ -327,3 +327,17 @@ def test_pharmcat_cyp2d6_test_vcf_is_reference(full_kb):
     _, results = call_pgx(vcf, full_kb)
     result = results[0]["CYP2D6"]
     assert [d.label for d in result.diplotypes] == ["*1/*1"] and result.phenotype == "Normal Metabolizer"
+
+
+def test_patient_manifest_copy_number_completes_the_call(full_kb, write_vcf, tmp_path):
+    from tailormed.pipelines.analyze import run_analyze
+
+    vcf = write_vcf(_records(full_kb, {C1847: "1|1", C100T: "1|1", C4181: "1|1"}), samples=("P1",))
+    (tmp_path / "cn.tsv").write_text("copy_number\n1\n")
+    manifest = tmp_path / "patient.yaml"
+    manifest.write_text(f"id: P1\ngermline:\n  vcf: {vcf}\n  sample_id: P1\ncyp2d6_copy_number: cn.tsv\n")
+    run_analyze(manifest, tmp_path / "out")
+    document = json.loads((tmp_path / "out" / "pgx.json").read_text())
+    cyp2d6 = next(g for g in document["genes"] if g["gene"] == "CYP2D6")
+    assert [d["alleles"] for d in cyp2d6["diplotypes"]] == [["*4", "*5"]] and cyp2d6["copy_number"] == 1
+    assert "cyp2d6_copy_number" in document["provenance"]["inputs"]

@@ -225,6 +225,7 @@ def load_knowledge_base(name_or_path: str = "pgx-core", *, full_cyp2d6: bool = T
                 raise KnowledgeError(f"cites source {unknown[0]!r}, which no pack declares",
                                      source=str(folder / "CYP2D6.yaml"))
             extra.append(described)
+            origin["CYP2D6"] = "cyp2d6-allele-set"  # evidence record: cyp2d6-allele-set:genes/CYP2D6.yaml
         else:
             genes["CYP2D6"] = core_only(genes["CYP2D6"])
             extra.append("CYP2D6: pgx-core core alleles only (full allele set not installed)")
