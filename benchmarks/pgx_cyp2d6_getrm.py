@@ -132,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'sample':<9} {'truth':<22} {'called':<34} {'phenotype':<26} {'SV':<3} result")
     tallies: dict[str, dict[str, int]] = {"no": {}, "yes": {}}
     pheno_right: dict[str, int] = {"no": 0, "yes": 0}
+    pheno_wrong: dict[str, int] = {"no": 0, "yes": 0}  # a phenotype other than the truth's, and not Indeterminate
     for row in truth:
         result = by_sample[row["sample"]]["CYP2D6"]
         if args.copy_number_from_truth and row["structural"] == "yes":
@@ -141,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         expected = truth_phenotype(kb, row["truth"])
         pheno_ok = result.phenotype in expected
         pheno_right[row["structural"]] += int(pheno_ok)
+        pheno_wrong[row["structural"]] += int(not pheno_ok and result.phenotype not in (None, "Indeterminate"))
         called = ", ".join("/".join(d.alleles) for d in result.diplotypes) or "no call"
         if args.show == "all" or outcome != "right":
             differs = "" if pheno_ok else f" (phenotype differs: {'/'.join(sorted(expected))})"
@@ -156,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         first = counts.get("ambiguous, truth first", 0)
         print(f"{label}: {right}/{n} right ({100 * right / n:.1f}%), {counts.get('ambiguous', 0) + first} ambiguous "
               f"with the truth among the alternatives ({first} with it listed first), {counts.get('wrong', 0)} wrong; "
-              f"phenotype {pheno_right[kind]}/{n} ({100 * pheno_right[kind] / n:.1f}%)")
+              f"phenotype {pheno_right[kind]}/{n} ({100 * pheno_right[kind] / n:.1f}%), a different phenotype "
+              f"(not Indeterminate) {pheno_wrong[kind]}")
     print(f"calling time (in process, {len(samples)} samples): {elapsed:.2f} s")
     return 0
 
