@@ -288,8 +288,15 @@ class FhirChecker:
         types = [t for t in element.get("type", [])]
         if type_code is None and len(types) == 1:
             type_code = types[0]["code"]
-        type_code = _FHIRPATH_TYPES.get(type_code or "", type_code)
         type_entry = next((t for t in types if t["code"] == type_code), None)
+        if type_code and type_code.startswith("http://hl7.org/fhirpath/System."):
+            # Element ids, extension urls and Resource.id are System.String with the FHIR type in an extension.
+            declared = next((x.get("valueUrl") for x in (type_entry or {}).get("extension", [])
+                             if x.get("url", "").endswith("structuredefinition-fhir-type")), None)
+            type_code = str(declared or _FHIRPATH_TYPES.get(type_code, "string"))
+            if element["path"].count(".") == 1 and element["path"].endswith(".id") and index.root.get("path") == (
+                    element["path"].split(".")[0]) and "resourceType" in context.root:
+                type_code = "id"  # Resource.id is of type id (the snapshot's fhir-type says string)
         for key, expected in element.items():
             if key.startswith("fixed") and value != expected:
                 context.report.issues.append(Issue("error", where, f"must be exactly {_short(expected)}, found "
@@ -352,9 +359,10 @@ class FhirChecker:
         else:
             ok = isinstance(value, str)
         if not ok:
-            context.report.issues.append(Issue("error", where, f"a {type_code} must be a JSON "
-                                               f"{'boolean' if type_code == 'boolean' else 'number' if type_code in _INTEGER_TYPES | {'decimal'} else 'string'}, found {_short(value)}",
-                                               context.profile))
+            expected = "boolean" if type_code == "boolean" else (
+                "number" if type_code in _INTEGER_TYPES | {"decimal"} else "string")
+            context.report.issues.append(Issue("error", where, f"a {type_code} must be a JSON {expected}, found "
+                                                               f"{_short(value)}", context.profile))
             return
         pattern = self._regex(type_code)
         text = str(value).lower() if isinstance(value, bool) else str(value)
@@ -387,7 +395,8 @@ class FhirChecker:
             return
         if not isinstance(value, dict):
             return
-        codings = [value] if type_code == "Coding" else value.get("coding", []) if type_code == "CodeableConcept" else []
+        codings = [value] if type_code == "Coding" else (
+            value.get("coding", []) if type_code == "CodeableConcept" else [])
         if type_code not in ("Coding", "CodeableConcept"):
             context.report.not_checked.add(f"required binding {value_set} on {type_code}")
             return
@@ -419,17 +428,23 @@ class FhirChecker:
                                                    context.profile))
 
     def _evaluate(self, node: Any, expression: str, base: str | None, root: dict[str, Any]) -> list[Any]:
-        from fhirpathpy import apply_parsed_path
-        from fhirpathpy.engine.nodes import ResourceNode
-        from fhirpathpy.models import models
-        from fhirpathpy.parser import parse
+        import fhirpathpy
+        import fhirpathpy.engine.nodes
+        import fhirpathpy.models
+        import fhirpathpy.parser
+
+        # fhirpathpy's internals are untyped; the parsed tree is cached, so each expression is parsed once.
+        parse: Any = fhirpathpy.parser.parse
+        resource_node: Any = fhirpathpy.engine.nodes.ResourceNode
+        apply_parsed_path: Any = fhirpathpy.apply_parsed_path
+        models: Any = fhirpathpy.models.models
 
         parsed = self._parsed.get(expression)
         if parsed is None:
             # fhirpathpy has no hasValue(); on the JSON form exists() is the same test for anything but a primitive
             # given only as an extension (documented in docs/fhir.md).
             parsed = self._parsed[expression] = parse(expression.replace("hasValue()", "exists()"))
-        target = ResourceNode.create_node(node, base) if base else node
+        target = resource_node.create_node(node, base) if base else node
         result: list[Any] = apply_parsed_path(target, parsed, {"resource": root, "rootResource": root},
                                               models["r4"], {"traceFn": _no_trace})
         return result
@@ -507,7 +522,8 @@ def _range_ordered(node: dict[str, Any]) -> bool:
     a, b = low.get("value"), high.get("value")
     if not isinstance(a, int | float) or not isinstance(b, int | float):
         return True
-    if (low.get("code"), low.get("unit"), low.get("system")) != (high.get("code"), high.get("unit"), high.get("system")):
+    if (low.get("code"), low.get("unit"), low.get("system")) != (high.get("code"), high.get("unit"),
+                                                                  high.get("system")):
         return True
     return bool(a <= b)
 

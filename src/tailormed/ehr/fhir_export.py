@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import html
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -367,7 +367,11 @@ def _medication_concept(drug: str) -> dict[str, Any]:
 def _rxnorm_code(drug: str) -> str | None:
     from tailormed.kb.rxnorm import load_rxnorm_map
 
-    return _RXNORM_CACHE.setdefault("map", load_rxnorm_map()).ingredient_rxcui(drug)
+    rxnorm = _RXNORM_CACHE.get("map")
+    if rxnorm is None:
+        rxnorm = _RXNORM_CACHE["map"] = load_rxnorm_map()
+    code: str | None = rxnorm.ingredient_rxcui(drug)
+    return code
 
 
 _RXNORM_CACHE: dict[str, Any] = {}
@@ -597,7 +601,7 @@ def _export_diagnostic_implication(builder: _Builder, disease: DiseaseCandidate,
 _SEVERITY_ORDER = ["pathogenic", "likely pathogenic", "uncertain significance", "likely benign", "benign"]
 
 
-def _most_severe(classes: list[str]) -> str:
+def _most_severe(classes: Sequence[str]) -> str:
     ranked = sorted(classes, key=lambda c: _SEVERITY_ORDER.index(c.lower()) if c.lower() in _SEVERITY_ORDER else 2)
     return ranked[0] if ranked else "Uncertain significance"
 

@@ -73,8 +73,8 @@ def find_subject_tx_implications(results: Mapping[str, Any] | Sequence[Mapping[s
     for resource in kept:
         if _profile(resource) != "therapeutic-implication":
             continue
-        sources = [index.resolve(r) for r in _references(resource.get("derivedFrom"))]
-        sources = [s for s in sources if s is not None and id(s) in kept_ids]
+        resolved = [index.resolve(r) for r in _references(resource.get("derivedFrom"))]
+        sources = [s for s in resolved if s is not None and id(s) in kept_ids]
         if variants and not any(_profile(s) == "variant" and _has_variant(s, variants) for s in sources):
             continue
         if haplotypes and not any(_profile(s) in ("haplotype", "genotype") and _value_matches(s, haplotypes)
@@ -242,7 +242,7 @@ def _component_matches(resource: Mapping[str, Any], code: str, tokens: Sequence[
 def _has_variant(resource: Mapping[str, Any], variants: Sequence[str]) -> bool:
     wanted = {v.rpartition("|")[2] for v in variants}
     for component in resource.get("component", []):
-        if any(_has_code(component.get("code"), c) for c in _HGVS_COMPONENTS):
-            if any(coding.get("code") in wanted for coding in _codings(component.get("valueCodeableConcept"))):
-                return True
+        if any(_has_code(component.get("code"), c) for c in _HGVS_COMPONENTS) and any(
+                coding.get("code") in wanted for coding in _codings(component.get("valueCodeableConcept"))):
+            return True
     return False

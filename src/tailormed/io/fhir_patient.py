@@ -81,9 +81,9 @@ def patient_from_fhir(document: Any, *, source: str) -> EhrPatientRecord:
         elif kind == "AllergyIntolerance":
             record.allergies.append(_concept(resource.get("code"), _status(resource.get("clinicalStatus")),
                                              source, where, "AllergyIntolerance.code"))
-        elif kind == "Observation" and _has_loinc(resource.get("code"), GENOTYPE_LOINC):
-            if resource.get("status") not in ("entered-in-error", "cancelled"):
-                record.genotypes.append(_genotype(resource, source, where))
+        elif kind == "Observation" and _has_loinc(resource.get("code"), GENOTYPE_LOINC) and resource.get(
+                "status") not in ("entered-in-error", "cancelled"):
+            record.genotypes.append(_genotype(resource, source, where))
     observations = {"resourceType": "Bundle", "entry": [
         {"resource": r} for _, r in resources
         if r["resourceType"] == "Observation" and not _has_loinc(r.get("code"), GENOTYPE_LOINC)]}

@@ -103,11 +103,11 @@ class FhirDefinitions:
             codes -= part
         return frozenset(codes)
 
-    def _include(self, include: dict[str, Any]) -> set[tuple[str, str]] | None:
+    def _include(self, include: dict[str, Any]) -> frozenset[tuple[str, str]] | set[tuple[str, str]] | None:
         if include.get("filter"):
             return None
         system = include.get("system")
-        found: set[tuple[str, str]] | None = None
+        found: frozenset[tuple[str, str]] | set[tuple[str, str]] | None = None
         if system:
             if include.get("concept"):
                 found = {(system, c["code"]) for c in include["concept"]}
