@@ -39,8 +39,8 @@ def ig_examples(checker: Any) -> Path:
 def demo_documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The documents `tailormed analyze` writes for the demo patient (every section; rare disease needs the
     compiled HPO knowledge of `make hpo-data`)."""
-    from tailormed.errors import KnowledgeError
     from tailormed.ehr.fhir_export import DOCUMENTS
+    from tailormed.errors import KnowledgeError
     from tailormed.pipelines.analyze import run_analyze
 
     out = tmp_path_factory.mktemp("demo") / "out"
