@@ -95,7 +95,7 @@ def test_the_igs_pgx_example_bundle_yields_its_genotype_and_medication(checker_f
 
 @pytest.mark.parametrize(("change", "message"), [
     (lambda b: b["entry"][1]["resource"].update(valueCodeableConcept="CYP2C19 *1/*2"),
-     r"bundle.json:entry\[1\] \(Observation/geno-CYP2C19\): valueCodeableConcept: "),
+     r"bundle.json:entry\[1\] \(Observation/geno-CYP2C19\): valueCodeableConcept: must be a JSON object, got str$"),
     (lambda b: b["entry"][0]["resource"].update(birthDate="1968-13-02"),
      r"bundle.json:entry\[0\] \(Patient/p1\): birthDate: Date value string does not match"),
     (lambda b: b["entry"][0]["resource"].update(gender="f"), r"Patient.gender 'f' is not male, female"),

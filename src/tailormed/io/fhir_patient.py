@@ -143,6 +143,8 @@ def _check_structure(resource: dict[str, Any], source: str, where: str) -> None:
         first = exc.errors()[0]
         element = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in first["loc"]).replace(".[", "[")
         message = first["msg"].removeprefix("Value error, ")
+        if first["type"] in ("json_invalid", "model_type", "dict_type", "model_attributes_type"):
+            message = f"must be a JSON object, got {type(first.get('input')).__name__}"
         raise InputError(f"{element or resource['resourceType']}: {message}", source=source, location=where) from None
 
 
