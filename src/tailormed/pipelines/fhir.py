@@ -13,6 +13,7 @@ The functions here are what the CLI, the store and the service call:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,14 @@ from tailormed.errors import InputError
 from tailormed.io.fhir_patient import outside_calls, read_fhir_patient
 from tailormed.kb.pack import load_knowledge_base
 from tailormed.model.ehr_record import EhrPatientRecord
+from tailormed.model.genotypes import OutsideCall
+from tailormed.model.patient import Patient
 from tailormed.model.pgx import PgxResult
 from tailormed.pgx.engine import build_result
 from tailormed.pipelines.pgx import call_pgx, pgx_provenance
 
 __all__ = ["check_fhir", "check_fhir_file", "export_analysis_dir", "find_subject_haplotypes",
-           "find_subject_tx_implications", "import_patient_bundle", "pgx_bundle_from_fhir", "pgx_from_fhir",
+           "find_subject_tx_implications", "import_patient_bundle", "patient_with_fhir", "pgx_bundle_from_fhir", "pgx_from_fhir",
            "read_analysis_documents"]
 
 
@@ -75,6 +78,38 @@ def import_patient_bundle(path: Path) -> EhrPatientRecord:
     """Read an EHR's patient Bundle (Patient, Observation, Condition, MedicationRequest/Statement,
     AllergyIntolerance; genotype Observations as outside calls)."""
     return read_fhir_patient(path)
+
+
+def patient_with_fhir(patient: Patient, record: EhrPatientRecord, calls: Sequence[OutsideCall] = (),
+                      *, source: str = "FHIR bundle") -> tuple[Patient, list[OutsideCall]]:
+    """Merge what an EHR Bundle says into a patient manifest (for ``analyze`` with ``fhir_bundle:``): sex and birth
+    date fill what the manifest leaves unknown (a disagreement is an error naming both), the Bundle's matched
+    medications join the manifest's, and the lab genotypes join ``calls`` (the manifest's outside calls win for a
+    gene both give the same diplotype; different diplotypes are an error).
+    """
+    demographics = patient.demographics
+    fhir_sex = record.demographics.sex
+    if fhir_sex != "unknown" and demographics.sex not in ("unknown", fhir_sex):
+        raise InputError(f"the patient's sex disagrees: {demographics.sex} in the manifest, {fhir_sex} in the FHIR "
+                         "bundle; correct one of them", source=source)
+    born = record.demographics.birth_date
+    if born and demographics.birth_date and born != demographics.birth_date:
+        raise InputError(f"the birth date disagrees: {demographics.birth_date} in the manifest, {born} in the FHIR "
+                         "bundle; correct one of them", source=source)
+    merged_demographics = demographics.model_copy(update={
+        "sex": demographics.sex if demographics.sex != "unknown" else fhir_sex,
+        "birth_date": demographics.birth_date or born})
+    medications = list(dict.fromkeys([*patient.medications, *record.medications]))
+    merged_calls = list(calls)
+    given = {c.gene: c for c in calls}
+    for call in outside_calls(record):
+        previous = given.get(call.gene)
+        if previous is None:
+            merged_calls.append(call)
+        elif previous.diplotype != call.diplotype:
+            raise InputError(f"{call.gene}: the outside calls give {previous.diplotype} ({previous.source}), the FHIR "
+                             f"bundle {call.diplotype} ({call.source})", source=source)
+    return patient.model_copy(update={"demographics": merged_demographics, "medications": medications}), merged_calls
 
 
 def pgx_from_fhir(path: Path, *, kb_name: str = "pgx-core") -> tuple[EhrPatientRecord, PgxResult]:
