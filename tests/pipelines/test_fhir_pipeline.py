@@ -46,8 +46,10 @@ def test_pgx_is_rerun_on_the_lab_genotypes_and_medications(tmp_path: Path) -> No
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
         {"resource": {"resourceType": "Patient", "id": "p9"}},
         {"resource": {"resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order",
-                      "subject": {"reference": "Patient/p9"}, "medicationCodeableConcept": {"text": "Plavix (clopidogrel)"}}},
-        {"resource": {"resourceType": "Observation", "id": "g", "status": "final", "subject": {"reference": "Patient/p9"},
+                      "subject": {"reference": "Patient/p9"},
+                      "medicationCodeableConcept": {"text": "Plavix (clopidogrel)"}}},
+        {"resource": {"resourceType": "Observation", "id": "g", "status": "final",
+                      "subject": {"reference": "Patient/p9"},
                       "code": {"coding": [{"system": "http://loinc.org", "code": "84413-4"}]},
                       "valueCodeableConcept": {"text": "CYP2C19 *2/*2"},
                       "component": [{"code": {"coding": [{"system": "http://loinc.org", "code": "48018-6"}]},

@@ -32,8 +32,8 @@ from tailormed.pgx.engine import build_result
 from tailormed.pipelines.pgx import call_pgx, pgx_provenance
 
 __all__ = ["check_fhir", "check_fhir_file", "export_analysis_dir", "find_subject_haplotypes",
-           "find_subject_tx_implications", "import_patient_bundle", "patient_with_fhir", "pgx_bundle_from_fhir", "pgx_from_fhir",
-           "read_analysis_documents"]
+           "find_subject_tx_implications", "import_patient_bundle", "patient_with_fhir", "pgx_bundle_from_fhir",
+           "pgx_from_fhir", "read_analysis_documents"]
 
 
 def read_analysis_documents(folder: Path) -> dict[str, Any]:
