@@ -46,7 +46,8 @@ BUNDLE: dict[str, Any] = {"resourceType": "Bundle", "type": "collection", "entry
                                                                       "code": "HGNC:2621"}]}}]}},
 ]}
 
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
+JSON_VALUES = st.recursive(SCALARS,
                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
                                                                                       max_size=3), max_leaves=8)
 

@@ -139,7 +139,9 @@ class FhirChecker:
         if base is None or base.get("kind") != "resource":
             report.issues.append(Issue("error", location, f"unknown resource type {resource_type!r:.60}"))
             return
-        declared = resource.get("meta", {}).get("profile", []) if isinstance(resource.get("meta"), dict) else []
+        meta = resource.get("meta")
+        declared = meta.get("profile") if isinstance(meta, dict) else None
+        declared = declared if isinstance(declared, list) else []
         urls = [base["url"]] + [u for u in [*declared, *extra] if isinstance(u, str)]
         for url in dict.fromkeys(urls):
             structure = self.definitions.structure(url)
@@ -389,14 +391,15 @@ class FhirChecker:
             context.report.not_checked.add(f"required binding {value_set}")
             return
         if type_code == "code" or isinstance(value, str):
-            if value not in {code for _, code in codes}:
+            if isinstance(value, str) and value not in {code for _, code in codes}:
                 context.report.issues.append(Issue("error", where, f"{_short(value)} is not in the required value set "
                                                                    f"{value_set}", context.profile))
             return
         if not isinstance(value, dict):
             return
         codings = [value] if type_code == "Coding" else (
-            value.get("coding", []) if type_code == "CodeableConcept" else [])
+            value.get("coding") if type_code == "CodeableConcept" else [])
+        codings = codings if isinstance(codings, list) else []
         if type_code not in ("Coding", "CodeableConcept"):
             context.report.not_checked.add(f"required binding {value_set} on {type_code}")
             return
@@ -483,7 +486,9 @@ class FhirChecker:
                     target_resource = context.references.get(str(value["reference"]))
                 if not isinstance(target_resource, dict):
                     return False
-                declared = set(target_resource.get("meta", {}).get("profile", []))
+                target_meta = target_resource.get("meta")
+                profiles = target_meta.get("profile") if isinstance(target_meta, dict) else None
+                declared = {p for p in profiles if isinstance(p, str)} if isinstance(profiles, list) else set()
                 if not declared & wanted_profiles:
                     return False
             elif kind == "exists":

@@ -92,6 +92,15 @@ def find_subject_tx_implications(results: Mapping[str, Any] | Sequence[Mapping[s
     return {"resourceType": "Parameters", "parameter": parameters}
 
 
+def _items(value: Any) -> list[Any]:
+    """A JSON array's items, or none for anything else (null, an object, a string)."""
+    return value if isinstance(value, list) else []
+
+
+def _components(resource: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in _items(resource.get("component")) if isinstance(c, dict)]
+
+
 # --- matching -------------------------------------------------------------------------------------------
 
 
@@ -103,7 +112,7 @@ class _Index:
         if isinstance(results, Mapping):
             if results.get("resourceType") != "Bundle":
                 raise InputError("the subject's results must be a Bundle or a list of resources")
-            for entry in results.get("entry", []):
+            for entry in _items(results.get("entry")):
                 if isinstance(entry, dict) and isinstance(entry.get("resource"), dict):
                     entries.append((entry.get("fullUrl"), entry["resource"]))
         else:
@@ -117,8 +126,9 @@ class _Index:
             for key in keys:
                 self.by_reference[key] = resource
             if resource.get("resourceType") == "Patient":
-                names = keys | {str(resource.get("id"))} | {str(i.get("value")) for i in resource.get("identifier", [])
-                                                             if isinstance(i, dict) and i.get("value")}
+                names = keys | {str(resource.get("id"))} | {
+                    str(i.get("value")) for i in _items(resource.get("identifier"))
+                    if isinstance(i, dict) and i.get("value")}
                 for key in keys:
                     subject_names[key] = names
         self.observations = []
@@ -156,7 +166,7 @@ def _within(when: str, period: Mapping[str, str]) -> bool:
 
 
 def _source_class(resource: Mapping[str, Any]) -> str:
-    for component in resource.get("component", []):
+    for component in _components(resource):
         if _has_code(component.get("code"), _SOURCE_CLASS):
             for coding in _codings(component.get("valueCodeableConcept")):
                 if coding.get("display"):
@@ -165,14 +175,15 @@ def _source_class(resource: Mapping[str, Any]) -> str:
 
 
 def _profile(resource: Mapping[str, Any]) -> str:
-    for url in (resource.get("meta") or {}).get("profile", []):
+    meta = resource.get("meta")
+    for url in _items(meta.get("profile") if isinstance(meta, dict) else None):
         if str(url).startswith(IG):
             return str(url)[len(IG):]
     return ""
 
 
 def _codings(concept: Any) -> list[dict[str, Any]]:
-    return [c for c in (concept or {}).get("coding", []) if isinstance(c, dict)] if isinstance(concept, dict) else []
+    return [c for c in _items(concept.get("coding")) if isinstance(c, dict)] if isinstance(concept, dict) else []
 
 
 def _has_code(concept: Any, code: str) -> bool:
@@ -197,7 +208,7 @@ def _gene_key(gene: str) -> tuple[str | None, str | None]:
 
 
 def _studies_gene(resource: Mapping[str, Any], symbol: str | None, code: str | None) -> bool:
-    for component in resource.get("component", []):
+    for component in _components(resource):
         if not _has_code(component.get("code"), _GENE_STUDIED):
             continue
         value = component.get("valueCodeableConcept") or {}
@@ -236,12 +247,12 @@ def _value_matches(resource: Mapping[str, Any], tokens: Sequence[str]) -> bool:
 
 def _component_matches(resource: Mapping[str, Any], code: str, tokens: Sequence[str]) -> bool:
     return any(_has_code(c.get("code"), code) and _token_matches(c.get("valueCodeableConcept"), tokens)
-               for c in resource.get("component", []))
+               for c in _components(resource))
 
 
 def _has_variant(resource: Mapping[str, Any], variants: Sequence[str]) -> bool:
     wanted = {v.rpartition("|")[2] for v in variants}
-    for component in resource.get("component", []):
+    for component in _components(resource):
         if any(_has_code(component.get("code"), c) for c in _HGVS_COMPONENTS) and any(
                 coding.get("code") in wanted for coding in _codings(component.get("valueCodeableConcept"))):
             return True

@@ -54,7 +54,7 @@ def patient_from_fhir(document: Any, *, source: str) -> EhrPatientRecord:
     if patients:
         where, patient = patients[0]
         record.patient_id = patient.get("id") or next(
-            (i.get("value") for i in patient.get("identifier", []) if i.get("value")), None)
+            (i.get("value") for i in _items(patient.get("identifier")) if isinstance(i, dict) and i.get("value")), None)
         gender = patient.get("gender", "unknown")
         if gender not in _SEX:
             raise InputError(f"Patient.gender {gender!r:.40} is not male, female, other or unknown", source=source,
@@ -106,6 +106,11 @@ def outside_calls(record: EhrPatientRecord) -> list[OutsideCall]:
     return list(calls.values())
 
 
+def _items(value: Any) -> list[Any]:
+    """A JSON array's items, or none for anything else (null, an object, a string)."""
+    return value if isinstance(value, list) else []
+
+
 # --- helpers --------------------------------------------------------------------------------------------
 
 
@@ -151,7 +156,7 @@ def _check_structure(resource: dict[str, Any], source: str, where: str) -> None:
 def _full_urls(document: Any, resource: dict[str, Any]) -> list[str]:
     if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
         return []
-    return [e["fullUrl"] for e in document.get("entry", []) if isinstance(e, dict) and e.get("resource") is resource
+    return [e["fullUrl"] for e in _items(document.get("entry")) if isinstance(e, dict) and e.get("resource") is resource
             and isinstance(e.get("fullUrl"), str)]
 
 
@@ -180,7 +185,7 @@ def _date(value: str, source: str, where: str) -> Any:
 
 
 def _codings(concept: Any) -> list[dict[str, Any]]:
-    codings = concept.get("coding", []) if isinstance(concept, dict) else []
+    codings = _items(concept.get("coding")) if isinstance(concept, dict) else []
     return [c for c in codings if isinstance(c, dict)]
 
 
@@ -231,7 +236,7 @@ _GENE_BY_HGNC: dict[str, str] = {}
 def _gene(resource: dict[str, Any], source: str, where: str) -> str:
     if not _GENE_BY_HGNC:
         _GENE_BY_HGNC.update({code: symbol for symbol, code in hgnc_ids().items()})
-    for component in resource.get("component", []):
+    for component in _items(resource.get("component")):
         if not isinstance(component, dict) or not _has_loinc(component.get("code"), GENE_STUDIED_LOINC):
             continue
         value = component.get("valueCodeableConcept")
