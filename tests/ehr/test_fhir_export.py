@@ -210,3 +210,12 @@ def test_documents_of_the_wrong_shape_are_refused_naming_the_document(demo_docum
         analysis_bundle({"pgx.json": broken}, source="out")
     with pytest.raises(InputError, match="no analysis documents"):
         analysis_bundle({"analysis.json": {"patient": "P"}})
+
+
+def test_a_compound_hla_phenotype_names_the_allele_the_advice_rests_on(bundle: dict[str, Any]) -> None:
+    abacavir = _implication(bundle, "abacavir")[0]
+    value = _component(abacavir, "therapeutic-implication")[0]["valueCodeableConcept"]
+    assert value == {"text": "HLA-B *57:01 positive"}  # no LOINC metabolizer code for an HLA carrier status
+    allopurinol = _implication(bundle, "allopurinol")[0]
+    assert _component(allopurinol, "therapeutic-implication")[0]["valueCodeableConcept"]["text"] == (
+        "HLA-B *58:01 negative")

@@ -384,7 +384,7 @@ def _export_implication(builder: _Builder, drug: DrugRecommendation, position: i
         "valueCodeableConcept": _medication_concept(drug.drug)}]
     for basis in drug.basis:
         phenotype = basis.adjusted_phenotype if basis.phenotype_used == "adjusted" else basis.phenotype
-        value: dict[str, Any] = {"text": f"{basis.gene} {phenotype or basis.matched_on}"}
+        value: dict[str, Any] = {"text": f"{basis.gene} {_phenotype_words(phenotype, basis.matched_on)}"}
         code = _IMPLICATION_CODES.get((phenotype or "").lower())
         if code:
             value["coding"] = [{"system": LOINC, "code": code[0], "display": code[1]}]
@@ -415,6 +415,27 @@ def _export_implication(builder: _Builder, drug: DrugRecommendation, position: i
     if extensions:
         body = {"resourceType": body.pop("resourceType"), "extension": extensions, **body}
     return builder.add(f"implication/pgx/{drug.drug}/{drug.rule or position}", body, result=True)
+
+
+def _phenotype_words(phenotype: str | None, matched_on: str) -> str:
+    """The phenotype a recommendation rests on: the gene's phenotype, with the activity score it was matched on, or
+    only the part of a compound phenotype that matched (HLA-B ``*57:01 positive`` of ``*57:01 positive; *58:01
+    negative; *15:02 negative``).
+
+    >>> _phenotype_words("Intermediate Metabolizer", "activity score 1")
+    'Intermediate Metabolizer (activity score 1)'
+    >>> _phenotype_words("*57:01 positive; *58:01 negative; *15:02 negative", "*58:01 negative")
+    '*58:01 negative'
+    >>> _phenotype_words("Poor Metabolizer", "Poor Metabolizer")
+    'Poor Metabolizer'
+    """
+    if not phenotype:
+        return matched_on
+    if matched_on.startswith("activity score"):
+        return f"{phenotype} ({matched_on})"
+    if matched_on != phenotype and matched_on in [p.strip() for p in phenotype.split(";")]:
+        return matched_on
+    return phenotype
 
 
 def _export_recommendation(builder: _Builder, drug: DrugRecommendation, position: int, reason: str) -> None:

@@ -129,8 +129,9 @@ def _resources(document: Any, source: str) -> list[tuple[str, dict[str, Any]]]:
             raise InputError("entry without a resource (no resourceType)", source=source,
                              location=f"entry[{position}]")
         if resource["resourceType"] in READ_TYPES:
-            name = f"{resource['resourceType']}/{resource['id']}" if isinstance(resource.get("id"), str) else (
-                resource["resourceType"])
+            name = resource["resourceType"]
+            if isinstance(resource.get("id"), str):
+                name += f"/{_escaped(resource['id'])}"
             found.append((f"entry[{position}] ({name:.80})", resource))
     return found
 
@@ -146,11 +147,25 @@ def _check_structure(resource: dict[str, Any], source: str, where: str) -> None:
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
     except ValidationError as exc:
         first = exc.errors()[0]
-        element = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in first["loc"]).replace(".[", "[")
-        message = first["msg"].removeprefix("Value error, ")
+        element = _escaped(".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in first["loc"]).replace(
+            ".[", "["), 120)
+        message = _escaped(first["msg"].removeprefix("Value error, "), 200)
         if first["type"] in ("json_invalid", "model_type", "dict_type", "model_attributes_type"):
             message = f"must be a JSON object, got {type(first.get('input')).__name__}"
         raise InputError(f"{element or resource['resourceType']}: {message}", source=source, location=where) from None
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]}
+
+
+def _escaped(text: str, limit: int = 80) -> str:
+    """Text from the file as one printable line: control characters escaped, cut at ``limit``.
+
+    >>> _escaped("a\\nb")
+    'a\\\\x0ab'
+    """
+    shown = text.translate(_CONTROL)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
 def _full_urls(document: Any, resource: dict[str, Any]) -> list[str]:
@@ -231,6 +246,7 @@ def _medication_concept(resource: dict[str, Any], source: str, where: str) -> Co
 
 
 _GENE_BY_HGNC: dict[str, str] = {}
+_GENE_SYMBOL = re.compile(r"^[A-Z][A-Z0-9-]{1,15}$")
 
 
 def _gene(resource: dict[str, Any], source: str, where: str) -> str:
@@ -244,11 +260,18 @@ def _gene(resource: dict[str, Any], source: str, where: str) -> str:
             if coding.get("system") == HGNC_SYSTEM and coding.get("code") in _GENE_BY_HGNC:
                 return _GENE_BY_HGNC[str(coding["code"])]
             if coding.get("display"):
-                return str(coding["display"]).strip().upper()
+                return _symbol(str(coding["display"]), source, where)
         if isinstance(value, dict) and value.get("text"):
-            return str(value["text"]).strip().upper()
+            return _symbol(str(value["text"]), source, where)
     raise InputError("genotype Observation without a gene-studied component (LOINC 48018-6) naming the gene",
                      source=source, location=where)
+
+
+def _symbol(text: str, source: str, where: str) -> str:
+    symbol = text.strip().upper()
+    if not _GENE_SYMBOL.match(symbol):
+        raise InputError(f"gene studied {_escaped(text, 40)!r} is not a gene symbol", source=source, location=where)
+    return symbol
 
 
 def _genotype(resource: dict[str, Any], source: str, where: str) -> ReportedGenotype:
