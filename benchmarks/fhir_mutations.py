@@ -36,6 +36,7 @@ REPORT = "DiagnosticReport-PGxGenomicReportEMERGE.json"
 VARIANT = "Observation-EGFR-L858R-var.json"
 DX = "Observation-NTHL1-snv-disease.json"
 BUNDLE = "Bundle-bundle-pgxexample.json"
+ANALYSIS = "Procedure-PGXGenomicStudyAnalysis.json"
 
 
 def _set(path: str, value: Any) -> Mutate:
@@ -135,6 +136,13 @@ MUTATIONS: list[Mutation] = [
     Mutation("genomic study with partOf (0..0)", STUDY, _set("partOf", [{"reference": "Procedure/x"}]), "max 0",
              "cardinality"),
     Mutation("genomic study without subject", STUDY, _drop("subject"), "subject", "cardinality"),
+    Mutation("genomic study analysis with a code (0..0)", ANALYSIS, _set("code", {"text": "panel"}), "max 0",
+             "cardinality"),
+    Mutation("analysis region 'studied' given as a string", ANALYSIS,
+             _set("extension.2.extension.1", {"url": "studied", "valueString": "CYP2C19"}), "not allowed",
+             "type"),
+    Mutation("nested extension inside a region item (0..0)", ANALYSIS,
+             _set("extension.2.extension.1.extension", [{"url": "x", "valueString": "y"}]), "max 0", "slicing"),
     Mutation("Observation without status", GENOTYPE, _drop("status"), "status", "cardinality"),
     Mutation("Task with two descriptions", TASK, _set("description", ["a", "b"]), "one value", "structure"),
     # required bindings

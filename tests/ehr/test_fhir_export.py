@@ -52,7 +52,8 @@ def test_every_exported_resource_passes_the_ig_check(bundle: dict[str, Any], che
     assert [str(i) for i in report.errors] == []
     assert report.resources == len(bundle["entry"]) + 1
     profiles = {p.rsplit("/", 1)[-1] for p in report.profiles_checked}
-    assert {"genomic-report", "genomic-study", "genotype", "haplotype", "therapeutic-implication",
+    assert {"genomic-report", "genomic-study", "genomic-study-analysis", "genotype", "haplotype",
+            "therapeutic-implication",
             "medication-recommendation", "variant", "diagnostic-implication"} <= profiles
 
 
@@ -219,3 +220,23 @@ def test_a_compound_hla_phenotype_names_the_allele_the_advice_rests_on(bundle: d
     allopurinol = _implication(bundle, "allopurinol")[0]
     assert _component(allopurinol, "therapeutic-implication")[0]["valueCodeableConcept"]["text"] == (
         "HLA-B *58:01 negative")
+
+
+def test_the_pgx_analysis_lists_the_genes_studied_called_and_not_called(bundle: dict[str, Any],
+                                                                        demo_documents: dict[str, Any]) -> None:
+    study = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Procedure"
+                 and e["resource"]["meta"]["profile"][0].endswith("/genomic-study"))
+    analyses = [_resolve(bundle, x["valueReference"]["reference"]) for x in study["extension"]]
+    titles = {next(x["valueString"] for x in a["extension"] if x["url"].endswith("-title")): a for a in analyses}
+    assert set(titles) == {"TailorMed pharmacogenomics", "TailorMed rare-disease diagnostics",
+                           "TailorMed tumour actionability"}
+    regions = next(x["extension"] for x in titles["TailorMed pharmacogenomics"]["extension"]
+                   if x["url"].endswith("-regions"))
+    listed = {kind: {r["valueCodeableConcept"]["coding"][0]["display"] for r in regions if r["url"] == kind}
+              for kind in ("studied", "called", "uncalled")}
+    genes = demo_documents["pgx.json"]["genes"]
+    assert listed["studied"] == {g["gene"] for g in genes}
+    assert listed["called"] == {g["gene"] for g in genes if g["tested"] and (g["diplotypes"] or g["phenotype"])}
+    assert listed["uncalled"] == listed["studied"] - listed["called"]
+    build = next(x for x in titles["TailorMed tumour actionability"]["extension"] if x["url"].endswith("genome-build"))
+    assert build["valueCodeableConcept"]["coding"][0]["code"] == "LA26806-2"

@@ -165,7 +165,8 @@ def analysis_bundle(documents: Mapping[str, Any], *, patient_reference: str | No
         _export_rare(builder, rare)
     if "risk/risk.json" in documents:
         builder.left_out.append("clinical risk estimates (risk/risk.json): no Genomics Reporting form")
-    builder.add("genomic-study", _genomic_study(builder, pgx, rare, onco, created))
+    analyses = _analyses(builder, pgx, rare, onco, created)
+    builder.add("genomic-study", _genomic_study(builder, pgx, rare, onco, created, analyses))
     report: dict[str, Any] = {
         "resourceType": "DiagnosticReport", "meta": {"profile": [IG + "genomic-report"]},
         "extension": [{"url": IG + "genomic-study-reference", "valueReference": {"reference": study_ref}}]
@@ -197,6 +198,7 @@ def _narrative(resource_type: str, resource: dict[str, Any]) -> dict[str, str]:
         words.append(str(code.get("text") or coding.get("display") or coding.get("code") or resource_type))
     else:
         words.append(resource_type)
+    words += [str(x["valueString"]) for x in resource.get("extension", []) if str(x.get("url", "")).endswith("-title")]
     value = resource.get("valueCodeableConcept")
     if isinstance(value, dict) and value.get("text"):
         words.append(str(value["text"]))
@@ -630,8 +632,50 @@ def _most_severe(classes: Sequence[str]) -> str:
 # --- the study and the report ---------------------------------------------------------------------------
 
 
+_GRCH38 = {"coding": [{"system": LOINC, "code": "LA26806-2", "display": "GRCh38"}]}
+_SOURCE_CLASS = {"germline": {"coding": [{"system": LOINC, "code": "LA6683-2", "display": "Germline"}]},
+                 "somatic": {"coding": [{"system": LOINC, "code": "LA6684-0", "display": "Somatic"}]}}
+
+
+def _analyses(builder: _Builder, pgx: PgxResult | None, rare: RareResult | None, onco: OncoResult | None,
+              created: str | None) -> list[str]:
+    """One GenomicStudyAnalysis (the IG's ``genomic-study-analysis`` Procedure) per section: title, GRCh38, the
+    genomic source class, and for PGx the genes studied, called and not called."""
+    references = []
+    for key, title, source_class, result in (("pgx", "pharmacogenomics", "germline", pgx),
+                                             ("rare", "rare-disease diagnostics", "germline", rare),
+                                             ("onco", "tumour actionability", "somatic", onco)):
+        if result is None:
+            continue
+        extensions: list[dict[str, Any]] = [
+            {"url": IG + "genomic-study-analysis-title", "valueString": f"TailorMed {title}"},
+            {"url": IG + "genomic-study-analysis-genome-build", "valueCodeableConcept": _GRCH38},
+            {"url": IG + "genomic-study-analysis-genomic-source-class",
+             "valueCodeableConcept": _SOURCE_CLASS[source_class]}]
+        if isinstance(result, PgxResult):
+            called = [g.gene for g in result.genes if g.tested and (g.diplotypes or g.phenotype)]
+            regions: list[dict[str, Any]] = [{"url": "description", "valueString": "the defining positions of each "
+                                              "gene's star alleles in the knowledge pack (calls made elsewhere for "
+                                              "genes reported by an outside call)"}]
+            regions += [{"url": "studied", "valueCodeableConcept": _gene_concept(g.gene)} for g in result.genes]
+            regions += [{"url": "called", "valueCodeableConcept": _gene_concept(g)} for g in called]
+            regions += [{"url": "uncalled", "valueCodeableConcept": _gene_concept(g.gene)} for g in result.genes
+                        if g.gene not in called]
+            extensions.append({"url": IG + "genomic-study-analysis-regions", "extension": regions})
+        analysis: dict[str, Any] = {
+            "resourceType": "Procedure", "meta": {"profile": [IG + "genomic-study-analysis"]},
+            "extension": extensions, "status": "completed",
+            "category": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                     "code": "laboratory"}]},
+            "subject": builder.subject}
+        if created:
+            analysis["performedDateTime"] = created
+        references.append(builder.add(f"genomic-study-analysis/{key}", analysis))
+    return references
+
+
 def _genomic_study(builder: _Builder, pgx: PgxResult | None, rare: RareResult | None, onco: OncoResult | None,
-                   created: str | None) -> dict[str, Any]:
+                   created: str | None, analyses: list[str]) -> dict[str, Any]:
     notes = []
     for name, result in (("pharmacogenomics", pgx), ("rare disease", rare), ("oncology", onco)):
         if result is None:
@@ -642,7 +686,9 @@ def _genomic_study(builder: _Builder, pgx: PgxResult | None, rare: RareResult | 
                               + (f"; assumptions: {'; '.join(provenance.assumptions)}" if provenance.assumptions
                                  else "")})
     study: dict[str, Any] = {
-        "resourceType": "Procedure", "meta": {"profile": [IG + "genomic-study"]}, "status": "completed",
+        "resourceType": "Procedure", "meta": {"profile": [IG + "genomic-study"]},
+        "extension": [{"url": IG + "genomic-study-analysis-ext", "valueReference": {"reference": r}} for r in analyses],
+        "status": "completed",
         "category": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
                                  "code": "laboratory"}]},
         "code": {"text": "TailorMed analysis: " + ", ".join(
