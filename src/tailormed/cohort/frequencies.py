@@ -103,49 +103,98 @@ def _label(result: GeneResult, value: str | None) -> str:
     return value or NOT_CALLED
 
 
-def tally_sample(counts: CohortCounts, population: str | None, genes: Sequence[GeneResult],
-                 drugs: Sequence[DrugCall], cpic_drugs: frozenset[str], typical: Mapping[str, str] | None = None,
-                 gene_sets: Mapping[str, frozenset[str] | None] = GENE_SETS) -> None:
-    """Count one sample: its gene results and drug rows (all rows of every drug), in ``ALL`` and ``population``.
+class CohortTally:
+    """Counts samples one at a time into :attr:`counts`.
 
     ``cpic_drugs`` names the drugs whose guideline is CPIC's: only they count for the actionable share and the
     changed recommendations. ``typical`` maps each variant-list gene to its reference allele
     (:func:`variant_list_references`): a row resting only on such a gene's reference result is not an actionable
     phenotype (it still counts as a changed recommendation for its drug).
+
+    In a cohort most samples share their gene result and drug row objects (the pgx engine makes one per distinct
+    genotype), so what is derived from one is worked out once and kept with it (the tally keeps the objects alive,
+    so an id is never reused while cached; use one tally per chunk).
     """
-    typical = typical or {}
-    groups = [ALL] if population is None or population == ALL else [ALL, population]
-    by_gene = {g.gene: g for g in genes}
-    changed: dict[str, list[DrugCall]] = {}
-    rows_of: dict[str, list[DrugCall]] = {}
-    for row in drugs:
-        if row.drug in cpic_drugs:
-            rows_of.setdefault(row.drug, []).append(row)
+
+    def __init__(self, cpic_drugs: frozenset[str], typical: Mapping[str, str] | None = None,
+                 gene_sets: Mapping[str, frozenset[str] | None] = GENE_SETS) -> None:
+        self.counts = CohortCounts()
+        self.cpic_drugs = cpic_drugs
+        self.typical = dict(typical or {})
+        self.gene_sets = dict(gene_sets)
+        self._genes: dict[int, tuple[GeneResult, str, str, tuple[str, ...]]] = {}
+        self._rows: dict[int, tuple[DrugCall, tuple[bool, ...]]] = {}
+
+    def _gene_keys(self, g: GeneResult) -> tuple[str, str, tuple[str, ...]]:
+        hit = self._genes.get(id(g))
+        if hit is None:
+            alleles = tuple(g.diplotypes[0].alleles) if g.tested and g.diplotypes else ()
+            hit = (g, _label(g, g.phenotype), _label(g, g.diplotype_label), alleles)
+            self._genes[id(g)] = hit
+        return hit[1], hit[2], hit[3]
+
+    def _row_flags(self, row: DrugCall, by_gene: Mapping[str, GeneResult]) -> tuple[bool, ...]:
+        """Per gene set: whether this actionable row is an actionable phenotype of that set. A shared row object
+        was made from the same gene result objects for every sample that has it, so its flags are the same."""
+        hit = self._rows.get(id(row))
+        if hit is None:
+            atypical = _atypical(row, by_gene, self.typical)
+            hit = (row, tuple(atypical and _within(row, by_gene, m) for m in self.gene_sets.values()))
+            self._rows[id(row)] = hit
+        return hit[1]
+
+    def add(self, population: str | None, genes: Sequence[GeneResult], drugs: Sequence[DrugCall]) -> None:
+        """Count one sample, its gene results and drug rows (every row of every drug), in ``ALL`` and
+        ``population``."""
+        counts = self.counts
+        groups = [ALL] if population is None or population == ALL else [ALL, population]
+        by_gene = {g.gene: g for g in genes}
+        gene_keys = [(g.gene, *self._gene_keys(g)) for g in genes]
+        status: dict[str, int] = {}  # drug -> 2 changed, 1 assessed, 0 not assessed
+        n_sets = len(self.gene_sets)
+        flags_by_drug: dict[str, list[bool]] = {}
+        for row in drugs:
+            if row.drug not in self.cpic_drugs:
+                continue
             if row.status == "actionable":
-                changed.setdefault(row.drug, []).append(row)
-    for group in groups:
-        counts.samples[group] += 1
-        for g in genes:
-            counts.phenotypes[(g.gene, _label(g, g.phenotype), group)] += 1
-            counts.diplotypes[(g.gene, _label(g, g.diplotype_label), group)] += 1
-            if g.tested and g.diplotypes:
-                alleles = g.diplotypes[0].alleles
-                counts.allele_copies[(g.gene, group)] += len(alleles)
-                for allele in alleles:
-                    counts.alleles[(g.gene, allele, group)] += 1
-        for drug, rows in rows_of.items():
-            if drug in changed:
-                counts.drug_changed[(drug, group)] += 1
-            elif all(r.status in UNASSESSED for r in rows):
-                counts.drug_not_assessed[(drug, group)] += 1
-        for name, members in gene_sets.items():
-            n_changed = sum(1 for rows in changed.values()
-                            if any(_within(r, by_gene, members) and _atypical(r, by_gene, typical) for r in rows))
-            counts.changed_drug_total[(name, group)] += n_changed
-            if n_changed:
-                counts.actionable[(name, group)] += 1
-    counts.genes.update(g.gene for g in genes)
-    counts.drugs.update(rows_of)
+                status[row.drug] = 2
+                flags = flags_by_drug.setdefault(row.drug, [False] * n_sets)
+                for i, flag in enumerate(self._row_flags(row, by_gene)):
+                    flags[i] = flags[i] or flag
+            elif row.status not in UNASSESSED:
+                status[row.drug] = max(status.get(row.drug, 0), 1)
+            else:
+                status.setdefault(row.drug, 0)
+        per_set = [sum(1 for flags in flags_by_drug.values() if flags[i]) for i in range(n_sets)]
+        for group in groups:
+            counts.samples[group] += 1
+            for gene, phenotype, diplotype, alleles in gene_keys:
+                counts.phenotypes[(gene, phenotype, group)] += 1
+                counts.diplotypes[(gene, diplotype, group)] += 1
+                if alleles:
+                    counts.allele_copies[(gene, group)] += len(alleles)
+                    for allele in alleles:
+                        counts.alleles[(gene, allele, group)] += 1
+            for drug, state in status.items():
+                if state == 2:
+                    counts.drug_changed[(drug, group)] += 1
+                elif state == 0:
+                    counts.drug_not_assessed[(drug, group)] += 1
+            for name, n_changed in zip(self.gene_sets, per_set, strict=True):
+                counts.changed_drug_total[(name, group)] += n_changed
+                if n_changed:
+                    counts.actionable[(name, group)] += 1
+        counts.genes.update(by_gene)
+        counts.drugs.update(status)
+
+
+def tally_sample(counts: CohortCounts, population: str | None, genes: Sequence[GeneResult],
+                 drugs: Sequence[DrugCall], cpic_drugs: frozenset[str], typical: Mapping[str, str] | None = None,
+                 gene_sets: Mapping[str, frozenset[str] | None] = GENE_SETS) -> None:
+    """Count one sample into ``counts`` (see :class:`CohortTally`, which counts many)."""
+    tally = CohortTally(cpic_drugs, typical, gene_sets)
+    tally.add(population, genes, drugs)
+    counts.merge(tally.counts)
 
 
 def _within(row: DrugCall, genes: Mapping[str, GeneResult], members: frozenset[str] | None) -> bool:

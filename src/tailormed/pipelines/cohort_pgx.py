@@ -29,13 +29,13 @@ from tailormed.cohort.frequencies import (
     GENE_SETS,
     MCINNES_2021_GENES,
     CohortCounts,
+    CohortTally,
     actionable_rows,
     allele_rows,
     cpic_drug_names,
     diplotype_rows,
     drug_impact_rows,
     phenotype_rows,
-    tally_sample,
     variant_list_references,
 )
 from tailormed.errors import InputError
@@ -162,13 +162,13 @@ def _summarise_chunk(unit: _ChunkUnit) -> tuple[str, CohortCounts]:
     memo = RecommendationMemo()
     lines = io.StringIO()
     tsv = CallsWriter(lines, header=False)
-    counts = CohortCounts()
+    tally = CohortTally(cpic, typical)
     for s, (sample, population) in enumerate(zip(unit.samples, unit.populations, strict=True)):
         genes = _choose(unit.parts, s, kb, unit.missing_as_reference)
         result = build_result(kb, sample, genes, provenance, [], memo)
         tsv.write(sample, result.genes)
-        tally_sample(counts, population, result.genes, result.drugs, cpic, typical)
-    return lines.getvalue(), counts
+        tally.add(population, result.genes, result.drugs)
+    return lines.getvalue(), tally.counts
 
 
 # ----------------------------------------------------------------------------------------------- the run

@@ -79,7 +79,7 @@ class DaskCluster(CohortRunner):
             raise InputError("--scheduler needs Dask distributed: install TailorMed with the 'cohort' extra "
                              "(pip install 'tailormed[cohort]')") from None
         try:
-            self._client: Any = Client(address, timeout=timeout, set_as_default=False)
+            self._client: Any = Client(address, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise InputError(f"cannot reach the Dask scheduler at {address!r} ({reason[:200]}); give the address "
