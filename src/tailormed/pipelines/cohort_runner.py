@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -24,6 +25,9 @@ R = TypeVar("R")
 
 DASK_CONNECT_TIMEOUT = "10s"
 """How long to wait for a Dask scheduler to answer before giving up."""
+
+SCHEDULER_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::[0-9]{1,5})?/?$")
+"""A scheduler address: optional protocol, host (or [IPv6]) and port."""
 
 
 class CohortRunner:
@@ -72,14 +76,17 @@ class LocalProcesses(CohortRunner):
 class DaskCluster(CohortRunner):
     """The workers of a running Dask distributed scheduler (``tcp://host:8786``)."""
 
-    def __init__(self, address: str, timeout: str = DASK_CONNECT_TIMEOUT) -> None:
+    def __init__(self, address: str, timeout: str | None = None) -> None:
+        if not SCHEDULER_ADDRESS.match(address):
+            raise InputError(f"--scheduler {address[:200]!r} is not a Dask scheduler address; give one such as "
+                             "tcp://host:8786 (or host:8786)")
         try:
             from distributed import Client
         except ImportError:
             raise InputError("--scheduler needs Dask distributed: install TailorMed with the 'cohort' extra "
                              "(pip install 'tailormed[cohort]')") from None
         try:
-            self._client: Any = Client(address, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
+            self._client: Any = Client(address, timeout=timeout or DASK_CONNECT_TIMEOUT, set_as_default=False)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise InputError(f"cannot reach the Dask scheduler at {address!r} ({reason[:200]}); give the address "
