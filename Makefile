@@ -45,7 +45,7 @@ lint: $(DEV_STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pgx_concordance.py
 	$(BIN)/python benchmarks/pgx_throughput.py
-	$(BIN)/python benchmarks/pgx_population_frequencies.py
+	$(BIN)/python benchmarks/cohort_pgx_population.py --skip-throughput
 	$(BIN)/python benchmarks/rare_phenopackets.py ../shared/data/rare/phenopackets-dev
 
 clean:
