@@ -148,3 +148,11 @@ def test_1000_genomes_cyp2c19_poor_metabolizers_by_superpopulation(tmp_path):
           if r["gene"] == "CYP2C19" and r["phenotype"] == "Poor Metabolizer"}
     # CPIC CYP2C19 frequency table: poor metabolizers ~2% in Europeans, ~13% in East Asians.
     assert 0.005 < pm["EUR"] < 0.04 and 0.08 < pm["EAS"] < 0.18
+
+
+def test_files_with_other_samples_are_refused_before_any_work(cohort, kb, write_vcf, tmp_path):
+    vcfs, _ = cohort
+    other = write_vcf(reference_records(kb, "SLCO1B1", n_samples=2), samples=("S01", "X9"), name="other.vcf")
+    with pytest.raises(InputError, match=r"other\.vcf: sample\(s\) S02, .* not in the VCF"):
+        run_cohort_pgx([vcfs[0], other], tmp_path / "out", workers=2)
+    assert not (tmp_path / "out").exists()

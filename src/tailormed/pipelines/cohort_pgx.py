@@ -175,8 +175,13 @@ def _summarise_chunk(unit: _ChunkUnit) -> tuple[str, CohortCounts]:
 
 
 def _sample_ids(vcfs: Sequence[Path]) -> list[str]:
+    """The samples of the first VCF; every other VCF must hold them too (checked here, before any unit runs)."""
     with VcfFile(vcfs[0]) as handle:
-        return list(handle.samples)
+        samples = list(handle.samples)
+    for path in vcfs[1:]:
+        with VcfFile(path, samples):
+            pass
+    return samples
 
 
 def assign_populations(sample_ids: Sequence[str], panel: Path | None, column: str,
