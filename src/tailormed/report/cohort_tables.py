@@ -1,10 +1,11 @@
-"""The tables of ``tailormed cohort pgx``: phenotype, diplotype and allele frequencies, the actionable share and
+r"""The tables of ``tailormed cohort pgx``: phenotype, diplotype and allele frequencies, the actionable share and
 the changed recommendations per CPIC drug, as TSV text (frequencies to 6 decimals).
 
 >>> from tailormed.cohort.frequencies import FrequencyRow
->>> print(phenotype_frequencies_tsv([FrequencyRow("CYP2C19", "Poor Metabolizer", "EAS", 3, 1)]), end="")
-gene	phenotype	population	n	count	frequency
-CYP2C19	Poor Metabolizer	EAS	3	1	0.333333
+>>> text = phenotype_frequencies_tsv([FrequencyRow("CYP2C19", "Poor Metabolizer", "EAS", 3, 1)])
+>>> [line.split("\t") for line in text.splitlines()]  # doctest: +NORMALIZE_WHITESPACE
+[['gene', 'phenotype', 'population', 'n', 'count', 'frequency'],
+ ['CYP2C19', 'Poor Metabolizer', 'EAS', '3', '1', '0.333333']]
 """
 
 from __future__ import annotations
