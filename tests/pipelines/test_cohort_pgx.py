@@ -57,12 +57,13 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != ".tailormed-output.json"}
 
 
-def test_calls_are_those_of_pgx_call_and_counts_match_them(cohort, tmp_path):
+@pytest.mark.parametrize("missing_as_reference", [True, False])
+def test_calls_are_those_of_pgx_call_and_counts_match_them(cohort, tmp_path, missing_as_reference):
     vcfs, panel = cohort
-    summary = run_cohort_pgx(vcfs, tmp_path / "cohort", populations_path=panel, missing_as_reference=True,
-                             workers=1)
+    summary = run_cohort_pgx(vcfs, tmp_path / "cohort", populations_path=panel,
+                             missing_as_reference=missing_as_reference, workers=2, chunk_samples=5)
     assert sorted(summary.files) == sorted(OUTPUT_FILES)
-    run_pgx_call(vcfs, tmp_path / "single", missing_as_reference=True, formats=["tsv", "json"])
+    run_pgx_call(vcfs, tmp_path / "single", missing_as_reference=missing_as_reference, formats=["tsv", "json"])
     assert (tmp_path / "cohort" / "calls.tsv").read_bytes() == (tmp_path / "single" / "calls.tsv").read_bytes()
 
     calls = _read(tmp_path / "cohort" / "calls.tsv")
