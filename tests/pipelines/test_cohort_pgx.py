@@ -157,3 +157,19 @@ def test_files_with_other_samples_are_refused_before_any_work(cohort, kb, write_
     with pytest.raises(InputError, match=r"other\.vcf: sample\(s\) S02, .* not in the VCF"):
         run_cohort_pgx([vcfs[0], other], tmp_path / "out", workers=2)
     assert not (tmp_path / "out").exists()
+
+
+def test_an_error_found_by_a_worker_comes_back_as_the_same_input_error(kb, write_vcf, tmp_path):
+    records = reference_records(kb, "CYP2C19", n_samples=4)
+    chrom, pos, ref, alt, *gts = records[3]
+    records[3] = (chrom, pos, ref, alt, *gts[:3], "0/2")  # allele 2 of a record with one ALT, in the second chunk
+    vcf = write_vcf(records, samples=("A", "B", "C", "D"))
+    expected = rf"{vcf.name}:{chrom}:{pos}: sample 'D' has genotype allele 2 but the record has 1 ALT"
+    with pytest.raises(InputError, match=expected):
+        run_cohort_pgx([vcf], tmp_path / "local", workers=2, chunk_samples=2)
+    distributed = pytest.importorskip("distributed", reason="dask[distributed] (the 'cohort' extra) not installed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            pytest.raises(InputError, match=expected):
+        run_cohort_pgx([vcf], tmp_path / "dask", scheduler=cluster.scheduler_address, chunk_samples=2)
+    assert not (tmp_path / "local").exists() and not (tmp_path / "dask").exists()
