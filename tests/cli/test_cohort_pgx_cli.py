@@ -74,3 +74,19 @@ def test_scheduler_that_is_not_an_address_or_not_there(vcf, tmp_path, monkeypatc
                                  "--out", str(out)])
     _one_error_line(result, "--workers applies to local processes")
     assert not out.exists()
+
+
+def test_a_folder_of_ones_own_is_refused_before_any_work(vcf, tmp_path, monkeypatch):
+    import tailormed.pipelines.cohort_pgx as pipeline
+
+    def no_work(*_args: object) -> None:
+        raise AssertionError("no unit may run before the output folder is claimed")
+
+    monkeypatch.setattr(pipeline, "_call_file", no_work)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    result = runner.invoke(app, ["cohort", "pgx", str(vcf), "--out", str(mine), "--workers", "1"])
+    assert result.exit_code == 4
+    _one_error_line(result, "holds files TailorMed did not write")
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]

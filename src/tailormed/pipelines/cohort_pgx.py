@@ -228,7 +228,9 @@ def run_cohort_pgx(vcfs: Sequence[Path], out: Path, *, kb_name: str = "pgx-core"
                   for a, b in bounds for path in vcf_paths]
     total_units = len(file_units) + len(bounds)
     done = 0
-    with open_runner(scheduler, workers, len(sample_ids)) as runner:
+    # The output folder is claimed (locked, checked replaceable) before any work, and swapped in only at the end.
+    with atomic_output_dir(out, description="tailormed cohort pgx") as staging, \
+            open_runner(scheduler, workers, len(sample_ids)) as runner:
         parts: list[_FilePart] = []
         for part in runner.map(_call_file, file_units):
             parts.append(part)
@@ -241,52 +243,51 @@ def run_cohort_pgx(vcfs: Sequence[Path], out: Path, *, kb_name: str = "pgx-core"
                                   tuple(sorted(inputs.items())))
                        for k, (a, b) in enumerate(bounds)]
         del parts
-        written = _write(out, kb, runner, chunk_units, inputs, missing_as_reference, population_column,
-                         progress, done, total_units)
-    counts, files = written
+        counts, files = _write(staging, kb, runner, chunk_units, inputs, missing_as_reference, population_column,
+                               progress, done, total_units)
     return CohortPgxSummary(out=out, samples=len(sample_ids),
                             populations={p: counts.samples[p] for p in sorted(counts.samples)}, files=files,
                             runner=runner.description, units=total_units)
 
 
-def _write(out: Path, kb: KnowledgeBase, runner: CohortRunner, units: list[_ChunkUnit], inputs: dict[str, str],
+def _write(staging: Path, kb: KnowledgeBase, runner: CohortRunner, units: list[_ChunkUnit], inputs: dict[str, str],
            missing_as_reference: bool, population_column: str, progress: ProgressCallback | None, done: int,
            total_units: int) -> tuple[CohortCounts, list[str]]:
+    """Run the counting units and write every file into the staging folder."""
     counts = CohortCounts()
-    with atomic_output_dir(out, description="tailormed cohort pgx") as staging:
-        with open(staging / "calls.tsv", "w", encoding="utf-8") as handle:
-            CallsWriter(handle)  # the header
-            for lines, part in runner.map(_summarise_chunk, units):
-                handle.write(lines)
-                counts.merge(part)
-                done += 1
-                if progress:
-                    progress("counting", done, total_units)
-        (staging / "phenotype_frequencies.tsv").write_text(phenotype_frequencies_tsv(phenotype_rows(counts)),
-                                                           encoding="utf-8")
-        (staging / "diplotype_frequencies.tsv").write_text(diplotype_frequencies_tsv(diplotype_rows(counts)),
-                                                           encoding="utf-8")
-        (staging / "allele_frequencies.tsv").write_text(allele_frequencies_tsv(allele_rows(counts)), encoding="utf-8")
-        (staging / "actionable.tsv").write_text(actionable_tsv(actionable_rows(counts)), encoding="utf-8")
-        genes = {name: list(drug.genes) for name, drug in kb.drugs.items()}
-        guidelines = {name: drug.guideline for name, drug in kb.drugs.items()}
-        (staging / "drug_impact.tsv").write_text(drug_impact_tsv(drug_impact_rows(counts), genes, guidelines),
-                                                 encoding="utf-8")
-        summary = {
-            "software": f"TailorMed {__version__}",
-            "knowledge": [f"{p.manifest.name} {p.manifest.version} ({p.manifest.date})" for p in kb.packs],
-            "inputs": inputs,
-            "assumptions": [MISSING_AS_REF_ASSUMPTION] if missing_as_reference else [],
-            "population_column": population_column if "populations" in inputs else None,
-            "samples": counts.samples[ALL],
-            "populations": {p: counts.samples[p] for p in sorted(counts.samples) if p != ALL},
-            "genes": sorted(counts.genes),
-            "cpic_drugs": sorted(counts.drugs),
-            "actionable_definition": ACTIONABLE_DEFINITION,
-            "gene_sets": {name: sorted(members) if members is not None else "every gene of the knowledge pack"
-                          for name, members in GENE_SETS.items()},
-            "mcinnes2021_genes_not_in_pack": sorted(MCINNES_2021_GENES - set(kb.genes)),
-        }
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        files = sorted(p.name for p in staging.iterdir())
+    with open(staging / "calls.tsv", "w", encoding="utf-8") as handle:
+        CallsWriter(handle)  # the header
+        for lines, part in runner.map(_summarise_chunk, units):
+            handle.write(lines)
+            counts.merge(part)
+            done += 1
+            if progress:
+                progress("counting", done, total_units)
+    (staging / "phenotype_frequencies.tsv").write_text(phenotype_frequencies_tsv(phenotype_rows(counts)),
+                                                       encoding="utf-8")
+    (staging / "diplotype_frequencies.tsv").write_text(diplotype_frequencies_tsv(diplotype_rows(counts)),
+                                                       encoding="utf-8")
+    (staging / "allele_frequencies.tsv").write_text(allele_frequencies_tsv(allele_rows(counts)), encoding="utf-8")
+    (staging / "actionable.tsv").write_text(actionable_tsv(actionable_rows(counts)), encoding="utf-8")
+    genes = {name: list(drug.genes) for name, drug in kb.drugs.items()}
+    guidelines = {name: drug.guideline for name, drug in kb.drugs.items()}
+    (staging / "drug_impact.tsv").write_text(drug_impact_tsv(drug_impact_rows(counts), genes, guidelines),
+                                             encoding="utf-8")
+    summary = {
+        "software": f"TailorMed {__version__}",
+        "knowledge": [f"{p.manifest.name} {p.manifest.version} ({p.manifest.date})" for p in kb.packs],
+        "inputs": inputs,
+        "assumptions": [MISSING_AS_REF_ASSUMPTION] if missing_as_reference else [],
+        "population_column": population_column if "populations" in inputs else None,
+        "samples": counts.samples[ALL],
+        "populations": {p: counts.samples[p] for p in sorted(counts.samples) if p != ALL},
+        "genes": sorted(counts.genes),
+        "cpic_drugs": sorted(counts.drugs),
+        "actionable_definition": ACTIONABLE_DEFINITION,
+        "gene_sets": {name: sorted(members) if members is not None else "every gene of the knowledge pack"
+                      for name, members in GENE_SETS.items()},
+        "mcinnes2021_genes_not_in_pack": sorted(MCINNES_2021_GENES - set(kb.genes)),
+    }
+    (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    files = sorted(p.name for p in staging.iterdir())
     return counts, files
