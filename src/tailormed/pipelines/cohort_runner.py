@@ -91,7 +91,7 @@ class DaskCluster(CohortRunner):
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise InputError(f"cannot reach the Dask scheduler at {address!r} ({reason[:200]}); give the address "
                              "of a running scheduler, e.g. tcp://host:8786") from None
-        n = len(self._client.scheduler_info().get("workers", {}))
+        n = len(self._client.nthreads())  # type: ignore[no-untyped-call]  # every worker
         self.workers = max(1, n)
         self.description = f"Dask scheduler {address} ({n} worker(s))"
 
