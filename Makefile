@@ -85,7 +85,7 @@ bench: $(STAMP) $(CYP2D6_DATA)/CYP2D6.yaml
 	$(BIN)/python benchmarks/pgx_concordance.py
 	$(BIN)/python benchmarks/pgx_throughput.py
 	$(BIN)/python benchmarks/pgx_cyp2d6_getrm.py
-	$(BIN)/python benchmarks/pgx_population_frequencies.py
+	$(BIN)/python benchmarks/cohort_pgx_population.py --skip-throughput
 	$(BIN)/python benchmarks/rare_phenopackets.py ../shared/data/rare/phenopackets-dev
 
 clean:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tailormed import __version__
-from tailormed.cli import fhir, kb, onco, pgx, rare, risk
+from tailormed.cli import cohort, fhir, kb, onco, pgx, rare, risk
 from tailormed.cli.console import run_guarded, say
 
 app = typer.Typer(help="TailorMed: precision-medicine engine (pharmacogenomics, precision oncology, rare-disease "
@@ -20,6 +20,7 @@ app.add_typer(rare.app, name="rare")
 app.add_typer(risk.app, name="risk")
 app.add_typer(onco.app, name="onco")
 app.add_typer(fhir.app, name="fhir")
+app.add_typer(cohort.app, name="cohort")
 
 
 def _version(value: bool) -> None:
