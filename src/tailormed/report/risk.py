@@ -74,6 +74,11 @@ class InputRow:
     from_record: bool
     date: str | None
 
+    @property
+    def source_name(self) -> str:
+        """The source without its folder: ``observations.json:entry[1]``, ``risk-profile.yaml``."""
+        return self.source.replace("\\", "/").rsplit("/", 1)[-1]
+
 
 @dataclass(frozen=True)
 class Axis:
