@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -29,6 +30,23 @@ def write_ranking_tsv(handle: TextIO, result: RareResult) -> None:
         row = [str(c.rank), c.disease_id, c.disease_name, c.gene or ";".join(c.genes), f"{c.score:.4f}",
                f"{c.posttest_probability:.6g}", _variants_cell(c)]
         handle.write("\t".join(tsv_field(f) for f in row) + "\n")
+
+
+def iso_age(duration: str) -> str:
+    """An ISO 8601 age as words (a phenopacket's ``P58Y``); anything else is shown as given.
+
+    >>> iso_age("P58Y"), iso_age("P2Y3M"), iso_age("P10D"), iso_age("adult")
+    ('58 years', '2 years 3 months', '10 days', 'adult')
+    """
+    match = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?", duration)
+    if not match or not any(match.groups()):
+        return duration
+    units = ("year", "month", "week", "day")
+    return " ".join(f"{n} {unit}{'s' if n != '1' else ''}" for n, unit in zip(match.groups(), units, strict=True)
+                    if n is not None)
+
+
+_ENV.filters["iso_age"] = iso_age
 
 
 def variants_by_gene(candidates: list[DiseaseCandidate]) -> dict[str, list[VariantEvidence]]:
