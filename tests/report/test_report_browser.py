@@ -140,15 +140,22 @@ def test_report_accessibility(browser: Any, analyses: dict[str, Path], kind: str
 
 
 def test_print_layout_expands_collapsed_entries(browser: Any, analyses: dict[str, Path]) -> None:
-    """Printed (the PDF too), the integrated page shows every collapsed drug's advice and hides the navigation."""
+    """Printed (the PDF too), the integrated page shows every collapsed drug's advice, except the usual-care drugs,
+    listed by name (their advice is on the PGx page, which prints it all), and hides the navigation."""
     page = browser.new_page()
     try:
+        for name, usual_care_by_name in (("report.html", True), ("pgx.html", False)):
+            page.goto((analyses["demo"] / name).as_uri())
+            page.emulate_media(media="print")
+            heights = page.evaluate("""() => [...document.querySelectorAll('.compact > li > details > .detail-rows')]
+                .map(d => [!!d.closest('.usual-care > .compact:first-of-type'), d.getBoundingClientRect().height])""")
+            usual = [h for in_usual, h in heights if in_usual]
+            others = [h for in_usual, h in heights if not in_usual]
+            assert len(usual) == 44 and len(others) > 10
+            assert all(h > 0 for h in others)
+            assert all(h == 0 for h in usual) if usual_care_by_name else all(h > 0 for h in usual)
         page.goto((analyses["demo"] / "report.html").as_uri())
         page.emulate_media(media="print")
-        hidden = page.evaluate("""() => [...document.querySelectorAll('.compact details > :not(summary)')]
-            .filter(d => d.getBoundingClientRect().height === 0).length""")
-        assert page.evaluate("() => document.querySelectorAll('.compact details > :not(summary)').length") > 10
-        assert hidden == 0
         assert page.evaluate("() => getComputedStyle(document.querySelector('nav.toc')).display") == "none"
     finally:
         page.close()
