@@ -40,6 +40,11 @@ def test_the_page_is_a_function_of_the_documents(demo: Path) -> None:
     served = patient_report_html(json.loads(json.dumps(documents)))
     assert 'href="pgx.html"' in html and 'href="pgx.html"' not in served and 'href="rare/' not in served
     assert _section(served, 'id="now"', 'class="domain"') == _section(html, 'id="now"', 'class="domain"')
+    # keyed by file name, as the FHIR export takes the documents: the same page
+    by_file = {"analysis.json": documents["analysis"], "pgx.json": documents["pgx"],
+               "rare/result.json": documents["rare"], "risk/risk.json": documents["risk"],
+               "onco/actionability.json": documents["onco"]}
+    assert patient_report_html(by_file) == served
     # The per-domain pages are still written beside it.
     analysis = json.loads((demo / "analysis.json").read_text())
     assert analysis["report"] == "report.html" and analysis["demographics"] == {"sex": "female", "age_years": 58.0,

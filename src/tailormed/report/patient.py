@@ -26,6 +26,10 @@ SECTION_TITLES = {"pgx": "Pharmacogenomics", "rare": "Rare-disease diagnostics",
                   "onco": "Precision oncology"}
 """The integrated page's domain sections, in reading order."""
 
+DOCUMENT_FILES = {"analysis.json": "analysis", "pgx.json": "pgx", "rare/result.json": "rare", "risk/risk.json": "risk",
+                  "onco/actionability.json": "onco"}
+"""Each document's file in an analysis folder -> its key."""
+
 TOP_RARE = 3
 TOP_WHAT_IFS = 2
 
@@ -42,7 +46,10 @@ class AnalysisDocuments:
 
     @classmethod
     def from_json(cls, documents: Mapping[str, Any]) -> AnalysisDocuments:
-        """From parsed JSON keyed ``analysis``, ``pgx``, ``rare``, ``risk``, ``onco`` (absent or None: not run)."""
+        """From parsed JSON keyed ``analysis``, ``pgx``, ``rare``, ``risk``, ``onco``, or by the documents' file
+        names in the output folder (``analysis.json``, ``pgx.json``, ``rare/result.json``, ``risk/risk.json``,
+        ``onco/actionability.json``, as the FHIR export takes them); absent or None: not run."""
+        documents = {DOCUMENT_FILES.get(key, key): value for key, value in documents.items()}
         pgx, rare, onco = documents.get("pgx"), documents.get("rare"), documents.get("onco")
         return cls(analysis=dict(documents.get("analysis") or {}),
                    pgx=PgxResult.model_validate(pgx) if pgx is not None else None,
