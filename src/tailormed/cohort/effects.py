@@ -59,6 +59,9 @@ OUTCOME_MISSING_LIMIT = 0.5
 OVERLAP_BOUNDS = (0.05, 0.95)
 MIN_PER_ARM = 10
 SMALL_SUBGROUP = 30
+MIN_MODIFIER_EVENTS = 3
+"""Events a modifier level needs in each arm to be given a hazard ratio."""
+FEW_EVENTS = 50
 _ID_NAME = re.compile(r"(^|[_\s.])(id|uuid|mrn|identifier)$|^(person|patient|subject|sample|participant)(_?id)?$"
                       r"|_id$|^id_", re.IGNORECASE)
 _TREATED_WORDS = {"1", "true", "yes", "y", "treated", "t"}
@@ -391,6 +394,12 @@ def _estimate(table: CohortTable, settings: EffectsSettings) -> EffectsResult:
     if placebo is not None and not placebo.passed:
         limits.append("The placebo-treatment test did not return zero: the adjustment may be misspecified.")
     e_value = _e_value(table, ate, hr_a)
+    if table.event is not None and int(table.event.sum()) < FEW_EVENTS:
+        limits.append(f"Only {int(table.event.sum())} events: every estimate here is imprecise, and hazard ratios "
+                      "and effect modification may not be estimable.")
+    if any(m.hazard_ratio is None for m in modifiers):
+        limits.append("Modifier levels with fewer than "
+                      f"{MIN_MODIFIER_EVENTS} events in an arm have no hazard ratio (listed, not modelled).")
     if modifiers:
         limits.append("Effect modification is estimated with a proportional-hazards model (treatment x level "
                       "interactions, adjusted for the covariates); it assumes proportional hazards within levels.")
@@ -511,21 +520,32 @@ def _modifier_effects(table: CohortTable) -> list[ModifierEffect]:
     for name, levels in table.modifiers.items():
         counts = {lv: int((levels == lv).sum()) for lv in np.unique(levels)}
         reference = max(counts, key=lambda lv: (counts[lv], lv))
+        # A level needs events in both arms to have a hazard ratio; the others are listed, not modelled.
+        fit_levels = [lv for lv in counts if all(
+            int(table.event[(levels == lv) & (table.treatment == arm)].sum()) >= MIN_MODIFIER_EVENTS for arm in (0, 1))]
+        if reference not in fit_levels:
+            fit_levels = []
+        keep = np.isin(levels, fit_levels)
         frame = _cox_frame(table, adjusted=True)
         drop = [f"x{j}" for j, f in enumerate(table.feature_names) if f == name or f.startswith(f"{name}=")]
         frame = frame.drop(columns=drop)
-        others = [lv for lv in sorted(counts) if lv != reference]
+        others = [lv for lv in sorted(fit_levels) if lv != reference]
         for k, lv in enumerate(others):
             frame[f"m{k}"] = (levels == lv).astype(float)
             frame[f"i{k}"] = frame[f"m{k}"] * table.treatment
-        try:
-            cox = CoxPHFitter(penalizer=0.0).fit(frame, duration_col="_time", event_col="_event")
-        except Exception:
-            cox = None
-        for k, lv in enumerate([reference, *others]):
+        frame = frame[keep]
+        frame = frame.loc[:, frame.std() > 0]
+        cox = None
+        if fit_levels:
+            try:
+                cox = CoxPHFitter(penalizer=0.0).fit(frame, duration_col="_time", event_col="_event")
+            except Exception:  # lifelines' ConvergenceError and friends: the levels are listed without ratios
+                cox = None
+        unfit = sorted(lv for lv in counts if lv not in fit_levels and lv != reference)
+        for k, lv in enumerate([reference, *others, *unfit]):
             mask = levels == lv
             hr = ratio = None
-            if cox is not None:
+            if cox is not None and lv in fit_levels:
                 params, cov = cox.params_, cox.variance_matrix_
                 terms = ["_treated"] + ([f"i{k - 1}"] if k else [])
                 beta = float(sum(params[c] for c in terms))

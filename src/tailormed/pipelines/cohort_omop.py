@@ -85,6 +85,17 @@ def phenotypes_by_sample(vcfs: Sequence[Path], kb: KnowledgeBase, samples: Seque
     return found
 
 
+def modifier_level(phenotype: str) -> str:
+    """The level a phenotype is analysed at: 'Likely X' as X; an indeterminate call as not called.
+
+    >>> modifier_level("Likely Poor Metabolizer"), modifier_level("Indeterminate")
+    ('Poor Metabolizer', 'not called')
+    """
+    if phenotype.lower().startswith("indeterminate"):
+        return NOT_CALLED
+    return phenotype.removeprefix("Likely ")
+
+
 def build_omop_table(db: OmopDatabase, *, exposure: str, outcomes: Sequence[str], comparator: str | None,
                      history: Sequence[str], washout_days: int, window_days: int, seed: int) -> tuple[NewUserCohort,
                                                                                                        str, str]:
@@ -128,10 +139,15 @@ def attach_genomes(cohort: NewUserCohort, mapping: dict[int, str], calls: dict[s
         raise InputError("no person of the cohort has a genome: check the person-id mapping file and the VCF samples")
     for gene in genes:
         column = f"{gene} phenotype"
-        frame[column] = frame["person_id"].map(lambda p, g=gene: calls[mapping[int(p)]][g])
+        frame[column] = frame["person_id"].map(lambda p, g=gene: modifier_level(calls[mapping[int(p)]][g]))
+        likely = int(frame["person_id"].map(lambda p, g=gene: calls[mapping[int(p)]][g].startswith("Likely ")).sum())
+        if likely:
+            notes.append(f"{gene}: {likely} 'Likely ...' phenotype(s) analysed with the phenotype they name (CPIC "
+                         "gives them the same recommendations)")
         uncalled = int((frame[column] == NOT_CALLED).sum())
         if uncalled:
-            notes.append(f"{gene}: no phenotype for {uncalled} person(s); they were left out")
+            notes.append(f"{gene}: no phenotype (not called or indeterminate) for {uncalled} person(s); they were "
+                         "left out")
             frame = frame[frame[column] != NOT_CALLED]
     cohort.attrition["with_genome_and_phenotype"] = len(frame)
     return frame, notes
