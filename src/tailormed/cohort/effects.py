@@ -336,21 +336,24 @@ def _estimate(table: CohortTable, settings: EffectsSettings) -> EffectsResult:
         "exploratory; a subgroup with fewer than 30 rows per arm is marked small and its interval is unreliable.",
     ]
     if kind == "time_to_event":
-        assert table.event is not None and table.horizon is not None
-        y = np.empty(len(t), dtype=np.float64)
-        for arm in (0, 1):  # censoring may differ between the arms (e.g. a treatment introduced later)
-            rows = t == arm
-            y[rows] = ipcw_restricted_time(table.outcome[rows], table.event[rows], table.horizon)
+        assert table.horizon is not None
         limits.append(f"Effects are differences in restricted mean survival time up to {table.horizon:g} days; "
                       "nothing is said beyond the horizon. Censoring is assumed not to depend on the covariates "
                       "within an arm (IPCW with a Kaplan-Meier censoring model per arm).")
-    else:
-        y = table.outcome
+    y = _analysis_outcome(table)
 
     folds = StratifiedKFold(n_splits=settings.cv, shuffle=True, random_state=settings.seed)
     propensity = cross_val_predict(_propensity_model(settings.seed), x, t, cv=folds, method="predict_proba")[:, 1]
     overlap = _overlap(propensity, t)
-    inside = (propensity > OVERLAP_BOUNDS[0]) & (propensity < OVERLAP_BOUNDS[1])
+    separating = [name for j, name in enumerate(table.feature_names)
+                  if x[t == 1, j].min() > x[t == 0, j].max() or x[t == 1, j].max() < x[t == 0, j].min()]
+    if separating:
+        raise InputError(f"no overlap between the arms: {separating[0]!r} separates them completely (every treated "
+                         f"row lies on one side of every control row; strongest predictor: {separating[0]}); the "
+                         "arms cannot be compared")
+    low_common = max(propensity[t == 1].min(), propensity[t == 0].min())
+    high_common = min(propensity[t == 1].max(), propensity[t == 0].max())
+    inside = (propensity > max(OVERLAP_BOUNDS[0], low_common)) & (propensity < min(OVERLAP_BOUNDS[1], high_common))
     if min(int((inside & (t == 1)).sum()), int((inside & (t == 0)).sum())) < MIN_PER_ARM:
         strongest = _strongest_predictor(x, t, table.feature_names)
         raise InputError(f"no overlap between the arms: the covariates predict {table.treatment_name!r} almost "
@@ -572,6 +575,7 @@ def _exp_interval(beta: float, se: float, measure: str, method: str) -> Estimate
 def _forest(x: np.ndarray[Any, Any], t: np.ndarray[Any, Any], y: np.ndarray[Any, Any], names: list[str],
             settings: EffectsSettings, measure: str) -> tuple[Estimate, CateSummary, list[Driver]]:
     forest = _fit_forest(x, t, y, settings, settings.n_estimators)
+    tau, lo, hi = _forest_effects(forest, x)
     inference = forest.ate_inference(X=x)
     low, high = (float(v) for v in np.ravel(inference.conf_int_mean(alpha=0.05)))
     point = float(np.ravel([inference.mean_point])[0])
@@ -579,8 +583,6 @@ def _forest(x: np.ndarray[Any, Any], t: np.ndarray[Any, Any], y: np.ndarray[Any,
     ate = Estimate(estimate=point, ci_low=low, ci_high=high, measure=measure,
                    method="mean of the causal forest's conditional effects (EconML CausalForestDML, honest)",
                    p_value=float(2 * stats.norm.sf(abs(point / se))) if se > 0 else None)
-    tau = np.ravel(forest.effect(x))
-    lo, hi = (np.ravel(v) for v in forest.effect_interval(x, alpha=0.05))
     counts, edges = np.histogram(tau, bins=20)
     cate = CateSummary(mean=float(tau.mean()), sd=float(tau.std()),
                        quantiles={f"{q}%": float(np.percentile(tau, q)) for q in (5, 25, 50, 75, 95)},
@@ -590,6 +592,39 @@ def _forest(x: np.ndarray[Any, Any], t: np.ndarray[Any, Any], y: np.ndarray[Any,
     order = np.argsort(-importance, kind="stable")
     drivers = [Driver(feature=names[j], importance=float(importance[j])) for j in order if importance[j] > 0][:10]
     return ate, cate, drivers
+
+
+def conditional_effects(table: CohortTable, settings: EffectsSettings = EffectsSettings()) -> tuple[
+        np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, np.dtype[np.float64]],
+        np.ndarray[Any, np.dtype[np.float64]]]:
+    """Each row's conditional effect from the causal forest with its pointwise 95% interval (effect, low, high), on
+    the scale of :func:`estimate_effects` (for a time-to-event outcome, the RMST difference)."""
+    _import_extra()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = _analysis_outcome(table)
+        return _forest_effects(_fit_forest(table.features, table.treatment, y, settings, settings.n_estimators),
+                               table.features)
+
+
+def _analysis_outcome(table: CohortTable) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """The outcome the causal models see: the IPCW restricted time (per arm) for a time-to-event outcome."""
+    if table.kind != "time_to_event":
+        return table.outcome
+    assert table.event is not None and table.horizon is not None
+    y = np.empty(len(table.treatment), dtype=np.float64)
+    for arm in (0, 1):  # censoring may differ between the arms (e.g. a treatment introduced later)
+        rows = table.treatment == arm
+        y[rows] = ipcw_restricted_time(table.outcome[rows], table.event[rows], table.horizon)
+    return y
+
+
+def _forest_effects(forest: Any, x: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, np.dtype[np.float64]],
+                                                                   np.ndarray[Any, np.dtype[np.float64]],
+                                                                   np.ndarray[Any, np.dtype[np.float64]]]:
+    tau = np.ravel(forest.effect(x)).astype(np.float64)
+    lo, hi = (np.ravel(v).astype(np.float64) for v in forest.effect_interval(x, alpha=0.05))
+    return tau, lo, hi
 
 
 def _fit_forest(x: np.ndarray[Any, Any], t: np.ndarray[Any, Any], y: np.ndarray[Any, Any], settings: EffectsSettings,
