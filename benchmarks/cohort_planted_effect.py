@@ -100,8 +100,8 @@ def simulate(tables: dict[str, object], phenotype_of: dict[int, str], rng: np.ra
     outcome = pd.DataFrame({"condition_occurrence_id": np.arange(int(event.sum())) + 10_000_000,
                             "person_id": persons["person_id"][event].to_numpy(),
                             "condition_concept_id": mini.MYOCARDIAL_INFARCTION,
-                            "condition_start_date": (index[event] + pd.to_timedelta(event_time[event], unit="D")).dt.date
-                            .to_numpy()})
+                            "condition_start_date": (index[event] + pd.to_timedelta(event_time[event], unit="D"))
+                            .dt.date.to_numpy()})
     history = cad.rename(columns={"start_date": "condition_start_date"})[list(outcome.columns)]  # type: ignore[attr-defined]
     drug.to_parquet(folder / "drug_exposure.parquet")
     pd.concat([outcome, history], ignore_index=True).to_parquet(folder / "condition_occurrence.parquet")
@@ -165,8 +165,9 @@ def main() -> None:
             if (r + 1) % 10 == 0:
                 print(f"  {r + 1} replicates, {time.perf_counter() - started:.0f} s", file=sys.stderr)
     elapsed = time.perf_counter() - started
-    print(f"\n{args.replicates} replicates in {elapsed:.0f} s; per replicate: {np.mean([s['persons'] for s in sizes]):.0f}"
-          f" persons, {np.mean([s['treated'] for s in sizes]):.0f} on clopidogrel, "
+    print(f"\n{args.replicates} replicates in {elapsed:.0f} s; per replicate: "
+          f"{np.mean([s['persons'] for s in sizes]):.0f} persons, "
+          f"{np.mean([s['treated'] for s in sizes]):.0f} on clopidogrel, "
           f"{np.mean([s['events'] for s in sizes]):.0f} infarctions")
     print("\n| level (vs normal metabolizer) | planted HR ratio | estimates | mean estimate | bias (log) | "
           "bias / planted log-HR | 95% CI coverage | Mega et al. 2010 |")

@@ -492,7 +492,7 @@ def _cox_frame(table: CohortTable, adjusted: bool) -> Any:
     data = {"_time": table.outcome, "_event": table.event, "_treated": table.treatment}
     frame = pd.DataFrame(data)
     if adjusted:
-        for j, name in enumerate(table.feature_names):
+        for j in range(len(table.feature_names)):
             frame[f"x{j}"] = table.features[:, j]
     return frame
 

@@ -41,8 +41,8 @@ def read_cohort_table(path: Path) -> Any:
     except pd.errors.ParserError as exc:
         raise InputError(f"not a readable CSV table ({str(exc).splitlines()[0]})", source=str(path)) from None
     except Exception as exc:  # pyarrow's errors for a damaged Parquet file have no common base we can name here
-        raise InputError(f"cannot read the table ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})",
-                         source=str(path)) from None
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        raise InputError(f"cannot read the table ({type(exc).__name__}: {detail})", source=str(path)) from None
     duplicated = [str(c) for c in frame.columns[frame.columns.duplicated()]]
     if duplicated:
         raise InputError(f"column {duplicated[0]!r} appears twice", source=str(path), location="header")

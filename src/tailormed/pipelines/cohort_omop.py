@@ -80,8 +80,7 @@ def phenotypes_by_sample(vcfs: Sequence[Path], kb: KnowledgeBase, samples: Seque
                                       position_detail="none")
     found: dict[str, dict[str, str]] = {}
     for sample, results in zip(sample_ids, per_sample, strict=True):
-        found[sample] = {g: (results[g].phenotype if g in results and results[g].phenotype else NOT_CALLED)
-                         for g in genes}
+        found[sample] = {g: _phenotype(results, g) for g in genes}
     return found
 
 
@@ -94,6 +93,11 @@ def modifier_level(phenotype: str) -> str:
     if phenotype.lower().startswith("indeterminate"):
         return NOT_CALLED
     return phenotype.removeprefix("Likely ")
+
+
+def _phenotype(results: dict[str, Any], gene: str) -> str:
+    phenotype = results[gene].phenotype if gene in results else None
+    return str(phenotype) if phenotype else NOT_CALLED
 
 
 def build_omop_table(db: OmopDatabase, *, exposure: str, outcomes: Sequence[str], comparator: str | None,
