@@ -16,7 +16,7 @@ from tailormed.cohort.effects import (  # noqa: E402
     EffectsSettings,
     estimate_effects,
     identifier_like,
-    ipcw_restricted_time,
+    rmst_pseudo_values,
     prepare_table,
 )
 
@@ -97,7 +97,7 @@ def test_time_to_event_effect_modification_recovers_a_planted_interaction() -> N
     assert result.hazard_ratio_adjusted is not None and len(result.survival_curves) == 2
 
 
-def test_ipcw_restricted_time_has_the_kaplan_meier_rmst_as_its_mean() -> None:
+def test_rmst_pseudo_values_average_to_the_kaplan_meier_rmst() -> None:
     from lifelines import KaplanMeierFitter
     from lifelines.utils import restricted_mean_survival_time
 
@@ -106,7 +106,10 @@ def test_ipcw_restricted_time_has_the_kaplan_meier_rmst_as_its_mean() -> None:
     time, event = np.minimum(event_time, censor), (event_time <= censor).astype(int)
     km = KaplanMeierFitter().fit(time, event)
     expected = restricted_mean_survival_time(km, t=365)
-    assert ipcw_restricted_time(time, event, 365).mean() == pytest.approx(expected, rel=0.03)
+    values = rmst_pseudo_values(time, event, 365)
+    assert values.mean() == pytest.approx(expected, rel=1e-6)
+    older = rmst_pseudo_values(time[:300], event[:300], 365, chunk=7)  # chunking changes nothing
+    assert np.allclose(older, rmst_pseudo_values(time[:300], event[:300], 365))
 
 
 @pytest.mark.parametrize(("change", "message"), [
