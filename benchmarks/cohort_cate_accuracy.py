@@ -83,7 +83,7 @@ def naive_strata(f: object, tau: np.ndarray) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trees", type=int, default=400)
-    parser.add_argument("--min-samples-leaf", type=int, default=10)
+    parser.add_argument("--min-samples-leaf", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=1, help="simulated datasets (fixed seeds from 20261207 on)")
     args = parser.parse_args()
     try:

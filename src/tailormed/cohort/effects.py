@@ -73,7 +73,8 @@ class EffectsSettings:
 
     n_estimators: int = 400
     """Trees in the causal forest (a multiple of 4, EconML's sub-forest size)."""
-    min_samples_leaf: int = 10
+    min_samples_leaf: int = 5
+    """Smallest leaf of the causal forest (EconML's default; larger leaves smooth more and under-cover)."""
     tree_depth: int = 2
     """Depth of the interpretable subgroup tree (2 gives up to 4 subgroups)."""
     cv: int = 3
@@ -397,10 +398,11 @@ def _estimate(table: CohortTable, settings: EffectsSettings) -> EffectsResult:
     if settings.forest:
         ate_forest, cate, drivers = _forest(x, t, y, table.feature_names, settings, measure)
         subgroups, calibration = _validation(x, t, y, table.feature_names, settings, rng)
-        if calibration.blp_p_value > 0.05:
-            limits.append("The calibration test found no reliable heterogeneity (BLP slope p = "
-                          f"{calibration.blp_p_value:.2f}): differences between the conditional effects and between "
-                          "subgroups may be noise.")
+        if calibration.blp_slope <= 0 or calibration.blp_p_value >= 0.05:
+            limits.append("The calibration test on the held-out half did not confirm heterogeneity (BLP slope "
+                          f"{calibration.blp_slope:.2f}, p = {calibration.blp_p_value:.2f}; a real one has a positive "
+                          "slope, near 1): differences between the conditional effects and between subgroups may be "
+                          "noise.")
         if any(s.small for s in subgroups):
             limits.append("Some subgroups are small (marked): do not read their effects as established.")
     placebo = _placebo(x, t, y, settings, rng, measure) if settings.placebo else None
