@@ -16,8 +16,8 @@ from tailormed.cohort.effects import (  # noqa: E402
     EffectsSettings,
     estimate_effects,
     identifier_like,
-    rmst_pseudo_values,
     prepare_table,
+    rmst_pseudo_values,
 )
 
 FAST = EffectsSettings(n_estimators=40, cv=2, seed=3)

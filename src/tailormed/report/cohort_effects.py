@@ -19,7 +19,7 @@ from tailormed.model.effects import EffectsResult, Estimate
 
 _ENV = Environment(loader=PackageLoader("tailormed.report", "templates"), autoescape=select_autoescape(["html", "j2"]),
                    trim_blocks=True, lstrip_blocks=True)
-WIDTH, HEIGHT = 560, 220
+WIDTH, HEIGHT = 720, 220
 _TREATED, _CONTROL = "#1f6fb2", "#c0562b"
 _MEASURE_WORDS = {"rmst_difference_days": "RMST difference (days)", "risk_difference": "risk difference",
                   "mean_difference": "mean difference", "hazard_ratio": "hazard ratio",
@@ -80,7 +80,7 @@ def forest_svg(rows: Sequence[tuple[str, Estimate | None, str]], label: str, log
     shown = [(name, est, note) for name, est, note in rows if est is not None]
     row_h, top = 22, 10
     height = top + row_h * max(len(shown), 1) + 40
-    left, right = 250, WIDTH - 20
+    left, right = 360, WIDTH - 20
 
     def tr(v: float) -> float:
         return math.log(max(v, 1e-9)) if log else v
@@ -100,7 +100,8 @@ def forest_svg(rows: Sequence[tuple[str, Estimate | None, str]], label: str, log
         x0, x1, xm = (tr(v) * sx + ox for v in (est.ci_low, est.ci_high, est.estimate))
         colour = "#888" if note else "#222"
         text = f"{name} {note}".strip()
-        parts.append(f'<text x="4" y="{y + 4:.1f}">{escape(text[:44])}</text>'
+        shown_text = text if len(text) <= 60 else text[:59] + "\u2026"
+        parts.append(f'<text x="4" y="{y + 4:.1f}">{escape(shown_text)}<title>{escape(text)}</title></text>'
                      f'<line x1="{x0:.1f}" y1="{y:.1f}" x2="{x1:.1f}" y2="{y:.1f}" stroke="{colour}" stroke-width="2"/>'
                      f'<rect x="{xm - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}"><title>'
                      f'{escape(name)}: {est.estimate:.3g} ({est.ci_low:.3g} to {est.ci_high:.3g})</title></rect>')
