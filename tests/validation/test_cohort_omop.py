@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,85 @@ def test_persons_without_genomes_are_counted_and_none_is_refused(mini: mini_all_
     result = runner.invoke(app, [*common, "--person-map", str(nobody), "--out", str(tmp_path / "none")])
     assert result.exit_code == 2 and "no person of the cohort is in the person-id mapping file" in result.output
     assert not (tmp_path / "none").exists()
+
+
+def _postgres_binaries() -> Path | None:
+    import shutil
+
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if found:
+        return found[-1].parent
+    pg_ctl = shutil.which("pg_ctl")
+    return Path(pg_ctl).parent if pg_ctl else None
+
+
+@pytest.fixture(scope="module")
+def postgres_cdm(mini: mini_all_of_us.MiniAllOfUs) -> Iterator[str]:
+    """Eunomia's cohort tables loaded into a throw-away PostgreSQL cluster (Unix socket only, no TCP port)."""
+    import os
+    import pwd
+    import shutil
+    import subprocess
+
+    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (PostgreSQL CDMs need it)")
+    binaries = _postgres_binaries()
+    if binaries is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    runner_prefix: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run the cluster as the postgres user
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root without a postgres user to own a test cluster")
+        runner_prefix = ["runuser", "-u", "postgres", "--"]
+    folder = Path(tempfile.mkdtemp(prefix="tm-pg-"))
+    if runner_prefix:
+        shutil.chown(folder, "postgres")
+    data = folder / "data"
+    subprocess.run([*runner_prefix, str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True)
+    subprocess.run([*runner_prefix, str(binaries / "pg_ctl"), "-D", str(data), "-w", "-o",
+                    f"-k {folder} -c listen_addresses=''", "-l", str(folder / "log"), "start"],
+                   check=True, capture_output=True)
+    try:
+        url = f"postgresql://postgres@/postgres?host={folder}"
+        import duckdb
+
+        source = duckdb.connect(str(mini.cdm), read_only=True)
+        with psycopg.connect(url, autocommit=True) as pg:
+            pg.execute("CREATE SCHEMA cdm")
+            for table in ("person", "drug_exposure", "condition_occurrence", "measurement", "observation_period",
+                          "concept_ancestor", "concept"):
+                columns = source.execute(f"DESCRIBE {table}").fetchall()
+                types = {"BIGINT": "bigint", "INTEGER": "integer", "DOUBLE": "double precision", "DATE": "date",
+                         "VARCHAR": "text", "TIMESTAMP": "timestamp", "FLOAT": "real"}
+                ddl = ", ".join(f"{c[0].lower()} {types.get(c[1], 'text')}" for c in columns)
+                pg.execute(f"CREATE TABLE cdm.{table} ({ddl})")
+                rows = source.execute(f"SELECT * FROM {table}" + (" LIMIT 0" if table == "measurement" else "")
+                                      ).fetchall()
+                with pg.cursor().copy(f"COPY cdm.{table} FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        source.close()
+        yield url
+    finally:
+        subprocess.run([*runner_prefix, str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_postgresql_gives_the_same_cohort_as_duckdb(mini: mini_all_of_us.MiniAllOfUs, postgres_cdm: str) -> None:
+    from tailormed.io.omop import OmopDatabase
+    from tailormed.pipelines.cohort_omop import build_omop_table
+
+    cohorts = []
+    for location, schema in ((str(mini.cdm), None), (postgres_cdm, "cdm")):
+        with OmopDatabase(location, schema) as db:
+            cohort, exposure, _ = build_omop_table(db, exposure="clopidogrel", outcomes=["4329847"], comparator=None,
+                                                   history=["317576"], washout_days=365, window_days=730, seed=0)
+            assert exposure == "clopidogrel"
+        cohorts.append(cohort)
+    assert cohorts[0].attrition == cohorts[1].attrition
+    assert cohorts[0].frame.equals(cohorts[1].frame)
+    with pytest.raises(InputError, match="has no table person"):
+        OmopDatabase(postgres_cdm)  # the public schema has no CDM tables

@@ -32,6 +32,8 @@ class OmopDatabase:
 
     def __init__(self, location: str, schema: str | None = None):
         self.location = str(location)
+        self.shown = _redact(self.location)
+        """The location as printed: a URL's password is replaced by ***."""
         self.schema = schema
         self._pg: Any = None
         self._duck: Any = None
@@ -44,7 +46,7 @@ class OmopDatabase:
             path = Path(self.location)
             if not path.exists():
                 raise InputError("OMOP database not found (give a DuckDB file, a Parquet folder or a postgresql:// "
-                                 "URL)", source=self.location)
+                                 "URL)", source=self.shown)
             self.kind = "parquet" if path.is_dir() else "duckdb"
             self._open_duckdb(path)
         self.tables = self._table_names()
@@ -52,7 +54,7 @@ class OmopDatabase:
         if missing:
             self.close()
             raise InputError(f"the OMOP database has no table {', '.join(missing)} (a CDM v5.3/5.4 cohort needs "
-                             f"{', '.join(REQUIRED_TABLES)})", source=self.location)
+                             f"{', '.join(REQUIRED_TABLES)})", source=self.shown)
 
     def _open_duckdb(self, path: Path) -> None:
         try:
@@ -68,7 +70,7 @@ class OmopDatabase:
                     self._duck.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{pattern}')")
         except duckdb.Error as exc:
             raise InputError(f"cannot open the OMOP database ({str(exc).splitlines()[0]})",
-                             source=self.location) from None
+                             source=self.shown) from None
         if self.schema and self.kind == "duckdb":
             self._duck.execute(f"SET schema = '{self.schema}'")
 
@@ -77,14 +79,14 @@ class OmopDatabase:
             import psycopg
         except ImportError:
             raise InputError("reading an OMOP CDM from PostgreSQL needs psycopg: pip install 'psycopg[binary]'",
-                             source=_redact(self.location)) from None
+                             source=self.shown) from None
         try:
             self._pg = psycopg.connect(self.location)
             if self.schema:
                 self._pg.execute(f"SET search_path TO {self.schema}")
         except psycopg.Error as exc:
             raise InputError(f"cannot connect to the OMOP database ({str(exc).splitlines()[0]})",
-                             source=_redact(self.location)) from None
+                             source=self.shown) from None
 
     def _table_names(self) -> set[str]:
         if self.kind == "postgresql":
@@ -109,7 +111,7 @@ class OmopDatabase:
                 frame = self._duck.execute(sql, list(params)).df()
         except Exception as exc:  # the backends' error classes differ; all mean the CDM is not as expected
             raise InputError(f"query failed ({type(exc).__name__}: {str(exc).splitlines()[0]})",
-                             source=_redact(self.location)) from None
+                             source=self.shown) from None
         frame.columns = [str(c).lower() for c in frame.columns]
         return frame
 
@@ -139,11 +141,11 @@ class OmopDatabase:
             return concept_id, ingredient.strip()
         if "concept" not in self.tables:
             raise InputError(f"the database has no concept table to look up {ingredient!r}: give its concept id",
-                             source=self.location)
+                             source=self.shown)
         found = self.query("SELECT concept_id, concept_name FROM concept WHERE lower(concept_name) = lower(?) "
                            "AND concept_class_id = 'Ingredient' ORDER BY concept_id", [ingredient.strip()])
         if not len(found):
-            raise InputError(f"no ingredient concept named {ingredient!r}", source=self.location)
+            raise InputError(f"no ingredient concept named {ingredient!r}", source=self.shown)
         return int(found["concept_id"].iloc[0]), str(found["concept_name"].iloc[0])
 
     def descendants(self, concept_ids: Iterable[int]) -> list[int]:
