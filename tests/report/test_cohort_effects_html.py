@@ -49,3 +49,13 @@ def test_effects_json_round_trips() -> None:
     document = json.loads(effects_json(_result()))
     assert document["schema_version"] == "1.0"
     assert EffectsResult.model_validate(document) == _result()
+
+
+def test_documented_effects_schema_matches_the_model() -> None:
+    """docs/cohort-effects.schema.json is the JSON Schema of effects.json; regenerate it when the model changes:
+    ``python -c "import json; from tailormed.model.effects import EffectsResult;
+    print(json.dumps(EffectsResult.model_json_schema(), indent=1))" > docs/cohort-effects.schema.json``."""
+    from pathlib import Path
+
+    documented = json.loads((Path(__file__).resolve().parents[2] / "docs" / "cohort-effects.schema.json").read_text())
+    assert documented == json.loads(json.dumps(EffectsResult.model_json_schema()))
