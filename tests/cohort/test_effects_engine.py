@@ -20,7 +20,7 @@ from tailormed.cohort.effects import (  # noqa: E402
     rmst_pseudo_values,
 )
 
-FAST = EffectsSettings(n_estimators=40, cv=2, seed=3)
+FAST = EffectsSettings(n_estimators=40, min_samples_leaf=20, cv=2, seed=3)  # leaves of 20 for 800 rows
 
 
 def confounded_table(n: int = 800, seed: int = 0) -> pd.DataFrame:
