@@ -38,21 +38,28 @@ def _summary(run: EffectsRun | OmopRun) -> None:
 def effects(
     table: Annotated[Path, typer.Argument(help="Cohort table, one row per person: CSV (.tsv tab-separated) or "
                                                "Parquet.")],
-    treatment: Annotated[str, typer.Option("--treatment", help="Binary treatment column.")],
-    outcome: Annotated[str, typer.Option("--outcome", help="Outcome column (the follow-up time in days with "
-                                                           "--event).")],
+    treatment: Annotated[str, typer.Option(
+        "--treatment", metavar="COLUMN", help="Binary treatment column.")],
+    outcome: Annotated[str, typer.Option(
+        "--outcome", metavar="COLUMN", help="Outcome column (the follow-up time in days with "
+        "--event).")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder: effects.json, report.html (written "
                                                               "atomically).")],
-    event: Annotated[str | None, typer.Option("--event", help="Event indicator column (1 event, 0 censored): a "
-                                                              "time-to-event outcome.")] = None,
-    horizon_days: Annotated[float | None, typer.Option("--horizon-days", help="Horizon of the restricted mean "
-                                                                              "survival time (with --event).")] = None,
-    covariates: Annotated[list[str] | None, typer.Option("--covariates", help="Covariate columns (repeat or "
-                                                         "comma-separate); default: every other column.")] = None,
-    modifiers: Annotated[list[str] | None, typer.Option("--modifier", help="Column whose levels are effect "
-                                                        "modifiers (Cox interaction model; repeatable).")] = None,
-    treated: Annotated[str | None, typer.Option("--treated", help="The treatment value that means treated "
-                                                                  "(default: 1/yes/true).")] = None,
+    event: Annotated[str | None, typer.Option(
+        "--event", metavar="COLUMN", help="Event indicator column (1 event, 0 censored): a "
+        "time-to-event outcome.")] = None,
+    horizon_days: Annotated[float | None, typer.Option(
+        "--horizon-days", metavar="DAYS", help="Horizon of the restricted mean "
+        "survival time (with --event).")] = None,
+    covariates: Annotated[list[str] | None, typer.Option(
+        "--covariates", metavar="COLUMNS", help="Covariate columns (repeat or "
+        "comma-separate); default: every other column.")] = None,
+    modifiers: Annotated[list[str] | None, typer.Option(
+        "--modifier", metavar="COLUMN", help="Column whose levels are effect "
+        "modifiers (Cox interaction model; repeatable).")] = None,
+    treated: Annotated[str | None, typer.Option(
+        "--treated", metavar="VALUE", help="The treatment value that means treated "
+        "(default: 1/yes/true).")] = None,
     trees: Annotated[int, _TREES] = 400,
     seed: Annotated[int, _SEED] = 0,
     no_forest: Annotated[bool, _NO_FOREST] = False,
@@ -74,28 +81,37 @@ def effects(
 
 
 def omop(
-    cdm: Annotated[str, typer.Option("--cdm", help="OMOP CDM v5.3/5.4: a DuckDB file, a folder of Parquet files, or "
-                                                   "a postgresql:// URL.")],
-    genomes: Annotated[list[Path], typer.Option("--genomes", help="VCF(s) of the genomes (e.g. one per gene "
-                                                                  "region; repeatable).")],
-    person_map: Annotated[Path, typer.Option("--person-map", help="Table with person_id and sample columns joining "
-                                                                   "persons to VCF samples.")],
-    exposure: Annotated[str, typer.Option("--exposure", help="Ingredient (RxNorm name or concept id); index date = "
-                                                             "first exposure to it or a descendant.")],
-    outcomes: Annotated[list[str], typer.Option("--outcome", help="Outcome condition concept id (with its "
-                                                                  "descendants; repeatable).")],
+    cdm: Annotated[str, typer.Option(
+        "--cdm", metavar="DB", help="OMOP CDM v5.3/5.4: a DuckDB file, a folder of Parquet files, or "
+        "a postgresql:// URL.")],
+    genomes: Annotated[list[Path], typer.Option(
+        "--genomes", metavar="VCF", help="VCF(s) of the genomes (e.g. one per gene "
+        "region; repeatable).")],
+    person_map: Annotated[Path, typer.Option(
+        "--person-map", metavar="FILE", help="Table with person_id and sample columns joining "
+        "persons to VCF samples.")],
+    exposure: Annotated[str, typer.Option(
+        "--exposure", metavar="INGREDIENT", help="Ingredient (RxNorm name or concept id); index date = "
+        "first exposure to it or a descendant.")],
+    outcomes: Annotated[list[str], typer.Option(
+        "--outcome", metavar="CONCEPT_ID", help="Outcome condition concept id (with its "
+        "descendants; repeatable).")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder: effects.json, report.html.")],
-    comparator: Annotated[str | None, typer.Option("--comparator", help="Active-comparator ingredient (default: "
-                                                                        "non-users at a random index date).")] = None,
-    history: Annotated[list[str] | None, typer.Option("--history", help="Condition concept id whose history before "
-                                                      "the index date is a covariate (repeatable).")] = None,
+    comparator: Annotated[str | None, typer.Option(
+        "--comparator", metavar="INGREDIENT", help="Active-comparator ingredient (default: "
+        "non-users at a random index date).")] = None,
+    history: Annotated[list[str] | None, typer.Option(
+        "--history", metavar="CONCEPT_ID", help="Condition concept id whose history before "
+        "the index date is a covariate (repeatable).")] = None,
     washout_days: Annotated[int, typer.Option("--washout-days", min=0, help="Prior observation required before the "
                                                                              "index date.")] = 365,
     window_days: Annotated[int, typer.Option("--window-days", min=1, help="Outcome window after the index date (the "
                                                                           "RMST horizon).")] = 365,
-    genes: Annotated[list[str] | None, typer.Option("--genes", help="Genes whose phenotypes are effect modifiers "
-                                                    "(default: the exposure's genes in the knowledge pack).")] = None,
-    cdm_schema: Annotated[str | None, typer.Option("--cdm-schema", help="Schema of the CDM tables.")] = None,
+    genes: Annotated[list[str] | None, typer.Option(
+        "--genes", metavar="GENE", help="Genes whose phenotypes are effect modifiers "
+        "(default: the exposure's genes in the knowledge pack).")] = None,
+    cdm_schema: Annotated[str | None, typer.Option(
+        "--cdm-schema", metavar="SCHEMA", help="Schema of the CDM tables.")] = None,
     missing_as_ref: Annotated[bool, typer.Option("--missing-as-ref", help="Positions absent from the VCFs are "
                                                  "homozygous reference (joint-called cohort VCFs).")] = False,
     kb: Annotated[str, typer.Option(help="Knowledge pack name or folder.")] = "pgx-core",
