@@ -89,12 +89,8 @@ class OmopDatabase:
                              source=self.shown) from None
 
     def _table_names(self) -> set[str]:
-        if self.kind == "postgresql":
-            frame = self.query("SELECT table_name FROM information_schema.tables WHERE table_schema = "
-                               "current_schema()")
-        else:
-            frame = self.query("SELECT table_name FROM information_schema.tables WHERE table_schema = "
-                               "current_schema()")
+        """Tables and views of the current schema (the same query works on DuckDB and PostgreSQL)."""
+        frame = self.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")
         return {str(v).lower() for v in frame["table_name"]}
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> Any:
