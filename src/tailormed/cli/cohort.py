@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import typer
 
-from tailormed.cli import cohort_pgx
+from tailormed.cli import cohort_effects, cohort_pgx
 
-app = typer.Typer(help="Cohort research: population pharmacogenomics and treatment effects over whole cohorts.",
+app = typer.Typer(help="Cohort research: population pharmacogenomics (cohort pgx) and treatment effects by subgroup "
+                       "(cohort effects, cohort omop).",
                   no_args_is_help=True, rich_markup_mode=None)
 app.command("pgx")(cohort_pgx.cohort_pgx)
+cohort_effects.register(app)
