@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tailormed import __version__
-from tailormed.cli import kb, onco, pgx, rare, risk
+from tailormed.cli import kb, onco, pgx, rare, risk, store
 from tailormed.cli.console import run_guarded, say
 
 app = typer.Typer(help="TailorMed: precision-medicine engine (pharmacogenomics, precision oncology, rare-disease "
@@ -19,6 +19,7 @@ app.add_typer(pgx.app, name="pgx")
 app.add_typer(rare.app, name="rare")
 app.add_typer(risk.app, name="risk")
 app.add_typer(onco.app, name="onco")
+app.add_typer(store.app, name="store")
 
 
 def _version(value: bool) -> None:
