@@ -16,7 +16,7 @@ def postgres_url() -> str | None:
     """A PostgreSQL server for tests: $TAILORMED_TEST_POSTGRES_URL, else a local server on the Unix socket
     (the cluster .ci/run starts), else None."""
     configured = os.environ.get(POSTGRES_ENV)
-    candidates = [configured] if configured else ["postgresql+psycopg://postgres@/postgres?host=/var/run/postgresql"]
+    candidates = [configured] if configured else ["postgresql+psycopg:///postgres?host=/var/run/postgresql"]
     try:
         import psycopg  # noqa: F401
         from sqlalchemy import create_engine, text

@@ -257,6 +257,24 @@ class ResultStore:
             _audit(session, actor, tenant, patient_id, action, f"version {row.version}")
             return self._stored(session, row, patient)
 
+    def find_latest(self, tenant: str, candidates: list[str], *, actor: str, action: str) -> StoredResult | None:
+        """The latest result of the first of ``candidates`` stored for the tenant (None when none is); the read
+        is audited."""
+        if not candidates:
+            return None
+        with self.session() as session:
+            patients = {p.patient_id: p for p in session.scalars(
+                select(PatientRow).where(PatientRow.tenant == tenant, PatientRow.patient_id.in_(candidates)))}
+            patient = next((patients[c] for c in candidates if c in patients), None)
+            if patient is None:
+                return None
+            row = session.scalar(select(ResultRow).where(ResultRow.patient_pk == patient.id)
+                                 .order_by(ResultRow.version.desc()).limit(1))
+            if row is None:
+                return None
+            _audit(session, actor, tenant, patient.patient_id, action, f"version {row.version}")
+            return self._stored(session, row, patient)
+
     def documents(self, result_id: int, paths: list[str] | None = None) -> dict[str, bytes]:
         """The documents of a result (all, or those at ``paths``). Reads the result's own rows only: callers
         reach a result id through :meth:`get_result`, which checks the tenant and audits."""
@@ -361,6 +379,16 @@ class ResultStore:
                     assert fresh is not None
                     return _job(fresh)
         return None
+
+    def renew_lease(self, job_id: str, lease: timedelta) -> None:
+        """A running job's worker is alive: push its lease forward."""
+        with self.session() as session:
+            session.execute(update(JobRow).where(JobRow.id == job_id, JobRow.state == "running").values(
+                lease_until=now() + lease))
+
+    def result_version(self, result_id: int) -> int | None:
+        with self.session() as session:
+            return session.scalar(select(ResultRow.version).where(ResultRow.id == result_id))
 
     def finish_job(self, job_id: str, *, result_id: int | None = None, error: str | None = None) -> None:
         with self.session() as session:
