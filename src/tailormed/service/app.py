@@ -59,19 +59,25 @@ class BodyLimit:
             await _send_413(send, limit)
             return
         received = 0
-        started = False
+        started = exceeded = False
 
         async def limited() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise _TooLargeError
             return message
 
         async def tracking(message: Message) -> None:
             nonlocal started
+            if exceeded:  # the app caught the error (a body parser turns it into a 400): answer 413 instead
+                if not started:
+                    started = True
+                    await _send_413(send, limit)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
