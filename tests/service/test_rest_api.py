@@ -161,5 +161,6 @@ def test_bearer_tokens_scope_by_tenant(api: TestClient, token) -> None:  # noqa:
     audience = f"{PUBLIC_URL}/api"
     listed = api.get("/api/v1/patients", headers={"Authorization": f"Bearer {token(audience)}"})
     assert listed.status_code == 200 and listed.json() == []
-    wrong = api.get("/api/v1/patients", headers={"Authorization": f"Bearer {token(audience, lifetime=-10, issued_offset=-600)}"})
+    expired = token(audience, lifetime=-10, issued_offset=-600)
+    wrong = api.get("/api/v1/patients", headers={"Authorization": f"Bearer {expired}"})
     assert wrong.status_code == 401
