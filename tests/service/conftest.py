@@ -103,8 +103,8 @@ def make_app(keys: Keys, tmp_path: Path) -> Callable[..., Any]:
     def build(db_url: str, **overrides: Any) -> Any:
         api_keys = tmp_path / "api-keys.tsv"
         api_keys.write_text("key-for-hospital-a-0123456789\thospital-a\nkey-for-hospital-b-0123456789\thospital-b\n")
-        settings = Settings(db_url=db_url, public_url=PUBLIC_URL,
-                            trust={ISSUER_A: str(keys.pem_path), ISSUER_B: str(keys.jwks_path)},
+        trust = overrides.pop("trust", {ISSUER_A: str(keys.pem_path), ISSUER_B: str(keys.jwks_path)})
+        settings = Settings(db_url=db_url, public_url=PUBLIC_URL, trust=trust,
                             api_keys_file=api_keys, spool_dir=tmp_path / "spool", **({"job_workers": 0} | overrides))
         return create_app(settings)
 

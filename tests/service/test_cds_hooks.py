@@ -322,3 +322,42 @@ def test_prefetch_copy_is_not_mutated(client: TestClient, token) -> None:  # noq
     prefetch = {"patient": copy.deepcopy(PATIENT_RESOURCE)}
     call(client, token, "pgx-order-select", request_body("order-select", prefetch=prefetch))
     assert prefetch["patient"] == PATIENT_RESOURCE
+
+
+def test_jwks_url_and_jku(service_db, make_app, stored_patient, keys, token) -> None:  # noqa: ANN001
+    """An issuer trusted by its JWKS URL: keys fetched from it; a jku header must be that URL."""
+    import http.server
+    import threading
+
+    document = json.dumps(keys.jwks).encode()
+
+    class Jwks(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(document)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
+    issuer = "https://ehr-c.example.org"
+    stored_patient(service_db)
+    body = request_body("order-select", prefetch={"patient": PATIENT_RESOURCE})
+    try:
+        with TestClient(make_app(service_db, trust={issuer: url})) as client:
+            def post(headers: dict[str, str]) -> int:
+                signed = token(_url("pgx-order-select"), issuer=issuer, key=keys.rsa_private, algorithm="RS384",
+                               headers={"kid": "rsa-1"} | headers)
+                return client.post("/cds-services/pgx-order-select", json=body,
+                                   headers={"Authorization": f"Bearer {signed}"}).status_code
+
+            assert post({}) == 200
+            assert post({"jku": url}) == 200
+            assert post({"jku": url.replace("/jwks.json", "/other.json")}) == 401
+            assert post({"kid": "unknown-kid"}) == 401
+    finally:
+        server.shutdown()
