@@ -12,7 +12,9 @@ from typing import Any
 import jwt
 import pytest
 from cds_spec import discovery_problems, response_problems
-from conftest import (
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi.testclient import TestClient
+from service_support import (  # noqa: F401 - fixtures are used by name
     CLOPIDOGREL_ORDER,
     FHIR_PATIENT,
     FHIR_TOKEN,
@@ -22,9 +24,13 @@ from conftest import (
     PUBLIC_URL,
     STORED_PATIENT,
     TENANT,
+    fhir_server,
+    keys,
+    make_app,
+    service_db,
+    stored_patient,
+    token,
 )
-from cryptography.hazmat.primitives.asymmetric import ec
-from fastapi.testclient import TestClient
 
 CODEINE_ORDER = {"resourceType": "MedicationRequest", "id": "mr-cod", "status": "draft", "intent": "order",
                  "medicationCodeableConcept": {"text": "Codeine sulfate 30 mg tablet"}}

@@ -8,8 +8,8 @@ import time
 from typing import Any
 
 import pytest
-from conftest import PUBLIC_URL
 from fastapi.testclient import TestClient
+from service_support import PUBLIC_URL, keys, make_app, service_db, token  # noqa: F401 - fixtures
 from store_support import PGX_ONLY_OUTSIDE_CALLS
 
 KEY_A = {"X-API-Key": "key-for-hospital-a-0123456789"}

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import free_port
+from service_support import free_port
 from store_support import PGX_ONLY_OUTSIDE_CALLS
 
 KEY = "key-for-hospital-a-0123456789"

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("sqlalchemy", reason="the results store needs the 'service' extra (SQLAlchemy, Alembic)")
+pytest.importorskip("alembic", reason="the results store needs the 'service' extra (SQLAlchemy, Alembic)")
+
 POSTGRES_ENV = "TAILORMED_TEST_POSTGRES_URL"
 
 
@@ -70,3 +73,9 @@ def write_manifest(folder: Path, patient_id: str = "P001", calls: str = PGX_ONLY
     manifest = folder / "patient.yaml"
     manifest.write_text(f"id: {patient_id}\noutside_calls: calls.tsv\nmedications: {medications}\n")
     return manifest
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database on each backend (the PostgreSQL case skips, saying why, without a server)."""
+    yield from fresh_database(request.param, tmp_path)

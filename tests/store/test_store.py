@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from store_support import write_manifest
+from store_support import db_url, write_manifest  # noqa: F401 - db_url is a fixture
 from typer.testing import CliRunner
 
 from tailormed.cli import app

@@ -232,9 +232,9 @@ def _answer(state: Any, service: dict[str, Any], caller: Any, body: dict[str, An
                        "details": {"text": f"Cannot evaluate {service['hook']} guidance: the {exc.key} data could "
                                            f"not be obtained."},
                        "diagnostics": f"CDS Hooks prefetch key '{exc.key}': {exc.reason}."}]})
-    stored = state.store.find_latest(caller.tenant, patient_keys(patient, context["patientId"]),
-                                     actor=caller.subject, action=f"cds:{service['hook']}")
-    result = state.pgx_cache.get(stored.id, state.store.documents) if stored else None
+    stored = state.store.latest_result_id(caller.tenant, patient_keys(patient, context["patientId"]),
+                                          actor=caller.subject, action=f"cds:{service['hook']}")
+    result = state.pgx_cache.get(stored[0], state.store.documents) if stored else None
     if result is None:
         return {"cards": []}
     if service["hook"] == "patient-view":

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -138,12 +138,18 @@ class ResultStore:
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
         self.url = url or default_db_url()
         self.engine = _make_engine(self.url)
+        # single-statement reads and writes on the CDS request path (PostgreSQL): an autocommit pool with nothing to
+        # reset, so each costs one round trip
+        self._autocommit = (create_engine(self.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+                                          pool_size=10, max_overflow=20, pool_recycle=1800)
+                            if self.engine.dialect.name == "postgresql" else self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
             self.migrate()
 
     def close(self) -> None:
         self.engine.dispose()
+        self._autocommit.dispose()
 
     # -- schema -----------------------------------------------------------------------------------------------
 
@@ -256,6 +262,37 @@ class ResultStore:
                 raise InputError(f"no stored result for {what} {patient_id!r}")
             _audit(session, actor, tenant, patient_id, action, f"version {row.version}")
             return self._stored(session, row, patient)
+
+    def latest_result_id(self, tenant: str, candidates: list[str], *, actor: str,
+                         action: str) -> tuple[int, str, int] | None:
+        """(result id, patient id, version) of the latest result of the first of ``candidates`` stored for the
+        tenant, the read audited; None when none is stored. The CDS hot path: on PostgreSQL one statement (the
+        audit row is written by a data-modifying CTE, atomically with the read)."""
+        candidates = list(dict.fromkeys(candidates))[:10]
+        if not candidates:
+            return None
+        params: dict[str, Any] = {f"c{i}": c for i, c in enumerate(candidates)} | {
+            "tenant": tenant, "actor": actor, "action": action, "at": now()}
+        names = ", ".join(f":c{i}" for i in range(len(candidates)))
+        preference = " ".join(f"WHEN :c{i} THEN {i}" for i in range(len(candidates)))
+        latest = ("SELECT r.id AS result_id, p.patient_id AS patient_id, r.version AS version FROM results r "
+                  "JOIN patients p ON p.id = r.patient_pk "
+                  f"WHERE p.tenant = :tenant AND p.patient_id IN ({names}) "
+                  f"ORDER BY CASE p.patient_id {preference} END, r.version DESC LIMIT 1")
+        if self.engine.dialect.name == "postgresql":
+            statement = (f"WITH latest AS ({latest}), logged AS (INSERT INTO audit_log "
+                         "(at, actor, tenant, patient_id, action, detail) SELECT :at, :actor, :tenant, patient_id, "
+                         ":action, 'version ' || version FROM latest RETURNING 1) "
+                         "SELECT result_id, patient_id, version FROM latest")
+            with self._autocommit.connect() as connection:
+                row = connection.execute(text(statement), params).first()
+            return (int(row[0]), str(row[1]), int(row[2])) if row else None
+        with self.session() as session:
+            row = session.execute(text(latest), params).first()
+            if row is None:
+                return None
+            _audit(session, actor, tenant, str(row[1]), action, f"version {row[2]}")
+            return int(row[0]), str(row[1]), int(row[2])
 
     def find_latest(self, tenant: str, candidates: list[str], *, actor: str, action: str) -> StoredResult | None:
         """The latest result of the first of ``candidates`` stored for the tenant (None when none is); the read
@@ -424,8 +461,19 @@ class ResultStore:
                                              .order_by(FeedbackRow.id))]
 
     def first_use_of_token(self, issuer: str, jti: str, expires_at: datetime) -> bool:
-        """Record a JWT id; False when it was presented before (a replay). Expired entries are pruned."""
+        """Record a JWT id; False when it was presented before (a replay). Expired entries are pruned.
+        On PostgreSQL one statement (one round trip), on the request path of every CDS call."""
         moment = now()
+        if self.engine.dialect.name == "postgresql":
+            with self._autocommit.connect() as connection:
+                inserted = connection.execute(text(
+                    "INSERT INTO jwt_seen (jti, issuer, expires_at) VALUES (:jti, :issuer, :expires) "
+                    "ON CONFLICT DO NOTHING RETURNING 1"), {"jti": jti, "issuer": issuer, "expires": expires_at}
+                ).first()
+                if inserted is not None and hash(jti) % 64 == 0:
+                    connection.execute(text("DELETE FROM jwt_seen WHERE expires_at < :before"),
+                                       {"before": moment - timedelta(minutes=5)})
+            return inserted is not None
         try:
             with self.session() as session:
                 session.add(TokenUseRow(jti=jti, issuer=issuer, expires_at=expires_at))
@@ -475,6 +523,6 @@ def _make_engine(url: str) -> Engine:
 
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise InputError(f"cannot use database URL {url.split('@')[-1]!r}: {exc}") from exc

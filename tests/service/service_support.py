@@ -1,5 +1,6 @@
-"""Service fixtures: signing keys for two EHR issuers, the app over a fresh store with one stored patient, a
-real FHIR server process, and a token factory."""
+"""Service test support, imported by the tests (no conftest.py, so the suite's `from conftest import` keeps
+meaning tests/conftest.py): signing keys for two EHR issuers, the app over a fresh store with one stored patient,
+a real FHIR server process, and a token factory."""
 
 from __future__ import annotations
 

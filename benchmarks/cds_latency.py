@@ -1,0 +1,203 @@
+"""CDS Hooks order-select latency at a fixed arrival rate (open loop) on loopback, PostgreSQL store.
+
+Usage:
+    python benchmarks/cds_latency.py [--db postgresql+psycopg:///postgres?host=/var/run/postgresql]
+        [--rate 100] [--duration 60] [--patients 20] [--workers 2] [--search 150,200,300,400 --search-duration 20]
+
+What it does: creates a fresh database on the PostgreSQL server named by --db (dropped afterwards), stores
+--patients small pharmacogenomic results (CYP2C19 poor metabolisers on clopidogrel, through `store_add`, the path
+`tailormed store add` takes), starts `tailormed serve` (--workers processes) trusting a freshly generated ES384
+key, then sends order-select requests for a clopidogrel draft order (prefetched Patient, one stored patient per
+request in turn) at exactly --rate requests per second for --duration seconds, whether or not earlier requests have
+answered (open loop: a slow answer does not slow the arrivals). Every request carries its own signed JWT (fresh
+jti, aud = the service URL; tokens are signed before the run so the load generator does not compete with the
+server for CPU). Latency is measured from each request's scheduled send time, so queueing delay counts.
+
+Prints p50, p90, p99, max and the error count (non-200 answers, answers without the expected card, transport
+errors) for the headline rate, then, with --search, the same for each higher rate (shorter runs) and the highest
+rate whose p99 stayed at or under 100 ms with no errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tailormed.pipelines.results import store_add
+
+ISSUER = "https://bench-ehr.example.org"
+CALLS = "gene\tdiplotype\tphenotype\tactivity_score\nCYP2C19\t*2/*2\t\t\nCYP2D6\t*1/*1\t\t\n"
+ORDER = {"resourceType": "MedicationRequest", "id": "mr-clop", "status": "draft", "intent": "order",
+         "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                   "code": "309362", "display": "clopidogrel 75 MG Oral Tablet"}]}}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _body(patient: str) -> bytes:
+    return json.dumps({
+        "hook": "order-select", "hookInstance": str(uuid.uuid4()),
+        "context": {"userId": "Practitioner/1", "patientId": f"fhir-{patient}",
+                    "selections": ["MedicationRequest/mr-clop"],
+                    "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": ORDER}]}},
+        "prefetch": {"patient": {"resourceType": "Patient", "id": f"fhir-{patient}",
+                                 "identifier": [{"system": "urn:bench:mrn", "value": patient}]}},
+    }).encode()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+async def _open_loop(url: str, rate: float, duration: float, tokens: list[str], bodies: list[bytes]
+                     ) -> tuple[list[float], int, int]:
+    total = int(rate * duration)
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=2000, max_keepalive_connections=500)
+    async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
+        start = time.perf_counter() + 0.5
+
+        async def one(index: int) -> None:
+            nonlocal errors
+            scheduled = start + index / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                response = await client.post(url, content=bodies[index % len(bodies)], headers={
+                    "Authorization": f"Bearer {tokens[index]}", "Content-Type": "application/json"})
+                ok = response.status_code == 200 and '"Clopidogrel: CYP2C19 Poor Metabolizer' in response.text
+            except httpx.HTTPError:
+                ok = False
+            latencies.append((time.perf_counter() - scheduled) * 1000)
+            if not ok:
+                errors += 1
+
+        await asyncio.gather(*(one(i) for i in range(total)))
+    return latencies, errors, total
+
+
+def _tokens(key: Any, audience: str, count: int, lifetime: int) -> list[str]:
+    now = int(time.time())
+    return [jwt.encode({"iss": ISSUER, "sub": "bench", "aud": audience, "iat": now, "exp": now + lifetime,
+                        "jti": str(uuid.uuid4()), "tenant": "bench"}, key, algorithm="ES384",
+                       headers={"kid": "bench-1", "typ": "JWT"}) for _ in range(count)]
+
+
+def _run(url: str, key: Any, rate: float, duration: float, bodies: list[bytes]) -> dict[str, Any]:
+    tokens = _tokens(key, url, int(rate * duration), int(duration) + 600)
+    latencies, errors, total = asyncio.run(_open_loop(url, rate, duration, tokens, bodies))
+    return {"rate": rate, "duration": duration, "sent": total, "errors": errors,
+            "p50": statistics.median(latencies), "p90": _percentile(latencies, 90),
+            "p99": _percentile(latencies, 99), "max": max(latencies)}
+
+
+def _row(result: dict[str, Any]) -> str:
+    return (f"| {result['rate']:.0f} | {result['duration']:.0f} | {result['sent']} | {result['errors']} | "
+            f"{result['p50']:.1f} | {result['p90']:.1f} | {result['p99']:.1f} | {result['max']:.1f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default=os.environ.get("TAILORMED_TEST_POSTGRES_URL",
+                                                       "postgresql+psycopg:///postgres?host=/var/run/postgresql"))
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--patients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--search", default="", help="Comma-separated higher rates to try after the headline run.")
+    parser.add_argument("--search-duration", type=float, default=20.0)
+    args = parser.parse_args()
+
+    name = f"tm_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(args.db, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    db = make_url(args.db).set(database=name).render_as_string(hide_password=False)
+    server = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="tailormed-bench-") as scratch:
+            folder = Path(scratch)
+            started = time.perf_counter()
+            patients = [f"B{n:04d}" for n in range(args.patients)]
+            for patient in patients:
+                case = folder / patient
+                case.mkdir()
+                (case / "calls.tsv").write_text(CALLS)
+                (case / "patient.yaml").write_text(f"id: {patient}\noutside_calls: calls.tsv\n"
+                                                   "medications: [clopidogrel]\n")
+                store_add(case / "patient.yaml", db, tenant="bench", actor="benchmark")
+            print(f"stored {len(patients)} patients in {time.perf_counter() - started:.1f} s ({make_url(db).database})")
+            key = ec.generate_private_key(ec.SECP384R1())
+            (folder / "ehr.pem").write_bytes(key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+            port = _free_port()
+            server = subprocess.Popen(
+                [sys.executable, "-m", "tailormed.cli", "serve", "--db", db, "--port", str(port),
+                 "--workers", str(args.workers), "--job-workers", "0", "--trust", f"{ISSUER}={folder / 'ehr.pem'}",
+                 "--spool", str(folder / "spool")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the server did not start")
+                time.sleep(0.2)
+            url = f"{base}/cds-services/pgx-order-select"
+            bodies = [_body(p) for p in patients]
+            _run(url, key, 20, 3, bodies)  # warm-up: connections, caches of parsed results
+            print(f"server: `tailormed serve --workers {args.workers}` on loopback, PostgreSQL store; "
+                  f"{os.cpu_count()} CPUs")
+            print("| rate req/s | seconds | sent | errors | p50 ms | p90 ms | p99 ms | max ms |")
+            print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+            headline = _run(url, key, args.rate, args.duration, bodies)
+            print(_row(headline), flush=True)
+            best = headline["rate"] if headline["p99"] <= 100 and headline["errors"] == 0 else None
+            for rate in [float(r) for r in args.search.split(",") if r.strip()]:
+                result = _run(url, key, rate, args.search_duration, bodies)
+                print(_row(result), flush=True)
+                if result["p99"] <= 100 and result["errors"] == 0:
+                    best = rate
+                else:
+                    break
+            if args.search:
+                print(f"highest rate tried with p99 <= 100 ms and no errors: {best if best else 'none'} req/s")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
