@@ -13,7 +13,8 @@ answered (open loop: a slow answer does not slow the arrivals). Every request ca
 jti, aud = the service URL; tokens are signed before the run so the load generator does not compete with the
 server for CPU). Latency is measured from each request's scheduled send time, so queueing delay counts.
 
-Prints p50, p90, p99, max and the error count (non-200 answers, answers without the expected card, transport
+Prints p50, p90, p99, max, the error count and the CPU time per request of the server processes and of this load
+generator (non-200 answers, answers without the expected card, transport
 errors) for the headline rate, then, with --search, the same for each higher rate (shorter runs) and the highest
 rate whose p99 stayed at or under 100 ms with no errors.
 """
@@ -108,17 +109,39 @@ def _tokens(key: Any, audience: str, count: int, lifetime: int) -> list[str]:
                        headers={"kid": "bench-1", "typ": "JWT"}) for _ in range(count)]
 
 
-def _run(url: str, key: Any, rate: float, duration: float, bodies: list[bytes]) -> dict[str, Any]:
+def _cpu_ms(pids: list[int]) -> float:
+    """CPU time (user + system) of the server's processes so far."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") * 1000
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def _server_pids(root: int) -> list[int]:
+    children = Path(f"/proc/{root}/task/{root}/children")
+    return [root, *(int(p) for p in children.read_text().split())] if children.exists() else [root]
+
+
+def _run(url: str, key: Any, rate: float, duration: float, bodies: list[bytes], server: int) -> dict[str, Any]:
     tokens = _tokens(key, url, int(rate * duration), int(duration) + 600)
+    pids = _server_pids(server)
+    server_before, own_before = _cpu_ms(pids), time.process_time()
     latencies, errors, total = asyncio.run(_open_loop(url, rate, duration, tokens, bodies))
+    server_cpu, own_cpu = _cpu_ms(pids) - server_before, (time.process_time() - own_before) * 1000
     return {"rate": rate, "duration": duration, "sent": total, "errors": errors,
+            "server_cpu": server_cpu / total, "client_cpu": own_cpu / total,
             "p50": statistics.median(latencies), "p90": _percentile(latencies, 90),
             "p99": _percentile(latencies, 99), "max": max(latencies)}
 
 
 def _row(result: dict[str, Any]) -> str:
     return (f"| {result['rate']:.0f} | {result['duration']:.0f} | {result['sent']} | {result['errors']} | "
-            f"{result['p50']:.1f} | {result['p90']:.1f} | {result['p99']:.1f} | {result['max']:.1f} |")
+            f"{result['p50']:.1f} | {result['p90']:.1f} | {result['p99']:.1f} | {result['max']:.1f} | "
+            f"{result['server_cpu']:.1f} | {result['client_cpu']:.1f} |")
 
 
 def main() -> None:
@@ -173,16 +196,17 @@ def main() -> None:
                 time.sleep(0.2)
             url = f"{base}/cds-services/pgx-order-select"
             bodies = [_body(p) for p in patients]
-            _run(url, key, 20, 3, bodies)  # warm-up: connections, caches of parsed results
+            _run(url, key, 20, 3, bodies, server.pid)  # warm-up: connections, caches of parsed results
             print(f"server: `tailormed serve --workers {args.workers}` on loopback, PostgreSQL store; "
                   f"{os.cpu_count()} CPUs")
-            print("| rate req/s | seconds | sent | errors | p50 ms | p90 ms | p99 ms | max ms |")
-            print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-            headline = _run(url, key, args.rate, args.duration, bodies)
+            print("| rate req/s | seconds | sent | errors | p50 ms | p90 ms | p99 ms | max ms | server CPU ms/req "
+                  "| load generator CPU ms/req |")
+            print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+            headline = _run(url, key, args.rate, args.duration, bodies, server.pid)
             print(_row(headline), flush=True)
             best = headline["rate"] if headline["p99"] <= 100 and headline["errors"] == 0 else None
             for rate in [float(r) for r in args.search.split(",") if r.strip()]:
-                result = _run(url, key, rate, args.search_duration, bodies)
+                result = _run(url, key, rate, args.search_duration, bodies, server.pid)
                 print(_row(result), flush=True)
                 if result["p99"] <= 100 and result["errors"] == 0:
                     best = rate

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -19,7 +19,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tailormed import __version__
@@ -95,6 +95,34 @@ async def _send_413(send: Send, limit: int) -> None:
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
+
+
+class AccessLog:
+    """One log line per request: method, route template (``/api/v1/patients/{patient_id}``, never the values),
+    status and time. Pure ASGI (no per-request task or body wrapper)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record)
+        finally:
+            route = scope.get("route")
+            log.info("%s %s %d %.1fms", scope["method"], getattr(route, "path", "(unrouted)"), status,
+                     (time.perf_counter() - started) * 1000)
 
 
 class ServiceState:
@@ -184,15 +212,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _tailormed(_request: Request, exc: TailorMedError) -> JSONResponse:
         return problem(422 if exc.exit_code == 2 else 503, exc.message)
 
-    @app.middleware("http")
-    async def _access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        log.info("%s %s %d %.1fms", request.method, getattr(route, "path", "(unrouted)"), response.status_code,
-                 (time.perf_counter() - started) * 1000)
-        return response
-
     app.include_router(cds.make_router(state))
     app.include_router(api.make_router(state))
 
@@ -200,6 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    app.add_middleware(AccessLog)
     app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,

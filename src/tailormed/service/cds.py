@@ -200,7 +200,8 @@ def make_router(state: Any) -> APIRouter:
             validate_request(body, service["hook"])
         except ValueError as exc:
             return problem(400, str(exc))
-        return await state.run_sync(lambda: _answer(state, service, caller, body))
+        answer = await state.run_sync(lambda: _answer(state, service, caller, body))
+        return answer if isinstance(answer, JSONResponse) else JSONResponse(answer)
 
     @router.post("/cds-services/{service_id}/feedback", summary="Feedback on cards", response_model=None)
     async def feedback(service_id: str, request: Request) -> Any:
