@@ -41,12 +41,13 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src
 
-## bench: the headline figures (needs ../shared)
+## bench: the headline figures (needs ../shared; cds_latency needs a local PostgreSQL server, as .ci/run starts)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pgx_concordance.py
 	$(BIN)/python benchmarks/pgx_throughput.py
 	$(BIN)/python benchmarks/pgx_population_frequencies.py
 	$(BIN)/python benchmarks/rare_phenopackets.py ../shared/data/rare/phenopackets-dev
+	$(BIN)/python benchmarks/cds_latency.py --search 150,200,300,400
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .data

@@ -8,7 +8,8 @@ How a drug's rows become a card (``docs/service.md`` repeats this):
   A gene the drug needs that was not tested gives ``warning`` when a cited source advises testing before
   prescribing, else ``info``. Usual care (``standard``), no result and no recommendation give ``info``; the
   order hooks leave usual-care drugs out (no card), patient-view lists them.
-- **summary**: ``Drug: GENE phenotype - advice``, at most 140 characters (cut at a word, with an ellipsis);
+- **summary**: ``Drug: GENE phenotype - advice``, at most 140 characters (cut at a word, with an ellipsis; with
+  several indications the first that changes care leads and ``(+N other indications)`` follows);
   **detail** (Markdown): every row of the drug (each indication), implication, recommendation, strength,
   the genotype it rests on, phenoconversion notes and warnings.
 - **source**: the guideline's citation and link.
@@ -96,16 +97,21 @@ def _basis_label(row: DrugRecommendation) -> str:
 
 
 def card_summary(drug: str, rows: Sequence[DrugRecommendation]) -> str:
-    """``Drug: GENE phenotype - advice`` in at most 140 characters."""
-    lead = rows[0]
+    """``Drug: GENE phenotype - advice`` in at most 140 characters. With rows for several indications, the first
+    row that changes care leads (its indication's first word, e.g. ``cardiovascular``) and the count of the
+    others follows; the detail lists them all."""
+    lead = next((r for r in rows if r.status == "actionable"), rows[0])
     name = drug[:1].upper() + drug[1:]
     if lead.status == "not_tested":
         advice = _first_sentence(lead.testing_advice) if lead.testing_advice else "no genotype-guided advice possible"
-    elif len(rows) > 1:
-        advice = f"guidance differs by indication ({len(rows)}); see details"
     else:
         advice = _first_sentence(lead.recommendation or lead.implication or lead.status.replace("_", " "))
-    return shorten(f"{name}: {_basis_label(lead)} - {advice}")
+    if len(rows) == 1:
+        return shorten(f"{name}: {_basis_label(lead)} - {advice}")
+    others = len(rows) - 1
+    suffix = f" (+{others} other indication{'s' if others > 1 else ''})"
+    where = f"{lead.population.split(':')[0].strip()}: " if lead.population else ""
+    return shorten(f"{name}: {_basis_label(lead)} - {where}{advice}", SUMMARY_LIMIT - len(suffix)) + suffix
 
 
 def card_detail(rows: Sequence[DrugRecommendation], citation: CitationLookup) -> str:
