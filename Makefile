@@ -80,13 +80,14 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src
 
-## bench: the headline figures (needs ../shared)
+## bench: the headline figures (needs ../shared; cds_latency needs a local PostgreSQL server, as .ci/run starts)
 bench: $(STAMP) $(CYP2D6_DATA)/CYP2D6.yaml
 	$(BIN)/python benchmarks/pgx_concordance.py
 	$(BIN)/python benchmarks/pgx_throughput.py
 	$(BIN)/python benchmarks/pgx_cyp2d6_getrm.py
 	$(BIN)/python benchmarks/cohort_pgx_population.py --skip-throughput
 	$(BIN)/python benchmarks/rare_phenopackets.py ../shared/data/rare/phenopackets-dev
+	$(BIN)/python benchmarks/cds_latency.py --search 150,200,300,400
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .data

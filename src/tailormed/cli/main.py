@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from tailormed import __version__
-from tailormed.cli import cohort, fhir, kb, onco, pgx, rare, risk
+from tailormed.cli import cohort, fhir, kb, onco, pgx, rare, risk, store
 from tailormed.cli.console import run_guarded, say
+from tailormed.cli.serve import serve
 
 app = typer.Typer(help="TailorMed: precision-medicine engine (pharmacogenomics, precision oncology, rare-disease "
                        "diagnostics, risk and prevention).", no_args_is_help=True, add_completion=False,
@@ -21,6 +22,8 @@ app.add_typer(risk.app, name="risk")
 app.add_typer(onco.app, name="onco")
 app.add_typer(fhir.app, name="fhir")
 app.add_typer(cohort.app, name="cohort")
+app.add_typer(store.app, name="store")
+app.command("serve")(serve)
 
 
 def _version(value: bool) -> None:

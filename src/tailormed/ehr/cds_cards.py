@@ -1,0 +1,196 @@
+"""CDS Hooks 2.0 cards from pharmacogenomic results: a rendering, like the HTML report, of a drug's rows.
+
+How a drug's rows become a card (``docs/service.md`` repeats this):
+
+- **indicator** from the recommendation: a row that departs from usual care (status ``actionable``) gives
+  ``critical`` when the advice is not to use the drug (its wording says avoid / do not use / contraindicated /
+  not recommended) and ``warning`` otherwise (a dose change, extra monitoring, a drug to consider instead).
+  A gene the drug needs that was not tested gives ``warning`` when a cited source advises testing before
+  prescribing, else ``info``. Usual care (``standard``), no result and no recommendation give ``info``; the
+  order hooks leave usual-care drugs out (no card), patient-view lists them.
+- **summary**: ``Drug: GENE phenotype - advice``, at most 140 characters (cut at a word, with an ellipsis; with
+  several indications the first that changes care leads and ``(+N other indications)`` follows);
+  **detail** (Markdown): every row of the drug (each indication), implication, recommendation, strength,
+  the genotype it rests on, phenoconversion notes and warnings.
+- **source**: the guideline's citation and link.
+- **suggestions** (order hooks, a draft order with an id, a change of care): remove the draft order so another
+  treatment can be chosen per the guideline (``delete`` of ``MedicationRequest/<id>``); ``selectionBehavior``
+  ``at-most-one``. The knowledge names no structured alternative drug, so no ``create`` of a substitute is
+  offered.
+- **overrideReasons**: four coded reasons with displays (cds-resp-4).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tailormed.model.common import Citation
+from tailormed.model.pgx import DrugRecommendation
+
+SUMMARY_LIMIT = 140
+OVERRIDE_SYSTEM = "https://tailormed.org/cds/override-reason"
+TOPIC = {"system": "https://tailormed.org/cds/topic", "code": "pharmacogenomics", "display": "Pharmacogenomics"}
+OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
+    {"system": OVERRIDE_SYSTEM, "code": "tolerated-before", "display": "Patient has taken this drug before without "
+                                                                       "problems"},
+    {"system": OVERRIDE_SYSTEM, "code": "benefit-outweighs-risk", "display": "Benefit outweighs the risk for this "
+                                                                             "patient"},
+    {"system": OVERRIDE_SYSTEM, "code": "will-monitor", "display": "Will monitor response or drug levels"},
+    {"system": OVERRIDE_SYSTEM, "code": "result-not-applicable", "display": "Genetic result does not apply (e.g. "
+                                                                            "transplant, indication)"},
+)
+_AVOID = re.compile(r"\b(avoid|do not use|contraindicated|not recommended|should not be used)\b", re.IGNORECASE)
+_RANK = {"info": 0, "warning": 1, "critical": 2}
+
+CitationLookup = Callable[[str], Citation | None]
+
+
+def row_indicator(row: DrugRecommendation) -> str:
+    """The indicator one row calls for (see the module docstring)."""
+    if row.status == "actionable":
+        return "critical" if row.recommendation and _AVOID.search(row.recommendation) else "warning"
+    if row.status == "not_tested":
+        return "warning" if row.testing_advice else "info"
+    return "info"
+
+
+def changes_care(rows: Sequence[DrugRecommendation]) -> bool:
+    """Whether the order hooks show a card for these rows: a change of care, or advice to test first."""
+    return any(r.status == "actionable" or (r.status == "not_tested" and r.testing_advice) for r in rows)
+
+
+def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
+    """``text`` in at most ``limit`` characters, cut at a word with an ellipsis.
+
+    >>> shorten("a" * 10, 12)
+    'aaaaaaaaaa'
+    >>> shorten("one two three four", 12)
+    'one two…'
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def _first_sentence(text: str) -> str:
+    match = re.match(r"(.+?[.;])(\s|$)", text)
+    return (match.group(1) if match else text).rstrip(".;")
+
+
+def _basis_label(row: DrugRecommendation) -> str:
+    if row.basis:
+        parts = []
+        for basis in row.basis:
+            phenotype = basis.adjusted_phenotype if basis.phenotype_used == "adjusted" else basis.phenotype
+            parts.append(f"{basis.gene} {phenotype or basis.matched_on}")
+        return ", ".join(parts)
+    if row.untested_genes:
+        return f"{', '.join(row.untested_genes)} not tested"
+    return "no genotype-based result"
+
+
+def card_summary(drug: str, rows: Sequence[DrugRecommendation]) -> str:
+    """``Drug: GENE phenotype - advice`` in at most 140 characters. With rows for several indications, the first
+    row that changes care leads (its indication's first word, e.g. ``cardiovascular``) and the count of the
+    others follows; the detail lists them all."""
+    lead = next((r for r in rows if r.status == "actionable"), rows[0])
+    name = drug[:1].upper() + drug[1:]
+    if lead.status == "not_tested":
+        advice = _first_sentence(lead.testing_advice) if lead.testing_advice else "no genotype-guided advice possible"
+    else:
+        advice = _first_sentence(lead.recommendation or lead.implication or lead.status.replace("_", " "))
+    if len(rows) == 1:
+        return shorten(f"{name}: {_basis_label(lead)} - {advice}")
+    others = len(rows) - 1
+    suffix = f" (+{others} other indication{'s' if others > 1 else ''})"
+    where = f"{lead.population.split(':')[0].strip()}: " if lead.population else ""
+    return shorten(f"{name}: {_basis_label(lead)} - {where}{advice}", SUMMARY_LIMIT - len(suffix)) + suffix
+
+
+def card_detail(rows: Sequence[DrugRecommendation], citation: CitationLookup) -> str:
+    """Markdown: every row with its indication, implication, recommendation, strength and basis."""
+    blocks: list[str] = []
+    for row in rows:
+        lines: list[str] = []
+        if row.population:
+            lines.append(f"**Indication:** {row.population}")
+        for basis in row.basis:
+            shown = f"{basis.gene} {basis.diplotype}: {basis.phenotype or basis.matched_on}"
+            if basis.phenotype_used == "adjusted":
+                shown += f" (adjusted for current medications: {basis.adjusted_phenotype})"
+            lines.append(f"**Genotype:** {shown}")
+        if row.implication:
+            lines.append(f"**Implication:** {row.implication}")
+        if row.recommendation:
+            lines.append(f"**Recommendation:** {row.recommendation}" + (
+                f" ({row.strength})" if row.strength else ""))
+        if row.untested_genes:
+            lines.append(f"**Not tested:** {', '.join(row.untested_genes)}")
+        if row.testing_advice:
+            lines.append(f"**Testing:** {row.testing_advice}")
+        for basis in row.basis:
+            if basis.phenoconversion_note:
+                lines.append(f"**Phenoconversion:** {basis.phenoconversion_note}")
+        for warning in row.warnings:
+            lines.append(f"*Note:* {warning.message}")
+        blocks.append("  \n".join(lines))
+    sources = []
+    for source_id in dict.fromkeys(s for row in rows for s in ([row.guideline] if row.guideline else [])):
+        cited = citation(source_id)
+        if cited is not None:
+            sources.append(f"[{shorten(cited.citation, 160)}]({cited.url})" if cited.url else cited.citation)
+    text = "\n\n---\n\n".join(blocks)
+    if sources:
+        text += "\n\n**Source:** " + "; ".join(sources)
+    return text + "\n\n*Decision support, not a substitute for the guideline; wording by TailorMed.*"
+
+
+def card_source(rows: Sequence[DrugRecommendation], citation: CitationLookup) -> dict[str, Any]:
+    guideline = next((row.guideline for row in rows if row.guideline), None)
+    cited = citation(guideline) if guideline else None
+    source: dict[str, Any] = {"label": shorten(cited.citation, 120) if cited else "TailorMed pgx-core knowledge",
+                              "topic": dict(TOPIC)}
+    if cited and cited.url:
+        source["url"] = cited.url
+    return source
+
+
+def drug_card(drug: str, rows: Sequence[DrugRecommendation], citation: CitationLookup, *,
+              draft_order_id: str | None = None) -> dict[str, Any]:
+    """One card for one drug's rows (all rows of one drug, one per indication)."""
+    if not rows:
+        raise ValueError("a card needs at least one row")
+    indicator = max((row_indicator(r) for r in rows), key=_RANK.__getitem__)
+    card: dict[str, Any] = {
+        "uuid": str(uuid.uuid4()),
+        "summary": card_summary(drug, rows),
+        "indicator": indicator,
+        "detail": card_detail(rows, citation),
+        "source": card_source(rows, citation),
+    }
+    if draft_order_id and any(r.status == "actionable" for r in rows):
+        reference = f"MedicationRequest/{draft_order_id}"
+        card["suggestions"] = [{
+            "label": shorten(f"Remove the {drug} order and choose a treatment per the guideline", 100),
+            "uuid": str(uuid.uuid4()),
+            "isRecommended": indicator == "critical",
+            "actions": [{"type": "delete", "description": f"Remove the draft {drug} order ({reference}).",
+                         "resourceId": reference}],
+        }]
+        card["selectionBehavior"] = "at-most-one"
+    if indicator != "info":
+        card["overrideReasons"] = [dict(reason) for reason in OVERRIDE_REASONS]
+    return card
+
+
+def summary_card(summary: str, detail: str, *, indicator: str = "info") -> dict[str, Any]:
+    """A plain information card (patient-view overview)."""
+    return {"uuid": str(uuid.uuid4()), "summary": shorten(summary), "indicator": indicator, "detail": detail,
+            "source": {"label": "TailorMed pharmacogenomic results", "topic": dict(TOPIC)}}
