@@ -78,8 +78,7 @@ def load_cyp2d6_definition(folder: Path) -> tuple[GeneDefinition, dict[str, Sour
         meta = json.loads((folder / CYP2D6_META).read_text(encoding="utf-8"))
     structural = sum(1 for a in gene.alleles if a.structural)
     described = (f"CYP2D6 full allele set: {len(gene.alleles) - structural} SNV/indel-defined alleles + {structural} "
-                 f"structural, from {meta.get('source', 'PyPGx tables')} (built {meta.get('built', 'unknown')}; "
-                 f"{path})")
+                 f"structural, from {meta.get('source', 'PyPGx tables')}")
     return gene, sources, described
 
 
