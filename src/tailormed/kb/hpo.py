@@ -159,6 +159,30 @@ class HpoKnowledge:
             return sparse.csr_matrix((data, self.ancestor_indices, self.ancestor_indptr), shape=(n, n))
         return self.memo("descends_from", build)
 
+    @property
+    def orphanet_folded_into(self) -> dict[int, list[int]]:
+        """Orphanet entries that duplicate OMIM entries: ORPHA row -> the OMIM rows with exactly the same
+        (non-empty) set of genes. Orphanet often describes as one entry what OMIM lists per gene (and the
+        reverse); ranked side by side, the two copies of one diagnosis take two places of a short list."""
+        def build() -> dict[int, list[int]]:
+            by_genes: dict[frozenset[str], list[int]] = defaultdict(list)
+            for row, (identifier, genes) in enumerate(zip(self.disease_ids, self.disease_genes, strict=True)):
+                if identifier.startswith("OMIM:") and genes:
+                    by_genes[frozenset(genes)].append(row)
+            return {row: by_genes[frozenset(genes)]
+                    for row, (identifier, genes) in enumerate(zip(self.disease_ids, self.disease_genes, strict=True))
+                    if identifier.startswith("ORPHA:") and genes and frozenset(genes) in by_genes}
+        return self.memo("orphanet_folded_into", build)
+
+    @property
+    def annotation_sizes(self) -> tuple[sparse.csc_matrix, npt.NDArray[np.float64], int]:
+        """For set enrichment: the 0/1 closure (disease x term), each disease's number of annotated terms
+        (with their ancestors, the true-path rule) and the number of terms."""
+        def build() -> tuple[sparse.csc_matrix, npt.NDArray[np.float64], int]:
+            binary = (self.closure > 0).astype(np.float64).tocsc()
+            return binary, np.asarray(binary.sum(axis=1)).ravel(), int(binary.shape[1])
+        return self.memo("annotation_sizes", build)
+
     def ancestors(self, index: int) -> npt.NDArray[np.int32]:
         """Proper is-a ancestors (column indices) of the term at ``index``."""
         return self.ancestor_indices[self.ancestor_indptr[index] : self.ancestor_indptr[index + 1]]

@@ -156,6 +156,8 @@ class DiseaseCandidate(Record):
     contradicting_terms: list[TermContribution] = Field(default_factory=list)
     variants: list[VariantEvidence] = Field(default_factory=list)
     inheritance_fit: str | None = Field(default=None, description="Which mode the variants fit, or why none did.")
+    folded_entries: list[str] = Field(default_factory=list, description=(
+        "Orphanet entries with exactly this disease's gene(s), folded into it and not ranked separately."))
 
 
 class GeneCandidate(Record):
@@ -164,8 +166,15 @@ class GeneCandidate(Record):
     rank: int
     gene: str
     best_disease_id: str
-    score: float
+    score: float = Field(description="log10 combined score: phenotype_score + variant_score with variants.")
     posttest_probability: float
+    phenotype_score: float | None = Field(default=None, description=(
+        "log10 phenotype part of the score (likelihood ratio, plus the enrichment signal when fused) of the best "
+        "disease; with variants only."))
+    variant_score: float | None = Field(default=None, description=(
+        "log10 genotype likelihood ratio of the gene's alleles for that disease; with variants only."))
+    clinvar: list[str] = Field(default_factory=list, description=(
+        "ClinVar significance terms the annotation (CSQ CLIN_SIG) gives the gene's candidate variants."))
 
 
 class FilterStep(Record):
@@ -226,4 +235,6 @@ class PhenotypeSettings:
     excluded_min_frequency: float = 0.8
     drop_redundant_ancestors: bool = True
     onset_mismatch_rate: float | None = 0.2
+    enrichment_weight: float = 0.5
+    fold_orphanet_duplicates: bool = True
     weight: float = 1.0

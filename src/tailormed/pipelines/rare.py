@@ -14,7 +14,7 @@ from tailormed.errors import InputError
 from tailormed.io.annotated_vcf import read_annotated_vcf
 from tailormed.io.ped import Pedigree, read_ped
 from tailormed.io.phenopacket import family_pedigree, hpo_ids_to_profile, read_phenotype_document
-from tailormed.kb.gene_evidence import load_known_missense, load_lof_table
+from tailormed.kb.gene_evidence import builtin_lof_table, load_known_missense, load_lof_table
 from tailormed.kb.hpo import HpoKnowledge, default_hpo_dir, load_hpo_knowledge
 from tailormed.kb.rare_preset import Preset, load_preset
 from tailormed.model.common import Provenance
@@ -49,8 +49,11 @@ class RareContext:
         missense, variants, clinvar_source = load_known_missense(folder)
         sources = [f"LoF mechanism: {lof_source}"] if lof_source else []
         sources += [f"known pathogenic missense (PS1/PM5): {clinvar_source}"] if clinvar_source else []
-        return cls(hpo=hpo, preset=load_preset(preset), contexts=gene_contexts(hpo, lof_table, missense, variants),
-                   sources=sources)
+        builtin = builtin_lof_table()
+        sources += [f"LoF mechanism (built-in curation, {len(builtin)} gene(s)): kb/data/rare-dosage"]
+        contexts = gene_contexts(hpo, lof_table, missense, variants, lof_source=f"ClinGen dosage: {lof_source}",
+                                 builtin_lof=builtin)
+        return cls(hpo=hpo, preset=load_preset(preset), contexts=contexts, sources=sources)
 
 
 def _provenance(context: RareContext, inputs: dict[str, str]) -> Provenance:
