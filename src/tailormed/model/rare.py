@@ -102,6 +102,8 @@ class AcmgCriterion(Record):
     strength: CriterionStrength
     points: int = Field(description="Tavtigian et al. points: +-1 supporting, 2 moderate, 4 strong, 8 very strong.")
     reason: str
+    cnv_points: float | None = Field(default=None, description=(
+        "For a section of the ACMG/ClinGen CNV rubric (code 'CNV-…'): its points on that scale (Riggs et al. 2020)."))
 
 
 class AcmgClassification(Record):
@@ -111,6 +113,9 @@ class AcmgClassification(Record):
     points: int
     criteria: list[AcmgCriterion] = Field(default_factory=list)
     posterior_pathogenic: float = Field(ge=0, le=1, description="Bayesian posterior from the points (Tavtigian 2018).")
+    cnv_points: float | None = Field(default=None, description=(
+        "Copy-number records: total on the ACMG/ClinGen CNV points scale (Riggs et al. 2020)."))
+    cnv_class: AcmgClass | None = Field(default=None, description="Copy-number records: the class of cnv_points.")
 
 
 class TermContribution(Record):
