@@ -137,7 +137,8 @@ def strata_lines(records: Sequence[CaseRecord], with_variants: bool) -> list[str
     columns = [c for c in COLUMNS if with_variants or not c[0].startswith("var")]
     lines = ["strata (top1 top3 top10; ours beside hpo3's enrichment baseline on the same cases):"]
     for label, members in strata:
-        if not with_variants and label.startswith(("placeable", "structural", "half", "reachable")):
+        if not with_variants and (label.startswith(("placeable", "structural", "half", "reachable"))
+                                  or "reachable" in label):
             continue
         lines.append(f"  {label}: n={len(members)} ({100.0 * len(members) / max(len(records), 1):.1f}%)")
         for key, name in columns:
