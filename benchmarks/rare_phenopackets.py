@@ -111,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--groups", type=int, default=0,
                         help="random sample of this many gene folders, all their cases (0 = all); before --limit")
     parser.add_argument("--no-baseline", action="store_true", help="skip hpo3's enrichment baseline")
+    parser.add_argument("--structural", action="store_true",
+                        help="place structural-only causal variants as <DEL>/<DUP> records of unknown extent, with 2 "
+                             "decoy deletions per case (rare_cases.build_case_vcf); off by default")
     args = parser.parse_args(argv)
 
     files = sorted(args.folder.rglob("*.json"))
@@ -175,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_variants:
                 vcf = Path(scratch) / "case.vcf"
                 build = build_case_vcf(document, vcf, decoy_genes, rng, n_decoys=args.decoys,
-                                       x_linked_genes=x_linked)
+                                       x_linked_genes=x_linked, structural=args.structural)
                 record.placeable = build.placeable
                 record.half_placed = build.placeable and bool(build.unplaced)
                 if build.placeable:
