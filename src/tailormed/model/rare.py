@@ -240,6 +240,6 @@ class PhenotypeSettings:
     excluded_min_frequency: float = 0.8
     drop_redundant_ancestors: bool = True
     onset_mismatch_rate: float | None = 0.2
-    enrichment_weight: float = 0.5
+    enrichment_weight: float = 0.0
     fold_orphanet_duplicates: bool = True
     weight: float = 1.0
