@@ -592,10 +592,11 @@ _NO_SCORES = dict.fromkeys(("gnomADe_AF", "REVEL", "CADD_PHRED", "SpliceAI_pred_
                             "SpliceAI_pred_DS_DG", "SpliceAI_pred_DS_DL"), "")
 
 
-def _read_causal(phenopacket: dict[str, Any], structural: bool = False) -> tuple[list[_Causal], set[str], list[str]]:
+def _read_causal(phenopacket: dict[str, Any], place_structural: bool = False) -> tuple[list[_Causal], set[str],
+                                                                                       list[str]]:
     """Placeable causal variants, all causal gene symbols, and descriptions of what could not be placed.
 
-    With ``structural``, a variant described only by a structuralType of ``STRUCTURAL_LABELS`` (no vcfRecord) in a
+    With ``place_structural``, a variant described only by a structuralType of ``STRUCTURAL_LABELS`` (no vcfRecord) in a
     known gene is placed as a symbolic ``<DEL>``/``<DUP>`` record of unknown extent (VEP's partial-transcript
     consequence), at a synthetic position: the engine takes the gene from the annotation."""
     placed: list[_Causal] = []
@@ -616,7 +617,7 @@ def _read_causal(phenopacket: dict[str, Any], structural: bool = False) -> tuple
             structural = (descriptor.get("structuralType") or {}).get("label")
             record = descriptor.get("vcfRecord")
             label = descriptor.get("label") or descriptor.get("id") or "?"
-            if not record and structural and gene and structural in STRUCTURAL_LABELS:
+            if not record and place_structural and gene and structural in STRUCTURAL_LABELS:
                 state = (descriptor.get("allelicState") or {}).get("id", GENO_HETEROZYGOUS)
                 position = 1_000_000 + zlib.crc32(f"{gene}{label}".encode()) % 100_000_000
                 placed.append(_Causal("chr1", position, "N", STRUCTURAL_LABELS[structural], gene, state, PARTIAL_CNV,
