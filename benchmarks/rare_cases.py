@@ -131,7 +131,8 @@ IMPACT: dict[str, str] = {
     "splice_region_variant": "LOW", "splice_donor_5th_base_variant": "LOW", "splice_donor_region_variant": "LOW",
     "splice_polypyrimidine_tract_variant": "LOW", "start_retained_variant": "LOW", "stop_retained_variant": "LOW",
     "synonymous_variant": "LOW",
-    "coding_sequence_variant": "MODIFIER", "5_prime_UTR_variant": "MODIFIER", "3_prime_UTR_variant": "MODIFIER",
+    "coding_sequence_variant": "MODIFIER", "feature_truncation": "MODIFIER", "5_prime_UTR_variant": "MODIFIER",
+    "3_prime_UTR_variant": "MODIFIER",
     "non_coding_transcript_exon_variant": "MODIFIER", "intron_variant": "MODIFIER",
     "non_coding_transcript_variant": "MODIFIER", "upstream_gene_variant": "MODIFIER",
     "downstream_gene_variant": "MODIFIER", "sequence_variant": "MODIFIER",
@@ -582,8 +583,22 @@ class _Causal:
         return f"{self.chrom}-{self.pos}-{self.ref}-{self.alt}"
 
 
-def _read_causal(phenopacket: dict[str, Any]) -> tuple[list[_Causal], set[str], list[str]]:
-    """Placeable causal variants, all causal gene symbols, and descriptions of what could not be placed."""
+#: phenopacket-store structuralType labels placed as copy-number records with ``structural=True``.
+STRUCTURAL_LABELS = {"chromosomal_deletion": "<DEL>", "chromosome_structure_variation": "<DEL>",
+                     "chromosomal_duplication": "<DUP>"}
+#: The VEP consequence of a copy-number record whose extent is unknown: part of the transcript affected.
+PARTIAL_CNV = DerivedConsequence(("feature_truncation", "coding_sequence_variant"))
+_NO_SCORES = dict.fromkeys(("gnomADe_AF", "REVEL", "CADD_PHRED", "SpliceAI_pred_DS_AG", "SpliceAI_pred_DS_AL",
+                            "SpliceAI_pred_DS_DG", "SpliceAI_pred_DS_DL"), "")
+
+
+def _read_causal(phenopacket: dict[str, Any], place_structural: bool = False) -> tuple[list[_Causal], set[str],
+                                                                                       list[str]]:
+    """Placeable causal variants, all causal gene symbols, and descriptions of what could not be placed.
+
+    With ``place_structural``, a variant described only by a structuralType of ``STRUCTURAL_LABELS`` (no vcfRecord) in a
+    known gene is placed as a symbolic ``<DEL>``/``<DUP>`` record of unknown extent (VEP's partial-transcript
+    consequence), at a synthetic position: the engine takes the gene from the annotation."""
     placed: list[_Causal] = []
     genes: set[str] = set()
     unplaced: list[str] = []
@@ -602,6 +617,12 @@ def _read_causal(phenopacket: dict[str, Any]) -> tuple[list[_Causal], set[str], 
             structural = (descriptor.get("structuralType") or {}).get("label")
             record = descriptor.get("vcfRecord")
             label = descriptor.get("label") or descriptor.get("id") or "?"
+            if not record and place_structural and gene and structural in STRUCTURAL_LABELS:
+                state = (descriptor.get("allelicState") or {}).get("id", GENO_HETEROZYGOUS)
+                position = 1_000_000 + zlib.crc32(f"{gene}{label}".encode()) % 100_000_000
+                placed.append(_Causal("chr1", position, "N", STRUCTURAL_LABELS[structural], gene, state, PARTIAL_CNV,
+                                      "", "", ""))
+                continue
             if not record:
                 unplaced.append(f"{gene}: {structural or 'variant'} without a vcfRecord ({label})")
                 continue
@@ -818,18 +839,22 @@ def _sort_key(record: _Record) -> tuple[int, int, str, str]:
 
 
 def build_case_vcf(phenopacket: dict[str, Any], out_path: Path, decoy_genes: Sequence[str], rng: random.Random,
-                   n_decoys: int = 200, *, x_linked_genes: Collection[str] = ()) -> CaseBuild:
+                   n_decoys: int = 200, *, x_linked_genes: Collection[str] = (), structural: bool = False,
+                   structural_decoys: int = 2) -> CaseBuild:
     """Write a one-sample VEP-annotated VCF with the case's causal variants and ``n_decoys`` decoys.
 
     ``decoy_genes`` are disease-gene symbols; the case's own genes are removed and the rest used in sorted order
     (so a set gives the same file as a list); each decoy gene is used once while there are enough of them.
     ``x_linked_genes``, when given, puts those decoy genes on chrX and every other decoy gene on an autosome.
-    Nothing is written when no causal variant can be placed.
+    Nothing is written when no causal variant can be placed. With ``structural``, structural-only causal variants
+    are placed as copy-number records (``_read_causal``) and ``structural_decoys`` rare deletions of unknown extent
+    are added in decoy genes (an exome CNV call set holds a few rare CNVs; so that a deletion is not the answer by
+    being the only one).
     """
     subject = phenopacket.get("subject") or {}
     sex = str(subject.get("sex") or "UNKNOWN_SEX")
     sample = sanitise_sample(str(subject.get("id") or phenopacket.get("id") or "proband"))
-    causal, genes, unplaced = _read_causal(phenopacket)
+    causal, genes, unplaced = _read_causal(phenopacket, structural)
     build = CaseBuild(case_id=str(phenopacket.get("id", "")), sample=sample, causal_genes=genes, unplaced=unplaced)
     if not causal:
         build.reason = "no placeable variant" + (f": {'; '.join(unplaced)}" if unplaced else "")
@@ -842,9 +867,13 @@ def build_case_vcf(phenopacket: dict[str, Any], out_path: Path, decoy_genes: Seq
             if records[variant.key].gt == "0/1" and gt == "0/1":
                 records[variant.key].gt = "1/1"
             continue
-        scores = draw_scores(variant.derived, rng)
-        csq = _csq(vep_allele(variant.ref, variant.alt), variant.derived, variant.gene, variant.transcript,
-                   variant.hgvsc, variant.hgvsp, scores)
+        if variant.alt.startswith("<"):  # a copy-number record: no scores, VEP names the allele by its kind
+            csq = _csq("deletion" if variant.alt == "<DEL>" else "duplication", variant.derived, variant.gene, "",
+                       "", "", _NO_SCORES)
+        else:
+            scores = draw_scores(variant.derived, rng)
+            csq = _csq(vep_allele(variant.ref, variant.alt), variant.derived, variant.gene, variant.transcript,
+                       variant.hgvsc, variant.hgvsp, scores)
         qual, dp, gq = _format_fields(rng)
         records[variant.key] = _Record(variant.chrom, variant.pos, variant.ref, variant.alt, gt, csq, qual, dp, gq)
         build.causal_variants.append(variant.key)
@@ -878,6 +907,12 @@ def build_case_vcf(phenopacket: dict[str, Any], out_path: Path, decoy_genes: Seq
         csq = _csq(vep_allele(ref, alt), derived, gene, transcript, hgvsc, hgvsp, draw_scores(derived, rng))
         qual, dp, gq = _format_fields(rng)
         decoys.append(_Record(chrom, pos, ref, alt, gt, csq, qual, dp, gq))
+    if structural:
+        for gene in rng.sample(candidates, min(structural_decoys, len(candidates))):
+            position = _place_decoys(["chr2"], occupied, rng)[0]
+            qual, dp, gq = _format_fields(rng)
+            decoys.append(_Record("chr2", position, "N", "<DEL>", "0/1",
+                                  _csq("deletion", PARTIAL_CNV, gene, "", "", "", _NO_SCORES), qual, dp, gq))
     build.n_decoys = len(decoys)
 
     header = vcf_header(sample, ['##tailormed_benchmark="synthetic rare-disease case: causal variants from '

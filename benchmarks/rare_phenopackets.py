@@ -32,6 +32,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from rare_cases import build_case_vcf, build_exome_vcf  # noqa: E402
+from rare_strata import (  # noqa: E402
+    CaseRecord,
+    EnrichmentBaseline,
+    annotation_stratum,
+    case_pmids,
+    select_fold,
+    strata_lines,
+)
 
 from tailormed.errors import TailorMedError  # noqa: E402
 from tailormed.io.phenopacket import phenopacket_to_profile  # noqa: E402
@@ -68,6 +76,7 @@ class Tally:
         self.disease = dict.fromkeys(KS, 0)
         self.gene = dict.fromkeys(KS, 0)
         self.seconds = 0.0
+        self.cpu_seconds = 0.0  # process CPU time: what the case cost, whatever else the machine was running
         self.timed = 0
 
     def add(self, disease_rank: int | None, gene_rank: int | None) -> None:
@@ -83,6 +92,10 @@ class Tally:
     def mean_ms(self) -> float:
         return 1000.0 * self.seconds / max(self.timed, 1)
 
+    @property
+    def mean_cpu_ms(self) -> float:
+        return 1000.0 * self.cpu_seconds / max(self.timed, 1)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -95,19 +108,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-variants", action="store_true")
     parser.add_argument("--exome-records", type=int, default=50_000)
     parser.add_argument("--misses", type=Path, default=None, help="write per-case ranks to this TSV")
+    parser.add_argument("--folds", type=int, default=0,
+                        help="split cases into this many folds grouped by gene folder (0 = no split)")
+    parser.add_argument("--fold", type=int, default=0, help="with --folds: the fold to run")
+    parser.add_argument("--tuning-share", action="store_true",
+                        help="with --folds: run every fold except --fold (the share to tune on)")
+    parser.add_argument("--groups", type=int, default=0,
+                        help="random sample of this many gene folders, all their cases (0 = all); before --limit")
+    parser.add_argument("--no-baseline", action="store_true", help="skip hpo3's enrichment baseline")
+    parser.add_argument("--structural", action="store_true",
+                        help="place structural-only causal variants as <DEL>/<DUP> records of unknown extent, with 2 "
+                             "decoy deletions per case (rare_cases.build_case_vcf); off by default")
     args = parser.parse_args(argv)
 
     files = sorted(args.folder.rglob("*.json"))
+    if args.folds:
+        files = select_fold(files, args.folds, args.fold, exclude=args.tuning_share)
+    if args.groups:
+        folders = sorted({f.parent for f in files})
+        chosen = set(random.Random(args.seed).sample(folders, min(args.groups, len(folders))))
+        files = [f for f in files if f.parent in chosen]
     if args.limit:
         files = sorted(random.Random(args.seed).sample(files, min(args.limit, len(files))))
     context = RareContext.load(args.preset, args.hpo_data)
+    linked_genes = set(context.hpo.genes)
+    baseline = None if args.no_baseline else EnrichmentBaseline(
+        {d: g for d, g in zip(context.hpo.disease_ids, context.hpo.disease_genes, strict=True)})
+    records: list[CaseRecord] = []
     decoy_genes = context.hpo.genes
     x_linked = {g for g, c in context.contexts.items() if c.modes & {"x_linked", "x_linked_recessive",
                                                                         "x_linked_dominant"}}
     phenotype, variants = Tally(), Tally()
     cases = unplaceable = not_in_kb = 0
     rejected: list[str] = []
-    rows = ["case\tdisease\tgenes\tpheno_disease_rank\tpheno_gene_rank\tvar_disease_rank\tvar_gene_rank\n"]
+    rows = ["case\tdisease\tgenes\tpheno_disease_rank\tpheno_gene_rank\tvar_disease_rank\tvar_gene_rank\t"
+            "baseline_disease_rank\tbaseline_gene_rank\tgene_folder\tannotation\treachable\thalf_placed\n"]
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="rare-bench-") as scratch:
         for path in files:
@@ -122,7 +157,16 @@ def main(argv: list[str] | None = None) -> int:
             cases += 1
             disease, genes = profile.known_diagnoses[0], _causal_genes(document)
             not_in_kb += disease not in context.hpo.disease_ids
-            started = time.perf_counter()
+            record = CaseRecord(name=path.name, group=path.parent.name,
+                                stratum=annotation_stratum(disease, case_pmids(document),
+                                                           context.hpo.disease_references),
+                                diagnosis_ranked=disease in context.hpo.disease_ids,
+                                gene_linked=bool(genes & linked_genes), placeable=False, half_placed=False)
+            records.append(record)
+            if baseline is not None:
+                observed = [t.id for t in profile.terms if not t.excluded]
+                record.ranks["base_disease"], record.ranks["base_gene"] = baseline.ranks(observed, disease, genes)
+            started, cpu_started = time.perf_counter(), time.process_time()
             try:
                 result = rank_one(context, profile, source=str(path))
             except TailorMedError as exc:  # counted as a miss in every row, and reported
@@ -131,33 +175,42 @@ def main(argv: list[str] | None = None) -> int:
                 variants.add(None, None)
                 continue
             phenotype.seconds += time.perf_counter() - started
+            phenotype.cpu_seconds += time.process_time() - cpu_started
             phenotype.timed += 1
             p_ranks = _ranks(result, disease, genes)
             phenotype.add(*p_ranks)
+            record.ranks["pheno_disease"], record.ranks["pheno_gene"] = p_ranks
             v_ranks: tuple[int | None, int | None] = (None, None)
             if not args.no_variants:
                 vcf = Path(scratch) / "case.vcf"
                 build = build_case_vcf(document, vcf, decoy_genes, rng, n_decoys=args.decoys,
-                                       x_linked_genes=x_linked)
+                                       x_linked_genes=x_linked, structural=args.structural)
+                record.placeable = build.placeable
+                record.half_placed = build.placeable and bool(build.unplaced)
                 if build.placeable:
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), time.process_time()
                     result = rank_one(context, profile, source=str(path), vcf=vcf)
                     variants.seconds += time.perf_counter() - started
+                    variants.cpu_seconds += time.process_time() - cpu_started
                     variants.timed += 1
                     v_ranks = _ranks(result, disease, genes)
                 else:
                     unplaceable += 1
                 variants.add(*v_ranks)
+                record.ranks["var_disease"], record.ranks["var_gene"] = v_ranks
             rows.append(f"{path.name}\t{disease}\t{','.join(sorted(genes))}\t{p_ranks[0]}\t{p_ranks[1]}\t"
-                        f"{v_ranks[0]}\t{v_ranks[1]}\n")
-        exome_seconds = None
+                        f"{v_ranks[0]}\t{v_ranks[1]}\t{record.ranks.get('base_disease')}\t"
+                        f"{record.ranks.get('base_gene')}\t{record.group}\t{record.stratum}\t"
+                        f"{int(record.reachable)}\t{int(record.half_placed)}\n")
+        exome_seconds = exome_cpu = None
         if not args.no_variants and args.exome_records and files:
             exome = Path(scratch) / "exome.vcf"
             build_exome_vcf(exome, decoy_genes, args.exome_records, random.Random(args.seed))
             profile = phenopacket_to_profile(json.loads(files[0].read_text(encoding="utf-8")), source=str(files[0]))
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             rank_one(context, profile, source=str(files[0]), vcf=exome)
             exome_seconds = time.perf_counter() - started
+            exome_cpu = time.process_time() - cpu_started
     if args.misses:
         args.misses.write_text("".join(rows), encoding="utf-8")
 
@@ -169,8 +222,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_variants:
         print(f"cases without a placeable causal variant (structural only; counted as misses): {unplaceable}")
         if exome_seconds is not None:
-            print(f"exome VCF ({args.exome_records} records) + phenotype: {exome_seconds:.2f} s")
+            print(f"exome VCF ({args.exome_records} records) + phenotype: {exome_seconds:.2f} s "
+                  f"(CPU {exome_cpu:.2f} s)")
     print(f"peak RSS: {peak_mib:.0f} MiB")
+    print(f"CPU ms per case (process time; wall time is inflated on a shared machine): phenotype_only "
+          f"{phenotype.mean_cpu_ms:.1f} with_variants {variants.mean_cpu_ms:.1f}")
+    for line in strata_lines(records, with_variants=not args.no_variants):
+        print(line)
     print(f"cases: {cases}")
     print(f"phenotype_only disease top1 top3 top10: {phenotype.line('disease', cases)}")
     print(f"phenotype_only gene top1 top3 top10: {phenotype.line('gene', cases)}")

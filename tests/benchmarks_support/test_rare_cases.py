@@ -437,3 +437,15 @@ def test_a_sample_of_real_phenopackets_builds_valid_vcfs(tmp_path: Path) -> None
         assert all(len(r["csq"]) == len(FIELDS) for r in rows)
         assert not {r["csq"]["SYMBOL"] for r in rows if r["key"] not in build.causal_variants} & build.causal_genes
     assert built >= len(files) // 2
+
+
+def test_structural_option_places_a_deletion_among_decoy_deletions(tmp_path: Path) -> None:
+    out = tmp_path / "sv.vcf"
+    build = build_case_vcf(_phenopacket([_structural("CAPRIN1")]), out, DECOY_GENES, random.Random(1),
+                           structural=True)
+    assert build.placeable and not build.unplaced
+    records = [line.split("\t") for line in out.read_text().splitlines() if not line.startswith("#")]
+    deletions = [r for r in records if r[4] == "<DEL>"]
+    assert len(deletions) == 3  # the causal one and two decoys
+    causal = [r for r in deletions if "|CAPRIN1|" in r[7]]
+    assert len(causal) == 1 and "feature_truncation&coding_sequence_variant" in causal[0][7]

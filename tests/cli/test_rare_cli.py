@@ -231,3 +231,31 @@ def test_family_phenopacket_pedigree_finds_a_de_novo_variant(tmp_path: Path, con
     assert "PM6" in {c["code"] for c in fbn1["variants"][0]["acmg"]["criteria"]}
     written = json.loads((out / "interpretation.json").read_text())
     assert written["proband"]["interpretations"] and "interpretations" not in written
+
+
+def test_cli_rank_with_a_cnv_bed_scores_the_deleted_gene(tmp_path: Path, context: RareContext) -> None:
+    packet = _phenopacket(tmp_path, MARFAN)
+    bed = tmp_path / "calls.bed"
+    bed.write_text("chr15\t48400000\t48700000\tDEL\tFBN1\nchr2\t1000\t90000\tDUP\tMYT1L:partial\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["rare", "rank", "--phenopacket", str(packet), "--cnv", str(bed), "--out", str(out),
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "result.json").read_text())
+    top = document["genes"][0]
+    assert top["gene"] == "FBN1" and top["variant_score"] > 0
+    variant = document["diseases"][0]["variants"][0]
+    assert variant["variant"].endswith("<DEL>")
+    assert variant["acmg"]["cnv_class"] == "Pathogenic"  # FBN1 is an established haploinsufficient gene
+    assert document["provenance"]["inputs"]["cnv"] == str(bed)
+
+
+def test_cli_bad_cnv_bed_gives_one_line_error_and_no_output(tmp_path: Path, context: RareContext) -> None:
+    packet = _phenopacket(tmp_path, MARFAN)
+    bed = tmp_path / "calls.bed"
+    bed.write_text("chr15\t48400000\t48700000\tINV\tFBN1\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["rare", "rank", "--phenopacket", str(packet), "--cnv", str(bed), "--out", str(out)])
+    assert result.exit_code != 0
+    assert "calls.bed" in result.output and "line 1" in result.output and "INV" in result.output
+    assert not out.exists()

@@ -28,6 +28,9 @@ def rare_rank(
     vcf: Annotated[Path | None, typer.Option(help="Proband or family VCF annotated by VEP (CSQ) or snpEff "
                                                   "(ANN), GRCh38.")] = None,
     ped: Annotated[Path | None, typer.Option(help="PED file for a family VCF (parents, affected status).")] = None,
+    cnv: Annotated[Path | None, typer.Option(help="CNV calls as BED: chrom, start, end, DEL/DUP, overlapped genes "
+                                                  "(GENE or GENE:partial, comma-separated), optional copies "
+                                                  "(docs/rare-disease.md).")] = None,
     sample: Annotated[str | None, typer.Option(help="The proband's column in the VCF (default: the phenopacket "
                                                     "subject, or the only sample).")] = None,
     onset: Annotated[str | None, typer.Option(help="Age at onset: an HPO onset term (HP:0003593 = infantile) or "
@@ -42,7 +45,7 @@ def rare_rank(
     terms = [t.strip() for t in hpo.split(",") if t.strip()] if hpo else []
     result = run_guarded(lambda: run_rare_rank(out_dir, phenopacket=phenopacket, hpo_terms=terms, vcf=vcf, ped=ped,
                                                      sample=sample, preset=preset, hpo_dir=hpo_dir,
-                                                     onset=onset))
+                                                     onset=onset, cnv=cnv))
     if quiet:
         return
     for warning in result.warnings:

@@ -37,6 +37,22 @@ def load_known_missense(folder: Path) -> tuple[dict[str, dict[str, str]], frozen
     return dict(document["genes"]), known, str(document.get("source"))
 
 
+def builtin_lof_table() -> dict[str, tuple[str, str]]:
+    """Curated LoF mechanisms shipped with TailorMed (``kb/data/rare-dosage/lof_mechanism.tsv``): gene ->
+    (mechanism, source)."""
+    path = Path(__file__).parent / "data" / "rare-dosage" / "lof_mechanism.tsv"
+    table: dict[str, tuple[str, str]] = {}
+    for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3 or fields[1] not in ("established", "likely", "unknown") or not fields[2].strip():
+            raise KnowledgeError("expected gene, mechanism (established/likely/unknown) and source",
+                                 source=str(path), location=f"line {line_number}")
+        table[fields[0]] = (fields[1], fields[2])
+    return table
+
+
 def load_lof_table(folder: Path) -> tuple[dict[str, str], str | None]:
     """The imported table and its source name, or an empty table when none was imported."""
     target = folder / LOF_TABLE_NAME

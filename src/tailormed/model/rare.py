@@ -102,6 +102,8 @@ class AcmgCriterion(Record):
     strength: CriterionStrength
     points: int = Field(description="Tavtigian et al. points: +-1 supporting, 2 moderate, 4 strong, 8 very strong.")
     reason: str
+    cnv_points: float | None = Field(default=None, description=(
+        "For a section of the ACMG/ClinGen CNV rubric (code 'CNV-…'): its points on that scale (Riggs et al. 2020)."))
 
 
 class AcmgClassification(Record):
@@ -111,6 +113,9 @@ class AcmgClassification(Record):
     points: int
     criteria: list[AcmgCriterion] = Field(default_factory=list)
     posterior_pathogenic: float = Field(ge=0, le=1, description="Bayesian posterior from the points (Tavtigian 2018).")
+    cnv_points: float | None = Field(default=None, description=(
+        "Copy-number records: total on the ACMG/ClinGen CNV points scale (Riggs et al. 2020)."))
+    cnv_class: AcmgClass | None = Field(default=None, description="Copy-number records: the class of cnv_points.")
 
 
 class TermContribution(Record):
@@ -156,6 +161,8 @@ class DiseaseCandidate(Record):
     contradicting_terms: list[TermContribution] = Field(default_factory=list)
     variants: list[VariantEvidence] = Field(default_factory=list)
     inheritance_fit: str | None = Field(default=None, description="Which mode the variants fit, or why none did.")
+    folded_entries: list[str] = Field(default_factory=list, description=(
+        "Orphanet entries with exactly this disease's gene(s), folded into it and not ranked separately."))
 
 
 class GeneCandidate(Record):
@@ -164,8 +171,15 @@ class GeneCandidate(Record):
     rank: int
     gene: str
     best_disease_id: str
-    score: float
+    score: float = Field(description="log10 combined score: phenotype_score + variant_score with variants.")
     posttest_probability: float
+    phenotype_score: float | None = Field(default=None, description=(
+        "log10 phenotype part of the score (likelihood ratio, plus the enrichment signal when fused) of the best "
+        "disease; with variants only."))
+    variant_score: float | None = Field(default=None, description=(
+        "log10 genotype likelihood ratio of the gene's alleles for that disease; with variants only."))
+    clinvar: list[str] = Field(default_factory=list, description=(
+        "ClinVar significance terms the annotation (CSQ CLIN_SIG) gives the gene's candidate variants."))
 
 
 class FilterStep(Record):
@@ -226,4 +240,6 @@ class PhenotypeSettings:
     excluded_min_frequency: float = 0.8
     drop_redundant_ancestors: bool = True
     onset_mismatch_rate: float | None = 0.2
+    enrichment_weight: float = 0.0
+    fold_orphanet_duplicates: bool = True
     weight: float = 1.0

@@ -12,9 +12,10 @@ from typing import Any
 
 from tailormed.errors import InputError
 from tailormed.io.annotated_vcf import read_annotated_vcf
+from tailormed.io.cnv_bed import read_cnv_bed
 from tailormed.io.ped import Pedigree, read_ped
 from tailormed.io.phenopacket import family_pedigree, hpo_ids_to_profile, read_phenotype_document
-from tailormed.kb.gene_evidence import load_known_missense, load_lof_table
+from tailormed.kb.gene_evidence import builtin_lof_table, load_known_missense, load_lof_table
 from tailormed.kb.hpo import HpoKnowledge, default_hpo_dir, load_hpo_knowledge
 from tailormed.kb.rare_preset import Preset, load_preset
 from tailormed.model.common import Provenance
@@ -49,8 +50,11 @@ class RareContext:
         missense, variants, clinvar_source = load_known_missense(folder)
         sources = [f"LoF mechanism: {lof_source}"] if lof_source else []
         sources += [f"known pathogenic missense (PS1/PM5): {clinvar_source}"] if clinvar_source else []
-        return cls(hpo=hpo, preset=load_preset(preset), contexts=gene_contexts(hpo, lof_table, missense, variants),
-                   sources=sources)
+        builtin = builtin_lof_table()
+        sources += [f"LoF mechanism (built-in curation, {len(builtin)} gene(s)): kb/data/rare-dosage"]
+        contexts = gene_contexts(hpo, lof_table, missense, variants, lof_source=f"ClinGen dosage: {lof_source}",
+                                 builtin_lof=builtin)
+        return cls(hpo=hpo, preset=load_preset(preset), contexts=contexts, sources=sources)
 
 
 def _provenance(context: RareContext, inputs: dict[str, str]) -> Provenance:
@@ -88,9 +92,11 @@ def read_family(vcf_samples: Sequence[str], profile: PhenotypeProfile, *, ped: P
 
 
 def rank_one(context: RareContext, profile: PhenotypeProfile, *, source: str, vcf: Path | None = None,
-             ped: Path | None = None, sample: str | None = None, pedigree: Pedigree | None = None) -> RareResult:
-    """Rank one proband (phenotype only, or with a VCF and optional PED or Family pedigree)."""
+             ped: Path | None = None, sample: str | None = None, pedigree: Pedigree | None = None,
+             cnv: Path | None = None) -> RareResult:
+    """Rank one proband (phenotype only, or with a VCF and optional PED or Family pedigree, and/or CNV calls)."""
     inputs = {"phenotype": source} | ({"vcf": str(vcf)} if vcf else {}) | ({"ped": str(ped)} if ped else {})
+    inputs |= {"cnv": str(cnv)} if cnv else {}
     genotypes = None
     if vcf is not None:
         annotated = read_annotated_vcf(vcf)
@@ -98,6 +104,13 @@ def rank_one(context: RareContext, profile: PhenotypeProfile, *, source: str, vc
                              pedigree=pedigree)
         genotypes = GenotypeInput(variants=annotated.variants, family=family, source=str(vcf),
                                   unannotated=annotated.unannotated)
+    if cnv is not None:
+        if genotypes is None:
+            proband = sample or profile.proband_sample or profile.id
+            genotypes = GenotypeInput(variants=[], family=Family(proband=proband, affected=frozenset({proband}),
+                                                                 proband_sex=profile.sex),
+                                      source=str(cnv), unannotated=[])
+        genotypes.variants = [*genotypes.variants, *read_cnv_bed(cnv, genotypes.family.proband)]
     result = rank_case(profile, context.hpo, context.preset, source=source, genotypes=genotypes,
                        contexts=context.contexts, provenance=_provenance(context, inputs))
     if vcf is not None:
@@ -120,7 +133,8 @@ def _load_phenotype(phenopacket: Path | None, hpo_terms: Sequence[str]) -> tuple
 
 def run_rare_rank(out: Path, *, phenopacket: Path | None = None, hpo_terms: Sequence[str] = (),
                   vcf: Path | None = None, ped: Path | None = None, sample: str | None = None,
-                  preset: Path | None = None, hpo_dir: Path | None = None, onset: str | None = None) -> RareResult:
+                  preset: Path | None = None, hpo_dir: Path | None = None, onset: str | None = None,
+                  cnv: Path | None = None) -> RareResult:
     """``tailormed rare rank``: one proband into ``out`` (written atomically)."""
     if ped is not None and vcf is None:
         raise InputError("--ped needs --vcf (the family's genotypes)", source=str(ped))
@@ -129,7 +143,7 @@ def run_rare_rank(out: Path, *, phenopacket: Path | None = None, hpo_terms: Sequ
         profile = profile.model_copy(update={"onset": onset_term_from_text(onset, source="--onset")})
     context = RareContext.load(preset, hpo_dir)
     pedigree = family_pedigree(document, source=source) if document is not None and vcf is not None else None
-    result = rank_one(context, profile, source=source, vcf=vcf, ped=ped, sample=sample, pedigree=pedigree)
+    result = rank_one(context, profile, source=source, vcf=vcf, ped=ped, sample=sample, pedigree=pedigree, cnv=cnv)
     with atomic_output_dir(out, description="tailormed rare rank") as staging:
         write_rare_outputs(staging, result, document)
     return result

@@ -52,6 +52,17 @@ class GeneContext:
     # Keys ('15-48500000-G-A', no 'chr') of the very variants behind those changes: such a variant is the known
     # variant itself, so PS1 (which needs a different nucleotide change) does not apply to it.
     known_pathogenic_variants: frozenset[str] = frozenset()
+    # Where lof_mechanism came from: a curated dosage table (named), or "" for the inheritance-based default.
+    lof_source: str = ""
+
+    @property
+    def lof_from_default(self) -> bool:
+        """True when no dosage curation covers the gene (the mechanism is inferred from inheritance)."""
+        return not self.lof_source
+
+
+#: Marker in a PVS1 reason when the strength was lowered only because no dosage curation covers the gene.
+PVS1_NO_DOSAGE_DATA = "no dosage-sensitivity curation covers"
 
 
 @dataclass(frozen=True)
@@ -323,7 +334,11 @@ def _pvs1(tc: TranscriptConsequence, gene: GeneContext | None, s: AcmgSettings) 
     strength, why = _pvs1_by_type(kind, tc, s)
     if gene.lof_mechanism == "likely":
         strength = _STRENGTHS[max(_STRENGTHS.index(strength) - 1, 0)]
-        why += f"; one step down because LoF is only a likely mechanism for {gene.symbol}"
+        if gene.lof_from_default:
+            why += (f"; one step down because {PVS1_NO_DOSAGE_DATA} {gene.symbol}, so loss of function is taken as "
+                    "only a likely mechanism of its dominant disease (import ClinGen dosage curations to decide)")
+        else:
+            why += f"; one step down because LoF is only a likely mechanism for {gene.symbol} ({gene.lof_source})"
     where = tc.transcript or "the transcript"
     return _criterion("PVS1", strength, f"PVS1 at {strength}: {kind} in {where}; {why} (Abou Tayoun 2018)")
 

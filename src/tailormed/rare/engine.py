@@ -27,7 +27,7 @@ from tailormed.model.rare import (
     Variant,
     VariantEvidence,
 )
-from tailormed.rare.acmg import GeneContext, choose_transcript
+from tailormed.rare.acmg import PVS1_NO_DOSAGE_DATA, GeneContext, choose_transcript
 from tailormed.rare.genotype import (
     CandidateAllele,
     Family,
@@ -53,24 +53,27 @@ class GenotypeInput:
 
 def gene_contexts(hpo: HpoKnowledge, lof_table: dict[str, str] | None = None,
                   known_missense: dict[str, dict[str, str]] | None = None,
-                  known_variants: frozenset[str] = frozenset()) -> dict[str, GeneContext]:
+                  known_variants: frozenset[str] = frozenset(), *, lof_source: str = "imported dosage table",
+                  builtin_lof: dict[str, tuple[str, str]] | None = None) -> dict[str, GeneContext]:
     """Modes of inheritance per gene (union over its diseases) and its loss-of-function mechanism.
 
     The mechanism comes from an imported dosage-sensitivity table (``tailormed kb import
-    clingen-dosage``) where it names the gene, known pathogenic missense changes (PS1/PM5) from an
+    clingen-dosage``) where it names the gene, else from the built-in curation (``builtin_lof``,
+    ``kb/data/rare-dosage/lof_mechanism.tsv``), known pathogenic missense changes (PS1/PM5) from an
     imported ClinVar table (``tailormed kb import clinvar``); otherwise we take loss of function as established for
     genes with a recessive disease and as likely for dominant-only genes (PVS1 one step down);
     docs/acmg.md explains the consequences.
     """
     contexts = {}
-    curated = lof_table or {}
+    curated = {gene: (mechanism, lof_source) for gene, mechanism in (lof_table or {}).items()}
+    builtin = builtin_lof or {}
     for gene in hpo.genes:
         modes = frozenset(m for d in hpo.diseases_of_gene(gene) for m in hpo.disease_modes[d])
         default = "established" if modes & RECESSIVE_MODES else "likely" if modes else "unknown"
-        mechanism = curated.get(gene, default)
+        mechanism, source = curated.get(gene) or builtin.get(gene) or (default, "")
         contexts[gene] = GeneContext(symbol=gene, modes=modes, lof_mechanism=mechanism,  # type: ignore[arg-type]
                                      known_pathogenic_protein_changes=(known_missense or {}).get(gene, {}),
-                                     known_pathogenic_variants=known_variants)
+                                     known_pathogenic_variants=known_variants, lof_source=source)
     return contexts
 
 
@@ -87,6 +90,12 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
                                 "the ranking rests on excluded terms and genotypes only"))
     scores = score_phenotype(resolved, hpo, phenotype_settings)
     mask = _database_mask(hpo, preset.databases)
+    folded: dict[int, list[str]] = {}
+    if phenotype_settings.fold_orphanet_duplicates and "OMIM" in preset.databases:
+        for orpha, omim_rows in hpo.orphanet_folded_into.items():
+            mask[orpha] = False
+            for row in omim_rows:
+                folded.setdefault(row, []).append(hpo.disease_ids[orpha])
     analysis = preset.echo()
 
     genotype_lr = np.ones(hpo.n_diseases)
@@ -103,7 +112,7 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
             warnings.append(Warning(code="unannotated_variants", message=f"{len(genotypes.unannotated)} variant "
                                     "record(s) carry no CSQ/ANN annotation: kept, listed, but not scored"))
 
-    total = phenotype_settings.weight * scores.total_log10_lr + np.log10(genotype_lr)
+    total = phenotype_settings.weight * scores.ranking_log10 + np.log10(genotype_lr)
     total = np.where(mask, total, -np.inf)
     order = _order(total, hpo, int(mask.sum()))
     normaliser = _log10_normaliser(total)
@@ -112,7 +121,7 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
     explanations = explain(shown, scores, hpo)
     diseases = [
         _candidate(rank, index, total, scores, genotype_lr, fits, hpo, normaliser, genotypes is not None,
-                   explanations[rank - 1])
+                   explanations[rank - 1]).model_copy(update={"folded_entries": folded.get(index, [])})
         for rank, index in enumerate(shown, start=1)
     ]
     if genotypes is None:
@@ -120,8 +129,9 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
     else:
         # With a VCF the gene list is the candidate list: genes carrying a qualifying allele (as in
         # Exomiser's output), each scored with its own genotype ratio; diseases keep the full differential.
-        phenotype_part = np.where(mask, phenotype_settings.weight * scores.total_log10_lr, -np.inf)
-        genes = _candidate_genes(per_gene, phenotype_part, hpo, normaliser, top)
+        phenotype_part = np.where(mask, phenotype_settings.weight * scores.ranking_log10, -np.inf)
+        genes = _candidate_genes(per_gene, phenotype_part, hpo, normaliser, top, candidates)
+        warnings += _pvs1_default_warnings(genes, candidates, contexts or {})
     return RareResult(
         proband=profile,
         diseases=diseases,
@@ -234,19 +244,56 @@ def _evidence(allele: CandidateAllele) -> VariantEvidence:
 
 
 def _candidate_genes(per_gene: dict[str, dict[int, float]], phenotype_part: npt.NDArray[np.float64],
-                     hpo: HpoKnowledge, normaliser: float, top: int) -> list[GeneCandidate]:
-    """Genes with qualifying alleles, each scored by its best disease with that gene's own genotype ratio."""
+                     hpo: HpoKnowledge, normaliser: float, top: int,
+                     candidates: dict[str, list[CandidateAllele]]) -> list[GeneCandidate]:
+    """Genes with qualifying alleles, each scored by its best disease with that gene's own genotype ratio;
+    the phenotype and variant parts of that score are reported beside it, with the ClinVar statuses the
+    annotation gives the gene's candidate variants."""
     scored = []
     for gene, ratios in per_gene.items():
-        options = [(float(phenotype_part[d]) + math.log10(lr), hpo.disease_ids[d]) for d, lr in ratios.items()
-                   if np.isfinite(phenotype_part[d])]
+        options = [(float(phenotype_part[d]) + math.log10(lr), hpo.disease_ids[d], float(phenotype_part[d]),
+                    math.log10(lr)) for d, lr in ratios.items() if np.isfinite(phenotype_part[d])]
         if options:
-            score, disease = max(options)
-            scored.append((score, gene, disease))
+            score, disease, phenotype, variant = max(options)
+            scored.append((score, gene, disease, phenotype, variant))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [GeneCandidate(rank=rank, gene=gene, best_disease_id=disease, score=round(score, 4),
-                          posttest_probability=_posttest(score, normaliser))
-            for rank, (score, gene, disease) in enumerate(scored[:top], start=1)]
+                          posttest_probability=_posttest(score, normaliser), phenotype_score=round(phenotype, 4),
+                          variant_score=round(variant, 4), clinvar=_clinvar_statuses(candidates.get(gene, [])))
+            for rank, (score, gene, disease, phenotype, variant) in enumerate(scored[:top], start=1)]
+
+
+def _clinvar_statuses(alleles: list[CandidateAllele]) -> list[str]:
+    """Distinct ClinVar significance terms the annotation (CSQ CLIN_SIG) gives any of the gene's alleles."""
+    found: list[str] = []
+    for allele in alleles:
+        transcript = choose_transcript(allele.variant, allele.gene)
+        for term in (transcript.clinvar if transcript else []):
+            if term not in found:
+                found.append(term)
+    return found
+
+
+def _pvs1_default_warnings(genes: list[GeneCandidate], candidates: dict[str, list[CandidateAllele]],
+                           contexts: dict[str, GeneContext]) -> list[Warning]:
+    """A prominent note for each top gene whose null variant got PVS1 one step down only because no dosage
+    curation covers the gene (its class may be one step lower than a geneticist would call it)."""
+    notes = []
+    for candidate in genes[:10]:
+        context = contexts.get(candidate.gene)
+        if context is None or not context.lof_from_default or context.lof_mechanism != "likely":
+            continue
+        weakened = [a for a in candidates.get(candidate.gene, [])
+                    if any(c.code == "PVS1" and PVS1_NO_DOSAGE_DATA in c.reason for c in a.acmg.criteria)]
+        if weakened:
+            names = ", ".join(sorted({_evidence(a).hgvsp or _evidence(a).hgvsc or a.variant.key for a in weakened}))
+            notes.append(Warning(code="pvs1_weakened_no_dosage_data", severity="warning", message=(
+                f"{candidate.gene} (rank {candidate.rank}): PVS1 was applied one step down for {names} because no "
+                f"dosage-sensitivity curation covers {candidate.gene}; loss of function was only assumed likely "
+                "from dominant inheritance, so the variant may be classed one step lower (e.g. VUS instead of "
+                "likely pathogenic) than with ClinGen's curation. Import ClinGen dosage curations "
+                "(tailormed kb import clingen-dosage) or review the gene's mechanism.")))
+    return notes
 
 
 def _gene_ranking(order: list[int], total: npt.NDArray[np.float64], hpo: HpoKnowledge, normaliser: float,

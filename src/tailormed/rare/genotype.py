@@ -38,6 +38,7 @@ from tailormed.rare.acmg import (
     points_to_class,
     posterior_from_points,
 )
+from tailormed.rare.cnv import classify_cnv, cnv_kind
 
 DOMINANT_ACTING = frozenset({"autosomal_dominant", "x_linked_dominant", "mitochondrial"})
 RECESSIVE = frozenset({"autosomal_recessive"})
@@ -172,7 +173,10 @@ def _candidate(variant: Variant, gene: str, call: SampleGenotype, family: Family
     limit = settings.max_af_dominant if modes and modes <= DOMINANT_ACTING else settings.max_af_recessive
     if frequency is not None and frequency > limit:
         return None
-    classification = classify_variant(variant, context or GeneContext(symbol=gene, modes=frozenset()), acmg)
+    if cnv_kind(variant) is not None:
+        classification = classify_cnv(variant, context, gene, acmg)
+    else:
+        classification = classify_variant(variant, context or GeneContext(symbol=gene, modes=frozenset()), acmg)
     carriers = {member: (variant.genotypes[member].alt_count or 0)
                 for member in family.parents if member in variant.genotypes
                 and variant.genotypes[member].alt_count is not None}
@@ -191,7 +195,8 @@ def _with_de_novo(classification: AcmgClassification, acmg: AcmgSettings) -> Acm
         return classification
     return AcmgClassification(classification=points_to_class(points), points=points,
                               criteria=[*classification.criteria, criterion],
-                              posterior_pathogenic=posterior_from_points(points, acmg))
+                              posterior_pathogenic=posterior_from_points(points, acmg),
+                              cnv_points=classification.cnv_points, cnv_class=classification.cnv_class)
 
 
 def evaluate_gene(alleles: Sequence[CandidateAllele], modes: Iterable[str], family: Family,
