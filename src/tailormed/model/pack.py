@@ -96,6 +96,9 @@ class AlleleDefinition(_Strict):
     function: FunctionLabel
     activity_value: float | None = None
     label: str | None = Field(default=None, description="Common name, e.g. c.1679T>G (*13).")
+    legacy_names: list[str] = Field(
+        default_factory=list, description="Names the allele had in an earlier nomenclature that readers still know "
+        "(e.g. NAT2*1 = legacy *12A); the first is shown beside the current name in reports.")
     sources: list[str] = Field(default_factory=list)
     note: str | None = None
     proxy_for: str | None = Field(

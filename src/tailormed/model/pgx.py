@@ -52,11 +52,19 @@ class Diplotype(Record):
     functions: list[str] = Field(default_factory=list)
     activity_values: list[float | None] = Field(default_factory=list)
     score: int = Field(default=0, description="Match score: defining positions observed (see docs/pgx-matching.md).")
+    legacy_alleles: list[str] = Field(
+        default_factory=list, description="Per allele, its legacy name where the gene has an earlier nomenclature "
+        "readers still know (NAT2: '*12A' for *1), else the current name; empty when no allele has one.")
 
     @property
     def label(self) -> str:
         """``*1/*17`` (or ``*1`` when hemizygous)."""
         return "/".join(self.alleles)
+
+    @property
+    def legacy_label(self) -> str:
+        """``*12A/*4`` for NAT2 ``*1/*4``; empty when no allele has a legacy name."""
+        return "/".join(self.legacy_alleles)
 
 
 class PhenoconversionEffect(Record):
@@ -135,12 +143,17 @@ class GeneResult(Record):
     def alternative_labels(self) -> list[str]:
         return [d.label for d in self.diplotypes[1:]]
 
+    @property
+    def legacy_diplotype_label(self) -> str:
+        """The first diplotype in legacy names (``*12A/*5B``), or empty when its alleles have none."""
+        return self.diplotypes[0].legacy_label if self.diplotypes else ""
+
 
 class GeneBasis(Record):
     """The gene result a drug recommendation rests on."""
 
     gene: str
-    diplotype: str
+    diplotype: str = Field(description="The diplotype, with its legacy names in brackets where the gene has them, e.g. '*1/*5 (legacy *12A/*5B)'.")
     phenotype: str | None
     activity_score: float | None = None
     matched_on: str = Field(description="The lookup key that matched the rule, e.g. 'Poor Metabolizer'.")

@@ -38,6 +38,8 @@ from tailormed.pgx.phenoconversion import apply_phenoconversion
 from tailormed.pgx.phenotype import (
     PhenotypeCall,
     allele_function,
+    current_name,
+    legacy_alleles,
     allele_presence_keys,
     call_phenotype,
     phenotype_from_functions,
@@ -165,7 +167,8 @@ def _haplotype_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, ca
     for names in call.diplotypes:
         funcs, values = zip(*(allele_function(gene, n) for n in names), strict=True)
         diplotypes.append(Diplotype(alleles=list(names), functions=[f or "" for f in funcs],
-                                    activity_values=list(values), score=call.score))
+                                    activity_values=list(values), score=call.score,
+                                    legacy_alleles=legacy_alleles(gene, names)))
     pheno = call_phenotype(gene, call.diplotypes)
     uncertain = False
     if missing:
@@ -372,9 +375,16 @@ def result_from_outside_call(kb: KnowledgeBase, call: OutsideCall) -> GeneResult
                         message=f"result supplied by an outside call ({call.source})")]
     diplotypes: list[Diplotype] = []
     alleles = [a.strip() for a in call.diplotype.split("/")] if call.diplotype else []
+    renamed = {a: current for a in alleles if (current := current_name(gene, a)) is not None}
+    if renamed:
+        alleles = [renamed.get(a, a) for a in alleles]
+        warnings.append(Warning(code="legacy_allele_name", gene=call.gene, severity="info",
+                                message="legacy allele name(s) read in the current nomenclature: "
+                                        + ", ".join(f"{old} -> {new}" for old, new in renamed.items())))
     if alleles:
         diplotypes = [Diplotype(alleles=alleles, functions=[allele_function(gene, a)[0] or "" for a in alleles],
-                                activity_values=[allele_function(gene, a)[1] for a in alleles])]
+                                activity_values=[allele_function(gene, a)[1] for a in alleles],
+                                legacy_alleles=legacy_alleles(gene, alleles))]
     if gene.phenotype_method == "allele_presence":
         keys = allele_presence_keys(gene, alleles) if alleles else ()
         if call.phenotype:

@@ -107,7 +107,10 @@ def _basis(gene: str, result: GeneResult | None, matched_on: str,
            adjustment: DrugAdjustment | None = None) -> GeneBasis:
     if result is None or not result.tested:
         return GeneBasis(gene=gene, diplotype="not tested", phenotype=None, matched_on=matched_on)
-    basis = GeneBasis(gene=gene, diplotype=result.diplotype_label or "not called", phenotype=result.phenotype,
+    diplotype = result.diplotype_label or "not called"
+    if result.legacy_diplotype_label:
+        diplotype += f" (legacy {result.legacy_diplotype_label})"
+    basis = GeneBasis(gene=gene, diplotype=diplotype, phenotype=result.phenotype,
                       activity_score=result.activity_score, matched_on=matched_on)
     if adjustment is not None and adjustment.used_adjusted:
         basis.phenotype_used = "adjusted"
