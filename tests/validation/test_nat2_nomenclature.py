@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from conftest import SHARED, shared_path
 
-from tailormed.kb.pack import load_knowledge_base
 from tailormed.pipelines.pgx import call_pgx
 
 pytestmark = pytest.mark.validation

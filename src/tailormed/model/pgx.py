@@ -153,7 +153,8 @@ class GeneBasis(Record):
     """The gene result a drug recommendation rests on."""
 
     gene: str
-    diplotype: str = Field(description="The diplotype, with its legacy names in brackets where the gene has them, e.g. '*1/*5 (legacy *12A/*5B)'.")
+    diplotype: str = Field(description="The diplotype, with its legacy names in brackets where the gene has them, "
+                           "e.g. '*1/*5 (legacy *12A/*5B)'.")
     phenotype: str | None
     activity_score: float | None = None
     matched_on: str = Field(description="The lookup key that matched the rule, e.g. 'Poor Metabolizer'.")

@@ -38,10 +38,10 @@ from tailormed.pgx.phenoconversion import apply_phenoconversion
 from tailormed.pgx.phenotype import (
     PhenotypeCall,
     allele_function,
-    current_name,
-    legacy_alleles,
     allele_presence_keys,
     call_phenotype,
+    current_name,
+    legacy_alleles,
     phenotype_from_functions,
     phenotype_from_score,
 )
