@@ -29,7 +29,7 @@ def test_pgx_call_writes_calls_json_html(kb, write_vcf, tmp_path):
     assert result.exit_code == 0, result.output
     lines = (out / "calls.tsv").read_text().splitlines()
     assert lines[0].split("\t") == ["sample", "gene", "diplotype", "phenotype", "activity_score", "alternatives",
-                                    "missing_positions", "source"]
+                                    "missing_positions", "source", "legacy_diplotype"]
     rows = [line.split("\t") for line in lines[1:]]
     cyp2c19 = [r for r in rows if r[1] == "CYP2C19"]
     assert [(r[0], r[2], r[3]) for r in cyp2c19] == [("A", "*38/*38", "Normal Metabolizer"),

@@ -198,6 +198,12 @@ class DrugCall(Record):
         default_factory=list, description="Ids of the sources of testing_advice.")
     warnings: list[Warning] = Field(default_factory=list)
     in_medication_list: bool = False
+    guideline_body: Literal["CPIC", "DPWG"] = Field(
+        default="CPIC", description="Whose recommendation the row is: CPIC (the pack's main guideline) or DPWG "
+        "(Dutch Pharmacogenetics Working Group), shown beside CPIC's with its own source and status.")
+    compared_with_cpic: Literal["agrees", "differs", "no_cpic_row"] | None = Field(
+        default=None, description="DPWG rows: the curated comparison with CPIC's recommendation for the same result "
+        "(agrees: same action; differs: another action, see the rule's difference; no_cpic_row).")
     phenoconversion: list[PhenoconversionEffect] = Field(
         default_factory=list,
         description="Current medications that act on an enzyme this drug's genes code for: applied to the basis "
@@ -215,6 +221,8 @@ class DrugRecommendation(DrugCall):
     recommendation: str | None = None
     strength: str | None = None
     guideline: str | None = Field(default=None, description="Id of the guideline's source (Citation.id).")
+    difference: str | None = Field(
+        default=None, description="DPWG rows that differ from CPIC: how, in TailorMed's words.")
     evidence: EvidenceRef | None = Field(
         default=None, description="The drug's record and every source of this row: guideline, the "
         "recommendation's own sources and those of testing_advice.")
@@ -277,12 +285,15 @@ class DrugKnowledge(Record):
 class RuleKnowledge(Record):
     """One recommendation of the knowledge pack, as a drug row shows it."""
 
-    id: str = Field(description="'<drug>#<n>': the n-th recommendation (from 1) of the drug's file.")
+    id: str = Field(description="'<drug>#<n>': the n-th CPIC recommendation (from 1) of the drug's file; "
+                    "'<drug>#dpwg<n>': the n-th DPWG recommendation.")
     drug: str
     population: str | None = None
     implication: str
     recommendation: str
-    strength: str
+    strength: str | None = Field(default=None, description="CPIC's strength; None for DPWG rows (not graded so).")
+    guideline_body: Literal["CPIC", "DPWG"] = "CPIC"
+    difference: str | None = Field(default=None, description="DPWG rows that differ from CPIC: how.")
     citations: list[str] = Field(description="Ids of its sources: the guideline, then the recommendation's own.")
 
 
