@@ -65,10 +65,10 @@ def kb_show(pack: Annotated[str, typer.Argument(help="Pack name or folder.")],
         say(f"drugs ({len(d.drugs)}): {', '.join(d.drugs)}")
         if d.drug_guidelines:
             covered = new_table("drug", "genes", "CPIC guideline", "DPWG guideline")
-            for row in d.drug_guidelines:
-                add_row(covered, *row)
+            for covers in d.drug_guidelines:
+                add_row(covered, *covers)
             out.print(covered)
-            with_dpwg = sum(1 for row in d.drug_guidelines if row[3])
+            with_dpwg = sum(1 for covers in d.drug_guidelines if covers[3])
             say(f"guidelines: CPIC for {len(d.drug_guidelines)} drugs, DPWG beside CPIC for {with_dpwg}")
         if d.phenoconversion_rules:
             rules = new_table("enzyme", "phenoconversion rule", "adjustment", "sources")
