@@ -162,7 +162,7 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
             basis.append(_basis(gene, results.get(gene), key, adjustments.get(gene)))
         return basis
 
-    def row_warnings(when: dict[str, GeneCondition], basis: list[GeneBasis]) -> list[Warning]:
+    def row_warnings(when: dict[str, GeneCondition], basis: list[GeneBasis], with_pheno: bool = True) -> list[Warning]:
         warnings = [Warning(code="gene_not_tested", gene=g,
                             message=(f"{g} was not tested: this is the guideline's advice for an untested {g}"
                                      if g in when else
@@ -171,7 +171,7 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
         warnings += [Warning(code="gene_not_called", gene=g,
                              message=f"{g} could not be called; this recommendation rests on the other gene(s) only")
                      for g in uncalled if g not in when]
-        return warnings + _caveats(basis, results) + pheno_warnings
+        return warnings + _caveats(basis, results) + (pheno_warnings if with_pheno else [])
 
     found: list[DrugRecommendation] = []
     for index, rec in enumerate(drug.recommendations):
@@ -202,7 +202,9 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
                 recommendation=other_rec.recommendation, strength=None, basis=basis, guideline=citations[0],
                 untested_genes=untested, evidence=evidence.model_copy(update={"record": f"drugs/{drug.drug}.yaml",
                                                                              "citations": citations}),
-                warnings=row_warnings(other_rec.when, basis), phenoconversion=pheno_effects))
+                # the drug's CPIC (or summary) row carries the medication effects and cautions; the basis here still
+                # says which phenotype was used and why
+                warnings=row_warnings(other_rec.when, basis, with_pheno=False)))
     if cpic_found:
         return found
     if untested:
