@@ -216,7 +216,8 @@ def part_c(root: Path, kb: KnowledgeBase,
         ours = recommend(kb, dict(results))
         by_drug: dict[str, list] = {}
         for row in ours:
-            by_drug.setdefault(_drug_key(row.drug), []).append(row)
+            if row.guideline_body == "CPIC":  # DPWG rows are compared with CPIC's in the pack, not with PharmCAT's CPIC
+                by_drug.setdefault(_drug_key(row.drug), []).append(row)
         for drug, info in sorted(report["drugs"].get("CPIC Guideline Annotation", {}).items()):
             annotations = [a for g in info.get("guidelines", []) for a in g.get("annotations", [])]
             key = _drug_key(drug)

@@ -35,9 +35,13 @@ def test_clopidogrel_poor_metabolizer_has_cpic_and_dpwg_rows_with_their_sources(
     assert {r.guideline for r in dpwg} == {"dpwg-2011-update"}
     assert all(r.rule and r.rule.startswith("clopidogrel#dpwg") for r in dpwg)
     assert all(r.evidence and r.evidence.citations[0] == "dpwg-2011-update" for r in dpwg)
-    # PCI/stroke/TIA: DPWG agrees with CPIC (avoid clopidogrel)
-    pci = next(r for r in dpwg if r.population and r.population.startswith("percutaneous"))
-    assert pci.status == "actionable" and pci.compared_with_cpic == "agrees"
+    # PCI/stroke/TIA: DPWG gives CPIC's action (avoid clopidogrel), so it is shown with CPIC's ACS/PCI row...
+    acs = next(r for r in cpic if "ACS" in (r.population or ""))
+    assert acs.agreeing_rules == ["clopidogrel#dpwg3"] and acs.agreeing_guidelines == ["dpwg-2011-update"]
+    # ...while DPWG's differing advice for other indications (test platelet inhibition first) is a row of its own
+    other = next(r for r in dpwg if r.population == "other indications")
+    assert other.compared_with_cpic == "differs" and other.status == "actionable"
+    assert "platelet" in (other.recommendation or "")
 
 
 def test_difference_case_intermediate_metabolizer_double_dose(kb):
@@ -62,12 +66,31 @@ def test_status_comes_from_each_rows_own_content(kb):
 
 
 def test_dpwg_rows_match_on_activity_score_bounds(kb):
-    # *1/*1 (score 2): DPWG gives no row for normal metabolizers; only CPIC's row is shown
+    # *1/*1 (score 2): DPWG gives no recommendation for normal metabolizers: only CPIC's row, nothing agreeing
     rows = _rows(kb, "codeine", "CYP2D6", "*1/*1")
-    assert [r.guideline_body for r in rows] == ["CPIC"]
-    # *1/*4 (score 1.0): DPWG intermediate metabolizer
+    assert [(r.guideline_body, r.agreeing_rules) for r in rows] == [("CPIC", [])]
+    # *1/*4 (score 1.0): DPWG intermediate metabolizer, the same action as CPIC's (usual care, watch the effect)
     rows = _rows(kb, "codeine", "CYP2D6", "*1/*4")
-    assert {r.guideline_body for r in rows} == {"CPIC", "DPWG"}
+    assert [(r.guideline_body, r.agreeing_rules) for r in rows] == [("CPIC", ["codeine#dpwg3"])]
+    # *4/*4 (score 0): a poor metabolizer for both; DPWG agrees with CPIC (choose another analgesic)
+    rows = _rows(kb, "codeine", "CYP2D6", "*4/*4")
+    assert [(r.guideline_body, r.status, r.agreeing_rules) for r in rows] == [("CPIC", "actionable", ["codeine#dpwg2"])]
+
+
+def test_an_agreeing_row_with_another_status_is_shown_on_its_own(kb):
+    """tramadol *1/*4: CPIC keeps usual care and so does DPWG (agrees): merged. An 'agrees' row whose status no CPIC
+    row has is never merged (checked on a modified drug)."""
+    rows = _rows(kb, "tramadol", "CYP2D6", "*1/*4")
+    assert [(r.guideline_body, r.agreeing_rules) for r in rows] == [("CPIC", ["tramadol#dpwg3"])]
+    drug = kb.drugs["tramadol"]
+    other = drug.other_guidelines[0]
+    recs = [rec.model_copy(update={"changes_care": True}) if i == 2 else rec
+            for i, rec in enumerate(other.recommendations)]
+    flipped = other.model_copy(update={"recommendations": recs})
+    modified = drug.model_copy(update={"other_guidelines": [flipped]})
+    rows = recommend_drug(kb, modified, {"CYP2D6": _call(kb, "CYP2D6", "*1/*4")})
+    assert [(r.guideline_body, r.status) for r in rows] == [("CPIC", "standard"), ("DPWG", "actionable")]
+    assert rows[0].agreeing_rules == []
 
 
 def test_untested_gene_gives_no_dpwg_advice(kb):
@@ -136,7 +159,7 @@ def test_report_shows_both_guidelines_with_their_sources(tmp_path):
     demo = Path(__file__).resolve().parents[2] / "examples" / "demo-patient"
     out = tmp_path / "out"
     run_pgx_call(demo / "demo.vcf", out, samples=["DEMO001"], outside_calls_path=demo / "outside-calls.tsv",
-                 medications=["clopidogrel"], formats=["json", "html"], full_evidence=True)
+                 medications=["clopidogrel", "codeine", "paroxetine"], formats=["json", "html"], full_evidence=True)
     document = json.loads((out / "DEMO001.json").read_text())
     clopidogrel = [d for d in document["drugs"] if d["drug"] == "clopidogrel"]
     bodies = {d["guideline_body"] for d in clopidogrel}
@@ -151,3 +174,11 @@ def test_report_shows_both_guidelines_with_their_sources(tmp_path):
     assert '<span class="gl-body">DPWG</span> <strong>differs from CPIC:</strong>' in section
     assert '<span class="gl-body">CPIC</span>' in section
     assert "150 mg/day" in section
+    # agreeing advice is shown with CPIC's row, with the DPWG source: codeine, a poor metabolizer with paroxetine
+    codeine = [d for d in document["drugs"] if d["drug"] == "codeine"]
+    assert [(d["guideline_body"], d["agreeing_rules"]) for d in codeine] == [("CPIC", ["codeine#dpwg2"])]
+    assert codeine[0]["agreeing_guidelines"] == ["dpwg-cyp2d6-opioids-2021"]
+    section = html[html.index('id="drug-codeine"'):]
+    section = section[:section.index("</tr>")]
+    assert '<span class="gl-body">DPWG</span> <span class="small">give the same action (' in section
+    assert "Matic M et al." in section

@@ -198,12 +198,9 @@ class DrugCall(Record):
         default_factory=list, description="Ids of the sources of testing_advice.")
     warnings: list[Warning] = Field(default_factory=list)
     in_medication_list: bool = False
-    guideline_body: Literal["CPIC", "DPWG"] = Field(
-        default="CPIC", description="Whose recommendation the row is: CPIC (the pack's main guideline) or DPWG "
-        "(Dutch Pharmacogenetics Working Group), shown beside CPIC's with its own source and status.")
-    compared_with_cpic: Literal["agrees", "differs", "no_cpic_row"] | None = Field(
-        default=None, description="DPWG rows: the curated comparison with CPIC's recommendation for the same result "
-        "(agrees: same action; differs: another action, see the rule's difference; no_cpic_row).")
+    agreeing_rules: list[str] = Field(
+        default_factory=list, description="Ids of other bodies' rules ('<drug>#dpwg<n>') that give the same action as "
+        "this row for this result: shown with this row (\"DPWG: same action\") rather than as rows of their own.")
     phenoconversion: list[PhenoconversionEffect] = Field(
         default_factory=list,
         description="Current medications that act on an enzyme this drug's genes code for: applied to the basis "
@@ -221,8 +218,17 @@ class DrugRecommendation(DrugCall):
     recommendation: str | None = None
     strength: str | None = None
     guideline: str | None = Field(default=None, description="Id of the guideline's source (Citation.id).")
+    guideline_body: Literal["CPIC", "DPWG"] = Field(
+        default="CPIC", description="Whose recommendation the row is: CPIC (the pack's main guideline) or DPWG "
+        "(Dutch Pharmacogenetics Working Group), shown beside CPIC's with its own source and status. In a compact "
+        "document, the rule's (rule ids '<drug>#dpwg<n>').")
+    compared_with_cpic: Literal["agrees", "differs", "no_cpic_row"] | None = Field(
+        default=None, description="DPWG rows: the curated comparison with CPIC's recommendation for the same result "
+        "(agrees: same action; differs: another action, see difference; no_cpic_row).")
     difference: str | None = Field(
         default=None, description="DPWG rows that differ from CPIC: how, in TailorMed's words.")
+    agreeing_guidelines: list[str] = Field(
+        default_factory=list, description="Citation ids of the guidelines of agreeing_rules (e.g. the DPWG guideline).")
     evidence: EvidenceRef | None = Field(
         default=None, description="The drug's record and every source of this row: guideline, the "
         "recommendation's own sources and those of testing_advice.")
@@ -293,6 +299,7 @@ class RuleKnowledge(Record):
     recommendation: str
     strength: str | None = Field(default=None, description="CPIC's strength; None for DPWG rows (not graded so).")
     guideline_body: Literal["CPIC", "DPWG"] = "CPIC"
+    compared_with_cpic: Literal["agrees", "differs", "no_cpic_row"] | None = None
     difference: str | None = Field(default=None, description="DPWG rows that differ from CPIC: how.")
     citations: list[str] = Field(description="Ids of its sources: the guideline, then the recommendation's own.")
 

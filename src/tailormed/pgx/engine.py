@@ -108,6 +108,7 @@ def cited_ids(genes: Sequence[GeneResult], drugs: Sequence[DrugRecommendation]) 
         if d.evidence is not None:
             ids.update(d.evidence.citations)
         ids.update(d.testing_advice_sources)
+        ids.update(d.agreeing_guidelines)
         for e in d.phenoconversion:
             ids.add(e.source)
             ids.update(e.rule_sources)

@@ -162,7 +162,7 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
             basis.append(_basis(gene, results.get(gene), key, adjustments.get(gene)))
         return basis
 
-    def row_warnings(when: dict[str, GeneCondition], basis: list[GeneBasis], with_pheno: bool = True) -> list[Warning]:
+    def row_warnings(when: dict[str, GeneCondition], basis: list[GeneBasis]) -> list[Warning]:
         warnings = [Warning(code="gene_not_tested", gene=g,
                             message=(f"{g} was not tested: this is the guideline's advice for an untested {g}"
                                      if g in when else
@@ -171,7 +171,7 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
         warnings += [Warning(code="gene_not_called", gene=g,
                              message=f"{g} could not be called; this recommendation rests on the other gene(s) only")
                      for g in uncalled if g not in when]
-        return warnings + _caveats(basis, results) + (pheno_warnings if with_pheno else [])
+        return warnings + _caveats(basis, results) + pheno_warnings
 
     found: list[DrugRecommendation] = []
     for index, rec in enumerate(drug.recommendations):
@@ -187,25 +187,34 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
             testing_advice=advice, testing_advice_sources=advice_citations,
             evidence=evidence.model_copy(update={"citations": citations}),
             warnings=row_warnings(rec.when, basis), phenoconversion=pheno_effects))
-    cpic_found = bool(found)
+    cpic_rows = list(found)
     for other in drug.other_guidelines:
         for index, other_rec in enumerate(other.recommendations):
             basis = matched(other_rec.when)
             if basis is None:
                 continue
             citations = other_rule_citations(kb, other, other_rec)
+            status = _status(other_rec, list(other_rec.when), results)
+            if other_rec.compared_with_cpic == "agrees":
+                # the same action as CPIC's row with the same status: shown with that row, not as a row of its own
+                same = next((r for r in cpic_rows if r.status == status), None)
+                if same is not None:
+                    same.agreeing_rules.append(other_rule_id(drug, other, index))
+                    same.agreeing_guidelines = _unique([*same.agreeing_guidelines, citations[0]])
+                    continue
             found.append(DrugRecommendation(
                 drug=drug.drug, rule=other_rule_id(drug, other, index), drug_class=drug.drug_class, genes=drug.genes,
-                status=_status(other_rec, list(other_rec.when), results), guideline_body=other.body,
+                status=status, guideline_body=other.body,
                 compared_with_cpic=other_rec.compared_with_cpic, difference=other_rec.difference,
                 population=other_rec.population, implication=other_rec.implication,
                 recommendation=other_rec.recommendation, strength=None, basis=basis, guideline=citations[0],
                 untested_genes=untested, evidence=evidence.model_copy(update={"record": f"drugs/{drug.drug}.yaml",
                                                                              "citations": citations}),
-                # the drug's CPIC (or summary) row carries the medication effects and cautions; the basis here still
-                # says which phenotype was used and why
-                warnings=row_warnings(other_rec.when, basis, with_pheno=False)))
-    if cpic_found:
+                # the drug's CPIC (or summary) row, shown with it, carries the warnings (untested genes, provisional or
+                # uncertain calls) and the medication effects and cautions; the basis here still says which phenotype
+                # was used and why
+                warnings=[]))
+    if cpic_rows:
         return found
     if untested:
         status = "not_tested"

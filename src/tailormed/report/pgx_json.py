@@ -124,6 +124,7 @@ def knowledge_document(kb: KnowledgeBase, provenance: Provenance) -> PgxKnowledg
                 rules.append(RuleKnowledge(id=other_rule_id(drug, other, index), drug=drug.drug,
                                            population=other_rec.population, implication=other_rec.implication,
                                            recommendation=other_rec.recommendation, guideline_body=other.body,
+                                           compared_with_cpic=other_rec.compared_with_cpic,
                                            difference=other_rec.difference, citations=cited))
     genes = []
     for name in sorted(kb.genes):
@@ -157,7 +158,10 @@ def expand_compact(document: PgxCompactResult, knowledge: PgxKnowledge) -> PgxRe
             population=rule.population if rule else None, implication=rule.implication if rule else None,
             recommendation=rule.recommendation if rule else None, strength=rule.strength if rule else None,
             guideline=rule.citations[0] if rule and rule.guideline_body != "CPIC" else drug.guideline,
+            guideline_body=rule.guideline_body if rule else "CPIC",
+            compared_with_cpic=rule.compared_with_cpic if rule else None,
             difference=rule.difference if rule else None,
+            agreeing_guidelines=[rules[r].citations[0] for r in row.agreeing_rules],
             evidence=EvidenceRef(knowledge_pack=knowledge.knowledge_pack, record=drug.record, citations=cited)))
     evidence = {g.gene: g.evidence for g in knowledge.genes}
     genes: list[GeneResult] = [g.model_copy(update={"evidence": evidence.get(g.gene)}) for g in document.genes]
