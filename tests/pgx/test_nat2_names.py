@@ -68,3 +68,17 @@ def test_calls_tsv_has_legacy_column(kb):
     assert dict(zip(CALLS_COLUMNS, row, strict=True))["legacy_diplotype"] == "*12A/*5B"
     other = next(iter(calls_rows("S1", [_outside(kb, "*40/*40")])))
     assert dict(zip(CALLS_COLUMNS, other, strict=True))["legacy_diplotype"] == ""
+
+
+def test_html_report_shows_the_legacy_name_beside_the_current_one(tmp_path):
+    from pathlib import Path
+
+    from tailormed.pipelines.pgx import run_pgx_call
+
+    demo = Path(__file__).resolve().parents[2] / "examples" / "demo-patient"
+    run_pgx_call(demo / "demo.vcf", tmp_path / "out", samples=["DEMO001"], formats=["html", "tsv"])
+    html = (tmp_path / "out" / "DEMO001.html").read_text()
+    assert "*1/*1 <span class=\"small\">(legacy *12A/*12A)</span>" in html
+    tsv = (tmp_path / "out" / "calls.tsv").read_text().splitlines()
+    nat2 = next(line.split("\t") for line in tsv if "\tNAT2\t" in line)
+    assert nat2[2] == "*1/*1" and nat2[3] == "Rapid Metabolizer" and nat2[-1] == "*12A/*12A"
