@@ -7,8 +7,23 @@ DEV_STAMP := $(VENV)/.installed-dev
 
 HPO_DATA := $(CURDIR)/.data/hpo
 export TAILORMED_HPO := $(HPO_DATA)
+CYP2D6_DATA := $(CURDIR)/.data/cyp2d6
+export TAILORMED_CYP2D6 := $(CYP2D6_DATA)
 
-.PHONY: demo test lint bench clean hpo-data
+# FHIR packages from the npm registry (CC0): the Genomics Reporting IG STU3 and, for the FHIR R4 base definitions and
+# value sets, the R4 examples package (hl7.fhir.r4.core itself is not served by the npm registry; hl7.fhir.r4.examples
+# 4.0.1 carries the same StructureDefinitions, ValueSets, CodeSystems and the core value-set expansions).
+FHIR_DATA := $(CURDIR)/.data/fhir
+export TAILORMED_FHIR_PACKAGES := $(FHIR_DATA)
+NPM_REGISTRY := https://registry.npmjs.org
+FHIR_IG := hl7.fhir.uv.genomics-reporting
+FHIR_IG_VERSION := 3.0.0
+FHIR_IG_SHA1 := 44f10dac3af7917a72ea5efcb78c11da59fae0b6
+FHIR_CORE := hl7.fhir.r4.examples
+FHIR_CORE_VERSION := 4.0.1
+FHIR_CORE_SHA1 := 537ea7db3f3c7b3575fe2eaa7808bad21261cca3
+
+.PHONY: demo test lint bench clean hpo-data cyp2d6-data fhir-data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,13 +41,37 @@ $(HPO_DATA)/meta.json: | $(STAMP)
 
 hpo-data: $(HPO_DATA)/meta.json
 
+## cyp2d6-data: build CYP2D6's full allele set (PharmVar alleles from the pinned PyPGx wheel, fetched from the
+## package index; CPIC activity values) for `pgx call` and `analyze`
+$(CYP2D6_DATA)/CYP2D6.yaml: | $(STAMP)
+	$(BIN)/tailormed kb import cyp2d6 --dest $(CYP2D6_DATA)
+
+cyp2d6-data: $(CYP2D6_DATA)/CYP2D6.yaml
+
+## fhir-data: fetch the FHIR Genomics Reporting IG and the R4 base definitions (npm registry, checksummed) into .data/fhir
+$(FHIR_DATA)/.complete:
+	rm -rf $(FHIR_DATA).partial && mkdir -p $(FHIR_DATA).partial/$(FHIR_IG)#$(FHIR_IG_VERSION) $(FHIR_DATA).partial/$(FHIR_CORE)#$(FHIR_CORE_VERSION)
+	curl -fsSL --retry 3 -o $(FHIR_DATA).partial/ig.tgz $(NPM_REGISTRY)/$(FHIR_IG)/-/$(FHIR_IG)-$(FHIR_IG_VERSION).tgz
+	echo "$(FHIR_IG_SHA1)  $(FHIR_DATA).partial/ig.tgz" | sha1sum -c --quiet
+	tar -xzf $(FHIR_DATA).partial/ig.tgz -C $(FHIR_DATA).partial/$(FHIR_IG)#$(FHIR_IG_VERSION)
+	curl -fsSL --retry 3 -o $(FHIR_DATA).partial/core.tgz $(NPM_REGISTRY)/$(FHIR_CORE)/-/$(FHIR_CORE)-$(FHIR_CORE_VERSION).tgz
+	echo "$(FHIR_CORE_SHA1)  $(FHIR_DATA).partial/core.tgz" | sha1sum -c --quiet
+	tar -xzf $(FHIR_DATA).partial/core.tgz -C $(FHIR_DATA).partial/$(FHIR_CORE)#$(FHIR_CORE_VERSION) --wildcards \
+		'package/package.json' 'package/StructureDefinition-*' 'package/ValueSet-*' 'package/CodeSystem-*' \
+		'package/Bundle-valueset-expansions.json'
+	rm $(FHIR_DATA).partial/ig.tgz $(FHIR_DATA).partial/core.tgz
+	touch $(FHIR_DATA).partial/.complete
+	rm -rf $(FHIR_DATA) && mv $(FHIR_DATA).partial $(FHIR_DATA)
+
+fhir-data: $(FHIR_DATA)/.complete
+
 ## demo: analyse the bundled demo patient and print where the report is
-demo: $(STAMP) $(HPO_DATA)/meta.json
+demo: $(STAMP) $(HPO_DATA)/meta.json $(CYP2D6_DATA)/CYP2D6.yaml
 	$(BIN)/tailormed analyze examples/demo-patient/patient.yaml --out demo-output
 
 ## test: the layer contracts (import-linter), then the whole suite with the docstring examples of src/
 ## (validation tests read ../shared when present)
-test: $(STAMP) $(HPO_DATA)/meta.json
+test: $(STAMP) $(HPO_DATA)/meta.json $(CYP2D6_DATA)/CYP2D6.yaml $(FHIR_DATA)/.complete
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
@@ -42,10 +81,11 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy src
 
 ## bench: the headline figures (needs ../shared)
-bench: $(STAMP)
+bench: $(STAMP) $(CYP2D6_DATA)/CYP2D6.yaml
 	$(BIN)/python benchmarks/pgx_concordance.py
 	$(BIN)/python benchmarks/pgx_throughput.py
-	$(BIN)/python benchmarks/pgx_population_frequencies.py
+	$(BIN)/python benchmarks/pgx_cyp2d6_getrm.py
+	$(BIN)/python benchmarks/cohort_pgx_population.py --skip-throughput
 	$(BIN)/python benchmarks/rare_phenopackets.py ../shared/data/rare/phenopackets-dev
 
 clean:

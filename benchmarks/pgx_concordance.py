@@ -199,7 +199,7 @@ def _reason(drug: str, theirs: set[str], their_keys: dict[str, str], mine: set[s
     genes = by_key[_drug_key(drug)].genes if _drug_key(drug) in by_key else []
     if their_keys.get("CYP2D6") == "not tested" or ("CYP2D6" in genes and not their_keys and "CYP2D6" in my_keys):
         return ("documented: PharmCAT calls CYP2D6 only from an outside call; "
-                "TailorMed calls its core alleles from the VCF")
+                "TailorMed calls it from the VCF (provisional: structural variation not assessed)")
     if drug == "warfarin":
         return "documented: PharmCAT reports CPIC's warfarin flowchart without a classification"
     if "IFNL3" in genes and theirs == {"No recommendation"}:

@@ -38,8 +38,8 @@ def test_pgx_call_writes_calls_json_html(kb, write_vcf, tmp_path):
     assert (document["schema_version"], document["detail"], document["sample"]) == ("2.0", "compact", "A")
     assert document["knowledge_file"] == "knowledge.json" and (out / "knowledge.json").is_file()
     html = (out / "A.html").read_text()
-    assert html.index('id="h-meds"') < html.index('id="h-genes-called"') < html.index('id="h-actionable"') < html.index(
-        '<h3 id="genes">Genes</h3>')
+    assert html.index('id="pgx-h-meds"') < html.index('id="pgx-h-genes-called"') < html.index(
+        'id="pgx-h-actionable"') < html.index('<h3 id="pgx-genes">Genes</h3>')
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
 
 

@@ -146,7 +146,7 @@ def test_html_spells_out_not_tested_with_the_advice_and_its_source(kb, write_vcf
     _, results = call_pgx(write_vcf(reference_records(kb, "CYP2C19")), kb)
     html = render_pgx_html(build_result(kb, "S1", dict(results[0]), _provenance(), ["abacavir"]))
     assert STATUS_LABELS["not_tested"] == "Not tested"
-    medications = html[html.index('id="h-meds"'):html.index('id="h-genes-called"')]
+    medications = html[html.index('id="pgx-h-meds"'):html.index('id="pgx-h-genes-called"')]
     row = medications[medications.index('id="drug-abacavir"'):]
     row = row[:row.index("</tr>")]
     assert "Not tested" in row and "HLA-B not tested" in row

@@ -34,7 +34,7 @@ def test_analyze_of_a_second_patient_leaves_nothing_of_the_first(tmp_path: Path)
                 "germline": {"vcf": "demo.vcf", "sample_id": "DEMO001"}, "outside_calls": "outside-calls.tsv"}
     (second / "patient.yaml").write_text(yaml.safe_dump(manifest))
     run_analyze(second / "patient.yaml", out)
-    assert _files(out) == {"analysis.json", "pgx.json", "report.html"}
+    assert _files(out) == {"analysis.json", "pgx.json", "pgx.html", "report.html"}
     assert '"PGXONLY"' in (out / "analysis.json").read_text()
 
 

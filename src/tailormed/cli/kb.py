@@ -133,6 +133,23 @@ def kb_import_hpo(
               f"({sum(k.gene_inferred)} disease-gene links inferred), from {report.source}")
 
 
+@import_app.command("cyp2d6")
+def kb_import_cyp2d6(
+    source: Annotated[Path | None, typer.Option("--from", help="A PyPGx wheel (pypgx-*.whl); default: download the "
+                                                "pinned pypgx wheel from the package index.")] = None,
+    dest: Annotated[Path | None, typer.Option(help="Where to write the allele set (default: $TAILORMED_CYP2D6 or "
+                                                   "~/.local/share/tailormed/cyp2d6).")] = None,
+) -> None:
+    """Build CYP2D6's full allele set (every SNV/indel-defined PharmVar allele, CPIC activity values) from PyPGx's
+    tables; `pgx call` and `analyze` use it in place of pgx-core's 14 core alleles."""
+    from tailormed.pipelines.knowledge import import_cyp2d6
+
+    report = run_guarded(lambda: import_cyp2d6(source, out=dest))
+    say(f"wrote {report.folder}: {report.alleles} CYP2D6 alleles ({len(report.structural)} structural: "
+        f"{', '.join(report.structural)}), {report.variants} core variants, from {report.source}"
+        + (f"; CPIC values kept over PyPGx's for {len(report.cpic_overrides)}" if report.cpic_overrides else ""))
+
+
 @import_app.command("clingen-dosage")
 def kb_import_clingen_dosage(
     path: Annotated[Path, typer.Argument(help="ClinGen gene curation list (ClinGen_gene_curation_list_GRCh38.tsv).")],

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tailormed import __version__
-from tailormed.cli import kb, onco, pgx, rare, risk
+from tailormed.cli import cohort, fhir, kb, onco, pgx, rare, risk
 from tailormed.cli.console import run_guarded, say
 
 app = typer.Typer(help="TailorMed: precision-medicine engine (pharmacogenomics, precision oncology, rare-disease "
@@ -19,6 +19,8 @@ app.add_typer(pgx.app, name="pgx")
 app.add_typer(rare.app, name="rare")
 app.add_typer(risk.app, name="risk")
 app.add_typer(onco.app, name="onco")
+app.add_typer(fhir.app, name="fhir")
+app.add_typer(cohort.app, name="cohort")
 
 
 def _version(value: bool) -> None:
@@ -39,12 +41,17 @@ def analyze(
                                                  "calls, medications; see docs/patient-manifest.md.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; a rerun replaces it whole.")],
     kb_name: Annotated[str, typer.Option("--kb", help="Knowledge pack name or folder.")] = "pgx-core",
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write the integrated report as DIR/report.pdf (needs the "
+                                                    "optional extra: pip install 'tailormed[pdf]').")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
-    """Analyse one patient with every engine the manifest has inputs for, and write the report."""
+    """Analyse one patient with every engine the manifest has inputs for, and write the integrated report
+    (DIR/report.html: what matters now, then each domain) with each domain's own files beside it."""
     from tailormed.pipelines.analyze import run_analyze
 
-    reports = run_guarded(lambda: run_analyze(patient, out_dir, kb_name=kb_name))
+    reports = run_guarded(lambda: run_analyze(patient, out_dir, kb_name=kb_name, pdf=pdf))
     if not quiet:
         for report in reports:
             say(f"report: {report}")
+        if pdf:
+            say(f"pdf: {out_dir / 'report.pdf'}")

@@ -26,6 +26,10 @@ def pgx_call(
     outside_calls: Annotated[Path | None, typer.Option("--outside-calls", help="TSV of outside calls (gene, "
                                                        "diplotype, phenotype, activity_score); overrides VCF "
                                                        "calls.")] = None,
+    cyp2d6_copy_number: Annotated[Path | None, typer.Option(
+        "--cyp2d6-copy-number", help="CYP2D6 structural input: a copy-number TSV (sample, copy_number) that completes "
+        "the VCF call (*4/*4 with 1 copy: *4/*5; 3 copies: duplications), or a Cyrius TSV or StellarPGx summary "
+        "whose diplotypes are used as outside calls (docs/cyp2d6-copy-number.md).")] = None,
     missing_as_ref: Annotated[bool, typer.Option("--missing-as-ref/--no-missing-as-ref", help="Treat defining "
                                                  "positions absent from the VCF as homozygous reference "
                                                  "(joint-called cohort VCFs only); recorded as an assumption in "
@@ -62,6 +66,7 @@ def pgx_call(
                                                    outside_calls_path=outside_calls,
                                                    missing_as_reference=missing_as_ref, formats=chosen,
                                                    medications=medication_list, progress=progress,
-                                                   full_evidence=full_evidence, workers=workers))
+                                                   full_evidence=full_evidence, workers=workers,
+                                                   cyp2d6_copy_number_path=cyp2d6_copy_number))
     if not quiet:
         say(f"{summary.samples} sample(s) x {summary.genes} genes -> {summary.out} ({len(summary.files)} files)")

@@ -101,6 +101,7 @@ def observations_to_inputs(document: Any, *, source: str) -> ClinicalInputs:
     values: dict[str, Any] = {field: measurement for field, (_, measurement) in latest.items()}
     if smoking is not None:
         values["smoking"], values["smoking_source"] = smoking[1], smoking[2]
+        values["smoking_date"] = smoking[0] or None
     return ClinicalInputs(**values)
 
 

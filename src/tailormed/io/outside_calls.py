@@ -65,6 +65,8 @@ def _parse_row(row: dict[str, str], path: Path, number: int, known_genes: set[st
     if known_genes is not None and gene not in known_genes:
         raise InputError(f"gene {gene} is not in the knowledge base (known: {', '.join(sorted(known_genes))})", **where)
     diplotype = row.get("diplotype") or None
+    if diplotype is not None:  # PharmCAT style "CYP2D6*3/CYP2D6*4": the allele names without the gene
+        diplotype = re.sub(rf"(^|[/+\s]){re.escape(gene)}(?=\*)", r"\1", diplotype)
     phenotype = row.get("phenotype") or None
     score_text = row.get("activity_score") or None
     score = None

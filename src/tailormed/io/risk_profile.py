@@ -29,7 +29,15 @@ _MEASURED = {"total_cholesterol_mg_dl": "total_cholesterol_mg_dl", "hdl_mg_dl": 
 def read_person(path: Path) -> tuple[Person, dict[str, str]]:
     """A person file (YAML): the :class:`Person` fields, plus ``fhir_bundle`` whose Observations fill what the
     file does not give. Returns the person and, per field, where its value came from."""
+    person, origin, _ = read_person_dated(path)
+    return person, origin
+
+
+def read_person_dated(path: Path) -> tuple[Person, dict[str, str], dict[str, str]]:
+    """:func:`read_person`, and also the date of each value taken from a FHIR Observation (its effective date, as
+    the bundle gives it), so a report can say which values came from the record and from when."""
     path = Path(path)
+    dates: dict[str, str] = {}
     data = load_yaml(path, "person file")
     if not isinstance(data, dict):
         raise InputError("a person file is a mapping (key: value)", source=str(path))
@@ -49,11 +57,15 @@ def read_person(path: Path) -> tuple[Person, dict[str, str]]:
             if field_name not in data and measurement is not None:
                 data[field_name] = measurement.value
                 origin[field_name] = measurement.source
+                if measurement.date:
+                    dates[field_name] = measurement.date
         if "current_smoker" not in data and inputs.smoking != "unknown":
             data["current_smoker"] = inputs.smoking == "current"
             origin["current_smoker"] = inputs.smoking_source or str(bundle_path)
+            if inputs.smoking_date:
+                dates["current_smoker"] = inputs.smoking_date
     try:
-        return person_from_values(data), origin
+        return person_from_values(data), origin, dates
     except InputError as exc:
         given_by = origin.get(exc.location or "", str(path))
         if given_by == str(path):

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from tailormed.errors import KnowledgeError
+from tailormed.kb.cyp2d6 import core_only, find_cyp2d6_dir, load_cyp2d6_definition
 from tailormed.model.pack import (
     DrugGuidance,
     GeneCondition,
@@ -74,6 +75,8 @@ class KnowledgeBase:
     phenoconversion_file: str | None = None
     drug_files: dict[str, str] = field(default_factory=dict)
     """Drug name -> the file that defines it (from the last pack of the chain that defines it)."""
+    extra_knowledge: tuple[str, ...] = ()
+    """Knowledge used besides the packs (the installed CYP2D6 allele set), one line each, for provenance."""
     memo: dict[tuple[str, str], object] = field(default_factory=dict, compare=False, repr=False)
     """Values derived from this knowledge base and cached with it (engines fill it; never persisted)."""
 
@@ -195,8 +198,13 @@ def available_pack_dirs() -> list[Path]:
     return found
 
 
-def load_knowledge_base(name_or_path: str = "pgx-core") -> KnowledgeBase:
-    """Load a pack and its chain of base packs, merged (later packs override earlier ones)."""
+def load_knowledge_base(name_or_path: str = "pgx-core", *, full_cyp2d6: bool = True) -> KnowledgeBase:
+    """Load a pack and its chain of base packs, merged (later packs override earlier ones).
+
+    When CYP2D6 comes from pgx-core and the full CYP2D6 allele set is installed (:mod:`tailormed.kb.cyp2d6`), it
+    replaces pgx-core's core alleles (``full_cyp2d6=False`` keeps the core ones); without it, every CYP2D6 VCF call
+    says that only the core alleles were used.
+    """
     chain: list[Pack] = []
     seen: set[str] = set()
     current: str | None = name_or_path
@@ -223,9 +231,25 @@ def load_knowledge_base(name_or_path: str = "pgx-core") -> KnowledgeBase:
         if pack.phenoconversion is not None:
             phenoconversion = pack.phenoconversion
             phenoconversion_file = str(pack.path / PHENOCONVERSION_FILE)
+    extra: list[str] = []
+    if origin.get("CYP2D6") == "pgx-core":
+        folder = find_cyp2d6_dir() if full_cyp2d6 else None
+        if folder is not None:
+            genes["CYP2D6"], declared, described = load_cyp2d6_definition(folder)
+            sources.update(declared)
+            unknown = [s for s in genes["CYP2D6"].sources if isinstance(s, str) and s not in sources]
+            unknown += [s for a in genes["CYP2D6"].alleles for s in a.sources if s not in sources]
+            if unknown:
+                raise KnowledgeError(f"cites source {unknown[0]!r}, which no pack declares",
+                                     source=str(folder / "CYP2D6.yaml"))
+            extra.append(described)
+            origin["CYP2D6"] = "cyp2d6-allele-set"  # evidence record: cyp2d6-allele-set:genes/CYP2D6.yaml
+        else:
+            genes["CYP2D6"] = core_only(genes["CYP2D6"])
+            extra.append("CYP2D6: pgx-core core alleles only (full allele set not installed)")
     kb = KnowledgeBase(packs=tuple(chain), genes=genes, drugs=drugs, sources=sources, gene_origin=origin,
                        phenoconversion=phenoconversion, phenoconversion_file=phenoconversion_file,
-                       drug_files=drug_files)
+                       drug_files=drug_files, extra_knowledge=tuple(extra))
     check_consistency(kb)
     return kb
 

@@ -48,3 +48,14 @@ class OutsideCall:
     activity_score: float | None
     sample: str | None
     source: str
+    note: str | None = None  # what the outside tool said about its call (e.g. a filter), shown as a warning
+
+
+@dataclass(frozen=True)
+class CopyNumberCall:
+    """A gene's total copy number in one sample (CYP2D6: 2 on most genomes, 1 with a *5, 3+ with a duplication)."""
+
+    gene: str
+    copies: int
+    sample: str | None  # None: every sample analysed
+    source: str  # "file:line"

@@ -107,6 +107,18 @@ class AlleleDefinition(_Strict):
         "c.1129-5923C>G). It is not counted when the tagged allele is found, nor when the tagged position was "
         "genotyped and found reference; it stands in for it only when that position is missing.",
     )
+    structural: bool = Field(
+        default=False,
+        description="Defined by a structural change a VCF of small variants cannot show (CYP2D6*5 gene deletion, "
+        "CYP2D6/CYP2D7 hybrids such as *13, *36, *68): never matched from a VCF; known so that copy-number input and "
+        "outside calls naming it get its function and activity value.",
+    )
+
+    @model_validator(mode="after")
+    def _structural_has_no_positions(self) -> AlleleDefinition:
+        if self.structural and self.defining:
+            raise ValueError(f"{self.name}: a structural allele lists no defining positions")
+        return self
 
 
 class FunctionPairRule(_Strict):
@@ -138,7 +150,10 @@ class GeneDefinition(_Strict):
     genome_build: Literal["GRCh38"] = "GRCh38"
     inheritance: Literal["autosomal", "x_linked", "mitochondrial"] = "autosomal"
     phenotype_method: Literal["function", "activity_score", "allele_presence"]
-    matching: Literal["haplotype", "independent_variants", "outside_call_only"] = "haplotype"
+    matching: Literal["haplotype", "core_variants", "independent_variants", "outside_call_only"] = "haplotype"
+    """``haplotype``: an allele is a full haplotype over the defining positions; ``core_variants``: an allele is its
+    core variants, and a haplotype carrying them (with other variants) is that allele (PharmVar core alleles, as for
+    CYP2D6's full allele set; ``docs/pgx-matching.md``)."""
     reference_allele: str | None = None
     alleles_of_interest: list[str] = Field(
         default_factory=list, description="allele_presence genes: alleles reported as positive/negative."
@@ -155,6 +170,12 @@ class GeneDefinition(_Strict):
         "coordinate; used to detect GRCh37 input.",
     )
     notes: list[str] = Field(default_factory=list)
+    structural_variation: str | None = Field(
+        default=None,
+        description="What a VCF of small variants cannot show for this gene (CYP2D6: *5 deletion, xN duplications, "
+        "*13/*36/*68 hybrids). Every VCF call without a copy-number input carries it as a "
+        "'structural_variation_not_assessed' warning.",
+    )
     vcf_caveat: str | None = Field(
         default=None,
         description="Shown as a warning on every call made from a VCF (e.g. CYP2D6: copy number is not visible).",
@@ -179,7 +200,7 @@ class GeneDefinition(_Strict):
                         f"{self.gene} {allele.name}: {vid} allele {base!r} is neither ref "
                         f"{variant.ref!r} nor an alt {variant.alt}"
                     )
-        if self.matching == "haplotype" and self.alleles and self.reference_allele not in names:
+        if self.matching in ("haplotype", "core_variants") and self.alleles and self.reference_allele not in names:
             raise ValueError(f"{self.gene}: reference_allele {self.reference_allele!r} is not defined")
         if self.phenotype_method == "activity_score" and not self.activity_phenotypes:
             raise ValueError(f"{self.gene}: activity_score genes need activity_phenotypes")

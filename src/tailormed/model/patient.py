@@ -67,6 +67,9 @@ class Patient(Record):
     demographics: Demographics = Field(default_factory=Demographics)
     germline: Sample | None = None
     outside_calls: Path | None = Field(default=None, description="TSV of gene calls made elsewhere.")
+    cyp2d6_copy_number: Path | None = Field(
+        default=None,
+        description="CYP2D6 copy-number TSV, Cyrius TSV or StellarPGx summary (docs/cyp2d6-copy-number.md).")
     medications: list[str] = Field(default_factory=list, description="Current or planned drugs (generic names).")
     missing_as_reference: bool = Field(
         default=False,
@@ -97,8 +100,8 @@ class Patient(Record):
                 raise ValueError("tumour_files given without tumour_type (an OncoTree code)")
         return self
 
-    _paths_given = field_validator("outside_calls", "phenopacket", "exome_vcf", "pedigree", "risk_profile",
-                                   "fhir_bundle", mode="before")(_path_given)
+    _paths_given = field_validator("outside_calls", "cyp2d6_copy_number", "phenopacket", "exome_vcf", "pedigree",
+                                   "risk_profile", "fhir_bundle", mode="before")(_path_given)
 
     @field_validator("tumour_files", mode="before")
     @classmethod
@@ -118,6 +121,7 @@ class Patient(Record):
 
         update: dict[str, object] = {
             "outside_calls": fix(self.outside_calls) or self.outside_calls,
+            "cyp2d6_copy_number": fix(self.cyp2d6_copy_number) or self.cyp2d6_copy_number,
             "phenopacket": fix(self.phenopacket) or self.phenopacket,
             "exome_vcf": fix(self.exome_vcf) or self.exome_vcf,
             "pedigree": fix(self.pedigree) or self.pedigree,

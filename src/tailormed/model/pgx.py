@@ -121,6 +121,9 @@ class GeneResult(Record):
     overridden_vcf_call: str | None = Field(
         default=None, description="The VCF-derived diplotype an outside call replaced, if any."
     )
+    copy_number: int | None = Field(
+        default=None, description="Total gene copies from a copy-number input (CYP2D6), which completed the VCF call "
+        "(e.g. *1/*2 with 3 copies: *1x2/*2 or *1/*2x2); None when none was given.")
     adjusted_phenotype: str | None = Field(
         default=None,
         description="Phenotype after the current medications, where a cited rule adjusts it (CYP2D6 activity score "

@@ -44,6 +44,7 @@ class ClinicalInputs(Record):
     egfr_ml_min_1_73m2: Measurement | None = None
     smoking: SmokingStatus = "unknown"
     smoking_source: str | None = None
+    smoking_date: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,9 @@ from tailormed.pgx.matcher import (
     MatchCall,
     VariantListCall,
     build_allele_table,
+    build_core_table,
     genotype_row_keys,
+    match_core_variants,
     match_haplotypes,
     match_independent_variants,
 )
@@ -46,6 +48,7 @@ from tailormed.pgx.phenotype import (
     phenotype_from_score,
 )
 from tailormed.pgx.recommend import RecommendationMemo, recommend
+from tailormed.pgx.star import parse_star_diplotype
 
 PositionDetail = Literal["all", "informative", "none"]
 """Which per-position genotypes a gene result lists: every examined position, only the informative ones (a
@@ -179,11 +182,28 @@ def _haplotype_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, ca
         if hidden:
             text += f"; cannot rule out {', '.join(hidden[:12])}{' ...' if len(hidden) > 12 else ''}"
         warnings.append(Warning(code="missing_positions", gene=gene.gene, message=text))
-    if len(call.diplotypes) > 1:
+    if len(call.diplotypes) > 1 and call.phase_unknown:
+        warnings.append(Warning(code="ambiguous_diplotype", gene=gene.gene,
+                                message=f"phase unknown: the genotypes fit {len(call.diplotypes)} diplotypes, which "
+                                        "this VCF cannot tell apart (those leaving fewer variants unexplained first): "
+                                        + ", ".join("/".join(d) + _phenotype_in_brackets(gene, d)
+                                                    for d in call.diplotypes[:12])
+                                        + (" ..." if len(call.diplotypes) > 12 else "")))
+    elif len(call.diplotypes) > 1:
         warnings.append(Warning(code="ambiguous_diplotype", gene=gene.gene,
                                 message=f"{len(call.diplotypes)} diplotypes fit equally well: "
-                                        + ", ".join("/".join(d) for d in call.diplotypes)))
+                                        + ", ".join("/".join(d) + _phenotype_in_brackets(gene, d)
+                                                    for d in call.diplotypes)))
     unexplained = _describe(call.unexplained, genotypes)
+    if call.phase_unknown and not call.diplotypes:
+        warnings.append(Warning(code="too_many_unphased", gene=gene.gene, severity="warning",
+                                message=f"{len(call.unexplained)} heterozygous sites without phase: too many "
+                                        "arrangements to resolve; no diplotype called (give a phased VCF)"))
+    elif gene.matching == "core_variants" and unexplained and call.diplotypes:
+        warnings.append(Warning(code="unexplained_variants", gene=gene.gene,
+                                message="variants that no fitting allele's definition includes (part of an allele "
+                                        "found incomplete, or a novel allele): " + ", ".join(unexplained[:8])
+                                        + (" ..." if len(unexplained) > 8 else "")))
     if not call.diplotypes and call.missing_positions and len(call.missing_positions) == len(genotypes.variants):
         warnings.append(Warning(code="no_data", gene=gene.gene, severity="warning",
                                 message="no defining position has a genotype: not tested"))
@@ -209,8 +229,21 @@ def _haplotype_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, ca
         warnings=warnings + _site_warnings(gene, genotypes), evidence=gene_evidence(kb, gene))
 
 
+def _phenotype_in_brackets(gene: GeneDefinition, diplotype: tuple[str, ...]) -> str:
+    """`` (Intermediate Metabolizer, 1.0)``: one alternative's phenotype, for the ambiguity warning."""
+    pheno = call_phenotype(gene, [diplotype])
+    score = f", activity score {format_score(pheno.activity_score)}" if pheno.activity_score is not None else ""
+    return f" ({pheno.phenotype}{score})"
+
+
+STRUCTURAL_WARNING = "structural_variation_not_assessed"
+"""The warning code of a VCF call of a gene whose structural variants a VCF cannot show (CYP2D6)."""
+
+
 def _site_warnings(gene: GeneDefinition, genotypes: GeneGenotypes) -> list[Warning]:
     out = []
+    if gene.structural_variation:
+        out.append(Warning(code=STRUCTURAL_WARNING, gene=gene.gene, message=gene.structural_variation))
     if gene.vcf_caveat:
         out.append(Warning(code="vcf_caveat", gene=gene.gene, message=gene.vcf_caveat))
     for p, filt in genotypes.filtered.items():
@@ -339,6 +372,9 @@ def call_genes_from_vcf(kb: KnowledgeBase, genotypes: dict[str, GeneGenotypes],
         if gene.matching == "independent_variants":
             calls = match_independent_variants(gene, gene_genotypes, haploid, rows)
             results = _results_per_sample(_variant_list_result, calls, rows, gene, gene_genotypes, kb, detail)
+        elif gene.matching == "core_variants":
+            matches = match_core_variants(gene, gene_genotypes, rows, build_core_table(gene))
+            results = _results_per_sample(_haplotype_result, matches, rows, gene, gene_genotypes, kb, detail)
         elif gene.matching == "haplotype":
             matches = match_haplotypes(gene, gene_genotypes, haploid, build_allele_table(gene), rows)
             results = _results_per_sample(_haplotype_result, matches, rows, gene, gene_genotypes, kb, detail)
@@ -374,6 +410,8 @@ def result_from_outside_call(kb: KnowledgeBase, call: OutsideCall) -> GeneResult
     gene = kb.genes[call.gene]
     warnings = [Warning(code="outside_call", gene=call.gene, severity="info",
                         message=f"result supplied by an outside call ({call.source})")]
+    if call.note:
+        warnings.append(Warning(code="outside_call_note", gene=call.gene, message=call.note))
     diplotypes: list[Diplotype] = []
     alleles = [a.strip() for a in call.diplotype.split("/")] if call.diplotype else []
     renamed = {a: current for a in alleles if (current := current_name(gene, a)) is not None}
@@ -382,6 +420,21 @@ def result_from_outside_call(kb: KnowledgeBase, call: OutsideCall) -> GeneResult
         warnings.append(Warning(code="legacy_allele_name", gene=call.gene, severity="info",
                                 message="legacy allele name(s) read in the current nomenclature: "
                                         + ", ".join(f"{old} -> {new}" for old, new in renamed.items())))
+    star = parse_star_diplotype(call.diplotype) if call.diplotype and gene.phenotype_method == "activity_score" \
+        else None
+    if star is not None and not star.unknown_alleles(gene) and any(
+            len(h.parts) > 1 or h.parts[0][1] > 1 for h in star.haplotypes):
+        # copy number or tandems (*1/*2x2, *4/*68+*4): each copy counts (CPIC)
+        star_phenotype, star_score = star.phenotype(gene)
+        diplotypes = [Diplotype(alleles=[h.label for h in star.haplotypes],
+                                functions=[h.functions(gene) for h in star.haplotypes],
+                                activity_values=[h.activity(gene) for h in star.haplotypes])]
+        if call.activity_score is None and not call.phenotype:
+            keys = (star_phenotype,) + ((format_score(star_score),) if star_score is not None else ())
+            return GeneResult(gene=call.gene, source="outside_call", tested=True, diplotypes=diplotypes,
+                              phenotype=star_phenotype, activity_score=star_score, lookup_keys=list(keys),
+                              warnings=warnings, evidence=gene_evidence(kb, gene))
+        alleles = []
     if alleles:
         diplotypes = [Diplotype(alleles=alleles, functions=[allele_function(gene, a)[0] or "" for a in alleles],
                                 activity_values=[allele_function(gene, a)[1] for a in alleles],

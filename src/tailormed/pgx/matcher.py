@@ -55,11 +55,12 @@ def build_allele_table(gene: GeneDefinition) -> AlleleTable:
     n_pos = len(gene.variants)
     index_of = {v.id: i for i, v in enumerate(gene.variants)}
     names, functions, activity = [], [], []
-    accepts = np.ones((len(gene.alleles), n_pos), dtype=np.uint16)  # bit 0 = reference
-    defined = np.zeros((len(gene.alleles), n_pos), dtype=bool)
-    nonref = np.zeros((len(gene.alleles), n_pos), dtype=bool)
+    matchable = [a for a in gene.alleles if not a.structural]  # structural alleles are invisible in a VCF
+    accepts = np.ones((len(matchable), n_pos), dtype=np.uint16)  # bit 0 = reference
+    defined = np.zeros((len(matchable), n_pos), dtype=bool)
+    nonref = np.zeros((len(matchable), n_pos), dtype=bool)
     reference_index = 0
-    for a, allele in enumerate(gene.alleles):
+    for a, allele in enumerate(matchable):
         names.append(allele.name)
         functions.append(allele.function)
         activity.append(allele.activity_value)
@@ -92,6 +93,7 @@ class MatchCall:
     cannot_exclude: list[str] = field(default_factory=list)  # alleles whose defining positions are missing
     hemizygous: bool = False
     heteroplasmy: bool = False
+    phase_unknown: bool = False  # core_variants: the alternatives come from genotypes whose phase is not known
 
 
 def _natural_key(name: str) -> tuple[object, ...]:
@@ -333,3 +335,152 @@ def _spread_unphased(haps: list[list[str]]) -> list[list[str]]:
     for n, allele in enumerate(single):
         spread[n % 2].append(allele)
     return spread
+
+
+# --------------------------------------------------------------------------- core variants (CYP2D6 full set)
+
+_FUNCTION_PRIORITY = ("no function", "decreased function", "possible decreased function", "increased function",
+                      "possible increased function", "uncertain function", "unknown function", "normal function")
+"""When several alleles fit a haplotype and none contains the others' core variants, the first function here wins
+(PyPGx's order: a no-function variant on a decreased-function background is the no-function allele)."""
+
+MAX_PHASE_BLOCKS = 12
+"""Unphased heterozygous sites (or phase blocks) beyond which the arrangements are not enumerated (2^11 of them)."""
+
+
+@dataclass(frozen=True)
+class CoreAlleleTable:
+    """A ``core_variants`` gene's alleles as sets of (position index, allele code) core variants."""
+
+    names: list[str]
+    cores: list[frozenset[tuple[int, int]]]
+    rank: list[tuple[int, int]]  # (function priority, -number of core variants): lower is preferred
+    positions: list[frozenset[int]]
+
+
+def build_core_table(gene: GeneDefinition) -> CoreAlleleTable:
+    """Each allele's core variants as (position index, code) pairs (the reference allele has none)."""
+    index_of = {v.id: i for i, v in enumerate(gene.variants)}
+    names, cores, rank, positions = [], [], [], []
+    for allele in gene.alleles:
+        if allele.structural:
+            continue
+        core = set()
+        for variant_id, base in allele.defining.items():
+            p = index_of[variant_id]
+            variant = gene.variants[p]
+            bases = [variant.ref, *variant.alt]
+            if base in bases and base != variant.ref:
+                core.add((p, bases.index(base)))
+        function = allele.function.lower()
+        priority = _FUNCTION_PRIORITY.index(function) if function in _FUNCTION_PRIORITY else len(_FUNCTION_PRIORITY)
+        names.append(allele.name)
+        cores.append(frozenset(core))
+        rank.append((priority, -len(core)))
+        positions.append(frozenset(p for p, _ in core))
+    return CoreAlleleTable(names, cores, rank, positions)
+
+
+def _call_core_haplotype(table: CoreAlleleTable, observed: frozenset[tuple[int, int]],
+                         cache: dict[frozenset[tuple[int, int]], tuple[list[int], frozenset[tuple[int, int]]]]
+                         ) -> tuple[list[int], frozenset[tuple[int, int]]]:
+    """The alleles a haplotype is (ties kept), and the observed variants no fitting allele's core explains."""
+    hit = cache.get(observed)
+    if hit is not None:
+        return hit
+    fitting = [a for a, core in enumerate(table.cores) if core <= observed]
+    maximal = [a for a in fitting if not any(table.cores[a] < table.cores[b] for b in fitting)]
+    best = min(table.rank[a] for a in maximal)
+    chosen = sorted((a for a in maximal if table.rank[a] == best), key=lambda a: _natural_key(table.names[a]))
+    explained = frozenset().union(*(table.cores[a] for a in fitting))
+    cache[observed] = (chosen, observed - explained)
+    return chosen, observed - explained
+
+
+def match_core_variants(gene: GeneDefinition, genotypes: GeneGenotypes,
+                        rows: npt.NDArray[np.intp] | None = None,
+                        table: CoreAlleleTable | None = None) -> list[MatchCall]:
+    """Diplotypes of a ``core_variants`` gene for every sample (``docs/pgx-matching.md``).
+
+    A haplotype is the allele whose core variants it carries (the most specific such allele, then the one of lower
+    function). Phased genotypes give the two haplotypes; when phase is unknown (unphased heterozygous sites, or
+    several phase sets) every arrangement is tried and every distinct diplotype is reported, those leaving fewer
+    variants unexplained first, so that a VCF that cannot separate them never yields one confident call.
+    """
+    table = table or build_core_table(gene)
+    rows = genotype_row_keys(genotypes) if rows is None else rows
+    hap_cache: dict[frozenset[tuple[int, int]], tuple[list[int], frozenset[tuple[int, int]]]] = {}
+    results: list[MatchCall] = []
+    for s in range(genotypes.codes.shape[0]):
+        if rows[s] != s:
+            results.append(results[rows[s]])
+            continue
+        results.append(_match_core_sample(table, genotypes.codes[s], genotypes.phased[s], genotypes.phase_set[s],
+                                          hap_cache))
+    return results
+
+
+def _match_core_sample(table: CoreAlleleTable, codes: npt.NDArray[np.int8], phased: npt.NDArray[np.bool_],
+                       phase_set: npt.NDArray[np.int64],
+                       hap_cache: dict[frozenset[tuple[int, int]], tuple[list[int], frozenset[tuple[int, int]]]]
+                       ) -> MatchCall:
+    missing = (codes == MISSING).any(axis=1)
+    call = MatchCall(missing_positions=[int(p) for p in np.flatnonzero(missing)])
+    missing_set = {int(p) for p in np.flatnonzero(missing)}
+    if missing_set:
+        call.cannot_exclude = sorted({table.names[a] for a, pos in enumerate(table.positions) if pos & missing_set},
+                                     key=_natural_key)
+    if missing.all():
+        return call
+    unexpected = [int(p) for p in np.flatnonzero((codes == UNEXPECTED).any(axis=1))]
+    call.hemizygous = bool(np.all(codes[:, 1] == ABSENT))
+    n_haps = 1 if call.hemizygous else 2
+    fixed: list[set[tuple[int, int]]] = [set() for _ in range(n_haps)]
+    by_block: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    # only positions with a variant allele matter (reference, missing and unexpected alleles add no core variant)
+    for p in (int(i) for i in np.flatnonzero((codes > 0).any(axis=1) & ~missing)):
+        a, b = int(codes[p, 0]), int(codes[p, 1])
+        if n_haps == 1 or a == b:
+            for h, code in enumerate((a, b)[:n_haps]):
+                if code > 0:
+                    fixed[h].add((p, code))
+        else:  # heterozygous: phased genotypes share their phase set's block, unphased ones stand alone
+            key = (1, int(phase_set[p])) if phased[p] else (0, p)
+            by_block.setdefault(key, []).append((p, a, b))
+    block_list = list(by_block.values())
+    if len(block_list) > MAX_PHASE_BLOCKS:
+        call.phase_unknown = True
+        call.unexplained = sorted({p for block in block_list for p, _, _ in block})
+        return call  # too many arrangements to enumerate: no call rather than a guess
+    found: dict[tuple[str, ...], tuple[int, int, int]] = {}  # diplotype -> (unexplained, variant haplotypes, explained)
+    leftovers: set[int] | None = None  # unexplained whatever the arrangement
+    for flips in range(1 << max(0, len(block_list) - 1)):
+        haps = [set(h) for h in fixed]
+        for k, block in enumerate(block_list):
+            flip = k > 0 and bool(flips >> (k - 1) & 1)
+            for p, a, b in block:
+                first, second = (b, a) if flip else (a, b)
+                if first > 0:
+                    haps[0].add((p, first))
+                if second > 0:
+                    haps[1].add((p, second))
+        calls = [_call_core_haplotype(table, frozenset(h), hap_cache) for h in haps]
+        left = sum(len(c[1]) for c in calls)
+        for choice in (calls[0][0] if n_haps == 1 else [(i, j) for i in calls[0][0] for j in calls[1][0]]):
+            picked = (choice,) if isinstance(choice, int) else choice
+            names = tuple(sorted((table.names[a] for a in picked), key=_natural_key))
+            explained = sum(len(table.cores[a]) for a in picked)
+            # rank: variants no fitting allele explains, then haplotypes carrying variants (the fewer the likelier:
+            # *1/*4 before *4/*10 for 100C>T, 1847G>A and 4181G>C without phase)
+            rank = (left, sum(1 for h in haps if h), explained)
+            previous = found.get(names)
+            if previous is None or rank[:2] < previous[:2]:
+                found[names] = rank
+        here = {p for c in calls for p, _ in c[1]} if left else set()
+        leftovers = here if leftovers is None else leftovers & here
+    ordered = sorted(found, key=lambda d: (found[d][:2], tuple(_natural_key(x) for x in d)))
+    call.diplotypes = ordered
+    call.score = found[ordered[0]][2] if ordered else 0
+    call.phase_unknown = len(block_list) > 1 and len(ordered) > 1
+    call.unexplained = sorted((leftovers or set()) | set(unexpected))
+    return call

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from tailormed.documents import load_json
 from tailormed.errors import InputError
+from tailormed.io.copy_number import StructuralInput
 from tailormed.io.outside_calls import read_outside_calls
 from tailormed.io.patient import load_patient
 from tailormed.io.vcf import VcfFile
@@ -21,21 +24,42 @@ from tailormed.model.patient import Demographics, Patient
 from tailormed.model.pgx import PgxResult
 from tailormed.output import atomic_output_dir
 from tailormed.pgx.engine import build_result
-from tailormed.pipelines.pgx import MISSING_AS_REF_ASSUMPTION, call_pgx, pgx_provenance
+from tailormed.pipelines.pgx import (
+    MISSING_AS_REF_ASSUMPTION,
+    call_pgx,
+    pgx_provenance,
+    read_structural_input,
+)
 from tailormed.report.html import render_pgx_html
+from tailormed.report.patient import render_patient_html
+
+SECTION_DOCUMENTS = {"pgx": "pgx.json", "rare": "rare/result.json", "risk": "risk/risk.json",
+                     "onco": "onco/actionability.json"}
+"""The document of each section of an analysis folder, relative to it (``analysis.json`` names them too)."""
 
 
-def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list[Path]:
-    """``tailormed analyze``: every engine the manifest has inputs for (pharmacogenomics, rare disease)."""
+def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core", pdf: bool = False) -> list[Path]:
+    """``tailormed analyze``: every engine the manifest has inputs for (pharmacogenomics, rare disease, risk,
+    oncology), each section's files, and the integrated report ``report.html`` drawn from their documents
+    (with ``pdf``, also ``report.pdf``). Returns the integrated report, then each section's page."""
+    if pdf:
+        from tailormed.report.pdf import check_pdf_available
+
+        check_pdf_available()  # before any work, so a missing extra costs nothing and writes nothing
     patient = load_patient(manifest)
     kb = load_knowledge_base(kb_name)
     calls = read_outside_calls(patient.outside_calls, set(kb.genes)) if patient.outside_calls else []
+    structural = read_structural_input(patient.cyp2d6_copy_number, calls)
+    if structural.copy_numbers and patient.germline is None:
+        raise InputError("cyp2d6_copy_number: copy numbers complete a VCF call, and the manifest names no germline "
+                         "VCF", source=str(manifest))
+    calls = calls + structural.outside_calls
     run_pgx = patient.germline is not None or bool(calls)
     if not run_pgx and patient.phenopacket is None and patient.risk_profile is None and not patient.tumour_files:
         raise InputError("the manifest names no germline VCF, outside calls, phenopacket, risk profile or tumour "
                          "files: nothing to analyse", source=str(manifest))
     pending = [name for name, present in (("FHIR bundle", patient.fhir_bundle is not None),) if present]
-    pgx_result = _analyze_pgx(patient, kb, calls, manifest) if run_pgx else None
+    pgx_result = _analyze_pgx(patient, kb, calls, manifest, structural) if run_pgx else None
     rare = _analyze_rare(patient) if patient.phenopacket is not None else None
     risk = _analyze_risk(patient) if patient.risk_profile is not None else None
     onco = _analyze_onco(patient, manifest) if patient.tumour_files else None
@@ -45,8 +69,8 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list
             for name in pending:
                 pgx_result.warnings.append(_not_yet(name))
             (staging / "pgx.json").write_text(pgx_result.model_dump_json(indent=1), encoding="utf-8")
-            (staging / "report.html").write_text(render_pgx_html(pgx_result), encoding="utf-8")
-            sections["pgx"] = {"json": "pgx.json", "html": "report.html"}
+            (staging / "pgx.html").write_text(render_pgx_html(pgx_result), encoding="utf-8")
+            sections["pgx"] = {"json": "pgx.json", "html": "pgx.html"}
         if rare is not None:
             from tailormed.report.rare import write_rare_outputs
 
@@ -68,12 +92,42 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core") -> list
             write_onco_outputs(staging / "onco", onco)
             sections["onco"] = {"json": "onco/actionability.json", "html": "onco/report.html",
                                 "tsv": "onco/therapies.tsv", "alterations_tsv": "onco/alterations.tsv"}
-        summary = {"patient": patient.id, "sections": sections, "not_analysed": pending}
+        demographics = patient.demographics.model_dump(mode="json", exclude_none=True)
+        summary = {"patient": patient.id, "demographics": demographics, "medications": patient.medications,
+                   "created": datetime.now(UTC).isoformat(timespec="seconds"), "report": "report.html",
+                   "sections": sections, "not_analysed": pending}
         (staging / "analysis.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
-    return [out / section["html"] for section in sections.values()]
+        html = render_patient_html(load_analysis_documents(staging))
+        (staging / "report.html").write_text(html, encoding="utf-8")
+        if pdf:
+            from tailormed.report.pdf import html_to_pdf
+
+            (staging / "report.pdf").write_bytes(html_to_pdf(html, staging))
+            summary["report_pdf"] = "report.pdf"
+            (staging / "analysis.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    return [out / "report.html", *(out / section["html"] for section in sections.values())]
 
 
-def _analyze_pgx(patient: Patient, kb: KnowledgeBase, calls: list[OutsideCall], manifest: Path) -> PgxResult:
+def load_analysis_documents(folder: Path) -> dict[str, Any]:
+    """The parsed documents of an analysis folder, keyed ``analysis``, ``pgx``, ``rare``, ``risk``, ``onco`` (a
+    section not run is absent): what :func:`patient_report_html` draws the integrated report from."""
+    analysis = load_json(folder / "analysis.json", "analysis summary")
+    documents: dict[str, Any] = {"analysis": analysis}
+    for name in analysis.get("sections", {}) if isinstance(analysis, dict) else {}:
+        if name in SECTION_DOCUMENTS:
+            documents[name] = load_json(folder / SECTION_DOCUMENTS[name], f"{name} result")
+    return documents
+
+
+def patient_report_html(documents: Mapping[str, Any], *, link_pages: bool = False) -> str:
+    """The integrated patient report from an analysis's parsed documents (as :func:`load_analysis_documents`
+    returns, or as a results store keeps them): the same page ``analyze`` writes as ``report.html``. Links to
+    the per-section pages and files are left out unless ``link_pages`` (they exist only in an output folder)."""
+    return render_patient_html(documents, link_pages=link_pages)
+
+
+def _analyze_pgx(patient: Patient, kb: KnowledgeBase, calls: list[OutsideCall], manifest: Path,
+                 structural: StructuralInput) -> PgxResult:
     vcf = patient.germline.vcf if patient.germline else None
     sample = patient.germline.sample_id if patient.germline and patient.germline.sample_id else None
     if vcf is not None and sample is None:
@@ -85,9 +139,11 @@ def _analyze_pgx(patient: Patient, kb: KnowledgeBase, calls: list[OutsideCall], 
     haploid_x = {sample: True} if sample and patient.demographics.sex == "male" else {}
     sample_ids, per_sample = call_pgx(vcf, kb, samples=[sample] if sample else None, outside_calls=calls,
                                       missing_as_reference=patient.missing_as_reference, haploid_x=haploid_x,
-                                      sample_name=patient.id)
+                                      sample_name=patient.id, copy_numbers=structural.copy_numbers)
     inputs = {"manifest": str(manifest)} | ({"vcf": str(vcf)} if vcf else {}) | (
-        {"outside_calls": str(patient.outside_calls)} if patient.outside_calls else {})
+        {"outside_calls": str(patient.outside_calls)} if patient.outside_calls else {}) | (
+        {"cyp2d6_copy_number": f"{patient.cyp2d6_copy_number} ({structural.format})"}
+        if patient.cyp2d6_copy_number else {})
     assumptions = [MISSING_AS_REF_ASSUMPTION] if patient.missing_as_reference else []
     return build_result(kb, patient.id, dict(per_sample[0]), pgx_provenance(kb, inputs, assumptions),
                         patient.medications)

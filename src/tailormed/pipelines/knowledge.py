@@ -17,6 +17,7 @@ from tailormed.kb.importers.ctgov import import_ctgov
 from tailormed.kb.importers.hpo import import_hpo
 from tailormed.kb.importers.moalmanac import import_moalmanac
 from tailormed.kb.importers.pharmcat import import_pharmcat
+from tailormed.kb.importers.pypgx_cyp2d6 import import_cyp2d6
 from tailormed.kb.onco import load_onco_knowledge
 from tailormed.kb.oncotree import load_oncotree
 from tailormed.kb.pack import available_pack_dirs, find_pack, load_knowledge_base, load_pack
@@ -26,8 +27,8 @@ from tailormed.model.pack import GeneDefinition
 from tailormed.risk.equations import check_pack_fits_equations
 
 __all__ = ["PackSummary", "PackDescription", "describe_pack", "gene_definition", "import_civic",
-           "import_clingen_dosage", "import_clinvar", "import_hpo", "import_moalmanac", "import_pharmcat",
-           "import_trials", "list_packs", "validate_pack"]
+           "import_clingen_dosage", "import_clinvar", "import_cyp2d6", "import_hpo", "import_moalmanac",
+           "import_pharmcat", "import_trials", "list_packs", "validate_pack"]
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,15 @@ from pathlib import Path
 import numpy as np
 
 from tailormed.errors import InputError
+from tailormed.io.copy_number import StructuralInput, read_cyp2d6_structural
 from tailormed.io.outside_calls import read_outside_calls
 from tailormed.io.vcf import VcfFile, check_reference_agreement
 from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
 from tailormed.model.common import Provenance
-from tailormed.model.genotypes import GeneGenotypes, OutsideCall
+from tailormed.model.genotypes import CopyNumberCall, GeneGenotypes, OutsideCall
 from tailormed.model.pgx import GeneResult
 from tailormed.output import atomic_output_dir, case_file_names
+from tailormed.pgx.copy_number import complete_with_copy_number
 from tailormed.pgx.engine import (
     PositionDetail,
     build_result,
@@ -56,8 +58,8 @@ class PgxRunSummary:
 
 def pgx_provenance(kb: KnowledgeBase, inputs: dict[str, str], assumptions: list[str]) -> Provenance:
     """Provenance naming every pack of the knowledge base."""
-    return make_provenance([f"{p.manifest.name} {p.manifest.version} ({p.manifest.date})" for p in kb.packs],
-                           inputs, assumptions)
+    return make_provenance([f"{p.manifest.name} {p.manifest.version} ({p.manifest.date})" for p in kb.packs]
+                           + list(kb.extra_knowledge), inputs, assumptions)
 
 
 def read_vcf_genotypes(vcfs: Sequence[Path], kb: KnowledgeBase, samples: Sequence[str] | None,
@@ -89,9 +91,11 @@ def read_vcf_genotypes(vcfs: Sequence[Path], kb: KnowledgeBase, samples: Sequenc
 def call_pgx(vcf: Path | Sequence[Path] | None, kb: KnowledgeBase, *, samples: Sequence[str] | None = None,
              outside_calls: Sequence[OutsideCall] = (), missing_as_reference: bool = False,
              haploid_x: dict[str, bool] | None = None, position_detail: PositionDetail = "all",
-             sample_name: str | None = None) -> tuple[list[str], list[dict[str, GeneResult]]]:
-    """Gene results per sample from VCF(s) (or outside calls alone), outside calls merged in; ``position_detail``
-    chooses the per-position genotypes the results list (every position, the informative ones, none)."""
+             sample_name: str | None = None,
+             copy_numbers: Sequence[CopyNumberCall] = ()) -> tuple[list[str], list[dict[str, GeneResult]]]:
+    """Gene results per sample from VCF(s) (or outside calls alone), completed with copy numbers (CYP2D6), outside
+    calls merged in; ``position_detail`` chooses the per-position genotypes the results list (every position, the
+    informative ones, none)."""
     vcfs = [vcf] if isinstance(vcf, (str, Path)) else list(vcf or [])
     uncovered: list[str] = []
     if vcfs:
@@ -105,21 +109,45 @@ def call_pgx(vcf: Path | Sequence[Path] | None, kb: KnowledgeBase, *, samples: S
     else:
         sample_ids = [sample_name or "sample"]
         per_sample = [{}]
+    _check_samples_known(copy_numbers, sample_ids, "copy numbers")
     merged = []
     for sample, results in zip(sample_ids, per_sample, strict=True):
+        for cn in copy_numbers:
+            if cn.sample in (None, sample) and cn.gene in results and results[cn.gene].source == "vcf":
+                results = {**results, cn.gene: complete_with_copy_number(kb, results[cn.gene], cn.copies, cn.source)}
         mine = [c for c in outside_calls if c.sample in (None, sample)]
         merged.append(merge_outside_calls(kb, results, mine))
         if missing_as_reference:
             for gene in uncovered:
                 if gene not in merged[-1]:
                     merged[-1][gene] = not_covered_result(kb, gene)
-    unknown = [c for c in outside_calls if c.sample is not None and c.sample not in set(sample_ids)]
+    _check_samples_known(outside_calls, sample_ids, "outside calls")
+    return sample_ids, merged
+
+
+def _check_samples_known(calls: Sequence[OutsideCall | CopyNumberCall], sample_ids: Sequence[str], what: str) -> None:
+    known = set(sample_ids)
+    unknown = [c for c in calls if c.sample is not None and c.sample not in known]
     if unknown:
         names = ", ".join(sorted({str(c.sample) for c in unknown}))
         path, _, line = unknown[0].source.rpartition(":")  # "file:line"
-        raise InputError(f"outside calls name sample(s) not analysed: {names}", source=path or None,
+        raise InputError(f"{what} name sample(s) not analysed: {names}", source=path or None,
                          location=f"line {line}" if path else None)
-    return sample_ids, merged
+
+
+def read_structural_input(path: Path | None, outside_calls: Sequence[OutsideCall]) -> StructuralInput:
+    """The CYP2D6 copy-number / caller file (none: empty); a sample's CYP2D6 may not come from both it and the
+    outside-call file."""
+    if path is None:
+        return StructuralInput("none")
+    structural = read_cyp2d6_structural(path)
+    given = {(c.sample, c.gene) for c in outside_calls}
+    for call in structural.outside_calls:
+        if (call.sample, call.gene) in given or (None, call.gene) in given:
+            where, _, line = call.source.rpartition(":")
+            raise InputError(f"{call.gene} of sample {call.sample} is given here and in the outside-call file: give "
+                             "it once", source=where, location=f"line {line}")
+    return structural
 
 
 @dataclass
@@ -253,7 +281,8 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
                  samples: Sequence[str] | None = None, outside_calls_path: Path | None = None,
                  missing_as_reference: bool = False, formats: Sequence[str] = ALL_FORMATS,
                  medications: Sequence[str] = (), progress: ProgressCallback | None = None,
-                 full_evidence: bool = False, workers: int | None = None) -> PgxRunSummary:
+                 full_evidence: bool = False, workers: int | None = None,
+                 cyp2d6_copy_number_path: Path | None = None) -> PgxRunSummary:
     """``tailormed pgx call``: VCF (+ outside calls) -> calls.tsv, <sample>.json, <sample>.html (and
     knowledge.json for the compact JSON; ``full_evidence`` writes the full documents instead).
 
@@ -261,6 +290,11 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
     """
     kb = load_knowledge_base(kb_name)
     calls = read_outside_calls(outside_calls_path, set(kb.genes)) if outside_calls_path else []
+    structural = read_structural_input(cyp2d6_copy_number_path, calls)
+    calls = calls + structural.outside_calls
+    if structural.copy_numbers and not vcf:
+        raise InputError("CYP2D6 copy numbers complete a VCF call, and no VCF was given",
+                         source=str(cyp2d6_copy_number_path))
     if not vcf and not calls:
         if outside_calls_path:
             raise InputError("the outside-call file holds no calls, and no VCF was given: nothing to call",
@@ -270,7 +304,8 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
         progress("reading genotypes and calling genes", 0, None)
     sample_ids, per_sample = call_pgx(vcf, kb, samples=samples, outside_calls=calls,
                                       missing_as_reference=missing_as_reference,
-                                      position_detail=_position_detail(formats, full_evidence))
+                                      position_detail=_position_detail(formats, full_evidence),
+                                      copy_numbers=structural.copy_numbers)
     meds = [m.strip().lower() for m in medications if m.strip()]
     if meds and len(sample_ids) != 1:
         raise InputError(f"--medications is one person's medication list, but {len(sample_ids)} samples are analysed; "
@@ -279,6 +314,8 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
     inputs = {"vcf": ", ".join(str(v) for v in vcf_list)} if vcf_list else {}
     if outside_calls_path:
         inputs["outside_calls"] = str(outside_calls_path)
+    if cyp2d6_copy_number_path:
+        inputs["cyp2d6_copy_number"] = f"{cyp2d6_copy_number_path} ({structural.format})"
     if meds:
         inputs["medications"] = ", ".join(meds)
     assumptions = [MISSING_AS_REF_ASSUMPTION] if missing_as_reference else []

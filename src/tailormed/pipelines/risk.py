@@ -18,7 +18,7 @@ import numpy.typing as npt
 from tailormed.errors import InputError
 from tailormed.io.genotypes import open_target
 from tailormed.io.populations import read_populations
-from tailormed.io.risk_profile import PERSON_FIELDS, read_person
+from tailormed.io.risk_profile import PERSON_FIELDS, read_person_dated
 from tailormed.io.scoring_file import read_scoring_file
 from tailormed.model.patient import PolygenicSettings
 from tailormed.model.prs import PersonScore, ReferenceDistribution, ScoreMatch, ScoreResult, ScoringFile
@@ -192,7 +192,7 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
     if prs_hr_per_sd is not None and not (math.isfinite(prs_hr_per_sd) and prs_hr_per_sd > 0):
         raise InputError(f"the hazard ratio per SD (--prs-hr, or polygenic.hazard_ratio_per_sd in a manifest) must be "
                          f"a finite number above 0, got {prs_hr_per_sd:g}")
-    person, origin = read_person(person_file)
+    person, origin, dates = read_person_dated(person_file)
     assessment = assess(person)
     adjusted = {}
     if prs_z is not None and prs_hr_per_sd is not None:
@@ -200,7 +200,7 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
             if estimate.name != "FINDRISC type 2 diabetes":
                 adjusted[estimate.name] = with_polygenic_score(estimate, prs_z, prs_hr_per_sd, "--prs-hr")
     document: dict[str, object] = {
-        "person": {k: getattr(person, k) for k in PERSON_FIELDS}, "inputs_from": origin,
+        "person": {k: getattr(person, k) for k in PERSON_FIELDS}, "inputs_from": origin, "input_dates": dates,
         "estimates": [{**dataclasses.asdict(e), "with_polygenic_score": adjusted.get(e.name)}
                       for e in assessment.estimates],
         "polygenic_adjustment": {"z": prs_z, "hazard_ratio_per_sd": prs_hr_per_sd, "source": prs_source,

@@ -215,7 +215,7 @@ class PgxHtmlRenderer:
         self._parts = _ENV.get_template("pgx_parts.html.j2").make_module(
             {"status_labels": STATUS_LABELS, "status_icons": STATUS_ICONS, "citation": self._citations.__getitem__})
         self._cache: dict[tuple[object, ...], tuple[object, Markup]] = {}
-        self._page = _ENV.get_template("pgx.html.j2")
+        self._page = _ENV.get_template("pgx_page.html.j2")
 
     def part(self, name: str, item: Any) -> Markup:
         """One part of the page (a macro of ``pgx_parts.html.j2``), rendered once per distinct input."""
@@ -232,24 +232,18 @@ class PgxHtmlRenderer:
             self._cache[key] = hit
         return hit[1]
 
-    def render(self, result: PgxResult) -> str:
-        """One sample's page."""
+    def context(self, result: PgxResult) -> dict[str, Any]:
+        """What ``pgx.html.j2`` needs for one sample (its own page, or the integrated patient page)."""
         for c in result.citations:
             self._citations.setdefault(c.id, c)
-        return self._page.render(r=result, page=pgx_page(result, result.medications), part=self.part,
-                                 status_icons=STATUS_ICONS)
+        return {"r": result, "page": pgx_page(result, result.medications), "part": self.part,
+                "status_icons": STATUS_ICONS}
+
+    def render(self, result: PgxResult) -> str:
+        """One sample's page."""
+        return self._page.render(**self.context(result))
 
 
 def render_pgx_html(result: PgxResult) -> str:
     """Render one sample's pharmacogenomic report."""
     return PgxHtmlRenderer().render(result)
-
-
-def render_risk_html(title: str, assessment: Any, adjusted: dict[str, float], version: str,
-                     histograms: list[dict[str, Any]] | None = None) -> str:
-    """The risk-and-prevention section: polygenic scores on their reference distribution, estimates and what-ifs
-    as inline SVG bars, advice with sources."""
-    template = _ENV.get_template("risk.html.j2")
-    return template.render(title=title, estimates=assessment.estimates, what_ifs=assessment.what_ifs,
-                           advice=assessment.advice, skipped=assessment.skipped, adjusted=adjusted, version=version,
-                           histograms=histograms or [])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from tailormed.model.onco import OncoResult
+from tailormed.model.onco import OncoResult, TherapyOption
 from tailormed.report.html import _ENV
 from tailormed.report.tsv import tsv_field
 
@@ -21,6 +22,58 @@ RESISTANCE_LEVELS = {
     "R3": "resistance in this tumour type from case reports or preclinical work",
 }
 """Our resistance levels (docs/onco.md), shown next to an option's tier."""
+
+
+@dataclass
+class OptionLine:
+    """One therapy of the first screen: its best tier, the biomarkers it rests on and how many records list it."""
+
+    therapy: str
+    tier: str
+    resistance_level: str | None
+    biomarkers: list[str]
+    records: int
+
+
+def option_lines(options: list[TherapyOption]) -> list[OptionLine]:
+    """Options grouped by therapy (one line for osimertinib's several indications), in the engine's order."""
+    lines: dict[str, OptionLine] = {}
+    for t in options:
+        found = [a for m in t.matched for a in m.satisfied_by]
+        line = lines.get(t.therapy)
+        if line is None:
+            lines[t.therapy] = OptionLine(t.therapy, t.tier, t.resistance_level, list(dict.fromkeys(found)), 1)
+        else:
+            line.biomarkers.extend(a for a in found if a not in line.biomarkers)
+            lines[t.therapy] = OptionLine(line.therapy, line.tier, line.resistance_level or t.resistance_level,
+                                          line.biomarkers, line.records + 1)
+    return list(lines.values())
+
+
+MAX_OPTIONS = 6
+"""Tier I therapies named in a summary; the rest are counted and linked."""
+
+
+@dataclass
+class OncoSummary:
+    """The tumour's summary (the first screen of its page and its card on the integrated page)."""
+
+    tier_one: list[OptionLine]
+    tier_one_more: int
+    resistance: list[TherapyOption]
+    resistance_markers: list[str]
+    conditional: int
+
+
+def onco_summary(same: list[TherapyOption], resistant: list[TherapyOption], conditional: list[TherapyOption]
+                 ) -> OncoSummary:
+    """Tier I options in this tumour type (one line per therapy), resistance and what waits on a status."""
+    tier_one = option_lines([t for t in same if t.tier in ("I-A", "I-B")])
+    return OncoSummary(tier_one=tier_one[:MAX_OPTIONS], tier_one_more=max(0, len(tier_one) - MAX_OPTIONS),
+                       resistance=list({t.therapy: t for t in resistant}.values()),
+                       resistance_markers=list(dict.fromkeys(a for t in resistant for m in t.matched
+                                                             for a in m.satisfied_by)),
+                       conditional=len(conditional))
 
 
 def _number(value: float | int | None) -> str:
@@ -53,17 +106,24 @@ def write_alterations_tsv(handle: TextIO, result: OncoResult) -> None:
 def render_onco_html(result: OncoResult) -> str:
     """The tumour-board report: tiered alterations; therapies here (met, then conditional on a status not given),
     then elsewhere; resistance; IO; trials."""
+    return _ENV.get_template("onco_page.html.j2").render(**onco_view(result))
+
+
+def onco_view(result: OncoResult) -> dict[str, Any]:
+    """What the oncology section template needs (onco.html.j2)."""
     sensitive = [t for t in result.therapies if t.response == "sensitive"]
     # Tier I/II and oncogenic alterations are listed in full; a hypermutated tumour's thousands of Tier III
     # passengers are counted and left to actionability.json.
     shown = [a for a in result.alterations if a.tier != "III" or a.oncogenic][:MAX_LISTED]
-    return _ENV.get_template("onco.html.j2").render(
-        r=result, shown=shown, hidden=len(result.alterations) - len(shown),
-        same=[t for t in sensitive if t.tumour_match == "same" and not t.unknown_requirements],
-        conditional=[t for t in sensitive if t.unknown_requirements],
+    same = [t for t in sensitive if t.tumour_match == "same" and not t.unknown_requirements]
+    conditional = [t for t in sensitive if t.unknown_requirements]
+    resistant = [t for t in result.therapies if t.response == "resistant"]
+    return dict(
+        r=result, shown=shown, hidden=len(result.alterations) - len(shown), same=same, conditional=conditional,
+        summary=onco_summary(same, resistant, conditional),
         conditional_ids={t.record_id for t in sensitive if t.unknown_requirements},
         other=[t for t in sensitive if t.tumour_match == "other" and not t.unknown_requirements],
-        resistant=[t for t in result.therapies if t.response == "resistant"],
+        resistant=resistant,
         untested=[w for w in result.warnings if w.code == "status_not_given"],
         warnings=[w for w in result.warnings if w.code != "status_not_given"],
         resistance_levels=RESISTANCE_LEVELS)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any, TextIO
 
 from tailormed.model.genome import split_variant_key
-from tailormed.model.rare import DiseaseCandidate, RareResult
+from tailormed.model.rare import DiseaseCandidate, RareResult, VariantEvidence
 from tailormed.report.html import _ENV
 from tailormed.report.tsv import tsv_field
 
@@ -31,9 +32,41 @@ def write_ranking_tsv(handle: TextIO, result: RareResult) -> None:
         handle.write("\t".join(tsv_field(f) for f in row) + "\n")
 
 
+def iso_age(duration: str) -> str:
+    """An ISO 8601 age as words (a phenopacket's ``P58Y``); anything else is shown as given.
+
+    >>> iso_age("P58Y"), iso_age("P2Y3M"), iso_age("P10D"), iso_age("adult")
+    ('58 years', '2 years 3 months', '10 days', 'adult')
+    """
+    match = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?", duration)
+    if not match or not any(match.groups()):
+        return duration
+    units = ("year", "month", "week", "day")
+    return " ".join(f"{n} {unit}{'s' if n != '1' else ''}" for n, unit in zip(match.groups(), units, strict=True)
+                    if n is not None)
+
+
+_ENV.filters["iso_age"] = iso_age
+
+
+def variants_by_gene(candidates: list[DiseaseCandidate]) -> dict[str, list[VariantEvidence]]:
+    """Each gene's candidate variants once (several diseases of one gene share them), in order of first mention."""
+    genes: dict[str, dict[str, VariantEvidence]] = {}
+    for c in candidates:
+        for v in c.variants:
+            genes.setdefault(v.gene, {}).setdefault(v.variant, v)
+    return {gene: list(found.values()) for gene, found in genes.items()}
+
+
+def rare_view(result: RareResult, *, top: int = 10) -> dict[str, Any]:
+    """What the rare-disease section template needs (rare.html.j2)."""
+    shown = result.diseases[:top]
+    return {"r": result, "top": shown, "variant_genes": variants_by_gene(shown)}
+
+
 def render_rare_html(result: RareResult, *, top: int = 10) -> str:
-    """The clinician-facing report: top candidates with supporting/contradicting terms and variants."""
-    return _ENV.get_template("rare.html.j2").render(r=result, top=result.diseases[:top])
+    """The clinician-facing report: top candidates with supporting/contradicting terms, one variant table per gene."""
+    return _ENV.get_template("rare_page.html.j2").render(**rare_view(result, top=top))
 
 
 _ACMG_TO_GA4GH = {

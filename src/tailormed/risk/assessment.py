@@ -57,6 +57,10 @@ class WhatIf:
     baseline: float
     after: float
     source: str
+    horizon_years: int = 10
+    """The horizon of the estimate changed (what-ifs are ranked within a horizon)."""
+    estimate_name: str = ""
+    """The estimate's display name (:attr:`RiskEstimate.name`; ``estimate`` is the equation's key)."""
 
     @property
     def absolute_risk_reduction(self) -> float:
@@ -226,7 +230,7 @@ def _what_ifs(name: str, person: Person, baseline: RiskEstimate) -> list[WhatIf]
             band = " (the same risk band)" if recomputed.risk == baseline.risk else ""
             source = f"{source}: {baseline.points} -> {recomputed.points} points{band}"
         found.append(WhatIf(change=change, estimate=name, baseline=baseline.risk, after=recomputed.risk * relative_risk,
-                            source=source))
+                            source=source, horizon_years=baseline.horizon_years, estimate_name=baseline.name))
     return found
 
 
