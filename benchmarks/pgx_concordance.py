@@ -185,10 +185,7 @@ def part_b(root: Path, kb: KnowledgeBase) -> tuple[dict[str, int], list[list[str
 VOCABULARY = {"ivacaftor non-responsive in cf patients": "ivacaftor non-responsive",
               "ivacaftor responsive in cf patients": "ivacaftor responsive",
               # CPIC's "No Result" key (a gene not tested) is pgx-core's "Not tested"
-              "no result": "not tested",
-              # CPIC's 2025 hydralazine guideline says metabolizer where pgx-core's NAT2 rules say acetylator
-              "rapid metabolizer": "rapid acetylator", "intermediate metabolizer": "intermediate acetylator",
-              "poor metabolizer": "poor acetylator"}
+              "no result": "not tested"}
 
 
 def _reason(drug: str, theirs: set[str], their_keys: dict[str, str], mine: set[str],
@@ -219,7 +216,8 @@ def part_c(root: Path, kb: KnowledgeBase,
         ours = recommend(kb, dict(results))
         by_drug: dict[str, list] = {}
         for row in ours:
-            by_drug.setdefault(_drug_key(row.drug), []).append(row)
+            if row.guideline_body == "CPIC":  # DPWG rows are compared with CPIC's in the pack, not with PharmCAT's CPIC
+                by_drug.setdefault(_drug_key(row.drug), []).append(row)
         for drug, info in sorted(report["drugs"].get("CPIC Guideline Annotation", {}).items()):
             annotations = [a for g in info.get("guidelines", []) for a in g.get("annotations", [])]
             key = _drug_key(drug)
@@ -231,8 +229,7 @@ def part_c(root: Path, kb: KnowledgeBase,
             theirs = {(a.get("classification") or "No recommendation") for a in annotations} or {"No recommendation"}
             mine = {(r.strength or "No recommendation") for r in by_drug[key] if not _unassessed(r)}
             mine = mine or {"No recommendation"}
-            their_keys = {g: (VOCABULARY.get(_key(v), _key(v)) if g == "NAT2" or "metabolizer" not in _key(v)
-                              else _key(v)) for a in annotations
+            their_keys = {g: VOCABULARY.get(_key(v), _key(v)) for a in annotations
                           for lk in a.get("lookupKey", []) for g, v in lk.items()}
             my_keys: dict[str, set[str]] = {}
             for r in by_drug[key]:

@@ -29,7 +29,7 @@ def test_pgx_call_writes_calls_json_html(kb, write_vcf, tmp_path):
     assert result.exit_code == 0, result.output
     lines = (out / "calls.tsv").read_text().splitlines()
     assert lines[0].split("\t") == ["sample", "gene", "diplotype", "phenotype", "activity_score", "alternatives",
-                                    "missing_positions", "source"]
+                                    "missing_positions", "source", "legacy_diplotype"]
     rows = [line.split("\t") for line in lines[1:]]
     cyp2c19 = [r for r in rows if r[1] == "CYP2C19"]
     assert [(r[0], r[2], r[3]) for r in cyp2c19] == [("A", "*38/*38", "Normal Metabolizer"),
@@ -247,3 +247,17 @@ def test_pgx_call_with_several_report_processes_finishes(kb, write_vcf, tmp_path
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert len(list(out.glob("S*.html"))) == len(samples) and len(list(out.glob("S*.json"))) == len(samples)
+
+
+def test_kb_show_lists_the_guideline_of_each_drug_and_nat2_legacy_names():
+    result = runner.invoke(app, ["kb", "show", "pgx-core"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    clopidogrel = next(line for line in result.output.splitlines() if line.strip("│ ").startswith("clopidogrel"))
+    assert "cpic-cyp2c19-clopidogrel-2022" in clopidogrel and "dpwg-2011-update" in clopidogrel
+    abacavir = next(line for line in result.output.splitlines() if line.strip("│ ").startswith("abacavir"))
+    assert "dpwg" not in abacavir
+    assert "DPWG beside CPIC for 19" in result.output
+    nat2 = runner.invoke(app, ["kb", "show", "pgx-core", "--gene", "NAT2"], env={"COLUMNS": "250"})
+    assert nat2.exit_code == 0 and "reference *1" in nat2.output
+    star1 = next(line for line in nat2.output.splitlines() if line.strip("│ ").startswith("*1 "))
+    assert "*12A" in star1 and "Increased function" in star1

@@ -23,7 +23,8 @@ def _call(kb, gene, diplotype=None, activity_score=None) -> dict[str, GeneResult
 
 
 def _row(kb, results, drug, medications):
-    rows = [r for r in recommend(kb, results, medications) if r.drug == drug]
+    """The drug's CPIC row (DPWG rows, where the pack has them, are matched on the same adjusted phenotype)."""
+    rows = [r for r in recommend(kb, results, medications) if r.drug == drug and r.guideline_body == "CPIC"]
     assert len(rows) == 1, rows
     return rows[0]
 

@@ -103,7 +103,7 @@ def test_demo_first_screen_is_medications_then_genes_called_then_other_drugs(kb)
     outline = _outline(html)
     assert [text for level, text in outline.headings if level == 2][:3] == [
         "The patient's medications: what to do", "Genes called: 22/22",
-        "Other drugs where the genotype changes usual care (36)"]
+        "Other drugs where the genotype changes usual care (38)"]
     medications = html[positions[0]:positions[1]]
     for drug in ("abacavir", "clopidogrel", "codeine", "paroxetine", "simvastatin"):
         assert f'id="drug-{drug}"' in medications
@@ -115,6 +115,13 @@ def test_demo_first_screen_is_medications_then_genes_called_then_other_drugs(kb)
     # other actionable drugs after the genes line, none of the medication list among them
     actionable = html[positions[2]:positions[3]]
     assert 'id="drug-tramadol"' in actionable and 'id="drug-codeine"' not in actionable
+    # voriconazole: CPIC keeps the usual dose for this CYP2C19 intermediate metabolizer, DPWG asks for concentration
+    # monitoring; a guideline that changes care puts the drug here, with both rows shown (metoprolol likewise: DPWG
+    # limits the dose of this CYP2D6 intermediate metabolizer when a gradual heart-rate fall is wanted)
+    voriconazole = actionable[actionable.index('id="drug-voriconazole"') + 1:]
+    voriconazole = voriconazole[:voriconazole.find('id="drug-')]
+    assert '<span class="gl-body">DPWG</span> <strong>differs from CPIC:</strong>' in voriconazole
+    assert '<span class="gl-body">CPIC</span>' in voriconazole
 
 
 def test_usual_care_drugs_are_collapsed_and_named(kb):
@@ -123,13 +130,13 @@ def test_usual_care_drugs_are_collapsed_and_named(kb):
     outline = _outline(html)
     usual = sorted({d.drug for d in result.drugs if d.status == "standard" and not d.in_medication_list
                     and all(r.status == "standard" for r in result.drugs if r.drug == d.drug)})
-    assert len(usual) == 44
+    assert len(usual) == 42  # 44 before DPWG's voriconazole and metoprolol rows moved them among the actionable drugs
     for drug in usual:
         anchor = "drug-" + re.sub(r"[^a-z0-9]+", "-", drug).strip("-")
         assert anchor in outline.ids, drug
         assert anchor not in outline.collapsed_ids  # the anchor is the <details> itself, so its name stays visible
     section = html[html.index('id="pgx-h-usual"'):html.index('id="pgx-h-details"')]
-    assert section.count("<details id=") == 44 + 3  # usual care, then the three without a recommendation
+    assert section.count("<details id=") == 42 + 3  # usual care, then the three without a recommendation
     assert "<details open" not in section
     # what shows before anything is opened
     outside = re.sub(r"<li><details id=.*?</details></li>", "", section, flags=re.S)

@@ -33,15 +33,18 @@ def kb_list() -> None:
 @app.command("show")
 def kb_show(pack: Annotated[str, typer.Argument(help="Pack name or folder.")],
             gene: Annotated[str | None, typer.Option(help="Show one gene's alleles.")] = None) -> None:
-    """Show a pack: manifest, sources, genes and drugs (or one gene's alleles)."""
+    """Show a pack: manifest, sources, genes, drugs and the guideline (CPIC, DPWG) covering each drug (or one gene's
+    alleles, with their legacy names where the gene has them)."""
     from tailormed.pipelines.knowledge import describe_pack, gene_definition
 
     if gene:
         definition = run_guarded(lambda: gene_definition(pack, gene))
-        alleles = new_table("allele", "function", "activity", "defining")
+        legacy = any(allele.legacy_names for allele in definition.alleles)
+        alleles = new_table("allele", *(["legacy names"] if legacy else []), "function", "activity", "defining")
         for allele in definition.alleles:
-            add_row(alleles, allele.name, allele.function, "" if allele.activity_value is None else
-                    allele.activity_value, ", ".join(f"{k}={v}" for k, v in allele.defining.items()))
+            add_row(alleles, allele.name, *([", ".join(allele.legacy_names)] if legacy else []), allele.function,
+                    "" if allele.activity_value is None else allele.activity_value,
+                    ", ".join(f"{k}={v}" for k, v in allele.defining.items()))
         say(f"{definition.gene} ({definition.chromosome}, {len(definition.variants)} defining positions, "
             f"reference {definition.reference_allele})")
         out.print(alleles)
@@ -63,6 +66,13 @@ def kb_show(pack: Annotated[str, typer.Argument(help="Pack name or folder.")],
     else:
         say(f"genes ({len(d.genes)}): {', '.join(d.genes)}")
         say(f"drugs ({len(d.drugs)}): {', '.join(d.drugs)}")
+        if d.drug_guidelines:
+            covered = new_table("drug", "genes", "CPIC guideline", "DPWG guideline")
+            for covers in d.drug_guidelines:
+                add_row(covered, *covers)
+            out.print(covered)
+            with_dpwg = sum(1 for covers in d.drug_guidelines if covers[3])
+            say(f"guidelines: CPIC for {len(d.drug_guidelines)} drugs, DPWG beside CPIC for {with_dpwg}")
         if d.phenoconversion_rules:
             rules = new_table("enzyme", "phenoconversion rule", "adjustment", "sources")
             for rule in d.phenoconversion_rules:

@@ -400,11 +400,20 @@ def _export_implication(builder: _Builder, drug: DrugRecommendation, position: i
         components.append({"code": {"coding": [{"system": LOINC, "code": "93044-6",
                                                  "display": "Level of evidence"}]},
                            "valueCodeableConcept": {"text": f"classification of recommendation: {drug.strength}"}})
-    text = [drug.implication or ""]
+    elif drug.guideline_body != "CPIC":
+        components.append({"code": {"coding": [{"system": LOINC, "code": "93044-6",
+                                                 "display": "Level of evidence"}]},
+                           "valueCodeableConcept": {"text": f"classification of recommendation: not graded "
+                                                            f"({drug.guideline_body} guideline)"}})
+    text = [f"{drug.guideline_body} guideline." if drug.guideline_body != "CPIC" else "", drug.implication or ""]
+    if drug.difference:
+        text.append(f"Differs from CPIC: {drug.difference}")
     if drug.recommendation:
         text.append(f"Recommendation: {drug.recommendation}")
     notes = [b.phenoconversion_note for b in drug.basis if b.phenoconversion_note]
     text.extend(notes)
+    if drug.agreeing_rules:
+        text.append(f"DPWG gives the same action ({', '.join(drug.agreeing_rules)}).")
     status_words = {"actionable": "changes care", "standard": "usual care", "no_recommendation": "no recommendation"}
     text.append(f"TailorMed status: {status_words.get(drug.status, drug.status)} (rule {drug.rule}).")
     components.append(_conclusion_component(" ".join(t for t in text if t)))

@@ -19,7 +19,14 @@ from pydantic import BaseModel, ValidationError
 
 from tailormed.errors import KnowledgeError
 from tailormed.kb.cyp2d6 import core_only, find_cyp2d6_dir, load_cyp2d6_definition
-from tailormed.model.pack import DrugGuidance, GeneDefinition, Manifest, PhenoconversionKnowledge, Source
+from tailormed.model.pack import (
+    DrugGuidance,
+    GeneCondition,
+    GeneDefinition,
+    Manifest,
+    PhenoconversionKnowledge,
+    Source,
+)
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 BUILTIN_PACKS_DIR = Path(__file__).parent / "data"
@@ -50,6 +57,8 @@ class Pack:
     drugs: dict[str, DrugGuidance]
     sources: dict[str, Source]
     phenoconversion: PhenoconversionKnowledge | None = None
+    drug_files: dict[str, str] = field(default_factory=dict)
+    """Drug name -> the file that defines it (for error messages)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,8 @@ class KnowledgeBase:
     phenoconversion: PhenoconversionKnowledge | None = None
     """Listed perpetrators and phenoconversion rules (from the last pack of the chain that has them)."""
     phenoconversion_file: str | None = None
+    drug_files: dict[str, str] = field(default_factory=dict)
+    """Drug name -> the file that defines it (from the last pack of the chain that defines it)."""
     extra_knowledge: tuple[str, ...] = ()
     """Knowledge used besides the packs (the installed CYP2D6 allele set), one line each, for provenance."""
     memo: dict[tuple[str, str], object] = field(default_factory=dict, compare=False, repr=False)
@@ -127,6 +138,7 @@ def load_pack(path: Path) -> Pack:
     _collect_sources(manifest.sources, sources, manifest_path)
     genes: dict[str, GeneDefinition] = {}
     drugs: dict[str, DrugGuidance] = {}
+    drug_files: dict[str, str] = {}
     cited: list[tuple[Path, str]] = []
     for gene_path in sorted((path / "genes").glob("*.yaml")):
         gene: GeneDefinition = _parse(GeneDefinition, _read_yaml(gene_path), gene_path)
@@ -140,7 +152,11 @@ def load_pack(path: Path) -> Pack:
         if drug.drug in drugs:
             raise KnowledgeError(f"drug {drug.drug} defined twice", source=str(drug_path))
         drugs[drug.drug] = drug
+        drug_files[drug.drug] = str(drug_path)
         cited += [(drug_path, s) for s in _collect_sources(drug.sources, sources, drug_path)]
+        for other in drug.other_guidelines:
+            cited.append((drug_path, other.guideline))
+            cited += [(drug_path, s) for rec in other.recommendations for s in rec.sources]
         cited.append((drug_path, drug.guideline))
         cited += [(drug_path, s) for rec in drug.recommendations for s in rec.sources]
         if drug.test_before_prescribing is not None:
@@ -158,7 +174,7 @@ def load_pack(path: Path) -> Pack:
             raise KnowledgeError(f"cites source {source_id!r}, which no file of the pack declares",
                                  source=str(cited_in))
     return Pack(path=path, manifest=manifest, genes=genes, drugs=drugs, sources=sources,
-                phenoconversion=phenoconversion)
+                phenoconversion=phenoconversion, drug_files=drug_files)
 
 
 def find_pack(name_or_path: str) -> Path:
@@ -203,6 +219,7 @@ def load_knowledge_base(name_or_path: str = "pgx-core", *, full_cyp2d6: bool = T
     drugs: dict[str, DrugGuidance] = {}
     sources: dict[str, Source] = {}
     origin: dict[str, str] = {}
+    drug_files: dict[str, str] = {}
     phenoconversion: PhenoconversionKnowledge | None = None
     phenoconversion_file: str | None = None
     for pack in chain:
@@ -210,6 +227,7 @@ def load_knowledge_base(name_or_path: str = "pgx-core", *, full_cyp2d6: bool = T
         drugs.update(pack.drugs)
         sources.update(pack.sources)
         origin.update({g: pack.manifest.name for g in pack.genes})
+        drug_files.update(pack.drug_files)
         if pack.phenoconversion is not None:
             phenoconversion = pack.phenoconversion
             phenoconversion_file = str(pack.path / PHENOCONVERSION_FILE)
@@ -231,35 +249,47 @@ def load_knowledge_base(name_or_path: str = "pgx-core", *, full_cyp2d6: bool = T
             extra.append("CYP2D6: pgx-core core alleles only (full allele set not installed)")
     kb = KnowledgeBase(packs=tuple(chain), genes=genes, drugs=drugs, sources=sources, gene_origin=origin,
                        phenoconversion=phenoconversion, phenoconversion_file=phenoconversion_file,
-                       extra_knowledge=tuple(extra))
+                       drug_files=drug_files, extra_knowledge=tuple(extra))
     check_consistency(kb)
     return kb
 
 
 def check_consistency(kb: KnowledgeBase) -> None:
-    """Cross-file checks: every drug condition names a known gene and a result that gene can produce."""
+    """Cross-file checks: every drug condition (CPIC's and other bodies') names a known gene and a result that gene
+    can produce. Errors name the drug's file."""
     for drug in kb.drugs.values():
+        where = kb.drug_files.get(drug.drug)
         for gene_name in drug.genes:
             if gene_name not in kb.genes:
-                raise KnowledgeError(f"drug {drug.drug} depends on gene {gene_name}, which no pack defines")
-        for rec in drug.recommendations:
-            if all(c.phenotype == [NOT_TESTED] for c in rec.when.values()):
-                raise KnowledgeError(f"drug {drug.drug}: a recommendation conditioned only on untested genes "
-                                     f"({', '.join(rec.when)}: {NOT_TESTED!r}) would advise without a genotype")
-            for gene_name, condition in rec.when.items():
-                gene = kb.genes[gene_name]
+                raise KnowledgeError(f"drug {drug.drug} depends on gene {gene_name}, which no pack defines",
+                                     source=where)
+        rows: list[tuple[str, str, dict[str, GeneCondition]]] = [
+            (f"drug {drug.drug}", f"recommendations.{i}", rec.when) for i, rec in enumerate(drug.recommendations)]
+        rows += [(f"drug {drug.drug} ({other.body})", f"other_guidelines.{j}.recommendations.{i}", rec.when)
+                 for j, other in enumerate(drug.other_guidelines) for i, rec in enumerate(other.recommendations)]
+        for label, location, when in rows:
+            if all(c.phenotype == [NOT_TESTED] for c in when.values()):
+                raise KnowledgeError(f"{label}: a recommendation conditioned only on untested genes "
+                                     f"({', '.join(when)}: {NOT_TESTED!r}) would advise without a genotype",
+                                     source=where, location=location)
+            for gene_name, condition in when.items():
+                gene = kb.genes.get(gene_name)
+                if gene is None:
+                    raise KnowledgeError(f"{label}: condition on gene {gene_name}, which no pack defines",
+                                         source=where, location=location)
                 if condition.phenotype is not None:
                     possible = possible_phenotypes(gene) | {NOT_TESTED}
                     unknown = [p for p in condition.phenotype if p not in possible]
                     if unknown:
                         raise KnowledgeError(
-                            f"drug {drug.drug}: {gene_name} phenotype(s) {unknown} cannot be produced "
-                            f"by the gene's rules (possible: {sorted(possible)})"
-                        )
+                            f"{label}: {gene_name} phenotype(s) {unknown} cannot be produced "
+                            f"by the gene's rules (possible: {sorted(possible)})", source=where, location=location)
                 if condition.activity_score is not None and gene.phenotype_method != "activity_score":
-                    raise KnowledgeError(f"drug {drug.drug}: {gene_name} has no activity score")
+                    raise KnowledgeError(f"{label}: {gene_name} has no activity score", source=where,
+                                         location=location)
                 if condition.allele_status is not None and gene.phenotype_method != "allele_presence":
-                    raise KnowledgeError(f"drug {drug.drug}: {gene_name} is not an allele-presence gene")
+                    raise KnowledgeError(f"{label}: {gene_name} is not an allele-presence gene", source=where,
+                                         location=location)
     _check_phenoconversion(kb)
 
 

@@ -96,6 +96,9 @@ class AlleleDefinition(_Strict):
     function: FunctionLabel
     activity_value: float | None = None
     label: str | None = Field(default=None, description="Common name, e.g. c.1679T>G (*13).")
+    legacy_names: list[str] = Field(
+        default_factory=list, description="Names the allele had in an earlier nomenclature that readers still know "
+        "(e.g. NAT2*1 = legacy *12A); the first is shown beside the current name in reports.")
     sources: list[str] = Field(default_factory=list)
     note: str | None = None
     proxy_for: str | None = Field(
@@ -270,6 +273,52 @@ class PretreatmentTesting(_Strict):
     sources: list[str] = Field(min_length=1, description="ids of the sources that give the advice.")
 
 
+GuidelineBody = Literal["DPWG"]
+"""Guideline bodies whose recommendations a drug file may carry beside CPIC's (Dutch Pharmacogenetics Working
+Group of the KNMP)."""
+
+Comparison = Literal["agrees", "differs", "no_cpic_row"]
+"""How a recommendation of another body compares with CPIC's for the same result: ``agrees`` (the same action),
+``differs`` (a different action, e.g. another dose or another drug choice), ``no_cpic_row`` (CPIC has no row for
+this result or population)."""
+
+
+class OtherRecommendation(_Strict):
+    """One row of another body's guideline (e.g. DPWG), in our own wording, matched like a CPIC row.
+
+    Its status comes from its own content (``changes_care``), never from CPIC's row for the same result.
+    """
+
+    when: dict[str, GeneCondition] = Field(min_length=1)
+    population: str | None = None
+    implication: str = Field(min_length=10)
+    recommendation: str = Field(min_length=10)
+    changes_care: bool = Field(description="Required, as for a CPIC row: does this recommendation depart from usual "
+                               "care (dose change, other drug, avoid, extra test or monitoring)?")
+    compared_with_cpic: Comparison
+    difference: str | None = Field(
+        default=None, description="Required when compared_with_cpic is 'differs': what differs, in our words.")
+    sources: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _difference_stated(self) -> OtherRecommendation:
+        if self.compared_with_cpic == "differs" and not self.difference:
+            raise ValueError("a recommendation that differs from CPIC's must say how (difference)")
+        return self
+
+
+class OtherGuideline(_Strict):
+    """Another body's guideline for the drug: its source, when it was read, and its rows."""
+
+    body: GuidelineBody
+    guideline: str = Field(description="id of the Source describing the guideline publication.")
+    read: str = Field(min_length=10, description="Where and when the recommendations were read (e.g. the "
+                      "ClinPGx/PharmGKB annotation and its version, and the date).")
+    genes: list[str] = Field(min_length=1, description="The genes this guideline concerns (a subset of the drug's).")
+    recommendations: list[OtherRecommendation] = Field(min_length=1)
+    notes: list[str] = Field(default_factory=list)
+
+
 class DrugGuidance(_Strict):
     """``drugs/<drug>.yaml``: one drug, the genes it depends on and the recommendations."""
 
@@ -282,6 +331,8 @@ class DrugGuidance(_Strict):
     recommendations: list[Recommendation]
     test_before_prescribing: PretreatmentTesting | None = Field(
         default=None, description="Cited advice to test a gene before prescribing (shown when it was not tested).")
+    other_guidelines: list[OtherGuideline] = Field(
+        default_factory=list, description="Other bodies' guidelines for this drug (DPWG), shown beside CPIC's.")
     notes: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -295,6 +346,19 @@ class DrugGuidance(_Strict):
             if unknown:
                 raise ValueError(f"{self.drug}: test_before_prescribing names genes {sorted(unknown)} "
                                  f"not in genes {self.genes}")
+        bodies = [o.body for o in self.other_guidelines]
+        if len(set(bodies)) != len(bodies):
+            raise ValueError(f"{self.drug}: a guideline body is listed twice in other_guidelines")
+        for other in self.other_guidelines:
+            unknown = set(other.genes) - set(self.genes)
+            if unknown:
+                raise ValueError(f"{self.drug}: {other.body} guideline names genes {sorted(unknown)} not in genes "
+                                 f"{self.genes}")
+            for other_rec in other.recommendations:
+                unknown = set(other_rec.when) - set(other.genes)
+                if unknown:
+                    raise ValueError(f"{self.drug}: {other.body} condition on genes {sorted(unknown)} not in its "
+                                     f"genes {other.genes}")
         return self
 
 # --------------------------------------------------------------------------- phenoconversion

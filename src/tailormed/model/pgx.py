@@ -52,11 +52,19 @@ class Diplotype(Record):
     functions: list[str] = Field(default_factory=list)
     activity_values: list[float | None] = Field(default_factory=list)
     score: int = Field(default=0, description="Match score: defining positions observed (see docs/pgx-matching.md).")
+    legacy_alleles: list[str] = Field(
+        default_factory=list, description="Per allele, its legacy name where the gene has an earlier nomenclature "
+        "readers still know (NAT2: '*12A' for *1), else the current name; empty when no allele has one.")
 
     @property
     def label(self) -> str:
         """``*1/*17`` (or ``*1`` when hemizygous)."""
         return "/".join(self.alleles)
+
+    @property
+    def legacy_label(self) -> str:
+        """``*12A/*4`` for NAT2 ``*1/*4``; empty when no allele has a legacy name."""
+        return "/".join(self.legacy_alleles)
 
 
 class PhenoconversionEffect(Record):
@@ -138,12 +146,18 @@ class GeneResult(Record):
     def alternative_labels(self) -> list[str]:
         return [d.label for d in self.diplotypes[1:]]
 
+    @property
+    def legacy_diplotype_label(self) -> str:
+        """The first diplotype in legacy names (``*12A/*5B``), or empty when its alleles have none."""
+        return self.diplotypes[0].legacy_label if self.diplotypes else ""
+
 
 class GeneBasis(Record):
     """The gene result a drug recommendation rests on."""
 
     gene: str
-    diplotype: str
+    diplotype: str = Field(description="The diplotype, with its legacy names in brackets where the gene has them, "
+                           "e.g. '*1/*5 (legacy *12A/*5B)'.")
     phenotype: str | None
     activity_score: float | None = None
     matched_on: str = Field(description="The lookup key that matched the rule, e.g. 'Poor Metabolizer'.")
@@ -187,6 +201,9 @@ class DrugCall(Record):
         default_factory=list, description="Ids of the sources of testing_advice.")
     warnings: list[Warning] = Field(default_factory=list)
     in_medication_list: bool = False
+    agreeing_rules: list[str] = Field(
+        default_factory=list, description="Ids of other bodies' rules ('<drug>#dpwg<n>') that give the same action as "
+        "this row for this result: shown with this row (\"DPWG: same action\") rather than as rows of their own.")
     phenoconversion: list[PhenoconversionEffect] = Field(
         default_factory=list,
         description="Current medications that act on an enzyme this drug's genes code for: applied to the basis "
@@ -204,6 +221,17 @@ class DrugRecommendation(DrugCall):
     recommendation: str | None = None
     strength: str | None = None
     guideline: str | None = Field(default=None, description="Id of the guideline's source (Citation.id).")
+    guideline_body: Literal["CPIC", "DPWG"] = Field(
+        default="CPIC", description="Whose recommendation the row is: CPIC (the pack's main guideline) or DPWG "
+        "(Dutch Pharmacogenetics Working Group), shown beside CPIC's with its own source and status. In a compact "
+        "document, the rule's (rule ids '<drug>#dpwg<n>').")
+    compared_with_cpic: Literal["agrees", "differs", "no_cpic_row"] | None = Field(
+        default=None, description="DPWG rows: the curated comparison with CPIC's recommendation for the same result "
+        "(agrees: same action; differs: another action, see difference; no_cpic_row).")
+    difference: str | None = Field(
+        default=None, description="DPWG rows that differ from CPIC: how, in TailorMed's words.")
+    agreeing_guidelines: list[str] = Field(
+        default_factory=list, description="Citation ids of the guidelines of agreeing_rules (e.g. the DPWG guideline).")
     evidence: EvidenceRef | None = Field(
         default=None, description="The drug's record and every source of this row: guideline, the "
         "recommendation's own sources and those of testing_advice.")
@@ -266,12 +294,16 @@ class DrugKnowledge(Record):
 class RuleKnowledge(Record):
     """One recommendation of the knowledge pack, as a drug row shows it."""
 
-    id: str = Field(description="'<drug>#<n>': the n-th recommendation (from 1) of the drug's file.")
+    id: str = Field(description="'<drug>#<n>': the n-th CPIC recommendation (from 1) of the drug's file; "
+                    "'<drug>#dpwg<n>': the n-th DPWG recommendation.")
     drug: str
     population: str | None = None
     implication: str
     recommendation: str
-    strength: str
+    strength: str | None = Field(default=None, description="CPIC's strength; None for DPWG rows (not graded so).")
+    guideline_body: Literal["CPIC", "DPWG"] = "CPIC"
+    compared_with_cpic: Literal["agrees", "differs", "no_cpic_row"] | None = None
+    difference: str | None = Field(default=None, description="DPWG rows that differ from CPIC: how.")
     citations: list[str] = Field(description="Ids of its sources: the guideline, then the recommendation's own.")
 
 

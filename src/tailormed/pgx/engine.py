@@ -42,6 +42,8 @@ from tailormed.pgx.phenotype import (
     allele_function,
     allele_presence_keys,
     call_phenotype,
+    current_name,
+    legacy_alleles,
     phenotype_from_functions,
     phenotype_from_score,
 )
@@ -109,6 +111,7 @@ def cited_ids(genes: Sequence[GeneResult], drugs: Sequence[DrugRecommendation]) 
         if d.evidence is not None:
             ids.update(d.evidence.citations)
         ids.update(d.testing_advice_sources)
+        ids.update(d.agreeing_guidelines)
         for e in d.phenoconversion:
             ids.add(e.source)
             ids.update(e.rule_sources)
@@ -168,7 +171,8 @@ def _haplotype_result(gene: GeneDefinition, genotypes: GeneGenotypes, s: int, ca
     for names in call.diplotypes:
         funcs, values = zip(*(allele_function(gene, n) for n in names), strict=True)
         diplotypes.append(Diplotype(alleles=list(names), functions=[f or "" for f in funcs],
-                                    activity_values=list(values), score=call.score))
+                                    activity_values=list(values), score=call.score,
+                                    legacy_alleles=legacy_alleles(gene, names)))
     pheno = call_phenotype(gene, call.diplotypes)
     uncertain = False
     if missing:
@@ -410,6 +414,12 @@ def result_from_outside_call(kb: KnowledgeBase, call: OutsideCall) -> GeneResult
         warnings.append(Warning(code="outside_call_note", gene=call.gene, message=call.note))
     diplotypes: list[Diplotype] = []
     alleles = [a.strip() for a in call.diplotype.split("/")] if call.diplotype else []
+    renamed = {a: current for a in alleles if (current := current_name(gene, a)) is not None}
+    if renamed:
+        alleles = [renamed.get(a, a) for a in alleles]
+        warnings.append(Warning(code="legacy_allele_name", gene=call.gene, severity="info",
+                                message="legacy allele name(s) read in the current nomenclature: "
+                                        + ", ".join(f"{old} -> {new}" for old, new in renamed.items())))
     star = parse_star_diplotype(call.diplotype) if call.diplotype and gene.phenotype_method == "activity_score" \
         else None
     if star is not None and not star.unknown_alleles(gene) and any(
@@ -427,7 +437,8 @@ def result_from_outside_call(kb: KnowledgeBase, call: OutsideCall) -> GeneResult
         alleles = []
     if alleles:
         diplotypes = [Diplotype(alleles=alleles, functions=[allele_function(gene, a)[0] or "" for a in alleles],
-                                activity_values=[allele_function(gene, a)[1] for a in alleles])]
+                                activity_values=[allele_function(gene, a)[1] for a in alleles],
+                                legacy_alleles=legacy_alleles(gene, alleles))]
     if gene.phenotype_method == "allele_presence":
         keys = allele_presence_keys(gene, alleles) if alleles else ()
         if call.phenotype:

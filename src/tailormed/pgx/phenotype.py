@@ -28,6 +28,32 @@ def allele_function(gene: GeneDefinition, name: str) -> tuple[str | None, float 
     return None, None
 
 
+def legacy_alleles(gene: GeneDefinition, names: list[str] | tuple[str, ...]) -> list[str]:
+    """Per allele its first legacy name (else its current name); empty when none of them has a legacy name.
+
+    >>> from tailormed.model.pack import AlleleDefinition
+    >>> gene = GeneDefinition(gene="NAT2", chromosome="chr8", phenotype_method="function", reference_allele="*1",
+    ...     alleles=[AlleleDefinition(name="*1", function="Increased function", legacy_names=["*12A"]),
+    ...              AlleleDefinition(name="*40", function="Decreased function")],
+    ...     phenotype_rules=[{"functions": ["Increased function"], "phenotype": "Rapid Metabolizer"}])
+    >>> legacy_alleles(gene, ["*1", "*40"]), legacy_alleles(gene, ["*40", "*40"])
+    (['*12A', '*40'], [])
+    """
+    legacy = {a.name: a.legacy_names[0] for a in gene.alleles if a.legacy_names}
+    if not any(n in legacy for n in names):
+        return []
+    return [legacy.get(n, n) for n in names]
+
+
+def current_name(gene: GeneDefinition, name: str) -> str | None:
+    """The current allele a legacy name stands for, when ``name`` is not itself a current name and exactly one
+    allele lists it among its legacy names (NAT2 ``*5B`` -> ``*5``); None otherwise."""
+    if any(a.name == name for a in gene.alleles):
+        return None
+    found = [a.name for a in gene.alleles if name in a.legacy_names]
+    return found[0] if len(found) == 1 else None
+
+
 def phenotype_from_functions(gene: GeneDefinition, functions: list[str]) -> str:
     """Phenotype of an unordered function pair (or a single function for hemizygous calls)."""
     wanted = sorted(functions)

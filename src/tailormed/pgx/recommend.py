@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from tailormed.kb.pack import INDETERMINATE, NOT_TESTED, KnowledgeBase
 from tailormed.model.common import Warning
-from tailormed.model.pack import DrugGuidance, GeneCondition, Recommendation
+from tailormed.model.pack import DrugGuidance, GeneCondition, OtherGuideline, OtherRecommendation, Recommendation
 from tailormed.model.pgx import DrugRecommendation, EvidenceRef, GeneBasis, GeneResult, PhenoconversionEffect
 from tailormed.pgx.phenoconversion import DrugAdjustment, adjustment_for_drug, apply_phenoconversion
 
@@ -69,18 +69,28 @@ def rule_id(drug: DrugGuidance, index: int) -> str:
     return f"{drug.drug}#{index + 1}"
 
 
+def other_rule_id(drug: DrugGuidance, other: OtherGuideline, index: int) -> str:
+    """The id of the ``index``-th (from 0) recommendation of another body's guideline: ``'clopidogrel#dpwg2'``."""
+    return f"{drug.drug}#{other.body.lower()}{index + 1}"
+
+
 def rule_citations(kb: KnowledgeBase, drug: DrugGuidance, rec: Recommendation) -> list[str]:
     """The sources of one recommendation: the drug's guideline, then the recommendation's own."""
     return _unique([_citation(kb, drug.guideline)] + [_citation(kb, s) for s in rec.sources])
 
 
-def _status(rec: Recommendation, rests_on: list[str], results: dict[str, GeneResult]) -> str:
-    """Status of a matched rule: never 'standard' while a gene it rests on is untested, never 'actionable'
-    or 'no_recommendation' without a tested gene."""
+def other_rule_citations(kb: KnowledgeBase, other: OtherGuideline, rec: OtherRecommendation) -> list[str]:
+    """The sources of another body's recommendation: its guideline, then the recommendation's own."""
+    return _unique([_citation(kb, other.guideline)] + [_citation(kb, s) for s in rec.sources])
+
+
+def _status(rec: Recommendation | OtherRecommendation, rests_on: list[str], results: dict[str, GeneResult]) -> str:
+    """Status of a matched rule, from the rule's own content: never 'standard' while a gene it rests on is untested,
+    never 'actionable' or 'no_recommendation' without a tested gene."""
     untested = [g for g in rests_on if not is_tested(results.get(g))]
     if len(untested) == len(rests_on):
         return "not_tested"
-    if rec.strength == "No recommendation":
+    if isinstance(rec, Recommendation) and rec.strength == "No recommendation":
         return "not_tested" if untested else "no_recommendation"
     if rec.changes_care:
         return "actionable"
@@ -107,7 +117,10 @@ def _basis(gene: str, result: GeneResult | None, matched_on: str,
            adjustment: DrugAdjustment | None = None) -> GeneBasis:
     if result is None or not result.tested:
         return GeneBasis(gene=gene, diplotype="not tested", phenotype=None, matched_on=matched_on)
-    basis = GeneBasis(gene=gene, diplotype=result.diplotype_label or "not called", phenotype=result.phenotype,
+    diplotype = result.diplotype_label or "not called"
+    if result.legacy_diplotype_label:
+        diplotype += f" (legacy {result.legacy_diplotype_label})"
+    basis = GeneBasis(gene=gene, diplotype=diplotype, phenotype=result.phenotype,
                       activity_score=result.activity_score, matched_on=matched_on)
     if adjustment is not None and adjustment.used_adjusted:
         basis.phenotype_used = "adjusted"
@@ -140,36 +153,68 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
     untested = [g for g in drug.genes if not is_tested(results.get(g))]
     uncalled = [g for g in drug.genes if g not in untested and INDETERMINATE in _keys(matching.get(g))]
     advice, advice_citations = _testing_advice(kb, drug, untested)
-    found: list[DrugRecommendation] = []
-    for index, rec in enumerate(drug.recommendations):
+    def matched(when: dict[str, GeneCondition]) -> list[GeneBasis] | None:
         basis = []
-        for gene, condition in rec.when.items():
+        for gene, condition in when.items():
             key = _matches(condition, matching.get(gene))
             if key is None:
-                break
+                return None
             basis.append(_basis(gene, results.get(gene), key, adjustments.get(gene)))
-        else:
-            citations = _unique(rule_citations(kb, drug, rec) + advice_citations)
-            warnings = [Warning(code="gene_not_tested", gene=g,
-                                message=(f"{g} was not tested: this is the guideline's advice for an untested {g}"
-                                         if g in rec.when else
-                                         f"{g} was not tested: this recommendation rests on the other gene(s) only"))
-                        for g in untested]
-            warnings += [Warning(code="gene_not_called", gene=g,
-                                 message=f"{g} could not be called; this recommendation rests on the other "
-                                         "gene(s) only")
-                         for g in uncalled if g not in rec.when]
-            warnings += _caveats(basis, results)
-            warnings += pheno_warnings
+        return basis
+
+    def row_warnings(when: dict[str, GeneCondition], basis: list[GeneBasis]) -> list[Warning]:
+        warnings = [Warning(code="gene_not_tested", gene=g,
+                            message=(f"{g} was not tested: this is the guideline's advice for an untested {g}"
+                                     if g in when else
+                                     f"{g} was not tested: this recommendation rests on the other gene(s) only"))
+                    for g in untested]
+        warnings += [Warning(code="gene_not_called", gene=g,
+                             message=f"{g} could not be called; this recommendation rests on the other gene(s) only")
+                     for g in uncalled if g not in when]
+        return warnings + _caveats(basis, results) + pheno_warnings
+
+    found: list[DrugRecommendation] = []
+    for index, rec in enumerate(drug.recommendations):
+        basis = matched(rec.when)
+        if basis is None:
+            continue
+        citations = _unique(rule_citations(kb, drug, rec) + advice_citations)
+        found.append(DrugRecommendation(
+            drug=drug.drug, rule=rule_id(drug, index), drug_class=drug.drug_class, genes=drug.genes,
+            status=_status(rec, list(rec.when), results),
+            population=rec.population, implication=rec.implication, recommendation=rec.recommendation,
+            strength=rec.strength, basis=basis, guideline=citations[0], untested_genes=untested,
+            testing_advice=advice, testing_advice_sources=advice_citations,
+            evidence=evidence.model_copy(update={"citations": citations}),
+            warnings=row_warnings(rec.when, basis), phenoconversion=pheno_effects))
+    cpic_rows = list(found)
+    for other in drug.other_guidelines:
+        for index, other_rec in enumerate(other.recommendations):
+            basis = matched(other_rec.when)
+            if basis is None:
+                continue
+            citations = other_rule_citations(kb, other, other_rec)
+            status = _status(other_rec, list(other_rec.when), results)
+            if other_rec.compared_with_cpic == "agrees":
+                # the same action as CPIC's row with the same status: shown with that row, not as a row of its own
+                same = next((r for r in cpic_rows if r.status == status), None)
+                if same is not None:
+                    same.agreeing_rules.append(other_rule_id(drug, other, index))
+                    same.agreeing_guidelines = _unique([*same.agreeing_guidelines, citations[0]])
+                    continue
             found.append(DrugRecommendation(
-                drug=drug.drug, rule=rule_id(drug, index), drug_class=drug.drug_class, genes=drug.genes,
-                status=_status(rec, list(rec.when), results),
-                population=rec.population, implication=rec.implication, recommendation=rec.recommendation,
-                strength=rec.strength, basis=basis, guideline=citations[0], untested_genes=untested,
-                testing_advice=advice, testing_advice_sources=advice_citations,
-                evidence=evidence.model_copy(update={"citations": citations}),
-                warnings=warnings, phenoconversion=pheno_effects))
-    if found:
+                drug=drug.drug, rule=other_rule_id(drug, other, index), drug_class=drug.drug_class, genes=drug.genes,
+                status=status, guideline_body=other.body,
+                compared_with_cpic=other_rec.compared_with_cpic, difference=other_rec.difference,
+                population=other_rec.population, implication=other_rec.implication,
+                recommendation=other_rec.recommendation, strength=None, basis=basis, guideline=citations[0],
+                untested_genes=untested, evidence=evidence.model_copy(update={"record": f"drugs/{drug.drug}.yaml",
+                                                                             "citations": citations}),
+                # the drug's CPIC (or summary) row, shown with it, carries the warnings (untested genes, provisional or
+                # uncertain calls) and the medication effects and cautions; the basis here still says which phenotype
+                # was used and why
+                warnings=[]))
+    if cpic_rows:
         return found
     if untested:
         status = "not_tested"
@@ -184,15 +229,15 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
     basis = [_basis(g, r, NOT_TESTED if g in untested else (m.lookup_keys[0] if m and m.lookup_keys else ""),
                     adjustments.get(g))
              for g in drug.genes for r, m in [(results.get(g), matching.get(g))]]
-    return [DrugRecommendation(drug=drug.drug, drug_class=drug.drug_class, genes=drug.genes, status=status,
-                               basis=basis, guideline=_citation(kb, drug.guideline), untested_genes=untested,
-                               testing_advice=advice, testing_advice_sources=advice_citations,
-                               evidence=evidence.model_copy(update={"citations": _unique(
-                                   evidence.citations + advice_citations)}),
-                               warnings=[Warning(code=status, message=message,
-                                                 severity="warning" if status == "not_tested" else "info"),
-                                         *pheno_warnings],
-                               phenoconversion=pheno_effects)]
+    summary = DrugRecommendation(
+        drug=drug.drug, drug_class=drug.drug_class, genes=drug.genes, status=status, basis=basis,
+        guideline=_citation(kb, drug.guideline), untested_genes=untested, testing_advice=advice,
+        testing_advice_sources=advice_citations,
+        evidence=evidence.model_copy(update={"citations": _unique(evidence.citations + advice_citations)}),
+        warnings=[Warning(code=status, message=message, severity="warning" if status == "not_tested" else "info"),
+                  *pheno_warnings],
+        phenoconversion=pheno_effects)
+    return [summary, *found]
 
 
 class RecommendationMemo:

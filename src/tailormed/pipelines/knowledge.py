@@ -59,6 +59,8 @@ class PackDescription:
     records: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)  # onco evidence rows
     equations: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # risk: file, equation, source...
     perpetrators: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # drug, enzyme, effect, ...
+    drug_guidelines: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """pgx: per drug its genes, the CPIC guideline's source id and the DPWG guideline's (or '')."""
     phenoconversion_rules: list[tuple[str, str, str, str]] = field(default_factory=list)  # enzyme, method, ...
     sources: list[tuple[str, str]] = field(default_factory=list)
 
@@ -89,6 +91,12 @@ def describe_pack(name_or_path: str) -> PackDescription:
                                   description=m.description, genes=sorted(pack.genes), drugs=sorted(pack.drugs),
                                   sources=[(s.id, s.citation) for s in sorted(pack.sources.values(),
                                                                               key=lambda s: s.id)])
+    for name in sorted(pack.drugs):
+        drug = pack.drugs[name]
+        dpwg = next((o for o in drug.other_guidelines if o.body == "DPWG"), None)
+        description.drug_guidelines.append((
+            name, ", ".join(drug.genes), drug.guideline,
+            f"{dpwg.guideline} ({', '.join(dpwg.genes)}; {len(dpwg.recommendations)} rows)" if dpwg else ""))
     if pack.phenoconversion is not None:
         description.perpetrators = [(p.drug + (f" ({', '.join(p.aliases)})" if p.aliases else ""), p.enzyme,
                                      p.effect, p.strength, p.source) for p in pack.phenoconversion.perpetrators]

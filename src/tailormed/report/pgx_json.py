@@ -28,7 +28,7 @@ from tailormed.model.pgx import (
     RuleKnowledge,
 )
 from tailormed.pgx.engine import citation, cited_ids, gene_evidence
-from tailormed.pgx.recommend import rule_citations, rule_id
+from tailormed.pgx.recommend import other_rule_citations, other_rule_id, rule_citations, rule_id
 from tailormed.report.html import informative_positions
 
 KNOWLEDGE_FILE = "knowledge.json"
@@ -117,6 +117,15 @@ def knowledge_document(kb: KnowledgeBase, provenance: Provenance) -> PgxKnowledg
             rules.append(RuleKnowledge(id=rule_id(drug, index), drug=drug.drug, population=rec.population,
                                        implication=rec.implication, recommendation=rec.recommendation,
                                        strength=rec.strength, citations=cited))
+        for other in drug.other_guidelines:
+            for index, other_rec in enumerate(other.recommendations):
+                cited = other_rule_citations(kb, other, other_rec)
+                ids.update(cited)
+                rules.append(RuleKnowledge(id=other_rule_id(drug, other, index), drug=drug.drug,
+                                           population=other_rec.population, implication=other_rec.implication,
+                                           recommendation=other_rec.recommendation, guideline_body=other.body,
+                                           compared_with_cpic=other_rec.compared_with_cpic,
+                                           difference=other_rec.difference, citations=cited))
     genes = []
     for name in sorted(kb.genes):
         evidence = gene_evidence(kb, kb.genes[name])
@@ -148,7 +157,11 @@ def expand_compact(document: PgxCompactResult, knowledge: PgxKnowledge) -> PgxRe
             **row.model_dump(), drug_class=drug.drug_class, genes=drug.genes,
             population=rule.population if rule else None, implication=rule.implication if rule else None,
             recommendation=rule.recommendation if rule else None, strength=rule.strength if rule else None,
-            guideline=drug.guideline,
+            guideline=rule.citations[0] if rule and rule.guideline_body != "CPIC" else drug.guideline,
+            guideline_body=rule.guideline_body if rule else "CPIC",
+            compared_with_cpic=rule.compared_with_cpic if rule else None,
+            difference=rule.difference if rule else None,
+            agreeing_guidelines=[rules[r].citations[0] for r in row.agreeing_rules],
             evidence=EvidenceRef(knowledge_pack=knowledge.knowledge_pack, record=drug.record, citations=cited)))
     evidence = {g.gene: g.evidence for g in knowledge.genes}
     genes: list[GeneResult] = [g.model_copy(update={"evidence": evidence.get(g.gene)}) for g in document.genes]

@@ -8,7 +8,7 @@ from typing import TextIO
 from tailormed.model.pgx import GeneResult, format_score
 
 CALLS_COLUMNS = ("sample", "gene", "diplotype", "phenotype", "activity_score", "alternatives",
-                 "missing_positions", "source")
+                 "missing_positions", "source", "legacy_diplotype")
 
 
 def tsv_field(value: str) -> str:
@@ -32,6 +32,7 @@ def calls_rows(sample: str, genes: Iterable[GeneResult]) -> Iterable[list[str]]:
             ";".join(g.alternative_labels),
             ";".join(m.split(" ")[0] for m in g.missing_positions),
             g.source if g.tested else "not tested",
+            g.legacy_diplotype_label,
         ]
 
 
