@@ -77,7 +77,7 @@ def test_multi_indication_drug_lists_every_row(kb: KnowledgeBase) -> None:
     if len(rows) < 2:
         pytest.skip("clopidogrel has fewer than two actionable rows in this pack")
     card = drug_card("clopidogrel", rows, _citations(kb))
-    assert card["summary"].endswith("(+1 other indication)") and len(card["summary"]) <= 140
+    assert card["summary"].endswith("(+1 more row)") and len(card["summary"]) <= 140
     assert rows[0].recommendation is not None
     assert " ".join(rows[0].recommendation.split()[:2]) in card["summary"]  # the first actionable row leads
     assert all(r.recommendation and r.recommendation in card["detail"] for r in rows)
@@ -86,3 +86,20 @@ def test_multi_indication_drug_lists_every_row(kb: KnowledgeBase) -> None:
 def test_shorten_never_exceeds_the_limit() -> None:
     text = "word " * 100
     assert len(shorten(text)) <= 140 and shorten(text).endswith("…")
+
+
+def test_a_dpwg_row_is_named_and_cpic_leads(kb: KnowledgeBase) -> None:
+    """A DPWG row beside CPIC's: CPIC's actionable row leads the summary, the detail names each row's guideline and
+    how DPWG differs; where only DPWG changes care, the summary says the advice is DPWG's."""
+    cpic = _row(kb, "clopidogrel", next(i for i, r in enumerate(kb.drugs["clopidogrel"].recommendations)
+                                        if r.changes_care))
+    dpwg = cpic.model_copy(update={"rule": "clopidogrel#dpwg1", "guideline_body": "DPWG",
+                                   "recommendation": "Double the clopidogrel dose to 150 mg/day.",
+                                   "difference": "DPWG accepts a doubled dose; CPIC does not."})
+    card = drug_card("clopidogrel", [cpic, dpwg], _citations(kb))
+    assert "150 mg" not in card["summary"] and card["summary"].endswith("(+1 more row)")
+    assert "**Guideline:** CPIC" in card["detail"] and "**Guideline:** DPWG" in card["detail"]
+    assert "**How it differs from CPIC:** DPWG accepts a doubled dose" in card["detail"]
+    usual = cpic.model_copy(update={"status": "standard", "recommendation": "Use the label dose."})
+    only_dpwg = drug_card("clopidogrel", [usual, dpwg], _citations(kb))
+    assert "DPWG: " in only_dpwg["summary"] and "Double the" in only_dpwg["summary"]

@@ -9,7 +9,8 @@ How a drug's rows become a card (``docs/service.md`` repeats this):
   prescribing, else ``info``. Usual care (``standard``), no result and no recommendation give ``info``; the
   order hooks leave usual-care drugs out (no card), patient-view lists them.
 - **summary**: ``Drug: GENE phenotype - advice``, at most 140 characters (cut at a word, with an ellipsis; with
-  several indications the first that changes care leads and ``(+N other indications)`` follows);
+  several rows (indications, or DPWG beside CPIC) the first that changes care leads and ``(+N more rows)``
+  follows);
   **detail** (Markdown): every row of the drug (each indication), implication, recommendation, strength,
   the genotype it rests on, phenoconversion notes and warnings.
 - **source**: the guideline's citation and link.
@@ -96,11 +97,20 @@ def _basis_label(row: DrugRecommendation) -> str:
     return "no genotype-based result"
 
 
+def lead_row(rows: Sequence[DrugRecommendation]) -> DrugRecommendation:
+    """The row a card leads with: CPIC's first row that changes care, else DPWG's, else the first row."""
+    for body in ("CPIC", "DPWG"):
+        for row in rows:
+            if row.guideline_body == body and row.status == "actionable":
+                return row
+    return rows[0]
+
+
 def card_summary(drug: str, rows: Sequence[DrugRecommendation]) -> str:
-    """``Drug: GENE phenotype - advice`` in at most 140 characters. With rows for several indications, the first
-    row that changes care leads (its indication's first word, e.g. ``cardiovascular``) and the count of the
-    others follows; the detail lists them all."""
-    lead = next((r for r in rows if r.status == "actionable"), rows[0])
+    """``Drug: GENE phenotype - advice`` in at most 140 characters. With several rows (indications, or DPWG beside
+    CPIC), the first row that changes care leads (its indication's first word, e.g. ``cardiovascular``; ``DPWG:``
+    when only DPWG changes care) and the count of the others follows; the detail lists them all."""
+    lead = lead_row(rows)
     name = drug[:1].upper() + drug[1:]
     if lead.status == "not_tested":
         advice = _first_sentence(lead.testing_advice) if lead.testing_advice else "no genotype-guided advice possible"
@@ -109,8 +119,10 @@ def card_summary(drug: str, rows: Sequence[DrugRecommendation]) -> str:
     if len(rows) == 1:
         return shorten(f"{name}: {_basis_label(lead)} - {advice}")
     others = len(rows) - 1
-    suffix = f" (+{others} other indication{'s' if others > 1 else ''})"
+    suffix = f" (+{others} more row{'s' if others > 1 else ''})"
     where = f"{lead.population.split(':')[0].strip()}: " if lead.population else ""
+    if lead.guideline_body != "CPIC":
+        where = f"{lead.guideline_body}: {where}"
     return shorten(f"{name}: {_basis_label(lead)} - {where}{advice}", SUMMARY_LIMIT - len(suffix)) + suffix
 
 
@@ -118,7 +130,8 @@ def card_detail(rows: Sequence[DrugRecommendation], citation: CitationLookup) ->
     """Markdown: every row with its indication, implication, recommendation, strength and basis."""
     blocks: list[str] = []
     for row in rows:
-        lines: list[str] = []
+        lines: list[str] = [f"**Guideline:** {row.guideline_body}" + (
+            " (DPWG gives the same action)" if row.agreeing_rules else "")]
         if row.population:
             lines.append(f"**Indication:** {row.population}")
         for basis in row.basis:
@@ -131,6 +144,8 @@ def card_detail(rows: Sequence[DrugRecommendation], citation: CitationLookup) ->
         if row.recommendation:
             lines.append(f"**Recommendation:** {row.recommendation}" + (
                 f" ({row.strength})" if row.strength else ""))
+        if row.difference:
+            lines.append(f"**How it differs from CPIC:** {row.difference}")
         if row.untested_genes:
             lines.append(f"**Not tested:** {', '.join(row.untested_genes)}")
         if row.testing_advice:
@@ -142,7 +157,8 @@ def card_detail(rows: Sequence[DrugRecommendation], citation: CitationLookup) ->
             lines.append(f"*Note:* {warning.message}")
         blocks.append("  \n".join(lines))
     sources = []
-    for source_id in dict.fromkeys(s for row in rows for s in ([row.guideline] if row.guideline else [])):
+    cited_ids = (s for row in rows for s in [*([row.guideline] if row.guideline else []), *row.agreeing_guidelines])
+    for source_id in dict.fromkeys(cited_ids):
         cited = citation(source_id)
         if cited is not None:
             sources.append(f"[{shorten(cited.citation, 160)}]({cited.url})" if cited.url else cited.citation)
@@ -153,7 +169,8 @@ def card_detail(rows: Sequence[DrugRecommendation], citation: CitationLookup) ->
 
 
 def card_source(rows: Sequence[DrugRecommendation], citation: CitationLookup) -> dict[str, Any]:
-    guideline = next((row.guideline for row in rows if row.guideline), None)
+    lead = lead_row(rows)
+    guideline = lead.guideline or next((row.guideline for row in rows if row.guideline), None)
     cited = citation(guideline) if guideline else None
     source: dict[str, Any] = {"label": shorten(cited.citation, 120) if cited else "TailorMed pgx-core knowledge",
                               "topic": dict(TOPIC)}
