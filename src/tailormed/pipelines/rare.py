@@ -51,7 +51,7 @@ class RareContext:
         sources = [f"LoF mechanism: {lof_source}"] if lof_source else []
         sources += [f"known pathogenic missense (PS1/PM5): {clinvar_source}"] if clinvar_source else []
         builtin = builtin_lof_table()
-        sources += [f"LoF mechanism (built-in curation, {len(builtin)} gene(s)): kb/data/rare-dosage"]
+        sources += [f"loss-of-function mechanism: TailorMed curation of {len(builtin)} gene(s) from ClinGen"]
         contexts = gene_contexts(hpo, lof_table, missense, variants, lof_source=f"ClinGen dosage: {lof_source}",
                                  builtin_lof=builtin)
         return cls(hpo=hpo, preset=load_preset(preset), contexts=contexts, sources=sources)
