@@ -18,6 +18,7 @@ from typing import Any
 
 from tailormed.ehr.fhir_export import DOCUMENTS as FHIR_DOCUMENTS
 from tailormed.ehr.fhir_export import analysis_bundle
+from tailormed.ehr.genomics_operations import find_subject_haplotypes, find_subject_tx_implications
 from tailormed.errors import InputError
 from tailormed.io.patient import load_patient
 from tailormed.model.patient import Patient
@@ -57,6 +58,27 @@ EXPORT_FORMATS: dict[str, Renderer] = {
     "fhir": _export_fhir,
 }
 """Export format -> renderer."""
+
+
+GENOMICS_OPERATIONS = ("find-subject-haplotypes", "find-subject-tx-implications")
+"""The FHIR Genomics Operations (Genomics Reporting IG 3.0.0) answered from a stored result."""
+
+
+def genomics_operation(documents: Mapping[str, bytes], operation: str, subject: str,
+                       parameters: Mapping[str, list[str]]) -> dict[str, Any]:
+    """A Genomics Operation's ``Parameters`` over one stored result (its FHIR export). ``parameters`` holds the
+    operation's list parameters by their IG names (``genes``; ``variants``, ``haplotypes``, ``treatments``,
+    ``conditions``, ``ranges``); an unsupported or missing one is an :class:`InputError`."""
+    parsed = {path: json.loads(documents[path]) for path in FHIR_DOCUMENTS if path in documents}
+    bundle = analysis_bundle(parsed)
+    if operation == "find-subject-haplotypes":
+        return find_subject_haplotypes(bundle, subject, parameters.get("genes", []))
+    if operation == "find-subject-tx-implications":
+        return find_subject_tx_implications(
+            bundle, subject, variants=parameters.get("variants", []), ranges=parameters.get("ranges", []),
+            haplotypes=parameters.get("haplotypes", []), treatments=parameters.get("treatments", []),
+            conditions=parameters.get("conditions", []))
+    raise InputError(f"unknown Genomics Operation {operation!r}; choose one of {', '.join(GENOMICS_OPERATIONS)}")
 
 
 def export_document(documents: Mapping[str, bytes], fmt: str) -> tuple[bytes, str]:

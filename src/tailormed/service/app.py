@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tailormed import __version__
 from tailormed.errors import TailorMedError
 from tailormed.kb.rxnorm import load_rxnorm_map
-from tailormed.service import api, cds
+from tailormed.service import api, cds, genomics
 from tailormed.service.auth import ApiKeys, AuthError, Caller, TokenVerifier
 from tailormed.service.errors import ApiError, problem
 from tailormed.service.settings import Settings
@@ -214,6 +214,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(cds.make_router(state))
     app.include_router(api.make_router(state))
+    app.include_router(genomics.make_router(state))
 
     @app.get("/healthz", tags=["service"], summary="Liveness")
     def healthz() -> dict[str, str]:
