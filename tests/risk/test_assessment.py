@@ -145,11 +145,11 @@ def test_polygenic_adjustment_needs_finite_z_and_hazard_ratio(tmp_path: Path, z:
         assess_person(person, prs_z=z, prs_hr_per_sd=hr)
 
 
-def test_analyze_notes_a_fhir_bundle_it_does_not_analyse_yet(tmp_path: Path) -> None:
+def test_analyze_reads_a_fhir_bundle_of_observations_only(tmp_path: Path) -> None:
     demo = Path(__file__).resolve().parents[2] / "examples" / "demo-patient"
     manifest = tmp_path / "patient.yaml"
     manifest.write_text(f"id: P1\ngermline:\n  vcf: {demo / 'demo.vcf'}\n  sample_id: DEMO001\n"
                         f"fhir_bundle: {demo / 'observations.json'}\n")
     result = CliRunner().invoke(app, ["analyze", str(manifest), "--out", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 0, result.output  # was TypeError: the builtin Warning was built, not ours
-    assert '"not_analysed": [\n  "FHIR bundle"' in (tmp_path / "out" / "analysis.json").read_text()
+    assert '"not_analysed": []' in (tmp_path / "out" / "analysis.json").read_text()  # a Bundle without a Patient

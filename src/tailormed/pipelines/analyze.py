@@ -24,6 +24,7 @@ from tailormed.model.patient import Demographics, Patient
 from tailormed.model.pgx import PgxResult
 from tailormed.output import atomic_output_dir
 from tailormed.pgx.engine import build_result
+from tailormed.pipelines.fhir import import_patient_bundle, patient_with_fhir
 from tailormed.pipelines.pgx import (
     MISSING_AS_REF_ASSUMPTION,
     call_pgx,
@@ -49,6 +50,9 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core", pdf: bo
     patient = load_patient(manifest)
     kb = load_knowledge_base(kb_name)
     calls = read_outside_calls(patient.outside_calls, set(kb.genes)) if patient.outside_calls else []
+    if patient.fhir_bundle is not None:  # the EHR's record: demographics, current medications, lab genotypes
+        record = import_patient_bundle(patient.fhir_bundle)
+        patient, calls = patient_with_fhir(patient, record, calls, source=str(patient.fhir_bundle))
     structural = read_structural_input(patient.cyp2d6_copy_number, calls)
     if structural.copy_numbers and patient.germline is None:
         raise InputError("cyp2d6_copy_number: copy numbers complete a VCF call, and the manifest names no germline "
@@ -58,7 +62,6 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core", pdf: bo
     if not run_pgx and patient.phenopacket is None and patient.risk_profile is None and not patient.tumour_files:
         raise InputError("the manifest names no germline VCF, outside calls, phenopacket, risk profile or tumour "
                          "files: nothing to analyse", source=str(manifest))
-    pending = [name for name, present in (("FHIR bundle", patient.fhir_bundle is not None),) if present]
     pgx_result = _analyze_pgx(patient, kb, calls, manifest, structural) if run_pgx else None
     rare = _analyze_rare(patient) if patient.phenopacket is not None else None
     risk = _analyze_risk(patient) if patient.risk_profile is not None else None
@@ -66,8 +69,6 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core", pdf: bo
     sections: dict[str, dict[str, str]] = {}
     with atomic_output_dir(out, description="tailormed analyze") as staging:
         if pgx_result is not None:
-            for name in pending:
-                pgx_result.warnings.append(_not_yet(name))
             (staging / "pgx.json").write_text(pgx_result.model_dump_json(indent=1), encoding="utf-8")
             (staging / "pgx.html").write_text(render_pgx_html(pgx_result), encoding="utf-8")
             sections["pgx"] = {"json": "pgx.json", "html": "pgx.html"}
@@ -95,7 +96,7 @@ def run_analyze(manifest: Path, out: Path, *, kb_name: str = "pgx-core", pdf: bo
         demographics = patient.demographics.model_dump(mode="json", exclude_none=True)
         summary = {"patient": patient.id, "demographics": demographics, "medications": patient.medications,
                    "created": datetime.now(UTC).isoformat(timespec="seconds"), "report": "report.html",
-                   "sections": sections, "not_analysed": pending}
+                   "sections": sections, "not_analysed": []}
         (staging / "analysis.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
         html = render_patient_html(load_analysis_documents(staging))
         (staging / "report.html").write_text(html, encoding="utf-8")
@@ -253,7 +254,3 @@ def trial_demographics(demographics: Demographics, clinical: ClinicalBiomarkers,
                          f"{where}; correct one of them")
     return (age if age is not None else clinical.age), (sex if sex is not None else clinical.sex)
 
-
-def _not_yet(what: str) -> ResultWarning:
-    return ResultWarning(code="not_analysed", severity="warning",
-                         message=f"the manifest names a {what}, which this version of TailorMed does not analyse yet")
