@@ -133,16 +133,15 @@ def test_analyze_phenotype_only_when_the_germline_vcf_is_not_annotated(tmp_path,
     assert "FBN1" in [g["gene"] for g in rare["genes"][:5]]
 
 
-def test_analyze_with_a_fhir_bundle_warns_it_is_not_analysed_yet(tmp_path):
+def test_analyze_with_a_missing_fhir_bundle_says_so_and_writes_nothing(tmp_path):
     manifest = tmp_path / "patient.yaml"
     manifest.write_text(f"id: P3\nfhir_bundle: bundle.json\n"
                         f"germline: {{vcf: {DEMO.parent / 'demo.vcf'}, sample_id: DEMO001}}\n")
     out = tmp_path / "out"
     result = runner.invoke(app, ["analyze", str(manifest), "--out", str(out), "-q"])
-    assert result.exit_code == 0, result.output
-    assert json.loads((out / "analysis.json").read_text())["not_analysed"] == ["FHIR bundle"]
-    warnings = json.loads((out / "pgx.json").read_text())["warnings"]
-    assert any(w["code"] == "not_analysed" and "FHIR bundle" in w["message"] for w in warnings)
+    assert result.exit_code == 2
+    assert "bundle.json: FHIR bundle not found" in result.output and len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
 
 
 def test_kb_commands(tmp_path):
