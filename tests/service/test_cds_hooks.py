@@ -114,6 +114,17 @@ def test_order_select_with_prefetch_given(client: TestClient, token, fhir_server
     assert card["suggestions"][0]["actions"][0] == {
         "type": "delete", "description": "Remove the draft clopidogrel order (MedicationRequest/mr-clop).",
         "resourceId": "MedicationRequest/mr-clop"}
+    # a poor metabolizer's rows (ACS/PCI, other cardiovascular, neurovascular) all name ticagrelor; prasugrel is
+    # contraindicated after a stroke, so it is not offered: replace by ticagrelor, or remove the order
+    replace, remove = card["suggestions"]
+    created = replace["actions"][1]
+    assert created["type"] == "create" and card["selectionBehavior"] == "at-most-one"
+    assert created["resource"] == {
+        "resourceType": "MedicationRequest", "status": "draft", "intent": "order",
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                  "code": "1116632", "display": "ticagrelor"}], "text": "ticagrelor"},
+        "subject": {"reference": f"Patient/{FHIR_PATIENT}"}}
+    assert replace["isRecommended"] is False and [a["type"] for a in remove["actions"]] == ["delete"]
     assert len(fhir_server.requests()) == before  # everything needed was prefetched
 
 

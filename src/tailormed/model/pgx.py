@@ -211,6 +211,14 @@ class DrugCall(Record):
     )
 
 
+class AlternativeDrug(Record):
+    """A drug the row's recommendation names as an alternative, with its RxNorm ingredient code."""
+
+    drug: str
+    rxnorm: str = Field(description="RxNorm ingredient RXCUI.")
+    preferred: bool = Field(default=False, description="The guideline prefers this alternative.")
+
+
 class DrugRecommendation(DrugCall):
     """What to do with one drug for this person, and why: the row's facts with the guidance text and sources."""
 
@@ -232,6 +240,8 @@ class DrugRecommendation(DrugCall):
         default=None, description="DPWG rows that differ from CPIC: how, in TailorMed's words.")
     agreeing_guidelines: list[str] = Field(
         default_factory=list, description="Citation ids of the guidelines of agreeing_rules (e.g. the DPWG guideline).")
+    alternatives: list[AlternativeDrug] = Field(
+        default_factory=list, description="Alternative drugs the row's recommendation names (CPIC rows), coded.")
     evidence: EvidenceRef | None = Field(
         default=None, description="The drug's record and every source of this row: guideline, the "
         "recommendation's own sources and those of testing_advice.")

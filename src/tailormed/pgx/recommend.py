@@ -18,7 +18,14 @@ from __future__ import annotations
 from tailormed.kb.pack import INDETERMINATE, NOT_TESTED, KnowledgeBase
 from tailormed.model.common import Warning
 from tailormed.model.pack import DrugGuidance, GeneCondition, OtherGuideline, OtherRecommendation, Recommendation
-from tailormed.model.pgx import DrugRecommendation, EvidenceRef, GeneBasis, GeneResult, PhenoconversionEffect
+from tailormed.model.pgx import (
+    AlternativeDrug,
+    DrugRecommendation,
+    EvidenceRef,
+    GeneBasis,
+    GeneResult,
+    PhenoconversionEffect,
+)
 from tailormed.pgx.phenoconversion import DrugAdjustment, adjustment_for_drug, apply_phenoconversion
 
 STATUS_ORDER = {"actionable": 0, "not_tested": 1, "no_result": 2, "standard": 3, "no_recommendation": 4}
@@ -186,7 +193,9 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
             strength=rec.strength, basis=basis, guideline=citations[0], untested_genes=untested,
             testing_advice=advice, testing_advice_sources=advice_citations,
             evidence=evidence.model_copy(update={"citations": citations}),
-            warnings=row_warnings(rec.when, basis), phenoconversion=pheno_effects))
+            warnings=row_warnings(rec.when, basis), phenoconversion=pheno_effects,
+            alternatives=[AlternativeDrug(drug=a.drug, rxnorm=a.rxnorm or kb.ingredient_codes[a.drug],
+                                          preferred=a.preferred) for a in rec.alternatives]))
     cpic_rows = list(found)
     for other in drug.other_guidelines:
         for index, other_rec in enumerate(other.recommendations):

@@ -157,7 +157,7 @@ def order_cards(result: PgxResult, orders: list[dict[str, Any]], rx: RxNormMap) 
             if drug in shown or not drug_rows or not changes_care(drug_rows):
                 continue
             shown.add(drug)
-            cards.append(drug_card(drug, drug_rows, lookup, draft_order_id=order_id))
+            cards.append(drug_card(drug, drug_rows, lookup, draft_order_id=order_id, draft_order=order))
     return cards
 
 
