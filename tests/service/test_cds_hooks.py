@@ -165,6 +165,41 @@ def test_no_prefetch_and_no_fhir_server_is_412(client: TestClient, token) -> Non
     assert _audit_count(client) == before  # no patient data was read
 
 
+def _by_stored_id(hook: str, **options: Any) -> dict[str, Any]:
+    body = request_body(hook, **options)
+    body["context"]["patientId"] = STORED_PATIENT  # the EHR's patient id is the id the result is stored under
+    return body
+
+
+@pytest.mark.parametrize(("service", "hook"), [("pgx-order-select", "order-select"), ("pgx-order-sign", "order-sign")])
+def test_order_hooks_answer_from_a_stored_context_patient_id_without_the_patient(  # noqa: ANN001
+        client: TestClient, token, fhir_server, service: str, hook: str) -> None:
+    """No prefetch and no fhirServer, or a FHIR server that refuses: when context.patientId is itself a stored
+    patient of the caller's tenant, the order hooks answer from the stored result (and audit the read)."""
+    state = client.app.state.tailormed  # type: ignore[attr-defined]
+    for body in (_by_stored_id(hook), _by_stored_id(hook, prefetch={"patient": None}, fhir=fhir_server.url,
+                                                    token="wrong-token")):
+        before = len(state.store.audit_log(TENANT))
+        response = call(client, token, service, body)
+        assert response.status_code == 200, response.text
+        assert response_problems(response.json()) == []
+        card = _clopidogrel_card(response.json())
+        assert "CYP2C19 Poor Metabolizer" in card["summary"]
+        reads = state.store.audit_log(TENANT)[before:]
+        assert [(e.action, e.patient_id) for e in reads] == [(f"cds:{hook}", STORED_PATIENT)]
+
+
+def test_a_stored_context_id_of_another_tenant_or_patient_view_is_still_412(client: TestClient, token) -> None:  # noqa: ANN001
+    """The fallback is scoped by tenant, and patient-view still needs the medication list: 412, nothing read."""
+    before = _audit_count(client)
+    other = call(client, token, "pgx-order-select", _by_stored_id("order-select"), issuer=ISSUER_B,
+                 tenant="hospital-b")
+    assert other.status_code == 412 and "patient" in other.json()["issue"][0]["diagnostics"]
+    view = call(client, token, "pgx-patient-view", _by_stored_id("patient-view"))
+    assert view.status_code == 412
+    assert _audit_count(client) == before
+
+
 def test_null_prefetch_and_a_refused_fhir_token_is_412(client: TestClient, token, fhir_server) -> None:  # noqa: ANN001
     body = request_body("order-select", prefetch={"patient": None}, fhir=fhir_server.url, token="wrong-token")
     response = call(client, token, "pgx-order-select", body)
