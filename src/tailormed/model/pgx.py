@@ -314,6 +314,8 @@ class RuleKnowledge(Record):
     guideline_body: Literal["CPIC", "DPWG"] = "CPIC"
     compared_with_cpic: Literal["agrees", "differs", "no_cpic_row"] | None = None
     difference: str | None = Field(default=None, description="DPWG rows that differ from CPIC: how.")
+    alternatives: list[AlternativeDrug] = Field(
+        default_factory=list, description="Alternative drugs the recommendation names (CPIC rows), coded.")
     citations: list[str] = Field(description="Ids of its sources: the guideline, then the recommendation's own.")
 
 
@@ -328,9 +330,9 @@ class PgxKnowledge(Record):
     """The guidance text and sources that compact documents refer to: ``knowledge.json``, once per run.
 
     A compact drug row expands to the full one as: the row, plus ``drug_class``, ``genes`` and ``guideline`` of
-    its drug, plus ``population``, ``implication``, ``recommendation`` and ``strength`` of its rule; its
-    ``evidence`` is the drug's ``record`` with the rule's citations (the guideline alone without a rule) followed by
-    the row's ``testing_advice_sources``. A compact gene result's ``evidence`` is its gene's here.
+    its drug, plus ``population``, ``implication``, ``recommendation``, ``strength`` and ``alternatives`` of its
+    rule; its ``evidence`` is the drug's ``record`` with the rule's citations (the guideline alone without a rule)
+    followed by the row's ``testing_advice_sources``. A compact gene result's ``evidence`` is its gene's here.
     """
 
     schema_version: str = PGX_SCHEMA_VERSION

@@ -81,6 +81,12 @@ def other_rule_id(drug: DrugGuidance, other: OtherGuideline, index: int) -> str:
     return f"{drug.drug}#{other.body.lower()}{index + 1}"
 
 
+def alternative_drugs(kb: KnowledgeBase, rec: Recommendation) -> list[AlternativeDrug]:
+    """The alternatives a recommendation names, each with its RxNorm ingredient code (checked when loading)."""
+    return [AlternativeDrug(drug=a.drug, rxnorm=a.rxnorm or kb.ingredient_codes[a.drug], preferred=a.preferred)
+            for a in rec.alternatives]
+
+
 def rule_citations(kb: KnowledgeBase, drug: DrugGuidance, rec: Recommendation) -> list[str]:
     """The sources of one recommendation: the drug's guideline, then the recommendation's own."""
     return _unique([_citation(kb, drug.guideline)] + [_citation(kb, s) for s in rec.sources])
@@ -194,8 +200,7 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
             testing_advice=advice, testing_advice_sources=advice_citations,
             evidence=evidence.model_copy(update={"citations": citations}),
             warnings=row_warnings(rec.when, basis), phenoconversion=pheno_effects,
-            alternatives=[AlternativeDrug(drug=a.drug, rxnorm=a.rxnorm or kb.ingredient_codes[a.drug],
-                                          preferred=a.preferred) for a in rec.alternatives]))
+            alternatives=alternative_drugs(kb, rec)))
     cpic_rows = list(found)
     for other in drug.other_guidelines:
         for index, other_rec in enumerate(other.recommendations):
