@@ -250,3 +250,36 @@ def test_a_drug_listed_twice_for_one_enzyme_is_refused(tmp_path):
     path.write_text(path.read_text().replace("- drug: lorcaserin\n", "- drug: duloxetine\n"))
     with pytest.raises(KnowledgeError, match="duloxetine listed twice"):
         load_pack(pack)
+
+
+def _with_alternative(tmp_path: Path, entry: object) -> Path:
+    pack = _copy(tmp_path)
+    path = pack / "drugs" / "codeine.yaml"
+    data = yaml.safe_load(path.read_text())
+    row = next(r for r in data["recommendations"] if r["changes_care"])
+    row["alternatives"] = [entry]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return pack
+
+
+def test_alternatives_resolve_to_rxnorm_codes(kb):
+    named = [(d.drug, a) for d in kb.drugs.values() for r in d.recommendations for a in r.alternatives]
+    assert {("amitriptyline", "nortriptyline"), ("clopidogrel", "prasugrel")} <= {(d, a.drug) for d, a in named}
+    for _, alternative in named:  # a pack drug with a cited code, or a code with its source
+        assert (alternative.rxnorm and alternative.source) or alternative.drug in kb.ingredient_codes
+
+
+def test_unknown_alternative_is_a_knowledge_error_naming_the_file(tmp_path):
+    pack = _with_alternative(tmp_path, "no-such-opioid")
+    with pytest.raises(KnowledgeError) as error:
+        load_knowledge_base(str(pack))
+    assert "codeine.yaml" in str(error.value) and "no-such-opioid" in str(error.value)
+    assert "alternatives.0" in str(error.value)
+
+
+def test_an_alternative_outside_the_pack_needs_its_code_and_source(tmp_path):
+    with pytest.raises(KnowledgeError, match="needs a source"):
+        load_knowledge_base(str(_with_alternative(tmp_path / "a", {"drug": "morphine", "rxnorm": "7052"})))
+    kb = load_knowledge_base(str(_with_alternative(tmp_path / "b", {
+        "drug": "morphine", "rxnorm": "7052", "source": "CPIC drug table (cpicpgx/cpic-schema drug.sql)"})))
+    assert any(a.rxnorm == "7052" for r in kb.drugs["codeine"].recommendations for a in r.alternatives)

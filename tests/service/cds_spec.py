@@ -85,8 +85,11 @@ def response_problems(document: Any) -> list[str]:
                 if action.get("type") == "delete" and (not isinstance(action.get("resourceId"), str)
                                                        or "resource" in action):
                     problems.append(f"{a_where}: cds-resp-2 (delete takes a resourceId string, no resource)")
-                if action.get("type") == "create" and not isinstance(action.get("resource"), dict):
-                    problems.append(f"{a_where}: create needs a resource")
+                if action.get("type") in ("create", "update") and not (
+                        isinstance(action.get("resource"), dict) and action["resource"].get("resourceType")):
+                    problems.append(f"{a_where}: {action['type']} needs a FHIR resource (with resourceType)")
+            if "isRecommended" in suggestion and not isinstance(suggestion["isRecommended"], bool):
+                problems.append(f"{s_where}.isRecommended must be a boolean")
         for reason in card.get("overrideReasons", []):
             if not isinstance(reason.get("display"), str) or not reason["display"]:
                 problems.append(f"{where}: cds-resp-4 (every override reason has a display)")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from cds_spec import response_problems
 
-from tailormed.ehr.cds_cards import changes_care, drug_card, row_indicator, shorten
+from tailormed.ehr.cds_cards import card_alternatives, changes_care, drug_card, row_indicator, shorten
 from tailormed.kb.pack import KnowledgeBase
+from tailormed.kb.rxnorm import RXNORM_SYSTEM
 from tailormed.model.common import Citation
-from tailormed.model.pgx import DrugRecommendation, GeneBasis
+from tailormed.model.pgx import AlternativeDrug, DrugRecommendation, GeneBasis
 
 
 def _row(kb: KnowledgeBase, drug: str, index: int) -> DrugRecommendation:
@@ -23,7 +24,9 @@ def _row(kb: KnowledgeBase, drug: str, index: int) -> DrugRecommendation:
     return DrugRecommendation(drug=drug, rule=f"{drug}#{index + 1}",
                               status="actionable" if rec.changes_care else "standard", basis=basis,
                               genes=guidance.genes, population=rec.population, implication=rec.implication,
-                              recommendation=rec.recommendation, strength=rec.strength, guideline=guidance.guideline)
+                              recommendation=rec.recommendation, strength=rec.strength, guideline=guidance.guideline,
+                              alternatives=[AlternativeDrug(drug=a.drug, rxnorm=a.rxnorm or kb.ingredient_codes[a.drug],
+                                                            preferred=a.preferred) for a in rec.alternatives])
 
 
 def _citations(kb: KnowledgeBase):  # noqa: ANN202
@@ -51,6 +54,11 @@ def test_every_recommendation_renders_a_conforming_card(kb: KnowledgeBase) -> No
                 assert card["selectionBehavior"] == "at-most-one"
                 action = card["suggestions"][0]["actions"][0]
                 assert (action["type"], action["resourceId"]) == ("delete", "MedicationRequest/mr-1")
+                assert len(card["suggestions"]) == len(rec.alternatives) + 1, (drug, index)
+                offered = [s["actions"][1]["resource"]["medicationCodeableConcept"]["coding"][0]["code"]
+                           for s in card["suggestions"][:-1]]
+                assert offered == [a.rxnorm or kb.ingredient_codes[a.drug] for a in rec.alternatives]
+                assert [a["type"] for a in card["suggestions"][-1]["actions"]] == ["delete"]
                 assert all(r["display"] for r in card["overrideReasons"])
             else:
                 assert card["indicator"] == "info" and "suggestions" not in card
@@ -103,3 +111,83 @@ def test_a_dpwg_row_is_named_and_cpic_leads(kb: KnowledgeBase) -> None:
     usual = cpic.model_copy(update={"status": "standard", "recommendation": "Use the label dose."})
     only_dpwg = drug_card("clopidogrel", [usual, dpwg], _citations(kb))
     assert "DPWG: " in only_dpwg["summary"] and "Double the" in only_dpwg["summary"]
+
+
+DRAFT = {"resourceType": "MedicationRequest", "id": "mr-ami", "status": "draft", "intent": "proposal",
+         "subject": {"reference": "Patient/p-1"},
+         "medicationCodeableConcept": {"coding": [{"system": RXNORM_SYSTEM, "code": "704"}]}}
+
+
+def _first_with_alternatives(kb: KnowledgeBase, drug: str) -> int:
+    return next(i for i, r in enumerate(kb.drugs[drug].recommendations) if r.changes_care and r.alternatives)
+
+
+def test_replacement_suggestions_for_the_alternatives_the_guideline_names(kb: KnowledgeBase) -> None:
+    """CPIC names nortriptyline and desipramine for amitriptyline in CYP2C19 poor/ultrarapid metabolizers: one
+    suggestion each (delete the draft, create a draft order coded with the alternative's RxNorm ingredient for the same
+    patient), then the plain removal; at most one may be chosen and none is preferred."""
+    row = _row(kb, "amitriptyline", _first_with_alternatives(kb, "amitriptyline"))
+    card = drug_card("amitriptyline", [row], _citations(kb), draft_order_id="mr-ami", draft_order=DRAFT)
+    assert response_problems({"cards": [card]}) == []
+    assert card["selectionBehavior"] == "at-most-one"
+    replace, last = card["suggestions"][:-1], card["suggestions"][-1]
+    assert [s["label"] for s in replace] == ["Replace amitriptyline by nortriptyline (named by the guideline)",
+                                             "Replace amitriptyline by desipramine (named by the guideline)"]
+    codes = {a.drug: a.rxnorm for a in row.alternatives}
+    assert codes == {"nortriptyline": kb.ingredient_codes["nortriptyline"],
+                     "desipramine": kb.ingredient_codes["desipramine"]}
+    for suggestion in replace:
+        assert suggestion["isRecommended"] is False
+        delete, create = suggestion["actions"]
+        assert delete == {"type": "delete", "resourceId": "MedicationRequest/mr-ami",
+                          "description": "Remove the draft amitriptyline order (MedicationRequest/mr-ami)."}
+        resource = create["resource"]
+        assert create["type"] == "create" and "resourceId" not in create
+        assert (resource["resourceType"], resource["status"], resource["intent"]) == (
+            "MedicationRequest", "draft", "proposal")
+        assert resource["subject"] == {"reference": "Patient/p-1"} and resource["subject"] is not DRAFT["subject"]
+        coding = resource["medicationCodeableConcept"]["coding"][0]
+        assert coding["system"] == RXNORM_SYSTEM and codes[coding["display"]] == coding["code"]
+    assert [a["type"] for a in last["actions"]] == ["delete"] and last["isRecommended"] is False
+
+
+def test_a_drug_without_named_alternatives_only_offers_removal(kb: KnowledgeBase) -> None:
+    index = next(i for i, r in enumerate(kb.drugs["codeine"].recommendations) if r.changes_care)
+    assert not kb.drugs["codeine"].recommendations[index].alternatives
+    card = drug_card("codeine", [_row(kb, "codeine", index)], _citations(kb), draft_order_id="mr-cod")
+    assert response_problems({"cards": [card]}) == []
+    assert len(card["suggestions"]) == 1
+    assert card["suggestions"][0]["actions"] == [{"type": "delete", "resourceId": "MedicationRequest/mr-cod",
+                                                  "description": "Remove the draft codeine order "
+                                                                 "(MedicationRequest/mr-cod)."}]
+    assert card["suggestions"][0]["isRecommended"] is (card["indicator"] == "critical")
+
+
+def test_only_alternatives_every_changed_row_names_are_offered(kb: KnowledgeBase) -> None:
+    """The service does not know the indication: an alternative one row names and another does not (prasugrel is
+    contraindicated after a stroke) is not offered; a preferred one is marked only if every row prefers it."""
+    row = _row(kb, "amitriptyline", _first_with_alternatives(kb, "amitriptyline"))
+    narrower = row.model_copy(update={"rule": "amitriptyline#99", "population": "other",
+                                      "alternatives": [row.alternatives[1].model_copy(update={"preferred": True})]})
+    assert card_alternatives([row, narrower]) == [row.alternatives[1]]
+    both = row.model_copy(update={"alternatives": [a.model_copy(update={"preferred": True}) for a in row.alternatives]})
+    assert [a.preferred for a in card_alternatives([both, narrower])] == [True]
+    card = drug_card("amitriptyline", [both, narrower], _citations(kb), draft_order_id="mr-ami", draft_order=DRAFT)
+    assert response_problems({"cards": [card]}) == []
+    assert [s["isRecommended"] for s in card["suggestions"]] == [True, False]
+    assert len(card["suggestions"]) == 2
+
+
+def test_clopidogrel_poor_metabolizer_is_offered_only_what_every_indication_allows(kb: KnowledgeBase) -> None:
+    """A CYP2C19 poor metabolizer gets a row per indication; CPIC names prasugrel and ticagrelor for ACS/PCI but
+    prasugrel is contraindicated after a stroke or TIA (the neurovascular row names ticagrelor): the card offers
+    ticagrelor only, with its RxNorm ingredient code; the ACS/PCI row alone offers both."""
+    rows = [_row(kb, "clopidogrel", i) for i, r in enumerate(kb.drugs["clopidogrel"].recommendations)
+            if r.changes_care and "Poor Metabolizer" in (r.when["CYP2C19"].phenotype or [])]
+    assert len(rows) == 3
+    card = drug_card("clopidogrel", rows, _citations(kb), draft_order_id="mr-clop", draft_order=DRAFT)
+    assert response_problems({"cards": [card]}) == []
+    created = [s["actions"][1]["resource"]["medicationCodeableConcept"]["coding"][0] for s in card["suggestions"][:-1]]
+    assert created == [{"system": RXNORM_SYSTEM, "code": "1116632", "display": "ticagrelor"}]
+    acs = next(r for r in rows if r.population and r.population.startswith("cardiovascular: acute"))
+    assert [a.drug for a in card_alternatives([acs])] == ["prasugrel", "ticagrelor"]

@@ -114,6 +114,17 @@ def test_order_select_with_prefetch_given(client: TestClient, token, fhir_server
     assert card["suggestions"][0]["actions"][0] == {
         "type": "delete", "description": "Remove the draft clopidogrel order (MedicationRequest/mr-clop).",
         "resourceId": "MedicationRequest/mr-clop"}
+    # a poor metabolizer's rows (ACS/PCI, other cardiovascular, neurovascular) all name ticagrelor; prasugrel is
+    # contraindicated after a stroke, so it is not offered: replace by ticagrelor, or remove the order
+    replace, remove = card["suggestions"]
+    created = replace["actions"][1]
+    assert created["type"] == "create" and card["selectionBehavior"] == "at-most-one"
+    assert created["resource"] == {
+        "resourceType": "MedicationRequest", "status": "draft", "intent": "order",
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                  "code": "1116632", "display": "ticagrelor"}], "text": "ticagrelor"},
+        "subject": {"reference": f"Patient/{FHIR_PATIENT}"}}
+    assert replace["isRecommended"] is False and [a["type"] for a in remove["actions"]] == ["delete"]
     assert len(fhir_server.requests()) == before  # everything needed was prefetched
 
 
@@ -152,6 +163,41 @@ def test_no_prefetch_and_no_fhir_server_is_412(client: TestClient, token) -> Non
                                                                     prefetch={"patient": PATIENT_RESOURCE}))
     assert partial.status_code == 412 and "medications" in partial.json()["issue"][0]["diagnostics"]
     assert _audit_count(client) == before  # no patient data was read
+
+
+def _by_stored_id(hook: str, **options: Any) -> dict[str, Any]:
+    body = request_body(hook, **options)
+    body["context"]["patientId"] = STORED_PATIENT  # the EHR's patient id is the id the result is stored under
+    return body
+
+
+@pytest.mark.parametrize(("service", "hook"), [("pgx-order-select", "order-select"), ("pgx-order-sign", "order-sign")])
+def test_order_hooks_answer_from_a_stored_context_patient_id_without_the_patient(  # noqa: ANN001
+        client: TestClient, token, fhir_server, service: str, hook: str) -> None:
+    """No prefetch and no fhirServer, or a FHIR server that refuses: when context.patientId is itself a stored
+    patient of the caller's tenant, the order hooks answer from the stored result (and audit the read)."""
+    state = client.app.state.tailormed  # type: ignore[attr-defined]
+    for body in (_by_stored_id(hook), _by_stored_id(hook, prefetch={"patient": None}, fhir=fhir_server.url,
+                                                    token="wrong-token")):
+        before = len(state.store.audit_log(TENANT))
+        response = call(client, token, service, body)
+        assert response.status_code == 200, response.text
+        assert response_problems(response.json()) == []
+        card = _clopidogrel_card(response.json())
+        assert "CYP2C19 Poor Metabolizer" in card["summary"]
+        reads = state.store.audit_log(TENANT)[before:]
+        assert [(e.action, e.patient_id) for e in reads] == [(f"cds:{hook}", STORED_PATIENT)]
+
+
+def test_a_stored_context_id_of_another_tenant_or_patient_view_is_still_412(client: TestClient, token) -> None:  # noqa: ANN001
+    """The fallback is scoped by tenant, and patient-view still needs the medication list: 412, nothing read."""
+    before = _audit_count(client)
+    other = call(client, token, "pgx-order-select", _by_stored_id("order-select"), issuer=ISSUER_B,
+                 tenant="hospital-b")
+    assert other.status_code == 412 and "patient" in other.json()["issue"][0]["diagnostics"]
+    view = call(client, token, "pgx-patient-view", _by_stored_id("patient-view"))
+    assert view.status_code == 412
+    assert _audit_count(client) == before
 
 
 def test_null_prefetch_and_a_refused_fhir_token_is_412(client: TestClient, token, fhir_server) -> None:  # noqa: ANN001

@@ -14,10 +14,12 @@ How a drug's rows become a card (``docs/service.md`` repeats this):
   **detail** (Markdown): every row of the drug (each indication), implication, recommendation, strength,
   the genotype it rests on, phenoconversion notes and warnings.
 - **source**: the guideline's citation and link.
-- **suggestions** (order hooks, a draft order with an id, a change of care): remove the draft order so another
-  treatment can be chosen per the guideline (``delete`` of ``MedicationRequest/<id>``); ``selectionBehavior``
-  ``at-most-one``. The knowledge names no structured alternative drug, so no ``create`` of a substitute is
-  offered.
+- **suggestions** (order hooks, a draft order with an id, a change of care): one per alternative drug the
+  guideline's recommendation names (the curated ``alternatives:`` of every CPIC row of the drug that changes care:
+  the indication is unknown here, so only alternatives all those rows name), each a ``delete`` of
+  ``MedicationRequest/<id>`` and a ``create`` of a draft MedicationRequest coded with the alternative's RxNorm
+  ingredient (dose left to the prescriber), ``isRecommended`` only when the guideline prefers it; then the plain
+  "remove the order" suggestion. ``selectionBehavior`` ``at-most-one``.
 - **overrideReasons**: four coded reasons with displays (cds-resp-4).
 """
 
@@ -28,8 +30,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tailormed.kb.rxnorm import RXNORM_SYSTEM
 from tailormed.model.common import Citation
-from tailormed.model.pgx import DrugRecommendation
+from tailormed.model.pgx import AlternativeDrug, DrugRecommendation
 
 SUMMARY_LIMIT = 140
 OVERRIDE_SYSTEM = "https://tailormed.org/cds/override-reason"
@@ -179,9 +182,44 @@ def card_source(rows: Sequence[DrugRecommendation], citation: CitationLookup) ->
     return source
 
 
+def card_alternatives(rows: Sequence[DrugRecommendation]) -> list[AlternativeDrug]:
+    """The alternatives a card offers: those named by every CPIC row of the drug that changes care.
+
+    The service does not know the indication, so an alternative one indication's row names but another's does not
+    (e.g. a drug contraindicated after a stroke) is not offered as a one-click replacement; the detail still lists
+    every row."""
+    actionable = [r for r in rows if r.guideline_body == "CPIC" and r.status == "actionable"]
+    if not actionable:
+        return []
+    common = [a for a in actionable[0].alternatives
+              if all(any(b.rxnorm == a.rxnorm for b in r.alternatives) for r in actionable[1:])]
+    return [a.model_copy(update={"preferred": all(any(b.rxnorm == a.rxnorm and b.preferred for b in r.alternatives)
+                                                  for r in actionable)}) for a in common]
+
+
+def _alternative_order(alternative: AlternativeDrug, draft: dict[str, Any]) -> dict[str, Any]:
+    """A draft MedicationRequest for the alternative ingredient, for the same patient as the draft order."""
+    order: dict[str, Any] = {
+        "resourceType": "MedicationRequest",
+        "status": "draft",
+        "intent": draft.get("intent") if draft.get("intent") in ("proposal", "plan", "order") else "order",
+        "medicationCodeableConcept": {
+            "coding": [{"system": RXNORM_SYSTEM, "code": alternative.rxnorm, "display": alternative.drug}],
+            "text": alternative.drug,
+        },
+    }
+    if isinstance(draft.get("subject"), dict):
+        order["subject"] = dict(draft["subject"])
+    return order
+
+
 def drug_card(drug: str, rows: Sequence[DrugRecommendation], citation: CitationLookup, *,
-              draft_order_id: str | None = None) -> dict[str, Any]:
-    """One card for one drug's rows (all rows of one drug, one per indication)."""
+              draft_order_id: str | None = None, draft_order: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One card for one drug's rows (all rows of one drug, one per indication).
+
+    With a draft order's id, the card suggests removing it, and replacing it by each alternative the guideline names
+    (:func:`card_alternatives`): a ``delete`` of the draft plus a ``create`` of a draft MedicationRequest coded with
+    the alternative's RxNorm ingredient, for the draft order's subject."""
     if not rows:
         raise ValueError("a card needs at least one row")
     indicator = max((row_indicator(r) for r in rows), key=_RANK.__getitem__)
@@ -194,13 +232,28 @@ def drug_card(drug: str, rows: Sequence[DrugRecommendation], citation: CitationL
     }
     if draft_order_id and any(r.status == "actionable" for r in rows):
         reference = f"MedicationRequest/{draft_order_id}"
-        card["suggestions"] = [{
+        delete = {"type": "delete", "description": f"Remove the draft {drug} order ({reference}).",
+                  "resourceId": reference}
+        suggestions: list[dict[str, Any]] = []
+        for alternative in card_alternatives(rows):
+            suggestions.append({
+                "label": shorten(f"Replace {drug} by {alternative.drug} (named by the guideline)", 100),
+                "uuid": str(uuid.uuid4()),
+                "isRecommended": alternative.preferred,
+                "actions": [dict(delete), {
+                    "type": "create",
+                    "description": f"Draft a {alternative.drug} order (RxNorm {alternative.rxnorm}) for the prescriber "
+                                   f"to complete: dose, route and frequency are not set.",
+                    "resource": _alternative_order(alternative, draft_order or {}),
+                }],
+            })
+        suggestions.append({
             "label": shorten(f"Remove the {drug} order and choose a treatment per the guideline", 100),
             "uuid": str(uuid.uuid4()),
-            "isRecommended": indicator == "critical",
-            "actions": [{"type": "delete", "description": f"Remove the draft {drug} order ({reference}).",
-                         "resourceId": reference}],
-        }]
+            "isRecommended": indicator == "critical" and not suggestions,
+            "actions": [delete],
+        })
+        card["suggestions"] = suggestions
         card["selectionBehavior"] = "at-most-one"
     if indicator != "info":
         card["overrideReasons"] = [dict(reason) for reason in OVERRIDE_REASONS]

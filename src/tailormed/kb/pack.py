@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from tailormed.errors import KnowledgeError
 from tailormed.kb.cyp2d6 import core_only, find_cyp2d6_dir, load_cyp2d6_definition
+from tailormed.kb.rxnorm import builtin_ingredient_codes
 from tailormed.model.pack import (
     DrugGuidance,
     GeneCondition,
@@ -75,6 +76,8 @@ class KnowledgeBase:
     phenoconversion_file: str | None = None
     drug_files: dict[str, str] = field(default_factory=dict)
     """Drug name -> the file that defines it (from the last pack of the chain that defines it)."""
+    ingredient_codes: dict[str, str] = field(default_factory=dict)
+    """Drug name -> RxNorm ingredient RXCUI (``rxnorm.tsv``): resolves the ``alternatives`` named by a pack drug."""
     extra_knowledge: tuple[str, ...] = ()
     """Knowledge used besides the packs (the installed CYP2D6 allele set), one line each, for provenance."""
     memo: dict[tuple[str, str], object] = field(default_factory=dict, compare=False, repr=False)
@@ -249,7 +252,8 @@ def load_knowledge_base(name_or_path: str = "pgx-core", *, full_cyp2d6: bool = T
             extra.append("CYP2D6: pgx-core core alleles only (full allele set not installed)")
     kb = KnowledgeBase(packs=tuple(chain), genes=genes, drugs=drugs, sources=sources, gene_origin=origin,
                        phenoconversion=phenoconversion, phenoconversion_file=phenoconversion_file,
-                       drug_files=drug_files, extra_knowledge=tuple(extra))
+                       drug_files=drug_files, extra_knowledge=tuple(extra),
+                       ingredient_codes=dict(builtin_ingredient_codes()))
     check_consistency(kb)
     return kb
 
@@ -290,6 +294,16 @@ def check_consistency(kb: KnowledgeBase) -> None:
                 if condition.allele_status is not None and gene.phenotype_method != "allele_presence":
                     raise KnowledgeError(f"{label}: {gene_name} is not an allele-presence gene", source=where,
                                          location=location)
+        for i, rec in enumerate(drug.recommendations):
+            for k, alternative in enumerate(rec.alternatives):
+                location = f"recommendations.{i}.alternatives.{k}"
+                if alternative.drug == drug.drug:
+                    raise KnowledgeError(f"drug {drug.drug}: names itself as its alternative", source=where,
+                                         location=location)
+                if alternative.rxnorm is None and alternative.drug not in kb.ingredient_codes:
+                    raise KnowledgeError(
+                        f"drug {drug.drug}: alternative {alternative.drug!r} is neither a drug with an RxNorm code in "
+                        f"rxnorm.tsv nor given with its own rxnorm code and source", source=where, location=location)
     _check_phenoconversion(kb)
 
 

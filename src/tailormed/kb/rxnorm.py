@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from tailormed.errors import InputError, KnowledgeError
@@ -175,6 +176,12 @@ def _load_omop(folder: Path) -> dict[str, set[str]]:
             if ancestor in ingredient_ids and descendant in rxcui_of and ancestor != descendant:
                 pairs.setdefault(rxcui_of[descendant], set()).add(rxcui_of[ancestor])
     return pairs
+
+
+@cache
+def builtin_ingredient_codes() -> dict[str, str]:
+    """Drug name -> RxNorm ingredient RXCUI for the pgx-core drugs that have a cited code (read once)."""
+    return {i.drug: i.rxcui for i in _load_ingredients(INGREDIENTS_FILE).values() if i.rxcui}
 
 
 def load_rxnorm_map(extra: Path | None = None) -> RxNormMap:

@@ -243,6 +243,32 @@ class GeneCondition(_Strict):
         return self
 
 
+class Alternative(_Strict):
+    """A drug the recommendation itself names as an alternative (``alternatives:`` of a CPIC row).
+
+    Written as a pack drug's name (its RxNorm ingredient code then comes from ``rxnorm.tsv``), or as a mapping with
+    ``drug``, ``rxnorm`` (the ingredient RXCUI) and ``source`` for a drug the pack has no file for. Only drugs the
+    guideline's recommendation names; never inferred.
+    """
+
+    drug: str = Field(min_length=2)
+    rxnorm: str | None = Field(default=None, pattern=r"^[0-9]+$",
+                               description="RxNorm ingredient RXCUI; required for a drug outside the pack.")
+    source: str | None = Field(default=None, description="Where the RXCUI was read (required with rxnorm).")
+    preferred: bool = Field(default=False, description="True only when the guideline prefers this alternative.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: object) -> object:
+        return {"drug": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _code_has_source(self) -> Alternative:
+        if self.rxnorm is not None and not self.source:
+            raise ValueError("an alternative's rxnorm code needs a source")
+        return self
+
+
 class Recommendation(_Strict):
     """One row of a guideline's recommendation table, in our own wording."""
 
@@ -259,6 +285,9 @@ class Recommendation(_Strict):
     )
     alternatives_considered: bool | None = Field(
         default=None, description="True when the guideline suggests considering an alternative drug.")
+    alternatives: list[Alternative] = Field(
+        default_factory=list, description="The alternative drugs the recommendation names, machine-readable (CDS "
+        "Hooks cards offer to replace the order by one). Only what the guideline's recommendation names.")
     sources: list[str] = Field(default_factory=list)
 
 

@@ -211,6 +211,14 @@ class DrugCall(Record):
     )
 
 
+class AlternativeDrug(Record):
+    """A drug the row's recommendation names as an alternative, with its RxNorm ingredient code."""
+
+    drug: str
+    rxnorm: str = Field(description="RxNorm ingredient RXCUI.")
+    preferred: bool = Field(default=False, description="The guideline prefers this alternative.")
+
+
 class DrugRecommendation(DrugCall):
     """What to do with one drug for this person, and why: the row's facts with the guidance text and sources."""
 
@@ -232,6 +240,8 @@ class DrugRecommendation(DrugCall):
         default=None, description="DPWG rows that differ from CPIC: how, in TailorMed's words.")
     agreeing_guidelines: list[str] = Field(
         default_factory=list, description="Citation ids of the guidelines of agreeing_rules (e.g. the DPWG guideline).")
+    alternatives: list[AlternativeDrug] = Field(
+        default_factory=list, description="Alternative drugs the row's recommendation names (CPIC rows), coded.")
     evidence: EvidenceRef | None = Field(
         default=None, description="The drug's record and every source of this row: guideline, the "
         "recommendation's own sources and those of testing_advice.")
@@ -304,6 +314,8 @@ class RuleKnowledge(Record):
     guideline_body: Literal["CPIC", "DPWG"] = "CPIC"
     compared_with_cpic: Literal["agrees", "differs", "no_cpic_row"] | None = None
     difference: str | None = Field(default=None, description="DPWG rows that differ from CPIC: how.")
+    alternatives: list[AlternativeDrug] = Field(
+        default_factory=list, description="Alternative drugs the recommendation names (CPIC rows), coded.")
     citations: list[str] = Field(description="Ids of its sources: the guideline, then the recommendation's own.")
 
 
@@ -318,9 +330,9 @@ class PgxKnowledge(Record):
     """The guidance text and sources that compact documents refer to: ``knowledge.json``, once per run.
 
     A compact drug row expands to the full one as: the row, plus ``drug_class``, ``genes`` and ``guideline`` of
-    its drug, plus ``population``, ``implication``, ``recommendation`` and ``strength`` of its rule; its
-    ``evidence`` is the drug's ``record`` with the rule's citations (the guideline alone without a rule) followed by
-    the row's ``testing_advice_sources``. A compact gene result's ``evidence`` is its gene's here.
+    its drug, plus ``population``, ``implication``, ``recommendation``, ``strength`` and ``alternatives`` of its
+    rule; its ``evidence`` is the drug's ``record`` with the rule's citations (the guideline alone without a rule)
+    followed by the row's ``testing_advice_sources``. A compact gene result's ``evidence`` is its gene's here.
     """
 
     schema_version: str = PGX_SCHEMA_VERSION

@@ -18,7 +18,14 @@ from __future__ import annotations
 from tailormed.kb.pack import INDETERMINATE, NOT_TESTED, KnowledgeBase
 from tailormed.model.common import Warning
 from tailormed.model.pack import DrugGuidance, GeneCondition, OtherGuideline, OtherRecommendation, Recommendation
-from tailormed.model.pgx import DrugRecommendation, EvidenceRef, GeneBasis, GeneResult, PhenoconversionEffect
+from tailormed.model.pgx import (
+    AlternativeDrug,
+    DrugRecommendation,
+    EvidenceRef,
+    GeneBasis,
+    GeneResult,
+    PhenoconversionEffect,
+)
 from tailormed.pgx.phenoconversion import DrugAdjustment, adjustment_for_drug, apply_phenoconversion
 
 STATUS_ORDER = {"actionable": 0, "not_tested": 1, "no_result": 2, "standard": 3, "no_recommendation": 4}
@@ -72,6 +79,12 @@ def rule_id(drug: DrugGuidance, index: int) -> str:
 def other_rule_id(drug: DrugGuidance, other: OtherGuideline, index: int) -> str:
     """The id of the ``index``-th (from 0) recommendation of another body's guideline: ``'clopidogrel#dpwg2'``."""
     return f"{drug.drug}#{other.body.lower()}{index + 1}"
+
+
+def alternative_drugs(kb: KnowledgeBase, rec: Recommendation) -> list[AlternativeDrug]:
+    """The alternatives a recommendation names, each with its RxNorm ingredient code (checked when loading)."""
+    return [AlternativeDrug(drug=a.drug, rxnorm=a.rxnorm or kb.ingredient_codes[a.drug], preferred=a.preferred)
+            for a in rec.alternatives]
 
 
 def rule_citations(kb: KnowledgeBase, drug: DrugGuidance, rec: Recommendation) -> list[str]:
@@ -186,7 +199,8 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
             strength=rec.strength, basis=basis, guideline=citations[0], untested_genes=untested,
             testing_advice=advice, testing_advice_sources=advice_citations,
             evidence=evidence.model_copy(update={"citations": citations}),
-            warnings=row_warnings(rec.when, basis), phenoconversion=pheno_effects))
+            warnings=row_warnings(rec.when, basis), phenoconversion=pheno_effects,
+            alternatives=alternative_drugs(kb, rec)))
     cpic_rows = list(found)
     for other in drug.other_guidelines:
         for index, other_rec in enumerate(other.recommendations):

@@ -28,7 +28,7 @@ from tailormed.model.pgx import (
     RuleKnowledge,
 )
 from tailormed.pgx.engine import citation, cited_ids, gene_evidence
-from tailormed.pgx.recommend import other_rule_citations, other_rule_id, rule_citations, rule_id
+from tailormed.pgx.recommend import alternative_drugs, other_rule_citations, other_rule_id, rule_citations, rule_id
 from tailormed.report.html import informative_positions
 
 KNOWLEDGE_FILE = "knowledge.json"
@@ -116,7 +116,8 @@ def knowledge_document(kb: KnowledgeBase, provenance: Provenance) -> PgxKnowledg
             ids.update(cited)
             rules.append(RuleKnowledge(id=rule_id(drug, index), drug=drug.drug, population=rec.population,
                                        implication=rec.implication, recommendation=rec.recommendation,
-                                       strength=rec.strength, citations=cited))
+                                       strength=rec.strength, alternatives=alternative_drugs(kb, rec),
+                                       citations=cited))
         for other in drug.other_guidelines:
             for index, other_rec in enumerate(other.recommendations):
                 cited = other_rule_citations(kb, other, other_rec)
@@ -161,6 +162,7 @@ def expand_compact(document: PgxCompactResult, knowledge: PgxKnowledge) -> PgxRe
             guideline_body=rule.guideline_body if rule else "CPIC",
             compared_with_cpic=rule.compared_with_cpic if rule else None,
             difference=rule.difference if rule else None,
+            alternatives=[a.model_copy() for a in rule.alternatives] if rule else [],
             agreeing_guidelines=[rules[r].citations[0] for r in row.agreeing_rules],
             evidence=EvidenceRef(knowledge_pack=knowledge.knowledge_pack, record=drug.record, citations=cited)))
     evidence = {g.gene: g.evidence for g in knowledge.genes}

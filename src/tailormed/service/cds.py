@@ -2,7 +2,9 @@
 
 Which stored patient a request is about: the FHIR Patient (prefetch key ``patient``, else read from
 ``fhirServer``) names it by one of its identifier values or its id; the caller's ``tenant`` claim scopes the
-search. No Patient obtainable is a 412 with an OperationOutcome, as the specification requires.
+search. When no Patient can be obtained, order-select and order-sign still answer when ``context.patientId`` is
+itself a stored patient id of the tenant (they need nothing else); otherwise, and always for patient-view (which
+needs the medication list), the answer is a 412 with an OperationOutcome, as the specification requires.
 """
 
 from __future__ import annotations
@@ -157,7 +159,7 @@ def order_cards(result: PgxResult, orders: list[dict[str, Any]], rx: RxNormMap) 
             if drug in shown or not drug_rows or not changes_care(drug_rows):
                 continue
             shown.add(drug)
-            cards.append(drug_card(drug, drug_rows, lookup, draft_order_id=order_id))
+            cards.append(drug_card(drug, drug_rows, lookup, draft_order_id=order_id, draft_order=order))
     return cards
 
 
@@ -220,30 +222,45 @@ def make_router(state: Any) -> APIRouter:
     return router
 
 
+def _unavailable(hook: str, exc: FhirDataUnavailableError) -> JSONResponse:
+    return JSONResponse(status_code=412, content={
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "processing",
+                   "details": {"text": f"Cannot evaluate {hook} guidance: the {exc.key} data could not be obtained."},
+                   "diagnostics": f"CDS Hooks prefetch key '{exc.key}': {exc.reason}."}]})
+
+
 def _answer(state: Any, service: dict[str, Any], caller: Any, body: dict[str, Any]) -> Any:
     context = body["context"]
+    hook = service["hook"]
     data = FhirData(body, state.http, allow_http=state.settings.allow_http_fhir)
+    action = f"cds:{hook}"
+    stored: tuple[int, str, int] | None
     try:
         patient = data.get("patient", PATIENT_PREFETCH)
-        medications = data.get("medications", MEDICATIONS_PREFETCH) if service["hook"] == "patient-view" else None
+        medications = data.get("medications", MEDICATIONS_PREFETCH) if hook == "patient-view" else None
     except FhirDataUnavailableError as exc:
-        return JSONResponse(status_code=412, content={
-            "resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": "processing",
-                       "details": {"text": f"Cannot evaluate {service['hook']} guidance: the {exc.key} data could "
-                                           f"not be obtained."},
-                       "diagnostics": f"CDS Hooks prefetch key '{exc.key}': {exc.reason}."}]})
-    stored = state.store.latest_result_id(caller.tenant, patient_keys(patient, context["patientId"]),
-                                          actor=caller.subject, action=f"cds:{service['hook']}")
+        if hook == "patient-view" or exc.key != "patient":
+            return _unavailable(hook, exc)
+        # The order hooks need only the stored result: when context.patientId is itself a stored patient id of the
+        # caller's tenant, answer from it (the specification lets a service work from the context alone).
+        stored = state.store.latest_result_id(caller.tenant, [context["patientId"]], actor=caller.subject,
+                                              action=action)
+        if stored is None:
+            return _unavailable(hook, exc)
+        medications = None
+    else:
+        stored = state.store.latest_result_id(caller.tenant, patient_keys(patient, context["patientId"]),
+                                              actor=caller.subject, action=action)
     result = state.pgx_cache.get(stored[0], state.store.documents) if stored else None
     if result is None:
         return {"cards": []}
-    if service["hook"] == "patient-view":
+    if hook == "patient-view":
         assert medications is not None
         cards = patient_view_cards(result, bundle_resources(medications, "MedicationRequest"), state.rx)
     else:
         orders = bundle_resources(context["draftOrders"], "MedicationRequest")
-        if service["hook"] == "order-select":
+        if hook == "order-select":
             chosen = set(context["selections"])
             orders = [o for o in orders if f"MedicationRequest/{o.get('id')}" in chosen]
         cards = order_cards(result, orders, state.rx)
