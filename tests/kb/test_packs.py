@@ -81,7 +81,7 @@ def test_test_before_prescribing_must_cite_a_declared_source_and_a_drug_gene(tmp
     pack = _copy(tmp_path)
     path = pack / "drugs" / "abacavir.yaml"
     original = path.read_text()
-    path.write_text(original.replace("  - fda-label-abacavir\nnotes:", "  - no-such-label\nnotes:"))
+    path.write_text(original.replace("  sources:\n  - fda-label-abacavir\n", "  sources:\n  - no-such-label\n"))
     with pytest.raises(KnowledgeError, match="no-such-label"):
         load_pack(pack)
     path.write_text(original.replace("  genes:\n  - HLA-B\n  advice:", "  genes:\n  - HLA-A\n  advice:"))

@@ -122,10 +122,15 @@ def test_cpic_rows_for_an_untested_hla_b_need_a_tested_cyp2c9(kb, write_vcf):
     """Phenytoin: CPIC gives CYP2C9 dosing when HLA-B has no result. A dose change from the tested CYP2C9 is
     actionable; usual dosing is not 'usual care' while HLA-B*15:02 is unknown."""
     _, poor = call_pgx(write_vcf(_records(kb, "CYP2C9", ("*3", "*3"))), kb)
-    rows = _rows(kb, poor[0], "phenytoin")
+    every = _rows(kb, poor[0], "phenytoin")
+    rows = [r for r in every if r.guideline_body == "CPIC"]
     assert [(r.status, [(b.gene, b.matched_on) for b in r.basis]) for r in rows] == [
         ("actionable", [("HLA-B", "Not tested"), ("CYP2C9", "activity score 0")])]
     assert rows[0].untested_genes == ["HLA-B"] and "HLA-B*15:02" in (rows[0].testing_advice or "")
+    # DPWG's CYP2C9 advice does not depend on HLA-B: its row rests on the tested CYP2C9 alone
+    dpwg = [r for r in every if r.guideline_body == "DPWG"]
+    assert [(r.status, [b.gene for b in r.basis]) for r in dpwg] == [("actionable", ["CYP2C9"])]
+    assert "40% of the standard dose" in (dpwg[0].recommendation or "")
     _, normal = call_pgx(write_vcf(reference_records(kb, "CYP2C9")), kb)
     rows = _rows(kb, normal[0], "phenytoin")
     assert [r.status for r in rows] == ["not_tested"]

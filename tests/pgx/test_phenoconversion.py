@@ -166,6 +166,8 @@ def test_cyp2c19_and_cyp2c9_perpetrators_are_a_caution_only(kb, gene, diplotype,
     rows = [r for r in recommend(kb, results, [medication]) if r.drug == drug]
     assert [(r.status, [b.matched_on for b in r.basis]) for r in rows] == without
     for row in rows:
+        if row.guideline_body == "DPWG":  # a DPWG row leaves the cautions to the drug's CPIC row
+            continue
         caution = next(w.message for w in row.warnings if w.code == "phenoconversion_caution")
         direction = "lower" if effect == "inhibitor" else "higher"
         assert f"{gene} activity may be {direction} than the genotype predicts" in caution

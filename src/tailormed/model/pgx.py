@@ -160,7 +160,8 @@ class GeneBasis(Record):
                            "e.g. '*1/*5 (legacy *12A/*5B)'.")
     phenotype: str | None
     activity_score: float | None = None
-    matched_on: str = Field(description="The lookup key that matched the rule, e.g. 'Poor Metabolizer'.")
+    matched_on: str = Field(default="", description="The lookup key that matched the rule, e.g. 'Poor Metabolizer'. "
+                            "A compact document leaves it out where it equals `phenotype`.")
     phenotype_used: Literal["genotype", "adjusted"] = Field(
         default="genotype",
         description="adjusted: the rule was matched on the phenotype adjusted for current medications "

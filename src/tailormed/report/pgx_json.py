@@ -37,6 +37,16 @@ KNOWLEDGE_FILE = "knowledge.json"
 _CALL_FIELDS = tuple(DrugCall.model_fields)
 
 
+def _drug_call(row: DrugRecommendation) -> DrugCall:
+    """A drug row's facts for a compact document. A basis key (``matched_on``) equal to the basis phenotype is left
+    out (it is the default, empty); :func:`expand_compact` restores it."""
+    fields = {name: getattr(row, name) for name in _CALL_FIELDS}
+    if any(b.matched_on == b.phenotype for b in row.basis):
+        fields["basis"] = [b.model_copy(update={"matched_on": ""}) if b.matched_on == b.phenotype else b
+                           for b in row.basis]
+    return DrugCall.model_construct(**fields)
+
+
 def full_json(result: PgxResult) -> str:
     """The full document (indented, as a person may read it)."""
     return result.model_dump_json(indent=1)
@@ -47,7 +57,7 @@ def compact_document(result: PgxResult) -> PgxCompactResult:
     constant) evidence and with informative positions only."""
     genes = [g.model_copy(update={"genotypes": informative_positions(g.genotypes), "evidence": None})
              for g in result.genes]
-    drugs = [DrugCall.model_construct(**{name: getattr(row, name) for name in _CALL_FIELDS}) for row in result.drugs]
+    drugs = [_drug_call(row) for row in result.drugs]
     return PgxCompactResult(schema_version=result.schema_version, detail="compact", sample=result.sample,
                             knowledge_file=KNOWLEDGE_FILE,
                             medications=result.medications, genes=genes, drugs=drugs, warnings=result.warnings,
@@ -84,8 +94,7 @@ class CompactJsonWriter:
     def _row(self, row: DrugRecommendation) -> str:
         hit = self._rows.get(id(row))
         if hit is None:
-            call = DrugCall.model_construct(**{name: getattr(row, name) for name in _CALL_FIELDS})
-            hit = (row, call.model_dump_json(exclude_defaults=True))
+            hit = (row, _drug_call(row).model_dump_json(exclude_defaults=True))
             self._rows[id(row)] = hit
         return hit[1]
 
@@ -154,8 +163,10 @@ def expand_compact(document: PgxCompactResult, knowledge: PgxKnowledge) -> PgxRe
         drug = drugs[row.drug]
         rule = rules[row.rule] if row.rule is not None else None
         cited = list(dict.fromkeys((rule.citations if rule else [drug.guideline]) + row.testing_advice_sources))
+        basis = [b.model_copy(update={"matched_on": b.phenotype}) if not b.matched_on and b.phenotype is not None
+                 else b for b in row.basis]
         rows.append(DrugRecommendation(
-            **row.model_dump(), drug_class=drug.drug_class, genes=drug.genes,
+            **row.model_dump(exclude={"basis"}), basis=basis, drug_class=drug.drug_class, genes=drug.genes,
             population=rule.population if rule else None, implication=rule.implication if rule else None,
             recommendation=rule.recommendation if rule else None, strength=rule.strength if rule else None,
             guideline=rule.citations[0] if rule and rule.guideline_body != "CPIC" else drug.guideline,
