@@ -182,3 +182,18 @@ def test_report_shows_both_guidelines_with_their_sources(tmp_path):
     section = section[:section.index("</tr>")]
     assert '<span class="gl-body">DPWG</span> <span class="small">give the same action (' in section
     assert "Matic M et al." in section
+
+
+def test_an_agreeing_dpwg_row_joins_only_a_cpic_row_on_its_own_genes(kb):
+    """Carbamazepine for a carrier of HLA-A*31:01 and HLA-B*15:02: a DPWG row is shown "with" a CPIC row only when
+    that row rests on the DPWG row's genes; otherwise it stays a row of its own."""
+    calls = {gene: _call(kb, gene, diplotype) for gene, diplotype in
+             (("HLA-A", "*31:01/*02:01"), ("HLA-B", "*15:02/*07:02"))}
+    rows = recommend_drug(kb, kb.drugs["carbamazepine"], calls)
+    dpwg_genes = {f"carbamazepine#dpwg{i + 1}": set(rec.when) for other in kb.drugs["carbamazepine"].other_guidelines
+                  for i, rec in enumerate(other.recommendations)}
+    attached = [(row, rule) for row in rows for rule in row.agreeing_rules]
+    for row, rule in attached:
+        assert dpwg_genes[rule] <= {b.gene for b in row.basis}, (rule, [b.gene for b in row.basis])
+    shown = {rule for _, rule in attached} | {r.rule for r in rows if r.guideline_body == "DPWG"}
+    assert any(g == {"HLA-A"} for rule, g in dpwg_genes.items() if rule in shown)  # the HLA-A advice is not lost

@@ -210,8 +210,11 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
             citations = other_rule_citations(kb, other, other_rec)
             status = _status(other_rec, list(other_rec.when), results)
             if other_rec.compared_with_cpic == "agrees":
-                # the same action as CPIC's row with the same status: shown with that row, not as a row of its own
-                same = next((r for r in cpic_rows if r.status == status), None)
+                # the same action as CPIC's row with the same status resting on the same genes: shown with that
+                # row, not as a row of its own (a row on another gene, e.g. HLA-A beside HLA-B, is not "the same")
+                dpwg_genes = set(other_rec.when)
+                same = next((r for r in cpic_rows if r.status == status
+                             and dpwg_genes <= {b.gene for b in r.basis}), None)
                 if same is not None:
                     same.agreeing_rules.append(other_rule_id(drug, other, index))
                     same.agreeing_guidelines = _unique([*same.agreeing_guidelines, citations[0]])
