@@ -266,7 +266,7 @@ CASES: list[Case] = [
     Case("manifests/good.yaml", ANALYZE, 0, check=_out_has("pgx.json", "analysis.json")),
     Case("manifests/crlf.yaml", ANALYZE, 0, check=_out_has("pgx.json")),
     Case("manifests/manifest.json", ANALYZE, 0, check=_out_has("pgx.json")),
-    Case("manifests/fhir-bundle.yaml", ANALYZE, 0, check=_out_has("pgx.json")),
+    Case("manifests/fhir-bundle.yaml", ANALYZE, names="manifests/bundle.json", message="FHIR bundle not found"),
     Case("manifests/unknown-key.yaml", ANALYZE, message="colour: unknown key"),
     Case("manifests/misspelt-key.yaml", ANALYZE, message="germline.vfc: unknown key"),
     Case("manifests/id-list.yaml", ANALYZE, message="id: Input should be a valid string"),
