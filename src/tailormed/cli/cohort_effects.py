@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tailormed.cli.console import progress_display, run_guarded, say
+from tailormed.cli.console import comma_separated, progress_display, run_guarded, say
 from tailormed.pipelines.cohort_effects import EffectsRun, EffectsSettings
 from tailormed.pipelines.cohort_omop import OmopRun
 
@@ -68,7 +68,7 @@ def effects(
     """Average and subgroup treatment effects (EconML) with diagnostics, as effects.json and an HTML report."""
     from tailormed.pipelines.cohort_effects import run_cohort_effects
 
-    cov = [c.strip() for item in covariates for c in item.split(",") if c.strip()] if covariates else None
+    cov = comma_separated(*covariates) if covariates else None
     settings = _settings(trees, seed, no_forest)
     with progress_display(quiet) as progress:
         run = run_guarded(lambda: run_cohort_effects(table, out_dir, treatment=treatment, outcome=outcome, event=event,

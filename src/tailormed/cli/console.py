@@ -36,6 +36,15 @@ _CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0A, 0x20), *
 _CONTROL[0x0A] = "\\n"
 
 
+def comma_separated(*values: str) -> list[str]:
+    """The items of comma-separated option values, stripped, empty pieces dropped.
+
+    >>> comma_separated("a, b,,c", "d")
+    ['a', 'b', 'c', 'd']
+    """
+    return [piece.strip() for value in values for piece in value.split(",") if piece.strip()]
+
+
 def plain(text: object) -> str:
     """``text`` with control characters made visible (tabs kept)."""
     return str(text).translate(_CONTROL)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tailormed.cli.console import fail, progress_display, run_guarded, say
+from tailormed.cli.console import comma_separated, fail, progress_display, run_guarded, say
 
 app = typer.Typer(help="Pharmacogenomics: VCF to star alleles, phenotypes and CPIC drug guidance.",
                   no_args_is_help=True, rich_markup_mode=None)
@@ -53,14 +53,14 @@ def pgx_call(
     """Call star-allele diplotypes, phenotypes and CPIC drug guidance for every sample of a VCF."""
     from tailormed.pipelines.pgx import ALL_FORMATS, run_pgx_call
 
-    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    chosen = comma_separated(formats)
     bad = [f for f in chosen if f not in ALL_FORMATS]
     if bad or not chosen:
         raise fail(f"--formats: unknown format(s) {bad}; choose from {', '.join(ALL_FORMATS)}")
-    sample_list = [s.strip() for s in samples.split(",") if s.strip()] if samples is not None else None
+    sample_list = comma_separated(samples) if samples is not None else None
     if sample_list == []:
         raise fail(f"--samples {samples!r} names no sample; give comma-separated sample ids")
-    medication_list = [m.strip() for m in medications.split(",") if m.strip()] if medications else []
+    medication_list = comma_separated(medications) if medications else []
     with progress_display(quiet) as progress:
         summary = run_guarded(lambda: run_pgx_call(vcf, out_dir, kb_name=kb, samples=sample_list,
                                                    outside_calls_path=outside_calls,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tailormed.cli.console import add_row, new_table, out, progress_display, run_guarded, say, warn
+from tailormed.cli.console import add_row, comma_separated, new_table, out, progress_display, run_guarded, say, warn
 
 app = typer.Typer(help=('Rare disease: phenotype (HPO) and exome to ranked diagnoses with evidence.'),
                   no_args_is_help=True, rich_markup_mode=None)
@@ -42,7 +42,7 @@ def rare_rank(
     """Rank diseases and genes for one proband: phenotype likelihood ratio x genotype likelihood ratio."""
     from tailormed.pipelines.rare import run_rare_rank
 
-    terms = [t.strip() for t in hpo.split(",") if t.strip()] if hpo else []
+    terms = comma_separated(hpo) if hpo else []
     result = run_guarded(lambda: run_rare_rank(out_dir, phenopacket=phenopacket, hpo_terms=terms, vcf=vcf, ped=ped,
                                                      sample=sample, preset=preset, hpo_dir=hpo_dir,
                                                      onset=onset, cnv=cnv))

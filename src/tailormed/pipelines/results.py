@@ -47,9 +47,13 @@ def _export_html(documents: Mapping[str, bytes]) -> tuple[bytes, str]:
 
 
 def _export_fhir(documents: Mapping[str, bytes]) -> tuple[bytes, str]:
-    """A FHIR R4 collection Bundle of the stored analysis (the documents the FHIR export reads, parsed)."""
-    parsed = {path: json.loads(documents[path]) for path in FHIR_DOCUMENTS if path in documents}
-    return json.dumps(analysis_bundle(parsed), indent=1).encode(), "application/fhir+json"
+    """A FHIR R4 collection Bundle of the stored analysis."""
+    return json.dumps(_stored_bundle(documents), indent=1).encode(), "application/fhir+json"
+
+
+def _stored_bundle(documents: Mapping[str, bytes]) -> dict[str, Any]:
+    """The FHIR export of a stored result: the documents :func:`analysis_bundle` reads, parsed."""
+    return analysis_bundle({path: json.loads(documents[path]) for path in FHIR_DOCUMENTS if path in documents})
 
 
 EXPORT_FORMATS: dict[str, Renderer] = {
@@ -69,8 +73,7 @@ def genomics_operation(documents: Mapping[str, bytes], operation: str, subject: 
     """A Genomics Operation's ``Parameters`` over one stored result (its FHIR export). ``parameters`` holds the
     operation's list parameters by their IG names (``genes``; ``variants``, ``haplotypes``, ``treatments``,
     ``conditions``, ``ranges``); an unsupported or missing one is an :class:`InputError`."""
-    parsed = {path: json.loads(documents[path]) for path in FHIR_DOCUMENTS if path in documents}
-    bundle = analysis_bundle(parsed)
+    bundle = _stored_bundle(documents)
     if operation == "find-subject-haplotypes":
         return find_subject_haplotypes(bundle, subject, parameters.get("genes", []))
     if operation == "find-subject-tx-implications":
