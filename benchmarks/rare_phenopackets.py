@@ -2,6 +2,7 @@
 
     python benchmarks/rare_phenopackets.py ../shared/data/rare/phenopackets-dev [--limit N] [--seed 1]
         [--decoys 200] [--hpo-data DIR] [--preset FILE] [--no-variants] [--exome-records 50000]
+        [--realistic | --scores class --intronic-splice realistic --decoy-genes genome]
 
 For every phenopacket with a diagnosis:
 * **phenotype only**: rank with the HPO terms alone (the same engine ``tailormed rare rank`` runs);
@@ -15,6 +16,14 @@ the with-variants rows, so every row has the same denominator. Times are per cas
 the with-variants time includes writing nothing but reading and ranking the case VCF. Finally an exome-sized VCF
 (``--exome-records``) is ranked once for the speed figure, and peak memory (RSS) is reported.
 
+Realism options (all off by default, so the default run builds the same case VCFs as earlier runs; the run prints
+which were on): ``--scores class`` (causal missense REVEL from a pathogenic-like distribution, decoys from a
+population-like one), ``--intronic-splice realistic`` (deep-intronic causal variants get a SpliceAI gain score as
+published for pathogenic deep-intronic variants, most of them below 0.2), ``--decoy-genes genome`` (decoys over all
+protein-coding genes weighted by exonic length, with a published number of rare missense and pLoF variants per exome;
+the gene table comes from the spliceai 1.3.1 wheel, fetched into ``--gene-table-cache``), ``--realistic`` all three.
+Sources and figures: benchmarks/README.md, *Realistic options*.
+
 The last lines are exactly the summary format the issue asks for.
 """
 
@@ -24,6 +33,7 @@ import argparse
 import json
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rare_cases import build_case_vcf, build_exome_vcf  # noqa: E402
+from rare_cases import GeneSpan, Realism, build_case_vcf, build_exome_vcf, load_gene_table  # noqa: E402
 from rare_strata import (  # noqa: E402
     CaseRecord,
     EnrichmentBaseline,
@@ -119,7 +129,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--structural", action="store_true",
                         help="place structural-only causal variants as <DEL>/<DUP> records of unknown extent, with 2 "
                              "decoy deletions per case (rare_cases.build_case_vcf); off by default")
+    parser.add_argument("--scores", choices=("same", "class"), default="same",
+                        help="same: one score distribution for causal and decoy variants (default); class: causal "
+                             "missense REVEL pathogenic-like, decoys population-like")
+    parser.add_argument("--intronic-splice", choices=("default", "realistic"), default="default",
+                        help="realistic: deep-intronic causal variants get a published-like SpliceAI gain score")
+    parser.add_argument("--decoy-genes", choices=("disease", "genome"), default="disease",
+                        help="genome: decoys over all protein-coding genes by exonic length (ignores --decoys)")
+    parser.add_argument("--realistic", action="store_true",
+                        help="all three: --scores class --intronic-splice realistic --decoy-genes genome")
+    parser.add_argument("--gene-table-cache", type=Path, default=Path(".data/spliceai"),
+                        help="where the spliceai 1.3.1 wheel (its GRCh38 gene table) is fetched and cached")
     args = parser.parse_args(argv)
+    realism = Realism("class", "realistic", "genome") if args.realistic else Realism(
+        args.scores, args.intronic_splice, args.decoy_genes)
+    genome_genes: list[GeneSpan] = []
+    if realism.decoy_genes == "genome" and not args.no_variants:
+        try:
+            genome_genes = load_gene_table(args.gene_table_cache)
+        except (OSError, KeyError, ValueError, subprocess.CalledProcessError) as exc:
+            print(f"cannot load the gene table from the spliceai wheel into {args.gene_table_cache}: {exc}",
+                  file=sys.stderr)
+            return 2
 
     files = sorted(args.folder.rglob("*.json"))
     if args.folds:
@@ -184,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_variants:
                 vcf = Path(scratch) / "case.vcf"
                 build = build_case_vcf(document, vcf, decoy_genes, rng, n_decoys=args.decoys,
-                                       x_linked_genes=x_linked, structural=args.structural)
+                                       x_linked_genes=x_linked, structural=args.structural, realism=realism,
+                                       genome_genes=genome_genes)
                 record.placeable = build.placeable
                 record.half_placed = build.placeable and bool(build.unplaced)
                 if build.placeable:
@@ -216,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
 
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"knowledge: {context.hpo.version}; preset {context.preset.name}")
+    print(f"realism options: {realism.describe()}"
+          + (" (default: the same case VCFs as earlier runs)" if realism.is_default else "")
+          + (f"; gene table: {len(genome_genes)} protein-coding genes" if genome_genes else ""))
     print(f"diagnosis not among the ranked diseases (cannot be found by phenotype): {not_in_kb} of {cases}")
     for line in rejected:
         print(f"rejected by the engine (counted as a miss): {line}")

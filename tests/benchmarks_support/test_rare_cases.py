@@ -449,3 +449,171 @@ def test_structural_option_places_a_deletion_among_decoy_deletions(tmp_path: Pat
     assert len(deletions) == 3  # the causal one and two decoys
     causal = [r for r in deletions if "|CAPRIN1|" in r[7]]
     assert len(causal) == 1 and "feature_truncation&coding_sequence_variant" in causal[0][7]
+
+
+# --------------------------------------------------------------------------- realism options
+
+
+#: sha256 of case VCFs built by benchmarks/rare_cases.py as it was on main at 06e10dd (before the realism options),
+#: for the same phenopackets, genes and seeds: the default options must keep building byte-identical files.
+MAIN_06E10DD_HASHES = {
+    "compound_het": "d430f5586b9b91c2e23dd031305f4b22edca4cc55967ac50a39b3e7aefc2970e",
+    "missense_intronic_xlinked": "255839082ab91ad6b9ed531c1855001879338845ae27b93aa7550400b32e7392",
+    "male_hemizygous": "153345ff98edaabf56384e846f822d20f077975d1aa745f2578e80f3850c020b",
+}
+MISSENSE_INTRONIC = _phenopacket([
+    _descriptor("NF1", "chr17", 31229000, "C", "T", "NM_000267.3:c.2752C>T", "NP_000258.1:p.(Leu918Phe)"),
+    _descriptor("NF1", "chr17", 31230000, "G", "A", "NM_000267.3:c.550+300G>A", None),
+])
+MALE_KDM6A = _phenopacket([_descriptor("KDM6A", "chrX", 44961385, "C", "T", "NM_001291415.2:c.327C>T",
+                                       "NP_001278344.1:p.(Gln109Ter)", state="GENO:0000134")], sex="MALE")
+
+
+def test_default_options_build_the_same_case_vcfs_as_before(tmp_path: Path) -> None:
+    import hashlib
+
+    cases: dict[str, tuple[dict[str, Any], int, dict[str, Any]]] = {
+        "compound_het": (COMPOUND_HET, 7, {}),
+        "missense_intronic_xlinked": (MISSENSE_INTRONIC, 3, {"x_linked_genes": {f"GENE{i}" for i in range(0, 400, 7)}}),
+        "male_hemizygous": (MALE_KDM6A, 1, {"n_decoys": 300}),
+    }
+    for name, (packet, seed, options) in cases.items():
+        for realism in (None, rare_cases.Realism()):  # omitted and explicit default options alike
+            out = tmp_path / f"{name}.vcf"
+            build_case_vcf(packet, out, DECOY_GENES, random.Random(seed), realism=realism, **options)
+            assert hashlib.sha256(out.read_bytes()).hexdigest() == MAIN_06E10DD_HASHES[name], name
+
+
+def test_realism_options_are_checked_and_described() -> None:
+    assert rare_cases.Realism().is_default and not rare_cases.REALISTIC.is_default
+    assert rare_cases.REALISTIC.describe() == "scores=class intronic_splice=realistic decoy_genes=genome"
+    with pytest.raises(ValueError, match="scores"):
+        rare_cases.Realism(scores="pathogenic")
+    with pytest.raises(ValueError, match="gene table"):
+        build_case_vcf(COMPOUND_HET, Path("unused.vcf"), DECOY_GENES, random.Random(1),
+                       realism=rare_cases.Realism(decoy_genes="genome"))
+
+
+def _missense() -> rare_cases.DerivedConsequence:
+    return rare_cases.DerivedConsequence(("missense_variant",), "918", "L/F", "2752")
+
+
+def test_class_scores_give_causal_missense_higher_revel_than_decoys() -> None:
+    rng = random.Random(5)
+    realism = rare_cases.Realism(scores="class")
+    causal = [float(rare_cases.draw_scores_with(_missense(), rng, realism, causal=True)["REVEL"]) for _ in range(4000)]
+    decoy = [float(rare_cases.draw_scores_with(_missense(), rng, realism, causal=False)["REVEL"]) for _ in range(4000)]
+    share = lambda values, test: sum(map(test, values)) / len(values)  # noqa: E731
+    # Ioannidis 2016: 75.4% of disease mutations > 0.5, 52.1% > 0.75
+    assert share(causal, lambda v: v > 0.5) == pytest.approx(0.754, abs=0.03)
+    assert share(causal, lambda v: v > 0.75) == pytest.approx(0.521, abs=0.03)
+    # Stenton 2024: most rare missense variants of a proband get BP4 (<= 0.290), about 1 in 72 PP3_Strong
+    assert share(decoy, lambda v: v <= 0.290) == pytest.approx(45 / 72.25, abs=0.03)
+    assert share(decoy, lambda v: v >= 0.932) < 0.03
+    assert sum(causal) / len(causal) > sum(decoy) / len(decoy) + 0.3
+    # CADD still follows REVEL, so it separates too
+    cadd_causal = [float(rare_cases.draw_scores_with(_missense(), rng, realism, causal=True)["CADD_PHRED"])
+                   for _ in range(500)]
+    cadd_decoy = [float(rare_cases.draw_scores_with(_missense(), rng, realism, causal=False)["CADD_PHRED"])
+                  for _ in range(500)]
+    assert sum(cadd_causal) / 500 > sum(cadd_decoy) / 500 + 5
+    # the same draw for causal and decoy variants without the option
+    same = rare_cases.Realism()
+    a = rare_cases.draw_scores_with(_missense(), random.Random(9), same, causal=True)
+    b = rare_cases.draw_scores_with(_missense(), random.Random(9), same, causal=False)
+    assert a == b == rare_cases.draw_scores(_missense(), random.Random(9))
+
+
+def _spliceai_max(scores: dict[str, str]) -> float:
+    return max(float(scores[f"SpliceAI_pred_DS_{k}"]) for k in ("AG", "AL", "DG", "DL"))
+
+
+def test_realistic_intronic_splice_scores_deep_intronic_causal_variants_mostly_below_the_threshold() -> None:
+    intron = derive_consequence("NM_000267.3:c.550+300G>A", None, "G", "A")
+    assert intron.terms == ("intron_variant",)
+    rng = random.Random(2)
+    realistic = rare_cases.Realism(intronic_splice="realistic")
+    causal = [_spliceai_max(rare_cases.draw_scores_with(intron, rng, realistic, causal=True)) for _ in range(3000)]
+    assert min(causal) >= 0.02
+    assert sum(v >= 0.2 for v in causal) / len(causal) == pytest.approx(1 - rare_cases.DEEP_INTRONIC_MISSED, abs=0.03)
+    # decoys and the default run keep the low draw (<= 0.05): an intron variant without a splicing prediction
+    decoy = [_spliceai_max(rare_cases.draw_scores_with(intron, rng, realistic, causal=False)) for _ in range(200)]
+    default = [_spliceai_max(rare_cases.draw_scores_with(intron, rng, rare_cases.Realism(), causal=True))
+               for _ in range(200)]
+    assert max(decoy) <= 0.05 and max(default) <= 0.05
+    # splice-region and missense variants are not touched by this option
+    region = derive_consequence("NM_014141.6:c.550+5G>T", None, "G", "T")
+    assert rare_cases.draw_scores_with(region, random.Random(4), realistic, causal=True) == rare_cases.draw_scores(
+        region, random.Random(4))
+
+
+def test_realistic_intronic_option_in_a_case_vcf(tmp_path: Path) -> None:
+    highs = 0
+    for seed in range(40):
+        out = tmp_path / "case.vcf"
+        build = build_case_vcf(MISSENSE_INTRONIC, out, DECOY_GENES, random.Random(seed), n_decoys=20,
+                               realism=rare_cases.Realism(intronic_splice="realistic"))
+        intronic = next(r for r in _records(out) if r["key"] == build.causal_variants[1])
+        assert intronic["csq"]["Consequence"] == "intron_variant"
+        scores = {k: float(intronic["csq"][f"SpliceAI_pred_DS_{k}"]) for k in ("AG", "AL", "DG", "DL")}
+        assert max(scores["AG"], scores["DG"]) >= 0.02
+        highs += max(scores.values()) >= 0.2
+    assert 0 < highs < 40
+
+
+def _gene_table() -> list[rare_cases.GeneSpan]:
+    disease = [rare_cases.GeneSpan(g, "chr1", 1500) for g in DECOY_GENES if g.startswith("GENE")]
+    other = [rare_cases.GeneSpan(f"ORPHAN{i}", "chr2", 1500) for i in range(400)]
+    return [*disease, *other, rare_cases.GeneSpan("TTNLIKE", "chr2", 100_000),
+            rare_cases.GeneSpan("XGENE", "chrX", 3000), rare_cases.GeneSpan("NF1", "chr17", 8500)]
+
+
+def test_genome_decoys_cover_genes_without_a_disease_by_exonic_length(tmp_path: Path) -> None:
+    out = tmp_path / "genome.vcf"
+    table = _gene_table()
+    build = build_case_vcf(MISSENSE_INTRONIC, out, DECOY_GENES, random.Random(3),
+                           realism=rare_cases.Realism(decoy_genes="genome"), genome_genes=table)
+    kinds = rare_cases.genome_decoy_kinds(random.Random(0))
+    assert build.n_decoys == len(kinds) == rare_cases.GENOME_MISSENSE + 89 + 21 + 7 + 7 + 7 + rare_cases.GENOME_LOF
+    decoys = [r for r in _records(out) if r["key"] not in build.causal_variants]
+    symbols = Counter(r["csq"]["SYMBOL"] for r in decoys)
+    assert "NF1" not in symbols  # the case's own gene
+    assert any(s.startswith("ORPHAN") for s in symbols)  # genes with no known disease
+    assert set(symbols) <= {g.symbol for g in table}
+    # TTNLIKE has 100 kb of exons out of 1.3 Mb: about 7.6% of the decoys, far above any 1.5 kb gene
+    assert symbols["TTNLIKE"] > 10 and symbols["TTNLIKE"] > 3 * max(n for s, n in symbols.items() if s != "TTNLIKE")
+    chrom_of = {g.symbol: g.chrom for g in table}
+    assert all(r["chrom"] == chrom_of[r["csq"]["SYMBOL"]] for r in decoys)  # the gene's own chromosome
+    consequences = Counter(r["csq"]["Consequence"] for r in decoys)
+    assert consequences["missense_variant"] == rare_cases.GENOME_MISSENSE
+    lof = sum(n for c, n in consequences.items()
+              if c in ("stop_gained", "frameshift_variant", "splice_donor_variant", "splice_acceptor_variant"))
+    assert lof == rare_cases.GENOME_LOF
+
+
+def test_load_gene_table_reads_the_wheel_table(tmp_path: Path) -> None:
+    import zipfile
+
+    table = ("#NAME\tCHROM\tSTRAND\tTX_START\tTX_END\tEXON_START\tEXON_END\n"
+             "OR4F5\t1\t+\t69090\t70008\t69090,\t70008,\n"
+             "TWOEXON\t7\t-\t100\t900\t100,500,\t200,900,\n"
+             "OVERLAP\tX\t+\t0\t100\t0,50,\t80,100,\n"
+             "YGENE\tY\t+\t0\t100\t0,\t100,\n")
+    with zipfile.ZipFile(tmp_path / "spliceai-1.3.1-py2.py3-none-any.whl", "w") as wheel:
+        wheel.writestr(rare_cases.SPLICEAI_TABLE, table)
+    genes = {g.symbol: g for g in rare_cases.load_gene_table(tmp_path)}
+    assert genes["OR4F5"] == rare_cases.GeneSpan("OR4F5", "chr1", 918)
+    assert genes["TWOEXON"].exonic_length == 100 + 400 and genes["TWOEXON"].chrom == "chr7"
+    assert genes["OVERLAP"].exonic_length == 100 and genes["OVERLAP"].chrom == "chrX"  # merged exons
+    assert "YGENE" not in genes
+
+
+def test_the_real_gene_table_when_cached() -> None:
+    cache = REPO / ".data" / "spliceai"
+    if not list(cache.glob("spliceai-1.3.1-*.whl")):
+        pytest.skip(f"spliceai 1.3.1 wheel not cached in {cache} (rare_phenopackets.py --decoy-genes genome "
+                    "fetches it)")
+    genes = {g.symbol: g for g in rare_cases.load_gene_table(cache)}
+    assert 18_000 < len(genes) < 20_000  # GENCODE protein-coding genes on chr1-22 and chrX
+    assert genes["TTN"].chrom == "chr2" and genes["TTN"].exonic_length > 80_000
+    assert genes["DMD"].chrom == "chrX" and genes["FBN1"].chrom == "chr15"
