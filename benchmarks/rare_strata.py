@@ -134,8 +134,11 @@ def strata_lines(records: Sequence[CaseRecord], with_variants: bool) -> list[str
         ("annotation cites the case's paper", [r for r in records if r.stratum == "cites"]),
         ("annotation sources unknown (diagnosis not in the hpoa)", [r for r in records if r.stratum == "unknown"]),
     ]
-    columns = [c for c in COLUMNS if with_variants or not c[0].startswith("var")]
-    lines = ["strata (top1 top3 top10; ours beside hpo3's enrichment baseline on the same cases):"]
+    with_baseline = any("base_disease" in r.ranks for r in records)  # --no-baseline: no zero baseline rows
+    columns = [c for c in COLUMNS if (with_variants or not c[0].startswith("var"))
+               and (with_baseline or not c[0].startswith("base"))]
+    lines = ["strata (top1 top3 top10; ours beside hpo3's enrichment baseline on the same cases):" if with_baseline
+             else "strata (top1 top3 top10; hpo3's baseline not run):"]
     for label, members in strata:
         if not with_variants and (label.startswith(("placeable", "structural", "half", "reachable"))
                                   or "reachable" in label):
