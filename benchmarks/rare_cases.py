@@ -575,8 +575,9 @@ REALISTIC = Realism("class", "realistic", "genome")
 REVEL_PATHOGENIC: tuple[tuple[float, float, float], ...] = (
     (0.0, 0.5, 0.246), (0.5, 0.75, 0.233), (0.75, 1.0, 0.521),
 )
-#: REVEL of the rare missense variants a proband carries: Stenton et al., Genet Med 2024 ("Assessment of the
-#: evidence yield for the calibrated PP3/BP4 computational recommendations"; 300 Rare Genomes Project genomes):
+#: REVEL of the rare missense variants a proband carries: Stenton et al., medRxiv 2024 (ClinGen SVI Working Group;
+#: "Assessment of the evidence yield for the calibrated PP3/BP4 computational recommendations"; 300 Rare Genomes
+#: Project genomes):
 #: per proband a median of 75.5 rare (AF <= 1%) missense variants in disease genes, of which 1 reach PP3_Strong,
 #: 3-5 PP3_Moderate, 3-5 PP3_Supporting, 41-49 BP4 and 17.5-19 are indeterminate (ranges over four tools; we take
 #: the midpoints: 1, 4, 4, 45, 18.25). Intervals are REVEL's calibrated thresholds (Pejaver et al., AJHG 2022,
