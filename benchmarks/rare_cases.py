@@ -571,7 +571,8 @@ REALISTIC = Realism("class", "realistic", "genome")
 
 #: REVEL of pathogenic missense variants: Ioannidis et al., AJHG 2016 (REVEL), Figure S1 on 6,182 HGMD disease
 #: mutations: 75.4% score > 0.5 and 52.1% > 0.75. Intervals (low, high, share), uniform within each interval.
-#: (HGMD mutations overlap REVEL's training data less than its test sets do, but the figure is the authors' own.)
+#: These are, as far as we can tell, REVEL's own training mutations, so the shares are likely optimistic for variants
+#: REVEL has not seen (many phenopacket-store variants are published HGMD entries too).
 REVEL_PATHOGENIC: tuple[tuple[float, float, float], ...] = (
     (0.0, 0.5, 0.246), (0.5, 0.75, 0.233), (0.75, 1.0, 0.521),
 )
