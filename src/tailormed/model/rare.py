@@ -241,5 +241,16 @@ class PhenotypeSettings:
     drop_redundant_ancestors: bool = True
     onset_mismatch_rate: float | None = 0.2
     enrichment_weight: float = 0.0
+    matched_share_weight: float = 0.0
+    unrelated_share_weight: float = 0.0
+    frequent_coverage_weight: float = 0.0
+    frequent_missed_weight: float = 0.0
+    annotation_size_weight: float = 0.0
+    gene_known_weight: float = 0.0
+    resnik_patient_weight: float = 0.0
+    resnik_disease_weight: float = 0.0
+    lr_rank_weight: float = 0.0
+    enrichment_rank_weight: float = 0.0
+    lr_weight: float = 1.0
     fold_orphanet_duplicates: bool = True
     weight: float = 1.0

@@ -88,14 +88,8 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
     if not resolved.present:
         warnings.append(Warning(code="no_present_terms", message="no observed phenotype terms were scored; "
                                 "the ranking rests on excluded terms and genotypes only"))
-    scores = score_phenotype(resolved, hpo, phenotype_settings)
-    mask = _database_mask(hpo, preset.databases)
-    folded: dict[int, list[str]] = {}
-    if phenotype_settings.fold_orphanet_duplicates and "OMIM" in preset.databases:
-        for orpha, omim_rows in hpo.orphanet_folded_into.items():
-            mask[orpha] = False
-            for row in omim_rows:
-                folded.setdefault(row, []).append(hpo.disease_ids[orpha])
+    mask, folded = ranked_diseases(hpo, preset)
+    scores = score_phenotype(resolved, hpo, phenotype_settings, mask)
     analysis = preset.echo()
 
     genotype_lr = np.ones(hpo.n_diseases)
@@ -142,6 +136,19 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
         warnings=warnings,
         provenance=provenance,
     )
+
+
+def ranked_diseases(hpo: HpoKnowledge, preset: Preset) -> tuple[npt.NDArray[np.bool_], dict[int, list[str]]]:
+    """Which diseases are ranked (the preset's databases, Orphanet duplicates folded into OMIM entries), and for
+    each OMIM row the Orphanet ids folded into it."""
+    mask = _database_mask(hpo, preset.databases)
+    folded: dict[int, list[str]] = {}
+    if preset.phenotype_settings().fold_orphanet_duplicates and "OMIM" in preset.databases:
+        for orpha, omim_rows in hpo.orphanet_folded_into.items():
+            mask[orpha] = False
+            for row in omim_rows:
+                folded.setdefault(row, []).append(hpo.disease_ids[orpha])
+    return mask, folded
 
 
 def _database_mask(hpo: HpoKnowledge, databases: Sequence[str]) -> npt.NDArray[np.bool_]:
