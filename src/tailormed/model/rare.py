@@ -252,5 +252,6 @@ class PhenotypeSettings:
     lr_rank_weight: float = 0.0
     enrichment_rank_weight: float = 0.0
     lr_weight: float = 1.0
+    ranker_with_variants: bool = False
     fold_orphanet_duplicates: bool = True
     weight: float = 1.0

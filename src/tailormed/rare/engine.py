@@ -106,7 +106,12 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
             warnings.append(Warning(code="unannotated_variants", message=f"{len(genotypes.unannotated)} variant "
                                     "record(s) carry no CSQ/ANN annotation: kept, listed, but not scored"))
 
-    total = phenotype_settings.weight * scores.ranking_log10 + np.log10(genotype_lr)
+    # The fitted ranker orders the phenotype-only differential; with genotypes it is used only when the preset says
+    # so (ranker_with_variants): its calibrated scores compress the diseases below its top 100, where the ratio
+    # still separates a causal gene's weakly matching disease from decoys (benchmarks/README.md, third round).
+    phenotype_score = scores.ranking_log10 if genotypes is None or phenotype_settings.ranker_with_variants else \
+        scores.total_log10_lr
+    total = phenotype_settings.weight * phenotype_score + np.log10(genotype_lr)
     total = np.where(mask, total, -np.inf)
     order = _order(total, hpo, int(mask.sum()))
     normaliser = _log10_normaliser(total)
@@ -123,7 +128,7 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
     else:
         # With a VCF the gene list is the candidate list: genes carrying a qualifying allele (as in
         # Exomiser's output), each scored with its own genotype ratio; diseases keep the full differential.
-        phenotype_part = np.where(mask, phenotype_settings.weight * scores.ranking_log10, -np.inf)
+        phenotype_part = np.where(mask, phenotype_settings.weight * phenotype_score, -np.inf)
         genes = _candidate_genes(per_gene, phenotype_part, hpo, normaliser, top, candidates)
         warnings += _pvs1_default_warnings(genes, candidates, contexts or {})
     return RareResult(
