@@ -128,3 +128,19 @@ def test_fitting_recovers_a_planted_signal(tmp_path: Path) -> None:
     assert np.all(np.abs(np.delete(weights, planted)) < 0.3 * weights[planted])
     ranks = rare_fit_ranker.ranks_with(cases, list(range(240, 300)), weights)
     assert sum(1 for r in ranks.values() if r == 1) / len(ranks) > 0.6  # chance is 1/30
+
+
+def test_with_a_vcf_the_phenotype_part_is_the_likelihood_ratio(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+    from tailormed.io.phenopacket import read_phenotype_document
+    from tailormed.pipelines.rare import RareContext, rank_one
+
+    demo = REPO / "examples" / "demo-patient"
+    context = RareContext.load()
+    profile, _ = read_phenotype_document(demo / "phenopacket.json")
+    result = rank_one(context, profile, source="demo", vcf=demo / "demo-exome.vep.vcf")
+    top = result.genes[0]
+    best = next(d for d in result.diseases if d.disease_id == top.best_disease_id)
+    assert top.phenotype_score == pytest.approx(math.log10(best.phenotype_lr), abs=1e-3)
+    phenotype_only = rank_one(context, profile, source="demo")
+    same = next(d for d in phenotype_only.diseases if d.disease_id == top.best_disease_id)
+    assert same.score != pytest.approx(math.log10(same.phenotype_lr), abs=1e-3)  # the ranker's score there

@@ -174,7 +174,8 @@ class GeneCandidate(Record):
     score: float = Field(description="log10 combined score: phenotype_score + variant_score with variants.")
     posttest_probability: float
     phenotype_score: float | None = Field(default=None, description=(
-        "log10 phenotype part of the score (likelihood ratio, plus the enrichment signal when fused) of the best "
+        "log10 phenotype part of the score (likelihood ratio, or the fitted ranker's score when it is used with "
+        "variants: ranker_with_variants) of the best "
         "disease; with variants only."))
     variant_score: float | None = Field(default=None, description=(
         "log10 genotype likelihood ratio of the gene's alleles for that disease; with variants only."))

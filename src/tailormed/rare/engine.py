@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +37,7 @@ from tailormed.rare.genotype import (
     collect_candidates,
     evaluate_gene,
 )
-from tailormed.rare.phenotype import PhenotypeScores, explain, resolve_terms, score_phenotype
+from tailormed.rare.phenotype import RANKER_FEATURES, PhenotypeScores, explain, resolve_terms, score_phenotype
 
 RECESSIVE_MODES = frozenset({"autosomal_recessive", "x_linked_recessive", "x_linked"})
 
@@ -89,7 +90,13 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
         warnings.append(Warning(code="no_present_terms", message="no observed phenotype terms were scored; "
                                 "the ranking rests on excluded terms and genotypes only"))
     mask, folded = ranked_diseases(hpo, preset)
-    scores = score_phenotype(resolved, hpo, phenotype_settings, mask)
+    # The fitted ranker orders the phenotype-only differential; with genotypes it is used only when the preset says
+    # so (ranker_with_variants): its calibrated scores compress the diseases below its top 100, where the ratio
+    # still separates a causal gene's weakly matching disease from decoys (docs/rare-disease.md, "With variants").
+    ratio_alone: dict[str, Any] = {"lr_weight": 1.0, **dict.fromkeys(RANKER_FEATURES.values(), 0.0)}
+    scoring = phenotype_settings if genotypes is None or phenotype_settings.ranker_with_variants else \
+        replace(phenotype_settings, **ratio_alone)
+    scores = score_phenotype(resolved, hpo, scoring, mask)
     analysis = preset.echo()
 
     genotype_lr = np.ones(hpo.n_diseases)
@@ -106,12 +113,7 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
             warnings.append(Warning(code="unannotated_variants", message=f"{len(genotypes.unannotated)} variant "
                                     "record(s) carry no CSQ/ANN annotation: kept, listed, but not scored"))
 
-    # The fitted ranker orders the phenotype-only differential; with genotypes it is used only when the preset says
-    # so (ranker_with_variants): its calibrated scores compress the diseases below its top 100, where the ratio
-    # still separates a causal gene's weakly matching disease from decoys (benchmarks/README.md, third round).
-    phenotype_score = scores.ranking_log10 if genotypes is None or phenotype_settings.ranker_with_variants else \
-        scores.total_log10_lr
-    total = phenotype_settings.weight * phenotype_score + np.log10(genotype_lr)
+    total = phenotype_settings.weight * scores.ranking_log10 + np.log10(genotype_lr)
     total = np.where(mask, total, -np.inf)
     order = _order(total, hpo, int(mask.sum()))
     normaliser = _log10_normaliser(total)
@@ -128,7 +130,7 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
     else:
         # With a VCF the gene list is the candidate list: genes carrying a qualifying allele (as in
         # Exomiser's output), each scored with its own genotype ratio; diseases keep the full differential.
-        phenotype_part = np.where(mask, phenotype_settings.weight * phenotype_score, -np.inf)
+        phenotype_part = np.where(mask, phenotype_settings.weight * scores.ranking_log10, -np.inf)
         genes = _candidate_genes(per_gene, phenotype_part, hpo, normaliser, top, candidates)
         warnings += _pvs1_default_warnings(genes, candidates, contexts or {})
     return RareResult(

@@ -22,15 +22,16 @@ For every disease ``d`` and every patient term ``h`` we estimate ``LR = P(h | d)
 The composite ratio is the product over terms (times ``weight`` in log space when genotypes are
 combined); the engine turns it into a post-test probability over the ranked differential.
 
-**Enrichment fusion** (``enrichment_weight``, default 0: off): the ranking score adds ``enrichment_weight`` times
-``-log10 p`` of a one-sided hypergeometric test of how many of the patient's terms the disease is annotated to
-(with ancestors; population = all terms, successes = the disease's annotated terms, draws = the patient's
-terms), the statistic of hpo3's ``batch_omim_disease_enrichment``. The likelihood-ratio model rewards a specific
-exact match strongly but forgives many unrelated terms; the set test rewards a disease that explains many of the
-patient's findings at once. On gene-grouped tuning folds 0.5 gained about one point of top-1, but on the
-check fold it cost 7 points of top-10 (NF1 cases with few terms, where diseases with small annotation sets win
-the set test), so it is off by default (benchmarks/README.md). With it the "post-test probability" is the fused
-score normalised over the differential, no longer a strict Bayesian posterior.
+**Fitted ranker** (the default preset sets its weights; all 0 and ``lr_weight`` 1 give the ratio alone): the score
+that orders the phenotype-only differential is ``lr_weight`` x the log10 ratio plus a weighted sum of per-disease
+features (:func:`ranker_features`: the enrichment ``-log10 p`` of hpo3's ``batch_omim_disease_enrichment`` statistic,
+shares of matched and unrelated patient terms, coverage of the disease's frequent findings, annotation size, a known
+gene, and the capped log ranks by the ratio and by enrichment). The weights are a softmax ranker's, fitted on
+the development phenopackets by ``benchmarks/rare_fit_ranker.py`` with gene-grouped cross-validation; they are in
+log10 units, so the score is a calibrated log10 weight. The "post-test probability" is that score normalised over the
+differential: a relative weight, not a strict Bayesian posterior. The per-term explanations still show each term's
+likelihood ratio. With genotypes the ratio alone is the phenotype part unless ``ranker_with_variants`` is set
+(docs/rare-disease.md has why and the figures).
 """
 
 from __future__ import annotations
