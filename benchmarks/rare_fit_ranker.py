@@ -13,14 +13,15 @@ diseases, ties by id, as the engine orders them), under hpo3's enrichment baseli
 folder, the annotation stratum and whether it is an NF1 case. The preset's ranker weights are ignored (the ratio is
 the plain likelihood ratio).
 
-**fit** trains a linear softmax (listwise) ranker over each case's candidates, ``score = w0 * log10 LR + sum w_k
-f_k`` with an L2 penalty (scipy L-BFGS), with gene-grouped cross-validation: cases fall into ``--folds`` folds by
-the crc32 of their gene folder (``rare_strata.gene_fold``, the benchmark's ``--folds``), and each fold is scored by
-a model fitted on the others. It prints OUT-OF-FOLD top-1/3/10 for every case, for fold 0 (the check fold) apart,
-for NF1 and non-NF1 cases, and for the independent-annotation stratum, each beside today's model and the baseline
-on the same cases. A diagnosis outside its case's candidates counts as a miss for the ranker. Finally it fits on
-every case and prints the weights divided by ``w0`` (so the log10 ratio keeps weight 1 and the genotype ratio keeps
-its balance) as preset lines for the phenotype_prioritiser step.
+**fit** trains a linear softmax (listwise) ranker over each case's candidates, ``score = sum w_k f_k`` (``log10_lr``
+may be one of the features; ``--lr-weight`` adds a fixed, unfitted multiple of it) with an L2 penalty (scipy L-BFGS),
+with gene-grouped cross-validation: cases fall into 5 folds by the crc32 of their gene folder
+(``rare_strata.gene_fold``, the benchmark's ``--folds 5``), and each fold is scored by a model fitted on the others.
+It prints OUT-OF-FOLD top-1/3/10 for every case, for fold 0 (the check fold) apart, for NF1 and non-NF1 cases, and
+for the annotation strata, each beside today's model (the ratio alone) and the baseline on the same cases. A
+diagnosis outside its case's candidates counts as a miss for the ranker. Finally it fits on every case and prints
+the weights in log10 units (the softmax's natural-log weights / ln 10) as preset lines for the
+phenotype_prioritiser step (the default preset's came from the command in benchmarks/README.md, third round).
 """
 
 from __future__ import annotations
