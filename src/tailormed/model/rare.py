@@ -174,7 +174,8 @@ class GeneCandidate(Record):
     score: float = Field(description="log10 combined score: phenotype_score + variant_score with variants.")
     posttest_probability: float
     phenotype_score: float | None = Field(default=None, description=(
-        "log10 phenotype part of the score (likelihood ratio, plus the enrichment signal when fused) of the best "
+        "log10 phenotype part of the score (likelihood ratio, or the fitted ranker's score when it is used with "
+        "variants: ranker_with_variants) of the best "
         "disease; with variants only."))
     variant_score: float | None = Field(default=None, description=(
         "log10 genotype likelihood ratio of the gene's alleles for that disease; with variants only."))
@@ -241,5 +242,17 @@ class PhenotypeSettings:
     drop_redundant_ancestors: bool = True
     onset_mismatch_rate: float | None = 0.2
     enrichment_weight: float = 0.0
+    matched_share_weight: float = 0.0
+    unrelated_share_weight: float = 0.0
+    frequent_coverage_weight: float = 0.0
+    frequent_missed_weight: float = 0.0
+    annotation_size_weight: float = 0.0
+    gene_known_weight: float = 0.0
+    resnik_patient_weight: float = 0.0
+    resnik_disease_weight: float = 0.0
+    lr_rank_weight: float = 0.0
+    enrichment_rank_weight: float = 0.0
+    lr_weight: float = 1.0
+    ranker_with_variants: bool = False
     fold_orphanet_duplicates: bool = True
     weight: float = 1.0

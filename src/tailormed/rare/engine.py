@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +37,7 @@ from tailormed.rare.genotype import (
     collect_candidates,
     evaluate_gene,
 )
-from tailormed.rare.phenotype import PhenotypeScores, explain, resolve_terms, score_phenotype
+from tailormed.rare.phenotype import RANKER_FEATURES, PhenotypeScores, explain, resolve_terms, score_phenotype
 
 RECESSIVE_MODES = frozenset({"autosomal_recessive", "x_linked_recessive", "x_linked"})
 
@@ -88,14 +89,14 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
     if not resolved.present:
         warnings.append(Warning(code="no_present_terms", message="no observed phenotype terms were scored; "
                                 "the ranking rests on excluded terms and genotypes only"))
-    scores = score_phenotype(resolved, hpo, phenotype_settings)
-    mask = _database_mask(hpo, preset.databases)
-    folded: dict[int, list[str]] = {}
-    if phenotype_settings.fold_orphanet_duplicates and "OMIM" in preset.databases:
-        for orpha, omim_rows in hpo.orphanet_folded_into.items():
-            mask[orpha] = False
-            for row in omim_rows:
-                folded.setdefault(row, []).append(hpo.disease_ids[orpha])
+    mask, folded = ranked_diseases(hpo, preset)
+    # The fitted ranker orders the phenotype-only differential; with genotypes it is used only when the preset says
+    # so (ranker_with_variants): its calibrated scores compress the diseases below its top 100, where the ratio
+    # still separates a causal gene's weakly matching disease from decoys (docs/rare-disease.md, "With variants").
+    ratio_alone: dict[str, Any] = {"lr_weight": 1.0, **dict.fromkeys(RANKER_FEATURES.values(), 0.0)}
+    scoring = phenotype_settings if genotypes is None or phenotype_settings.ranker_with_variants else \
+        replace(phenotype_settings, **ratio_alone)
+    scores = score_phenotype(resolved, hpo, scoring, mask)
     analysis = preset.echo()
 
     genotype_lr = np.ones(hpo.n_diseases)
@@ -142,6 +143,19 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
         warnings=warnings,
         provenance=provenance,
     )
+
+
+def ranked_diseases(hpo: HpoKnowledge, preset: Preset) -> tuple[npt.NDArray[np.bool_], dict[int, list[str]]]:
+    """Which diseases are ranked (the preset's databases, Orphanet duplicates folded into OMIM entries), and for
+    each OMIM row the Orphanet ids folded into it."""
+    mask = _database_mask(hpo, preset.databases)
+    folded: dict[int, list[str]] = {}
+    if preset.phenotype_settings().fold_orphanet_duplicates and "OMIM" in preset.databases:
+        for orpha, omim_rows in hpo.orphanet_folded_into.items():
+            mask[orpha] = False
+            for row in omim_rows:
+                folded.setdefault(row, []).append(hpo.disease_ids[orpha])
+    return mask, folded
 
 
 def _database_mask(hpo: HpoKnowledge, databases: Sequence[str]) -> npt.NDArray[np.bool_]:

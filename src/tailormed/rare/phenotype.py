@@ -22,15 +22,16 @@ For every disease ``d`` and every patient term ``h`` we estimate ``LR = P(h | d)
 The composite ratio is the product over terms (times ``weight`` in log space when genotypes are
 combined); the engine turns it into a post-test probability over the ranked differential.
 
-**Enrichment fusion** (``enrichment_weight``, default 0: off): the ranking score adds ``enrichment_weight`` times
-``-log10 p`` of a one-sided hypergeometric test of how many of the patient's terms the disease is annotated to
-(with ancestors; population = all terms, successes = the disease's annotated terms, draws = the patient's
-terms), the statistic of hpo3's ``batch_omim_disease_enrichment``. The likelihood-ratio model rewards a specific
-exact match strongly but forgives many unrelated terms; the set test rewards a disease that explains many of the
-patient's findings at once. On gene-grouped tuning folds 0.5 gained about one point of top-1, but on the
-check fold it cost 7 points of top-10 (NF1 cases with few terms, where diseases with small annotation sets win
-the set test), so it is off by default (benchmarks/README.md). With it the "post-test probability" is the fused
-score normalised over the differential, no longer a strict Bayesian posterior.
+**Fitted ranker** (the default preset sets its weights; all 0 and ``lr_weight`` 1 give the ratio alone): the score
+that orders the phenotype-only differential is ``lr_weight`` x the log10 ratio plus a weighted sum of per-disease
+features (:func:`ranker_features`: the enrichment ``-log10 p`` of hpo3's ``batch_omim_disease_enrichment`` statistic,
+shares of matched and unrelated patient terms, coverage of the disease's frequent findings, annotation size, a known
+gene, and the capped log ranks by the ratio and by enrichment). The weights are a softmax ranker's, fitted on
+the development phenopackets by ``benchmarks/rare_fit_ranker.py`` with gene-grouped cross-validation; they are in
+log10 units, so the score is a calibrated log10 weight. The "post-test probability" is that score normalised over the
+differential: a relative weight, not a strict Bayesian posterior. The per-term explanations still show each term's
+likelihood ratio. With genotypes the ratio alone is the phenotype part unless ``ranker_with_variants`` is set
+(docs/rare-disease.md has why and the figures).
 """
 
 from __future__ import annotations
@@ -120,13 +121,194 @@ class PhenotypeScores:
     onset: str | None = None  # when set, the last row of term_log10_lr is the onset's
     enrichment: npt.NDArray[np.float64] | None = None  # (diseases,) -log10 p of the set test, when fused
     enrichment_weight: float = 0.0
+    #: (diseases,) the fitted ranker's adjustment in log10 units (sum of weight x feature), when one is set
+    adjustment: npt.NDArray[np.float64] | None = None
+
+    lr_weight: float = 1.0  # the ranker's weight of the log10 likelihood ratio
 
     @property
     def ranking_log10(self) -> npt.NDArray[np.float64]:
-        """What ranks diseases: the log10 ratio plus the weighted enrichment signal (when fused)."""
-        if self.enrichment is None or not self.enrichment_weight:
+        """What ranks diseases: the log10 ratio, or, with the fitted ranker's weights set, ``lr_weight`` x the log10
+        ratio plus the weighted sum of the other features (:func:`ranker_features`)."""
+        if self.adjustment is None:
             return self.total_log10_lr
-        return self.total_log10_lr + self.enrichment_weight * self.enrichment
+        return self.lr_weight * self.total_log10_lr + self.adjustment
+
+
+#: The ranker's features beside the log10 likelihood ratio, each with its PhenotypeSettings weight (log10 units).
+RANKER_FEATURES: dict[str, str] = {
+    "enrichment": "enrichment_weight",
+    "matched_share": "matched_share_weight",
+    "unrelated_share": "unrelated_share_weight",
+    "frequent_coverage": "frequent_coverage_weight",
+    "frequent_missed": "frequent_missed_weight",
+    "annotation_size": "annotation_size_weight",
+    "gene_known": "gene_known_weight",
+    "resnik_patient": "resnik_patient_weight",
+    "resnik_disease": "resnik_disease_weight",
+    "lr_rank": "lr_rank_weight",
+    "enrichment_rank": "enrichment_rank_weight",
+}
+FREQUENT = 0.3  # a disease's "frequent" findings: annotated with frequency >= 30%
+RANK_CAP = 101  # rank features: log10 of the rank, capped here (every disease below the top 100 counts the same)
+
+
+def ranker_features(resolved: ResolvedTerms, scores: PhenotypeScores, hpo: HpoKnowledge,
+                    settings: PhenotypeSettings, ranked: npt.NDArray[np.bool_] | None = None,
+                    needed: frozenset[str] | None = None) -> dict[str, npt.NDArray[np.float64]]:
+    """Per-disease features of the fitted ranker (docs/rare-disease.md, benchmarks/rare_fit_ranker.py):
+
+    * ``enrichment``: ``-log10 p`` of the term-set test (:func:`enrichment_log10`);
+    * ``matched_share``: share of the patient's terms the disease has exactly or implied (true-path rule);
+    * ``unrelated_share``: share of the patient's terms with nothing shared below the organ level (``unrelated_lr``);
+    * ``frequent_coverage``: share of the disease's frequent (>= 30%) annotated terms that the patient has, or has a
+      descendant or an ancestor of (0 when the disease has none);
+    * ``frequent_missed``: ``log10(1 + number of those frequent terms not covered)``;
+    * ``annotation_size``: ``log10(1 + number of terms the disease is annotated to, with ancestors)``;
+    * ``gene_known``: 1 when the disease is linked to a gene;
+    * ``resnik_patient`` / ``resnik_disease``: the two halves of Resnik's best-match average (Resnik 1995; as in
+      Phenomizer, Köhler et al. 2009): the mean over the patient's terms of the information content of the most
+      informative ancestor each shares with the disease's annotations, and the mean over the disease's directly
+      annotated terms of the same towards the patient's terms (IC = -ln share of diseases annotated, with the
+      true-path rule);
+    * ``lr_rank`` / ``enrichment_rank``: ``log10`` of the disease's rank by the log10 likelihood ratio / by the
+      enrichment signal among the ``ranked`` diseases (all when None; ties by disease id, as the output orders
+      them), capped at RANK_CAP (101): a rank fusion that is robust to the likelihood ratio's overconfidence.
+
+    ``needed`` limits the work to those features (all when None; the enrichment signal is always computed).
+    """
+    want = frozenset(RANKER_FEATURES) if needed is None else needed
+    present = resolved.present
+    n = len(present)
+    features: dict[str, npt.NDArray[np.float64]] = {}
+    features["enrichment"] = enrichment_log10(present, hpo) if scores.enrichment is None else scores.enrichment
+    if want & {"matched_share", "unrelated_share"}:
+        if n:
+            matched = (hpo.closure[:, present] > 0).toarray()
+            features["matched_share"] = matched.sum(axis=1) / n
+            unrelated = np.isclose(scores.term_log10_lr[:n], math.log10(settings.unrelated_lr))
+            features["unrelated_share"] = unrelated.sum(axis=0) / n
+        else:
+            features["matched_share"] = features["unrelated_share"] = np.zeros(hpo.n_diseases)
+    if want & {"frequent_coverage", "frequent_missed"}:
+        _frequent_features(present, hpo, features)
+    _, sizes, _ = hpo.annotation_sizes
+    features["annotation_size"] = np.log10(1.0 + sizes)
+    features["gene_known"] = hpo.memo("ranker_gene_known", lambda: np.array(
+        [1.0 if genes else 0.0 for genes in hpo.disease_genes]))
+    if want & {"resnik_patient", "resnik_disease"}:
+        features["resnik_patient"], features["resnik_disease"] = _resnik_halves(present, hpo)
+    mask = np.ones(hpo.n_diseases, dtype=bool) if ranked is None else ranked
+    if "lr_rank" in want:
+        features["lr_rank"] = capped_log_rank(scores.total_log10_lr, mask, hpo)
+    if "enrichment_rank" in want:
+        features["enrichment_rank"] = capped_log_rank(features["enrichment"], mask, hpo)
+    return features
+
+
+def _frequent_features(present: list[int], hpo: HpoKnowledge, features: dict[str, npt.NDArray[np.float64]]) -> None:
+    frequent, n_frequent = _frequent_terms(hpo)
+    covered_columns = _related_columns(present, hpo)
+    covered = np.asarray(frequent[:, covered_columns].sum(axis=1)).ravel() if len(covered_columns) else \
+        np.zeros(hpo.n_diseases)
+    features["frequent_coverage"] = np.divide(covered, n_frequent, out=np.zeros(hpo.n_diseases),
+                                              where=n_frequent > 0)
+    features["frequent_missed"] = np.log10(1.0 + n_frequent - covered)
+
+
+def capped_log_rank(score: npt.NDArray[np.float64], ranked: npt.NDArray[np.bool_],
+                    hpo: HpoKnowledge) -> npt.NDArray[np.float64]:
+    """``log10(min(rank, RANK_CAP))`` of each disease by ``score`` (best first, ties by disease id) among the
+    ``ranked`` diseases; diseases that are not ranked get the cap."""
+    id_order = hpo.memo("disease_id_order", lambda: np.argsort(np.argsort(np.asarray(hpo.disease_ids))))
+    rows = np.nonzero(ranked)[0]
+    order = rows[np.lexsort((id_order[rows], -score[rows]))]
+    ranks = np.full(hpo.n_diseases, float(RANK_CAP))
+    ranks[order] = np.minimum(np.arange(1, len(order) + 1), RANK_CAP)
+    return np.asarray(np.log10(ranks), dtype=np.float64)
+
+
+def _information_content(hpo: HpoKnowledge) -> npt.NDArray[np.float64]:
+    """``-ln`` of the share of diseases annotated to each term (true-path rule); unannotated terms get the
+    largest value (one disease's worth)."""
+    def build() -> npt.NDArray[np.float64]:
+        binary, _, _ = hpo.annotation_sizes
+        counts = np.asarray(binary.sum(axis=0), dtype=np.float64).ravel()
+        return np.asarray(-np.log(np.maximum(counts, 1.0) / hpo.n_diseases), dtype=np.float64)
+    return hpo.memo("ranker_information_content", build)
+
+
+def _resnik_halves(present: list[int], hpo: HpoKnowledge
+                   ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Patient-to-disease and disease-to-patient halves of Resnik's best-match average, for every disease."""
+    if not present:
+        return np.zeros(hpo.n_diseases), np.zeros(hpo.n_diseases)
+    ic = _information_content(hpo)
+    binary, _, _ = hpo.annotation_sizes
+    patient = np.zeros(hpo.n_diseases)
+    shared = np.zeros(len(ic))  # IC of every ancestor-or-self of a patient term, 0 elsewhere
+    for column in present:
+        columns = np.concatenate([[column], _informative_ancestors(column, hpo)]).astype(np.int64)
+        shared[columns] = ic[columns]
+        best = binary[:, columns].multiply(ic[columns][np.newaxis, :]).tocsr().max(axis=1)
+        patient += np.asarray(best.toarray(), dtype=np.float64).ravel()
+    # per term t: the most informative ancestor-or-self of t that is also one of a patient term's
+    ancestors_of = hpo.descends_from
+    via_ancestor = np.asarray(ancestors_of.multiply(shared[np.newaxis, :]).max(axis=1).toarray()).ravel()
+    best_per_term = np.maximum(shared, via_ancestor)
+    direct, n_direct = _direct_terms(hpo)
+    disease = np.divide(direct @ best_per_term, n_direct, out=np.zeros(hpo.n_diseases), where=n_direct > 0)
+    return patient / len(present), np.asarray(disease, dtype=np.float64)
+
+
+def _direct_terms(hpo: HpoKnowledge) -> tuple[sparse.csr_matrix, npt.NDArray[np.float64]]:
+    """0/1 (disease x term) of direct (non-negated) annotations and their count per disease."""
+    def build() -> tuple[sparse.csr_matrix, npt.NDArray[np.float64]]:
+        direct = (hpo.direct > 0).astype(np.float64).tocsr()
+        return direct, np.asarray(direct.sum(axis=1), dtype=np.float64).ravel()
+    return hpo.memo("ranker_direct_terms", build)
+
+
+def _frequent_terms(hpo: HpoKnowledge) -> tuple[sparse.csc_matrix, npt.NDArray[np.float64]]:
+    """0/1 (disease x term) of direct annotations with frequency >= FREQUENT, and their count per disease."""
+    def build() -> tuple[sparse.csc_matrix, npt.NDArray[np.float64]]:
+        frequent = (hpo.direct >= FREQUENT).astype(np.float64).tocsc()
+        return frequent, np.asarray(frequent.sum(axis=1), dtype=np.float64).ravel()
+    return hpo.memo("ranker_frequent_terms", build)
+
+
+def _related_columns(present: list[int], hpo: HpoKnowledge) -> npt.NDArray[np.int64]:
+    """The patient's terms with all their ancestors and descendants (columns)."""
+    if not present:
+        return np.zeros(0, dtype=np.int64)
+    descendants_of = hpo.memo("descends_from_csc", hpo.descends_from.tocsc)
+    columns = set(present)
+    for column in present:
+        columns.update(int(a) for a in hpo.ancestors(column))
+    columns.update(int(r) for r in descendants_of[:, present].indices)
+    return np.fromiter(sorted(columns), dtype=np.int64)
+
+
+def ranker_adjustment(features: dict[str, npt.NDArray[np.float64]],
+                      settings: PhenotypeSettings) -> npt.NDArray[np.float64] | None:
+    """Sum of weight x feature (log10 units), or None when every weight is 0 (the likelihood ratio alone)."""
+    weights = {name: float(getattr(settings, field_name)) for name, field_name in RANKER_FEATURES.items()}
+    if not any(weights.values()):
+        return None
+    total = np.zeros(len(next(iter(features.values()))))
+    for name, weight in weights.items():
+        if weight:
+            total = total + weight * features[name]
+    return total
+
+
+def ranker_needs(settings: PhenotypeSettings) -> frozenset[str]:
+    """The ranker's features with a non-zero weight."""
+    return frozenset(name for name, field_name in RANKER_FEATURES.items() if getattr(settings, field_name))
+
+
+def ranker_active(settings: PhenotypeSettings) -> bool:
+    return any(getattr(settings, field_name) for field_name in RANKER_FEATURES.values())
 
 
 def enrichment_log10(present: list[int], hpo: HpoKnowledge) -> npt.NDArray[np.float64]:
@@ -162,17 +344,23 @@ def _log_hypergeom_sf(k: npt.NDArray[np.float64], population: int, successes: np
 
 
 def score_phenotype(resolved: ResolvedTerms, hpo: HpoKnowledge,
-                    settings: PhenotypeSettings = PhenotypeSettings()) -> PhenotypeScores:
-    """Likelihood ratio of every disease for every patient term (vectorised over diseases)."""
+                    settings: PhenotypeSettings = PhenotypeSettings(),
+                    ranked: npt.NDArray[np.bool_] | None = None) -> PhenotypeScores:
+    """Likelihood ratio of every disease for every patient term (vectorised over diseases), and, when the ranker's
+    weights are set, its features and weighted sum (rank features among the ``ranked`` diseases)."""
     rows = [_present_lr(column, hpo, settings) for column in resolved.present]
     rows += [_excluded_lr(column, hpo, settings) for column in resolved.excluded]
     matrix = np.log10(np.vstack(rows)) if rows else np.zeros((0, hpo.n_diseases))
     if resolved.onset is not None and settings.onset_mismatch_rate is not None:
         onset_row = onset_log10_lr(hpo, resolved.onset, settings.onset_mismatch_rate)
         matrix = np.vstack([matrix, onset_row[np.newaxis, :]])
-    enrichment = enrichment_log10(resolved.present, hpo) if settings.enrichment_weight else None
-    return PhenotypeScores(resolved.present, resolved.excluded, matrix, matrix.sum(axis=0), onset=resolved.onset,
-                           enrichment=enrichment, enrichment_weight=settings.enrichment_weight)
+    scores = PhenotypeScores(resolved.present, resolved.excluded, matrix, matrix.sum(axis=0), onset=resolved.onset,
+                             enrichment_weight=settings.enrichment_weight, lr_weight=settings.lr_weight)
+    if ranker_active(settings):
+        features = ranker_features(resolved, scores, hpo, settings, ranked, ranker_needs(settings))
+        scores.enrichment = features["enrichment"]
+        scores.adjustment = ranker_adjustment(features, settings)
+    return scores
 
 
 def _background(hpo: HpoKnowledge, columns: npt.NDArray[np.int32] | list[int],

@@ -1,0 +1,146 @@
+"""The fitted phenotype ranker: its features, the rank fusion, the default preset's weights and the fitting script."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tailormed.io.phenopacket import hpo_ids_to_profile
+from tailormed.kb.rare_preset import load_preset
+from tailormed.model.common import Provenance
+from tailormed.model.rare import PhenotypeSettings
+from tailormed.rare.engine import rank_case
+from tailormed.rare.phenotype import (
+    RANK_CAP,
+    RANKER_FEATURES,
+    ResolvedTerms,
+    capped_log_rank,
+    ranker_features,
+    score_phenotype,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+MARFAN_TERMS = (1166, 1083, 2616)  # arachnodactyly, ectopia lentis, aortic root dilatation
+
+
+def _columns(hpo, numbers):  # type: ignore[no-untyped-def]
+    return [c for c in (hpo.index_of(n) for n in numbers) if c is not None]
+
+
+def test_without_weights_the_ratio_alone_ranks(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+    hpo = hpo_knowledge
+    settings = PhenotypeSettings()
+    scores = score_phenotype(ResolvedTerms(present=_columns(hpo, MARFAN_TERMS)), hpo, settings)
+    assert scores.adjustment is None
+    assert np.array_equal(scores.ranking_log10, scores.total_log10_lr)
+
+
+def test_capped_log_rank_orders_ranked_diseases_and_breaks_ties_by_id(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+    hpo = hpo_knowledge
+    rng = np.random.default_rng(3)
+    score = rng.normal(size=hpo.n_diseases)
+    best, second = np.argsort(-score)[:2]
+    mask = np.ones(hpo.n_diseases, dtype=bool)
+    mask[best] = False  # not ranked: the next one is first
+    ranks = capped_log_rank(score, mask, hpo)
+    assert ranks[second] == 0.0
+    assert ranks[best] == pytest.approx(math.log10(RANK_CAP))
+    assert ranks.max() == pytest.approx(math.log10(RANK_CAP))
+    assert (ranks < math.log10(RANK_CAP)).sum() == RANK_CAP - 1
+    tied = np.zeros(hpo.n_diseases)  # all equal: the smallest disease id comes first
+    first_id = min(range(hpo.n_diseases), key=lambda i: hpo.disease_ids[i])
+    assert capped_log_rank(tied, np.ones(hpo.n_diseases, dtype=bool), hpo)[first_id] == 0.0
+
+
+def test_features_follow_their_definitions(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+    hpo = hpo_knowledge
+    present = _columns(hpo, MARFAN_TERMS)
+    settings = PhenotypeSettings()
+    resolved = ResolvedTerms(present=present)
+    scores = score_phenotype(resolved, hpo, settings)
+    features = ranker_features(resolved, scores, hpo, settings)
+    assert set(features) >= set(RANKER_FEATURES)
+    marfan = hpo.disease_ids.index("OMIM:154700")
+    shares = (hpo.closure[:, present] > 0).toarray().mean(axis=1)
+    np.testing.assert_allclose(features["matched_share"], shares)
+    assert features["matched_share"][marfan] == 1.0
+    assert features["unrelated_share"][marfan] == 0.0
+    assert np.all((features["frequent_coverage"] >= 0) & (features["frequent_coverage"] <= 1))
+    assert features["frequent_coverage"][marfan] > 0
+    assert features["gene_known"][marfan] == 1.0
+    assert features["lr_rank"][int(np.argmax(scores.total_log10_lr))] == 0.0
+    # Resnik halves: Marfan shares each patient term exactly, so its patient half is the mean IC of the terms,
+    # the largest any disease can have
+    assert features["resnik_patient"][marfan] == pytest.approx(features["resnik_patient"].max())
+    only = ranker_features(resolved, scores, hpo, settings, needed=frozenset({"lr_rank"}))
+    assert "resnik_patient" not in only and "frequent_coverage" not in only
+
+
+def test_default_preset_uses_the_ranker_and_keeps_explanations(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+    hpo = hpo_knowledge
+    preset = load_preset()
+    settings = preset.phenotype_settings()
+    assert any(getattr(settings, name) for name in RANKER_FEATURES.values())
+    profile = hpo_ids_to_profile([f"HP:{n:07d}" for n in MARFAN_TERMS], case_id="marfan")
+    provenance = Provenance(software="t", software_version="0", knowledge=[], created="2026-01-01T00:00:00Z")
+    result = rank_case(profile, hpo, preset, source="test", provenance=provenance)
+    # Marfan syndrome among the first three (Marfan lipodystrophy syndrome, also FBN1, shares the three findings)
+    marfan = next(d for d in result.diseases[:3] if d.disease_id == "OMIM:154700")
+    assert result.genes[0].gene == "FBN1"
+    assert {t.term for t in marfan.supporting_terms} == {f"HP:{n:07d}" for n in MARFAN_TERMS}
+    assert marfan.phenotype_lr > 1.0
+    assert sum(d.posttest_probability for d in result.diseases) <= 1.0 + 1e-9
+    assert [d.score for d in result.diseases] == sorted((d.score for d in result.diseases), reverse=True)
+    # with a VCF the likelihood ratio alone is the phenotype part (ranker_with_variants is off by default)
+    assert settings.ranker_with_variants is False
+
+
+def test_fitting_recovers_a_planted_signal(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import rare_fit_ranker
+
+    rng = np.random.default_rng(11)
+    names = ["log10_lr", *RANKER_FEATURES]
+    blocks, labels, ids, meta, offsets = [], [], [], [], [0]
+    for case in range(300):
+        n = 30
+        x = rng.normal(size=(n, len(names)))
+        label = int(rng.integers(n))
+        x[label, names.index("matched_share")] += 2.5  # the diagnosis stands out on one feature only
+        blocks.append(x)
+        labels.append(label)
+        ids.append(rng.permutation(n))
+        offsets.append(offsets[-1] + n)
+        meta.append({"case": f"c{case}", "group": f"g{case % 40}", "fold5": case % 5, "stratum": "independent",
+                     "nf1": False, "today": 1, "baseline": 1, "terms": 3})
+    cache = tmp_path / "cache.npz"
+    np.savez_compressed(cache, features=np.vstack(blocks), offsets=np.asarray(offsets), labels=np.asarray(labels),
+                        ids=np.concatenate(ids), names=np.asarray(names), meta=np.asarray(json.dumps(meta)))
+    cases = rare_fit_ranker.Cases(cache, names)
+    weights = rare_fit_ranker.fit_weights(cases, list(range(240)), l2=0.001)
+    planted = names.index("matched_share")
+    assert weights[planted] > 1.0
+    assert np.all(np.abs(np.delete(weights, planted)) < 0.3 * weights[planted])
+    ranks = rare_fit_ranker.ranks_with(cases, list(range(240, 300)), weights)
+    assert sum(1 for r in ranks.values() if r == 1) / len(ranks) > 0.6  # chance is 1/30
+
+
+def test_with_a_vcf_the_phenotype_part_is_the_likelihood_ratio(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+    from tailormed.io.phenopacket import read_phenotype_document
+    from tailormed.pipelines.rare import RareContext, rank_one
+
+    demo = REPO / "examples" / "demo-patient"
+    context = RareContext.load()
+    profile, _ = read_phenotype_document(demo / "phenopacket.json")
+    result = rank_one(context, profile, source="demo", vcf=demo / "demo-exome.vep.vcf")
+    top = result.genes[0]
+    best = next(d for d in result.diseases if d.disease_id == top.best_disease_id)
+    assert top.phenotype_score == pytest.approx(math.log10(best.phenotype_lr), abs=1e-3)
+    phenotype_only = rank_one(context, profile, source="demo")
+    same = next(d for d in phenotype_only.diseases if d.disease_id == top.best_disease_id)
+    assert same.score != pytest.approx(math.log10(same.phenotype_lr), abs=1e-3)  # the ranker's score there
