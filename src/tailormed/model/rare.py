@@ -226,6 +226,9 @@ class GenotypeSettings:
     conflict_lr: float = 0.1
     chance_rate: float = 0.02
     homozygous_rate: float = 0.05
+    #: ``exonic_length``: chance_rate scaled by the gene's exonic length over the mean (the gene table); ``constant``:
+    #: chance_rate for every gene (also what is used, with a warning, when no gene table is installed)
+    gene_background: str = "exonic_length"
 
 
 @dataclass(frozen=True)
