@@ -170,6 +170,8 @@ def test_scaled_background_divides_every_chance_term() -> None:
     plain = evaluate_gene(candidates["GENEA"], AD.modes, PROBAND, SETTINGS)
     long = evaluate_gene(candidates["GENEA"], AD.modes, PROBAND, SETTINGS, scale=4.0)
     assert long.likelihood_ratio == pytest.approx(plain.likelihood_ratio / 4)
+    assert long.explanation.endswith("chance rate x4 for the gene's exonic length (longer than the mean)")
+    assert "chance rate" not in plain.explanation
     pair = [_variant(100, "GENER", "frameshift_variant"), _variant(300, "GENER", "stop_gained")]
     candidates, _ = collect_candidates(pair, PROBAND, CONTEXTS, SETTINGS)
     plain = evaluate_gene(candidates["GENER"], AR.modes, PROBAND, SETTINGS)

@@ -242,7 +242,11 @@ def evaluate_gene(alleles: Sequence[CandidateAllele], modes: Iterable[str], fami
         settings = replace(settings, chance_rate=min(settings.chance_rate * scale, 1.0))
     wanted = list(modes) or ["autosomal_dominant", "autosomal_recessive"]
     fits = [_fit(alleles, mode, family, settings) for mode in wanted]
-    return max(fits, key=lambda fit: fit.likelihood_ratio)
+    best = max(fits, key=lambda fit: fit.likelihood_ratio)
+    if scale != 1.0 and best.alleles:
+        best.explanation += (f"; chance rate x{scale:.2g} for the gene's exonic length "
+                             f"({'longer' if scale > 1 else 'shorter'} than the mean)")
+    return best
 
 
 def _fit(alleles: Sequence[CandidateAllele], mode: str, family: Family, settings: GenotypeSettings) -> ModeFit:
