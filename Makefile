@@ -91,7 +91,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy src
 
 ## bench: the headline figures (needs ../shared; cds_latency needs a local PostgreSQL server, as .ci/run starts)
-bench: $(STAMP) $(CYP2D6_DATA)/CYP2D6.yaml
+bench: $(STAMP) $(CYP2D6_DATA)/CYP2D6.yaml $(GENE_DATA)/genes.tsv
 	$(BIN)/python benchmarks/pgx_concordance.py
 	$(BIN)/python benchmarks/pgx_throughput.py
 	$(BIN)/python benchmarks/pgx_cyp2d6_getrm.py

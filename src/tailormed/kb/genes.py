@@ -19,7 +19,7 @@ import json
 import os
 import statistics
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from tailormed.errors import KnowledgeError
@@ -61,11 +61,12 @@ class GeneTable:
     genes: dict[str, GeneRecord]
     provenance: dict[str, str] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def mean_exonic_length(self) -> float:
+        """Computed once (the engine reads it for every candidate gene); the table is not changed after loading."""
         return float(statistics.fmean(g.exonic_length for g in self.genes.values())) if self.genes else 0.0
 
-    @property
+    @cached_property
     def median_exonic_length(self) -> float:
         return float(statistics.median(g.exonic_length for g in self.genes.values())) if self.genes else 0.0
 
