@@ -15,9 +15,22 @@ from tailormed.pipelines.rare import RareContext, rank_one
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-patient"
 
 
+PRESET = (Path(__file__).resolve().parents[2] / "src/tailormed/kb/data/rare-presets/default.yaml").read_text()
+
+
 @pytest.fixture(scope="module")
-def context(hpo_knowledge):  # type: ignore[no-untyped-def]
-    return RareContext.load()
+def context(hpo_knowledge, tmp_path_factory):  # type: ignore[no-untyped-def]
+    preset = tmp_path_factory.mktemp("preset") / "length.yaml"
+    preset.write_text(PRESET.replace("gene_background: constant", "gene_background: exonic_length"))
+    return RareContext.load(preset)
+
+
+def test_the_default_preset_keeps_the_constant_rate(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+    default = RareContext.load()
+    assert default.preset.genotype_settings().gene_background == "constant" and default.gene_table is None
+    result = _rank(default)
+    assert not [w for w in result.warnings if w.code == "constant_gene_background"]
+    assert "chance rate" not in (result.diseases[0].inheritance_fit or "")
 
 
 def _rank(context: RareContext):  # type: ignore[no-untyped-def]
@@ -48,10 +61,9 @@ def test_a_longer_gene_gets_a_smaller_variant_score(context) -> None:  # type: i
 
 
 def test_preset_refuses_an_unknown_background(tmp_path: Path) -> None:
-    text = (Path(__file__).resolve().parents[2] / "src/tailormed/kb/data/rare-presets/default.yaml").read_text()
     bad = tmp_path / "preset.yaml"
-    bad.write_text(text.replace("gene_background: exonic_length", "gene_background: gnomad"))
+    bad.write_text(PRESET.replace("gene_background: constant", "gene_background: gnomad"))
     with pytest.raises(InputError, match="must be one of exonic_length, constant"):
         load_preset(bad)
-    bad.write_text(text.replace("gene_background: exonic_length", "gene_background: constant"))
-    assert load_preset(bad).genotype_settings().gene_background == "constant"
+    bad.write_text(PRESET.replace("gene_background: constant", "gene_background: exonic_length"))
+    assert load_preset(bad).genotype_settings().gene_background == "exonic_length"

@@ -152,14 +152,14 @@ def _length_table(**lengths: int):  # type: ignore[no-untyped-def]
 def test_background_rate_scales_with_exonic_length() -> None:
     from tailormed.rare.genotype import BACKGROUND_SCALE_BOUNDS, background_scale
 
+    SETTINGS = GenotypeSettings(gene_background="exonic_length")  # noqa: N806 - the module's name, shadowed here
     # mean exonic length 4,000 bp: GENEA (8,000) collects chance findings twice as often, GENER half as often
     table = _length_table(GENEA=8000, GENER=2000, OTHER=2000)
     assert background_scale("GENEA", table, SETTINGS) == pytest.approx(2.0)
     assert background_scale("GENER", table, SETTINGS) == pytest.approx(0.5)
     assert background_scale("UNKNOWN", table, SETTINGS) == 1.0
     assert background_scale("GENEA", None, SETTINGS) == 1.0
-    constant = GenotypeSettings(gene_background="constant")
-    assert background_scale("GENEA", table, constant) == 1.0
+    assert background_scale("GENEA", table, GenotypeSettings()) == 1.0  # the default: constant
     extreme = _length_table(GENEA=1_000_000, GENER=1, **{f"G{i}": 1000 for i in range(50)})
     assert background_scale("GENEA", extreme, SETTINGS) == BACKGROUND_SCALE_BOUNDS[1]
     assert background_scale("GENER", extreme, SETTINGS) == BACKGROUND_SCALE_BOUNDS[0]

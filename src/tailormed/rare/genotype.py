@@ -14,10 +14,11 @@ one mode of inheritance is then:
   variants over about 19,000 genes, i.e. one to two per cent of genes carry one), its square for two,
   and ``chance_rate * homozygous_rate`` for a homozygous allele (``homozygous_rate``: the share of
   rare alleles seen homozygous, high in consanguineous families, low in outbred ones);
-* per-gene background (``gene_background: exonic_length``, LIRICAL's idea of a gene-specific background
-  frequency of rare damaging variants, Robinson et al., AJHG 2020): a long gene collects chance findings more
-  often than a short one, so ``chance_rate`` is scaled by the gene's exonic length over the mean exonic length of
-  the gene table (:func:`background_scale`, bounded to ``BACKGROUND_SCALE_BOUNDS``) wherever it is used;
+* per-gene background (``gene_background: exonic_length``, a preset option, off by default; LIRICAL's idea
+  of a gene-specific background frequency of rare damaging variants, Robinson et al., AJHG 2020): a long
+  gene collects chance findings more often than a short one, so ``chance_rate`` is scaled by the gene's
+  exonic length over the mean exonic length of the gene table (:func:`background_scale`, bounded to
+  ``BACKGROUND_SCALE_BOUNDS``) wherever it is used;
 * no qualifying allele at all: ``miss_lr`` (the causal variant may have been missed, be structural or
   lie outside the sequenced regions);
 * family data: an unaffected parent carrying a dominant-acting allele, or an unaffected parent
@@ -220,10 +221,13 @@ def background_scale(gene: str, table: GeneTable | None, settings: GenotypeSetti
     >>> from tailormed.kb.genes import GeneRecord
     >>> table = GeneTable({"LONG": GeneRecord("LONG", "1", "+", 1, 9000, 3000),
     ...                    "SHORT": GeneRecord("SHORT", "1", "+", 1, 900, 1000)})
-    >>> background_scale("LONG", table, GenotypeSettings()), background_scale("SHORT", table, GenotypeSettings())
+    >>> by_length = GenotypeSettings(gene_background="exonic_length")
+    >>> background_scale("LONG", table, by_length), background_scale("SHORT", table, by_length)
     (1.5, 0.5)
-    >>> background_scale("OTHER", table, GenotypeSettings()), background_scale("LONG", None, GenotypeSettings())
+    >>> background_scale("OTHER", table, by_length), background_scale("LONG", None, by_length)
     (1.0, 1.0)
+    >>> background_scale("LONG", table, GenotypeSettings())  # the default, gene_background: constant
+    1.0
     """
     if settings.gene_background == "constant" or table is None:
         return 1.0
