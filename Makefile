@@ -9,6 +9,8 @@ HPO_DATA := $(CURDIR)/.data/hpo
 export TAILORMED_HPO := $(HPO_DATA)
 CYP2D6_DATA := $(CURDIR)/.data/cyp2d6
 export TAILORMED_CYP2D6 := $(CYP2D6_DATA)
+GENE_DATA := $(CURDIR)/.data/genes
+export TAILORMED_GENES := $(GENE_DATA)
 
 # FHIR packages from the npm registry (CC0): the Genomics Reporting IG STU3 and, for the FHIR R4 base definitions and
 # value sets, the R4 examples package (hl7.fhir.r4.core itself is not served by the npm registry; hl7.fhir.r4.examples
@@ -23,7 +25,7 @@ FHIR_CORE := hl7.fhir.r4.examples
 FHIR_CORE_VERSION := 4.0.1
 FHIR_CORE_SHA1 := 537ea7db3f3c7b3575fe2eaa7808bad21261cca3
 
-.PHONY: demo test lint bench clean hpo-data cyp2d6-data fhir-data
+.PHONY: demo test lint bench clean hpo-data cyp2d6-data fhir-data gene-data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +51,13 @@ $(CYP2D6_DATA)/CYP2D6.yaml: | $(STAMP)
 
 cyp2d6-data: $(CYP2D6_DATA)/CYP2D6.yaml
 
+## gene-data: build the gene table (exonic length per gene, GRCh38; SpliceAI's GENCODE-based annotation table from the
+## pinned spliceai wheel, GPLv3, fetched from the package index, never committed) for the per-gene background rate
+$(GENE_DATA)/genes.tsv: src/tailormed/kb/genes.py src/tailormed/kb/importers/genes.py | $(STAMP)
+	$(BIN)/tailormed kb import genes --dest $(GENE_DATA)
+
+gene-data: $(GENE_DATA)/genes.tsv
+
 ## fhir-data: fetch the FHIR Genomics Reporting IG and the R4 base definitions (npm registry, checksummed) into .data/fhir
 $(FHIR_DATA)/.complete:
 	rm -rf $(FHIR_DATA).partial && mkdir -p $(FHIR_DATA).partial/$(FHIR_IG)#$(FHIR_IG_VERSION) $(FHIR_DATA).partial/$(FHIR_CORE)#$(FHIR_CORE_VERSION)
@@ -67,12 +76,12 @@ $(FHIR_DATA)/.complete:
 fhir-data: $(FHIR_DATA)/.complete
 
 ## demo: analyse the bundled demo patient and print where the report is
-demo: $(STAMP) $(HPO_DATA)/meta.json $(CYP2D6_DATA)/CYP2D6.yaml
+demo: $(STAMP) $(HPO_DATA)/meta.json $(CYP2D6_DATA)/CYP2D6.yaml $(GENE_DATA)/genes.tsv
 	$(BIN)/tailormed analyze examples/demo-patient/patient.yaml --out demo-output
 
 ## test: the layer contracts (import-linter), then the whole suite with the docstring examples of src/
 ## (validation tests read ../shared when present)
-test: $(STAMP) $(HPO_DATA)/meta.json $(CYP2D6_DATA)/CYP2D6.yaml $(FHIR_DATA)/.complete
+test: $(STAMP) $(HPO_DATA)/meta.json $(CYP2D6_DATA)/CYP2D6.yaml $(GENE_DATA)/genes.tsv $(FHIR_DATA)/.complete
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
@@ -82,7 +91,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy src
 
 ## bench: the headline figures (needs ../shared; cds_latency needs a local PostgreSQL server, as .ci/run starts)
-bench: $(STAMP) $(CYP2D6_DATA)/CYP2D6.yaml
+bench: $(STAMP) $(CYP2D6_DATA)/CYP2D6.yaml $(GENE_DATA)/genes.tsv
 	$(BIN)/python benchmarks/pgx_concordance.py
 	$(BIN)/python benchmarks/pgx_throughput.py
 	$(BIN)/python benchmarks/pgx_cyp2d6_getrm.py

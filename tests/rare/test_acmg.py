@@ -179,6 +179,32 @@ def test_pvs1_not_applied_when_lof_mechanism_unknown_or_gene_unknown():
     assert "PVS1" not in computational(tx("stop_gained", exon="3/12", gnomad_af=0.0005), None)
 
 
+def test_pvs1_not_applied_where_curation_says_loss_of_function_is_not_the_mechanism():
+    from tailormed.kb.gene_evidence import builtin_lof_table
+    from tailormed.rare.engine import gene_contexts
+
+    gain = GeneContext("GENE1", frozenset({"autosomal_dominant"}), "not_lof", lof_source="curation")
+    assert "PVS1" not in computational(tx("stop_gained", exon="3/12", gnomad_af=0.0005), gain)
+    assert "PVS1" not in computational(tx("frameshift_variant", exon="3/12", gnomad_af=0.0005), gain)
+    table = builtin_lof_table()
+    # the RASopathy genes the ClinGen RAS EP (Gelb 2018) lists PVS1 as not applicable for; PTPN11 and SOS1 also have
+    # a loss-of-function or truncating-variant disorder and stay out
+    for gene in ("HRAS", "KRAS", "BRAF", "MAP2K1", "MAP2K2", "RAF1"):
+        assert table[gene][0] == "not_lof" and "29493581" in table[gene][1]
+    assert "PTPN11" not in table and "SOS1" not in table
+    assert table["FBN1"][0] == "established"
+
+    class _Hpo:  # the two things gene_contexts reads from the HPO knowledge
+        genes = ["HRAS"]
+        disease_modes = [["autosomal_dominant"]]
+
+        def diseases_of_gene(self, gene: str) -> list[int]:
+            return [0]
+
+    context = gene_contexts(_Hpo(), builtin_lof=table)["HRAS"]  # type: ignore[arg-type]
+    assert context.lof_mechanism == "not_lof" and not context.lof_from_default
+
+
 def test_splicing_pp3_is_not_added_to_pvs1_but_used_when_pvs1_is_not_applied():
     splice = tx("splice_acceptor_variant", spliceai_max=0.95, gnomad_af=0.0005)
     assert computational(splice) == {"PVS1": ("strong", 4)}

@@ -141,3 +141,44 @@ def test_filters_are_counted() -> None:
     assert (counts.failed_quality, counts.not_carried, counts.too_common, counts.unannotated, counts.kept) == (
         2, 1, 1, 1, 1)
     assert [a.variant.pos for a in candidates["GENEA"]] == [6]
+
+
+def _length_table(**lengths: int):  # type: ignore[no-untyped-def]
+    from tailormed.kb.genes import GeneRecord, GeneTable
+
+    return GeneTable({g: GeneRecord(g, "1", "+", 1, 10 * n, n) for g, n in lengths.items()})
+
+
+def test_background_rate_scales_with_exonic_length() -> None:
+    from tailormed.rare.genotype import BACKGROUND_SCALE_BOUNDS, background_scale
+
+    SETTINGS = GenotypeSettings(gene_background="exonic_length")  # noqa: N806 - the module's name, shadowed here
+    # mean exonic length 4,000 bp: GENEA (8,000) collects chance findings twice as often, GENER half as often
+    table = _length_table(GENEA=8000, GENER=2000, OTHER=2000)
+    assert background_scale("GENEA", table, SETTINGS) == pytest.approx(2.0)
+    assert background_scale("GENER", table, SETTINGS) == pytest.approx(0.5)
+    assert background_scale("UNKNOWN", table, SETTINGS) == 1.0
+    assert background_scale("GENEA", None, SETTINGS) == 1.0
+    assert background_scale("GENEA", table, GenotypeSettings()) == 1.0  # the default: constant
+    extreme = _length_table(GENEA=1_000_000, GENER=1, **{f"G{i}": 1000 for i in range(50)})
+    assert background_scale("GENEA", extreme, SETTINGS) == BACKGROUND_SCALE_BOUNDS[1]
+    assert background_scale("GENER", extreme, SETTINGS) == BACKGROUND_SCALE_BOUNDS[0]
+
+
+def test_scaled_background_divides_every_chance_term() -> None:
+    candidates, _ = collect_candidates([_variant(100, "GENEA", "stop_gained")], PROBAND, CONTEXTS, SETTINGS)
+    plain = evaluate_gene(candidates["GENEA"], AD.modes, PROBAND, SETTINGS)
+    long = evaluate_gene(candidates["GENEA"], AD.modes, PROBAND, SETTINGS, scale=4.0)
+    assert long.likelihood_ratio == pytest.approx(plain.likelihood_ratio / 4)
+    assert long.explanation.endswith("chance rate x4 for the gene's exonic length (longer than the mean)")
+    assert "chance rate" not in plain.explanation
+    pair = [_variant(100, "GENER", "frameshift_variant"), _variant(300, "GENER", "stop_gained")]
+    candidates, _ = collect_candidates(pair, PROBAND, CONTEXTS, SETTINGS)
+    plain = evaluate_gene(candidates["GENER"], AR.modes, PROBAND, SETTINGS)
+    short = evaluate_gene(candidates["GENER"], AR.modes, PROBAND, SETTINGS, scale=0.5)
+    assert short.likelihood_ratio == pytest.approx(plain.likelihood_ratio * 4)  # two hits: (rate x 0.5) squared
+    candidates, _ = collect_candidates([_variant(100, "GENER", "frameshift_variant", calls={"P": hom()})], PROBAND,
+                                       CONTEXTS, SETTINGS)
+    plain = evaluate_gene(candidates["GENER"], AR.modes, PROBAND, SETTINGS)
+    short = evaluate_gene(candidates["GENER"], AR.modes, PROBAND, SETTINGS, scale=0.5)
+    assert short.likelihood_ratio == pytest.approx(plain.likelihood_ratio * 2)  # homozygous: rate x hom rate

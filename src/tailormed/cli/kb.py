@@ -133,6 +133,24 @@ def kb_import_hpo(
               f"({sum(k.gene_inferred)} disease-gene links inferred), from {report.source}")
 
 
+@import_app.command("genes")
+def kb_import_genes(
+    source: Annotated[Path | None, typer.Option("--from", help="SpliceAI's annotation table (grch38.txt) or a spliceai "
+                                                "wheel; default: download the pinned spliceai wheel from the package "
+                                                "index.")] = None,
+    dest: Annotated[Path | None, typer.Option(help="Where to write the gene table (default: $TAILORMED_GENES or "
+                                                   "~/.local/share/tailormed/genes).")] = None,
+) -> None:
+    """Build the gene table (exonic length and transcript span per gene, GRCh38) that rare-disease ranking uses as
+    each gene's target size for chance findings (the per-gene background rate)."""
+    from tailormed.pipelines.knowledge import import_genes
+
+    report = run_guarded(lambda: import_genes(source, out=dest))
+    t = report.table
+    say(f"wrote {report.folder}: {len(t.genes)} genes, mean exonic length {t.mean_exonic_length:,.0f} bp "
+        f"(median {t.median_exonic_length:,.0f}), from {report.source}")
+
+
 @import_app.command("cyp2d6")
 def kb_import_cyp2d6(
     source: Annotated[Path | None, typer.Option("--from", help="A PyPGx wheel (pypgx-*.whl); default: download the "

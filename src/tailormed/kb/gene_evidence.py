@@ -46,8 +46,9 @@ def builtin_lof_table() -> dict[str, tuple[str, str]]:
         if not line.strip() or line.startswith("#"):
             continue
         fields = line.split("\t")
-        if len(fields) != 3 or fields[1] not in ("established", "likely", "unknown") or not fields[2].strip():
-            raise KnowledgeError("expected gene, mechanism (established/likely/unknown) and source",
+        if len(fields) != 3 or fields[1] not in ("established", "likely", "unknown", "not_lof") or \
+                not fields[2].strip():
+            raise KnowledgeError("expected gene, mechanism (established/likely/unknown/not_lof) and source",
                                  source=str(path), location=f"line {line_number}")
         table[fields[0]] = (fields[1], fields[2])
     return table

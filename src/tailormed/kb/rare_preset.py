@@ -96,7 +96,7 @@ def _step_keys(step: str) -> tuple[str, ...]:
         "consequence_filter": ("exclude_consequences", "keep_if_spliceai_at_least"),
         "frequency_filter": ("max_af_dominant", "max_af_recessive"),
         "inheritance_prioritiser": ("miss_lr", "single_hit_recessive", "conflict_lr", "chance_rate",
-                                    "homozygous_rate"),
+                                    "homozygous_rate", "gene_background"),
     }[step]
 
 
@@ -112,6 +112,7 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "negated_lr": (0.0, math.inf, False), "related_discount": (0.0, math.inf, True), "weight": (0.0, math.inf, True),
 }
 _KINDS = {f.name: str(f.type) for target in (GenotypeSettings, PhenotypeSettings) for f in fields(target)}
+_CHOICES: dict[str, tuple[str, ...]] = {"gene_background": ("exonic_length", "constant")}
 
 
 def _check_parameter(name: str, value: Any, source: str, where: str) -> None:
@@ -128,6 +129,10 @@ def _check_parameter(name: str, value: Any, source: str, where: str) -> None:
     elif kind == "int":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise InputError(f"must be a whole number of 0 or more, not {value!r:.60}", source=source, location=where)
+    elif kind == "str":
+        choices = _CHOICES.get(name, ())
+        if not isinstance(value, str) or (choices and value not in choices):
+            raise InputError(f"must be one of {', '.join(choices)}, not {value!r:.60}", source=source, location=where)
     elif kind.startswith("tuple"):
         if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
             raise InputError(f"must be a list of terms, not {value!r:.60}", source=source, location=where)

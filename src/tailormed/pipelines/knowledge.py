@@ -14,6 +14,7 @@ from tailormed.kb.importers.civic import import_civic
 from tailormed.kb.importers.clingen_dosage import import_clingen_dosage
 from tailormed.kb.importers.clinvar import import_clinvar
 from tailormed.kb.importers.ctgov import import_ctgov
+from tailormed.kb.importers.genes import import_genes
 from tailormed.kb.importers.hpo import import_hpo
 from tailormed.kb.importers.moalmanac import import_moalmanac
 from tailormed.kb.importers.pharmcat import import_pharmcat
@@ -27,7 +28,7 @@ from tailormed.model.pack import GeneDefinition
 from tailormed.risk.equations import check_pack_fits_equations
 
 __all__ = ["PackSummary", "PackDescription", "describe_pack", "gene_definition", "import_civic",
-           "import_clingen_dosage", "import_clinvar", "import_cyp2d6", "import_hpo", "import_moalmanac",
+           "import_clingen_dosage", "import_clinvar", "import_cyp2d6", "import_genes", "import_hpo", "import_moalmanac",
            "import_pharmcat", "import_trials", "list_packs", "validate_pack"]
 
 

@@ -16,6 +16,7 @@ from tailormed.io.cnv_bed import read_cnv_bed
 from tailormed.io.ped import Pedigree, read_ped
 from tailormed.io.phenopacket import family_pedigree, hpo_ids_to_profile, read_phenotype_document
 from tailormed.kb.gene_evidence import builtin_lof_table, load_known_missense, load_lof_table
+from tailormed.kb.genes import GeneTable, load_gene_table
 from tailormed.kb.hpo import HpoKnowledge, default_hpo_dir, load_hpo_knowledge
 from tailormed.kb.rare_preset import Preset, load_preset
 from tailormed.model.common import Provenance
@@ -41,6 +42,7 @@ class RareContext:
     preset: Preset
     contexts: dict[str, GeneContext]
     sources: list[str] = field(default_factory=list)
+    gene_table: GeneTable | None = None
 
     @classmethod
     def load(cls, preset: Path | None = None, hpo_dir: Path | None = None) -> RareContext:
@@ -54,7 +56,10 @@ class RareContext:
         sources += [f"loss-of-function mechanism: TailorMed curation of {len(builtin)} gene(s) from ClinGen"]
         contexts = gene_contexts(hpo, lof_table, missense, variants, lof_source=f"ClinGen dosage: {lof_source}",
                                  builtin_lof=builtin)
-        return cls(hpo=hpo, preset=load_preset(preset), contexts=contexts, sources=sources)
+        loaded = load_preset(preset)
+        table = load_gene_table() if loaded.genotype_settings().gene_background == "exonic_length" else None
+        sources += [f"per-gene background: {table.version_label}"] if table else []
+        return cls(hpo=hpo, preset=loaded, contexts=contexts, sources=sources, gene_table=table)
 
 
 def _provenance(context: RareContext, inputs: dict[str, str]) -> Provenance:
@@ -112,7 +117,8 @@ def rank_one(context: RareContext, profile: PhenotypeProfile, *, source: str, vc
                                       source=str(cnv), unannotated=[])
         genotypes.variants = [*genotypes.variants, *read_cnv_bed(cnv, genotypes.family.proband)]
     result = rank_case(profile, context.hpo, context.preset, source=source, genotypes=genotypes,
-                       contexts=context.contexts, provenance=_provenance(context, inputs))
+                       contexts=context.contexts, gene_table=context.gene_table,
+                       provenance=_provenance(context, inputs))
     if vcf is not None:
         result.warnings.extend(annotated.warnings)
     return result

@@ -31,7 +31,9 @@ from tailormed.model.rare import (
     Variant,
 )
 
-LofMechanism = Literal["established", "likely", "unknown"]
+#: ``not_lof``: curated evidence says loss of function is NOT the disease mechanism (gain of function, dominant
+#: negative): PVS1 is not applied, as for ``unknown``, but the classification says why.
+LofMechanism = Literal["established", "likely", "unknown", "not_lof"]
 Strength = Literal["very_strong", "strong", "moderate", "supporting"]
 
 
@@ -324,11 +326,12 @@ def _sequence_criteria(tc: TranscriptConsequence, gene: GeneContext | None, s: A
 def _pvs1(tc: TranscriptConsequence, gene: GeneContext | None, s: AcmgSettings) -> AcmgCriterion | None:
     """PVS1 along the ClinGen SVI decision tree (Abou Tayoun et al. 2018) as far as annotations allow.
 
-    The tree starts from "is loss of function a disease mechanism for this gene?": when unknown, PVS1 is not
-    applied. A mechanism that is only likely lowers the strength one step.
+    The tree starts from "is loss of function a disease mechanism for this gene?": when unknown, or when a
+    curation says it is not (``not_lof``: the gene's disorders arise by gain of function), PVS1 is not applied.
+    A mechanism that is only likely lowers the strength one step.
     """
     null_terms = sorted(_NULL.intersection(tc.consequences), key=_SO_RANK.__getitem__)
-    if not null_terms or gene is None or gene.lof_mechanism == "unknown":
+    if not null_terms or gene is None or gene.lof_mechanism in ("unknown", "not_lof"):
         return None
     kind = null_terms[0]
     strength, why = _pvs1_by_type(kind, tc, s)

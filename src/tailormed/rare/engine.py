@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tailormed.kb.genes import GeneTable
 from tailormed.kb.hpo import HpoKnowledge
 from tailormed.kb.rare_preset import Preset
 from tailormed.model.common import Provenance, Warning
@@ -34,6 +35,7 @@ from tailormed.rare.genotype import (
     Family,
     FilterCounts,
     ModeFit,
+    background_scale,
     collect_candidates,
     evaluate_gene,
 )
@@ -80,8 +82,8 @@ def gene_contexts(hpo: HpoKnowledge, lof_table: dict[str, str] | None = None,
 
 def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, source: str,
               genotypes: GenotypeInput | None = None, contexts: dict[str, GeneContext] | None = None,
-              provenance: Provenance) -> RareResult:
-    """The whole ranking for one proband."""
+              gene_table: GeneTable | None = None, provenance: Provenance) -> RareResult:
+    """The whole ranking for one proband (``gene_table``: exonic lengths for the per-gene background rate)."""
     phenotype_settings = preset.phenotype_settings()
     resolved = resolve_terms(profile.terms, hpo, source=source, settings=phenotype_settings,
                              coded_with=profile.hpo_version, onset=profile.onset)
@@ -108,7 +110,11 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
         candidates, counts = collect_candidates(genotypes.variants, genotypes.family, contexts,
                                                 preset.genotype_settings())
         _record_counts(analysis, counts)
-        genotype_lr, fits, per_gene = _genotype_ratios(hpo, candidates, genotypes.family, preset)
+        genotype_lr, fits, per_gene = _genotype_ratios(hpo, candidates, genotypes.family, preset, gene_table)
+        if gene_table is None and preset.genotype_settings().gene_background == "exonic_length":
+            warnings.append(Warning(code="constant_gene_background", message=(
+                "no gene table is installed (make gene-data, or tailormed kb import genes), so every gene was given "
+                "the same chance rate of a qualifying allele instead of one scaled by its exonic length")))
         if genotypes.unannotated:
             warnings.append(Warning(code="unannotated_variants", message=f"{len(genotypes.unannotated)} variant "
                                     "record(s) carry no CSQ/ANN annotation: kept, listed, but not scored"))
@@ -185,7 +191,8 @@ def _record_counts(analysis: list[FilterStep], counts: FilterCounts) -> None:
 
 
 def _genotype_ratios(hpo: HpoKnowledge, candidates: dict[str, list[CandidateAllele]], family: Family,
-                     preset: Preset) -> tuple[npt.NDArray[np.float64], dict[int, ModeFit], dict[str, dict[int, float]]]:
+                     preset: Preset, gene_table: GeneTable | None = None,
+                     ) -> tuple[npt.NDArray[np.float64], dict[int, ModeFit], dict[str, dict[int, float]]]:
     """Per disease: the best gene's genotype ratio and fit; per gene: its ratio for each of its diseases."""
     settings = preset.genotype_settings()
     ratios = np.full(hpo.n_diseases, settings.miss_lr)
@@ -193,8 +200,9 @@ def _genotype_ratios(hpo: HpoKnowledge, candidates: dict[str, list[CandidateAlle
     per_gene: dict[str, dict[int, float]] = {}
     for gene, alleles in candidates.items():
         per_gene[gene] = {}
+        scale = background_scale(gene, gene_table, settings)
         for disease in hpo.diseases_of_gene(gene):
-            fit = evaluate_gene(alleles, hpo.disease_modes[disease], family, settings)
+            fit = evaluate_gene(alleles, hpo.disease_modes[disease], family, settings, scale=scale)
             per_gene[gene][disease] = fit.likelihood_ratio
             if fit.likelihood_ratio > ratios[disease]:
                 ratios[disease] = fit.likelihood_ratio

@@ -14,6 +14,11 @@ one mode of inheritance is then:
   variants over about 19,000 genes, i.e. one to two per cent of genes carry one), its square for two,
   and ``chance_rate * homozygous_rate`` for a homozygous allele (``homozygous_rate``: the share of
   rare alleles seen homozygous, high in consanguineous families, low in outbred ones);
+* per-gene background (``gene_background: exonic_length``, a preset option, off by default; LIRICAL's idea
+  of a gene-specific background frequency of rare damaging variants, Robinson et al., AJHG 2020): a long
+  gene collects chance findings more often than a short one, so ``chance_rate`` is scaled by the gene's
+  exonic length over the mean exonic length of the gene table (:func:`background_scale`, bounded to
+  ``BACKGROUND_SCALE_BOUNDS``) wherever it is used;
 * no qualifying allele at all: ``miss_lr`` (the causal variant may have been missed, be structural or
   lie outside the sequenced regions);
 * family data: an unaffected parent carrying a dominant-acting allele, or an unaffected parent
@@ -26,8 +31,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from tailormed.kb.genes import GeneTable
 from tailormed.model.rare import AcmgClassification, AcmgCriterion, GenotypeSettings, SampleGenotype, Variant
 from tailormed.rare.acmg import (
     DEFAULT_SETTINGS,
@@ -45,6 +51,10 @@ RECESSIVE = frozenset({"autosomal_recessive"})
 X_LINKED_RECESSIVE = frozenset({"x_linked_recessive", "x_linked"})
 BENIGN_CLASSES = frozenset({"Benign"})  # likely benign alleles stay, with odds below 1
 MAX_ODDS_POINTS = 10  # cap one allele's odds at the "Pathogenic" threshold so phenotype still counts
+#: A gene's chance rate is at most this many times lower or higher than ``chance_rate``: the length proxy is coarse
+#: (UTRs count, mutability and constraint do not), so a 9-bp gene is not taken as 370 times less likely to carry a
+#: chance finding, nor TTN (109 kb, 33 x the mean) as 33 times more likely.
+BACKGROUND_SCALE_BOUNDS = (0.1, 10.0)
 
 
 
@@ -199,12 +209,48 @@ def _with_de_novo(classification: AcmgClassification, acmg: AcmgSettings) -> Acm
                               cnv_points=classification.cnv_points, cnv_class=classification.cnv_class)
 
 
+def background_scale(gene: str, table: GeneTable | None, settings: GenotypeSettings) -> float:
+    """How much more (or less) often than ``chance_rate`` this gene carries a qualifying allele by chance: its
+    exonic length over the table's mean exonic length, bounded; 1.0 when the preset says ``constant``, when no
+    table is installed, or when the table does not know the gene.
+
+    The mean (not the median) is the reference because ``chance_rate`` is an exome-wide average per gene (a few
+    hundred qualifying alleles over about 19,000 genes): scaling by length over the mean keeps the expected number
+    of chance findings over the whole exome where ``chance_rate`` puts it.
+
+    >>> from tailormed.kb.genes import GeneRecord
+    >>> table = GeneTable({"LONG": GeneRecord("LONG", "1", "+", 1, 9000, 3000),
+    ...                    "SHORT": GeneRecord("SHORT", "1", "+", 1, 900, 1000)})
+    >>> by_length = GenotypeSettings(gene_background="exonic_length")
+    >>> background_scale("LONG", table, by_length), background_scale("SHORT", table, by_length)
+    (1.5, 0.5)
+    >>> background_scale("OTHER", table, by_length), background_scale("LONG", None, by_length)
+    (1.0, 1.0)
+    >>> background_scale("LONG", table, GenotypeSettings())  # the default, gene_background: constant
+    1.0
+    """
+    if settings.gene_background == "constant" or table is None:
+        return 1.0
+    length, mean = table.exonic_length(gene), table.mean_exonic_length
+    if length is None or mean <= 0:
+        return 1.0
+    low, high = BACKGROUND_SCALE_BOUNDS
+    return min(max(length / mean, low), high)
+
+
 def evaluate_gene(alleles: Sequence[CandidateAllele], modes: Iterable[str], family: Family,
-                  settings: GenotypeSettings = GenotypeSettings()) -> ModeFit:
-    """The best-fitting mode of inheritance for a gene's alleles (modes unknown: all are tried)."""
+                  settings: GenotypeSettings = GenotypeSettings(), *, scale: float = 1.0) -> ModeFit:
+    """The best-fitting mode of inheritance for a gene's alleles (modes unknown: all are tried); ``scale``
+    multiplies ``chance_rate`` for this gene (:func:`background_scale`)."""
+    if scale != 1.0:
+        settings = replace(settings, chance_rate=min(settings.chance_rate * scale, 1.0))
     wanted = list(modes) or ["autosomal_dominant", "autosomal_recessive"]
     fits = [_fit(alleles, mode, family, settings) for mode in wanted]
-    return max(fits, key=lambda fit: fit.likelihood_ratio)
+    best = max(fits, key=lambda fit: fit.likelihood_ratio)
+    if scale != 1.0 and best.alleles:
+        best.explanation += (f"; chance rate x{scale:.2g} for the gene's exonic length "
+                             f"({'longer' if scale > 1 else 'shorter'} than the mean)")
+    return best
 
 
 def _fit(alleles: Sequence[CandidateAllele], mode: str, family: Family, settings: GenotypeSettings) -> ModeFit:
