@@ -55,3 +55,17 @@ def test_without_dosage_data_pvs1_is_weakened_and_the_report_says_so(context) ->
     html = render_rare_html(result)
     assert "PVS1 weakened for lack of dosage data" in html
     assert html.index("rare-pvs1-note") < html.index("Top candidates")
+
+
+def test_a_gain_of_function_gene_gets_no_pvs1_and_the_result_says_why(context) -> None:  # type: ignore[no-untyped-def]
+    curated = {**builtin_lof_table(), "FBN1": ("not_lof", "a test curation")}  # as if FBN1 acted by gain of function
+    gof = RareContext(hpo=context.hpo, preset=context.preset,
+                      contexts=gene_contexts(context.hpo, builtin_lof=curated), sources=[])
+    result = _rank(gof)
+    variant = _fbn1_frameshift(result)
+    assert not [k for k in variant.acmg.criteria if k.code == "PVS1"]
+    notes = [w for w in result.warnings if w.code == "pvs1_not_applicable_gain_of_function"]
+    assert len(notes) == 1
+    assert notes[0].message.startswith("FBN1 (rank ") and "p.Glu1013LysfsTer18" in notes[0].message
+    assert "a test curation" in notes[0].message
+    assert not [w for w in _rank(context).warnings if w.code == "pvs1_not_applicable_gain_of_function"]

@@ -323,6 +323,16 @@ def _sequence_criteria(tc: TranscriptConsequence, gene: GeneContext | None, s: A
     return found
 
 
+def null_consequence(tc: TranscriptConsequence) -> str | None:
+    """The most severe null (loss-of-function) consequence on this transcript, or None.
+
+    >>> null_consequence(TranscriptConsequence(consequences=["stop_gained"]))
+    'stop_gained'
+    """
+    null_terms = sorted(_NULL.intersection(tc.consequences), key=_SO_RANK.__getitem__)
+    return null_terms[0] if null_terms else None
+
+
 def _pvs1(tc: TranscriptConsequence, gene: GeneContext | None, s: AcmgSettings) -> AcmgCriterion | None:
     """PVS1 along the ClinGen SVI decision tree (Abou Tayoun et al. 2018) as far as annotations allow.
 
@@ -330,10 +340,9 @@ def _pvs1(tc: TranscriptConsequence, gene: GeneContext | None, s: AcmgSettings) 
     curation says it is not (``not_lof``: the gene's disorders arise by gain of function), PVS1 is not applied.
     A mechanism that is only likely lowers the strength one step.
     """
-    null_terms = sorted(_NULL.intersection(tc.consequences), key=_SO_RANK.__getitem__)
-    if not null_terms or gene is None or gene.lof_mechanism in ("unknown", "not_lof"):
+    kind = null_consequence(tc)
+    if kind is None or gene is None or gene.lof_mechanism in ("unknown", "not_lof"):
         return None
-    kind = null_terms[0]
     strength, why = _pvs1_by_type(kind, tc, s)
     if gene.lof_mechanism == "likely":
         strength = _STRENGTHS[max(_STRENGTHS.index(strength) - 1, 0)]

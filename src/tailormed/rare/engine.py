@@ -29,7 +29,7 @@ from tailormed.model.rare import (
     Variant,
     VariantEvidence,
 )
-from tailormed.rare.acmg import PVS1_NO_DOSAGE_DATA, GeneContext, choose_transcript
+from tailormed.rare.acmg import PVS1_NO_DOSAGE_DATA, GeneContext, choose_transcript, null_consequence
 from tailormed.rare.genotype import (
     CandidateAllele,
     Family,
@@ -139,6 +139,7 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
         phenotype_part = np.where(mask, phenotype_settings.weight * scores.ranking_log10, -np.inf)
         genes = _candidate_genes(per_gene, phenotype_part, hpo, normaliser, top, candidates)
         warnings += _pvs1_default_warnings(genes, candidates, contexts or {})
+        warnings += _not_lof_warnings(genes, candidates, contexts or {})
     return RareResult(
         proband=profile,
         diseases=diseases,
@@ -294,6 +295,29 @@ def _clinvar_statuses(alleles: list[CandidateAllele]) -> list[str]:
             if term not in found:
                 found.append(term)
     return found
+
+
+def _not_lof_warnings(genes: list[GeneCandidate], candidates: dict[str, list[CandidateAllele]],
+                      contexts: dict[str, GeneContext]) -> list[Warning]:
+    """For each top gene curated ``not_lof`` (its disorders arise by gain of function) that carries a null variant:
+    say that PVS1 was not applied and why, so the missing criterion is not read as an oversight."""
+    notes = []
+    for candidate in genes[:10]:
+        context = contexts.get(candidate.gene)
+        if context is None or context.lof_mechanism != "not_lof":
+            continue
+        null = []
+        for allele in candidates.get(candidate.gene, []):
+            transcript = choose_transcript(allele.variant, allele.gene)
+            if transcript is not None and null_consequence(transcript):
+                evidence = _evidence(allele)
+                null.append(evidence.hgvsp or evidence.hgvsc or allele.variant.key)
+        if null:
+            notes.append(Warning(code="pvs1_not_applicable_gain_of_function", severity="info", message=(
+                f"{candidate.gene} (rank {candidate.rank}): PVS1 was not applied to {', '.join(sorted(set(null)))}: "
+                f"loss of function is not the mechanism of {candidate.gene}'s disorders, which arise by gain of "
+                f"function ({context.lof_source}); a truncating variant here is not by itself evidence for them.")))
+    return notes
 
 
 def _pvs1_default_warnings(genes: list[GeneCandidate], candidates: dict[str, list[CandidateAllele]],
