@@ -550,6 +550,9 @@ class Realism:
     scores: str = "same"
     intronic_splice: str = "default"
     decoy_genes: str = "disease"
+    #: with ``decoy_genes="genome"``: rare pLoF decoys per case (``GENOME_LOF``, a lower bound; raise it to see how
+    #: much the figures depend on it)
+    genome_lof: int = 2
 
     def __post_init__(self) -> None:
         if self.scores not in ("same", "class"):
@@ -558,13 +561,16 @@ class Realism:
             raise ValueError(f"intronic_splice must be 'default' or 'realistic', not {self.intronic_splice!r}")
         if self.decoy_genes not in ("disease", "genome"):
             raise ValueError(f"decoy_genes must be 'disease' or 'genome', not {self.decoy_genes!r}")
+        if self.genome_lof < 0:
+            raise ValueError(f"genome_lof must not be negative, not {self.genome_lof}")
 
     @property
     def is_default(self) -> bool:
         return self == Realism()
 
     def describe(self) -> str:
-        return f"scores={self.scores} intronic_splice={self.intronic_splice} decoy_genes={self.decoy_genes}"
+        lof = f" genome_lof={self.genome_lof}" if self.decoy_genes == "genome" else ""
+        return f"scores={self.scores} intronic_splice={self.intronic_splice} decoy_genes={self.decoy_genes}{lof}"
 
 
 REALISTIC = Realism("class", "realistic", "genome")
@@ -816,16 +822,16 @@ _DECOY_WEIGHTS = [weight for _, weight in DECOY_MIX]
 _LOF_KINDS = ("stop_gained", "frameshift_variant", "splice_donor_variant", "splice_acceptor_variant")
 
 
-def genome_decoy_kinds(rng: random.Random) -> list[str]:
+def genome_decoy_kinds(rng: random.Random, lof: int = GENOME_LOF) -> list[str]:
     """The decoy kinds of one case with ``decoy_genes="genome"``: ``GENOME_MISSENSE`` missense variants, the other
-    non-LoF kinds in DECOY_MIX's proportion to missense, and ``GENOME_LOF`` LoF variants (kind by DECOY_MIX weight)."""
+    non-LoF kinds in DECOY_MIX's proportion to missense, and ``lof`` LoF variants (kind by DECOY_MIX weight)."""
     missense_share = dict(DECOY_MIX)["missense_variant"]
     kinds: list[str] = []
     for kind, weight in DECOY_MIX:
         if kind not in _LOF_KINDS:
             kinds += [kind] * round(GENOME_MISSENSE * weight / missense_share)
     lof_weights = [dict(DECOY_MIX)[kind] for kind in _LOF_KINDS]
-    kinds += rng.choices(_LOF_KINDS, weights=lof_weights, k=GENOME_LOF)
+    kinds += rng.choices(_LOF_KINDS, weights=lof_weights, k=lof)
     return kinds
 
 
@@ -1047,7 +1053,7 @@ def build_case_vcf(phenopacket: dict[str, Any], out_path: Path, decoy_genes: Seq
     candidates = sorted({g for g in decoy_genes if g and g.upper() not in excluded})
     kinds: list[str] = []
     if realism.decoy_genes == "genome":
-        kinds = genome_decoy_kinds(rng)
+        kinds = genome_decoy_kinds(rng, realism.genome_lof)
         pool = [g for g in genome_genes if g.symbol.upper() not in excluded]
         picked = rng.choices(pool, weights=[g.exonic_length for g in pool], k=len(kinds))
         chosen = [g.symbol for g in picked]

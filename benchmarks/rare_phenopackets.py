@@ -135,14 +135,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="realistic: deep-intronic causal variants get a published-like SpliceAI gain score")
     parser.add_argument("--decoy-genes", choices=("disease", "genome"), default="disease",
                         help="genome: decoys over all protein-coding genes by exonic length (ignores --decoys)")
+    parser.add_argument("--genome-lof", type=int, default=2,
+                        help="with --decoy-genes genome: rare pLoF decoys per case (default 2, ExAC's singleton PTVs "
+                             "per person, a lower bound)")
     parser.add_argument("--realistic", action="store_true",
                         help="all three: --scores class --intronic-splice realistic --decoy-genes genome")
     parser.add_argument("--gene-table", type=Path, default=None,
                         help="the imported gene table folder for --decoy-genes genome (default: where the product "
                              "finds it, .data/genes after `make gene-data`)")
     args = parser.parse_args(argv)
-    realism = Realism("class", "realistic", "genome") if args.realistic else Realism(
-        args.scores, args.intronic_splice, args.decoy_genes)
+    realism = Realism("class", "realistic", "genome", args.genome_lof) if args.realistic else Realism(
+        args.scores, args.intronic_splice, args.decoy_genes, args.genome_lof)
     genome_genes: list[GeneSpan] = []
     if realism.decoy_genes == "genome" and not args.no_variants:
         try:

@@ -488,7 +488,7 @@ def test_default_options_build_the_same_case_vcfs_as_before(tmp_path: Path) -> N
 
 def test_realism_options_are_checked_and_described() -> None:
     assert rare_cases.Realism().is_default and not rare_cases.REALISTIC.is_default
-    assert rare_cases.REALISTIC.describe() == "scores=class intronic_splice=realistic decoy_genes=genome"
+    assert rare_cases.REALISTIC.describe() == "scores=class intronic_splice=realistic decoy_genes=genome genome_lof=2"
     with pytest.raises(ValueError, match="scores"):
         rare_cases.Realism(scores="pathogenic")
     with pytest.raises(ValueError, match="gene table"):
@@ -620,3 +620,18 @@ def test_the_real_gene_table_when_imported() -> None:
     assert 18_000 < len(genes) < 20_000  # GENCODE protein-coding genes on chr1-22 and chrX
     assert genes["TTN"].chrom == "chr2" and genes["TTN"].exonic_length > 80_000
     assert genes["DMD"].chrom == "chrX" and genes["FBN1"].chrom == "chr15"
+
+
+def test_the_genome_lof_density_is_an_option(tmp_path: Path) -> None:
+    table = _gene_table()
+    out = tmp_path / "lof.vcf"
+    build = build_case_vcf(MISSENSE_INTRONIC, out, DECOY_GENES, random.Random(3),
+                           realism=rare_cases.Realism(decoy_genes="genome", genome_lof=12), genome_genes=table)
+    decoys = [r for r in _records(out) if r["key"] not in build.causal_variants]
+    lof = [r for r in decoys if r["csq"]["Consequence"] in
+           ("stop_gained", "frameshift_variant", "splice_donor_variant", "splice_acceptor_variant")]
+    assert len(lof) == 12
+    assert rare_cases.Realism(decoy_genes="genome", genome_lof=12).describe().endswith("genome_lof=12")
+    assert rare_cases.Realism(decoy_genes="genome").genome_lof == rare_cases.GENOME_LOF == 2
+    with pytest.raises(ValueError, match="genome_lof"):
+        rare_cases.Realism(genome_lof=-1)
