@@ -144,3 +144,9 @@ def test_with_a_vcf_the_phenotype_part_is_the_likelihood_ratio(hpo_knowledge) ->
     phenotype_only = rank_one(context, profile, source="demo")
     same = next(d for d in phenotype_only.diseases if d.disease_id == top.best_disease_id)
     assert same.score != pytest.approx(math.log10(same.phenotype_lr), abs=1e-3)  # the ranker's score there
+    # the result and its page say which score they carry, so a ranker score is never labelled a log10 LR
+    from tailormed.report.rare import render_rare_html
+
+    assert result.score_basis == "likelihood_ratio" and phenotype_only.score_basis == "fitted_ranker"
+    assert ">Ranker score<" in render_rare_html(phenotype_only) and ">Ranker score<" not in render_rare_html(result)
+    assert ">log10 LR<" in render_rare_html(result)

@@ -50,7 +50,8 @@ def rare_rank(
         return
     for warning in result.warnings:
         warn(warning.message)
-    table = new_table("rank", "disease", "gene", "log10 LR", "post-test", title=f"{result.proband.id}: top candidates")
+    table = new_table("rank", "disease", "gene", "score (log10)", "post-test",
+                      title=f"{result.proband.id}: top candidates")
     for c in result.diseases[:10]:
         add_row(table, c.rank, f"{c.disease_name} ({c.disease_id})", c.gene or ",".join(c.genes[:3]),
                 f"{c.score:.2f}", f"{c.posttest_probability:.3g}")

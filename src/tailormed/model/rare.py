@@ -155,7 +155,9 @@ class DiseaseCandidate(Record):
     inheritance: list[InheritanceMode] = Field(default_factory=list)
     phenotype_lr: float
     genotype_lr: float | None = None
-    score: float = Field(description="log10 of the composite likelihood ratio.")
+    score: float = Field(description=(
+        "Ranking score in log10 units: log10 of the composite likelihood ratio (phenotype x genotype), or, when the "
+        "result's score_basis is 'fitted_ranker', the fitted phenotype ranker's score (docs/rare-disease.md)."))
     posttest_probability: float
     supporting_terms: list[TermContribution] = Field(default_factory=list)
     contradicting_terms: list[TermContribution] = Field(default_factory=list)
@@ -204,6 +206,9 @@ class RareResult(Record):
     unannotated_variants: list[str] = Field(default_factory=list, description="Sources of records without CSQ/ANN.")
     warnings: list[Warning] = Field(default_factory=list)
     provenance: Provenance
+    score_basis: Literal["likelihood_ratio", "fitted_ranker"] = Field(default="likelihood_ratio", description=(
+        "What the candidates' score is: log10 of the composite likelihood ratio, or the fitted phenotype ranker's "
+        "score (phenotype-only with the default preset; the terms' likelihood ratios still explain each candidate)."))
 
 
 @dataclass(frozen=True)

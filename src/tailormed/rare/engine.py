@@ -39,7 +39,14 @@ from tailormed.rare.genotype import (
     collect_candidates,
     evaluate_gene,
 )
-from tailormed.rare.phenotype import RANKER_FEATURES, PhenotypeScores, explain, resolve_terms, score_phenotype
+from tailormed.rare.phenotype import (
+    RANKER_FEATURES,
+    PhenotypeScores,
+    explain,
+    ranker_active,
+    resolve_terms,
+    score_phenotype,
+)
 
 RECESSIVE_MODES = frozenset({"autosomal_recessive", "x_linked_recessive", "x_linked"})
 
@@ -141,6 +148,7 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
         warnings += _pvs1_default_warnings(genes, candidates, contexts or {})
         warnings += _not_lof_warnings(genes, candidates, contexts or {})
     return RareResult(
+        score_basis="fitted_ranker" if ranker_active(scoring) else "likelihood_ratio",
         proband=profile,
         diseases=diseases,
         genes=genes,

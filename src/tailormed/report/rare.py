@@ -95,11 +95,12 @@ def phenopacket_interpretation(result: RareResult, phenopacket: dict[str, Any] |
     target = document["proband"] if isinstance(document.get("proband"), dict) else document
     subject = (target.get("subject") or {}).get("id", result.proband.id)
     interpretations = list(target.get("interpretations") or [])
+    score_label = "ranker score" if result.score_basis == "fitted_ranker" else "log10 LR"
     for c in result.diseases[:top]:
         interpretations.append({
             "id": f"tailormed-{result.proband.id}-{c.rank}",
             "progressStatus": "IN_PROGRESS",
-            "summary": f"TailorMed rank {c.rank}: log10 LR {c.score:.2f}, post-test probability "
+            "summary": f"TailorMed rank {c.rank}: {score_label} {c.score:.2f}, post-test probability "
                        f"{c.posttest_probability:.3g}",
             "diagnosis": {
                 "disease": {"id": c.disease_id, "label": c.disease_name},
