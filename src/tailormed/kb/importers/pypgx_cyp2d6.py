@@ -20,8 +20,6 @@ import csv
 import hashlib
 import io
 import json
-import subprocess
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ import yaml
 
 from tailormed.errors import InputError
 from tailormed.kb.cyp2d6 import CYP2D6_FILE, CYP2D6_META, cyp2d6_install_dir
+from tailormed.kb.importers.wheels import download_pinned_wheel
 from tailormed.kb.pack import BUILTIN_PACKS_DIR, load_pack
 from tailormed.model.pack import AlleleDefinition, GeneDefinition, VariantDefinition
 
@@ -64,15 +63,8 @@ class Cyp2d6ImportReport:
 
 
 def _download_wheel(into: Path) -> Path:
-    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(into),
-               PYPGX_REQUIREMENT]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    wheels = sorted(into.glob("pypgx-*.whl"))
-    if completed.returncode != 0 or not wheels:
-        last = completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else "no wheel"
-        raise InputError(f"could not download {PYPGX_REQUIREMENT} from the package index: {last}; download the "
-                         "wheel elsewhere and pass it with --from")
-    return wheels[0]
+    return download_pinned_wheel(PYPGX_REQUIREMENT, into,
+                                 instead="download the wheel elsewhere and pass it with --from")
 
 
 def _read_tables(wheel: Path) -> tuple[list[dict[str, str]], list[dict[str, str]], str]:
