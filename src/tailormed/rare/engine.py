@@ -305,6 +305,15 @@ def _clinvar_statuses(alleles: list[CandidateAllele]) -> list[str]:
     return found
 
 
+def _variant_names(alleles: list[CandidateAllele]) -> str:
+    """The alleles as a reader names them (protein change, else cDNA change, else the VCF key), sorted, once each."""
+    names = set()
+    for allele in alleles:
+        evidence = _evidence(allele)
+        names.add(evidence.hgvsp or evidence.hgvsc or allele.variant.key)
+    return ", ".join(sorted(names))
+
+
 def _not_lof_warnings(genes: list[GeneCandidate], candidates: dict[str, list[CandidateAllele]],
                       contexts: dict[str, GeneContext]) -> list[Warning]:
     """For each top gene curated ``not_lof`` (its disorders arise by gain of function) that carries a null variant:
@@ -314,15 +323,11 @@ def _not_lof_warnings(genes: list[GeneCandidate], candidates: dict[str, list[Can
         context = contexts.get(candidate.gene)
         if context is None or context.lof_mechanism != "not_lof":
             continue
-        null = []
-        for allele in candidates.get(candidate.gene, []):
-            transcript = choose_transcript(allele.variant, allele.gene)
-            if transcript is not None and null_consequence(transcript):
-                evidence = _evidence(allele)
-                null.append(evidence.hgvsp or evidence.hgvsc or allele.variant.key)
+        null = [a for a in candidates.get(candidate.gene, [])
+                if (transcript := choose_transcript(a.variant, a.gene)) is not None and null_consequence(transcript)]
         if null:
             notes.append(Warning(code="pvs1_not_applicable_gain_of_function", severity="info", message=(
-                f"{candidate.gene} (rank {candidate.rank}): PVS1 was not applied to {', '.join(sorted(set(null)))}: "
+                f"{candidate.gene} (rank {candidate.rank}): PVS1 was not applied to {_variant_names(null)}: "
                 f"loss of function is not the mechanism of {candidate.gene}'s disorders, which arise by gain of "
                 f"function ({context.lof_source}); a truncating variant here is not by itself evidence for them.")))
     return notes
@@ -340,7 +345,7 @@ def _pvs1_default_warnings(genes: list[GeneCandidate], candidates: dict[str, lis
         weakened = [a for a in candidates.get(candidate.gene, [])
                     if any(c.code == "PVS1" and PVS1_NO_DOSAGE_DATA in c.reason for c in a.acmg.criteria)]
         if weakened:
-            names = ", ".join(sorted({_evidence(a).hgvsp or _evidence(a).hgvsc or a.variant.key for a in weakened}))
+            names = _variant_names(weakened)
             notes.append(Warning(code="pvs1_weakened_no_dosage_data", severity="warning", message=(
                 f"{candidate.gene} (rank {candidate.rank}): PVS1 was applied one step down for {names} because no "
                 f"dosage-sensitivity curation covers {candidate.gene}; loss of function was only assumed likely "

@@ -119,8 +119,7 @@ class PhenotypeScores:
     term_log10_lr: npt.NDArray[np.float64]  # (terms, diseases): present, then excluded, then the onset row
     total_log10_lr: npt.NDArray[np.float64]  # (diseases,)
     onset: str | None = None  # when set, the last row of term_log10_lr is the onset's
-    enrichment: npt.NDArray[np.float64] | None = None  # (diseases,) -log10 p of the set test, when fused
-    enrichment_weight: float = 0.0
+    enrichment: npt.NDArray[np.float64] | None = None  # (diseases,) -log10 p of the set test, when the ranker is on
     #: (diseases,) the fitted ranker's adjustment in log10 units (sum of weight x feature), when one is set
     adjustment: npt.NDArray[np.float64] | None = None
 
@@ -308,7 +307,8 @@ def ranker_needs(settings: PhenotypeSettings) -> frozenset[str]:
 
 
 def ranker_active(settings: PhenotypeSettings) -> bool:
-    return any(getattr(settings, field_name) for field_name in RANKER_FEATURES.values())
+    """Whether any of the ranker's weights is set (otherwise the likelihood ratio alone ranks)."""
+    return bool(ranker_needs(settings))
 
 
 def enrichment_log10(present: list[int], hpo: HpoKnowledge) -> npt.NDArray[np.float64]:
@@ -355,7 +355,7 @@ def score_phenotype(resolved: ResolvedTerms, hpo: HpoKnowledge,
         onset_row = onset_log10_lr(hpo, resolved.onset, settings.onset_mismatch_rate)
         matrix = np.vstack([matrix, onset_row[np.newaxis, :]])
     scores = PhenotypeScores(resolved.present, resolved.excluded, matrix, matrix.sum(axis=0), onset=resolved.onset,
-                             enrichment_weight=settings.enrichment_weight, lr_weight=settings.lr_weight)
+                             lr_weight=settings.lr_weight)
     if ranker_active(settings):
         features = ranker_features(resolved, scores, hpo, settings, ranked, ranker_needs(settings))
         scores.enrichment = features["enrichment"]
