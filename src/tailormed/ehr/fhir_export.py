@@ -39,7 +39,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tailormed.errors import InputError
+from tailormed.errors import InputError, first_validation_problem
 from tailormed.kb.gene_codes import HGNC_SYSTEM, hgnc_id
 from tailormed.model.onco import OncoResult, TherapyOption
 from tailormed.model.pgx import DrugRecommendation, GeneResult, PgxResult
@@ -231,10 +231,9 @@ def _parse(documents: Mapping[str, Any], name: str, model: Any, source: str) -> 
     try:
         return model.model_validate(document)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"]) or None
-        raise InputError(f"not a TailorMed {name} document ({first['msg']})", source=f"{source}/{name}",
-                         location=where) from None
+        first = first_validation_problem(exc)
+        raise InputError(f"not a TailorMed {name} document ({first.msg})", source=f"{source}/{name}",
+                         location=first.dotted() or None) from None
 
 
 def _patient_id(summary: Any, pgx: PgxResult | None, rare: RareResult | None, onco: OncoResult | None,

@@ -75,7 +75,7 @@ import numpy.typing as npt
 from cyvcf2 import VCF
 from pydantic import ValidationError
 
-from tailormed.errors import InputError
+from tailormed.errors import InputError, first_validation_problem
 from tailormed.io.vcf import CONTIG_NAME, VcfFile, check_header_build, declare_contigs, quiet_htslib
 from tailormed.model.common import Record, Warning
 from tailormed.model.genome import parsimonious
@@ -470,9 +470,8 @@ def transcript_consequence(entry: AnnotationEntry) -> TranscriptConsequence:
     try:
         return TranscriptConsequence.model_validate(entry.fields)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"])
-        raise AnnotationFieldError(name, str(first.get("input")), first["msg"]) from None
+        first = first_validation_problem(exc)
+        raise AnnotationFieldError(first.dotted(), str(first.input), first.msg) from None
 
 
 def parse_csq(value: str, field_names: Sequence[str], *, source: str,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tailormed.documents import load_json
-from tailormed.errors import InputError
+from tailormed.errors import InputError, first_validation_problem
 from tailormed.io.fhir_observations import observations_to_inputs
 from tailormed.kb.gene_codes import HGNC_SYSTEM, hgnc_ids
 from tailormed.kb.rxnorm import RXNORM_SYSTEM, load_rxnorm_map
@@ -146,12 +146,11 @@ def _check_structure(resource: dict[str, Any], source: str, where: str) -> None:
     try:
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        element = _escaped(".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in first["loc"]).replace(
-            ".[", "["), 120)
-        message = _escaped(first["msg"].removeprefix("Value error, "), 200)
-        if first["type"] in ("json_invalid", "model_type", "dict_type", "model_attributes_type"):
-            message = f"must be a JSON object, got {type(first.get('input')).__name__}"
+        first = first_validation_problem(exc)
+        element = _escaped(first.indexed(), 120)
+        message = _escaped(first.msg.removeprefix("Value error, "), 200)
+        if first.kind in ("json_invalid", "model_type", "dict_type", "model_attributes_type"):
+            message = f"must be a JSON object, got {type(first.input).__name__}"
         raise InputError(f"{element or resource['resourceType']}: {message}", source=source, location=where) from None
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tailormed.documents import load_yaml
-from tailormed.errors import InputError
+from tailormed.errors import InputError, first_validation_problem
 from tailormed.io.maf import table_rows
 from tailormed.model.alterations import IHC_INTENSITIES, IHC_MARKERS, ihc_key
 from tailormed.model.common import Warning
@@ -249,14 +249,14 @@ def clinical_from_mapping(values: dict[Any, Any], source: str) -> ClinicalBiomar
     try:
         return ClinicalBiomarkers.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = [str(part) for part in first["loc"]]
+        first = first_validation_problem(exc)
+        loc = [str(part) for part in first.loc]
         if not loc:  # a check across keys (IHC percentages): the message names them
-            raise InputError(str(first["msg"]).removeprefix("Value error, "), source=source) from None
+            raise InputError(first.msg.removeprefix("Value error, "), source=source) from None
         key = (f"pdl1_{loc[1].lower()}" if loc[0] == "pdl1" and len(loc) > 1 else
                ihc_key(loc[1], loc[2]) if loc[0] == "ihc" and len(loc) > 2 else loc[0])
-        shown = "" if first["type"] in ("out_of_range", "hla") else f" (got {first['input']!r})"
-        raise InputError(f"{key}: {first['msg']}{shown}", source=source) from None
+        shown = "" if first.kind in ("out_of_range", "hla") else f" (got {first.input!r})"
+        raise InputError(f"{key}: {first.msg}{shown}", source=source) from None
 
 
 def read_clinical(path: Path | str) -> ClinicalBiomarkers:

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from tailormed.errors import KnowledgeError
+from tailormed.errors import KnowledgeError, first_validation_problem
 from tailormed.model.pack import GeneDefinition, Source
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -68,7 +68,7 @@ def load_cyp2d6_definition(folder: Path) -> tuple[GeneDefinition, dict[str, Sour
     try:
         gene = GeneDefinition.model_validate(data)
     except ValidationError as exc:
-        raise KnowledgeError(f"not a valid gene definition: {exc.errors()[0]['msg']} "
+        raise KnowledgeError(f"not a valid gene definition: {first_validation_problem(exc).msg} "
                              "(rebuild it with `tailormed kb import cyp2d6`)", source=str(path)) from exc
     if gene.gene != "CYP2D6":
         raise KnowledgeError(f"defines {gene.gene}, not CYP2D6", source=str(path))

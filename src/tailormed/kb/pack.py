@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from tailormed.errors import KnowledgeError
+from tailormed.errors import KnowledgeError, first_validation_problem
 from tailormed.kb.cyp2d6 import core_only, find_cyp2d6_dir, load_cyp2d6_definition
 from tailormed.kb.rxnorm import builtin_ingredient_codes
 from tailormed.model.pack import (
@@ -110,10 +110,9 @@ def _parse(model: type[_Model], data: object, path: Path) -> _Model:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        location = ".".join(str(part) for part in first["loc"]) or None
-        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise KnowledgeError(f"{first['msg']}{more}", source=str(path), location=location) from exc
+        first = first_validation_problem(exc)
+        raise KnowledgeError(f"{first.msg}{first.more_note}", source=str(path),
+                             location=first.dotted() or None) from exc
 
 
 def _collect_sources(declared: Iterable[Source | str], into: dict[str, Source], path: Path) -> list[str]:

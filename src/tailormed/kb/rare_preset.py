@@ -12,7 +12,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator
 
 from tailormed.documents import load_yaml
-from tailormed.errors import InputError
+from tailormed.errors import InputError, first_validation_problem
 from tailormed.model.common import Record
 from tailormed.model.rare import FilterStep, GenotypeSettings, PhenotypeSettings
 
@@ -163,9 +163,8 @@ def _parse(document: Any, source: str) -> Preset:
     try:
         preset = Preset.model_validate({**document, "steps": steps})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".")
-        raise InputError(f"invalid preset: {first['msg']}", source=source, location=where) from None
+        first = first_validation_problem(exc)
+        raise InputError(f"invalid preset: {first.msg}", source=source, location=first.indexed()) from None
     try:
         preset.phenotype_settings()
         preset.genotype_settings()

@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from tailormed.documents import load_json, load_yaml
-from tailormed.errors import InputError
+from tailormed.errors import InputError, first_validation_problem
 from tailormed.model.alterations import parse_alteration
 from tailormed.model.trials import Trial, TumourTypeTree
 from tailormed.output import write_text_atomic
@@ -44,10 +44,9 @@ def load_trials(path: Path, tree: TumourTypeTree | None = None) -> list[Trial]:
         try:
             trial = Trial.model_validate(item)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-            raise InputError(f"{first['msg']}{more}", source=str(path),
+            first = first_validation_problem(exc)
+            where = first.dotted()
+            raise InputError(f"{first.msg}{first.more_note}", source=str(path),
                              location=f"{label}.{where}" if where else label) from exc
         if trial.id in seen:
             raise InputError(f"trial id {trial.id!r} also used by trials.{seen[trial.id]}", source=str(path),

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tailormed import __version__
-from tailormed.errors import TailorMedError
+from tailormed.errors import TailorMedError, first_validation_problem
 from tailormed.kb.rxnorm import load_rxnorm_map
 from tailormed.service import api, cds, genomics
 from tailormed.service.auth import ApiKeys, AuthError, Caller, TokenVerifier
@@ -204,9 +204,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(x) for x in first.get("loc", ()))
-        return problem(422, f"{where}: {first.get('msg', 'invalid request')}")
+        first = first_validation_problem(exc)
+        return problem(422, f"{first.dotted()}: {first.msg}")
 
     @app.exception_handler(TailorMedError)
     async def _tailormed(_request: Request, exc: TailorMedError) -> JSONResponse:

@@ -18,7 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from tailormed.documents import load_json
-from tailormed.errors import InputError
+from tailormed.errors import InputError, first_validation_problem
 from tailormed.model.alterations import (
     parse_alteration,
 )
@@ -448,10 +448,10 @@ def _study_to_trial(study: dict[str, Any], path: Path, location: str, extractor:
             "exclusion": list(exclusion), "min_age": min_age, "max_age": max_age, "sex": sex, "source": source,
             "notes": notes})
     except ValidationError as exc:  # an id or age the trial format cannot hold: name the study
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        shown = f" (got {first['input']!r})" if field else ""
-        raise InputError(f"{first['msg']}{shown}", source=str(path),
+        first = first_validation_problem(exc)
+        field = first.dotted()
+        shown = f" (got {first.input!r})" if field else ""
+        raise InputError(f"{first.msg}{shown}", source=str(path),
                          location=f"{location} ({nct.strip()[:40]})" + (f".{field}" if field else "")) from None
     return trial, warn
 

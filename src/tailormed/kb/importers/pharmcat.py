@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from tailormed.errors import InputError, KnowledgeError
+from tailormed.errors import InputError, KnowledgeError, first_validation_problem
 from tailormed.kb.pack import load_knowledge_base, user_packs_dir
 from tailormed.model.pack import GeneDefinition
 from tailormed.output import atomic_output_dir
@@ -186,7 +186,7 @@ def import_pharmcat(directory: Path, *, dest: Path | None = None, name: str = "p
         try:
             GeneDefinition.model_validate(data)
         except ValidationError as exc:
-            report.skipped.append(f"{gene}: {exc.errors()[0]['msg']}")
+            report.skipped.append(f"{gene}: {first_validation_problem(exc).msg}")
             continue
         genes[gene] = data
         report.alleles += len(data["alleles"])
