@@ -164,6 +164,12 @@ def gene_count_points(kind: str, n_genes: int) -> float:
     return 0.0 if n_genes < 35 else 0.45 if n_genes < 50 else 0.90
 
 
+def _short(source: str) -> str:
+    """A long curation citation cut to its first clause for a criterion's reason (the full text is in the data
+    file and the provenance)."""
+    return source.split(": ", 1)[0] if len(source) > 100 else source
+
+
 class _Points:
     """The CNV criteria of one allele and their running total."""
 
@@ -181,8 +187,8 @@ def _loss_section2(scored: _Points, gene: GeneContext | None, symbol: str, whole
     if gene is None or not gene.hi_source:
         return
     if whole:
-        scored.add("CNV-2A", 1.00, f"{symbol} is an established haploinsufficient gene ({gene.hi_source}) and is "
-                   "wholly deleted")
+        scored.add("CNV-2A", 1.00, f"{symbol} is an established haploinsufficient gene "
+                   f"({_short(gene.hi_source)}) and is wholly deleted")
     else:
         scored.add("CNV-2E", 0.45, f"partial deletion of the established haploinsufficient gene {symbol}; scored as "
                    "PVS1_Strong because the deleted exons are unknown")
@@ -194,8 +200,8 @@ def _gain_section2(scored: _Points, variant: Variant, gene: GeneContext | None, 
         return
     if gene.ts_source:
         if whole:
-            scored.add("CNV-2A", 1.00, f"{symbol} is an established triplosensitive gene ({gene.ts_source}) and is "
-                       "wholly duplicated")
+            scored.add("CNV-2A", 1.00, f"{symbol} is an established triplosensitive gene "
+                       f"({_short(gene.ts_source)}) and is wholly duplicated")
         else:
             scored.add("CNV-2B", 0.0, f"partial duplication of the established triplosensitive gene {symbol}: "
                        "whether its causative part is duplicated is unknown")
