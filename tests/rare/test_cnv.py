@@ -223,3 +223,21 @@ def test_trio_calls_reach_section_5_through_candidate_collection() -> None:
     assert _codes(allele.acmg)["CNV-5C"] == pytest.approx(-0.15) and allele.acmg.cnv_class == "Uncertain significance"
     alone = collect_candidates([_duplication(["TSG"])], Family(proband="P"), contexts)[0]["TSG"][0]
     assert not any(c.code.startswith("CNV-5") for c in alone.acmg.criteria)  # no pedigree: section 5 not shown
+
+
+def test_partial_deletions_that_spare_the_coding_sequence_score_nothing() -> None:
+    def partial(terms: list[str]) -> Variant:
+        return Variant(chrom="chr15", pos=1000, ref="N", alt="<DEL>", source="t", annotated=True,
+                       annotations=[TranscriptConsequence(gene="HIG", consequences=terms, canonical=True)],
+                       genotypes={"P": SampleGenotype(alt_count=1)})
+
+    utr3 = classify_cnv(partial(["3_prime_UTR_variant", "feature_truncation"]), HI, "HIG", DEFAULT_SETTINGS)
+    assert _codes(utr3) == {"CNV-1A": 0.0, "CNV-2D-1": 0.0, "CNV-3A": 0.0} and utr3.points == 0
+    utr5 = classify_cnv(partial(["5_prime_UTR_variant", "feature_truncation"]), HI, "HIG", DEFAULT_SETTINGS)
+    assert _codes(utr5)["CNV-2C-2"] == 0.0 and not any(c.code == "PVS1" for c in utr5.criteria)
+    intron = classify_cnv(partial(["intron_variant"]), HI, "HIG", DEFAULT_SETTINGS)
+    assert _codes(intron)["CNV-2E"] == 0.0 and intron.points == 0
+    coding = classify_cnv(partial(["coding_sequence_variant", "3_prime_UTR_variant", "feature_truncation"]), HI,
+                          "HIG", DEFAULT_SETTINGS)
+    assert _codes(coding)["CNV-2E"] == pytest.approx(0.45)
+    assert {c.code: c.strength for c in coding.criteria}["PVS1"] == "strong" and coding.points == 4

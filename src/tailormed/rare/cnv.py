@@ -11,8 +11,10 @@ read from a VEP-annotated VCF (VEP names every overlapped gene in CSQ, with ``tr
 
   - section 1: 1A contains a gene (0) or 1B none (-0.60);
   - section 2, losses (Table 1): 2A an established haploinsufficient gene wholly deleted (1.00); 2E a partial
-    deletion of such a gene, scored as its PVS1 strength would be: PVS1_Strong, 0.45, because the deleted exons are
-    unknown (2C/2D, which end of the gene, are not told apart: the gene's coordinates are not read);
+    deletion of such a gene that removes coding sequence, scored as its PVS1 strength would be: PVS1_Strong, 0.45,
+    because the deleted exons are unknown (2C-1/2D-2..4, which end of the gene, are not told apart: the gene's
+    coordinates are not read); 2C-2/2D-1 a partial deletion touching only the 5' or 3' UTR (0, and no PVS1); 2E
+    at 0 for a deletion inside an intron;
   - section 2, gains (Table 2): 2A an established triplosensitive gene wholly duplicated (1.00); 2B a partial
     duplication of such a gene (0: whether its causative part is duplicated is unknown); 2H an established
     haploinsufficient gene wholly duplicated (0); 2I a duplication inside such a gene (the call overlaps no other
@@ -83,6 +85,10 @@ _CLASS_POINTS = {"Pathogenic": 10, "Likely pathogenic": 6, "Uncertain significan
 _STEPS: tuple[CriterionStrength, ...] = ("supporting", "moderate", "strong", "very_strong")
 _PVS1_POINTS = {"very_strong": 8, "strong": 4, "moderate": 2, "supporting": 1}
 _PM6_POINTS = 2
+#: Consequence terms of a partial deletion that leave the coding sequence alone.
+_NON_CODING_TERMS = frozenset({"5_prime_UTR_variant", "3_prime_UTR_variant", "intron_variant", "feature_truncation",
+                               "upstream_gene_variant", "downstream_gene_variant", "NMD_transcript_variant",
+                               "non_coding_transcript_variant", "non_coding_transcript_exon_variant"})
 
 InheritanceKind = Literal["de_novo", "unaffected_parent", "affected_parent", "absent_in_affected_parent",
                           "not_scored", "unknown"]
@@ -183,12 +189,35 @@ class _Points:
                                            reason=f"{reason} (Riggs et al. 2020, ACMG/ClinGen CNV {code[4:]})"))
 
 
-def _loss_section2(scored: _Points, gene: GeneContext | None, symbol: str, whole: bool) -> None:
+def _untouched_coding(terms: set[str]) -> str | None:
+    """For a partial deletion: which non-coding part alone it touches ('5_prime_UTR', '3_prime_UTR', 'intron'), or
+    None when coding sequence is (or may be) involved. VEP gives ``feature_truncation`` only for an SV within the
+    cDNA and UTR or intron terms for the parts outside the coding sequence."""
+    if not terms or terms - _NON_CODING_TERMS:
+        return None
+    utrs = [utr for utr in ("5_prime_UTR", "3_prime_UTR") if f"{utr}_variant" in terms]
+    if len(utrs) == 1:
+        return utrs[0]
+    return "intron" if not utrs and "intron_variant" in terms else None
+
+
+def _loss_section2(scored: _Points, gene: GeneContext | None, symbol: str, whole: bool, terms: set[str]) -> None:
     if gene is None or not gene.hi_source:
         return
     if whole:
         scored.add("CNV-2A", 1.00, f"{symbol} is an established haploinsufficient gene "
                    f"({_short(gene.hi_source)}) and is wholly deleted")
+        return
+    untouched = _untouched_coding(terms)
+    if untouched == "5_prime_UTR":
+        scored.add("CNV-2C-2", 0.0, f"partial deletion of the established haploinsufficient gene {symbol} touching "
+                   "only its 5' UTR")
+    elif untouched == "3_prime_UTR":
+        scored.add("CNV-2D-1", 0.0, f"partial deletion of the established haploinsufficient gene {symbol} touching "
+                   "only its 3' UTR")
+    elif untouched == "intron":
+        scored.add("CNV-2E", 0.0, f"deletion within an intron of the established haploinsufficient gene {symbol}: "
+                   "no exon removed, PVS1 not applicable")
     else:
         scored.add("CNV-2E", 0.45, f"partial deletion of the established haploinsufficient gene {symbol}; scored as "
                    "PVS1_Strong because the deleted exons are unknown")
@@ -263,7 +292,7 @@ def classify_cnv(variant: Variant, gene: GeneContext | None, symbol: str, settin
     else:
         scored.add("CNV-1B", -0.60, "contains no gene")
     if kind == "loss":
-        _loss_section2(scored, gene, symbol, whole)
+        _loss_section2(scored, gene, symbol, whole, terms)
     else:
         _gain_section2(scored, variant, gene, symbol, whole, len(genes))
     section3 = gene_count_points(kind, len(genes))
@@ -275,7 +304,7 @@ def classify_cnv(variant: Variant, gene: GeneContext | None, symbol: str, settin
 
     sequence_points = 0
     if kind == "loss" and gene is not None and gene.lof_mechanism in ("established", "likely") and \
-            terms - {"intron_variant"}:
+            (whole or (terms - {"intron_variant"} and _untouched_coding(terms) is None)):
         strength: CriterionStrength = "very_strong" if whole else "strong"
         if gene.lof_mechanism == "likely":
             strength = _STEPS[max(_STEPS.index(strength) - 1, 0)]
