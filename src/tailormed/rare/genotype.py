@@ -21,8 +21,9 @@ one mode of inheritance is then:
   ``BACKGROUND_SCALE_BOUNDS``) wherever it is used;
 * no qualifying allele at all: ``miss_lr`` (the causal variant may have been missed, be structural or
   lie outside the sequenced regions);
-* family data: an unaffected parent carrying a dominant-acting allele, or an unaffected parent
-  homozygous for a recessive one, multiplies by ``conflict_lr``;
+* family data: an unaffected parent carrying a dominant-acting allele (not the mother of a male with an X-linked
+  recessive allele: carrier mothers are usually unaffected), or an unaffected parent homozygous for a recessive
+  one, multiplies by ``conflict_lr``;
   two heterozygous hits in cis (same parent, or the same phased haplotype) count as one hit;
   an allele absent from both parents gains PM6 (assumed de novo, moderate; ACMG/AMP 2015).
 """
@@ -299,7 +300,9 @@ def _dominant_fit(ranked: list[CandidateAllele], mode: str, family: Family, sett
     scored = []
     for allele in ranked:
         lr, note = allele.odds, f"{allele.zygosity} {allele.acmg.classification.lower()} variant"
-        transmitting = [p for p in _unaffected_parents(family) if allele.carriers.get(p)]
+        # An X-linked recessive allele in a male comes from his mother, who is usually an unaffected carrier.
+        expected = {family.mother} if mode in X_LINKED_RECESSIVE else set()
+        transmitting = [p for p in _unaffected_parents(family) if allele.carriers.get(p) and p not in expected]
         if transmitting:
             lr *= settings.conflict_lr
             note += f"; also carried by unaffected parent {', '.join(transmitting)}"
