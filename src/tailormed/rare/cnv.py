@@ -32,7 +32,9 @@ read from a VEP-annotated VCF (VEP names every overlapped gene in CSQ, with ``tr
     absent from an affected parent 5E (0: 4I, -0.45, needs a specific phenotype without phenocopies); otherwise
     5F (0). Rows that depend on how specific the phenotype is take the value that claims least, and say so.
     Section 5 is not applied to inheritance the disorder predicts: a homozygous CNV from two carrier parents, or an
-    X-chromosome CNV a male inherited from his mother (carrier mothers of X-linked disorders are often unaffected).
+    X-chromosome CNV a male inherited from his mother (carrier mothers of X-linked disorders are often unaffected:
+    ClinGen's Xq28/MECP2 region curation cites 16 maternally inherited duplications in 21 patients, 14 mothers
+    asymptomatic, Pascual-Alonso et al. 2020, PMID 32043567).
 
   Classes: >= 0.99 pathogenic, 0.90-0.98 likely pathogenic, -0.89..0.89 uncertain, -0.90..-0.98 likely benign,
   <= -0.99 benign. "Established" haploinsufficient or triplosensitive means ClinGen dosage score 3 (an imported
