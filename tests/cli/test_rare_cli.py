@@ -262,3 +262,49 @@ def test_cli_bad_cnv_bed_gives_one_line_error_and_no_output(tmp_path: Path, cont
     assert result.exit_code != 0
     assert "calls.bed" in result.output and "line 1" in result.output and "INV" in result.output
     assert not out.exists()
+
+
+def _cnv_trio(tmp_path: Path, info: str, genotypes: str) -> tuple[Path, Path]:
+    header = ["##fileformat=VCFv4.2", "##contig=<ID=chr15,length=101991189>",
+              '##INFO=<ID=END,Number=1,Type=Integer,Description="End">',
+              '##INFO=<ID=SVTYPE,Number=1,Type=String,Description="SV type">',
+              f'##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. '
+              f'Format: {CSQ_FIELDS}">', '##ALT=<ID=DEL,Description="Deletion">',
+              '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+              "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", "KID", "DAD", "MUM"])]
+    csq = "deletion|transcript_ablation|HIGH|FBN1|NM_000138.5||||YES||"
+    record = "\t".join(["chr15", "48400000", ".", "N", "<DEL>", "50", "PASS", f"{info};CSQ={csq}", "GT",
+                        *genotypes.split(",")])
+    vcf = tmp_path / "trio.vcf"
+    vcf.write_text("\n".join([*header, record]) + "\n")
+    ped = tmp_path / "trio.ped"
+    ped.write_text("F\tKID\tDAD\tMUM\t2\t2\nF\tDAD\t0\t0\t1\t1\nF\tMUM\t0\t0\t2\t1\n")
+    return vcf, ped
+
+
+def test_cli_trio_de_novo_deletion_shows_cnv_points_and_section_5(tmp_path: Path, context: RareContext) -> None:
+    packet = _phenopacket(tmp_path, MARFAN, subject="KID")
+    vcf, ped = _cnv_trio(tmp_path, "END=48700000;SVTYPE=DEL", "0/1,0/0,0/0")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["rare", "rank", "--phenopacket", str(packet), "--vcf", str(vcf), "--ped", str(ped),
+                                 "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    variant = json.loads((out / "result.json").read_text())["diseases"][0]["variants"][0]
+    points = {c["code"]: c["cnv_points"] for c in variant["acmg"]["criteria"]}
+    assert points["CNV-2A"] == 1.0 and points["CNV-5A"] == pytest.approx(0.10)
+    assert variant["acmg"]["cnv_points"] == pytest.approx(1.10) and variant["acmg"]["cnv_class"] == "Pathogenic"
+    page = (out / "report.html").read_text()
+    assert "<strong>CNV-5A</strong> [CNV points +0.10]" in page and "CNV points +1.10: Pathogenic" in page
+
+
+def test_cli_cnv_record_ending_before_it_starts_is_one_line_error(tmp_path: Path, context: RareContext) -> None:
+    packet = _phenopacket(tmp_path, MARFAN, subject="KID")
+    vcf, ped = _cnv_trio(tmp_path, "END=48000000;SVTYPE=DEL", "0/1,0/0,0/0")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["rare", "rank", "--phenopacket", str(packet), "--vcf", str(vcf), "--ped", str(ped),
+                                 "--out", str(out)])
+    assert result.exit_code != 0
+    message = result.output.strip()
+    assert "\n" not in message and "trio.vcf:line 9 (chr15:48400000)" in message and "END 48000000 is before POS" \
+        in message
+    assert not out.exists()

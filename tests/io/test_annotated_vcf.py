@@ -528,3 +528,33 @@ def test_a_chrom_that_is_no_contig_name_is_refused(tmp_path):
     path = write(tmp_path, [row("chr1,2", 10, "A", "G", "CSQ=" + csq(Allele="G"))], contigs={})
     with pytest.raises(InputError, match=r"case.vcf:line \d+: CHROM 'chr1,2' is not a contig name"):
         read_annotated_vcf(path)
+
+
+SV_HEADERS = (CSQ_HEADER, '##INFO=<ID=END,Number=1,Type=Integer,Description="End position">',
+              '##INFO=<ID=SVTYPE,Number=1,Type=String,Description="Type of structural variant">',
+              '##INFO=<ID=CN,Number=1,Type=Integer,Description="Copy number">',
+              '##ALT=<ID=DEL,Description="Deletion">', '##ALT=<ID=DUP,Description="Duplication">')
+
+
+def test_a_copy_number_record_consistent_with_its_info_is_read(tmp_path):
+    entry = csq(Allele="duplication", Consequence="transcript_amplification", IMPACT="HIGH", SYMBOL="LMNB1",
+                CANONICAL="YES")
+    path = write(tmp_path, [row("chr5", 126700000, "N", "<DUP>", f"END=126900000;SVTYPE=DUP;CN=3;CSQ={entry}")],
+                 info_headers=SV_HEADERS)
+    (variant,) = read_annotated_vcf(path).variants
+    assert (variant.alt, variant.annotations[0].gene, variant.annotations[0].consequences) == (
+        "<DUP>", "LMNB1", ["transcript_amplification"])
+
+
+@pytest.mark.parametrize(("alt", "info", "message"), [
+    ("<DUP>", "END=126000000;SVTYPE=DUP", "INFO END 126000000 is before POS 126700000"),
+    ("<DUP>", "END=126900000;SVTYPE=DEL", "INFO SVTYPE=DEL but the ALT <DUP> is a copy-number gain"),
+    ("<DEL>", "END=126900000;SVTYPE=DUP", "INFO SVTYPE=DUP but the ALT <DEL> is a copy-number loss"),
+    ("<DUP>", "END=126900000;SVTYPE=DUP;CN=1", "INFO CN=1 contradicts the ALT <DUP> \\(a copy-number gain\\)"),
+    ("<DEL>", "END=126900000;CN=4", "INFO CN=4 contradicts the ALT <DEL> \\(a copy-number loss\\)"),
+])
+def test_a_copy_number_record_contradicting_its_info_names_file_and_line(tmp_path, alt, info, message):
+    entry = csq(Allele="duplication", Consequence="transcript_amplification", SYMBOL="LMNB1")
+    path = write(tmp_path, [row("chr5", 126700000, "N", alt, f"{info};CSQ={entry}")], info_headers=SV_HEADERS)
+    with pytest.raises(InputError, match=rf"case.vcf:line {line_of(path, 126700000)} \(chr5:126700000\): {message}"):
+        read_annotated_vcf(path)

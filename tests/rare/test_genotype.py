@@ -182,3 +182,20 @@ def test_scaled_background_divides_every_chance_term() -> None:
     plain = evaluate_gene(candidates["GENER"], AR.modes, PROBAND, SETTINGS)
     short = evaluate_gene(candidates["GENER"], AR.modes, PROBAND, SETTINGS, scale=0.5)
     assert short.likelihood_ratio == pytest.approx(plain.likelihood_ratio * 2)  # homozygous: rate x hom rate
+
+
+def test_x_linked_recessive_allele_from_an_unaffected_carrier_mother_is_expected() -> None:
+    family = Family(proband="P", father="F", mother="M", affected=frozenset({"P"}), proband_sex="male")
+    hemizygous = SampleGenotype(alt_count=1, ploidy=1, depth=30, genotype_quality=60)
+    from_mother = _fit([_variant(500, "GENEX", "stop_gained", chrom="chrX",
+                                 calls={"P": hemizygous, "F": SampleGenotype(alt_count=0, ploidy=1), "M": het()})],
+                       XL, family)
+    alone = _fit([_variant(500, "GENEX", "stop_gained", chrom="chrX", calls={"P": hemizygous})], XL,
+                 Family(proband="P", affected=frozenset({"P"}), proband_sex="male"))
+    assert from_mother.likelihood_ratio == pytest.approx(alone.likelihood_ratio)
+    assert "unaffected parent" not in from_mother.explanation
+    # The same allele carried by an unaffected father (who would be affected) still counts against.
+    from_father = _fit([_variant(500, "GENEX", "stop_gained", chrom="chrX",
+                                 calls={"P": hemizygous, "F": SampleGenotype(alt_count=1, ploidy=1), "M": ref()})],
+                       XL, family)
+    assert from_father.likelihood_ratio == pytest.approx(alone.likelihood_ratio * SETTINGS.conflict_lr)

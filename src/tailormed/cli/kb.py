@@ -173,11 +173,13 @@ def kb_import_clingen_dosage(
     path: Annotated[Path, typer.Argument(help="ClinGen gene curation list (ClinGen_gene_curation_list_GRCh38.tsv).")],
     dest: Annotated[Path | None, typer.Option(help=_HPO_ADDON_DEST_HELP)] = None,
 ) -> None:
-    """Use ClinGen haploinsufficiency scores as the loss-of-function mechanism of genes (ACMG PVS1)."""
+    """Use ClinGen haploinsufficiency scores as the loss-of-function mechanism of genes (ACMG PVS1), and the
+    haploinsufficiency and triplosensitivity scores for the ACMG/ClinGen CNV points."""
     from tailormed.pipelines.knowledge import import_clingen_dosage
 
     target, count = run_guarded(lambda: import_clingen_dosage(path, dest=dest))
-    say(f"wrote {target}: LoF mechanism for {count} genes")
+    say(f"wrote {target}: LoF mechanism for {count} genes, and the score-3 (established) haploinsufficient and "
+        "triplosensitive genes the file lists")
 
 
 @import_app.command("clinvar")

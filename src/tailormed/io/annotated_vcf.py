@@ -79,7 +79,7 @@ from tailormed.errors import InputError, first_validation_problem
 from tailormed.io.vcf import CONTIG_NAME, VcfFile, check_header_build, declare_contigs, quiet_htslib
 from tailormed.model.common import Record, Warning
 from tailormed.model.genome import parsimonious
-from tailormed.model.rare import SampleGenotype, TranscriptConsequence, Variant
+from tailormed.model.rare import SampleGenotype, TranscriptConsequence, Variant, copy_number_kind
 
 AnnotationSource = Literal["vep", "snpeff", "none"]
 _M = TypeVar("_M", bound=Record)
@@ -1052,6 +1052,7 @@ def _record_variants(record: _Record, header: _Header, parse_entry: Callable[[st
                 tally.add("unmatched_annotations", where, unmatched)
             if assumed:
                 tally.add("annotation_allele_assumed", where)
+    _check_copy_number(record, alts)
     samples = _sample_calls(record, header, columns, chosen, where, tally, len(alts))
     filter_pass = record.FILTER is None
     qual = record.QUAL
@@ -1100,6 +1101,40 @@ def _record_variants(record: _Record, header: _Header, parse_entry: Callable[[st
             "genotypes": genotypes,
         }))
     return out
+
+
+def _info_scalar(record: _Record, key: str) -> object:
+    value = record.INFO.get(key)
+    if isinstance(value, tuple | list):
+        return value[0] if len(value) == 1 else value
+    return value
+
+
+def _check_copy_number(record: _Record, alts: Sequence[str]) -> None:
+    """A copy-number record (symbolic <DEL>/<DUP>/<CNn> ALT) must agree with its own INFO: END not before POS,
+    SVTYPE naming the same kind of event, a CN on the right side of two copies (VCF 4.3 section 3 and 5.4)."""
+    kinds = {kind for kind in (copy_number_kind(alt) for alt in alts) if kind}
+    if not kinds:
+        return
+    end = _info_scalar(record, "END")
+    if end is not None:
+        if not isinstance(end, int) or isinstance(end, bool):
+            raise RecordError(f"INFO END {end!r} is not a whole number")
+        if end < record.POS:
+            raise RecordError(f"INFO END {end} is before POS {record.POS}: the copy-number event would end before "
+                              "it starts")
+    svtype = _info_scalar(record, "SVTYPE")
+    label = svtype.upper() if isinstance(svtype, str) else None
+    expected = {"DEL": "loss", "DUP": "gain"}.get(label or "")
+    if expected is not None and kinds != {expected}:
+        raise RecordError(f"INFO SVTYPE={svtype} but the ALT {','.join(alts)} is a copy-number "
+                          f"{'/'.join(sorted(kinds))}")
+    copies = _info_scalar(record, "CN")
+    if isinstance(copies, bool) or not isinstance(copies, int | float) or len(kinds) != 1:
+        return
+    kind = next(iter(kinds))
+    if kind == "loss" and copies >= 3 or kind == "gain" and copies <= 1:
+        raise RecordError(f"INFO CN={copies:g} contradicts the ALT {','.join(alts)} (a copy-number {kind})")
 
 
 _SampleCall = tuple[str, list[int], bool, bool, int | None, int | None, int | None]

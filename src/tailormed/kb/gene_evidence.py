@@ -1,5 +1,6 @@
 """Gene-level evidence the rare-disease engine reads beside the compiled HPO knowledge, when imported:
-the loss-of-function mechanism table (ClinGen dosage, for ACMG PVS1) and known pathogenic missense
+the loss-of-function mechanism table (ClinGen dosage, for ACMG PVS1, with the genes established as haploinsufficient or
+triplosensitive for the ACMG/ClinGen CNV points) and known pathogenic missense
 changes (ClinVar, for PS1/PM5). The importers that write them are ``kb/importers/clingen_dosage.py``
 and ``kb/importers/clinvar.py``; these are the runtime loaders.
 """
@@ -52,6 +53,37 @@ def builtin_lof_table() -> dict[str, tuple[str, str]]:
                                  source=str(path), location=f"line {line_number}")
         table[fields[0]] = (fields[1], fields[2])
     return table
+
+
+def builtin_triplosensitive_table() -> dict[str, str]:
+    """Genes curated as established triplosensitive (ClinGen TS score 3) shipped with TailorMed
+    (``kb/data/rare-dosage/triplosensitivity.tsv``): gene -> source."""
+    path = Path(__file__).parent / "data" / "rare-dosage" / "triplosensitivity.tsv"
+    table: dict[str, str] = {}
+    for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 2 or not fields[0].strip() or not fields[1].strip():
+            raise KnowledgeError("expected gene and source", source=str(path), location=f"line {line_number}")
+        table[fields[0].strip()] = fields[1].strip()
+    return table
+
+
+def load_dosage_genes(folder: Path) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    """The imported ClinGen table's established haploinsufficient and triplosensitive genes; None for a list the
+    table does not carry (no table, or one imported before these lists were written)."""
+    target = folder / LOF_TABLE_NAME
+    if not target.is_file():
+        return None, None
+    document = _document(target)
+    lists = []
+    for key in ("haploinsufficient", "triplosensitive"):
+        value = document.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(g, str) for g in value)):
+            raise KnowledgeError(f"'{key}' is not a list of gene symbols; import it again", source=str(target))
+        lists.append(frozenset(value) if value is not None else None)
+    return lists[0], lists[1]
 
 
 def load_lof_table(folder: Path) -> tuple[dict[str, str], str | None]:

@@ -91,6 +91,26 @@ class Variant(Record):
         return f"{self.chrom}-{self.pos}-{self.ref}-{self.alt}"
 
 
+#: Symbolic ALT alleles read as a copy-number loss or gain (VCF 4.3 section 5.4: DEL, DUP, DUP:TANDEM, CNV copy
+#: numbers as CN<n>). Shared by the VCF reader (checks SVTYPE/END/CN against them) and the CNV classifier.
+COPY_NUMBER_LOSS_ALTS = frozenset({"<DEL>", "<CN0>", "<CN1>", "<DEL:ME>", "<DEL:ME:ALU>", "<DEL:ME:L1>"})
+COPY_NUMBER_GAIN_ALTS = frozenset({"<DUP>", "<DUP:TANDEM>", "<DUP:INT>", "<CN3>", "<CN4>", "<CN5>", "<INS:DUP>"})
+
+
+def copy_number_kind(alt: str) -> Literal["loss", "gain"] | None:
+    """'loss', 'gain' or None (not a copy-number allele).
+
+    >>> copy_number_kind("<DUP:TANDEM>"), copy_number_kind("<cn1>"), copy_number_kind("A")
+    ('gain', 'loss', None)
+    """
+    upper = alt.upper()
+    if upper in COPY_NUMBER_LOSS_ALTS:
+        return "loss"
+    if upper in COPY_NUMBER_GAIN_ALTS:
+        return "gain"
+    return None
+
+
 CriterionStrength = Literal["stand_alone", "very_strong", "strong", "moderate", "supporting"]
 AcmgClass = Literal["Pathogenic", "Likely pathogenic", "Uncertain significance", "Likely benign", "Benign"]
 

@@ -15,7 +15,13 @@ from tailormed.io.annotated_vcf import read_annotated_vcf
 from tailormed.io.cnv_bed import read_cnv_bed
 from tailormed.io.ped import Pedigree, read_ped
 from tailormed.io.phenopacket import family_pedigree, hpo_ids_to_profile, read_phenotype_document
-from tailormed.kb.gene_evidence import builtin_lof_table, load_known_missense, load_lof_table
+from tailormed.kb.gene_evidence import (
+    builtin_lof_table,
+    builtin_triplosensitive_table,
+    load_dosage_genes,
+    load_known_missense,
+    load_lof_table,
+)
 from tailormed.kb.genes import GeneTable, load_gene_table
 from tailormed.kb.hpo import HpoKnowledge, default_hpo_dir, load_hpo_knowledge
 from tailormed.kb.rare_preset import Preset, load_preset
@@ -54,8 +60,13 @@ class RareContext:
         sources += [f"known pathogenic missense (PS1/PM5): {clinvar_source}"] if clinvar_source else []
         builtin = builtin_lof_table()
         sources += [f"loss-of-function mechanism: TailorMed curation of {len(builtin)} gene(s) from ClinGen"]
+        haploinsufficient, triplosensitive = load_dosage_genes(folder)
+        builtin_ts = builtin_triplosensitive_table() if triplosensitive is None else {}
+        sources += [f"triplosensitivity: TailorMed curation of {len(builtin_ts)} gene(s) from ClinGen"] \
+            if builtin_ts else []
         contexts = gene_contexts(hpo, lof_table, missense, variants, lof_source=f"ClinGen dosage: {lof_source}",
-                                 builtin_lof=builtin)
+                                 builtin_lof=builtin, haploinsufficient=haploinsufficient,
+                                 triplosensitive=triplosensitive, builtin_ts=builtin_ts)
         loaded = load_preset(preset)
         table = load_gene_table() if loaded.genotype_settings().gene_background == "exonic_length" else None
         sources += [f"per-gene background: {table.version_label}"] if table else []

@@ -56,6 +56,12 @@ class GeneContext:
     known_pathogenic_variants: frozenset[str] = frozenset()
     # Where lof_mechanism came from: a curated dosage table (named), or "" for the inheritance-based default.
     lof_source: str = ""
+    # Dosage sensitivity for copy-number records (ACMG/ClinGen CNV points, Riggs et al. 2020): the source that
+    # establishes the gene as haploinsufficient (ClinGen HI score 3) or triplosensitive (ClinGen TS score 3), or ""
+    # when none does. A recessive-only gene (ClinGen HI score 30) has an established LoF mechanism but is not
+    # haploinsufficient.
+    hi_source: str = ""
+    ts_source: str = ""
 
     @property
     def lof_from_default(self) -> bool:

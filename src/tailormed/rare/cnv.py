@@ -1,25 +1,51 @@
 """Copy-number variants (deletions, duplications) as alleles of the genes they overlap.
 
 A structural record is a symbolic ALT (``<DEL>``, ``<DUP>``, ``<DUP:TANDEM>``, ``<CN0>``, ``<CN1>``, ``<CN3>``...)
-read from a VEP-annotated VCF (VEP names every overlapped gene in CSQ, with ``transcript_ablation`` when the
-whole transcript is deleted and ``feature_truncation``/``coding_sequence_variant`` when only part is), or a row
-of a CNV BED (``tailormed.io.cnv_bed``). Each overlapped gene gets one candidate allele, classified two ways:
+read from a VEP-annotated VCF (VEP names every overlapped gene in CSQ, with ``transcript_ablation`` or
+``transcript_amplification`` when the whole transcript is deleted or duplicated and ``feature_truncation``/
+``feature_elongation``/``coding_sequence_variant`` when only part is), or a row of a CNV BED
+(``tailormed.io.cnv_bed``). Each overlapped gene gets one candidate allele, classified two ways:
 
-* **ACMG/ClinGen CNV points** (Riggs et al., Genet Med 2020;22:245-257, Tables 1 and 2), the automatable
-  sections: 1A/1B (contains a gene or not: 0 / -0.60); for a loss, 2A (an established haploinsufficient gene
-  wholly deleted: 1.00) and 2E (both breakpoints inside such a gene: scored as its PVS1 strength would be,
-  PVS1_Strong 0.45 here because the deleted exons are unknown); section 3, the number of genes: loss 0-24 -> 0,
-  25-34 -> 0.45, >= 35 -> 0.90; gain 0-34 -> 0, 35-49 -> 0.45, >= 50 -> 0.90. Classes: >= 0.99 pathogenic,
-  0.90-0.98 likely pathogenic, -0.89..0.89 uncertain, -0.90..-0.98 likely benign, <= -0.99 benign. "Established
-  haploinsufficient" means a curated dosage source says so (an imported ClinGen table, or the built-in curation);
-  triplosensitivity, benign regions, predicted HI (2H), case evidence (section 4) and inheritance (section 5) need
-  data or review we do not have, and are not scored.
+* **ACMG/ClinGen CNV points** (Riggs et al., Genet Med 2020;22:245-257; Table 1 for losses, Table 2 for gains),
+  the sections that data we hold can decide:
+
+  - section 1: 1A contains a gene (0) or 1B none (-0.60);
+  - section 2, losses (Table 1): 2A an established haploinsufficient gene wholly deleted (1.00); 2E a partial
+    deletion of such a gene that removes coding sequence, scored as its PVS1 strength would be: PVS1_Strong, 0.45,
+    because the deleted exons are unknown (2C-1/2D-2..4, which end of the gene, are not told apart: the gene's
+    coordinates are not read); 2C-2/2D-1 a partial deletion touching only the 5' or 3' UTR (0, and no PVS1); 2E
+    at 0 for a deletion inside an intron;
+  - section 2, gains (Table 2): 2A an established triplosensitive gene wholly duplicated (1.00); 2B a partial
+    duplication of such a gene (0: whether its causative part is duplicated is unknown); 2H an established
+    haploinsufficient gene wholly duplicated (0); 2I a duplication inside such a gene (the call overlaps no other
+    gene), scored by the ClinGen SVI PVS1 duplication branch (Abou Tayoun et al. 2018): PVS1 needs the duplication
+    proven or presumed in tandem *and* shown to disrupt the reading frame, which a call without exon content does
+    not show, so N/A (0); 2J one breakpoint inside such a gene (0; 2K, 0.45, needs the patient's phenotype to be
+    highly specific for loss of that gene, a judgement left to review);
+  - section 3, the number of genes: loss 0-24 -> 0, 25-34 -> 0.45, >= 35 -> 0.90; gain 0-34 -> 0, 35-49 -> 0.45,
+    >= 50 -> 0.90;
+  - section 5, inheritance, when both parents (or the carrying parent) are genotyped at the record: de novo 5A,
+    scored with the section 4 de novo rows as an *assumed* de novo event (parentage is not confirmed) with a
+    phenotype consistent with the gene but not known to be highly specific (4C, 0.10); inherited from an
+    unaffected parent with no other affected relative 5C (-0.15; 5B, -0.30, needs a specific, well-defined
+    phenotype); inherited from an affected parent 5D (0: one parent-child segregation, below the 3 that 4F needs);
+    absent from an affected parent 5E (0: 4I, -0.45, needs a specific phenotype without phenocopies); otherwise
+    5F (0). Rows that depend on how specific the phenotype is take the value that claims least, and say so.
+    Section 5 is not applied to inheritance the disorder predicts: a homozygous CNV from two carrier parents, or an
+    X-chromosome CNV a male inherited from his mother (carrier mothers of X-linked disorders are often unaffected:
+    ClinGen's Xq28/MECP2 region curation cites 16 maternally inherited duplications in 21 patients, 14 mothers
+    asymptomatic, Pascual-Alonso et al. 2020, PMID 32043567).
+
+  Classes: >= 0.99 pathogenic, 0.90-0.98 likely pathogenic, -0.89..0.89 uncertain, -0.90..-0.98 likely benign,
+  <= -0.99 benign. "Established" haploinsufficient or triplosensitive means ClinGen dosage score 3 (an imported
+  ClinGen table, or the built-in curation in ``kb/data/rare-dosage/``). Benign regions (2F/2G, gains 2C-2G),
+  predicted HI (2H of the loss table) and case evidence (section 4) need data or review we do not have.
 * **as a null allele of that gene** (ACMG/AMP sequence criteria): a deletion removing the whole transcript is
   PVS1 very strong, a partial one PVS1 strong (exon content unknown), each one step down when loss of function is
-  only a likely mechanism and not applied when it is unknown, as for any null variant. This is what makes a
-  heterozygous deletion in a recessive gene count as one pathogenic allele, so that with a heterozygous SNV in the
-  same gene it is a compound heterozygous genotype (the SNV and the deletion cannot be in cis: a deleted region
-  carries no SNV).
+  only a likely mechanism and not applied when it is unknown, as for any null variant; a de novo CNV adds PM6
+  (assumed de novo), as an SNV does. This is what makes a heterozygous deletion in a recessive gene count as one
+  pathogenic allele, so that with a heterozygous SNV in the same gene it is a compound heterozygous genotype (the
+  SNV and the deletion cannot be in cis: a deleted region carries no SNV).
 
 The allele's class is the more pathogenic of the two, with the points of both reported; the genotype ratio uses
 its ACMG points (a CNV class of pathogenic counts as 10 points, likely pathogenic as 6).
@@ -27,32 +53,103 @@ its ACMG points (a CNV class of pathogenic counts as 10 points, likely pathogeni
 
 from __future__ import annotations
 
-from tailormed.model.rare import AcmgClass, AcmgClassification, AcmgCriterion, CriterionStrength, Variant
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from tailormed.model.rare import (
+    COPY_NUMBER_GAIN_ALTS,
+    COPY_NUMBER_LOSS_ALTS,
+    AcmgClass,
+    AcmgClassification,
+    AcmgCriterion,
+    CriterionStrength,
+    Variant,
+    copy_number_kind,
+)
 from tailormed.rare.acmg import AcmgSettings, GeneContext, choose_transcript, points_to_class, posterior_from_points
 
-LOSS_ALTS = frozenset({"<DEL>", "<CN0>", "<CN1>", "<DEL:ME>", "<DEL:ME:ALU>", "<DEL:ME:L1>"})
-GAIN_ALTS = frozenset({"<DUP>", "<DUP:TANDEM>", "<DUP:INT>", "<CN3>", "<CN4>", "<CN5>", "<INS:DUP>"})
+LOSS_ALTS = COPY_NUMBER_LOSS_ALTS
+GAIN_ALTS = COPY_NUMBER_GAIN_ALTS
 WHOLE_GENE = "transcript_ablation"
 WHOLE_GENE_GAIN = "transcript_amplification"
 
 #: Riggs et al. 2020 class thresholds on the CNV points scale.
 CNV_PATHOGENIC, CNV_LIKELY_PATHOGENIC = 0.99, 0.90
 CNV_LIKELY_BENIGN, CNV_BENIGN = -0.90, -0.99
+#: Section 5 values used (Riggs et al. 2020, Tables 1 and 2 alike): 5A through 4C for an assumed de novo event,
+#: 5C for inheritance from an unaffected parent.
+DE_NOVO_ASSUMED_4C = 0.10
+INHERITED_UNAFFECTED_5C = -0.15
 #: ACMG points a CNV class counts as for the genotype ratio (the thresholds of the points scale, Tavtigian 2020).
 _CLASS_POINTS = {"Pathogenic": 10, "Likely pathogenic": 6, "Uncertain significance": 0, "Likely benign": -1,
                  "Benign": -7}
 _STEPS: tuple[CriterionStrength, ...] = ("supporting", "moderate", "strong", "very_strong")
 _PVS1_POINTS = {"very_strong": 8, "strong": 4, "moderate": 2, "supporting": 1}
+_PM6_POINTS = 2
+#: Consequence terms of a partial deletion that leave the coding sequence alone.
+_NON_CODING_TERMS = frozenset({"5_prime_UTR_variant", "3_prime_UTR_variant", "intron_variant", "feature_truncation",
+                               "upstream_gene_variant", "downstream_gene_variant", "NMD_transcript_variant",
+                               "non_coding_transcript_variant", "non_coding_transcript_exon_variant"})
+
+InheritanceKind = Literal["de_novo", "unaffected_parent", "affected_parent", "absent_in_affected_parent",
+                          "not_scored", "unknown"]
+
+
+@dataclass(frozen=True)
+class CnvInheritance:
+    """How the proband came by a CNV, as far as the genotyped parents tell (section 5 of the rubric).
+
+    ``parent`` names the parent the row rests on (the carrier, or the affected non-carrier); ``note`` says why a
+    known inheritance is not scored (``not_scored``) or what is missing (``unknown``).
+    """
+
+    kind: InheritanceKind = "unknown"
+    parent: str = ""
+    note: str = ""
+
+
+def cnv_inheritance(*, proband: str, proband_copies: int, carriers: Mapping[str, int], parents: list[str],
+                    affected: frozenset[str], others_affected: bool, male_x_from_mother: bool = False,
+                    mother: str | None = None) -> CnvInheritance:
+    """Classify inheritance from the parents' calls at the record (``carriers``: genotyped parent -> ALT copies;
+    ``parents``: the proband's parents named by the pedigree and present in the calls).
+
+    >>> cnv_inheritance(proband="P", proband_copies=1, carriers={"F": 0, "M": 0}, parents=["F", "M"],
+    ...                 affected=frozenset({"P"}), others_affected=False).kind
+    'de_novo'
+    >>> cnv_inheritance(proband="P", proband_copies=1, carriers={"F": 1, "M": 0}, parents=["F", "M"],
+    ...                 affected=frozenset({"P"}), others_affected=False)
+    CnvInheritance(kind='unaffected_parent', parent='F', note='')
+    """
+    if not parents or not carriers:
+        return CnvInheritance("unknown", note="parents not genotyped at this record")
+    carrying = [p for p in parents if carriers.get(p)]
+    absent_affected = [p for p in parents if p in carriers and not carriers[p] and p in affected]
+    if absent_affected:
+        return CnvInheritance("absent_in_affected_parent", absent_affected[0])
+    if not carrying:
+        if len(carriers) < 2 or len(parents) < 2:
+            return CnvInheritance("unknown", note="only one parent genotyped at this record, without the CNV")
+        return CnvInheritance("de_novo")
+    if proband_copies >= 2:
+        return CnvInheritance("not_scored", ", ".join(carrying), "a homozygous CNV inherited from carrier parents "
+                              "is the recessive pattern; section 5 weighs a dominant-acting CNV")
+    affected_carriers = [p for p in carrying if p in affected]
+    if affected_carriers:
+        return CnvInheritance("affected_parent", affected_carriers[0])
+    if male_x_from_mother and mother in carrying:
+        return CnvInheritance("not_scored", mother or "", "an X-chromosome CNV a male inherited from his mother: "
+                              "carrier mothers of X-linked disorders are often unaffected (skewed X inactivation)")
+    if others_affected:
+        return CnvInheritance("not_scored", carrying[0], "inherited from an unaffected parent, but another relative "
+                              "is affected, so the 'no family history' rows (5B/5C) do not apply")
+    return CnvInheritance("unaffected_parent", carrying[0])
 
 
 def cnv_kind(variant: Variant) -> str | None:
     """'loss', 'gain' or None (not a copy-number record)."""
-    alt = variant.alt.upper()
-    if alt in LOSS_ALTS:
-        return "loss"
-    if alt in GAIN_ALTS:
-        return "gain"
-    return None
+    return copy_number_kind(variant.alt)
 
 
 def cnv_class(points: float) -> AcmgClass:
@@ -75,45 +172,141 @@ def gene_count_points(kind: str, n_genes: int) -> float:
     return 0.0 if n_genes < 35 else 0.45 if n_genes < 50 else 0.90
 
 
-def _established_hi(gene: GeneContext | None) -> bool:
-    return gene is not None and gene.lof_mechanism == "established" and bool(gene.lof_source)
+def _short(source: str) -> str:
+    """A long curation citation cut to its first clause for a criterion's reason (the full text is in the data
+    file and the provenance)."""
+    return source.split(": ", 1)[0] if len(source) > 100 else source
 
 
-def classify_cnv(variant: Variant, gene: GeneContext | None, symbol: str,
-                 settings: AcmgSettings) -> AcmgClassification:
-    """Classify one copy-number record as an allele of ``symbol`` (see the module docstring)."""
+class _Points:
+    """The CNV criteria of one allele and their running total."""
+
+    def __init__(self) -> None:
+        self.criteria: list[AcmgCriterion] = []
+        self.total = 0.0
+
+    def add(self, code: str, points: float, reason: str) -> None:
+        self.total += points
+        self.criteria.append(AcmgCriterion(code=code, strength="supporting", points=0, cnv_points=points,
+                                           reason=f"{reason} (Riggs et al. 2020, ACMG/ClinGen CNV {code[4:]})"))
+
+
+def _untouched_coding(terms: set[str]) -> str | None:
+    """For a partial deletion: which non-coding part alone it touches ('5_prime_UTR', '3_prime_UTR', 'intron'), or
+    None when coding sequence is (or may be) involved. VEP gives ``feature_truncation`` only for an SV within the
+    cDNA and UTR or intron terms for the parts outside the coding sequence."""
+    if not terms or terms - _NON_CODING_TERMS:
+        return None
+    utrs = [utr for utr in ("5_prime_UTR", "3_prime_UTR") if f"{utr}_variant" in terms]
+    if len(utrs) == 1:
+        return utrs[0]
+    return "intron" if not utrs and "intron_variant" in terms else None
+
+
+def _loss_section2(scored: _Points, gene: GeneContext | None, symbol: str, whole: bool, terms: set[str]) -> None:
+    if gene is None or not gene.hi_source:
+        return
+    if whole:
+        scored.add("CNV-2A", 1.00, f"{symbol} is an established haploinsufficient gene "
+                   f"({_short(gene.hi_source)}) and is wholly deleted")
+        return
+    untouched = _untouched_coding(terms)
+    if untouched == "5_prime_UTR":
+        scored.add("CNV-2C-2", 0.0, f"partial deletion of the established haploinsufficient gene {symbol} touching "
+                   "only its 5' UTR")
+    elif untouched == "3_prime_UTR":
+        scored.add("CNV-2D-1", 0.0, f"partial deletion of the established haploinsufficient gene {symbol} touching "
+                   "only its 3' UTR")
+    elif untouched == "intron":
+        scored.add("CNV-2E", 0.0, f"deletion within an intron of the established haploinsufficient gene {symbol}: "
+                   "no exon removed, PVS1 not applicable")
+    else:
+        scored.add("CNV-2E", 0.45, f"partial deletion of the established haploinsufficient gene {symbol}; scored as "
+                   "PVS1_Strong because the deleted exons are unknown")
+
+
+def _gain_section2(scored: _Points, variant: Variant, gene: GeneContext | None, symbol: str, whole: bool,
+                   n_genes: int) -> None:
+    if gene is None:
+        return
+    if gene.ts_source:
+        if whole:
+            scored.add("CNV-2A", 1.00, f"{symbol} is an established triplosensitive gene "
+                       f"({_short(gene.ts_source)}) and is wholly duplicated")
+        else:
+            scored.add("CNV-2B", 0.0, f"partial duplication of the established triplosensitive gene {symbol}: "
+                       "whether its causative part is duplicated is unknown")
+        return
+    if not gene.hi_source:
+        return
+    if whole:
+        scored.add("CNV-2H", 0.0, f"the established haploinsufficient gene {symbol} is wholly duplicated, which is "
+                   "not by itself evidence")
+    elif n_genes == 1:
+        tandem = "stated as tandem by the caller" if variant.alt.upper() == "<DUP:TANDEM>" else \
+            "not shown to be in tandem"
+        scored.add("CNV-2I", 0.0, f"duplication inside the established haploinsufficient gene {symbol} (it overlaps "
+                   f"no other gene); PVS1 not applicable (ClinGen SVI duplication branch, Abou Tayoun 2018): the "
+                   f"duplication is {tandem} and its effect on the reading frame is unknown")
+    else:
+        scored.add("CNV-2J", 0.0, f"one breakpoint inside the established haploinsufficient gene {symbol}; 2K "
+                   "(0.45) needs the patient's phenotype to be highly specific for loss of it, which is left to "
+                   "review")
+
+
+def _section5(scored: _Points, inheritance: CnvInheritance | None) -> None:
+    if inheritance is None:
+        return
+    kind, parent = inheritance.kind, inheritance.parent
+    if kind == "de_novo":
+        scored.add("CNV-5A", DE_NOVO_ASSUMED_4C, "absent from both parents' calls: assumed de novo (parentage not "
+                   "confirmed), scored as 4C, the lowest de novo row for a phenotype consistent with the gene; a "
+                   "highly specific phenotype (4A/4B) or confirmed parentage scores more on review")
+    elif kind == "unaffected_parent":
+        scored.add("CNV-5C", INHERITED_UNAFFECTED_5C, f"inherited from the unaffected parent {parent}, no other "
+                   "relative affected; 5C, the smaller deduction: 5B (-0.30) applies on review when the phenotype is "
+                   "specific and well defined")
+    elif kind == "affected_parent":
+        scored.add("CNV-5D", 0.0, f"inherited from the affected parent {parent}: one segregation observed, below "
+                   "the three that 4F needs")
+    elif kind == "absent_in_affected_parent":
+        scored.add("CNV-5E", 0.0, f"not carried by the affected parent {parent}; 4I (-0.45) needs a specific, "
+                   "well-defined phenotype without phenocopies, which is left to review")
+    elif kind == "not_scored":
+        scored.add("CNV-5F", 0.0, f"inheritance not scored: {inheritance.note}")
+    else:
+        scored.add("CNV-5F", 0.0, f"inheritance unknown ({inheritance.note}); 5G/5H need the phenotype compared "
+                   "with described cases")
+
+
+def classify_cnv(variant: Variant, gene: GeneContext | None, symbol: str, settings: AcmgSettings,
+                 inheritance: CnvInheritance | None = None) -> AcmgClassification:
+    """Classify one copy-number record as an allele of ``symbol`` (see the module docstring); ``inheritance`` (from
+    the genotyped parents) adds section 5 and, for a de novo record, PM6."""
     kind = cnv_kind(variant) or "loss"
     genes = sorted({a.gene for a in variant.annotations if a.gene})
     transcript = choose_transcript(variant, symbol)
     terms = set(transcript.consequences) if transcript else set()
     whole = WHOLE_GENE in terms or WHOLE_GENE_GAIN in terms
-    criteria: list[AcmgCriterion] = []
-    total = 0.0
-
-    def cnv(code: str, points: float, reason: str) -> None:
-        nonlocal total
-        total += points
-        criteria.append(AcmgCriterion(code=code, strength="supporting", points=0, cnv_points=points,
-                                      reason=f"{reason} (Riggs et al. 2020, ACMG/ClinGen CNV {code[4:]})"))
-
+    scored = _Points()
     if genes:
-        cnv("CNV-1A", 0.0, f"contains {len(genes)} gene(s)")
+        scored.add("CNV-1A", 0.0, f"contains {len(genes)} gene(s)")
     else:
-        cnv("CNV-1B", -0.60, "contains no gene")
-    if kind == "loss" and _established_hi(gene):
-        if whole:
-            source = gene.lof_source if gene else ""
-            cnv("CNV-2A", 1.00, f"{symbol} is an established haploinsufficient gene ({source}) and is wholly deleted")
-        else:
-            cnv("CNV-2E", 0.45, f"partial deletion of the established haploinsufficient gene {symbol}; scored as "
-                "PVS1_Strong because the deleted exons are unknown")
+        scored.add("CNV-1B", -0.60, "contains no gene")
+    if kind == "loss":
+        _loss_section2(scored, gene, symbol, whole, terms)
+    else:
+        _gain_section2(scored, variant, gene, symbol, whole, len(genes))
     section3 = gene_count_points(kind, len(genes))
-    cnv(f"CNV-3{'A' if section3 == 0 else 'B' if section3 < 0.9 else 'C'}", section3,
-        f"{len(genes)} gene(s) in the {'deletion' if kind == 'loss' else 'duplication'}")
-    dosage_class = cnv_class(total)
+    scored.add(f"CNV-3{'A' if section3 == 0 else 'B' if section3 < 0.9 else 'C'}", section3,
+               f"{len(genes)} gene(s) in the {'deletion' if kind == 'loss' else 'duplication'}")
+    _section5(scored, inheritance)
+    criteria = scored.criteria
+    dosage_class = cnv_class(round(scored.total, 2))
 
     sequence_points = 0
-    if kind == "loss" and gene is not None and gene.lof_mechanism != "unknown" and terms - {"intron_variant"}:
+    if kind == "loss" and gene is not None and gene.lof_mechanism in ("established", "likely") and \
+            (whole or (terms - {"intron_variant"} and _untouched_coding(terms) is None)):
         strength: CriterionStrength = "very_strong" if whole else "strong"
         if gene.lof_mechanism == "likely":
             strength = _STEPS[max(_STEPS.index(strength) - 1, 0)]
@@ -123,7 +316,11 @@ def classify_cnv(variant: Variant, gene: GeneContext | None, symbol: str,
             f"where loss of function is {'an established' if gene.lof_mechanism == 'established' else 'a likely'} "
             "mechanism (Abou Tayoun 2018; exon content "
             f"{'not needed' if whole else 'unknown, so not very strong'})")))
+    if inheritance is not None and inheritance.kind == "de_novo":
+        sequence_points += _PM6_POINTS
+        criteria.append(AcmgCriterion(code="PM6", strength="moderate", points=_PM6_POINTS,
+                                      reason="absent from both parents' calls (parentage not confirmed)"))
     points = max(sequence_points, _CLASS_POINTS[dosage_class])
     return AcmgClassification(classification=points_to_class(points), points=points, criteria=criteria,
                               posterior_pathogenic=posterior_from_points(points, settings),
-                              cnv_points=round(total, 2), cnv_class=dosage_class)
+                              cnv_points=round(scored.total, 2), cnv_class=dosage_class)

@@ -64,7 +64,9 @@ class GenotypeInput:
 def gene_contexts(hpo: HpoKnowledge, lof_table: dict[str, str] | None = None,
                   known_missense: dict[str, dict[str, str]] | None = None,
                   known_variants: frozenset[str] = frozenset(), *, lof_source: str = "imported dosage table",
-                  builtin_lof: dict[str, tuple[str, str]] | None = None) -> dict[str, GeneContext]:
+                  builtin_lof: dict[str, tuple[str, str]] | None = None,
+                  haploinsufficient: frozenset[str] | None = None, triplosensitive: frozenset[str] | None = None,
+                  builtin_ts: dict[str, str] | None = None) -> dict[str, GeneContext]:
     """Modes of inheritance per gene (union over its diseases) and its loss-of-function mechanism.
 
     The mechanism comes from an imported dosage-sensitivity table (``tailormed kb import
@@ -73,6 +75,13 @@ def gene_contexts(hpo: HpoKnowledge, lof_table: dict[str, str] | None = None,
     imported ClinVar table (``tailormed kb import clinvar``); otherwise we take loss of function as established for
     genes with a recessive disease and as likely for dominant-only genes (PVS1 one step down);
     docs/acmg.md explains the consequences.
+
+    Dosage sensitivity for copy-number records: a gene is established haploinsufficient when the imported table
+    lists it with ClinGen HI score 3 (``haploinsufficient``; a table imported before that list was written falls
+    back to its "established" mechanism, which also covers recessive-only genes, HI score 30), or when the
+    built-in curation gives it an established mechanism; established triplosensitive when the imported table lists
+    it with TS score 3 (``triplosensitive``) or the built-in curation does (``builtin_ts``,
+    ``kb/data/rare-dosage/triplosensitivity.tsv``). An imported TS list replaces the built-in one.
     """
     contexts = {}
     curated = {gene: (mechanism, lof_source) for gene, mechanism in (lof_table or {}).items()}
@@ -83,8 +92,24 @@ def gene_contexts(hpo: HpoKnowledge, lof_table: dict[str, str] | None = None,
         mechanism, source = curated.get(gene) or builtin.get(gene) or (default, "")
         contexts[gene] = GeneContext(symbol=gene, modes=modes, lof_mechanism=mechanism,  # type: ignore[arg-type]
                                      known_pathogenic_protein_changes=(known_missense or {}).get(gene, {}),
-                                     known_pathogenic_variants=known_variants, lof_source=source)
+                                     known_pathogenic_variants=known_variants, lof_source=source,
+                                     hi_source=_hi_source(gene, mechanism, source, curated, haploinsufficient),
+                                     ts_source=_ts_source(gene, lof_source, triplosensitive, builtin_ts))
     return contexts
+
+
+def _hi_source(gene: str, mechanism: str, source: str, curated: dict[str, tuple[str, str]],
+               haploinsufficient: frozenset[str] | None) -> str:
+    if gene in curated and haploinsufficient is not None:
+        return f"{source}, haploinsufficiency score 3" if gene in haploinsufficient else ""
+    return source if mechanism == "established" and source else ""
+
+
+def _ts_source(gene: str, imported: str, triplosensitive: frozenset[str] | None,
+               builtin_ts: dict[str, str] | None) -> str:
+    if triplosensitive is not None:
+        return f"{imported}, triplosensitivity score 3" if gene in triplosensitive else ""
+    return (builtin_ts or {}).get(gene, "")
 
 
 def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, source: str,

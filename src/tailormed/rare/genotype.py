@@ -21,8 +21,9 @@ one mode of inheritance is then:
   ``BACKGROUND_SCALE_BOUNDS``) wherever it is used;
 * no qualifying allele at all: ``miss_lr`` (the causal variant may have been missed, be structural or
   lie outside the sequenced regions);
-* family data: an unaffected parent carrying a dominant-acting allele, or an unaffected parent
-  homozygous for a recessive one, multiplies by ``conflict_lr``;
+* family data: an unaffected parent carrying a dominant-acting allele (not the mother of a male with an X-linked
+  recessive allele: carrier mothers are usually unaffected), or an unaffected parent homozygous for a recessive
+  one, multiplies by ``conflict_lr``;
   two heterozygous hits in cis (same parent, or the same phased haplotype) count as one hit;
   an allele absent from both parents gains PM6 (assumed de novo, moderate; ACMG/AMP 2015).
 """
@@ -44,7 +45,7 @@ from tailormed.rare.acmg import (
     points_to_class,
     posterior_from_points,
 )
-from tailormed.rare.cnv import classify_cnv, cnv_kind
+from tailormed.rare.cnv import CnvInheritance, classify_cnv, cnv_inheritance, cnv_kind
 
 DOMINANT_ACTING = frozenset({"autosomal_dominant", "x_linked_dominant", "mitochondrial"})
 RECESSIVE = frozenset({"autosomal_recessive"})
@@ -183,17 +184,31 @@ def _candidate(variant: Variant, gene: str, call: SampleGenotype, family: Family
     limit = settings.max_af_dominant if modes and modes <= DOMINANT_ACTING else settings.max_af_recessive
     if frequency is not None and frequency > limit:
         return None
-    if cnv_kind(variant) is not None:
-        classification = classify_cnv(variant, context, gene, acmg)
-    else:
-        classification = classify_variant(variant, context or GeneContext(symbol=gene, modes=frozenset()), acmg)
     carriers = {member: (variant.genotypes[member].alt_count or 0)
                 for member in family.parents if member in variant.genotypes
                 and variant.genotypes[member].alt_count is not None}
-    if len(family.parents) == 2 and len(carriers) == 2 and not any(carriers.values()):
-        classification = _with_de_novo(classification, acmg)
+    if cnv_kind(variant) is not None:
+        classification = classify_cnv(variant, context, gene, acmg,
+                                      _cnv_inheritance(variant, call, family, carriers))
+    else:
+        classification = classify_variant(variant, context or GeneContext(symbol=gene, modes=frozenset()), acmg)
+        if len(family.parents) == 2 and len(carriers) == 2 and not any(carriers.values()):
+            classification = _with_de_novo(classification, acmg)
     return CandidateAllele(variant=variant, gene=gene, acmg=classification, copies=call.alt_count or 0,
                            hemizygous=call.ploidy == 1, carriers=carriers)
+
+
+def _cnv_inheritance(variant: Variant, call: SampleGenotype, family: Family,
+                     carriers: dict[str, int]) -> CnvInheritance | None:
+    """Section 5 input for a copy-number record: None when the pedigree names no parent (nothing to say)."""
+    if not family.parents:
+        return None
+    chrom = variant.chrom.upper().removeprefix("CHR")
+    male = family.proband_sex == "male" or call.ploidy == 1
+    others = bool(family.affected - {family.proband})
+    return cnv_inheritance(proband=family.proband, proband_copies=call.alt_count or 0, carriers=carriers,
+                           parents=family.parents, affected=family.affected, others_affected=others,
+                           male_x_from_mother=male and chrom == "X", mother=family.mother)
 
 
 def _with_de_novo(classification: AcmgClassification, acmg: AcmgSettings) -> AcmgClassification:
@@ -285,7 +300,9 @@ def _dominant_fit(ranked: list[CandidateAllele], mode: str, family: Family, sett
     scored = []
     for allele in ranked:
         lr, note = allele.odds, f"{allele.zygosity} {allele.acmg.classification.lower()} variant"
-        transmitting = [p for p in _unaffected_parents(family) if allele.carriers.get(p)]
+        # An X-linked recessive allele in a male comes from his mother, who is usually an unaffected carrier.
+        expected = {family.mother} if mode in X_LINKED_RECESSIVE else set()
+        transmitting = [p for p in _unaffected_parents(family) if allele.carriers.get(p) and p not in expected]
         if transmitting:
             lr *= settings.conflict_lr
             note += f"; also carried by unaffected parent {', '.join(transmitting)}"
