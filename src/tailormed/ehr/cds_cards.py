@@ -15,7 +15,8 @@ How a drug's rows become a card (``docs/service.md`` repeats this):
   the genotype it rests on, phenoconversion notes and warnings; for a row whose wording is written for one sex
   (tamoxifen's alternatives: women), the note for a patient of another or unrecorded sex, decided on the FHIR
   Patient's ``gender`` when the request gives it, else on the sex the stored result was made for. The summary then
-  ends with ``[written for women: see detail]``.
+  ends with ``[written for women: see detail]``, and for a patient recorded as the other sex (a man) such a row
+  gives at most ``warning``, never ``critical``.
 - **source**: the guideline's citation and link.
 - **suggestions** (order hooks, a draft order with an id, a change of care): one per alternative drug the
   guideline's recommendation names (the curated ``alternatives:`` of every CPIC row of the drug that changes care:
@@ -56,10 +57,14 @@ _RANK = {"info": 0, "warning": 1, "critical": 2}
 CitationLookup = Callable[[str], Citation | None]
 
 
-def row_indicator(row: DrugRecommendation) -> str:
-    """The indicator one row calls for (see the module docstring)."""
+def row_indicator(row: DrugRecommendation, sex: Sex | None = None) -> str:
+    """The indicator one row calls for (see the module docstring). A row whose wording is written for the other sex
+    than the patient's recorded one (``sex``: tamoxifen's alternatives, written for women, for a man) gives at most
+    ``warning``: its advice to use another drug is not written for this patient."""
     if row.status == "actionable":
-        return "critical" if row.recommendation and _AVOID.search(row.recommendation) else "warning"
+        avoid = bool(row.recommendation and _AVOID.search(row.recommendation))
+        other_sex = row.written_for is not None and sex in ("female", "male") and sex != row.written_for.sex
+        return "critical" if avoid and not other_sex else "warning"
     if row.status == "not_tested":
         return "warning" if row.testing_advice else "info"
     return "info"
@@ -250,7 +255,7 @@ def drug_card(drug: str, rows: Sequence[DrugRecommendation], citation: CitationL
     the alternative's RxNorm ingredient, for the draft order's subject."""
     if not rows:
         raise ValueError("a card needs at least one row")
-    indicator = max((row_indicator(r) for r in rows), key=_RANK.__getitem__)
+    indicator = max((row_indicator(r, sex) for r in rows), key=_RANK.__getitem__)
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": card_summary(drug, rows, sex),

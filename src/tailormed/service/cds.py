@@ -8,7 +8,7 @@ needs the medication list), the answer is a 412 with an OperationOutcome, as the
 
 The Patient's ``gender`` (male, female or other) decides which drug rows say that their wording is written for
 another sex (tamoxifen's alternatives are written for women); without it (absent, ``unknown``, or no Patient), the
-cards keep the notes of the stored result, made for the sex the analysis was given. Any other value is a 400.
+sex the stored analysis was given decides. Any other value is a 400.
 """
 
 from __future__ import annotations
@@ -284,6 +284,7 @@ def _answer(state: Any, service: dict[str, Any], caller: Any, body: dict[str, An
     result = state.pgx_cache.get(stored[0], state.store.documents) if stored else None
     if result is None:
         return {"cards": []}
+    sex = sex or result.sex  # the EHR's Patient.gender, else the sex the stored analysis was given
     if hook == "patient-view":
         assert medications is not None
         cards = patient_view_cards(result, bundle_resources(medications, "MedicationRequest"), state.rx, sex)
