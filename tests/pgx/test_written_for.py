@@ -183,7 +183,7 @@ def test_written_for_citing_an_undeclared_source_names_file_and_row(tmp_path):
 
 def test_the_builtin_pack_marks_exactly_the_rows_that_name_women(kb):
     """Every pgx-core row whose recommendation names women or men (or menopause) declares written_for, and no other
-    row does (the scan of docs/pharmacogenomics.md, kept true by this test)."""
+    row does (the scan in docs/knowledge-packs.md, kept true by this test)."""
     import re
 
     names_a_sex = re.compile(r"\b(wom[ae]n|men|male|female|menopaus\w*|premenopausal|postmenopausal)\b", re.I)

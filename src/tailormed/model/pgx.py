@@ -9,7 +9,7 @@ from pydantic import Field, PrivateAttr
 from tailormed.model.common import Citation, Provenance, Record, Warning
 from tailormed.model.patient import Sex
 
-PGX_SCHEMA_VERSION = "2.0"
+PGX_SCHEMA_VERSION = "2.1"
 
 CallSource = Literal["vcf", "outside_call", "none"]
 
