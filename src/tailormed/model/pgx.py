@@ -298,7 +298,7 @@ class PgxResult(Record):
     detail: Literal["full"] = "full"
     sample: str
     sex: Sex = Field(default="unknown", description="The patient's recorded sex (the manifest's demographics), which "
-                     "decides the drug rows' written_for_note; 'unknown' when none was given (pgx call).")
+                     "decides the drug rows' written_for_note; 'unknown' when none was given (pgx call without --sex).")
     medications: list[str] = Field(default_factory=list, description="The medication list given, if any.")
     genes: list[GeneResult]
     drugs: list[DrugRecommendation]
