@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tailormed.cli.console import comma_separated, fail, progress_display, run_guarded, say
+from tailormed.model.patient import Sex
 
 app = typer.Typer(help="Pharmacogenomics: VCF to star alleles, phenotypes and CPIC drug guidance.",
                   no_args_is_help=True, rich_markup_mode=None)
@@ -39,6 +40,9 @@ def pgx_call(
                                                     "CYP2C19 or CYP2C9 inhibitors and inducers among them are applied "
                                                     "(phenoconversion, docs/pgx-matching.md). Refused for several "
                                                     "samples.")] = None,
+    sex: Annotated[str, typer.Option(help="The one sample's recorded sex: female, male, other or unknown. Advice "
+                                     "written for another sex (tamoxifen's alternatives: women) gets a cited note; "
+                                     "male also reads G6PD as one X. Refused for several samples.")] = "unknown",
     formats: Annotated[str, typer.Option(help="Comma-separated outputs: tsv, json, html.")] = "tsv,json,html",
     full_evidence: Annotated[bool, typer.Option("--full-evidence", help="Write each sample's full JSON document "
                                                 "(every examined position, the guidance text and sources on every "
@@ -61,12 +65,16 @@ def pgx_call(
     if sample_list == []:
         raise fail(f"--samples {samples!r} names no sample; give comma-separated sample ids")
     medication_list = comma_separated(medications) if medications else []
+    sexes: dict[str, Sex] = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
+    if sex.strip().lower() not in sexes:
+        raise fail(f"--sex {sex!r}: choose female, male, other or unknown")
     with progress_display(quiet) as progress:
         summary = run_guarded(lambda: run_pgx_call(vcf, out_dir, kb_name=kb, samples=sample_list,
                                                    outside_calls_path=outside_calls,
                                                    missing_as_reference=missing_as_ref, formats=chosen,
                                                    medications=medication_list, progress=progress,
                                                    full_evidence=full_evidence, workers=workers,
-                                                   cyp2d6_copy_number_path=cyp2d6_copy_number))
+                                                   cyp2d6_copy_number_path=cyp2d6_copy_number,
+                                                   sex=sexes[sex.strip().lower()]))
     if not quiet:
         say(f"{summary.samples} sample(s) x {summary.genes} genes -> {summary.out} ({len(summary.files)} files)")

@@ -12,7 +12,11 @@ How a drug's rows become a card (``docs/service.md`` repeats this):
   several rows (indications, or DPWG beside CPIC) the first that changes care leads and ``(+N more rows)``
   follows);
   **detail** (Markdown): every row of the drug (each indication), implication, recommendation, strength,
-  the genotype it rests on, phenoconversion notes and warnings.
+  the genotype it rests on, phenoconversion notes and warnings; for a row whose wording is written for one sex
+  (tamoxifen's alternatives: women), the note for a patient of another or unrecorded sex, decided on the FHIR
+  Patient's ``gender`` when the request gives it, else on the sex the stored result was made for. The summary then
+  ends with ``[written for women: see detail]``, and for a patient recorded as the other sex (a man) such a row
+  gives at most ``warning``, never ``critical``.
 - **source**: the guideline's citation and link.
 - **suggestions** (order hooks, a draft order with an id, a change of care): one per alternative drug the
   guideline's recommendation names (the curated ``alternatives:`` of every CPIC row of the drug that changes care:
@@ -32,7 +36,8 @@ from typing import Any
 
 from tailormed.kb.rxnorm import RXNORM_SYSTEM
 from tailormed.model.common import Citation
-from tailormed.model.pgx import AlternativeDrug, DrugRecommendation
+from tailormed.model.patient import Sex
+from tailormed.model.pgx import AlternativeDrug, DrugRecommendation, written_for_note
 
 SUMMARY_LIMIT = 140
 OVERRIDE_SYSTEM = "https://tailormed.org/cds/override-reason"
@@ -52,10 +57,14 @@ _RANK = {"info": 0, "warning": 1, "critical": 2}
 CitationLookup = Callable[[str], Citation | None]
 
 
-def row_indicator(row: DrugRecommendation) -> str:
-    """The indicator one row calls for (see the module docstring)."""
+def row_indicator(row: DrugRecommendation, sex: Sex | None = None) -> str:
+    """The indicator one row calls for (see the module docstring). A row whose wording is written for the other sex
+    than the patient's recorded one (``sex``: tamoxifen's alternatives, written for women, for a man) gives at most
+    ``warning``: its advice to use another drug is not written for this patient."""
     if row.status == "actionable":
-        return "critical" if row.recommendation and _AVOID.search(row.recommendation) else "warning"
+        avoid = bool(row.recommendation and _AVOID.search(row.recommendation))
+        other_sex = row.written_for is not None and sex in ("female", "male") and sex != row.written_for.sex
+        return "critical" if avoid and not other_sex else "warning"
     if row.status == "not_tested":
         return "warning" if row.testing_advice else "info"
     return "info"
@@ -109,27 +118,42 @@ def lead_row(rows: Sequence[DrugRecommendation]) -> DrugRecommendation:
     return rows[0]
 
 
-def card_summary(drug: str, rows: Sequence[DrugRecommendation]) -> str:
+def row_note(row: DrugRecommendation, sex: Sex | None = None) -> str | None:
+    """The written-for note of a row for a patient of ``sex`` (None: the sex the result was made for)."""
+    return row.written_for_note if sex is None else written_for_note(row.written_for, sex)
+
+
+def card_summary(drug: str, rows: Sequence[DrugRecommendation], sex: Sex | None = None) -> str:
     """``Drug: GENE phenotype - advice`` in at most 140 characters. With several rows (indications, or DPWG beside
     CPIC), the first row that changes care leads (its indication's first word, e.g. ``cardiovascular``; ``DPWG:``
-    when only DPWG changes care) and the count of the others follows; the detail lists them all."""
+    when only DPWG changes care) and the count of the others follows; the detail lists them all. When the lead
+    row's wording is written for another sex than the patient's (:func:`row_note`), ``[written for women: see
+    detail]`` ends it."""
     lead = lead_row(rows)
+    if lead.written_for is not None and row_note(lead, sex):
+        flag = f" [written for {'women' if lead.written_for.sex == 'female' else 'men'}: see detail]"
+        return _summary(drug, rows, lead, SUMMARY_LIMIT - len(flag)) + flag
+    return _summary(drug, rows, lead)
+
+
+def _summary(drug: str, rows: Sequence[DrugRecommendation], lead: DrugRecommendation,
+             limit: int = SUMMARY_LIMIT) -> str:
     name = drug[:1].upper() + drug[1:]
     if lead.status == "not_tested":
         advice = _first_sentence(lead.testing_advice) if lead.testing_advice else "no genotype-guided advice possible"
     else:
         advice = _first_sentence(lead.recommendation or lead.implication or lead.status.replace("_", " "))
     if len(rows) == 1:
-        return shorten(f"{name}: {_basis_label(lead)} - {advice}")
+        return shorten(f"{name}: {_basis_label(lead)} - {advice}", limit)
     others = len(rows) - 1
     suffix = f" (+{others} more row{'s' if others > 1 else ''})"
     where = f"{lead.population.split(':')[0].strip()}: " if lead.population else ""
     if lead.guideline_body != "CPIC":
         where = f"{lead.guideline_body}: {where}"
-    return shorten(f"{name}: {_basis_label(lead)} - {where}{advice}", SUMMARY_LIMIT - len(suffix)) + suffix
+    return shorten(f"{name}: {_basis_label(lead)} - {where}{advice}", limit - len(suffix)) + suffix
 
 
-def card_detail(rows: Sequence[DrugRecommendation], citation: CitationLookup) -> str:
+def card_detail(rows: Sequence[DrugRecommendation], citation: CitationLookup, sex: Sex | None = None) -> str:
     """Markdown: every row with its indication, implication, recommendation, strength and basis."""
     blocks: list[str] = []
     for row in rows:
@@ -147,6 +171,9 @@ def card_detail(rows: Sequence[DrugRecommendation], citation: CitationLookup) ->
         if row.recommendation:
             lines.append(f"**Recommendation:** {row.recommendation}" + (
                 f" ({row.strength})" if row.strength else ""))
+        note = row_note(row, sex)
+        if note and row.written_for is not None:
+            lines.append(f"**Written for {'women' if row.written_for.sex == 'female' else 'men'}:** {note}")
         if row.difference:
             lines.append(f"**How it differs from CPIC:** {row.difference}")
         if row.untested_genes:
@@ -160,7 +187,9 @@ def card_detail(rows: Sequence[DrugRecommendation], citation: CitationLookup) ->
             lines.append(f"*Note:* {warning.message}")
         blocks.append("  \n".join(lines))
     sources = []
-    cited_ids = (s for row in rows for s in [*([row.guideline] if row.guideline else []), *row.agreeing_guidelines])
+    cited_ids = (s for row in rows for s in [*([row.guideline] if row.guideline else []), *row.agreeing_guidelines,
+                                             *(row.written_for.sources if row.written_for and row_note(row, sex)
+                                               else [])])
     for source_id in dict.fromkeys(cited_ids):
         cited = citation(source_id)
         if cited is not None:
@@ -214,20 +243,24 @@ def _alternative_order(alternative: AlternativeDrug, draft: dict[str, Any]) -> d
 
 
 def drug_card(drug: str, rows: Sequence[DrugRecommendation], citation: CitationLookup, *,
-              draft_order_id: str | None = None, draft_order: dict[str, Any] | None = None) -> dict[str, Any]:
+              draft_order_id: str | None = None, draft_order: dict[str, Any] | None = None,
+              sex: Sex | None = None) -> dict[str, Any]:
     """One card for one drug's rows (all rows of one drug, one per indication).
+
+    ``sex``: the patient's sex from the EHR (FHIR Patient.gender); None keeps the notes the stored result was made
+    with (a row written for another sex is never dropped, only noted).
 
     With a draft order's id, the card suggests removing it, and replacing it by each alternative the guideline names
     (:func:`card_alternatives`): a ``delete`` of the draft plus a ``create`` of a draft MedicationRequest coded with
     the alternative's RxNorm ingredient, for the draft order's subject."""
     if not rows:
         raise ValueError("a card needs at least one row")
-    indicator = max((row_indicator(r) for r in rows), key=_RANK.__getitem__)
+    indicator = max((row_indicator(r, sex) for r in rows), key=_RANK.__getitem__)
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
-        "summary": card_summary(drug, rows),
+        "summary": card_summary(drug, rows, sex),
         "indicator": indicator,
-        "detail": card_detail(rows, citation),
+        "detail": card_detail(rows, citation, sex),
         "source": card_source(rows, citation),
     }
     if draft_order_id and any(r.status == "actionable" for r in rows):

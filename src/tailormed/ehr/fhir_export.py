@@ -409,6 +409,8 @@ def _export_implication(builder: _Builder, drug: DrugRecommendation, position: i
         text.append(f"Differs from CPIC: {drug.difference}")
     if drug.recommendation:
         text.append(f"Recommendation: {drug.recommendation}")
+    if drug.written_for_note and drug.written_for is not None:
+        text.append(f"{_written_for_label(drug)}: {drug.written_for_note}")
     notes = [b.phenoconversion_note for b in drug.basis if b.phenoconversion_note]
     text.extend(notes)
     if drug.agreeing_rules:
@@ -417,6 +419,8 @@ def _export_implication(builder: _Builder, drug: DrugRecommendation, position: i
     text.append(f"TailorMed status: {status_words.get(drug.status, drug.status)} (rule {drug.rule}).")
     components.append(_conclusion_component(" ".join(t for t in text if t)))
     citation_ids = ([drug.guideline] if drug.guideline else []) + (drug.evidence.citations if drug.evidence else [])
+    if drug.written_for_note and drug.written_for is not None:
+        citation_ids += drug.written_for.sources
     body = builder.observation("therapeutic-implication",
                                {"coding": [{"system": TBD, "code": "therapeutic-implication",
                                             "display": "Therapeutic Implication"}]},
@@ -448,11 +452,17 @@ def _phenotype_words(phenotype: str | None, matched_on: str) -> str:
     return phenotype
 
 
+def _written_for_label(drug: DrugRecommendation) -> str:
+    return "Written for women" if drug.written_for is not None and drug.written_for.sex == "female" else \
+        "Written for men"
+
+
 def _export_recommendation(builder: _Builder, drug: DrugRecommendation, position: int, reason: str) -> None:
+    note = f" {_written_for_label(drug)}: {drug.written_for_note}" if drug.written_for_note else ""
     task: dict[str, Any] = {
         "resourceType": "Task", "meta": {"profile": [IG + "medication-recommendation"]},
         "status": "requested", "intent": "proposal",
-        "description": f"{drug.drug}: {drug.recommendation}",
+        "description": f"{drug.drug}: {drug.recommendation}{note}",
         "for": builder.subject, "reasonReference": {"reference": reason},
     }
     if builder.issued:

@@ -142,6 +142,7 @@ def load_pack(path: Path) -> Pack:
     drugs: dict[str, DrugGuidance] = {}
     drug_files: dict[str, str] = {}
     cited: list[tuple[Path, str]] = []
+    located: list[tuple[Path, str, str]] = []  # (file, place, source id) where the place is worth naming
     for gene_path in sorted((path / "genes").glob("*.yaml")):
         gene: GeneDefinition = _parse(GeneDefinition, _read_yaml(gene_path), gene_path)
         if gene.gene in genes:
@@ -156,11 +157,16 @@ def load_pack(path: Path) -> Pack:
         drugs[drug.drug] = drug
         drug_files[drug.drug] = str(drug_path)
         cited += [(drug_path, s) for s in _collect_sources(drug.sources, sources, drug_path)]
-        for other in drug.other_guidelines:
+        for j, other in enumerate(drug.other_guidelines):
             cited.append((drug_path, other.guideline))
             cited += [(drug_path, s) for rec in other.recommendations for s in rec.sources]
+            located += [(drug_path, f"other_guidelines.{j}.recommendations.{i}.written_for.sources", s)
+                        for i, rec in enumerate(other.recommendations) if rec.written_for
+                        for s in rec.written_for.sources]
         cited.append((drug_path, drug.guideline))
         cited += [(drug_path, s) for rec in drug.recommendations for s in rec.sources]
+        located += [(drug_path, f"recommendations.{i}.written_for.sources", s)
+                    for i, rec in enumerate(drug.recommendations) if rec.written_for for s in rec.written_for.sources]
         if drug.test_before_prescribing is not None:
             cited += [(drug_path, s) for s in drug.test_before_prescribing.sources]
     phenoconversion = None
@@ -175,6 +181,10 @@ def load_pack(path: Path) -> Pack:
         if source_id not in sources:
             raise KnowledgeError(f"cites source {source_id!r}, which no file of the pack declares",
                                  source=str(cited_in))
+    for cited_in, place, source_id in located:
+        if source_id not in sources:
+            raise KnowledgeError(f"cites source {source_id!r}, which no file of the pack declares",
+                                 source=str(cited_in), location=place)
     return Pack(path=path, manifest=manifest, genes=genes, drugs=drugs, sources=sources,
                 phenoconversion=phenoconversion, drug_files=drug_files)
 

@@ -269,6 +269,30 @@ class Alternative(_Strict):
         return self
 
 
+WrittenForSex = Literal["female", "male"]
+"""The sexes a recommendation's wording can be written for."""
+
+
+class WrittenFor(_Strict):
+    """Which patients a recommendation's wording is written for, and what a cited source says for the others.
+
+    Example: CPIC's tamoxifen alternatives name pre- and postmenopausal women; for a man (or a patient whose sex is
+    not recorded) the row is still shown, with ``other_patients`` beside it. Only the keys below are allowed."""
+
+    sex: WrittenForSex = Field(description="The sex the guideline's wording of this row is written for.")
+    other_patients: str = Field(
+        min_length=40, description="For patients of another or unrecorded sex: that the wording is written for "
+        "these patients, and what the cited source says for the others, in TailorMed's words.")
+    sources: list[str] = Field(min_length=1, description="ids of the sources of other_patients.")
+
+    @model_validator(mode="after")
+    def _says_whom(self) -> WrittenFor:
+        people = {"female": "written for women", "male": "written for men"}[self.sex]
+        if people not in self.other_patients:
+            raise ValueError(f"other_patients must say plainly that the wording is {people!r}")
+        return self
+
+
 class Recommendation(_Strict):
     """One row of a guideline's recommendation table, in our own wording."""
 
@@ -288,6 +312,9 @@ class Recommendation(_Strict):
     alternatives: list[Alternative] = Field(
         default_factory=list, description="The alternative drugs the recommendation names, machine-readable (CDS "
         "Hooks cards offer to replace the order by one). Only what the guideline's recommendation names.")
+    written_for: WrittenFor | None = Field(
+        default=None, description="When the wording is written for one sex only: which, and the cited note shown "
+        "for other patients (docs/knowledge-packs.md).")
     sources: list[str] = Field(default_factory=list)
 
 
@@ -327,6 +354,8 @@ class OtherRecommendation(_Strict):
     compared_with_cpic: Comparison
     difference: str | None = Field(
         default=None, description="Required when compared_with_cpic is 'differs': what differs, in our words.")
+    written_for: WrittenFor | None = Field(
+        default=None, description="As for a CPIC row: the sex the wording is written for and the note for others.")
     sources: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")

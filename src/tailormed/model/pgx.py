@@ -7,8 +7,9 @@ from typing import Literal
 from pydantic import Field, PrivateAttr
 
 from tailormed.model.common import Citation, Provenance, Record, Warning
+from tailormed.model.patient import Sex
 
-PGX_SCHEMA_VERSION = "2.0"
+PGX_SCHEMA_VERSION = "2.1"
 
 CallSource = Literal["vcf", "outside_call", "none"]
 
@@ -173,6 +174,40 @@ class GeneBasis(Record):
         default=None, description="Why the adjusted phenotype was (or was not) used for this drug, in plain words.")
 
 
+class WrittenForNote(Record):
+    """A recommendation whose wording is written for one sex (the pack row's ``written_for``): which sex, and the
+    cited note TailorMed shows for other patients."""
+
+    sex: Literal["female", "male"] = Field(description="The sex the guideline's wording is written for.")
+    other_patients: str = Field(description="The curated note for patients of another or unrecorded sex: that "
+                                "the wording is written for `sex` (women or men), and what the cited source says "
+                                "for the others.")
+    sources: list[str] = Field(default_factory=list, description="Ids of the sources of other_patients.")
+
+
+_PEOPLE = {"female": "women", "male": "men"}
+
+
+def written_for_note(written_for: WrittenForNote | None, sex: Sex) -> str | None:
+    """The note a row carries for a patient of ``sex``: None when the wording is written for that sex (or for
+    everyone); otherwise the patient's recorded sex, then the curated note (which says whom the wording is written
+    for and what its source says for the others).
+
+    >>> rule = WrittenForNote(sex="female", other_patients="Written for women. For men, see the source.")
+    >>> written_for_note(rule, "female") is None
+    True
+    >>> written_for_note(rule, "male")
+    'The patient is male. Written for women. For men, see the source.'
+    >>> written_for_note(rule, "unknown")
+    "The patient's sex is not recorded. Written for women. For men, see the source."
+    """
+    if written_for is None or sex == written_for.sex:
+        return None
+    patient = {"female": "The patient is female.", "male": "The patient is male.",
+               "other": "The patient's recorded sex is other.", "unknown": "The patient's sex is not recorded."}[sex]
+    return f"{patient} {written_for.other_patients}"
+
+
 class DrugCall(Record):
     """What applies to one drug for this person: the facts of the row, with the guidance text by reference
     (``rule``). A compact document's drug rows are these; a full document's rows add the text
@@ -210,6 +245,10 @@ class DrugCall(Record):
         description="Current medications that act on an enzyme this drug's genes code for: applied to the basis "
         "(phenotype_used 'adjusted') or reported in warnings as a caution.",
     )
+    written_for_note: str | None = Field(
+        default=None, description="When the recommendation's wording is written for one sex (its rule's "
+        "written_for) and the patient is not recorded as that sex: what it is written for, the patient's recorded "
+        "sex and the cited note for other patients (written_for_note()). The recommendation is still shown.")
 
 
 class AlternativeDrug(Record):
@@ -243,6 +282,9 @@ class DrugRecommendation(DrugCall):
         default_factory=list, description="Citation ids of the guidelines of agreeing_rules (e.g. the DPWG guideline).")
     alternatives: list[AlternativeDrug] = Field(
         default_factory=list, description="Alternative drugs the row's recommendation names (CPIC rows), coded.")
+    written_for: WrittenForNote | None = Field(
+        default=None, description="When the recommendation's wording is written for one sex: which, and the cited "
+        "note for other patients (the row's written_for_note applies it to this patient).")
     evidence: EvidenceRef | None = Field(
         default=None, description="The drug's record and every source of this row: guideline, the "
         "recommendation's own sources and those of testing_advice.")
@@ -255,6 +297,8 @@ class PgxResult(Record):
     schema_version: str = PGX_SCHEMA_VERSION
     detail: Literal["full"] = "full"
     sample: str
+    sex: Sex = Field(default="unknown", description="The patient's recorded sex (the manifest's demographics), which "
+                     "decides the drug rows' written_for_note; 'unknown' when none was given (pgx call without --sex).")
     medications: list[str] = Field(default_factory=list, description="The medication list given, if any.")
     genes: list[GeneResult]
     drugs: list[DrugRecommendation]
@@ -284,6 +328,7 @@ class PgxCompactResult(Record):
     sample: str
     knowledge_file: str = Field(description="The PgxKnowledge document of the run, relative to this file: "
                                 "'knowledge.json'.")
+    sex: Sex = Field(default="unknown", description="The patient's recorded sex, as in the full document.")
     medications: list[str] = Field(default_factory=list, description="The medication list given, if any.")
     genes: list[GeneResult]
     drugs: list[DrugCall]
@@ -317,6 +362,8 @@ class RuleKnowledge(Record):
     difference: str | None = Field(default=None, description="DPWG rows that differ from CPIC: how.")
     alternatives: list[AlternativeDrug] = Field(
         default_factory=list, description="Alternative drugs the recommendation names (CPIC rows), coded.")
+    written_for: WrittenForNote | None = Field(
+        default=None, description="When the wording is written for one sex: which, and the note for other patients.")
     citations: list[str] = Field(description="Ids of its sources: the guideline, then the recommendation's own.")
 
 

@@ -16,6 +16,7 @@ from tailormed.kb.pack import INDETERMINATE, KnowledgeBase, possible_phenotypes
 from tailormed.model.common import Citation, Provenance, Warning
 from tailormed.model.genotypes import GeneGenotypes, OutsideCall
 from tailormed.model.pack import GeneDefinition
+from tailormed.model.patient import Sex
 from tailormed.model.pgx import (
     Diplotype,
     DrugRecommendation,
@@ -112,6 +113,8 @@ def cited_ids(genes: Sequence[GeneResult], drugs: Sequence[DrugRecommendation]) 
             ids.update(d.evidence.citations)
         ids.update(d.testing_advice_sources)
         ids.update(d.agreeing_guidelines)
+        if d.written_for is not None:
+            ids.update(d.written_for.sources)
         for e in d.phenoconversion:
             ids.add(e.source)
             ids.update(e.rule_sources)
@@ -523,19 +526,21 @@ def _not_called_result(kb: KnowledgeBase, gene: GeneDefinition) -> GeneResult:
 
 
 def build_result(kb: KnowledgeBase, sample: str, genes: dict[str, GeneResult], provenance: Provenance,
-                 medications: list[str] | None = None, memo: RecommendationMemo | None = None) -> PgxResult:
+                 medications: list[str] | None = None, memo: RecommendationMemo | None = None,
+                 sex: Sex = "unknown") -> PgxResult:
     """Assemble one sample's document: genes in pack order, drug guidance, warnings, provenance.
 
-    ``memo`` (one per run) lets samples that share gene result objects share their drug rows.
+    ``memo`` (one per run) lets samples that share gene result objects share their drug rows. ``sex`` is the
+    patient's recorded sex: rows whose wording is written for another sex carry a note (never dropped).
     """
     for name in kb.genes:
         if name not in genes:
             genes[name] = _not_called_result(kb, kb.genes[name])
     genes = apply_phenoconversion(kb, genes, medications)
-    drugs: list[DrugRecommendation] = recommend(kb, genes, medications, memo)
+    drugs: list[DrugRecommendation] = recommend(kb, genes, medications, memo, sex)
     ordered = [genes[n] for n in sorted(genes)]
     warnings = [Warning(code="assumption", message=a, severity="info") for a in provenance.assumptions]
     disclaimers = DISCLAIMERS + ([PHENOCONVERSION_DISCLAIMER] if medications else [])
-    return PgxResult(sample=sample, medications=list(medications or []), genes=ordered, drugs=drugs,
+    return PgxResult(sample=sample, sex=sex, medications=list(medications or []), genes=ordered, drugs=drugs,
                      warnings=warnings, citations=[citation(kb, i) for i in cited_ids(ordered, drugs)],
                      provenance=provenance, disclaimers=disclaimers)

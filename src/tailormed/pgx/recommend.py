@@ -17,7 +17,15 @@ from __future__ import annotations
 
 from tailormed.kb.pack import INDETERMINATE, NOT_TESTED, KnowledgeBase
 from tailormed.model.common import Warning
-from tailormed.model.pack import DrugGuidance, GeneCondition, OtherGuideline, OtherRecommendation, Recommendation
+from tailormed.model.pack import (
+    DrugGuidance,
+    GeneCondition,
+    OtherGuideline,
+    OtherRecommendation,
+    Recommendation,
+    WrittenFor,
+)
+from tailormed.model.patient import Sex
 from tailormed.model.pgx import (
     AlternativeDrug,
     DrugRecommendation,
@@ -25,6 +33,8 @@ from tailormed.model.pgx import (
     GeneBasis,
     GeneResult,
     PhenoconversionEffect,
+    WrittenForNote,
+    written_for_note,
 )
 from tailormed.pgx.phenoconversion import DrugAdjustment, adjustment_for_drug, apply_phenoconversion
 
@@ -85,6 +95,14 @@ def alternative_drugs(kb: KnowledgeBase, rec: Recommendation) -> list[Alternativ
     """The alternatives a recommendation names, each with its RxNorm ingredient code (checked when loading)."""
     return [AlternativeDrug(drug=a.drug, rxnorm=a.rxnorm or kb.ingredient_codes[a.drug], preferred=a.preferred)
             for a in rec.alternatives]
+
+
+def written_for(kb: KnowledgeBase, rule: WrittenFor | None) -> WrittenForNote | None:
+    """A pack row's ``written_for`` as a result row carries it, its sources as citation ids."""
+    if rule is None:
+        return None
+    return WrittenForNote(sex=rule.sex, other_patients=rule.other_patients,
+                          sources=[_citation(kb, s) for s in rule.sources])
 
 
 def rule_citations(kb: KnowledgeBase, drug: DrugGuidance, rec: Recommendation) -> list[str]:
@@ -155,8 +173,12 @@ def _unique(citations: list[str]) -> list[str]:
     return list(dict.fromkeys(citations))
 
 
-def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, GeneResult]) -> list[DrugRecommendation]:
-    """Every recommendation of ``drug`` that applies to these gene results (one summary row if none does)."""
+def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, GeneResult],
+                   sex: Sex = "unknown") -> list[DrugRecommendation]:
+    """Every recommendation of ``drug`` that applies to these gene results (one summary row if none does).
+
+    A row whose wording is written for one sex (``written_for``) is kept for every patient; for a patient not
+    recorded as that sex (``sex``: the patient's) it carries the note saying so (:func:`written_for_note`)."""
     evidence = EvidenceRef(knowledge_pack=kb.version_label, record=f"drugs/{drug.drug}.yaml",
                            citations=[_citation(kb, drug.guideline)])
     adjustments = {g: a for g in drug.genes if (a := adjustment_for_drug(kb, drug, g, results.get(g))) is not None}
@@ -200,7 +222,8 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
             testing_advice=advice, testing_advice_sources=advice_citations,
             evidence=evidence.model_copy(update={"citations": citations}),
             warnings=row_warnings(rec.when, basis), phenoconversion=pheno_effects,
-            alternatives=alternative_drugs(kb, rec)))
+            alternatives=alternative_drugs(kb, rec), written_for=(audience := written_for(kb, rec.written_for)),
+            written_for_note=written_for_note(audience, sex)))
     cpic_rows = list(found)
     for other in drug.other_guidelines:
         for index, other_rec in enumerate(other.recommendations):
@@ -225,6 +248,8 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
                 compared_with_cpic=other_rec.compared_with_cpic, difference=other_rec.difference,
                 population=other_rec.population, implication=other_rec.implication,
                 recommendation=other_rec.recommendation, strength=None, basis=basis, guideline=citations[0],
+                written_for=(audience := written_for(kb, other_rec.written_for)),
+                written_for_note=written_for_note(audience, sex),
                 untested_genes=untested, evidence=evidence.model_copy(update={"record": f"drugs/{drug.drug}.yaml",
                                                                              "citations": citations}),
                 # the drug's CPIC (or summary) row, shown with it, carries the warnings (untested genes, provisional or
@@ -271,33 +296,35 @@ class RecommendationMemo:
         self._genes: dict[str, tuple[str, ...]] = {}
 
     def rows(self, kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, GeneResult],
-             medications: frozenset[str]) -> list[DrugRecommendation]:
+             medications: frozenset[str], sex: Sex = "unknown") -> list[DrugRecommendation]:
         genes = self._genes.get(drug.drug)
         if genes is None:  # every gene a row of the drug can read
             genes = tuple(dict.fromkeys([*drug.genes, *(g for rec in drug.recommendations for g in rec.when)]))
             self._genes[drug.drug] = genes
         used = tuple(results.get(g) for g in genes)
-        key = (drug.drug, medications, *map(id, used))
+        key = (drug.drug, medications, sex, *map(id, used))
         hit = self._rows.get(key)
         if hit is not None:
             return hit[1]
-        rows = _rows_for(kb, drug, results, medications)
+        rows = _rows_for(kb, drug, results, medications, sex)
         self._rows[key] = (used, rows)
         return rows
 
 
 def _rows_for(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, GeneResult],
-              medications: frozenset[str]) -> list[DrugRecommendation]:
-    rows = recommend_drug(kb, drug, results)
+              medications: frozenset[str], sex: Sex = "unknown") -> list[DrugRecommendation]:
+    rows = recommend_drug(kb, drug, results, sex)
     for row in rows:
         row.in_medication_list = drug.drug.lower() in medications
     return rows
 
 
 def recommend(kb: KnowledgeBase, results: dict[str, GeneResult],
-              medications: list[str] | None = None, memo: RecommendationMemo | None = None) -> list[DrugRecommendation]:
+              medications: list[str] | None = None, memo: RecommendationMemo | None = None,
+              sex: Sex = "unknown") -> list[DrugRecommendation]:
     """Recommendations for every drug in the knowledge base: medication list first, then by status
-    (:data:`STATUS_ORDER`), then by drug name.
+    (:data:`STATUS_ORDER`), then by drug name. ``sex`` (the patient's recorded sex) decides which rows carry a
+    note that their wording is written for another sex (:func:`recommend_drug`).
 
     Listed medications that inhibit or induce a gene's enzyme are applied first (:func:`apply_phenoconversion`).
     With a ``memo``, rows made before from the same gene result objects are reused (they are shared: read-only).
@@ -307,6 +334,7 @@ def recommend(kb: KnowledgeBase, results: dict[str, GeneResult],
     rows: list[DrugRecommendation] = []
     for name in sorted(kb.drugs):
         drug = kb.drugs[name]
-        rows += memo.rows(kb, drug, results, meds) if memo is not None else _rows_for(kb, drug, results, meds)
+        rows += (memo.rows(kb, drug, results, meds, sex) if memo is not None
+                 else _rows_for(kb, drug, results, meds, sex))
     rows.sort(key=lambda r: (not r.in_medication_list, STATUS_ORDER[r.status], r.drug))
     return rows

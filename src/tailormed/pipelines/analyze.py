@@ -147,7 +147,7 @@ def _analyze_pgx(patient: Patient, kb: KnowledgeBase, calls: list[OutsideCall], 
         if patient.cyp2d6_copy_number else {})
     assumptions = [MISSING_AS_REF_ASSUMPTION] if patient.missing_as_reference else []
     return build_result(kb, patient.id, dict(per_sample[0]), pgx_provenance(kb, inputs, assumptions),
-                        patient.medications)
+                        patient.medications, sex=patient.demographics.sex)
 
 
 def _analyze_rare(patient: Patient) -> tuple[Any, dict[str, Any] | None]:

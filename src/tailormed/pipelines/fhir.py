@@ -126,7 +126,7 @@ def pgx_from_fhir(path: Path, *, kb_name: str = "pgx-core") -> tuple[EhrPatientR
     name = record.patient_id or Path(path).stem
     _, per_sample = call_pgx(None, kb, outside_calls=calls, sample_name=name)
     result = build_result(kb, name, dict(per_sample[0]), pgx_provenance(kb, {"fhir_bundle": str(path)}, []),
-                          record.medications)
+                          record.medications, sex=record.demographics.sex)
     return record, result
 
 

@@ -22,6 +22,7 @@ from tailormed.io.vcf import VcfFile, check_reference_agreement
 from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
 from tailormed.model.common import Provenance
 from tailormed.model.genotypes import CopyNumberCall, GeneGenotypes, OutsideCall
+from tailormed.model.patient import Sex
 from tailormed.model.pgx import GeneResult
 from tailormed.output import atomic_output_dir, case_file_names
 from tailormed.pgx.copy_number import complete_with_copy_number
@@ -163,6 +164,7 @@ class _ReportJob:
     compact: bool
     names: list[str]
     staging: Path
+    sex: Sex = "unknown"
 
 
 @dataclass
@@ -191,7 +193,7 @@ def _write_chunk(bounds: tuple[int, int]) -> str:
     tsv = CallsWriter(lines, header=False)
     for n in range(*bounds):
         result = build_result(job.kb, job.sample_ids[n], dict(job.per_sample[n]), job.provenance,
-                              list(job.medications), writers.memo)
+                              list(job.medications), writers.memo, sex=job.sex)
         tsv.write(job.sample_ids[n], result.genes)
         if "json" in job.formats:
             document = writers.json_writer.write(result) if job.compact else full_json(result)
@@ -224,14 +226,15 @@ def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
                       per_sample: Sequence[dict[str, GeneResult]], provenance: Provenance,
                       formats: Sequence[str] = ALL_FORMATS, medications: Sequence[str] = (),
                       progress: ProgressCallback | None = None, full_evidence: bool = False,
-                      workers: int | None = None, source: str | None = None) -> list[str]:
+                      workers: int | None = None, source: str | None = None, sex: Sex = "unknown") -> list[str]:
     """Write calls.tsv and per-sample JSON/HTML atomically; returns the file names written.
 
     The per-sample JSON is the compact document, with the run's ``knowledge.json`` beside it, unless
     ``full_evidence`` asks for the full one (:mod:`tailormed.report.pgx_json`). Per-sample reports are written
     by :func:`report_workers` processes, in chunks of :data:`REPORT_CHUNK` samples; calls.tsv keeps the sample
     order, and the files are the same whatever the number of processes. ``source`` (the file the sample ids
-    come from) is named when an id cannot name a file.
+    come from) is named when an id cannot name a file. ``sex`` (one person's, like ``medications``) decides the
+    notes on advice written for another sex.
     """
     global _JOB, _WRITERS
     compact = "json" in formats and not full_evidence
@@ -254,7 +257,7 @@ def write_pgx_outputs(out: Path, kb: KnowledgeBase, sample_ids: Sequence[str],
                 CallsWriter(handle)  # the header
                 chunks = [(i, min(i + REPORT_CHUNK, len(sample_ids))) for i in range(0, len(sample_ids), REPORT_CHUNK)]
                 _JOB = _ReportJob(kb, sample_ids, per_sample, provenance, formats, medications, compact, names,
-                                  staging)
+                                  staging, sex)
                 processes = min(report_workers(len(sample_ids), workers), len(chunks))
                 pool = multiprocessing.get_context("fork").Pool(processes, initializer=_worker_signals) \
                     if processes > 1 else None
@@ -282,11 +285,13 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
                  missing_as_reference: bool = False, formats: Sequence[str] = ALL_FORMATS,
                  medications: Sequence[str] = (), progress: ProgressCallback | None = None,
                  full_evidence: bool = False, workers: int | None = None,
-                 cyp2d6_copy_number_path: Path | None = None) -> PgxRunSummary:
+                 cyp2d6_copy_number_path: Path | None = None, sex: Sex = "unknown") -> PgxRunSummary:
     """``tailormed pgx call``: VCF (+ outside calls) -> calls.tsv, <sample>.json, <sample>.html (and
     knowledge.json for the compact JSON; ``full_evidence`` writes the full documents instead).
 
-    ``medications`` is one person's list: it is refused when more than one sample is analysed.
+    ``medications`` and ``sex`` are one person's: they are refused when more than one sample is analysed. ``sex``
+    decides the notes on advice written for another sex (docs/knowledge-packs.md); ``male`` also reads X-linked
+    genes (G6PD) as one X, as ``tailormed analyze`` does.
     """
     kb = load_knowledge_base(kb_name)
     calls = read_outside_calls(outside_calls_path, set(kb.genes)) if outside_calls_path else []
@@ -302,15 +307,22 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
         raise InputError("give a VCF, an outside-call file, or both")
     if progress:
         progress("reading genotypes and calling genes", 0, None)
+    vcf_list = [vcf] if isinstance(vcf, (str, Path)) else list(vcf or [])
+    haploid_x: dict[str, bool] = {}
+    if sex == "male" and vcf_list:
+        with VcfFile(Path(vcf_list[0])) as handle:
+            haploid_x = {s: True for s in (samples or handle.all_samples)}
     sample_ids, per_sample = call_pgx(vcf, kb, samples=samples, outside_calls=calls,
-                                      missing_as_reference=missing_as_reference,
+                                      missing_as_reference=missing_as_reference, haploid_x=haploid_x,
                                       position_detail=_position_detail(formats, full_evidence),
                                       copy_numbers=structural.copy_numbers)
     meds = [m.strip().lower() for m in medications if m.strip()]
     if meds and len(sample_ids) != 1:
         raise InputError(f"--medications is one person's medication list, but {len(sample_ids)} samples are analysed; "
                          "choose one with --samples (or use tailormed analyze with a patient manifest)")
-    vcf_list = [vcf] if isinstance(vcf, (str, Path)) else list(vcf or [])
+    if sex != "unknown" and len(sample_ids) != 1:
+        raise InputError(f"--sex is one person's, but {len(sample_ids)} samples are analysed; choose one with "
+                         "--samples (or use tailormed analyze with a patient manifest)")
     inputs = {"vcf": ", ".join(str(v) for v in vcf_list)} if vcf_list else {}
     if outside_calls_path:
         inputs["outside_calls"] = str(outside_calls_path)
@@ -318,11 +330,13 @@ def run_pgx_call(vcf: Path | Sequence[Path] | None, out: Path, *, kb_name: str =
         inputs["cyp2d6_copy_number"] = f"{cyp2d6_copy_number_path} ({structural.format})"
     if meds:
         inputs["medications"] = ", ".join(meds)
+    if sex != "unknown":
+        inputs["sex"] = sex
     assumptions = [MISSING_AS_REF_ASSUMPTION] if missing_as_reference else []
     provenance = pgx_provenance(kb, inputs, assumptions)
     files = write_pgx_outputs(out, kb, sample_ids, per_sample, provenance, formats, medications=meds,
                               progress=progress, full_evidence=full_evidence, workers=workers,
-                              source=str(vcf_list[0]) if vcf_list else None)
+                              source=str(vcf_list[0]) if vcf_list else None, sex=sex)
     return PgxRunSummary(out=out, samples=len(sample_ids), genes=len(kb.genes), files=files)
 
 

@@ -28,7 +28,14 @@ from tailormed.model.pgx import (
     RuleKnowledge,
 )
 from tailormed.pgx.engine import citation, cited_ids, gene_evidence
-from tailormed.pgx.recommend import alternative_drugs, other_rule_citations, other_rule_id, rule_citations, rule_id
+from tailormed.pgx.recommend import (
+    alternative_drugs,
+    other_rule_citations,
+    other_rule_id,
+    rule_citations,
+    rule_id,
+    written_for,
+)
 from tailormed.report.html import informative_positions
 
 KNOWLEDGE_FILE = "knowledge.json"
@@ -59,7 +66,7 @@ def compact_document(result: PgxResult) -> PgxCompactResult:
              for g in result.genes]
     drugs = [_drug_call(row) for row in result.drugs]
     return PgxCompactResult(schema_version=result.schema_version, detail="compact", sample=result.sample,
-                            knowledge_file=KNOWLEDGE_FILE,
+                            knowledge_file=KNOWLEDGE_FILE, sex=result.sex,
                             medications=result.medications, genes=genes, drugs=drugs, warnings=result.warnings,
                             provenance=result.provenance, disclaimers=result.disclaimers)
 
@@ -101,7 +108,8 @@ class CompactJsonWriter:
     def write(self, result: PgxResult) -> str:
         """One sample's compact document."""
         frame = PgxCompactResult(schema_version=result.schema_version, detail="compact", sample=result.sample,
-                                 knowledge_file=KNOWLEDGE_FILE, medications=result.medications, genes=[], drugs=[],
+                                 knowledge_file=KNOWLEDGE_FILE, sex=result.sex, medications=result.medications,
+                                 genes=[], drugs=[],
                                  warnings=result.warnings, provenance=result.provenance,
                                  disclaimers=result.disclaimers).model_dump_json(exclude_defaults=True)
         at = frame.index(self._SLOT)  # the only place it can be: a string value would escape the quotes
@@ -123,19 +131,22 @@ def knowledge_document(kb: KnowledgeBase, provenance: Provenance) -> PgxKnowledg
         for index, rec in enumerate(drug.recommendations):
             cited = rule_citations(kb, drug, rec)
             ids.update(cited)
+            ids.update(rec.written_for.sources if rec.written_for else [])
             rules.append(RuleKnowledge(id=rule_id(drug, index), drug=drug.drug, population=rec.population,
                                        implication=rec.implication, recommendation=rec.recommendation,
                                        strength=rec.strength, alternatives=alternative_drugs(kb, rec),
-                                       citations=cited))
+                                       written_for=written_for(kb, rec.written_for), citations=cited))
         for other in drug.other_guidelines:
             for index, other_rec in enumerate(other.recommendations):
                 cited = other_rule_citations(kb, other, other_rec)
                 ids.update(cited)
+                ids.update(other_rec.written_for.sources if other_rec.written_for else [])
                 rules.append(RuleKnowledge(id=other_rule_id(drug, other, index), drug=drug.drug,
                                            population=other_rec.population, implication=other_rec.implication,
                                            recommendation=other_rec.recommendation, guideline_body=other.body,
                                            compared_with_cpic=other_rec.compared_with_cpic,
-                                           difference=other_rec.difference, citations=cited))
+                                           difference=other_rec.difference,
+                                           written_for=written_for(kb, other_rec.written_for), citations=cited))
     genes = []
     for name in sorted(kb.genes):
         evidence = gene_evidence(kb, kb.genes[name])
@@ -174,12 +185,13 @@ def expand_compact(document: PgxCompactResult, knowledge: PgxKnowledge) -> PgxRe
             compared_with_cpic=rule.compared_with_cpic if rule else None,
             difference=rule.difference if rule else None,
             alternatives=[a.model_copy() for a in rule.alternatives] if rule else [],
+            written_for=rule.written_for.model_copy() if rule and rule.written_for else None,
             agreeing_guidelines=[rules[r].citations[0] for r in row.agreeing_rules],
             evidence=EvidenceRef(knowledge_pack=knowledge.knowledge_pack, record=drug.record, citations=cited)))
     evidence = {g.gene: g.evidence for g in knowledge.genes}
     genes: list[GeneResult] = [g.model_copy(update={"evidence": evidence.get(g.gene)}) for g in document.genes]
     used = set(cited_ids(genes, rows))
-    return PgxResult(schema_version=document.schema_version, sample=document.sample,
+    return PgxResult(schema_version=document.schema_version, sample=document.sample, sex=document.sex,
                      medications=document.medications, genes=genes, drugs=rows, warnings=document.warnings,
                      citations=[c for c in knowledge.citations if c.id in used], provenance=document.provenance,
                      disclaimers=document.disclaimers)

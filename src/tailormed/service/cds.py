@@ -5,6 +5,10 @@ Which stored patient a request is about: the FHIR Patient (prefetch key ``patien
 search. When no Patient can be obtained, order-select and order-sign still answer when ``context.patientId`` is
 itself a stored patient id of the tenant (they need nothing else); otherwise, and always for patient-view (which
 needs the medication list), the answer is a 412 with an OperationOutcome, as the specification requires.
+
+The Patient's ``gender`` (male, female or other) decides which drug rows say that their wording is written for
+another sex (tamoxifen's alternatives are written for women); without it (absent, ``unknown``, or no Patient), the
+sex the stored analysis was given decides. Any other value is a 400.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from fastapi.responses import JSONResponse
 from tailormed.ehr.cds_cards import changes_care, drug_card, summary_card
 from tailormed.kb.rxnorm import RXNORM_SYSTEM, RxNormMap
 from tailormed.model.common import Citation
+from tailormed.model.patient import Sex
 from tailormed.model.pgx import DrugRecommendation, PgxResult
 from tailormed.service.errors import problem
 from tailormed.service.fhir_data import (
@@ -146,7 +151,24 @@ def validate_request(body: Any, hook: str) -> dict[str, Any]:
     return body
 
 
-def order_cards(result: PgxResult, orders: list[dict[str, Any]], rx: RxNormMap) -> list[dict[str, Any]]:
+def patient_sex(patient: dict[str, Any] | None) -> Sex | None:
+    """The sex the cards are written for, from a FHIR Patient's ``gender``: male, female or other; None when the
+    Patient gives none (absent or ``unknown``), so the stored result's own notes stand. Another value: ValueError.
+
+    >>> patient_sex({"resourceType": "Patient", "gender": "male"}), patient_sex({"resourceType": "Patient"})
+    ('male', None)
+    """
+    if patient is None or patient.get("gender") in (None, "unknown"):
+        return None
+    gender = patient["gender"]
+    sexes: dict[object, Sex] = {"male": "male", "female": "female", "other": "other"}
+    if gender in sexes:
+        return sexes[gender]
+    raise ValueError(f"Patient.gender {str(gender)[:40]!r} is not male, female, other or unknown")
+
+
+def order_cards(result: PgxResult, orders: list[dict[str, Any]], rx: RxNormMap,
+                sex: Sex | None = None) -> list[dict[str, Any]]:
     """One card per ordered drug whose advice departs from usual care (or asks for a test first)."""
     rows = _rows_by_drug(result)
     lookup = _citations(result)
@@ -159,15 +181,17 @@ def order_cards(result: PgxResult, orders: list[dict[str, Any]], rx: RxNormMap) 
             if drug in shown or not drug_rows or not changes_care(drug_rows):
                 continue
             shown.add(drug)
-            cards.append(drug_card(drug, drug_rows, lookup, draft_order_id=order_id, draft_order=order))
+            cards.append(drug_card(drug, drug_rows, lookup, draft_order_id=order_id, draft_order=order, sex=sex))
     return cards
 
 
-def patient_view_cards(result: PgxResult, medications: list[dict[str, Any]], rx: RxNormMap) -> list[dict[str, Any]]:
+def patient_view_cards(result: PgxResult, medications: list[dict[str, Any]], rx: RxNormMap,
+                       sex: Sex | None = None) -> list[dict[str, Any]]:
     rows = _rows_by_drug(result)
     lookup = _citations(result)
     current = list(dict.fromkeys(d for m in medications for d in order_drugs(m, rx)))
-    cards = [drug_card(drug, rows[drug], lookup) for drug in current if drug in rows and changes_care(rows[drug])]
+    cards = [drug_card(drug, rows[drug], lookup, sex=sex) for drug in current
+             if drug in rows and changes_care(rows[drug])]
     called = [g for g in result.genes if g.tested]
     untested = sorted(g.gene for g in result.genes if not g.tested)
     others = sorted(d for d, r in rows.items() if d not in current and any(x.status == "actionable" for x in r))
@@ -236,6 +260,7 @@ def _answer(state: Any, service: dict[str, Any], caller: Any, body: dict[str, An
     data = FhirData(body, state.http, allow_http=state.settings.allow_http_fhir)
     action = f"cds:{hook}"
     stored: tuple[int, str, int] | None
+    sex: Sex | None = None
     try:
         patient = data.get("patient", PATIENT_PREFETCH)
         medications = data.get("medications", MEDICATIONS_PREFETCH) if hook == "patient-view" else None
@@ -250,20 +275,25 @@ def _answer(state: Any, service: dict[str, Any], caller: Any, body: dict[str, An
             return _unavailable(hook, exc)
         medications = None
     else:
+        try:
+            sex = patient_sex(patient)
+        except ValueError as exc:
+            return problem(400, str(exc))
         stored = state.store.latest_result_id(caller.tenant, patient_keys(patient, context["patientId"]),
                                               actor=caller.subject, action=action)
     result = state.pgx_cache.get(stored[0], state.store.documents) if stored else None
     if result is None:
         return {"cards": []}
+    sex = sex or result.sex  # the EHR's Patient.gender, else the sex the stored analysis was given
     if hook == "patient-view":
         assert medications is not None
-        cards = patient_view_cards(result, bundle_resources(medications, "MedicationRequest"), state.rx)
+        cards = patient_view_cards(result, bundle_resources(medications, "MedicationRequest"), state.rx, sex)
     else:
         orders = bundle_resources(context["draftOrders"], "MedicationRequest")
         if hook == "order-select":
             chosen = set(context["selections"])
             orders = [o for o in orders if f"MedicationRequest/{o.get('id')}" in chosen]
-        cards = order_cards(result, orders, state.rx)
+        cards = order_cards(result, orders, state.rx, sex)
     return {"cards": cards}
 
 
