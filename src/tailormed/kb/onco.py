@@ -24,12 +24,14 @@ from tailormed.errors import InputError, KnowledgeError
 from tailormed.kb.pack import _collect_sources, _parse, _read_yaml, find_pack
 from tailormed.model.alterations import (
     AlterationPattern,
+    CopyNumberLevel,
     ExonClass,
     FusionPair,
     GeneClass,
     ProteinChange,
     parse_alteration,
 )
+from tailormed.model.onco import LineOfTherapy
 from tailormed.model.pack import Manifest, Source, _Strict
 
 TUMOUR_GROUPS = {"SOLID": "any solid tumour", "HEME": "any haematological cancer", "ANY": "any cancer"}
@@ -62,9 +64,10 @@ class EvidenceRecord(_Strict):
     summary: str = Field(min_length=10)
     sources: list[str] = Field(min_length=1)
     approval_date: str | None = Field(default=None, description="FDA approval date of this indication (YYYY-MM-DD).")
-    line_of_therapy: Literal["first", "later"] | None = Field(default=None, description=(
-        "Overrides the line of therapy the engine reads from ``setting`` (first-line, newly diagnosed or "
-        "(neo)adjuvant use is 'first'; use only after prior therapy is 'later'), where the wording would mislead."))
+    line_of_therapy: LineOfTherapy | None = Field(default=None, description=(
+        "Overrides the line of therapy the engine reads from ``setting`` ((neo)adjuvant or perioperative use is "
+        "'adjuvant', after chemoradiation 'consolidation', first-line or newly diagnosed use 'first', use only "
+        "after prior therapy 'later'), where the wording would mislead."))
     rationale: str | None = Field(default=None, min_length=10, description=(
         "For a combination: why it pairs its drugs, shown instead of a resistance caveat when the alteration the "
         "record is indicated for predicts resistance to one of its drugs given alone (a KRAS G12C inhibitor with "
@@ -166,7 +169,7 @@ class OncoKnowledge:
 def _needs_altered_gene(alternative: object) -> bool:
     if isinstance(alternative, GeneClass):
         return alternative.kind != "wildtype"
-    return isinstance(alternative, ProteinChange | ExonClass | FusionPair)
+    return isinstance(alternative, ProteinChange | ExonClass | FusionPair | CopyNumberLevel)
 
 
 def _load_one(path: Path) -> tuple[Manifest, list[CompiledRecord], dict[str, GeneRole], dict[str, Source]]:
