@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from tailormed.errors import InputError, KnowledgeError
 from tailormed.kb.pack import _collect_sources, _parse, _read_yaml, find_pack
@@ -72,6 +72,20 @@ class EvidenceRecord(_Strict):
         "For a combination: why it pairs its drugs, shown instead of a resistance caveat when the alteration the "
         "record is indicated for predicts resistance to one of its drugs given alone (a KRAS G12C inhibitor with "
         "an anti-EGFR antibody in colorectal cancer). Cite its evidence in sources."))
+
+    context: list[str] = Field(default_factory=list, description=(
+        "For a resistance record: those of its alterations that set the scene rather than cause the resistance (the "
+        "EGFR-sensitising mutation beside an acquired MET amplification). They must be present like the others, "
+        "but an option resting on them is not said to be resisted by them; each is written as in alterations."))
+
+    @model_validator(mode="after")
+    def _context_is_required(self) -> EvidenceRecord:
+        unknown = [text for text in self.context if text not in self.alterations]
+        if unknown:
+            raise ValueError(f"context {unknown} must repeat entries of alterations")
+        if self.context and (self.response != "resistant" or len(self.context) >= len(self.alterations)):
+            raise ValueError("context is for resistance records, beside at least one alteration causing resistance")
+        return self
 
     @field_validator("drugs")
     @classmethod

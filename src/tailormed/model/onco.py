@@ -230,6 +230,8 @@ class MatchedEvidence(Record):
     satisfied_by: list[str]
     inferred: bool = Field(default=False, description="True when satisfied by inference (e.g. wild type assumed, "
                                                       "dMMR inferred from MMR-gene alterations).")
+    context: bool = Field(default=False, description="On a resistance option: the requirement sets the scene (the "
+                          "EGFR mutation beside an acquired MET amplification) and is not what resists (schema 1.3).")
 
 
 class UnknownRequirement(Record):
@@ -237,6 +239,8 @@ class UnknownRequirement(Record):
 
     requirement: str = Field(description="The requirement as the record writes it, e.g. 'HR-positive'.")
     missing: str = Field(description="What the inputs do not say, e.g. 'ER/PR status not given'.")
+    concerns: list[str] = Field(default_factory=list, description="Findings of the tumour the undecided requirement "
+                                "is about, e.g. 'MET amplification' reported without a copy number (schema 1.3).")
 
 
 class TherapyOption(Record):

@@ -66,7 +66,7 @@ from tailormed.onco.matching import (
     build_facts,
     is_oncogenic_variant,
     match_pattern,
-    rests_on_finding,
+    undecided_findings,
     unknown_status,
 )
 
@@ -295,15 +295,17 @@ def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: Tum
     for compiled in _candidates(knowledge, facts):
         matched: list[MatchedEvidence] = []
         unknown: list[UnknownRequirement] = []
-        for pattern in compiled.patterns:
+        for pattern, written in zip(compiled.patterns, compiled.record.alterations, strict=True):
             found = match_pattern(pattern, facts)
             if found is not None:
+                found.context = written in compiled.record.context
                 matched.append(found)
                 continue
             missing = unknown_status(pattern, facts)
             if missing is None:
                 break
-            unknown.append(UnknownRequirement(requirement=pattern.text, missing=missing))
+            unknown.append(UnknownRequirement(requirement=pattern.text, missing=missing,
+                                              concerns=undecided_findings(pattern, facts)))
         else:
             same, subtype_caveat = _covers(compiled, tumour_type, tree)
             if not same and (compiled.record.response == "resistant" or not _transferable(compiled)):
@@ -312,8 +314,7 @@ def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: Tum
                 if not same or compiled.record.response == "resistant":
                     continue
                 # nothing the tumour carries points to it (an amplification of unknown level does)
-                if all(item.inferred for item in matched) and not any(
-                        rests_on_finding(p, facts) for p in compiled.patterns):
+                if all(item.inferred for item in matched) and not any(item.concerns for item in unknown):
                     if untested is not None:
                         for item in unknown:
                             untested.setdefault(item.missing, []).append(compiled.record.therapy)
@@ -342,11 +343,6 @@ def _option_order(option: TherapyOption, line_rank: dict[str | None, int] = _LIN
             option.record_id)
 
 
-def _labels(option: TherapyOption) -> set[str]:
-    """What in the tumour meets an option's requirements (findings, not inferences)."""
-    return {label for item in option.matched if not item.inferred for label in item.satisfied_by}
-
-
 def _weigh_resistance(options: list[TherapyOption], rationale: dict[str, str]) -> list[TherapyOption]:
     """Set each resistance option of this tumour type against the sensitivity options sharing one of its drugs.
 
@@ -362,6 +358,9 @@ def _weigh_resistance(options: list[TherapyOption], rationale: dict[str, str]) -
     - A resistance record naming the alteration specifically suppresses a sensitivity option for the same
       drug(s) that a broader class (``KIT activating``) inferred from that alteration alone (imatinib for KIT D816V
       mastocytosis); the resistance option says what it suppressed.
+    - A resistance record's ``context`` requirements (``MatchedEvidence.context``) set the scene and resist
+      nothing: an acquired MET amplification resists osimertinib in an EGFR-mutant tumour, and the EGFR exon 19
+      deletion that record also requires is what the osimertinib option rests on, not a conflict.
     """
     resistant = [o for o in options if o.response == "resistant"]
     suppressed: set[int] = set()
@@ -372,10 +371,12 @@ def _weigh_resistance(options: list[TherapyOption], rationale: dict[str, str]) -
             shared = sorted(set(option.drugs) & set(other.drugs))
             if not shared:
                 continue
-            resisting = _labels(other)
+            # What resists: the record's alterations, less those that only set the scene (its context).
+            resisting = {label for item in other.matched if not item.inferred and not item.context
+                         for label in item.satisfied_by}
             # What the option rests on; an alteration met only through a broad class ('KIT activating') does not
             # count against a record naming it specifically as resistant (KIT D816V).
-            specific = all(_specific(m.requirement) for m in other.matched)
+            specific = all(_specific(m.requirement) for m in other.matched if not m.context)
             qualifying = {label for m in option.matched if not m.inferred and (_specific(m.requirement) or not specific)
                           for label in m.satisfied_by}
             drugs = ", ".join(shared)
@@ -454,10 +455,16 @@ def _variant_label(variant: SomaticVariant) -> str:
 
 def _alterations(facts: TumourFacts, options: list[TherapyOption]) -> list[ReportedAlteration]:
     support: dict[str, list[TherapyOption]] = {}
+    # An alteration an undecided requirement is about (a MET amplification of unknown level) lists the conditional
+    # options but takes no tier from them: whether it meets them is the open question.
+    undecided: dict[str, list[TherapyOption]] = {}
     for option in options:
         for item in option.matched:
             for label in item.satisfied_by:
                 support.setdefault(label, []).append(option)
+        for requirement in option.unknown_requirements:
+            for label in requirement.concerns:
+                undecided.setdefault(label, []).append(option)
 
     def actionable_driver(label: str) -> bool:
         """Named specifically (not by a generic class) by a Tier I/II sensitivity record."""
@@ -490,12 +497,13 @@ def _alterations(facts: TumourFacts, options: list[TherapyOption]) -> list[Repor
             oncogenic = (call == "amplification" and role is not None and role.role != "tumour_suppressor") or (
                 call == "deep_deletion" and (role is None or role.role != "oncogene"))
             source = measured.get((gene, call))
+            linked = support.get(label, []) + undecided.get(label, [])
             out.append(ReportedAlteration(label=label, gene=gene, kind="copy_number", tier=tier_of(label),
                                           oncogenic=oncogenic,
                                           copy_number=source.copy_number if source else None,
                                           log2_ratio=source.log2_ratio if source else None,
                                           details={"source": source.source} if source else {},
-                                          therapies=sorted({o.record_id for o in support.get(label, [])})))
+                                          therapies=sorted({o.record_id for o in linked})))
     for fusion in facts.profile.fusions:
         out.append(ReportedAlteration(
             label=fusion.description, gene=fusion.gene_a, kind="fusion", tier=tier_of(fusion.description),

@@ -498,12 +498,12 @@ def unknown_status(pattern: AlterationPattern, facts: TumourFacts) -> str | None
     return "; ".join(dict.fromkeys(missing)) if missing else None
 
 
-def rests_on_finding(pattern: AlterationPattern, facts: TumourFacts) -> bool:
-    """Whether an undecided requirement still rests on something the tumour carries: an amplification whose level
-    the input does not give (``MET amplification >= 10 copies`` with a MET amplification reported without copy
-    number) points to the record although it cannot yet be said to meet it."""
-    return any(isinstance(alt, CopyNumberLevel) and copy_number_level(alt, facts.profile)[0] is None
-               for alt in pattern.alternatives)
+def undecided_findings(pattern: AlterationPattern, facts: TumourFacts) -> list[str]:
+    """What the tumour carries that an undecided requirement is about: an amplification whose level the input does
+    not give (``MET amplification >= 10 copies`` with a MET amplification reported without copy number) points to
+    the record although it cannot yet be said to meet it."""
+    return [f"{alt.gene} amplification" for alt in pattern.alternatives
+            if isinstance(alt, CopyNumberLevel) and copy_number_level(alt, facts.profile)[0] is None]
 
 
 def match_pattern(pattern: AlterationPattern, facts: TumourFacts) -> MatchedEvidence | None:

@@ -75,7 +75,7 @@ def onco_summary(same: list[TherapyOption], resistant: list[TherapyOption], cond
     return OncoSummary(tier_one=tier_one[:MAX_OPTIONS], tier_one_more=max(0, len(tier_one) - MAX_OPTIONS),
                        resistance=list({t.therapy: t for t in resistant}.values()),
                        resistance_markers=list(dict.fromkeys(a for t in resistant for m in t.matched
-                                                             for a in m.satisfied_by)),
+                                                             if not m.context for a in m.satisfied_by)),
                        conditional=len(conditional))
 
 
