@@ -42,7 +42,6 @@ from tailormed.model.alterations import (
 )
 from tailormed.model.common import Citation, Provenance, Warning
 from tailormed.model.onco import (
-    LINE_LABELS,
     NON_METASTATIC_LINES,
     TIER_ORDER,
     ClinicalBiomarkers,
@@ -99,6 +98,9 @@ _LATER_LINE = re.compile(
 _EARLY_DISEASE = re.compile(
     r"^(?:extended )?(?:neo)?adjuvant\b|perioperative|^resectable|\bearly\b|before and after surgery", re.IGNORECASE)
 """A clause of a setting (settings separate clauses with '; ') for resectable, non-metastatic disease."""
+_NON_METASTATIC_USE = {
+    "adjuvant": "(neo)adjuvant or perioperative treatment of resectable, non-metastatic disease",
+    "consolidation": "consolidation after chemoradiation of unresectable, non-metastatic disease"}
 _CONSOLIDATION = re.compile(r"without progression\b.*\bchemoradiation", re.IGNORECASE)
 _METASTATIC = re.compile(r"metastatic|\badvanced\b|unresectable|recurrent", re.IGNORECASE)
 _NOT_METASTATIC = re.compile(
@@ -193,8 +195,9 @@ def _setting_match(record_setting: str | None, line: str | None, patient: str | 
     if patient in covered:
         return True, ""
     if patient == "metastatic":
-        return False, (f"not an option for metastatic disease: this is {LINE_LABELS.get(line or '', 'a')} "
-                       "treatment, and the disease setting given is metastatic")
+        what = _NON_METASTATIC_USE.get(line or "", "treatment of non-metastatic disease")
+        return False, (f"not an option for metastatic disease: the record is for {what}, and the disease setting "
+                       "given is metastatic")
     return False, ("for metastatic disease only, and the disease setting given is non-metastatic: not an option "
                    "unless the disease progresses")
 
