@@ -30,9 +30,16 @@ def test_demo_tumour_gives_tiered_cited_options(tmp_path: Path) -> None:
                                                                      "report.html", "therapies.tsv"]
     result = OncoResult.model_validate_json((out / "actionability.json").read_text())
     by_id = {o.record_id: o for o in result.therapies}
-    osimertinib = [o for o in result.therapies if o.drugs == ["osimertinib"] and o.tumour_match == "same"]
+    osimertinib = [o for o in result.therapies if o.drugs == ["osimertinib"] and o.tumour_match == "same"
+                   and o.response == "sensitive"]
     assert osimertinib and all(o.tier == "I-A" and o.citations for o in osimertinib)
     assert any(o.response == "resistant" and "erlotinib" in o.drugs for o in by_id.values())  # EGFR T790M
+    # MET 9 copies beside the EGFR exon 19 deletion: acquired resistance to osimertinib, R2, on every osimertinib option
+    assert by_id["nsclc-egfr-met-amplification-osimertinib-resistance"].response == "resistant"
+    assert all(o.resistance_level == "R2" for o in osimertinib)
+    # The demo tumour is metastatic: adjuvant osimertinib is there, but marked as for another setting.
+    assert result.disease_setting == "metastatic"
+    assert by_id["nsclc-egfr-ex19del-l858r-osimertinib-adjuvant"].disease_setting_match is False
     assert result.alterations[0].tier == "I-A"
     assert result.immunotherapy.tmb is not None and result.immunotherapy.tmb.eligible_mutations == 10
     assert any(t.trial_id.startswith("NCT999999") for t in result.trials)

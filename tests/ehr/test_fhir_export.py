@@ -169,6 +169,13 @@ def test_oncology_variants_and_their_therapy_implications(bundle: dict[str, Any]
                  for t in _by_profile(bundle, "therapeutic-implication") if not _component(t, "93044-6")[0][
                      "valueCodeableConcept"]["text"].startswith("classification")}
     assert responses == {"LA6677-4", "LA6676-6"}  # responsive and resistant (EGFR T790M)
+    # The context component names a non-metastatic line so that adjuvant osimertinib is not read as first line, and
+    # the caveats say the metastatic demo tumour is not its setting.
+    contexts = {_component(t, "81259-4")[0]["valueCodeableConcept"]["text"]: t for t in onco}
+    adjuvant = [text for text in contexts if "adjuvant/perioperative (non-metastatic disease)" in text]
+    assert adjuvant and all("first line" not in text for text in adjuvant)
+    assert all("not an option for metastatic disease" in _component(contexts[text], "conclusion-string")[0][
+        "valueString"] for text in adjuvant)
 
 
 def test_rare_disease_candidates_with_variants_become_diagnostic_implications(

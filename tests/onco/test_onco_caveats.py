@@ -194,7 +194,9 @@ def test_t790m_tumour_lists_first_generation_tkis_last_in_tier_with_r2(tmp_path:
     assert all(o.resistance_level is None for o in tier_one if o.therapy not in resisted)
     unresisted = [o for o in tier_one if o.resistance_level is None]
     lines = [o.line_of_therapy for o in unresisted]
-    assert lines == sorted(lines, key=lambda line: {"first": 0, None: 1, "later": 2}[line])  # first line first
+    # first line first; the non-metastatic settings (adjuvant, consolidation) last, never among first-line options
+    order = {"first": 0, None: 1, "later": 2, "adjuvant": 3, "consolidation": 3}
+    assert lines == sorted(lines, key=lambda line: order[line])
     rows = list(csv.DictReader((out / "therapies.tsv").open(), delimiter="\t"))
     assert {r["therapy"]: r["resistance_level"] for r in rows if r["response"] == "sensitive"}["gefitinib"] == "R2"
     assert json.loads((out / "actionability.json").read_text())["therapies"][-1]["resistance_level"] == "R2"

@@ -75,7 +75,11 @@ def test_what_matters_now_names_each_domain_and_links_to_its_section(demo: Path)
     onco = _section(now, 'id="h-now-onco"', "</section>")
     assert "Lung Adenocarcinoma" in onco and "osimertinib" in onco and "I-A" in onco
     assert "Resistance:" in onco and "EGFR T790M" in onco
-    assert onco.count("<strong>osimertinib</strong>") == 1  # one line per therapy, its indications counted
+    tier_one = re.findall(r"<strong>([^<]+)</strong>", onco.split("Resistance:")[0])
+    assert tier_one and len(tier_one) == len(set(tier_one))  # one line per therapy, its indications counted
+    # every osimertinib option carries R2 from the MET amplification (9 copies): named with its level, sorted last
+    assert "osimertinib (R2)" in onco and "MET amplification" in onco
+    assert "adjuvant/perioperative" not in onco  # the metastatic demo tumour's adjuvant options are set apart
     risk = _section(now, 'id="h-now-risk"', "</section>")
     assert "13.1%" in risk and "stop smoking" in risk
     missing = _section(now, 'id="h-now-missing"', "</section>")

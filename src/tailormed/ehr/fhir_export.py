@@ -41,7 +41,7 @@ from pydantic import ValidationError
 
 from tailormed.errors import InputError, first_validation_problem
 from tailormed.kb.gene_codes import HGNC_SYSTEM, hgnc_id
-from tailormed.model.onco import OncoResult, TherapyOption
+from tailormed.model.onco import LINE_LABELS, OncoResult, TherapyOption
 from tailormed.model.pgx import DrugRecommendation, GeneResult, PgxResult
 from tailormed.model.rare import DiseaseCandidate, RareResult, VariantEvidence
 
@@ -539,7 +539,9 @@ def _export_onco_implication(builder: _Builder, onco: OncoResult, therapy: Thera
     components.append({"code": {"coding": [{"system": TBD, "code": "therapeutic-implication"}]},
                        "valueCodeableConcept": {"coding": [{"system": LOINC, "code": code, "display": display}],
                                                 "text": f"{therapy.therapy}: {therapy.response}"}})
-    context = onco.tumour_type_name + (f"; {therapy.setting}" if therapy.setting else "")
+    line = LINE_LABELS.get(therapy.line_of_therapy or "")
+    context = onco.tumour_type_name + (f"; {line}" if line else "") + (f"; {therapy.setting}" if therapy.setting
+                                                                       else "")
     components.append({"code": {"coding": [{"system": LOINC, "code": "81259-4", "display": "Associated phenotype"}]},
                        "valueCodeableConcept": {"text": context}})
     components.append({"code": {"coding": [{"system": LOINC, "code": "93044-6", "display": "Level of evidence"}]},

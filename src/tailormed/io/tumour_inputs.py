@@ -222,7 +222,7 @@ _IHC_KEYS = {ihc_key(marker, intensity): (marker, intensity) for marker in IHC_M
 """``folr1_ihc_2plus`` -> (FOLR1, 2+): the percentage of tumour cells staining at 2+ or stronger."""
 _CLINICAL_KEYS = {
     "msi_status", "mmr_status", "tmb", "pdl1_tps", "pdl1_cps", "pdl1_tc", "pdl1_ic", "pdl1_tap", "her2_ihc",
-    "her2_ish", "er", "pr", "hrd", "hla", "age", "sex", *_IHC_KEYS,
+    "her2_ish", "er", "pr", "hrd", "hla", "age", "sex", "disease_setting", *_IHC_KEYS,
 }
 
 

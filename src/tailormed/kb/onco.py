@@ -18,18 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from tailormed.errors import InputError, KnowledgeError
 from tailormed.kb.pack import _collect_sources, _parse, _read_yaml, find_pack
 from tailormed.model.alterations import (
     AlterationPattern,
+    CopyNumberLevel,
     ExonClass,
     FusionPair,
     GeneClass,
     ProteinChange,
     parse_alteration,
 )
+from tailormed.model.onco import LineOfTherapy
 from tailormed.model.pack import Manifest, Source, _Strict
 
 TUMOUR_GROUPS = {"SOLID": "any solid tumour", "HEME": "any haematological cancer", "ANY": "any cancer"}
@@ -62,13 +64,28 @@ class EvidenceRecord(_Strict):
     summary: str = Field(min_length=10)
     sources: list[str] = Field(min_length=1)
     approval_date: str | None = Field(default=None, description="FDA approval date of this indication (YYYY-MM-DD).")
-    line_of_therapy: Literal["first", "later"] | None = Field(default=None, description=(
-        "Overrides the line of therapy the engine reads from ``setting`` (first-line, newly diagnosed or "
-        "(neo)adjuvant use is 'first'; use only after prior therapy is 'later'), where the wording would mislead."))
+    line_of_therapy: LineOfTherapy | None = Field(default=None, description=(
+        "Overrides the line of therapy the engine reads from ``setting`` ((neo)adjuvant or perioperative use is "
+        "'adjuvant', after chemoradiation 'consolidation', first-line or newly diagnosed use 'first', use only "
+        "after prior therapy 'later'), where the wording would mislead."))
     rationale: str | None = Field(default=None, min_length=10, description=(
         "For a combination: why it pairs its drugs, shown instead of a resistance caveat when the alteration the "
         "record is indicated for predicts resistance to one of its drugs given alone (a KRAS G12C inhibitor with "
         "an anti-EGFR antibody in colorectal cancer). Cite its evidence in sources."))
+
+    context: list[str] = Field(default_factory=list, description=(
+        "For a resistance record: those of its alterations that set the scene rather than cause the resistance (the "
+        "EGFR-sensitising mutation beside an acquired MET amplification). They must be present like the others, "
+        "but an option resting on them is not said to be resisted by them; each is written as in alterations."))
+
+    @model_validator(mode="after")
+    def _context_is_required(self) -> EvidenceRecord:
+        unknown = [text for text in self.context if text not in self.alterations]
+        if unknown:
+            raise ValueError(f"context {unknown} must repeat entries of alterations")
+        if self.context and (self.response != "resistant" or len(self.context) >= len(self.alterations)):
+            raise ValueError("context is for resistance records, beside at least one alteration causing resistance")
+        return self
 
     @field_validator("drugs")
     @classmethod
@@ -166,7 +183,7 @@ class OncoKnowledge:
 def _needs_altered_gene(alternative: object) -> bool:
     if isinstance(alternative, GeneClass):
         return alternative.kind != "wildtype"
-    return isinstance(alternative, ProteinChange | ExonClass | FusionPair)
+    return isinstance(alternative, ProteinChange | ExonClass | FusionPair | CopyNumberLevel)
 
 
 def _load_one(path: Path) -> tuple[Manifest, list[CompiledRecord], dict[str, GeneRole], dict[str, Source]]:

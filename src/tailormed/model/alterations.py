@@ -18,6 +18,8 @@ One string names one biomarker; ``docs/onco-alterations.md`` is the user-facing 
 ``ALK fusion``               any fusion with ALK as a partner
 ``BCR::ABL1 fusion``         that partner pair, either order
 ``ERBB2 amplification``      gene-level amplification
+``MET amplification >= 10 copies``  amplification with at least that absolute copy number
+                             (see :func:`tailormed.onco.matching.copy_number_level`)
 ``CDKN2A deletion``          gene-level deep (homozygous) deletion
 ``KRAS wildtype``            no protein-altering variant, fusion or copy-number change
 ``NTRK1 rearrangement``      a fusion or structural variant involving the gene
@@ -100,6 +102,7 @@ _EXON = re.compile(r"^exon (?P<exon>\d+) (?P<kind>deletion|insertion|mutation|mi
 _PDL1 = re.compile(r"^PD-L1 (?P<scale>[A-Z]+) >= (?P<value>\d+(?:\.\d+)?)$")
 _IHC = re.compile(r"^(?P<marker>\S+) IHC (?P<intensity>[0-9]+\+) >= (?P<value>\d+(?:\.\d+)?)%$")
 _GENE = re.compile(r"^[A-Z0-9][A-Za-z0-9.\-]*$")
+_COPY_LEVEL = re.compile(r"^amplification >= (?P<copies>\d+(?:\.\d+)?) copies$")
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,17 @@ class HlaPattern:
     present: bool = True
 
 
-SinglePattern = ProteinChange | ExonClass | GeneClass | FusionPair | Signature | ScoredMarker | HlaPattern
+@dataclass(frozen=True)
+class CopyNumberLevel:
+    """``MET amplification >= 10 copies``: an amplification of the gene with at least this absolute copy number
+    (a "high-level" amplification where the evidence defines one by copy number)."""
+
+    gene: str
+    minimum_copies: float
+
+
+SinglePattern = (ProteinChange | ExonClass | GeneClass | FusionPair | Signature | ScoredMarker | HlaPattern
+                 | CopyNumberLevel)
 
 
 @dataclass(frozen=True)
@@ -189,7 +202,7 @@ class AlterationPattern:
         for alt in self.alternatives:
             if isinstance(alt, FusionPair):
                 found |= {alt.gene_a, alt.gene_b}
-            elif isinstance(alt, ProteinChange | ExonClass | GeneClass):
+            elif isinstance(alt, ProteinChange | ExonClass | GeneClass | CopyNumberLevel):
                 found.add(alt.gene)
         return found
 
@@ -246,6 +259,13 @@ def _parse_single(text: str) -> SinglePattern:
         return FusionPair(gene_a, gene_b)
     if not _GENE.match(gene):
         raise ValueError(f"malformed gene symbol {gene!r}")
+    level = _COPY_LEVEL.match(rest)
+    if level:
+        if origin == "germline":
+            raise ValueError(f"{text!r}: a copy-number level is a tumour finding, not a germline one")
+        if float(level["copies"]) <= 2:
+            raise ValueError(f"{text!r}: an amplification has more than 2 copies")
+        return CopyNumberLevel(gene, float(level["copies"]))
     if rest in GeneClassKind.__args__:  # type: ignore[attr-defined]
         return GeneClass(gene, rest, origin)  # type: ignore[arg-type]
     exon = _EXON.match(rest)

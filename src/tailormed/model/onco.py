@@ -12,7 +12,7 @@ from tailormed.model.alterations import IHC_INTENSITIES, IHC_MARKERS, ihc_key
 from tailormed.model.common import Citation, Provenance, Record, Warning
 from tailormed.model.hla import parse_hla_allele
 
-ONCO_SCHEMA_VERSION = "1.2"
+ONCO_SCHEMA_VERSION = "1.3"
 GRCH38_GENOME_MB = 3_100.0
 """Upper bound of a callable territory, Mb: the whole GRCh38 assembly (3,099.7 Mb with unplaced contigs), rounded up."""
 LONGEST_GRCH38_CHROMOSOME = 248_956_422
@@ -29,6 +29,18 @@ PROTEIN_ALTERING: frozenset[str] = frozenset({
 TRUNCATING: frozenset[str] = frozenset({"nonsense", "frameshift", "splice_site", "start_lost"})
 Tier = Literal["I-A", "I-B", "II-C", "II-D", "III", "IV"]
 TIER_ORDER: dict[str, int] = {"I-A": 0, "I-B": 1, "II-C": 2, "II-D": 3, "III": 4, "IV": 5}
+LineOfTherapy = Literal["adjuvant", "consolidation", "first", "later"]
+"""What a record's setting says about when the therapy is given (docs/onco.md): ``adjuvant`` ((neo)adjuvant or
+perioperative treatment of resectable, non-metastatic disease), ``consolidation`` (after chemoradiation of
+unresectable, non-metastatic disease), ``first`` (first line), ``later`` (after prior therapy)."""
+NON_METASTATIC_LINES: frozenset[str] = frozenset({"adjuvant", "consolidation"})
+LINE_LABELS: dict[str, str] = {
+    "adjuvant": "adjuvant/perioperative (non-metastatic disease)",
+    "consolidation": "consolidation after chemoradiation (non-metastatic disease)",
+    "first": "first line", "later": "later line"}
+"""How reports name each line of therapy: the two non-metastatic settings say so, so that neither is read as
+first-line treatment of metastatic disease."""
+DiseaseSetting = Literal["metastatic", "non-metastatic"]
 ResistanceLevel = Literal["R1", "R2", "R3"]
 """Strength of resistance evidence in this tumour type (docs/onco.md): R1 label or guideline, R2 clinical studies,
 R3 case reports or preclinical."""
@@ -156,6 +168,9 @@ class ClinicalBiomarkers(Record):
                            "(A*02:01, A*02:01:01G, A*02), two per typed locus (a homozygous allele twice).")
     age: float | None = Field(default=None, description="The patient's age in years (0-130), for trial matching.")
     sex: Literal["female", "male"] | None = Field(default=None, description="The patient's sex, for trial matching.")
+    disease_setting: DiseaseSetting | None = Field(
+        default=None, description="Whether the cancer is metastatic or not (non-metastatic: resectable or locally "
+        "advanced), to tell options for another setting (adjuvant osimertinib for a metastatic tumour) apart.")
 
     @field_validator("tmb", mode="before")
     @classmethod
@@ -171,6 +186,11 @@ class ClinicalBiomarkers(Record):
     @classmethod
     def _sex_words(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("disease_setting", mode="before")
+    @classmethod
+    def _setting_words(cls, value: Any) -> Any:
+        return " ".join(value.strip().lower().replace("_", "-").split()) if isinstance(value, str) else value
 
     @field_validator("hla", mode="before")
     @classmethod
@@ -210,6 +230,8 @@ class MatchedEvidence(Record):
     satisfied_by: list[str]
     inferred: bool = Field(default=False, description="True when satisfied by inference (e.g. wild type assumed, "
                                                       "dMMR inferred from MMR-gene alterations).")
+    context: bool = Field(default=False, description="On a resistance option: the requirement sets the scene (the "
+                          "EGFR mutation beside an acquired MET amplification) and is not what resists (schema 1.3).")
 
 
 class UnknownRequirement(Record):
@@ -217,6 +239,8 @@ class UnknownRequirement(Record):
 
     requirement: str = Field(description="The requirement as the record writes it, e.g. 'HR-positive'.")
     missing: str = Field(description="What the inputs do not say, e.g. 'ER/PR status not given'.")
+    concerns: list[str] = Field(default_factory=list, description="Findings of the tumour the undecided requirement "
+                                "is about, e.g. 'MET amplification' reported without a copy number (schema 1.3).")
 
 
 class TherapyOption(Record):
@@ -246,9 +270,16 @@ class TherapyOption(Record):
         "resistance option: its own level. None: no resistance evidence in this tumour type.")
     resisted_by: list[str] = Field(default_factory=list, description="record_ids of the resistance options that "
                                                                      "set resistance_level on a sensitivity option.")
-    line_of_therapy: Literal["first", "later"] | None = Field(
-        default=None, description="Read from the setting: 'first' when it includes first-line, newly diagnosed or "
-        "(neo)adjuvant use, 'later' when only after prior therapy; None when the setting does not say.")
+    line_of_therapy: LineOfTherapy | None = Field(
+        default=None, description="Read from the setting: 'adjuvant' for (neo)adjuvant or perioperative use in "
+        "resectable, non-metastatic disease only, 'consolidation' after chemoradiation of unresectable non-metastatic "
+        "disease, 'first' when it includes first-line or newly diagnosed use, 'later' when only after prior therapy; "
+        "None when the setting does not say (schema 1.3; 1.2 called the two non-metastatic settings 'first').")
+    disease_setting_match: bool | None = Field(
+        default=None, description="Whether the record's setting covers the patient's disease setting "
+        "(clinical disease_setting): False for an adjuvant-only option and a metastatic tumour, or a "
+        "metastatic-only option and a non-metastatic one (listed apart, with a caveat); None when either is not "
+        "said (schema 1.3).")
 
 
 class ReportedAlteration(Record):
@@ -333,6 +364,9 @@ class OncoResult(Record):
     trials: list[TrialMatch] = Field(default_factory=list)
     markers: list[str] = Field(default_factory=list, description="Protein (IHC) and HLA markers given with the "
                                "clinical biomarkers, as plain statements (schema 1.2).")
+    disease_setting: DiseaseSetting | None = Field(
+        default=None, description="The disease setting the clinical input gives (metastatic, non-metastatic), "
+        "against which each option's disease_setting_match is read (schema 1.3).")
     input_counts: dict[str, int] = Field(default_factory=dict)
     warnings: list[Warning] = Field(default_factory=list)
     provenance: Provenance

@@ -27,11 +27,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Protocol
 
 from tailormed.kb.onco import TUMOUR_GROUPS, CompiledRecord, OncoKnowledge
 from tailormed.model.alterations import (
     IHC_INTENSITIES,
+    CopyNumberLevel,
     ExonClass,
     FusionPair,
     GeneClass,
@@ -41,10 +42,12 @@ from tailormed.model.alterations import (
 )
 from tailormed.model.common import Citation, Provenance, Warning
 from tailormed.model.onco import (
+    NON_METASTATIC_LINES,
     TIER_ORDER,
     ClinicalBiomarkers,
     CopyNumberCall,
     ImmunotherapySummary,
+    LineOfTherapy,
     MatchedEvidence,
     OncoResult,
     ReportedAlteration,
@@ -57,7 +60,14 @@ from tailormed.model.onco import (
     TumourProfile,
     UnknownRequirement,
 )
-from tailormed.onco.matching import TumourFacts, build_facts, is_oncogenic_variant, match_pattern, unknown_status
+from tailormed.onco.matching import (
+    TumourFacts,
+    build_facts,
+    is_oncogenic_variant,
+    match_pattern,
+    undecided_findings,
+    unknown_status,
+)
 
 CHECKPOINT_INHIBITORS = frozenset({
     "pembrolizumab", "nivolumab", "ipilimumab", "atezolizumab", "durvalumab", "avelumab", "cemiplimab",
@@ -73,15 +83,29 @@ _RESISTANCE_LEVELS: dict[str, ResistanceLevel] = {
     "fda": "R1", "guideline": "R1", "clinical-trial": "R2", "clinical-study": "R2", "case-report": "R3",
     "preclinical": "R3"}
 _RESISTANCE_RANK = {None: 0, "R3": 1, "R2": 2, "R1": 3}
-_LINE_RANK = {"first": 0, None: 1, "later": 2}
+_LINE_RANK: dict[str | None, int] = {"first": 0, None: 1, "later": 2, "adjuvant": 3, "consolidation": 3}
+"""Order of lines when the patient's disease setting is not given or is metastatic: the non-metastatic settings
+last, so that no adjuvant option sits among first-line ones."""
+_LINE_RANK_NON_METASTATIC: dict[str | None, int] = {"adjuvant": 0, "consolidation": 0, "first": 1, None: 2,
+                                                    "later": 3}
 _FIRST_LINE = re.compile(
     r"first[- ]line|(?<!not for )newly diagnosed|not previously treated|previously untreated|-na[iï]ve\b|\bno prior\b|"
-    r"including first|\binitial\b|(?:^|; )(?:extended )?(?:neo)?adjuvant\b|perioperative|^resectable|\bearly\b|"
-    r"without progression", re.IGNORECASE)
+    r"including first|\binitial\b|without progression", re.IGNORECASE)
 _LATER_LINE = re.compile(
     r"\bafter (?!surgery|complete|resection)|previously treated|progress|relapsed|(?<!iodine )refractory|"
     r"second[- ]line|subsequent|(?<!castration-)resistan|pretreated|\bprior\b|failure|"
     r"\bin (?:complete or partial )?response to\b|recurrence (?:on|during)", re.IGNORECASE)
+_EARLY_DISEASE = re.compile(
+    r"^(?:extended )?(?:neo)?adjuvant\b|perioperative|^resectable|\bearly\b|before and after surgery", re.IGNORECASE)
+"""A clause of a setting (settings separate clauses with '; ') for resectable, non-metastatic disease."""
+_NON_METASTATIC_USE = {
+    "adjuvant": "(neo)adjuvant or perioperative treatment of resectable, non-metastatic disease",
+    "consolidation": "consolidation after chemoradiation of unresectable, non-metastatic disease"}
+_CONSOLIDATION = re.compile(r"without progression\b.*\bchemoradiation", re.IGNORECASE)
+_METASTATIC = re.compile(r"metastatic|\badvanced\b|unresectable|recurrent", re.IGNORECASE)
+_NOT_METASTATIC = re.compile(
+    r"unresectable|locally advanced|\badvanced\b|not (?:suitable for|amenable to|curatively|safely) resect|"
+    r"resection would|not amenable to (?:complete )?resection|stage III|recurrent|\brecurrence\b", re.IGNORECASE)
 
 
 class TumourTypeTree(Protocol):
@@ -110,25 +134,78 @@ def resistance_level(evidence: str) -> ResistanceLevel:
     return _RESISTANCE_LEVELS.get(evidence, "R3")
 
 
-def line_of_therapy(setting: str | None) -> Literal["first", "later"] | None:
-    """'first' when a setting includes first-line, newly diagnosed or (neo)adjuvant use, 'later' when it asks for
-    prior therapy, None when it does not say.
+def line_of_therapy(setting: str | None) -> LineOfTherapy | None:
+    """The line of therapy a record's setting states (docs/onco.md).
+
+    'adjuvant' when every clause of the setting is (neo)adjuvant, perioperative or early-disease use (resectable,
+    non-metastatic disease), 'consolidation' for use after chemoradiation without progression (unresectable,
+    non-metastatic disease), otherwise 'first' when it includes first-line or newly diagnosed use, 'later' when
+    it asks for prior therapy, None when it does not say.
 
     >>> [line_of_therapy(s) for s in ("first-line metastatic", "metastatic, after prior therapy", "metastatic",
-    ...                                "newly diagnosed chronic phase; after resistance to prior TKI therapy")]
-    ['first', 'later', None, 'first']
+    ...                                "newly diagnosed chronic phase; after resistance to prior TKI therapy",
+    ...                                "adjuvant after complete tumour resection (early-stage NSCLC)",
+    ...                                "first-line advanced/metastatic; adjuvant after resection of high-risk tumours")]
+    ['first', 'later', None, 'first', 'adjuvant', 'first']
     """
     if not setting:
         return None
-    if _FIRST_LINE.search(setting):
+    if _CONSOLIDATION.search(setting):
+        return "consolidation"
+    clauses = setting.split("; ")
+    other = "; ".join(c for c in clauses if not _EARLY_DISEASE.search(c))
+    if _FIRST_LINE.search(other):
         return "first"
-    return "later" if _LATER_LINE.search(setting) else None
+    if _LATER_LINE.search(other):
+        return "later"
+    return "adjuvant" if len(other) < len(setting) and not _METASTATIC.search(other) else None
+
+
+def disease_settings(setting: str | None, line: str | None) -> frozenset[str] | None:
+    """The disease settings ('metastatic', 'non-metastatic') a record's setting covers; None when it does not say.
+
+    >>> sorted(disease_settings("adjuvant, stage II-IIIA after resection", "adjuvant"))
+    ['non-metastatic']
+    >>> sorted(disease_settings("metastatic, after chemotherapy", "later"))
+    ['metastatic']
+    >>> sorted(disease_settings("unresectable or metastatic", None))
+    ['metastatic', 'non-metastatic']
+    >>> disease_settings("newly diagnosed chronic phase", "first") is None
+    True
+    """
+    if not setting:
+        return None
+    if line in NON_METASTATIC_LINES:
+        return frozenset({"non-metastatic"})
+    clauses = setting.split("; ")
+    other = "; ".join(c for c in clauses if not _EARLY_DISEASE.search(c))
+    covered = set()
+    if len(other) < len(setting) or _NOT_METASTATIC.search(other):
+        covered.add("non-metastatic")
+    if _METASTATIC.search(other):
+        covered.add("metastatic")
+    return frozenset(covered) or None
+
+
+def _setting_match(record_setting: str | None, line: str | None, patient: str | None) -> tuple[bool | None, str]:
+    """Whether a sensitivity record covers the patient's disease setting, and the caveat when it does not."""
+    covered = disease_settings(record_setting, line)
+    if patient is None or covered is None:
+        return None, ""
+    if patient in covered:
+        return True, ""
+    if patient == "metastatic":
+        what = _NON_METASTATIC_USE.get(line or "", "treatment of non-metastatic disease")
+        return False, (f"not an option for metastatic disease: the record is for {what}, and the disease setting "
+                       "given is metastatic")
+    return False, ("for metastatic disease only, and the disease setting given is non-metastatic: not an option "
+                   "unless the disease progresses")
 
 
 def _transferable(compiled: CompiledRecord) -> bool:
     for pattern in compiled.patterns:
         for alt in pattern.alternatives:
-            if isinstance(alt, ProteinChange | ExonClass | FusionPair):
+            if isinstance(alt, ProteinChange | ExonClass | FusionPair | CopyNumberLevel):
                 return True
             if isinstance(alt, GeneClass) and alt.kind != "wildtype":
                 return True
@@ -181,6 +258,7 @@ def _caveats(matched: list[MatchedEvidence], facts: TumourFacts) -> list[str]:
 def _option(compiled: CompiledRecord, matched: list[MatchedEvidence], same: bool, facts: TumourFacts,
             knowledge: OncoKnowledge, pack_label: str) -> TherapyOption:
     record = compiled.record
+    line, _, _ = _line_and_setting(compiled, facts)
     citations = [Citation(id=s, citation=knowledge.sources[s].citation, url=knowledge.sources[s].url,
                           version=knowledge.sources[s].version or knowledge.sources[s].date) for s in record.sources]
     return TherapyOption(
@@ -191,8 +269,17 @@ def _option(compiled: CompiledRecord, matched: list[MatchedEvidence], same: bool
         summary=record.summary, approval_date=record.approval_date, citations=citations,
         caveats=_caveats(matched, facts),
         resistance_level=resistance_level(record.evidence) if record.response == "resistant" else None,
-        line_of_therapy=(record.line_of_therapy or line_of_therapy(record.setting)) if record.response == "sensitive"
-        else None)
+        line_of_therapy=line)
+
+
+def _line_and_setting(compiled: CompiledRecord, facts: TumourFacts) -> tuple[LineOfTherapy | None, bool | None,
+                                                                               str]:
+    record = compiled.record
+    if record.response != "sensitive":
+        return None, None, ""
+    line = record.line_of_therapy or line_of_therapy(record.setting)
+    match, caveat = _setting_match(record.setting, line, facts.profile.clinical.disease_setting)
+    return line, match, caveat
 
 
 def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: TumourTypeTree,
@@ -211,15 +298,17 @@ def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: Tum
     for compiled in _candidates(knowledge, facts):
         matched: list[MatchedEvidence] = []
         unknown: list[UnknownRequirement] = []
-        for pattern in compiled.patterns:
+        for pattern, written in zip(compiled.patterns, compiled.record.alterations, strict=True):
             found = match_pattern(pattern, facts)
             if found is not None:
+                found.context = written in compiled.record.context
                 matched.append(found)
                 continue
             missing = unknown_status(pattern, facts)
             if missing is None:
                 break
-            unknown.append(UnknownRequirement(requirement=pattern.text, missing=missing))
+            unknown.append(UnknownRequirement(requirement=pattern.text, missing=missing,
+                                              concerns=undecided_findings(pattern, facts)))
         else:
             same, subtype_caveat = _covers(compiled, tumour_type, tree)
             if not same and (compiled.record.response == "resistant" or not _transferable(compiled)):
@@ -227,7 +316,8 @@ def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: Tum
             if unknown:
                 if not same or compiled.record.response == "resistant":
                     continue
-                if all(item.inferred for item in matched):  # nothing the tumour carries points to it
+                # nothing the tumour carries points to it (an amplification of unknown level does)
+                if all(item.inferred for item in matched) and not any(item.concerns for item in unknown):
                     if untested is not None:
                         for item in unknown:
                             untested.setdefault(item.missing, []).append(compiled.record.therapy)
@@ -237,23 +327,23 @@ def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: Tum
             option.unknown_requirements = unknown
             if subtype_caveat:  # a subtype record, or a record whose source excludes this tumour type
                 option.caveats.insert(0, subtype_caveat)
+            _, option.disease_setting_match, setting_caveat = _line_and_setting(compiled, facts)
+            if setting_caveat:
+                option.caveats.insert(0, setting_caveat)
             options.append(option)
     rationale = {c.record.id: c.record.rationale for c in knowledge.records if c.record.rationale}
     options = _weigh_resistance(options, rationale)
-    options.sort(key=_option_order)
+    ranks = _LINE_RANK_NON_METASTATIC if facts.profile.clinical.disease_setting == "non-metastatic" else _LINE_RANK
+    options.sort(key=lambda option: _option_order(option, ranks))
     return options
 
 
-def _option_order(option: TherapyOption) -> tuple[object, ...]:
+def _option_order(option: TherapyOption, line_rank: dict[str | None, int] = _LINE_RANK) -> tuple[object, ...]:
     resisted = _RESISTANCE_RANK[option.resistance_level] if option.response == "sensitive" else 0
-    return (bool(option.unknown_requirements), TIER_ORDER[option.tier], option.tumour_match != "same",
-            option.response != "sensitive", resisted, _EVIDENCE_RANK.get(option.evidence, 9),
-            _LINE_RANK[option.line_of_therapy], option.therapy, option.record_id)
-
-
-def _labels(option: TherapyOption) -> set[str]:
-    """What in the tumour meets an option's requirements (findings, not inferences)."""
-    return {label for item in option.matched if not item.inferred for label in item.satisfied_by}
+    return (bool(option.unknown_requirements), option.disease_setting_match is False, TIER_ORDER[option.tier],
+            option.tumour_match != "same", option.response != "sensitive", resisted,
+            _EVIDENCE_RANK.get(option.evidence, 9), line_rank[option.line_of_therapy], option.therapy,
+            option.record_id)
 
 
 def _weigh_resistance(options: list[TherapyOption], rationale: dict[str, str]) -> list[TherapyOption]:
@@ -271,6 +361,9 @@ def _weigh_resistance(options: list[TherapyOption], rationale: dict[str, str]) -
     - A resistance record naming the alteration specifically suppresses a sensitivity option for the same
       drug(s) that a broader class (``KIT activating``) inferred from that alteration alone (imatinib for KIT D816V
       mastocytosis); the resistance option says what it suppressed.
+    - A resistance record's ``context`` requirements (``MatchedEvidence.context``) set the scene and resist
+      nothing: an acquired MET amplification resists osimertinib in an EGFR-mutant tumour, and the EGFR exon 19
+      deletion that record also requires is what the osimertinib option rests on, not a conflict.
     """
     resistant = [o for o in options if o.response == "resistant"]
     suppressed: set[int] = set()
@@ -281,10 +374,12 @@ def _weigh_resistance(options: list[TherapyOption], rationale: dict[str, str]) -
             shared = sorted(set(option.drugs) & set(other.drugs))
             if not shared:
                 continue
-            resisting = _labels(other)
+            # What resists: the record's alterations, less those that only set the scene (its context).
+            resisting = {label for item in other.matched if not item.inferred and not item.context
+                         for label in item.satisfied_by}
             # What the option rests on; an alteration met only through a broad class ('KIT activating') does not
             # count against a record naming it specifically as resistant (KIT D816V).
-            specific = all(_specific(m.requirement) for m in other.matched)
+            specific = all(_specific(m.requirement) for m in other.matched if not m.context)
             qualifying = {label for m in option.matched if not m.inferred and (_specific(m.requirement) or not specific)
                           for label in m.satisfied_by}
             drugs = ", ".join(shared)
@@ -363,10 +458,16 @@ def _variant_label(variant: SomaticVariant) -> str:
 
 def _alterations(facts: TumourFacts, options: list[TherapyOption]) -> list[ReportedAlteration]:
     support: dict[str, list[TherapyOption]] = {}
+    # An alteration an undecided requirement is about (a MET amplification of unknown level) lists the conditional
+    # options but takes no tier from them: whether it meets them is the open question.
+    undecided: dict[str, list[TherapyOption]] = {}
     for option in options:
         for item in option.matched:
             for label in item.satisfied_by:
                 support.setdefault(label, []).append(option)
+        for requirement in option.unknown_requirements:
+            for label in requirement.concerns:
+                undecided.setdefault(label, []).append(option)
 
     def actionable_driver(label: str) -> bool:
         """Named specifically (not by a generic class) by a Tier I/II sensitivity record."""
@@ -399,12 +500,13 @@ def _alterations(facts: TumourFacts, options: list[TherapyOption]) -> list[Repor
             oncogenic = (call == "amplification" and role is not None and role.role != "tumour_suppressor") or (
                 call == "deep_deletion" and (role is None or role.role != "oncogene"))
             source = measured.get((gene, call))
+            linked = support.get(label, []) + undecided.get(label, [])
             out.append(ReportedAlteration(label=label, gene=gene, kind="copy_number", tier=tier_of(label),
                                           oncogenic=oncogenic,
                                           copy_number=source.copy_number if source else None,
                                           log2_ratio=source.log2_ratio if source else None,
                                           details={"source": source.source} if source else {},
-                                          therapies=sorted({o.record_id for o in support.get(label, [])})))
+                                          therapies=sorted({o.record_id for o in linked})))
     for fusion in facts.profile.fusions:
         out.append(ReportedAlteration(
             label=fusion.description, gene=fusion.gene_a, kind="fusion", tier=tier_of(fusion.description),
@@ -515,5 +617,6 @@ def interpret_tumour(profile: TumourProfile, knowledge: OncoKnowledge, tree: Tum
         alterations=_alterations(facts, options), therapies=options,
         immunotherapy=_immunotherapy(facts, tmb, options),
         trials=list(match_trials(facts)) if match_trials else [], markers=marker_statements(profile.clinical),
+        disease_setting=profile.clinical.disease_setting,
         input_counts=counts, warnings=list(warnings),
         provenance=provenance)

@@ -32,6 +32,7 @@ from tailormed.kb.onco import GeneRole
 from tailormed.model.alterations import (
     IHC_INTENSITIES,
     AlterationPattern,
+    CopyNumberLevel,
     ExonClass,
     FusionPair,
     GeneClass,
@@ -302,6 +303,9 @@ def match_single(pattern: SinglePattern, facts: TumourFacts) -> tuple[list[str],
     if isinstance(pattern, HlaPattern):
         met, text = hla_status(pattern, facts.profile.clinical)
         return ([text] if met else []), False
+    if isinstance(pattern, CopyNumberLevel):
+        met, _ = copy_number_level(pattern, facts.profile)
+        return ([f"{pattern.gene} amplification"] if met else []), False
     assert isinstance(pattern, ScoredMarker)
     if pattern.is_ihc:
         met, text = ihc_status(pattern, facts.profile.clinical)
@@ -341,6 +345,49 @@ def ihc_status(pattern: ScoredMarker, clinical: ClinicalBiomarkers) -> tuple[boo
         return None, f"{pattern.marker} IHC not given ({key})"
     given = ", ".join(f"{scores[i]:g}% at {i}" for i in IHC_INTENSITIES if i in scores)
     return None, f"{pattern.marker} IHC at {pattern.scale} or stronger not given ({key}; given: {given})"
+
+
+def copy_number_level(pattern: CopyNumberLevel, profile: TumourProfile) -> tuple[bool | None, str]:
+    """Whether the tumour carries an amplification of the gene with at least ``pattern.minimum_copies`` copies
+    (True, False, None: an amplification is reported but its level cannot be told) and what says so.
+
+    The absolute copy number decides when the input gives it. A log2 ratio alone decides only upwards:
+    ``2 * 2**log2`` is the copy number of a diploid tumour at 100% purity, and impurity or a higher ploidy only
+    lowers the ratio a given copy number produces, so it is a lower bound. A call without numbers (a discrete
+    GISTIC +2, ``call: amplification``) cannot tell, and is not over-called: the requirement stays undecided.
+
+    >>> from tailormed.model.onco import CopyNumberCall
+    >>> level = CopyNumberLevel("MET", 10)
+    >>> def tumour(**call): return TumourProfile(sample_id="T", tumour_type="LUAD", copy_number=[
+    ...     CopyNumberCall(gene="MET", call="amplification", source="cna.tsv:2", **call)])
+    >>> copy_number_level(level, tumour(copy_number=12))
+    (True, 'MET amplification: 12 copies (at least 10)')
+    >>> copy_number_level(level, tumour(copy_number=7))[0]
+    False
+    >>> copy_number_level(level, tumour())
+    (None, 'MET amplification reported without a copy number: whether it reaches 10 copies is not known')
+    """
+    gene, wanted = pattern.gene, pattern.minimum_copies
+    calls = [c for c in profile.copy_number if c.gene == gene and c.call == "amplification"]
+    if not calls:
+        return False, f"no {gene} amplification reported"
+    counted = [c.copy_number for c in calls if c.copy_number is not None]
+    if counted:
+        copies = max(counted)
+        if copies >= wanted:
+            return True, f"{gene} amplification: {copies:g} copies (at least {wanted:g})"
+        return False, f"{gene} amplification: {copies:g} copies (below {wanted:g})"
+    ratios = [c.log2_ratio for c in calls if c.log2_ratio is not None]
+    if ratios:
+        bound = 2 * 2 ** max(ratios)
+        if bound >= wanted:
+            return True, (f"{gene} amplification: log2 ratio {max(ratios):+.2f}, at least {bound:.1f} copies "
+                          f"(at least {wanted:g})")
+        return None, (f"{gene} amplification reported as log2 ratio {max(ratios):+.2f} (at least {bound:.1f} copies "
+                      f"at 100% tumour purity) without an absolute copy number: whether it reaches {wanted:g} "
+                      "copies is not known")
+    return None, (f"{gene} amplification reported without a copy number: whether it reaches {wanted:g} copies is "
+                  "not known")
 
 
 def hla_status(pattern: HlaPattern, clinical: ClinicalBiomarkers) -> tuple[bool | None, str]:
@@ -404,6 +451,9 @@ def _missing_status(alternative: SinglePattern, facts: TumourFacts) -> str | Non
     clinical = facts.profile.clinical
     if isinstance(alternative, HlaPattern) or (isinstance(alternative, ScoredMarker) and alternative.is_ihc):
         return marker_undecided(alternative, clinical)
+    if isinstance(alternative, CopyNumberLevel):
+        met, text = copy_number_level(alternative, facts.profile)
+        return text if met is None else None
     if isinstance(alternative, ScoredMarker):
         # A laboratory that reports some PD-L1 score reports the one it measured: other scales then count as unmet.
         return None if clinical.pdl1 else "PD-L1 score not given"
@@ -438,14 +488,22 @@ def _missing_status(alternative: SinglePattern, facts: TumourFacts) -> str | Non
 
 def unknown_status(pattern: AlterationPattern, facts: TumourFacts) -> str | None:
     """For a requirement the tumour does not meet: which status the inputs do not give (a receptor, HER2, PD-L1,
-    MSI/MMR, TMB, HRD status, an IHC marker or an HLA typing that cannot tell), so that the requirement may yet
-    be met; None when it is known not to be met.
+    MSI/MMR, TMB, HRD status, an IHC marker, an HLA typing that cannot tell, or the level of a reported
+    amplification), so that the requirement may yet be met; None when it is known not to be met.
 
     Only tumour-level assays can be unknown this way: a variant, fusion or copy-number change that the input does
     not report counts as absent, as everywhere else.
     """
     missing = [m for alt in pattern.alternatives if (m := _missing_status(alt, facts)) is not None]
     return "; ".join(dict.fromkeys(missing)) if missing else None
+
+
+def undecided_findings(pattern: AlterationPattern, facts: TumourFacts) -> list[str]:
+    """What the tumour carries that an undecided requirement is about: an amplification whose level the input does
+    not give (``MET amplification >= 10 copies`` with a MET amplification reported without copy number) points to
+    the record although it cannot yet be said to meet it."""
+    return [f"{alt.gene} amplification" for alt in pattern.alternatives
+            if isinstance(alt, CopyNumberLevel) and copy_number_level(alt, facts.profile)[0] is None]
 
 
 def match_pattern(pattern: AlterationPattern, facts: TumourFacts) -> MatchedEvidence | None:

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from tailormed.model.onco import OncoResult, TherapyOption
+from tailormed.model.onco import LINE_LABELS, NON_METASTATIC_LINES, OncoResult, TherapyOption
 from tailormed.report.html import _ENV
 from tailormed.report.tsv import tsv_field
 
 MAX_LISTED = 300
 THERAPY_COLUMNS = ("tier", "response", "therapy", "drugs", "tumour_match", "evidence", "alterations", "record_id",
                    "sources", "resistance_level", "resisted_by", "requirements_not_given", "line_of_therapy",
-                   "caveats")
+                   "disease_setting_match", "caveats")
 ALTERATION_COLUMNS = ("tier", "alteration", "kind", "gene", "oncogenic", "vaf", "depth", "copy_number", "log2_ratio",
                       "options")
 RESISTANCE_LEVELS = {
@@ -33,6 +33,8 @@ class OptionLine:
     resistance_level: str | None
     biomarkers: list[str]
     records: int
+    non_metastatic_only: bool = False
+    """Every record of the therapy here is for non-metastatic disease (adjuvant, perioperative, consolidation)."""
 
 
 def option_lines(options: list[TherapyOption]) -> list[OptionLine]:
@@ -40,13 +42,14 @@ def option_lines(options: list[TherapyOption]) -> list[OptionLine]:
     lines: dict[str, OptionLine] = {}
     for t in options:
         found = [a for m in t.matched for a in m.satisfied_by]
+        early = t.line_of_therapy in NON_METASTATIC_LINES
         line = lines.get(t.therapy)
         if line is None:
-            lines[t.therapy] = OptionLine(t.therapy, t.tier, t.resistance_level, list(dict.fromkeys(found)), 1)
+            lines[t.therapy] = OptionLine(t.therapy, t.tier, t.resistance_level, list(dict.fromkeys(found)), 1, early)
         else:
             line.biomarkers.extend(a for a in found if a not in line.biomarkers)
             lines[t.therapy] = OptionLine(line.therapy, line.tier, line.resistance_level or t.resistance_level,
-                                          line.biomarkers, line.records + 1)
+                                          line.biomarkers, line.records + 1, line.non_metastatic_only and early)
     return list(lines.values())
 
 
@@ -72,7 +75,7 @@ def onco_summary(same: list[TherapyOption], resistant: list[TherapyOption], cond
     return OncoSummary(tier_one=tier_one[:MAX_OPTIONS], tier_one_more=max(0, len(tier_one) - MAX_OPTIONS),
                        resistance=list({t.therapy: t for t in resistant}.values()),
                        resistance_markers=list(dict.fromkeys(a for t in resistant for m in t.matched
-                                                             for a in m.satisfied_by)),
+                                                             if not m.context for a in m.satisfied_by)),
                        conditional=len(conditional))
 
 
@@ -89,7 +92,7 @@ def write_therapies_tsv(handle: TextIO, result: OncoResult) -> None:
         row = [option.tier, option.response, option.therapy, ",".join(option.drugs), option.tumour_match,
                option.evidence, alterations, option.record_id, ",".join(c.id for c in option.citations),
                option.resistance_level or "", ",".join(option.resisted_by), unknown, option.line_of_therapy or "",
-               " | ".join(option.caveats)]
+               {True: "yes", False: "no", None: ""}[option.disease_setting_match], " | ".join(option.caveats)]
         handle.write("\t".join(tsv_field(f) for f in row) + "\n")
 
 
@@ -115,6 +118,8 @@ def onco_view(result: OncoResult) -> dict[str, Any]:
     # Tier I/II and oncogenic alterations are listed in full; a hypermutated tumour's thousands of Tier III
     # passengers are counted and left to actionability.json.
     shown = [a for a in result.alterations if a.tier != "III" or a.oncogenic][:MAX_LISTED]
+    elsewhere = [t for t in sensitive if t.disease_setting_match is False and not t.unknown_requirements]
+    sensitive = [t for t in sensitive if t not in elsewhere]
     same = [t for t in sensitive if t.tumour_match == "same" and not t.unknown_requirements]
     conditional = [t for t in sensitive if t.unknown_requirements]
     resistant = [t for t in result.therapies if t.response == "resistant"]
@@ -123,7 +128,8 @@ def onco_view(result: OncoResult) -> dict[str, Any]:
         summary=onco_summary(same, resistant, conditional),
         conditional_ids={t.record_id for t in sensitive if t.unknown_requirements},
         other=[t for t in sensitive if t.tumour_match == "other" and not t.unknown_requirements],
-        resistant=resistant,
+        resistant=resistant, other_setting=elsewhere, line_labels=LINE_LABELS,
+        disease_setting=result.disease_setting,
         untested=[w for w in result.warnings if w.code == "status_not_given"],
         warnings=[w for w in result.warnings if w.code != "status_not_given"],
         resistance_levels=RESISTANCE_LEVELS)
