@@ -52,6 +52,7 @@ from tailormed.rare.engine import ranked_diseases  # noqa: E402
 from tailormed.rare.phenotype import (  # noqa: E402
     RANK_CAP,
     RANKER_FEATURES,
+    RANKER_PRODUCTS,
     capped_log_rank,
     ranker_features,
     resolve_terms,
@@ -193,6 +194,9 @@ class Cases:
                 raw_all[:, stored.index(name)] = np.minimum(raw_all[:, stored.index(source)], np.log10(cap))
 
         def column(name: str) -> npt.NDArray[np.float64]:
+            if name in RANKER_PRODUCTS and name not in stored:
+                left, right = RANKER_PRODUCTS[name]
+                return column(left) * column(right)
             if "*" in name:
                 left, right = name.split("*", 1)
                 return column(left) * column(right)

@@ -268,6 +268,8 @@ class PhenotypeSettings:
     gene_best_rank_weight: float = 0.0
     gene_best_enrichment_rank_weight: float = 0.0
     gene_diseases_weight: float = 0.0
+    enrichment_x_annotation_size_weight: float = 0.0
+    matched_share_x_annotation_size_weight: float = 0.0
     lr_weight: float = 1.0
     ranker_with_variants: bool = False
     fold_orphanet_duplicates: bool = True

@@ -154,6 +154,13 @@ RANKER_FEATURES: dict[str, str] = {
     "gene_best_rank": "gene_best_rank_weight",
     "gene_best_enrichment_rank": "gene_best_enrichment_rank_weight",
     "gene_diseases": "gene_diseases_weight",
+    "enrichment_x_annotation_size": "enrichment_x_annotation_size_weight",
+    "matched_share_x_annotation_size": "matched_share_x_annotation_size_weight",
+}
+#: Products of two features (interactions): how much a signal is worth depends on how richly the disease is annotated.
+RANKER_PRODUCTS: dict[str, tuple[str, str]] = {
+    "enrichment_x_annotation_size": ("enrichment", "annotation_size"),
+    "matched_share_x_annotation_size": ("matched_share", "annotation_size"),
 }
 FREQUENT = 0.3  # a disease's "frequent" findings: annotated with frequency >= 30%
 RANK_CAP = 101  # rank features: log10 of the rank, capped here (every disease below the top 100 counts the same)
@@ -188,11 +195,13 @@ def ranker_features(resolved: ResolvedTerms, scores: PhenotypeScores, hpo: HpoKn
     * ``gene_best_rank`` / ``gene_best_enrichment_rank``: the best (smallest) capped log rank, by the ratio / by
       enrichment, of any ranked disease that shares a gene with this one (its own rank when it has no gene): the
       gene-level view, which lifts a weakly matching disease of a gene whose other disease matches well;
-    * ``gene_diseases``: ``log10(1 +`` the ranked diseases sharing a gene with this one``)``.
+    * ``gene_diseases``: ``log10(1 +`` the ranked diseases sharing a gene with this one``)``;
+    * ``enrichment_x_annotation_size``, ``matched_share_x_annotation_size``: products (:data:`RANKER_PRODUCTS`).
 
     ``needed`` limits the work to those features (all when None; the enrichment signal is always computed).
     """
     want = frozenset(RANKER_FEATURES) if needed is None else needed
+    want = want | {factor for name in want & set(RANKER_PRODUCTS) for factor in RANKER_PRODUCTS[name]}
     present = resolved.present
     n = len(present)
     features: dict[str, npt.NDArray[np.float64]] = {}
@@ -234,6 +243,9 @@ def ranker_features(resolved: ResolvedTerms, scores: PhenotypeScores, hpo: HpoKn
         features["gene_best_enrichment_rank"] = gene_best(features["enrichment_rank"], mask, hpo)
     if "gene_diseases" in want:
         features["gene_diseases"] = np.log10(1.0 + _sharing(hpo) @ mask.astype(np.float64))
+    for name, (left, right) in RANKER_PRODUCTS.items():
+        if name in want:
+            features[name] = features[left] * features[right]
     return features
 
 
