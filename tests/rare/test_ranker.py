@@ -86,6 +86,8 @@ def test_default_preset_uses_the_ranker_and_keeps_explanations(hpo_knowledge) ->
     preset = load_preset()
     settings = preset.phenotype_settings()
     assert any(getattr(settings, name) for name in RANKER_FEATURES.values())
+    # an excluded finding is never evidence for a disease (benchmarks/README.md, fourth round: a curation artefact)
+    assert settings.excluded_annotated_weight == 0.0
     profile = hpo_ids_to_profile([f"HP:{n:07d}" for n in MARFAN_TERMS], case_id="marfan")
     provenance = Provenance(software="t", software_version="0", knowledge=[], created="2026-01-01T00:00:00Z")
     result = rank_case(profile, hpo, preset, source="test", provenance=provenance)
