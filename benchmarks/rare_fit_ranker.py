@@ -1,8 +1,9 @@
 """Fit and judge the phenotype ranker: a few weights that adjust the log10 likelihood ratio with other signals.
 
     python benchmarks/rare_fit_ranker.py extract ../shared/data/rare/phenopackets-dev --hpo-data .data/hpo
-        [--cache .data/bench/rare-ranker.npz] [--limit N] [--top 100]
+        [--cache .data/bench/rare-ranker.npz] [--limit N] [--top 100] [--no-resnik]
     python benchmarks/rare_fit_ranker.py fit [--cache ...] [--folds 5] [--l2 0.01] [--features a,b,...]
+        [--pool 100] [--cap 101] [--softmax-share 1 --k 10 --temperature 0.5] [--trees rounds=300,num_leaves=15,...]
 
 **extract** scores every phenopacket with a diagnosis (phenotype only, the engine's own code: ``resolve_terms``,
 ``score_phenotype``, ``ranker_features``) and keeps, per case, the candidate diseases: the union of the ``--top``
@@ -21,7 +22,13 @@ It prints OUT-OF-FOLD top-1/3/10 for every case, for fold 0 (the check fold) apa
 for the annotation strata, each beside today's model (the ratio alone) and the baseline on the same cases. A
 diagnosis outside its case's candidates counts as a miss for the ranker. Finally it fits on every case and prints
 the weights in log10 units (the softmax's natural-log weights / ln 10) as preset lines for the
-phenotype_prioritiser step (the default preset's came from the command in benchmarks/README.md, third round).
+phenotype_prioritiser step (the default preset's came from the command in benchmarks/README.md, fourth round).
+
+Fourth-round options: ``--features`` also takes ``log:NAME`` and ``A*B`` columns; ``--pool K`` keeps the candidates
+within the K best by either signal (from the uncapped ranks newer caches store; ``extract --top`` at least K) and
+``--cap`` re-caps the rank features; ``--softmax-share`` mixes the softmax with a smoothed top-k loss (``Objective``);
+``--trees`` fits LightGBM lambdarank instead (benchmark side only, not a project dependency: ``.venv/bin/pip install
+'lightgbm>=4'``; trees did not beat the linear ranker, so nothing of them ships).
 """
 
 from __future__ import annotations
@@ -285,7 +292,10 @@ def fit_weights(cases: Cases, members: list[int], l2: float,
 
 def fit_trees(cases: Cases, members: list[int], params: dict[str, float | int]) -> Any:
     """A LightGBM lambdarank model over the same candidates (benchmark-side only; relevance 1 for the diagnosis)."""
-    import lightgbm
+    try:
+        import lightgbm
+    except ImportError as error:
+        raise SystemExit(f"--trees needs LightGBM (.venv/bin/pip install 'lightgbm>=4'): {error}") from error
 
     trainable = [i for i in members if cases.labels[i] >= 0]
     rows = np.concatenate([np.arange(cases.offsets[i], cases.offsets[i + 1]) for i in trainable])
