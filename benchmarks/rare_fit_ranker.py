@@ -1,8 +1,9 @@
 """Fit and judge the phenotype ranker: a few weights that adjust the log10 likelihood ratio with other signals.
 
     python benchmarks/rare_fit_ranker.py extract ../shared/data/rare/phenopackets-dev --hpo-data .data/hpo
-        [--cache .data/bench/rare-ranker.npz] [--limit N] [--top 100]
+        [--cache .data/bench/rare-ranker.npz] [--limit N] [--top 100] [--no-resnik]
     python benchmarks/rare_fit_ranker.py fit [--cache ...] [--folds 5] [--l2 0.01] [--features a,b,...]
+        [--pool 100] [--cap 101] [--softmax-share 1 --k 10 --temperature 0.5] [--trees rounds=300,num_leaves=15,...]
 
 **extract** scores every phenopacket with a diagnosis (phenotype only, the engine's own code: ``resolve_terms``,
 ``score_phenotype``, ``ranker_features``) and keeps, per case, the candidate diseases: the union of the ``--top``
@@ -21,7 +22,13 @@ It prints OUT-OF-FOLD top-1/3/10 for every case, for fold 0 (the check fold) apa
 for the annotation strata, each beside today's model (the ratio alone) and the baseline on the same cases. A
 diagnosis outside its case's candidates counts as a miss for the ranker. Finally it fits on every case and prints
 the weights in log10 units (the softmax's natural-log weights / ln 10) as preset lines for the
-phenotype_prioritiser step (the default preset's came from the command in benchmarks/README.md, third round).
+phenotype_prioritiser step (the default preset's came from the command in benchmarks/README.md, fourth round).
+
+Fourth-round options: ``--features`` also takes ``log:NAME`` and ``A*B`` columns; ``--pool K`` keeps the candidates
+within the K best by either signal (from the uncapped ranks newer caches store; ``extract --top`` at least K) and
+``--cap`` re-caps the rank features; ``--softmax-share`` mixes the softmax with a smoothed top-k loss (``Objective``);
+``--trees`` fits LightGBM lambdarank instead (benchmark side only, not a project dependency: ``.venv/bin/pip install
+'lightgbm>=4'``; trees did not beat the linear ranker, so nothing of them ships).
 """
 
 from __future__ import annotations
@@ -31,12 +38,14 @@ import json
 import random
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
-from scipy.special import logsumexp
+from scipy.special import expit, logsumexp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -50,13 +59,16 @@ from tailormed.rare.engine import ranked_diseases  # noqa: E402
 from tailormed.rare.phenotype import (  # noqa: E402
     RANK_CAP,
     RANKER_FEATURES,
+    RANKER_PRODUCTS,
+    capped_log_rank,
     ranker_features,
     resolve_terms,
     score_phenotype,
 )
 
 KS = (1, 3, 10)
-NAMES = ["log10_lr", *RANKER_FEATURES]
+FULL_RANKS = ["lr_rank_full", "enrichment_rank_full"]  # log10 ranks, uncapped (for --pool and --cap)
+NAMES = ["log10_lr", *RANKER_FEATURES, *FULL_RANKS]
 DEFAULT_CACHE = Path(".data/bench/rare-ranker.npz")
 DERIVED = {"lr_rank": "log10_lr", "enrichment_rank": "enrichment"}  # derivable from an older cache
 
@@ -86,6 +98,8 @@ def extract(args: argparse.Namespace) -> int:
     mask, _ = ranked_diseases(hpo, context.preset)
     order_ids = np.argsort(np.argsort(np.asarray(hpo.disease_ids)))  # rank of each id in string order
     baseline = EnrichmentBaseline({d: g for d, g in zip(hpo.disease_ids, hpo.disease_genes, strict=True)})
+    needed = frozenset(RANKER_FEATURES) - ({"resnik_patient", "resnik_disease"} if args.no_resnik else set())
+    zero = np.zeros(hpo.n_diseases)
     features, offsets, labels, ids = [], [0], [], []
     meta: list[dict[str, object]] = []
     started = time.perf_counter()
@@ -110,7 +124,7 @@ def extract(args: argparse.Namespace) -> int:
         label = -1
         if resolved is not None:
             scores = score_phenotype(resolved, hpo, settings)
-            signals = ranker_features(resolved, scores, hpo, settings, mask)
+            signals = ranker_features(resolved, scores, hpo, settings, mask, needed)
             lr = np.where(mask, scores.total_log10_lr, -np.inf)
             enrichment = np.where(mask, signals["enrichment"], -np.inf)
             candidates = np.union1d(np.argsort(-lr, kind="stable")[:args.top],
@@ -120,8 +134,11 @@ def extract(args: argparse.Namespace) -> int:
                 today = _rank(lr, order_ids, row)
                 hit = np.nonzero(candidates == row)[0]
                 label = int(hit[0]) if len(hit) else -1
+            full = [capped_log_rank(scores.total_log10_lr, mask, hpo, cap=10**9),
+                    capped_log_rank(signals["enrichment"], mask, hpo, cap=10**9)]
             block = np.column_stack([scores.total_log10_lr[candidates]] +
-                                    [signals[name][candidates] for name in RANKER_FEATURES])
+                                    [signals.get(name, zero)[candidates] for name in RANKER_FEATURES] +
+                                    [column[candidates] for column in full])
         else:
             candidates = np.zeros(0, dtype=np.int64)
             block = np.zeros((0, len(NAMES)))
@@ -147,30 +164,68 @@ def extract(args: argparse.Namespace) -> int:
 
 
 class Cases:
-    """The extracted candidates, case by case."""
+    """The extracted candidates, case by case.
 
-    def __init__(self, cache: Path, names: list[str]) -> None:
+    ``names`` may use derived columns: ``log:NAME`` (``log10(1 + NAME)``), ``A*B`` (a product of two columns) and,
+    for caches without them, the capped rank features. ``pool`` keeps only the candidates within that many of the
+    best by the ratio or by enrichment (caches extracted with ``--top`` at least that large); ``cap`` re-caps the rank
+    features at that rank (from the uncapped ranks stored by newer caches).
+    """
+
+    def __init__(self, cache: Path, names: list[str], pool: int = 0, cap: int = 0) -> None:
         data = np.load(cache)
         stored = list(data["names"])
-        columns = [stored.index(n if n in stored else DERIVED[n]) for n in names]
-        self.x = data["features"][:, columns]
-        self.offsets = data["offsets"]
-        self.labels = data["labels"]
-        self.ids = data["ids"]
+        raw_all = data["features"]
+        offsets = data["offsets"]
+        labels = data["labels"]
+        ids = data["ids"]
+        if pool:
+            if "lr_rank_full" not in stored:
+                raise SystemExit("--pool needs a cache with uncapped ranks (extract again)")
+            keep = (raw_all[:, stored.index("lr_rank_full")] <= np.log10(pool) + 1e-9) | \
+                (raw_all[:, stored.index("enrichment_rank_full")] <= np.log10(pool) + 1e-9)
+            new_offsets, new_labels = [0], []
+            for i in range(len(offsets) - 1):
+                a, b = offsets[i], offsets[i + 1]
+                kept = keep[a:b]
+                label = int(labels[i])
+                new_labels.append(int(np.sum(kept[:label])) if label >= 0 and kept[label] else -1)
+                new_offsets.append(new_offsets[-1] + int(kept.sum()))
+            raw_all, ids = raw_all[keep], ids[keep]
+            offsets, labels = np.asarray(new_offsets), np.asarray(new_labels)
+        raw_all = np.where(np.isfinite(raw_all), raw_all, -50.0)
+        if cap:
+            full = {"lr_rank": "lr_rank_full", "enrichment_rank": "enrichment_rank_full"}
+            raw_all = raw_all.copy()
+            for name, source in full.items():
+                raw_all[:, stored.index(name)] = np.minimum(raw_all[:, stored.index(source)], np.log10(cap))
+
+        def column(name: str) -> npt.NDArray[np.float64]:
+            if name in RANKER_PRODUCTS and name not in stored:
+                left, right = RANKER_PRODUCTS[name]
+                return column(left) * column(right)
+            if "*" in name:
+                left, right = name.split("*", 1)
+                return column(left) * column(right)
+            if name.startswith("log:"):
+                return np.asarray(np.log10(1.0 + np.maximum(column(name[4:]), 0.0)))
+            if name in stored:
+                return np.asarray(raw_all[:, stored.index(name)])
+            derived = np.zeros(len(raw_all))
+            source = raw_all[:, stored.index(DERIVED[name])]
+            for i in range(len(offsets) - 1):
+                a, b = offsets[i], offsets[i + 1]
+                derived[a:b] = _block_log_rank(source[a:b], ids[a:b])
+            return derived
+
+        self.x = np.column_stack([column(n) for n in names]) if names else np.zeros((len(raw_all), 0))
+        self.offsets = offsets
+        self.labels = labels
+        self.ids = ids
         self.meta = json.loads(str(data["meta"]))
-        self.x = np.where(np.isfinite(self.x), self.x, -50.0)
-        lr = data["features"][:, stored.index("log10_lr")]
-        self.lr = np.where(np.isfinite(lr), lr, -300.0)  # for a fixed --lr-weight (not fitted)
+        self.lr = np.asarray(raw_all[:, stored.index("log10_lr")])
+        self.lr = np.where(self.lr <= -50.0, -300.0, self.lr)  # for a fixed --lr-weight (not fitted)
         self.fixed = 0.0
-        derived = [n for n in names if n in DERIVED and n not in stored]
-        if derived:
-            raw = {n: data["features"][:, list(data["names"]).index(DERIVED[n])] for n in derived}
-            extra = np.zeros((len(self.x), len(derived)))
-            for i in range(len(self.offsets) - 1):
-                a, b = self.offsets[i], self.offsets[i + 1]
-                for j, n in enumerate(derived):
-                    extra[a:b, j] = _block_log_rank(raw[n][a:b], self.ids[a:b])
-            self.x[:, [names.index(n) for n in derived]] = extra
 
     def block(self, i: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
         return self.x[self.offsets[i]:self.offsets[i + 1]], self.ids[self.offsets[i]:self.offsets[i + 1]]
@@ -180,41 +235,91 @@ class Cases:
         return np.asarray(self.fixed * np.log(10.0) * self.lr[self.offsets[i]:self.offsets[i + 1]])
 
 
+@dataclass
+class Objective:
+    """What the linear fit minimises per case: ``softmax`` weight x the softmax cross-entropy of the diagnosis plus
+    (1 - ``softmax``) x a smoothed top-k loss, ``softplus((ln R - ln k) / temperature)`` with ``R = 1 + sum_j
+    sigmoid(s_j - s_diagnosis)`` the diagnosis's smoothed rank: flat for diagnoses well inside the top k and for
+    hopeless ones far below it, steep around rank k (a LambdaLoss-style top-k surrogate)."""
+
+    softmax: float = 1.0
+    k: float = 10.0
+    temperature: float = 0.5
+
+
 def _loss(w: npt.NDArray[np.float64], cases: Cases, members: list[int], scale: npt.NDArray[np.float64],
-          l2: float) -> tuple[float, npt.NDArray[np.float64]]:
-    """Mean softmax cross-entropy of the diagnosis over each case's candidates, plus L2, and its gradient."""
+          l2: float, objective: Objective) -> tuple[float, npt.NDArray[np.float64]]:
+    """Mean loss of the diagnosis over each case's candidates (``objective``), plus L2, and its gradient."""
     total, gradient = 0.0, np.zeros_like(w)
     for i in members:
         x, _ = cases.block(i)
         x = x / scale
         logits = x @ w + cases.offset(i)
-        norm = logsumexp(logits)
-        p = np.exp(logits - norm)
         label = cases.labels[i]
-        total += norm - logits[label]
-        gradient += p @ x - x[label]
+        if objective.softmax > 0:
+            norm = logsumexp(logits)
+            p = np.exp(logits - norm)
+            total += objective.softmax * (norm - logits[label])
+            gradient += objective.softmax * (p @ x - x[label])
+        if objective.softmax < 1:
+            sig = expit(logits - logits[label])
+            sig[label] = 0.0
+            rank = 1.0 + sig.sum()
+            z = (np.log(rank) - np.log(objective.k)) / objective.temperature
+            part = 1.0 - objective.softmax
+            total += part * float(np.logaddexp(0.0, z))
+            d_rank = float(expit(z)) / (objective.temperature * rank)
+            weights = sig * (1.0 - sig)
+            gradient += part * d_rank * (weights @ x - weights.sum() * x[label])
     n = max(len(members), 1)
     return total / n + l2 * float(w @ w), gradient / n + 2 * l2 * w
 
 
-def fit_weights(cases: Cases, members: list[int], l2: float) -> npt.NDArray[np.float64]:
-    """Weights in the features' own units (the fit runs on features scaled by their spread)."""
+def fit_weights(cases: Cases, members: list[int], l2: float,
+                objective: Objective | None = None) -> npt.NDArray[np.float64]:
+    """Weights in the features' own units (the fit runs on features scaled by their spread); a top-k objective
+    starts from the softmax solution."""
     trainable = [i for i in members if cases.labels[i] >= 0]
     rows = np.concatenate([np.arange(cases.offsets[i], cases.offsets[i + 1]) for i in trainable])
     scale = np.maximum(cases.x[rows].std(axis=0), 1e-6)
     start = np.zeros(cases.x.shape[1])
-    result = minimize(_loss, start, args=(cases, trainable, scale, l2), jac=True, method="L-BFGS-B")
+    result = minimize(_loss, start, args=(cases, trainable, scale, l2, Objective()), jac=True, method="L-BFGS-B")
+    if objective is not None and objective.softmax < 1:
+        result = minimize(_loss, result.x, args=(cases, trainable, scale, l2, objective), jac=True,
+                          method="L-BFGS-B")
     return np.asarray(result.x / scale, dtype=np.float64)
 
 
-def ranks_with(cases: Cases, members: list[int], w: npt.NDArray[np.float64]) -> dict[int, int | None]:
+def fit_trees(cases: Cases, members: list[int], params: dict[str, float | int]) -> Any:
+    """A LightGBM lambdarank model over the same candidates (benchmark-side only; relevance 1 for the diagnosis)."""
+    try:
+        import lightgbm
+    except ImportError as error:
+        raise SystemExit(f"--trees needs LightGBM (.venv/bin/pip install 'lightgbm>=4'): {error}") from error
+
+    trainable = [i for i in members if cases.labels[i] >= 0]
+    rows = np.concatenate([np.arange(cases.offsets[i], cases.offsets[i + 1]) for i in trainable])
+    relevance = np.zeros(len(cases.x))
+    relevance[[cases.offsets[i] + cases.labels[i] for i in trainable]] = 1.0
+    groups = [int(cases.offsets[i + 1] - cases.offsets[i]) for i in trainable]
+    rounds = int(params.get("rounds", 300))
+    settings = {"objective": "lambdarank", "metric": "ndcg", "eval_at": [1, 3, 10], "verbosity": -1,
+                "num_threads": 1, "deterministic": True, "seed": 1,
+                **{k: v for k, v in params.items() if k != "rounds"}}
+    data = lightgbm.Dataset(cases.x[rows], label=relevance[rows], group=groups)
+    return lightgbm.train(settings, data, num_boost_round=rounds)
+
+
+def ranks_with(cases: Cases, members: list[int], w: npt.NDArray[np.float64] | Any) -> dict[int, int | None]:
+    """Rank of each case's diagnosis under weights ``w`` or a LightGBM model."""
     out: dict[int, int | None] = {}
     for i in members:
         if cases.labels[i] < 0:
             out[i] = None
             continue
         x, ids = cases.block(i)
-        out[i] = _rank(x @ w + cases.offset(i), ids, int(cases.labels[i]))
+        score = x @ w + cases.offset(i) if isinstance(w, np.ndarray) else np.asarray(w.predict(x), dtype=np.float64)
+        out[i] = _rank(score, ids, int(cases.labels[i]))
     return out
 
 
@@ -225,7 +330,9 @@ def _line(ranks: list[int | None]) -> str:
 
 def fit(args: argparse.Namespace) -> int:
     names = args.features.split(",") if args.features else ["log10_lr", *RANKER_FEATURES]
-    cases = Cases(args.cache, names)
+    cases = Cases(args.cache, names, pool=args.pool, cap=args.cap)
+    objective = Objective(softmax=args.softmax_share, k=args.k, temperature=args.temperature)
+    trees = dict(_tree_param(p) for p in args.trees.split(",")) if args.trees else None
     cases.fixed = args.lr_weight
     everyone = list(range(len(cases.meta)))
     folds = [[i for i in everyone if cases.meta[i]["fold5"] % args.folds == k] for k in range(args.folds)] \
@@ -236,7 +343,10 @@ def fit(args: argparse.Namespace) -> int:
     per_fold = []
     for k in range(args.folds):
         training = [i for i in everyone if i not in set(folds[k])]
-        w = fit_weights(cases, training, args.l2)
+        if trees is not None:
+            oof.update(ranks_with(cases, folds[k], fit_trees(cases, training, trees)))
+            continue
+        w = fit_weights(cases, training, args.l2, objective)
         per_fold.append(w / np.log(10.0))
         oof.update(ranks_with(cases, folds[k], w))
     strata = [
@@ -249,8 +359,10 @@ def fit(args: argparse.Namespace) -> int:
         ("annotation cites the case's paper", [i for i in everyone if cases.meta[i]["stratum"] == "cites"]),
         ("non-NF1 check fold 0", [i for i in folds[0] if not cases.meta[i]["nf1"]]),
     ]
-    print(f"features: {', '.join(names)}; l2 {args.l2}; fixed lr_weight {args.lr_weight}; {args.folds} gene-grouped "
-          "folds; out-of-fold figures")
+    model = f"lightgbm lambdarank {trees}" if trees is not None else \
+        f"linear, l2 {args.l2}, objective {objective}, fixed lr_weight {args.lr_weight}"
+    print(f"features: {', '.join(names)}; {model}; pool {args.pool or 'all'}; cap {args.cap or RANK_CAP}; "
+          f"{args.folds} gene-grouped folds; out-of-fold figures")
     print("disease top1 top3 top10: ranker (out of fold) | today's model | hpo3 enrichment baseline")
     for label, members in strata:
         print(f"  {label} (n={len(members)}): {_line([oof[i] for i in members])} | "
@@ -260,8 +372,12 @@ def fit(args: argparse.Namespace) -> int:
         args.misses.write_text("case\tgroup\tfold\tstratum\tranker\ttoday\tbaseline\n" + "".join(
             f"{m['case']}\t{m['group']}\t{m['fold5']}\t{m['stratum']}\t{oof[i]}\t{m['today']}\t{m['baseline']}\n"
             for i, m in enumerate(cases.meta)), encoding="utf-8")
+    reachable = [i for i in everyone if cases.labels[i] >= 0]
+    print(f"  reachable (diagnosis among the candidates; n={len(reachable)}): {_line([oof[i] for i in reachable])}")
+    if trees is not None or args.no_final:
+        return 0
     spread = np.std(np.vstack(per_fold), axis=0)
-    final = fit_weights(cases, everyone, args.l2) / np.log(10.0)
+    final = fit_weights(cases, everyone, args.l2, objective) / np.log(10.0)
     print("weights per fold (log10 units):")
     for k, w in enumerate(per_fold):
         print(f"  fold {k}: " + " ".join(f"{n}={v:+.3f}" for n, v in zip(names, w, strict=True)))
@@ -272,6 +388,12 @@ def fit(args: argparse.Namespace) -> int:
     for name, value, sd in zip(names, final, spread, strict=True):
         print(f"    {fields[name]}: {value:.4f}    # fold spread {sd:.4f}")
     return 0
+
+
+def _tree_param(text: str) -> tuple[str, float | int]:
+    name, value = text.split("=", 1)
+    number = float(value)
+    return name.strip(), int(number) if number.is_integer() and "." not in value else number
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--limit", type=int, default=0, help="random sample of this many cases (0 = all)")
     ex.add_argument("--seed", type=int, default=1)
     ex.add_argument("--top", type=int, default=100, help="candidates: this many best by each signal")
+    ex.add_argument("--no-resnik", action="store_true",
+                    help="skip the Resnik features (stored as 0; they double the extraction time)")
     fi = commands.add_parser("fit", help="gene-grouped cross-validation, then the weights fitted on all cases")
     fi.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     fi.add_argument("--folds", type=int, default=5)
@@ -294,6 +418,16 @@ def main(argv: list[str] | None = None) -> int:
     fi.add_argument("--lr-weight", type=float, default=0.0,
                     help="a fixed (not fitted) weight of the log10 likelihood ratio, in log10 units")
     fi.add_argument("--misses", type=Path, default=None, help="write per-case out-of-fold ranks to this TSV")
+    fi.add_argument("--pool", type=int, default=0,
+                    help="candidates: those within this many of the best by either signal (0 = all extracted)")
+    fi.add_argument("--cap", type=int, default=0, help="re-cap the rank features at this rank (default RANK_CAP)")
+    fi.add_argument("--softmax-share", type=float, default=1.0,
+                    help="objective: this share of softmax cross-entropy, the rest a smoothed top-k loss")
+    fi.add_argument("--k", type=float, default=10.0, help="the smoothed top-k loss's k")
+    fi.add_argument("--temperature", type=float, default=0.5, help="the smoothed top-k loss's temperature")
+    fi.add_argument("--trees", default="", help="fit LightGBM lambdarank instead, with these parameters "
+                    "(name=value,...; e.g. rounds=300,learning_rate=0.05,num_leaves=15); benchmark-side only")
+    fi.add_argument("--no-final", action="store_true", help="skip the fit on all cases")
     args = parser.parse_args(argv)
     return extract(args) if args.command == "extract" else fit(args)
 

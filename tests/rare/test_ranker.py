@@ -86,6 +86,8 @@ def test_default_preset_uses_the_ranker_and_keeps_explanations(hpo_knowledge) ->
     preset = load_preset()
     settings = preset.phenotype_settings()
     assert any(getattr(settings, name) for name in RANKER_FEATURES.values())
+    # an excluded finding is never evidence for a disease (benchmarks/README.md, fourth round: a curation artefact)
+    assert settings.excluded_annotated_weight == 0.0
     profile = hpo_ids_to_profile([f"HP:{n:07d}" for n in MARFAN_TERMS], case_id="marfan")
     provenance = Provenance(software="t", software_version="0", knowledge=[], created="2026-01-01T00:00:00Z")
     result = rank_case(profile, hpo, preset, source="test", provenance=provenance)
@@ -150,3 +152,110 @@ def test_with_a_vcf_the_phenotype_part_is_the_likelihood_ratio(hpo_knowledge) ->
     assert result.score_basis == "likelihood_ratio" and phenotype_only.score_basis == "fitted_ranker"
     assert ">Ranker score<" in render_rare_html(phenotype_only) and ">Ranker score<" not in render_rare_html(result)
     assert ">log10 LR<" in render_rare_html(result)
+
+
+def test_fourth_round_features_follow_their_definitions(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+    from tailormed.rare.phenotype import gene_best
+
+    hpo = hpo_knowledge
+    present = _columns(hpo, MARFAN_TERMS)
+    excluded = _columns(hpo, (1250,))  # seizure, checked and absent
+    settings = PhenotypeSettings()
+    resolved = ResolvedTerms(present=present, excluded=excluded, onset="HP:0003577")  # congenital onset
+    scores = score_phenotype(resolved, hpo, settings)
+    mask = np.ones(hpo.n_diseases, dtype=bool)
+    mask[::7] = False  # some diseases not ranked
+    features = ranker_features(resolved, scores, hpo, settings, mask)
+    marfan = hpo.disease_ids.index("OMIM:154700")
+    frequency = hpo.closure[:, present].toarray()
+    np.testing.assert_allclose(features["matched_frequency"], frequency.mean(axis=1))
+    assert features["ic_matched_share"][marfan] == pytest.approx(1.0)
+    assert np.all((features["ic_matched_share"] >= 0) & (features["ic_matched_share"] <= 1 + 1e-12))
+    # a disease matching no term has share 0; one matching some has a share between 0 and 1
+    partial = int(np.nonzero((frequency > 0).sum(axis=1) == 1)[0][0])
+    assert 0 < features["ic_matched_share"][partial] < 1
+    np.testing.assert_array_equal(features["excluded_annotated"],
+                                  (hpo.closure[:, excluded].toarray() > 0).sum(axis=1).astype(float))
+    np.testing.assert_array_equal(features["onset_log10_lr"], scores.term_log10_lr[-1])
+    # gene-level view, checked against a plain loop over a few diseases
+    lr_rank = features["lr_rank"]
+    for row in [marfan, *np.nonzero(features["gene_known"])[0][:40:7]]:
+        sharing = {d for g in hpo.disease_genes[row] for d in hpo.diseases_of_gene(g)}
+        ranked = [d for d in sharing if mask[d]]
+        expected = min([lr_rank[row], *(lr_rank[d] for d in ranked)])
+        assert features["gene_best_rank"][row] == pytest.approx(expected)
+        assert features["gene_diseases"][row] == pytest.approx(math.log10(1 + len(ranked)))
+    geneless = int(np.nonzero(features["gene_known"] == 0)[0][0])
+    assert features["gene_best_rank"][geneless] == lr_rank[geneless]
+    assert features["gene_diseases"][geneless] == 0.0
+    assert np.all(gene_best(features["enrichment_rank"], mask, hpo) <= features["enrichment_rank"] + 1e-12)
+    without = ranker_features(ResolvedTerms(present=present), score_phenotype(ResolvedTerms(present=present), hpo,
+                                                                                settings), hpo, settings, mask)
+    assert not without["onset_log10_lr"].any() and not without["excluded_annotated"].any()
+
+
+def _planted_cache(tmp_path: Path, names: list[str], rng: np.random.Generator) -> Path:
+    blocks, labels, ids, meta, offsets = [], [], [], [], [0]
+    for case in range(60):
+        n = 25
+        x = rng.normal(size=(n, len(names)))
+        label = int(rng.integers(n))
+        x[label, 1] += 1.5
+        blocks.append(x)
+        labels.append(label)
+        ids.append(rng.permutation(n))
+        offsets.append(offsets[-1] + n)
+        meta.append({"case": f"c{case}", "group": f"g{case}", "fold5": case % 5, "stratum": "independent",
+                     "nf1": False, "today": 1, "baseline": 1, "terms": 3})
+    cache = tmp_path / "cache.npz"
+    np.savez_compressed(cache, features=np.vstack(blocks), offsets=np.asarray(offsets), labels=np.asarray(labels),
+                        ids=np.concatenate(ids), names=np.asarray(names), meta=np.asarray(json.dumps(meta)))
+    return cache
+
+
+def test_top_k_objective_gradient_matches_finite_differences(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import rare_fit_ranker
+
+    names = ["log10_lr", "enrichment", "matched_share", "lr_rank_full", "enrichment_rank_full"]
+    cases = rare_fit_ranker.Cases(_planted_cache(tmp_path, names, np.random.default_rng(5)), names[1:3])
+    members = list(range(20))
+    scale = np.ones(2)
+    w = np.array([0.3, -0.2])
+    for share in (1.0, 0.4, 0.0):
+        objective = rare_fit_ranker.Objective(softmax=share, k=3.0, temperature=0.5)
+        _, gradient = rare_fit_ranker._loss(w, cases, members, scale, 0.01, objective)
+        for j in range(2):
+            step = np.zeros(2)
+            step[j] = 1e-6
+            up, _ = rare_fit_ranker._loss(w + step, cases, members, scale, 0.01, objective)
+            down, _ = rare_fit_ranker._loss(w - step, cases, members, scale, 0.01, objective)
+            assert gradient[j] == pytest.approx((up - down) / 2e-6, rel=1e-4, abs=1e-7)
+
+
+def test_candidate_pool_keeps_the_best_by_either_signal(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import rare_fit_ranker
+
+    names = ["log10_lr", "enrichment", "matched_share", "lr_rank_full", "enrichment_rank_full"]
+    rng = np.random.default_rng(9)
+    cache = _planted_cache(tmp_path, names, rng)
+    data = dict(np.load(cache))
+    # ranks 1..25 by each signal, as log10; the diagnosis of case 0 is last by both, so the pool drops it
+    for i in range(60):
+        a, b = data["offsets"][i], data["offsets"][i + 1]
+        data["features"][a:b, 3] = np.log10(rng.permutation(b - a) + 1)
+        data["features"][a:b, 4] = np.log10(rng.permutation(b - a) + 1)
+    a = data["offsets"][0]
+    data["features"][a + data["labels"][0], 3:5] = np.log10(25)
+    np.savez_compressed(cache, **data)
+    full = rare_fit_ranker.Cases(cache, ["matched_share"])
+    pooled = rare_fit_ranker.Cases(cache, ["matched_share"], pool=10)
+    assert pooled.labels[0] == -1
+    for i in range(1, 60):
+        fa, fb = full.offsets[i], full.offsets[i + 1]
+        keep = (data["features"][fa:fb, 3] <= 1 + 1e-9) | (data["features"][fa:fb, 4] <= 1 + 1e-9)
+        x, _ = pooled.block(i)
+        np.testing.assert_array_equal(x[:, 0], full.x[fa:fb][keep, 0])
+        label = full.labels[i]
+        assert pooled.labels[i] == (int(keep[:label].sum()) if keep[label] else -1)

@@ -281,6 +281,15 @@ class PhenotypeSettings:
     resnik_disease_weight: float = 0.0
     lr_rank_weight: float = 0.0
     enrichment_rank_weight: float = 0.0
+    ic_matched_share_weight: float = 0.0
+    matched_frequency_weight: float = 0.0
+    excluded_annotated_weight: float = 0.0
+    onset_log10_lr_weight: float = 0.0
+    gene_best_rank_weight: float = 0.0
+    gene_best_enrichment_rank_weight: float = 0.0
+    gene_diseases_weight: float = 0.0
+    enrichment_x_annotation_size_weight: float = 0.0
+    matched_share_x_annotation_size_weight: float = 0.0
     lr_weight: float = 1.0
     ranker_with_variants: bool = False
     fold_orphanet_duplicates: bool = True

@@ -147,6 +147,20 @@ RANKER_FEATURES: dict[str, str] = {
     "resnik_disease": "resnik_disease_weight",
     "lr_rank": "lr_rank_weight",
     "enrichment_rank": "enrichment_rank_weight",
+    "ic_matched_share": "ic_matched_share_weight",
+    "matched_frequency": "matched_frequency_weight",
+    "excluded_annotated": "excluded_annotated_weight",
+    "onset_log10_lr": "onset_log10_lr_weight",
+    "gene_best_rank": "gene_best_rank_weight",
+    "gene_best_enrichment_rank": "gene_best_enrichment_rank_weight",
+    "gene_diseases": "gene_diseases_weight",
+    "enrichment_x_annotation_size": "enrichment_x_annotation_size_weight",
+    "matched_share_x_annotation_size": "matched_share_x_annotation_size_weight",
+}
+#: Products of two features (interactions): how much a signal is worth depends on how richly the disease is annotated.
+RANKER_PRODUCTS: dict[str, tuple[str, str]] = {
+    "enrichment_x_annotation_size": ("enrichment", "annotation_size"),
+    "matched_share_x_annotation_size": ("matched_share", "annotation_size"),
 }
 FREQUENT = 0.3  # a disease's "frequent" findings: annotated with frequency >= 30%
 RANK_CAP = 101  # rank features: log10 of the rank, capped here (every disease below the top 100 counts the same)
@@ -172,11 +186,22 @@ def ranker_features(resolved: ResolvedTerms, scores: PhenotypeScores, hpo: HpoKn
       true-path rule);
     * ``lr_rank`` / ``enrichment_rank``: ``log10`` of the disease's rank by the log10 likelihood ratio / by the
       enrichment signal among the ``ranked`` diseases (all when None; ties by disease id, as the output orders
-      them), capped at RANK_CAP (101): a rank fusion that is robust to the likelihood ratio's overconfidence.
+      them), capped at RANK_CAP (101): a rank fusion that is robust to the likelihood ratio's overconfidence;
+    * ``ic_matched_share``: ``matched_share`` with each patient term weighted by its information content;
+    * ``matched_frequency``: mean over the patient's terms of the disease's annotation frequency of the term (with the
+      true-path rule; 0 when not matched);
+    * ``excluded_annotated``: number of the patient's excluded terms the disease is annotated to (any frequency);
+    * ``onset_log10_lr``: the onset row of the likelihood ratio (0 when the input states no onset);
+    * ``gene_best_rank`` / ``gene_best_enrichment_rank``: the best (smallest) capped log rank, by the ratio / by
+      enrichment, of any ranked disease that shares a gene with this one (its own rank when it has no gene): the
+      gene-level view, which lifts a weakly matching disease of a gene whose other disease matches well;
+    * ``gene_diseases``: ``log10(1 +`` the ranked diseases sharing a gene with this one``)``;
+    * ``enrichment_x_annotation_size``, ``matched_share_x_annotation_size``: products (:data:`RANKER_PRODUCTS`).
 
     ``needed`` limits the work to those features (all when None; the enrichment signal is always computed).
     """
     want = frozenset(RANKER_FEATURES) if needed is None else needed
+    want = want | {factor for name in want & set(RANKER_PRODUCTS) for factor in RANKER_PRODUCTS[name]}
     present = resolved.present
     n = len(present)
     features: dict[str, npt.NDArray[np.float64]] = {}
@@ -200,9 +225,67 @@ def ranker_features(resolved: ResolvedTerms, scores: PhenotypeScores, hpo: HpoKn
     mask = np.ones(hpo.n_diseases, dtype=bool) if ranked is None else ranked
     if "lr_rank" in want:
         features["lr_rank"] = capped_log_rank(scores.total_log10_lr, mask, hpo)
-    if "enrichment_rank" in want:
+    if want & {"enrichment_rank", "gene_best_enrichment_rank"}:
         features["enrichment_rank"] = capped_log_rank(features["enrichment"], mask, hpo)
+    if want & {"ic_matched_share", "matched_frequency"}:
+        _match_weight_features(present, hpo, features)
+    if "excluded_annotated" in want:
+        excluded = resolved.excluded
+        features["excluded_annotated"] = np.asarray((hpo.closure[:, excluded] > 0).sum(axis=1), dtype=np.float64
+                                                    ).ravel() if excluded else np.zeros(hpo.n_diseases)
+    if "onset_log10_lr" in want:
+        features["onset_log10_lr"] = scores.term_log10_lr[-1].copy() if scores.onset is not None else \
+            np.zeros(hpo.n_diseases)
+    if "gene_best_rank" in want:
+        own = features["lr_rank"] if "lr_rank" in features else capped_log_rank(scores.total_log10_lr, mask, hpo)
+        features["gene_best_rank"] = gene_best(own, mask, hpo)
+    if "gene_best_enrichment_rank" in want:
+        features["gene_best_enrichment_rank"] = gene_best(features["enrichment_rank"], mask, hpo)
+    if "gene_diseases" in want:
+        features["gene_diseases"] = np.log10(1.0 + _sharing(hpo) @ mask.astype(np.float64))
+    for name, (left, right) in RANKER_PRODUCTS.items():
+        if name in want:
+            features[name] = features[left] * features[right]
     return features
+
+
+def _match_weight_features(present: list[int], hpo: HpoKnowledge,
+                           features: dict[str, npt.NDArray[np.float64]]) -> None:
+    if not present:
+        features["ic_matched_share"] = features["matched_frequency"] = np.zeros(hpo.n_diseases)
+        return
+    frequency = hpo.closure[:, present].toarray()
+    ic = _information_content(hpo)[present]
+    features["ic_matched_share"] = (frequency > 0) @ ic / max(float(ic.sum()), 1e-9)
+    features["matched_frequency"] = frequency.mean(axis=1)
+
+
+def _gene_links(hpo: HpoKnowledge) -> sparse.csr_matrix:
+    """0/1 (disease x gene) of the diseases' genes."""
+    def build() -> sparse.csr_matrix:
+        genes = {symbol: j for j, symbol in enumerate(hpo.genes)}
+        rows = [i for i, symbols in enumerate(hpo.disease_genes) for _ in symbols]
+        columns = [genes[symbol] for symbols in hpo.disease_genes for symbol in symbols]
+        return sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(hpo.n_diseases, len(genes)))
+    return hpo.memo("ranker_gene_links", build)
+
+
+def _sharing(hpo: HpoKnowledge) -> sparse.csr_matrix:
+    """0/1 (disease x disease): the two share a gene (a disease with genes shares with itself)."""
+    def build() -> sparse.csr_matrix:
+        links = _gene_links(hpo)
+        return ((links @ links.T) > 0).astype(np.float64).tocsr()
+    return hpo.memo("ranker_gene_sharing", build)
+
+
+def gene_best(log_rank: npt.NDArray[np.float64], ranked: npt.NDArray[np.bool_],
+              hpo: HpoKnowledge) -> npt.NDArray[np.float64]:
+    """Per disease, the smallest ``log_rank`` among the ranked diseases sharing a gene with it, or its own value
+    when it has no gene (or no ranked disease shares one)."""
+    goodness = np.where(ranked, math.log10(RANK_CAP) + 1.0 - log_rank, 0.0)  # > 0 for ranked diseases
+    best = np.asarray(_sharing(hpo).multiply(goodness[np.newaxis, :]).max(axis=1).toarray()).ravel()
+    return np.asarray(np.where(best > 0, np.minimum(log_rank, math.log10(RANK_CAP) + 1.0 - best), log_rank),
+                      dtype=np.float64)
 
 
 def _frequent_features(present: list[int], hpo: HpoKnowledge, features: dict[str, npt.NDArray[np.float64]]) -> None:
@@ -216,14 +299,14 @@ def _frequent_features(present: list[int], hpo: HpoKnowledge, features: dict[str
 
 
 def capped_log_rank(score: npt.NDArray[np.float64], ranked: npt.NDArray[np.bool_],
-                    hpo: HpoKnowledge) -> npt.NDArray[np.float64]:
-    """``log10(min(rank, RANK_CAP))`` of each disease by ``score`` (best first, ties by disease id) among the
+                    hpo: HpoKnowledge, cap: int = RANK_CAP) -> npt.NDArray[np.float64]:
+    """``log10(min(rank, cap))`` of each disease by ``score`` (best first, ties by disease id) among the
     ``ranked`` diseases; diseases that are not ranked get the cap."""
     id_order = hpo.memo("disease_id_order", lambda: np.argsort(np.argsort(np.asarray(hpo.disease_ids))))
     rows = np.nonzero(ranked)[0]
     order = rows[np.lexsort((id_order[rows], -score[rows]))]
-    ranks = np.full(hpo.n_diseases, float(RANK_CAP))
-    ranks[order] = np.minimum(np.arange(1, len(order) + 1), RANK_CAP)
+    ranks = np.full(hpo.n_diseases, float(cap))
+    ranks[order] = np.minimum(np.arange(1, len(order) + 1), cap)
     return np.asarray(np.log10(ranks), dtype=np.float64)
 
 
