@@ -205,6 +205,32 @@ def test_t790m_tumour_lists_first_generation_tkis_last_in_tier_with_r2(tmp_path:
     assert 'class="rlevel" title="resistance in this tumour type from clinical studies">R2</span>' in html
 
 
+def test_an_option_resisted_by_what_another_option_targets_sorts_after_it(tmp_path: Path) -> None:
+    """EGFR exon 19 deletion + T790M + MET amplification (9 copies): osimertinib and afatinib are both R2, osimertinib
+    through MET amplification, afatinib through T790M, which osimertinib's own T790M record rests on. Afatinib and
+    the other first-generation TKIs sort after osimertinib and say why; with MET amplification alone (no T790M)
+    nothing overcomes anything and no such caveat appears."""
+    cna = tmp_path / "cna.tsv"
+    cna.write_text("gene\tcopy_number\nMET\t9\n")
+    both, _ = interpret(tmp_path / "both", "LUAD", [("EGFR", "In_Frame_Del", "p.E746_A750del"),
+                                                    ("EGFR", "Missense_Mutation", "p.T790M")], None, "--cna", str(cna))
+    tier_one = [o for o in both.therapies if o.tier == "I-A" and o.response == "sensitive"
+                and o.tumour_match == "same" and not o.unknown_requirements and o.disease_setting_match is not False]
+    names = [o.therapy for o in tier_one]
+    assert {o.resistance_level for o in tier_one if o.therapy in ("osimertinib", "afatinib")} == {"R2"}
+    assert names.index("osimertinib") < names.index("afatinib") < names.index("gefitinib")
+    afatinib = next(o for o in tier_one if o.therapy == "afatinib")
+    assert "listed after osimertinib: an option for the EGFR T790M that resists this one" in afatinib.caveats
+    osimertinib = [o for o in tier_one if o.therapy == "osimertinib"]
+    assert osimertinib and not any(c.startswith("listed after") for o in osimertinib for c in o.caveats)
+
+    met_only, _ = interpret(tmp_path / "met", "LUAD", [("EGFR", "In_Frame_Del", "p.E746_A750del")], None,
+                            "--cna", str(cna))
+    resisted = [o for o in met_only.therapies if o.response == "sensitive" and o.resistance_level == "R2"]
+    assert {o.therapy for o in resisted} >= {"osimertinib", "gefitinib", "erlotinib"}
+    assert not any(c.startswith("listed after") for o in met_only.therapies for c in o.caveats)
+
+
 # 7. Report details ------------------------------------------------------------------------------------------------
 
 def test_copy_number_vaf_and_depth_have_their_own_columns(tmp_path: Path) -> None:

@@ -290,8 +290,9 @@ def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: Tum
     HER2, PD-L1, MSI/MMR, TMB, HRD) is listed as conditional (``unknown_requirements``) when the tumour's own
     findings meet another of its requirements; a record resting on untold statuses alone is counted in
     ``untested`` (missing status -> therapies) instead. A resistance record is used only in the tumour types it
-    covers. Within a tier: options whose drugs no other alteration of this tumour resists first, then stronger
-    evidence, first line before later lines, then name.
+    covers. Within a tier: options whose drugs no other alteration of this tumour resists first; among resisted ones,
+    weaker resistance first and, at one level, those whose resistance no other listed option overcomes
+    (:func:`_mark_overcome`); then stronger evidence, first line before later lines, then name.
     """
     options = []
     tumour_type = facts.profile.tumour_type
@@ -333,17 +334,63 @@ def find_therapy_options(facts: TumourFacts, knowledge: OncoKnowledge, tree: Tum
             options.append(option)
     rationale = {c.record.id: c.record.rationale for c in knowledge.records if c.record.rationale}
     options = _weigh_resistance(options, rationale)
+    overcome = _mark_overcome(options)
     ranks = _LINE_RANK_NON_METASTATIC if facts.profile.clinical.disease_setting == "non-metastatic" else _LINE_RANK
-    options.sort(key=lambda option: _option_order(option, ranks))
+    options.sort(key=lambda option: _option_order(option, ranks, overcome))
     return options
 
 
-def _option_order(option: TherapyOption, line_rank: dict[str | None, int] = _LINE_RANK) -> tuple[object, ...]:
+def _option_order(option: TherapyOption, line_rank: dict[str | None, int] = _LINE_RANK,
+                  overcome: frozenset[int] = frozenset()) -> tuple[object, ...]:
     resisted = _RESISTANCE_RANK[option.resistance_level] if option.response == "sensitive" else 0
     return (bool(option.unknown_requirements), option.disease_setting_match is False, TIER_ORDER[option.tier],
-            option.tumour_match != "same", option.response != "sensitive", resisted,
+            option.tumour_match != "same", option.response != "sensitive", resisted, id(option) in overcome,
             _EVIDENCE_RANK.get(option.evidence, 9), line_rank[option.line_of_therapy], option.therapy,
             option.record_id)
+
+
+def _resisting_labels(resistance: TherapyOption) -> set[str]:
+    """What resists in a resistance option: its matched alterations, less those that only set the scene (context)."""
+    return {label for item in resistance.matched if not item.inferred and not item.context
+            for label in item.satisfied_by}
+
+
+def _qualifying_labels(option: TherapyOption, *, specific_only: bool = False) -> set[str]:
+    """The alterations an option rests on; ``specific_only``: only through requirements naming a change (``EGFR
+    T790M``), not a broad class (``EGFR activating``) that merely includes it."""
+    return {label for item in option.matched if not item.inferred and not item.context
+            and (not specific_only or _specific(item.requirement)) for label in item.satisfied_by}
+
+
+def _mark_overcome(options: list[TherapyOption]) -> frozenset[int]:
+    """The sensitivity options resisted by an alteration that another option of this tumour type is built on.
+
+    Afatinib for an EGFR exon 19 deletion is resisted by EGFR T790M, and osimertinib's T790M record rests on that
+    very alteration: the tumour board's choice is the option that overcomes the resistance, so the resisted option
+    sorts after it (within its tier and resistance level) and says why. An option resisted only by alterations no
+    listed option targets (osimertinib and an acquired MET amplification without a matched MET option) keeps its place.
+    Returns the ``id()`` of the options moved down.
+    """
+    by_record = {o.record_id: o for o in options if o.response == "resistant"}
+    usable = [o for o in options if o.response == "sensitive" and o.tumour_match == "same"
+              and not o.unknown_requirements and o.disease_setting_match is not False]
+
+    def resisted_by(option: TherapyOption) -> set[str]:
+        labels = [_resisting_labels(by_record[r]) for r in option.resisted_by if r in by_record]
+        return set().union(*labels) - _qualifying_labels(option)
+
+    against = {id(o): resisted_by(o) for o in usable}
+    moved: set[int] = set()
+    for option in usable:
+        for label in sorted(against[id(option)]):
+            overcoming = [p for p in usable if p is not option and label in _qualifying_labels(p, specific_only=True)
+                          and label not in against[id(p)]]
+            if overcoming:
+                moved.add(id(option))
+                names = ", ".join(sorted({p.therapy for p in overcoming}))
+                kind = "an option" if len(overcoming) == 1 else "options"
+                _add(option.caveats, f"listed after {names}: {kind} for the {label} that resists this one")
+    return frozenset(moved)
 
 
 def _weigh_resistance(options: list[TherapyOption], rationale: dict[str, str]) -> list[TherapyOption]:
