@@ -501,6 +501,30 @@ def stages(args: argparse.Namespace) -> int:
                 x, ids = sub.block(i)
                 result[i] = n_keep + _rank(x @ w2, ids, int(labels[i]))
         report(f"two-stage: ranker top {n_keep} kept, then the recall model", result)
+
+    # Hybrid: the ranker's top N kept, the rest in the order of a ranker fitted on a larger pool (its out-of-fold
+    # scores from an earlier `stages --pool P --cap C --scores FILE` run).
+    if args.tail:
+        pool, cap, path = args.tail.split(":", 2)
+        tail = Cases(args.cache, names, pool=int(pool), cap=int(cap))
+        tail_oof = np.load(path)["oof"]
+        for n_keep in [int(v) for v in args.tail_keep.split(",") if v]:
+            hybrid: dict[int, int | None] = {}
+            for i in everyone:
+                label = cases.labels[i]
+                r1 = stage1_ranks(i, oof) if label >= 0 or tail.labels[i] >= 0 else None
+                if r1 is not None and label >= 0 and r1[label] <= n_keep:
+                    hybrid[i] = int(r1[label])
+                    continue
+                if tail.labels[i] < 0 or r1 is None:
+                    hybrid[i] = None
+                    continue
+                a, b = cases.offsets[i], cases.offsets[i + 1]
+                kept = cases.ids[a:b][r1 <= n_keep]
+                ta, tb = tail.offsets[i], tail.offsets[i + 1]
+                score = np.where(np.isin(tail.ids[ta:tb], kept), -np.inf, tail_oof[ta:tb])
+                hybrid[i] = n_keep + _rank(score, tail.ids[ta:tb], int(tail.labels[i]))
+            report(f"hybrid: ranker top {n_keep} kept, then the pool-{pool} ranker", hybrid)
     return 0
 
 
@@ -553,6 +577,9 @@ def main(argv: list[str] | None = None) -> int:
     st.add_argument("--fusion", default="3:60,5:60",
                     help="rank-fusion rules M:c (the ranker's top M kept, then 1/(c + rank) summed with enrichment)")
     st.add_argument("--two-stage", default="3,5", help="N values: the ranker's top N kept, a recall model below")
+    st.add_argument("--tail", default="", help="POOL:CAP:SCORES: also keep the ranker's top N (each --tail-keep N) "
+                    "and order the rest by a larger pool's ranker (out-of-fold scores from a stages run)")
+    st.add_argument("--tail-keep", default="3,5", help="N values for --tail")
     args = parser.parse_args(argv)
     return {"extract": extract, "fit": fit, "stages": stages}[args.command](args)
 
