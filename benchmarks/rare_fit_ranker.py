@@ -525,6 +525,39 @@ def stages(args: argparse.Namespace) -> int:
                 score = np.where(np.isin(tail.ids[ta:tb], kept), -np.inf, tail_oof[ta:tb])
                 hybrid[i] = n_keep + _rank(score, tail.ids[ta:tb], int(tail.labels[i]))
             report(f"hybrid: ranker top {n_keep} kept, then the pool-{pool} ranker", hybrid)
+        # And a recall model over the larger pool: per outer fold, fitted on the training cases whose diagnosis
+        # that fold's ranker leaves outside its top N, over their larger-pool candidates outside that top N.
+        for n_keep in [int(v) for v in args.tail_recall.split(",") if v]:
+            recall: dict[int, int | None] = {}
+            for k in range(5):
+                in_sample = cases.x @ weights[k]
+                keep = np.ones(len(tail.x), dtype=bool)
+                labels = np.full(len(tail.labels), -1, dtype=np.int64)
+                first_rank: dict[int, int | None] = {}
+                for i in everyone:
+                    a, b = cases.offsets[i], cases.offsets[i + 1]
+                    ta, tb = tail.offsets[i], tail.offsets[i + 1]
+                    r1 = stage1_ranks(i, in_sample)
+                    keep[ta:tb] = ~np.isin(tail.ids[ta:tb], cases.ids[a:b][r1 <= n_keep])
+                    label = cases.labels[i]
+                    first_rank[i] = int(r1[label]) if label >= 0 else None
+                    t_label = tail.labels[i]
+                    if t_label >= 0 and keep[ta + t_label]:
+                        labels[i] = int(np.sum(keep[ta:ta + t_label]))
+                sub = _subset(tail, keep, labels)
+                recall_cases = [i for i in everyone if fold_of[i] != k and labels[i] >= 0]
+                w2 = fit_weights(sub, recall_cases, args.l2)
+                print(f"tail recall (top {n_keep}) fold {k}: fitted on {len(recall_cases)} cases", file=sys.stderr)
+                for i in folds[k]:
+                    r = first_rank[i]
+                    if r is not None and r <= n_keep:
+                        recall[i] = r
+                    elif labels[i] < 0:
+                        recall[i] = None
+                    else:
+                        x, ids = sub.block(i)
+                        recall[i] = n_keep + _rank(x @ w2, ids, int(labels[i]))
+            report(f"two-stage: ranker top {n_keep} kept, then a recall model over the pool-{pool} candidates", recall)
     return 0
 
 
@@ -580,6 +613,7 @@ def main(argv: list[str] | None = None) -> int:
     st.add_argument("--tail", default="", help="POOL:CAP:SCORES: also keep the ranker's top N (each --tail-keep N) "
                     "and order the rest by a larger pool's ranker (out-of-fold scores from a stages run)")
     st.add_argument("--tail-keep", default="3,5", help="N values for --tail")
+    st.add_argument("--tail-recall", default="", help="N values: a recall model over the --tail pool below the top N")
     args = parser.parse_args(argv)
     return {"extract": extract, "fit": fit, "stages": stages}[args.command](args)
 
