@@ -4,6 +4,8 @@
         [--cache .data/bench/rare-ranker.npz] [--limit N] [--top 100] [--no-resnik]
     python benchmarks/rare_fit_ranker.py fit [--cache ...] [--folds 5] [--l2 0.01] [--features a,b,...]
         [--pool 100] [--cap 101] [--softmax-share 1 --k 10 --temperature 0.5] [--trees rounds=300,num_leaves=15,...]
+    python benchmarks/rare_fit_ranker.py stages --features a,b,... [--pool 100] [--scores OOF.npz] [--fusion 3:60]
+        [--two-stage 3,5] [--tail 150:151:OOF150.npz --tail-keep 3,5 --tail-recall 3]
 
 **extract** scores every phenopacket with a diagnosis (phenotype only, the engine's own code: ``resolve_terms``,
 ``score_phenotype``, ``ranker_features``) and keeps, per case, the candidate diseases: the union of the ``--top``
@@ -29,6 +31,13 @@ within the K best by either signal (from the uncapped ranks newer caches store; 
 ``--cap`` re-caps the rank features; ``--softmax-share`` mixes the softmax with a smoothed top-k loss (``Objective``);
 ``--trees`` fits LightGBM lambdarank instead (benchmark side only, not a project dependency: ``.venv/bin/pip install
 'lightgbm>=4'``; trees did not beat the linear ranker, so nothing of them ships).
+
+**stages** (fifth round) keeps the ranker's out-of-fold top N and re-orders only the positions below it, judged out
+of fold on all cases and the annotation strata: ``--fusion M:c`` by reciprocal ranks with the enrichment order
+(``1/(c + ranker rank) + 1/(c + enrichment rank)``, a fixed rule); ``--two-stage N`` by a second softmax fitted, per
+outer fold on its training folds only, on the cases whose diagnosis that fold's ranker leaves outside its top N;
+``--tail P:C:FILE`` by a ranker fitted on a larger pool (its out-of-fold scores stored by an earlier ``stages --pool P
+--cap C --scores FILE``), and ``--tail-recall N`` by a recall model over that larger pool. Nothing of it ships.
 """
 
 from __future__ import annotations
@@ -424,7 +433,8 @@ def stages(args: argparse.Namespace) -> int:
         oof, weights = np.zeros(len(cases.x)), []
         for k in range(5):
             training = [i for i in everyone if fold_of[i] != k]
-            w = fit_weights(cases, training, args.l2)
+            w = fit_weights(cases, training, args.l2,
+                            Objective(softmax=args.softmax_share, k=args.k, temperature=args.temperature))
             weights.append(w)
             for i in folds[k]:
                 a, b = cases.offsets[i], cases.offsets[i + 1]
@@ -613,6 +623,9 @@ def main(argv: list[str] | None = None) -> int:
     st.add_argument("--tail", default="", help="POOL:CAP:SCORES: also keep the ranker's top N (each --tail-keep N) "
                     "and order the rest by a larger pool's ranker (out-of-fold scores from a stages run)")
     st.add_argument("--tail-keep", default="3,5", help="N values for --tail")
+    st.add_argument("--softmax-share", type=float, default=1.0, help="the ranker's objective (as for fit)")
+    st.add_argument("--k", type=float, default=10.0)
+    st.add_argument("--temperature", type=float, default=0.5)
     st.add_argument("--tail-recall", default="", help="N values: a recall model over the --tail pool below the top N")
     args = parser.parse_args(argv)
     return {"extract": extract, "fit": fit, "stages": stages}[args.command](args)
