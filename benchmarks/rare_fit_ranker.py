@@ -4,6 +4,8 @@
         [--cache .data/bench/rare-ranker.npz] [--limit N] [--top 100] [--no-resnik]
     python benchmarks/rare_fit_ranker.py fit [--cache ...] [--folds 5] [--l2 0.01] [--features a,b,...]
         [--pool 100] [--cap 101] [--softmax-share 1 --k 10 --temperature 0.5] [--trees rounds=300,num_leaves=15,...]
+    python benchmarks/rare_fit_ranker.py stages --features a,b,... [--pool 100] [--scores OOF.npz] [--fusion 3:60]
+        [--two-stage 3,5] [--tail 150:151:OOF150.npz --tail-keep 3,5 --tail-recall 3]
 
 **extract** scores every phenopacket with a diagnosis (phenotype only, the engine's own code: ``resolve_terms``,
 ``score_phenotype``, ``ranker_features``) and keeps, per case, the candidate diseases: the union of the ``--top``
@@ -29,6 +31,13 @@ within the K best by either signal (from the uncapped ranks newer caches store; 
 ``--cap`` re-caps the rank features; ``--softmax-share`` mixes the softmax with a smoothed top-k loss (``Objective``);
 ``--trees`` fits LightGBM lambdarank instead (benchmark side only, not a project dependency: ``.venv/bin/pip install
 'lightgbm>=4'``; trees did not beat the linear ranker, so nothing of them ships).
+
+**stages** (fifth round) keeps the ranker's out-of-fold top N and re-orders only the positions below it, judged out
+of fold on all cases and the annotation strata: ``--fusion M:c`` by reciprocal ranks with the enrichment order
+(``1/(c + ranker rank) + 1/(c + enrichment rank)``, a fixed rule); ``--two-stage N`` by a second softmax fitted, per
+outer fold on its training folds only, on the cases whose diagnosis that fold's ranker leaves outside its top N;
+``--tail P:C:FILE`` by a ranker fitted on a larger pool (its out-of-fold scores stored by an earlier ``stages --pool P
+--cap C --scores FILE``), and ``--tail-recall N`` by a recall model over that larger pool. Nothing of it ships.
 """
 
 from __future__ import annotations
@@ -390,6 +399,178 @@ def fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _subset(cases: Cases, keep: npt.NDArray[np.bool_], labels: npt.NDArray[np.int64]) -> Cases:
+    """A copy of ``cases`` with only the rows in ``keep`` (labels already re-indexed by the caller, -1 = not kept)."""
+    out = Cases.__new__(Cases)
+    out.offsets = np.concatenate([[0], np.cumsum(keep)])[cases.offsets]
+    out.x, out.ids, out.lr = cases.x[keep], cases.ids[keep], cases.lr[keep]
+    out.labels, out.meta, out.fixed = labels, cases.meta, cases.fixed
+    return out
+
+
+def _order_ranks(score: npt.NDArray[np.float64], ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """1-based rank of every candidate by ``score`` (ties by id, the engine's order)."""
+    order = np.lexsort((ids, -score))
+    ranks = np.empty(len(score), dtype=np.int64)
+    ranks[order] = np.arange(1, len(score) + 1)
+    return ranks
+
+
+def stages(args: argparse.Namespace) -> int:
+    """Fifth round: re-order the ranker's list below its top N, out of fold (see ``--help``)."""
+    names = args.features.split(",")
+    cases = Cases(args.cache, [*names, *FULL_RANKS], pool=args.pool, cap=args.cap)
+    full = cases.x[:, len(names):]
+    cases.x = np.ascontiguousarray(cases.x[:, :len(names)])
+    everyone = list(range(len(cases.meta)))
+    folds = [[i for i in everyone if cases.meta[i]["fold5"] % 5 == k] for k in range(5)]
+    fold_of = {i: k for k, members in enumerate(folds) for i in members}
+    if args.scores and args.scores.exists():
+        stored = np.load(args.scores)
+        oof, weights = stored["oof"], list(stored["weights"])
+        print(f"stage 1 (the ranker) loaded from {args.scores}")
+    else:
+        oof, weights = np.zeros(len(cases.x)), []
+        for k in range(5):
+            training = [i for i in everyone if fold_of[i] != k]
+            w = fit_weights(cases, training, args.l2,
+                            Objective(softmax=args.softmax_share, k=args.k, temperature=args.temperature))
+            weights.append(w)
+            for i in folds[k]:
+                a, b = cases.offsets[i], cases.offsets[i + 1]
+                oof[a:b] = cases.x[a:b] @ w
+            print(f"stage 1 fold {k} fitted", file=sys.stderr)
+        if args.scores:
+            np.savez(args.scores, oof=oof, weights=np.vstack(weights))
+    strata = [("all dev cases", everyone),
+              ("independent annotation", [i for i in everyone if cases.meta[i]["stratum"] == "independent"]),
+              ("annotation cites the case's paper", [i for i in everyone if cases.meta[i]["stratum"] == "cites"])]
+
+    def report(title: str, ranks: dict[int, int | None]) -> None:
+        print(f"{title}: " + " | ".join(f"{label} (n={len(m)}) {_line([ranks[i] for i in m])}"
+                                        for label, m in strata), flush=True)
+
+    def stage1_ranks(i: int, score: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+        a, b = cases.offsets[i], cases.offsets[i + 1]
+        return _order_ranks(score[a:b], cases.ids[a:b])
+
+    first = {i: (int(stage1_ranks(i, oof)[cases.labels[i]]) if cases.labels[i] >= 0 else None) for i in everyone}
+    report("ranker alone (out of fold)", first)
+    print("  baseline on the same cases: " + " | ".join(
+        f"{label} {_line([cases.meta[i]['baseline'] for i in m])}" for label, m in strata))
+
+    # Rank fusion: the ranker's top M kept, the rest ordered by 1/(c + ranker rank) + 1/(c + enrichment rank).
+    enrichment_rank = np.rint(10.0 ** full[:, 1]).astype(np.int64)
+    for m_keep, c in [tuple(int(v) for v in spec.split(":")) for spec in args.fusion.split(",") if spec]:
+        fused: dict[int, int | None] = {}
+        for i in everyone:
+            label = cases.labels[i]
+            if label < 0:
+                fused[i] = None
+                continue
+            a, b = cases.offsets[i], cases.offsets[i + 1]
+            r1 = stage1_ranks(i, oof)
+            if r1[label] <= m_keep:
+                fused[i] = int(r1[label])
+                continue
+            rrf = 1.0 / (c + r1) + 1.0 / (c + enrichment_rank[a:b])
+            rrf = np.where(r1 <= m_keep, np.inf, rrf)
+            fused[i] = int(_order_ranks(rrf, cases.ids[a:b])[label])
+        report(f"fusion: ranker top {m_keep} kept, then reciprocal ranks with enrichment (c = {c})", fused)
+
+    # Two-stage: the ranker's top N kept; below it a second softmax, fitted (per outer fold, on the training folds
+    # only) on the cases whose diagnosis the fold's stage-1 model leaves outside its top N, over the candidates
+    # outside that top N.
+    for n_keep in [int(v) for v in args.two_stage.split(",") if v]:
+        result: dict[int, int | None] = {}
+        for k in range(5):
+            training = [i for i in everyone if fold_of[i] != k]
+            in_sample = cases.x @ weights[k]
+            keep = np.ones(len(cases.x), dtype=bool)
+            labels = np.full(len(cases.labels), -1, dtype=np.int64)
+            for i in everyone:
+                a, b = cases.offsets[i], cases.offsets[i + 1]
+                r1 = stage1_ranks(i, in_sample)  # for fold k's own cases this is their out-of-fold score
+                keep[a:b] = r1 > n_keep
+                label = cases.labels[i]
+                if label >= 0 and r1[label] > n_keep:
+                    labels[i] = int(np.sum(keep[a:a + label]))
+            sub = _subset(cases, keep, labels)
+            recall_cases = [i for i in training if labels[i] >= 0]
+            w2 = fit_weights(sub, recall_cases, args.l2)
+            print(f"stage 2 (top {n_keep}) fold {k}: fitted on {len(recall_cases)} cases", file=sys.stderr)
+            for i in folds[k]:
+                label = cases.labels[i]
+                if label < 0:
+                    result[i] = None
+                    continue
+                r1 = stage1_ranks(i, oof)
+                if r1[label] <= n_keep:
+                    result[i] = int(r1[label])
+                    continue
+                x, ids = sub.block(i)
+                result[i] = n_keep + _rank(x @ w2, ids, int(labels[i]))
+        report(f"two-stage: ranker top {n_keep} kept, then the recall model", result)
+
+    # Hybrid: the ranker's top N kept, the rest in the order of a ranker fitted on a larger pool (its out-of-fold
+    # scores from an earlier `stages --pool P --cap C --scores FILE` run).
+    if args.tail:
+        pool, cap, path = args.tail.split(":", 2)
+        tail = Cases(args.cache, names, pool=int(pool), cap=int(cap))
+        tail_oof = np.load(path)["oof"]
+        for n_keep in [int(v) for v in args.tail_keep.split(",") if v]:
+            hybrid: dict[int, int | None] = {}
+            for i in everyone:
+                label = cases.labels[i]
+                r1 = stage1_ranks(i, oof) if label >= 0 or tail.labels[i] >= 0 else None
+                if r1 is not None and label >= 0 and r1[label] <= n_keep:
+                    hybrid[i] = int(r1[label])
+                    continue
+                if tail.labels[i] < 0 or r1 is None:
+                    hybrid[i] = None
+                    continue
+                a, b = cases.offsets[i], cases.offsets[i + 1]
+                kept = cases.ids[a:b][r1 <= n_keep]
+                ta, tb = tail.offsets[i], tail.offsets[i + 1]
+                score = np.where(np.isin(tail.ids[ta:tb], kept), -np.inf, tail_oof[ta:tb])
+                hybrid[i] = n_keep + _rank(score, tail.ids[ta:tb], int(tail.labels[i]))
+            report(f"hybrid: ranker top {n_keep} kept, then the pool-{pool} ranker", hybrid)
+        # And a recall model over the larger pool: per outer fold, fitted on the training cases whose diagnosis
+        # that fold's ranker leaves outside its top N, over their larger-pool candidates outside that top N.
+        for n_keep in [int(v) for v in args.tail_recall.split(",") if v]:
+            recall: dict[int, int | None] = {}
+            for k in range(5):
+                in_sample = cases.x @ weights[k]
+                keep = np.ones(len(tail.x), dtype=bool)
+                labels = np.full(len(tail.labels), -1, dtype=np.int64)
+                first_rank: dict[int, int | None] = {}
+                for i in everyone:
+                    a, b = cases.offsets[i], cases.offsets[i + 1]
+                    ta, tb = tail.offsets[i], tail.offsets[i + 1]
+                    r1 = stage1_ranks(i, in_sample)
+                    keep[ta:tb] = ~np.isin(tail.ids[ta:tb], cases.ids[a:b][r1 <= n_keep])
+                    label = cases.labels[i]
+                    first_rank[i] = int(r1[label]) if label >= 0 else None
+                    t_label = tail.labels[i]
+                    if t_label >= 0 and keep[ta + t_label]:
+                        labels[i] = int(np.sum(keep[ta:ta + t_label]))
+                sub = _subset(tail, keep, labels)
+                recall_cases = [i for i in everyone if fold_of[i] != k and labels[i] >= 0]
+                w2 = fit_weights(sub, recall_cases, args.l2)
+                print(f"tail recall (top {n_keep}) fold {k}: fitted on {len(recall_cases)} cases", file=sys.stderr)
+                for i in folds[k]:
+                    r = first_rank[i]
+                    if r is not None and r <= n_keep:
+                        recall[i] = r
+                    elif labels[i] < 0:
+                        recall[i] = None
+                    else:
+                        x, ids = sub.block(i)
+                        recall[i] = n_keep + _rank(x @ w2, ids, int(labels[i]))
+            report(f"two-stage: ranker top {n_keep} kept, then a recall model over the pool-{pool} candidates", recall)
+    return 0
+
+
 def _tree_param(text: str) -> tuple[str, float | int]:
     name, value = text.split("=", 1)
     number = float(value)
@@ -428,8 +609,26 @@ def main(argv: list[str] | None = None) -> int:
     fi.add_argument("--trees", default="", help="fit LightGBM lambdarank instead, with these parameters "
                     "(name=value,...; e.g. rounds=300,learning_rate=0.05,num_leaves=15); benchmark-side only")
     fi.add_argument("--no-final", action="store_true", help="skip the fit on all cases")
+    st = commands.add_parser("stages", help="fifth round: re-order below the ranker's top N, out of fold")
+    st.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    st.add_argument("--features", required=True, help="the ranker's features (as for fit)")
+    st.add_argument("--l2", type=float, default=0.001)
+    st.add_argument("--pool", type=int, default=0)
+    st.add_argument("--cap", type=int, default=0)
+    st.add_argument("--scores", type=Path, default=None,
+                    help="store (or reuse) the ranker's out-of-fold scores and per-fold weights in this .npz")
+    st.add_argument("--fusion", default="3:60,5:60",
+                    help="rank-fusion rules M:c (the ranker's top M kept, then 1/(c + rank) summed with enrichment)")
+    st.add_argument("--two-stage", default="3,5", help="N values: the ranker's top N kept, a recall model below")
+    st.add_argument("--tail", default="", help="POOL:CAP:SCORES: also keep the ranker's top N (each --tail-keep N) "
+                    "and order the rest by a larger pool's ranker (out-of-fold scores from a stages run)")
+    st.add_argument("--tail-keep", default="3,5", help="N values for --tail")
+    st.add_argument("--softmax-share", type=float, default=1.0, help="the ranker's objective (as for fit)")
+    st.add_argument("--k", type=float, default=10.0)
+    st.add_argument("--temperature", type=float, default=0.5)
+    st.add_argument("--tail-recall", default="", help="N values: a recall model over the --tail pool below the top N")
     args = parser.parse_args(argv)
-    return extract(args) if args.command == "extract" else fit(args)
+    return {"extract": extract, "fit": fit, "stages": stages}[args.command](args)
 
 
 if __name__ == "__main__":

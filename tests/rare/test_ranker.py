@@ -259,3 +259,33 @@ def test_candidate_pool_keeps_the_best_by_either_signal(tmp_path: Path) -> None:
         np.testing.assert_array_equal(x[:, 0], full.x[fa:fb][keep, 0])
         label = full.labels[i]
         assert pooled.labels[i] == (int(keep[:label].sum()) if keep[label] else -1)
+
+
+def test_stages_keep_the_rankers_top_n_and_subsets_keep_their_rows(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import rare_fit_ranker
+
+    names = ["log10_lr", "enrichment", "matched_share", "lr_rank_full", "enrichment_rank_full"]
+    cache = _planted_cache(tmp_path, names, np.random.default_rng(8))
+    cases = rare_fit_ranker.Cases(cache, names[1:3])
+    keep = np.random.default_rng(2).random(len(cases.x)) < 0.6
+    sub = rare_fit_ranker._subset(cases, keep, cases.labels)
+    for i in range(len(cases.meta)):
+        x, ids = cases.block(i)
+        kept = keep[cases.offsets[i]:cases.offsets[i + 1]]
+        sub_x, sub_ids = sub.block(i)
+        assert np.array_equal(sub_x, x[kept]) and np.array_equal(sub_ids, ids[kept])
+
+    assert rare_fit_ranker.main(["stages", "--cache", str(cache), "--features", "enrichment,matched_share",
+                                 "--fusion", "3:60", "--two-stage", "3"]) == 0
+    rows = {}
+    for line in capsys.readouterr().out.splitlines():
+        if "all dev cases (n=60)" in line:
+            title, rest = line.split(":", 1)
+            rows[title.split(",")[0]] = [float(v) for v in rest.split("(n=60)")[1].split("|")[0].split()]
+    first = rows["ranker alone (out of fold)"]
+    assert first[0] > 20.0  # the planted signal is found (chance is 4%)
+    others = [v for k, v in rows.items() if k != "ranker alone (out of fold)"]
+    assert len(others) == 2
+    for figures in others:  # below the kept top 3 only: top-1 and top-3 are the ranker's
+        assert figures[:2] == first[:2]
