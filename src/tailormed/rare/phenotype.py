@@ -206,10 +206,12 @@ def ranker_features(resolved: ResolvedTerms, scores: PhenotypeScores, hpo: HpoKn
     n = len(present)
     features: dict[str, npt.NDArray[np.float64]] = {}
     features["enrichment"] = enrichment_log10(present, hpo) if scores.enrichment is None else scores.enrichment
+    # The disease's annotation frequency of each patient term (true-path rule), read once for the match features.
+    frequency = hpo.closure[:, present].toarray() if n and want & {
+        "matched_share", "unrelated_share", "ic_matched_share", "matched_frequency"} else None
     if want & {"matched_share", "unrelated_share"}:
-        if n:
-            matched = (hpo.closure[:, present] > 0).toarray()
-            features["matched_share"] = matched.sum(axis=1) / n
+        if frequency is not None:
+            features["matched_share"] = (frequency > 0).sum(axis=1) / n
             unrelated = np.isclose(scores.term_log10_lr[:n], math.log10(settings.unrelated_lr))
             features["unrelated_share"] = unrelated.sum(axis=0) / n
         else:
@@ -223,12 +225,12 @@ def ranker_features(resolved: ResolvedTerms, scores: PhenotypeScores, hpo: HpoKn
     if want & {"resnik_patient", "resnik_disease"}:
         features["resnik_patient"], features["resnik_disease"] = _resnik_halves(present, hpo)
     mask = np.ones(hpo.n_diseases, dtype=bool) if ranked is None else ranked
-    if "lr_rank" in want:
+    if want & {"lr_rank", "gene_best_rank"}:
         features["lr_rank"] = capped_log_rank(scores.total_log10_lr, mask, hpo)
     if want & {"enrichment_rank", "gene_best_enrichment_rank"}:
         features["enrichment_rank"] = capped_log_rank(features["enrichment"], mask, hpo)
     if want & {"ic_matched_share", "matched_frequency"}:
-        _match_weight_features(present, hpo, features)
+        _match_weight_features(present, frequency, hpo, features)
     if "excluded_annotated" in want:
         excluded = resolved.excluded
         features["excluded_annotated"] = np.asarray((hpo.closure[:, excluded] > 0).sum(axis=1), dtype=np.float64
@@ -237,8 +239,7 @@ def ranker_features(resolved: ResolvedTerms, scores: PhenotypeScores, hpo: HpoKn
         features["onset_log10_lr"] = scores.term_log10_lr[-1].copy() if scores.onset is not None else \
             np.zeros(hpo.n_diseases)
     if "gene_best_rank" in want:
-        own = features["lr_rank"] if "lr_rank" in features else capped_log_rank(scores.total_log10_lr, mask, hpo)
-        features["gene_best_rank"] = gene_best(own, mask, hpo)
+        features["gene_best_rank"] = gene_best(features["lr_rank"], mask, hpo)
     if "gene_best_enrichment_rank" in want:
         features["gene_best_enrichment_rank"] = gene_best(features["enrichment_rank"], mask, hpo)
     if "gene_diseases" in want:
@@ -249,12 +250,12 @@ def ranker_features(resolved: ResolvedTerms, scores: PhenotypeScores, hpo: HpoKn
     return features
 
 
-def _match_weight_features(present: list[int], hpo: HpoKnowledge,
+def _match_weight_features(present: list[int], frequency: npt.NDArray[np.float64] | None, hpo: HpoKnowledge,
                            features: dict[str, npt.NDArray[np.float64]]) -> None:
-    if not present:
+    """``frequency``: (diseases x patient terms) annotation frequencies, None when the patient has no terms."""
+    if frequency is None:
         features["ic_matched_share"] = features["matched_frequency"] = np.zeros(hpo.n_diseases)
         return
-    frequency = hpo.closure[:, present].toarray()
     ic = _information_content(hpo)[present]
     features["ic_matched_share"] = (frequency > 0) @ ic / max(float(ic.sum()), 1e-9)
     features["matched_frequency"] = frequency.mean(axis=1)
