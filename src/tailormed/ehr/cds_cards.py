@@ -131,7 +131,7 @@ def card_summary(drug: str, rows: Sequence[DrugRecommendation], sex: Sex | None 
     detail]`` ends it."""
     lead = lead_row(rows)
     if lead.written_for is not None and row_note(lead, sex):
-        flag = f" [written for {'women' if lead.written_for.sex == 'female' else 'men'}: see detail]"
+        flag = f" [written for {lead.written_for.people}: see detail]"
         return _summary(drug, rows, lead, SUMMARY_LIMIT - len(flag)) + flag
     return _summary(drug, rows, lead)
 
@@ -173,7 +173,7 @@ def card_detail(rows: Sequence[DrugRecommendation], citation: CitationLookup, se
                 f" ({row.strength})" if row.strength else ""))
         note = row_note(row, sex)
         if note and row.written_for is not None:
-            lines.append(f"**Written for {'women' if row.written_for.sex == 'female' else 'men'}:** {note}")
+            lines.append(f"**Written for {row.written_for.people}:** {note}")
         if row.difference:
             lines.append(f"**How it differs from CPIC:** {row.difference}")
         if row.untested_genes:

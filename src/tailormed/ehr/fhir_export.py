@@ -453,8 +453,7 @@ def _phenotype_words(phenotype: str | None, matched_on: str) -> str:
 
 
 def _written_for_label(drug: DrugRecommendation) -> str:
-    return "Written for women" if drug.written_for is not None and drug.written_for.sex == "female" else \
-        "Written for men"
+    return f"Written for {drug.written_for.people if drug.written_for is not None else 'men'}"
 
 
 def _export_recommendation(builder: _Builder, drug: DrugRecommendation, position: int, reason: str) -> None:

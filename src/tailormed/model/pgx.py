@@ -184,8 +184,10 @@ class WrittenForNote(Record):
                                 "for the others.")
     sources: list[str] = Field(default_factory=list, description="Ids of the sources of other_patients.")
 
-
-_PEOPLE = {"female": "women", "male": "men"}
+    @property
+    def people(self) -> str:
+        """Whom the wording is written for, as the notes say it: ``women`` or ``men``."""
+        return "women" if self.sex == "female" else "men"
 
 
 def written_for_note(written_for: WrittenForNote | None, sex: Sex) -> str | None:
