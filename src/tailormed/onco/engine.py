@@ -380,10 +380,11 @@ def _mark_overcome(options: list[TherapyOption]) -> frozenset[int]:
         return set().union(*labels) - _qualifying_labels(option)
 
     against = {id(o): resisted_by(o) for o in usable}
+    built_on = {id(o): _qualifying_labels(o, specific_only=True) for o in usable}
     moved: set[int] = set()
     for option in usable:
         for label in sorted(against[id(option)]):
-            overcoming = [p for p in usable if p is not option and label in _qualifying_labels(p, specific_only=True)
+            overcoming = [p for p in usable if p is not option and label in built_on[id(p)]
                           and label not in against[id(p)]]
             if overcoming:
                 moved.add(id(option))
@@ -421,9 +422,7 @@ def _weigh_resistance(options: list[TherapyOption], rationale: dict[str, str]) -
             shared = sorted(set(option.drugs) & set(other.drugs))
             if not shared:
                 continue
-            # What resists: the record's alterations, less those that only set the scene (its context).
-            resisting = {label for item in other.matched if not item.inferred and not item.context
-                         for label in item.satisfied_by}
+            resisting = _resisting_labels(other)
             # What the option rests on; an alteration met only through a broad class ('KIT activating') does not
             # count against a record naming it specifically as resistant (KIT D816V).
             specific = all(_specific(m.requirement) for m in other.matched if not m.context)
