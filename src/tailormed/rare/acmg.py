@@ -132,8 +132,25 @@ class AcmgSettings:
 
 DEFAULT_SETTINGS = AcmgSettings()
 
-_POINTS: dict[str, int] = {"supporting": 1, "moderate": 2, "strong": 4, "very_strong": 8, "stand_alone": 8}
-_STRENGTHS: tuple[Strength, ...] = ("supporting", "moderate", "strong", "very_strong")
+#: Points of one criterion at each strength (Tavtigian et al. 2020's points scale).
+STRENGTH_POINTS: dict[str, int] = {"supporting": 1, "moderate": 2, "strong": 4, "very_strong": 8, "stand_alone": 8}
+#: Pathogenic strengths, weakest first (a step down is one place to the left).
+STRENGTHS: tuple[Strength, ...] = ("supporting", "moderate", "strong", "very_strong")
+
+
+def one_step_weaker(strength: Strength) -> Strength:
+    """The next weaker strength (supporting stays supporting).
+
+    >>> one_step_weaker("very_strong"), one_step_weaker("supporting")
+    ('strong', 'supporting')
+    """
+    return STRENGTHS[max(STRENGTHS.index(strength) - 1, 0)]
+
+
+def pm6_assumed_de_novo() -> AcmgCriterion:
+    """PM6 (ACMG/AMP 2015): absent from both parents' calls, parentage not confirmed."""
+    return AcmgCriterion(code="PM6", strength="moderate", points=STRENGTH_POINTS["moderate"],
+                         reason="absent from both parents' calls (parentage not confirmed)")
 _CODE_ORDER = ("PVS1", "PS1", "PM5", "PM2", "PP3", "BA1", "BS1", "BP4", "BP7")
 
 # Sequence Ontology terms from most to least severe, in Ensembl VEP's documented order.
@@ -264,7 +281,7 @@ def _classification(criteria: list[AcmgCriterion], settings: AcmgSettings) -> Ac
 
 
 def _criterion(code: str, strength: CriterionStrength, reason: str, benign: bool = False) -> AcmgCriterion:
-    points = _POINTS[strength]
+    points = STRENGTH_POINTS[strength]
     return AcmgCriterion(code=code, strength=strength, points=-points if benign else points, reason=reason)
 
 
@@ -351,7 +368,7 @@ def _pvs1(tc: TranscriptConsequence, gene: GeneContext | None, s: AcmgSettings) 
         return None
     strength, why = _pvs1_by_type(kind, tc, s)
     if gene.lof_mechanism == "likely":
-        strength = _STRENGTHS[max(_STRENGTHS.index(strength) - 1, 0)]
+        strength = one_step_weaker(strength)
         if gene.lof_from_default:
             why += (f"; one step down because {PVS1_NO_DOSAGE_DATA} {gene.symbol}, so loss of function is taken as "
                     "only a likely mechanism of its dominant disease (import ClinGen dosage curations to decide)")

@@ -57,20 +57,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from tailormed.model.rare import (
-    COPY_NUMBER_GAIN_ALTS,
-    COPY_NUMBER_LOSS_ALTS,
-    AcmgClass,
-    AcmgClassification,
-    AcmgCriterion,
-    CriterionStrength,
-    Variant,
-    copy_number_kind,
+from tailormed.model.rare import AcmgClass, AcmgClassification, AcmgCriterion, Variant, copy_number_kind
+from tailormed.rare.acmg import (
+    STRENGTH_POINTS,
+    AcmgSettings,
+    GeneContext,
+    Strength,
+    choose_transcript,
+    one_step_weaker,
+    pm6_assumed_de_novo,
+    points_to_class,
+    posterior_from_points,
 )
-from tailormed.rare.acmg import AcmgSettings, GeneContext, choose_transcript, points_to_class, posterior_from_points
 
-LOSS_ALTS = COPY_NUMBER_LOSS_ALTS
-GAIN_ALTS = COPY_NUMBER_GAIN_ALTS
 WHOLE_GENE = "transcript_ablation"
 WHOLE_GENE_GAIN = "transcript_amplification"
 
@@ -84,9 +83,6 @@ INHERITED_UNAFFECTED_5C = -0.15
 #: ACMG points a CNV class counts as for the genotype ratio (the thresholds of the points scale, Tavtigian 2020).
 _CLASS_POINTS = {"Pathogenic": 10, "Likely pathogenic": 6, "Uncertain significance": 0, "Likely benign": -1,
                  "Benign": -7}
-_STEPS: tuple[CriterionStrength, ...] = ("supporting", "moderate", "strong", "very_strong")
-_PVS1_POINTS = {"very_strong": 8, "strong": 4, "moderate": 2, "supporting": 1}
-_PM6_POINTS = 2
 #: Consequence terms of a partial deletion that leave the coding sequence alone.
 _NON_CODING_TERMS = frozenset({"5_prime_UTR_variant", "3_prime_UTR_variant", "intron_variant", "feature_truncation",
                                "upstream_gene_variant", "downstream_gene_variant", "NMD_transcript_variant",
@@ -307,19 +303,19 @@ def classify_cnv(variant: Variant, gene: GeneContext | None, symbol: str, settin
     sequence_points = 0
     if kind == "loss" and gene is not None and gene.lof_mechanism in ("established", "likely") and \
             (whole or (terms - {"intron_variant"} and _untouched_coding(terms) is None)):
-        strength: CriterionStrength = "very_strong" if whole else "strong"
+        strength: Strength = "very_strong" if whole else "strong"
         if gene.lof_mechanism == "likely":
-            strength = _STEPS[max(_STEPS.index(strength) - 1, 0)]
-        sequence_points = _PVS1_POINTS[strength]
+            strength = one_step_weaker(strength)
+        sequence_points = STRENGTH_POINTS[strength]
         criteria.append(AcmgCriterion(code="PVS1", strength=strength, points=sequence_points, reason=(
             f"PVS1 at {strength}: {'whole-transcript' if whole else 'partial'} deletion of {symbol}, a null allele "
             f"where loss of function is {'an established' if gene.lof_mechanism == 'established' else 'a likely'} "
             "mechanism (Abou Tayoun 2018; exon content "
             f"{'not needed' if whole else 'unknown, so not very strong'})")))
     if inheritance is not None and inheritance.kind == "de_novo":
-        sequence_points += _PM6_POINTS
-        criteria.append(AcmgCriterion(code="PM6", strength="moderate", points=_PM6_POINTS,
-                                      reason="absent from both parents' calls (parentage not confirmed)"))
+        pm6 = pm6_assumed_de_novo()
+        sequence_points += pm6.points
+        criteria.append(pm6)
     points = max(sequence_points, _CLASS_POINTS[dosage_class])
     return AcmgClassification(classification=points_to_class(points), points=points, criteria=criteria,
                               posterior_pathogenic=posterior_from_points(points, settings),

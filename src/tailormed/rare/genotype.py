@@ -35,13 +35,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from tailormed.kb.genes import GeneTable
-from tailormed.model.rare import AcmgClassification, AcmgCriterion, GenotypeSettings, SampleGenotype, Variant
+from tailormed.model.rare import AcmgClassification, GenotypeSettings, SampleGenotype, Variant
 from tailormed.rare.acmg import (
     DEFAULT_SETTINGS,
     AcmgSettings,
     GeneContext,
     choose_transcript,
     classify_variant,
+    pm6_assumed_de_novo,
     points_to_class,
     posterior_from_points,
 )
@@ -213,9 +214,8 @@ def _cnv_inheritance(variant: Variant, call: SampleGenotype, family: Family,
 
 def _with_de_novo(classification: AcmgClassification, acmg: AcmgSettings) -> AcmgClassification:
     """Add PM6 (assumed de novo: absent from both parents, parentage not confirmed)."""
-    criterion = AcmgCriterion(code="PM6", strength="moderate", points=2,
-                              reason="absent from both parents' calls (parentage not confirmed)")
-    points = classification.points + 2
+    criterion = pm6_assumed_de_novo()
+    points = classification.points + criterion.points
     if classification.classification == "Benign" and any(c.code == "BA1" for c in classification.criteria):
         return classification
     return AcmgClassification(classification=points_to_class(points), points=points,
