@@ -152,13 +152,17 @@ def line_of_therapy(setting: str | None) -> LineOfTherapy | None:
         return None
     if _CONSOLIDATION.search(setting):
         return "consolidation"
-    clauses = setting.split("; ")
-    other = "; ".join(c for c in clauses if not _EARLY_DISEASE.search(c))
+    other = _without_early_disease(setting)
     if _FIRST_LINE.search(other):
         return "first"
     if _LATER_LINE.search(other):
         return "later"
     return "adjuvant" if len(other) < len(setting) and not _METASTATIC.search(other) else None
+
+
+def _without_early_disease(setting: str) -> str:
+    """A record's setting without its clauses (separated by '; ') for resectable, non-metastatic disease."""
+    return "; ".join(clause for clause in setting.split("; ") if not _EARLY_DISEASE.search(clause))
 
 
 def disease_settings(setting: str | None, line: str | None) -> frozenset[str] | None:
@@ -177,8 +181,7 @@ def disease_settings(setting: str | None, line: str | None) -> frozenset[str] | 
         return None
     if line in NON_METASTATIC_LINES:
         return frozenset({"non-metastatic"})
-    clauses = setting.split("; ")
-    other = "; ".join(c for c in clauses if not _EARLY_DISEASE.search(c))
+    other = _without_early_disease(setting)
     covered = set()
     if len(other) < len(setting) or _NOT_METASTATIC.search(other):
         covered.add("non-metastatic")
