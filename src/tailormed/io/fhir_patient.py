@@ -27,12 +27,11 @@ from tailormed.kb.gene_codes import HGNC_SYSTEM, hgnc_ids
 from tailormed.kb.rxnorm import RXNORM_SYSTEM, load_rxnorm_map
 from tailormed.model.ehr_record import CodedConcept, EhrPatientRecord, ReportedGenotype
 from tailormed.model.genotypes import OutsideCall
-from tailormed.model.patient import Demographics
+from tailormed.model.patient import FHIR_GENDERS, Demographics
 
 READ_TYPES = ("Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement", "AllergyIntolerance")
 GENOTYPE_LOINC = "84413-4"
 GENE_STUDIED_LOINC = "48018-6"
-_SEX = {"male": "male", "female": "female", "other": "other", "unknown": "unknown"}
 _INACTIVE = {"stopped", "cancelled", "entered-in-error", "completed", "revoked", "not-taken"}
 
 
@@ -56,10 +55,10 @@ def patient_from_fhir(document: Any, *, source: str) -> EhrPatientRecord:
         record.patient_id = patient.get("id") or next(
             (i.get("value") for i in _items(patient.get("identifier")) if isinstance(i, dict) and i.get("value")), None)
         gender = patient.get("gender", "unknown")
-        if gender not in _SEX:
+        if gender not in FHIR_GENDERS:
             raise InputError(f"Patient.gender {gender!r:.40} is not male, female, other or unknown", source=source,
                              location=where)
-        record.demographics = Demographics(sex=_SEX[gender], birth_date=patient.get("birthDate") and
+        record.demographics = Demographics(sex=FHIR_GENDERS[gender], birth_date=patient.get("birthDate") and
                                            _date(patient["birthDate"], source, where))
         own = {f"Patient/{patient['id']}"} if patient.get("id") else set()
         _same_patient(resources, own | {u for u in _full_urls(document, patient)}, source)

@@ -11,6 +11,8 @@ from pydantic import Field, field_validator, model_validator
 from tailormed.model.common import Record
 
 Sex = Literal["female", "male", "other", "unknown"]
+#: FHIR administrative-gender codes and the patient model's sex: the same four words. Any other value is not a sex.
+FHIR_GENDERS: dict[str, Sex] = {"male": "male", "female": "female", "other": "other", "unknown": "unknown"}
 TumourRole = Literal["maf", "vcf", "cna", "fusions", "sv", "clinical", "callable_bed", "trials"]
 
 

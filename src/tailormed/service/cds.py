@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from tailormed.ehr.cds_cards import changes_care, drug_card, summary_card
 from tailormed.kb.rxnorm import RXNORM_SYSTEM, RxNormMap
 from tailormed.model.common import Citation
-from tailormed.model.patient import Sex
+from tailormed.model.patient import FHIR_GENDERS, Sex
 from tailormed.model.pgx import DrugRecommendation, PgxResult
 from tailormed.service.errors import problem
 from tailormed.service.fhir_data import (
@@ -161,9 +161,8 @@ def patient_sex(patient: dict[str, Any] | None) -> Sex | None:
     if patient is None or patient.get("gender") in (None, "unknown"):
         return None
     gender = patient["gender"]
-    sexes: dict[object, Sex] = {"male": "male", "female": "female", "other": "other"}
-    if gender in sexes:
-        return sexes[gender]
+    if isinstance(gender, str) and gender in FHIR_GENDERS:
+        return FHIR_GENDERS[gender]
     raise ValueError(f"Patient.gender {str(gender)[:40]!r} is not male, female, other or unknown")
 
 
