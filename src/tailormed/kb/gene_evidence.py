@@ -8,6 +8,7 @@ and ``kb/importers/clinvar.py``; these are the runtime loaders.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +39,20 @@ def load_known_missense(folder: Path) -> tuple[dict[str, dict[str, str]], frozen
     return dict(document["genes"]), known, str(document.get("source"))
 
 
+def _curated_rows(name: str) -> Iterator[tuple[Path, int, list[str]]]:
+    """(path, line number, tab-separated fields) of each data row of a curated table in ``kb/data/rare-dosage``
+    (blank lines and ``#`` comments skipped)."""
+    path = Path(__file__).parent / "data" / "rare-dosage" / name
+    for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip() and not line.startswith("#"):
+            yield path, line_number, line.split("\t")
+
+
 def builtin_lof_table() -> dict[str, tuple[str, str]]:
     """Curated LoF mechanisms shipped with TailorMed (``kb/data/rare-dosage/lof_mechanism.tsv``): gene ->
     (mechanism, source)."""
-    path = Path(__file__).parent / "data" / "rare-dosage" / "lof_mechanism.tsv"
     table: dict[str, tuple[str, str]] = {}
-    for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        fields = line.split("\t")
+    for path, line_number, fields in _curated_rows("lof_mechanism.tsv"):
         if len(fields) != 3 or fields[1] not in ("established", "likely", "unknown", "not_lof") or \
                 not fields[2].strip():
             raise KnowledgeError("expected gene, mechanism (established/likely/unknown/not_lof) and source",
@@ -58,12 +64,8 @@ def builtin_lof_table() -> dict[str, tuple[str, str]]:
 def builtin_triplosensitive_table() -> dict[str, str]:
     """Genes curated as established triplosensitive (ClinGen TS score 3) shipped with TailorMed
     (``kb/data/rare-dosage/triplosensitivity.tsv``): gene -> source."""
-    path = Path(__file__).parent / "data" / "rare-dosage" / "triplosensitivity.tsv"
     table: dict[str, str] = {}
-    for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        fields = line.split("\t")
+    for path, line_number, fields in _curated_rows("triplosensitivity.tsv"):
         if len(fields) != 2 or not fields[0].strip() or not fields[1].strip():
             raise KnowledgeError("expected gene and source", source=str(path), location=f"line {line_number}")
         table[fields[0].strip()] = fields[1].strip()
