@@ -35,7 +35,7 @@ def test_pgx_call_writes_calls_json_html(kb, write_vcf, tmp_path):
     assert [(r[0], r[2], r[3]) for r in cyp2c19] == [("A", "*38/*38", "Normal Metabolizer"),
                                                      ("B", "*38/*38", "Normal Metabolizer")]
     document = json.loads((out / "A.json").read_text())
-    assert (document["schema_version"], document["detail"], document["sample"]) == ("2.1", "compact", "A")
+    assert (document["schema_version"], document["detail"], document["sample"]) == ("2.2", "compact", "A")
     assert document["knowledge_file"] == "knowledge.json" and (out / "knowledge.json").is_file()
     html = (out / "A.html").read_text()
     assert html.index('id="pgx-h-meds"') < html.index('id="pgx-h-genes-called"') < html.index(

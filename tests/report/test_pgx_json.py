@@ -46,7 +46,7 @@ def test_demo_patient_json_is_compact_and_loses_nothing(tmp_path):
     assert len(text.encode()) <= SIZE_BOUND, len(text.encode())
     assert "\n" not in text  # no indentation
     document = json.loads(text)
-    assert document["detail"] == "compact" and document["schema_version"] == "2.1"
+    assert document["detail"] == "compact" and document["schema_version"] == "2.2"
     codeine = next(d for d in document["drugs"] if d["drug"] == "codeine")
     assert "recommendation" not in codeine and codeine["rule"].startswith("codeine#")
     knowledge = json.loads((compact_path.parent / "knowledge.json").read_text())

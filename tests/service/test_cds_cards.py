@@ -22,7 +22,8 @@ def _row(kb: KnowledgeBase, drug: str, index: int) -> DrugRecommendation:
         basis.append(GeneBasis(gene=gene, diplotype="*1/*1", phenotype=None,
                                matched_on=" or ".join(str(v) for v in values) or "as tested"))
     return DrugRecommendation(drug=drug, rule=f"{drug}#{index + 1}",
-                              status="actionable" if rec.changes_care else "standard", basis=basis,
+                              status="actionable" if rec.changes_care else "standard", action=rec.action,
+                              basis=basis,
                               genes=guidance.genes, population=rec.population, implication=rec.implication,
                               recommendation=rec.recommendation, strength=rec.strength, guideline=guidance.guideline,
                               alternatives=[AlternativeDrug(drug=a.drug, rxnorm=a.rxnorm or kb.ingredient_codes[a.drug],
@@ -50,7 +51,7 @@ def test_every_recommendation_renders_a_conforming_card(kb: KnowledgeBase) -> No
             cited = kb.sources[guidance.guideline]
             assert card["source"].get("url") == cited.url
             if rec.changes_care:
-                assert card["indicator"] in ("warning", "critical")
+                assert card["indicator"] == ("critical" if rec.action == "avoid" else "warning"), (drug, index)
                 assert card["selectionBehavior"] == "at-most-one"
                 action = card["suggestions"][0]["actions"][0]
                 assert (action["type"], action["resourceId"]) == ("delete", "MedicationRequest/mr-1")

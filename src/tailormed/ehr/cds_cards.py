@@ -3,8 +3,11 @@
 How a drug's rows become a card (``docs/service.md`` repeats this):
 
 - **indicator** from the recommendation: a row that departs from usual care (status ``actionable``) gives
-  ``critical`` when the advice is not to use the drug (its wording says avoid / do not use / contraindicated /
-  not recommended) and ``warning`` otherwise (a dose change, extra monitoring, a drug to consider instead).
+  ``critical`` when the advice is not to use the drug (the row's curated ``action`` is ``avoid``: the guideline's
+  avoid, do not use or start, contraindicated, select another drug) and ``warning`` otherwise (``prefer_alternative``,
+  ``change_dose``, ``extra_care``). The action is curated per row in the drug file, not read from the wording:
+  "unless contraindicated" or "avoid CYP2D6 inhibitors" in a dose row is not advice to avoid the drug. A stored
+  document older than schema 2.2 has no action on its rows; they keep the word match they were first shown with.
   A gene the drug needs that was not tested gives ``warning`` when a cited source advises testing before
   prescribing, else ``info``. Usual care (``standard``), no result and no recommendation give ``info``; the
   order hooks leave usual-care drugs out (no card), patient-view lists them.
@@ -51,10 +54,18 @@ OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
     {"system": OVERRIDE_SYSTEM, "code": "result-not-applicable", "display": "Genetic result does not apply (e.g. "
                                                                             "transplant, indication)"},
 )
-_AVOID = re.compile(r"\b(avoid|do not use|contraindicated|not recommended|should not be used)\b", re.IGNORECASE)
 _RANK = {"info": 0, "warning": 1, "critical": 2}
 
 CitationLookup = Callable[[str], Citation | None]
+
+
+# Documents written before schema 2.2 carry no curated action: their rows keep the word match they were shown with
+# (re-analysing the sample gives the curated one). Not used for a 2.2 row: every actionable row there has an action.
+_LEGACY_AVOID = re.compile(r"\b(avoid|do not use|contraindicated|not recommended|should not be used)\b", re.IGNORECASE)
+
+
+def _legacy_avoid(recommendation: str | None) -> bool:
+    return bool(recommendation and _LEGACY_AVOID.search(recommendation))
 
 
 def row_indicator(row: DrugRecommendation, sex: Sex | None = None) -> str:
@@ -62,7 +73,7 @@ def row_indicator(row: DrugRecommendation, sex: Sex | None = None) -> str:
     than the patient's recorded one (``sex``: tamoxifen's alternatives, written for women, for a man) gives at most
     ``warning``: its advice to use another drug is not written for this patient."""
     if row.status == "actionable":
-        avoid = bool(row.recommendation and _AVOID.search(row.recommendation))
+        avoid = row.action == "avoid" if row.action is not None else _legacy_avoid(row.recommendation)
         other_sex = row.written_for is not None and sex in ("female", "male") and sex != row.written_for.sex
         return "critical" if avoid and not other_sex else "warning"
     if row.status == "not_tested":

@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tailormed.model.pgx import RecommendedAction
+
 _BASES = re.compile(r"^[ACGTN]+$|^<DEL>$|^-$")
 _IUPAC_BASE = re.compile(r"^[ACGTRYSWKMBDHVN]$")
 
@@ -293,6 +295,15 @@ class WrittenFor(_Strict):
         return self
 
 
+def _check_action(changes_care: bool, action: RecommendedAction | None) -> None:
+    """A row that departs from usual care says what it asks (action); a usual-care row has none."""
+    if changes_care and action is None:
+        raise ValueError("a recommendation with changes_care: true needs an action (avoid, prefer_alternative, "
+                         "change_dose or extra_care)")
+    if not changes_care and action is not None:
+        raise ValueError(f"action {action!r} is only for a recommendation with changes_care: true")
+
+
 class Recommendation(_Strict):
     """One row of a guideline's recommendation table, in our own wording."""
 
@@ -307,6 +318,10 @@ class Recommendation(_Strict):
         "when it keeps usual care (label or standard dosing, 'no reason to avoid', usual starting dose). The "
         "report's status comes from this field (docs/knowledge-packs.md gives the rule).",
     )
+    action: RecommendedAction | None = Field(
+        default=None, description="Required when changes_care is true, absent otherwise: what the recommendation "
+        "asks (avoid, prefer_alternative, change_dose, extra_care; model.pgx.RecommendedAction says which wording "
+        "each covers). CDS Hooks cards are critical only for avoid.")
     alternatives_considered: bool | None = Field(
         default=None, description="True when the guideline suggests considering an alternative drug.")
     alternatives: list[Alternative] = Field(
@@ -316,6 +331,11 @@ class Recommendation(_Strict):
         default=None, description="When the wording is written for one sex only: which, and the cited note shown "
         "for other patients (docs/knowledge-packs.md).")
     sources: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _action_stated(self) -> Recommendation:
+        _check_action(self.changes_care, self.action)
+        return self
 
 
 class PretreatmentTesting(_Strict):
@@ -351,6 +371,8 @@ class OtherRecommendation(_Strict):
     recommendation: str = Field(min_length=10)
     changes_care: bool = Field(description="Required, as for a CPIC row: does this recommendation depart from usual "
                                "care (dose change, other drug, avoid, extra test or monitoring)?")
+    action: RecommendedAction | None = Field(
+        default=None, description="As for a CPIC row: required when changes_care is true, absent otherwise.")
     compared_with_cpic: Comparison
     difference: str | None = Field(
         default=None, description="Required when compared_with_cpic is 'differs': what differs, in our words.")
@@ -362,6 +384,7 @@ class OtherRecommendation(_Strict):
     def _difference_stated(self) -> OtherRecommendation:
         if self.compared_with_cpic == "differs" and not self.difference:
             raise ValueError("a recommendation that differs from CPIC's must say how (difference)")
+        _check_action(self.changes_care, self.action)
         return self
 
 

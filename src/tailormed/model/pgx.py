@@ -9,7 +9,15 @@ from pydantic import Field, PrivateAttr
 from tailormed.model.common import Citation, Provenance, Record, Warning
 from tailormed.model.patient import Sex
 
-PGX_SCHEMA_VERSION = "2.1"
+PGX_SCHEMA_VERSION = "2.2"
+
+RecommendedAction = Literal["avoid", "prefer_alternative", "change_dose", "extra_care"]
+"""What a recommendation that departs from usual care asks of the prescriber, curated per row (``action`` in a
+drug file): ``avoid`` (do not use the drug, or only where nothing else will do: the guideline's "avoid", "do not
+use", "contraindicated", "select an alternative drug"); ``prefer_alternative`` (another drug is suggested, with a
+way to use this one: "consider an alternative ... if still chosen, ..."); ``change_dose`` (a different starting dose,
+limit or titration); ``extra_care`` (a test, monitoring or counselling before or while using the drug at the usual
+dose). CDS Hooks cards take their ``critical`` indicator from ``avoid`` alone."""
 
 CallSource = Literal["vcf", "outside_call", "none"]
 
@@ -282,6 +290,10 @@ class DrugRecommendation(DrugCall):
         default=None, description="DPWG rows that differ from CPIC: how, in TailorMed's words.")
     agreeing_guidelines: list[str] = Field(
         default_factory=list, description="Citation ids of the guidelines of agreeing_rules (e.g. the DPWG guideline).")
+    action: RecommendedAction | None = Field(
+        default=None, description="actionable rows: what the recommendation asks (the rule's curated action: avoid, "
+        "prefer_alternative, change_dose, extra_care); None for other statuses. In a compact document, read it from "
+        "the rule in knowledge.json.")
     alternatives: list[AlternativeDrug] = Field(
         default_factory=list, description="Alternative drugs the row's recommendation names (CPIC rows), coded.")
     written_for: WrittenForNote | None = Field(
@@ -362,6 +374,9 @@ class RuleKnowledge(Record):
     guideline_body: Literal["CPIC", "DPWG"] = "CPIC"
     compared_with_cpic: Literal["agrees", "differs", "no_cpic_row"] | None = None
     difference: str | None = Field(default=None, description="DPWG rows that differ from CPIC: how.")
+    action: RecommendedAction | None = Field(
+        default=None, description="Rules that depart from usual care: what they ask (avoid, prefer_alternative, "
+        "change_dose, extra_care); a drug row whose status is actionable carries it.")
     alternatives: list[AlternativeDrug] = Field(
         default_factory=list, description="Alternative drugs the recommendation names (CPIC rows), coded.")
     written_for: WrittenForNote | None = Field(

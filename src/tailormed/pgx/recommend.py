@@ -214,9 +214,10 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
         if basis is None:
             continue
         citations = _unique(rule_citations(kb, drug, rec) + advice_citations)
+        status = _status(rec, list(rec.when), results)
         found.append(DrugRecommendation(
             drug=drug.drug, rule=rule_id(drug, index), drug_class=drug.drug_class, genes=drug.genes,
-            status=_status(rec, list(rec.when), results),
+            status=status, action=rec.action if status == "actionable" else None,
             population=rec.population, implication=rec.implication, recommendation=rec.recommendation,
             strength=rec.strength, basis=basis, guideline=citations[0], untested_genes=untested,
             testing_advice=advice, testing_advice_sources=advice_citations,
@@ -244,7 +245,8 @@ def recommend_drug(kb: KnowledgeBase, drug: DrugGuidance, results: dict[str, Gen
                     continue
             found.append(DrugRecommendation(
                 drug=drug.drug, rule=other_rule_id(drug, other, index), drug_class=drug.drug_class, genes=drug.genes,
-                status=status, guideline_body=other.body,
+                status=status, action=other_rec.action if status == "actionable" else None,
+                guideline_body=other.body,
                 compared_with_cpic=other_rec.compared_with_cpic, difference=other_rec.difference,
                 population=other_rec.population, implication=other_rec.implication,
                 recommendation=other_rec.recommendation, strength=None, basis=basis, guideline=citations[0],

@@ -134,7 +134,8 @@ def knowledge_document(kb: KnowledgeBase, provenance: Provenance) -> PgxKnowledg
             ids.update(rec.written_for.sources if rec.written_for else [])
             rules.append(RuleKnowledge(id=rule_id(drug, index), drug=drug.drug, population=rec.population,
                                        implication=rec.implication, recommendation=rec.recommendation,
-                                       strength=rec.strength, alternatives=alternative_drugs(kb, rec),
+                                       strength=rec.strength, action=rec.action,
+                                       alternatives=alternative_drugs(kb, rec),
                                        written_for=written_for(kb, rec.written_for), citations=cited))
         for other in drug.other_guidelines:
             for index, other_rec in enumerate(other.recommendations):
@@ -145,7 +146,7 @@ def knowledge_document(kb: KnowledgeBase, provenance: Provenance) -> PgxKnowledg
                                            population=other_rec.population, implication=other_rec.implication,
                                            recommendation=other_rec.recommendation, guideline_body=other.body,
                                            compared_with_cpic=other_rec.compared_with_cpic,
-                                           difference=other_rec.difference,
+                                           difference=other_rec.difference, action=other_rec.action,
                                            written_for=written_for(kb, other_rec.written_for), citations=cited))
     genes = []
     for name in sorted(kb.genes):
@@ -184,6 +185,7 @@ def expand_compact(document: PgxCompactResult, knowledge: PgxKnowledge) -> PgxRe
             guideline_body=rule.guideline_body if rule else "CPIC",
             compared_with_cpic=rule.compared_with_cpic if rule else None,
             difference=rule.difference if rule else None,
+            action=rule.action if rule and row.status == "actionable" else None,
             alternatives=[a.model_copy() for a in rule.alternatives] if rule else [],
             written_for=rule.written_for.model_copy() if rule and rule.written_for else None,
             agreeing_guidelines=[rules[r].citations[0] for r in row.agreeing_rules],
