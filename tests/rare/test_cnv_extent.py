@@ -80,6 +80,13 @@ ROWS = [
     (PLUS, (1500, 2500), BED_TERMS, ("CNV-2E", 0.30, "moderate")),
     (MINUS, (3000, 4000), BED_TERMS, ("CNV-2E", 0.30, "moderate")),
     (PLUS, (1500, 2500), ["feature_truncation", "5_prime_UTR_variant"], ("CNV-2E", 0.0, None)),
+    # inside the gene but only in the first or last exon (which may be UTR): N/A unless coding is stated; the
+    # first/last exons' bases never count toward the 10% (a 300-bp cut of the 600-bp last exon is 30%).
+    (PLUS, (5100, 5400), BED_TERMS, ("CNV-2E", 0.0, None)),
+    (MINUS, (1100, 1400), BED_TERMS, ("CNV-2E", 0.0, None)),
+    (PLUS, (5100, 5400), CODING, ("CNV-2E", 0.30, "moderate")),
+    (PLUS, (3050, 5400), BED_TERMS, ("CNV-2E", 0.45, "strong")),  # 151 inner bases (exons 3-4): 15%
+    (PLUS, (4050, 5400), BED_TERMS, ("CNV-2E", 0.30, "moderate")),  # 51 inner bases (exon 4), 400 in the last
 ]
 
 

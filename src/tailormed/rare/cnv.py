@@ -222,7 +222,8 @@ class DeletionExtent:
     ``part``: the whole transcript, its 5' end only, its 3' end only, or neither end (both breakpoints inside the
     gene). ``exons``: the numbers (1 = the 5'-most exon, strand taken into account) of the exons it overlaps, of
     ``n_exons``; ``whole_exons`` those it removes entirely; ``deleted_exonic``: exonic bases removed, of the
-    transcript's ``exonic_length`` (UTRs included: the table has no CDS bounds).
+    transcript's ``exonic_length`` (UTRs included: the table has no CDS bounds); ``deleted_inner``: those in exons
+    other than the first and the last (the two that may hold UTR).
     """
 
     part: PartKind
@@ -231,6 +232,7 @@ class DeletionExtent:
     n_exons: int
     deleted_exonic: int
     exonic_length: int
+    deleted_inner: int = 0
 
     @property
     def exon_text(self) -> str:
@@ -280,15 +282,17 @@ def deletion_extent(variant: Variant, record: GeneRecord | None) -> DeletionExte
     part: PartKind = "whole" if five and three else "five_prime" if five else "three_prime" if three \
         else "internal"
     ordered = record.exons if record.strand == "+" else tuple(reversed(record.exons))
-    exons, whole_exons, deleted = [], [], 0
+    exons, whole_exons, deleted, inner = [], [], 0, 0
     for number, (start, end) in enumerate(ordered, start=1):
         overlap = min(end, last) - max(start, first) + 1
         if overlap > 0:
             exons.append(number)
             deleted += overlap
+            inner += overlap if 1 < number < len(ordered) else 0
             if first <= start and end <= last:
                 whole_exons.append(number)
-    return DeletionExtent(part, tuple(exons), tuple(whole_exons), len(ordered), deleted, record.exonic_length)
+    return DeletionExtent(part, tuple(exons), tuple(whole_exons), len(ordered), deleted, record.exonic_length,
+                          inner)
 
 
 @dataclass(frozen=True)
@@ -361,17 +365,26 @@ def read_partial_loss(variant: Variant, gene: GeneContext | None, symbol: str, t
         return _reading("CNV-2E", 0.0, f"intragenic deletion of {symbol} ({where}) removing only "
                         f"{untouched.replace('_prime_', chr(39) + ' ')} sequence, as the annotation says: PVS1 not "
                         "applicable")
-    share = extent.deleted_exonic / extent.exonic_length if extent.exonic_length else 0.0
+    if not extent.deleted_inner and not _coding_stated(terms):
+        return _reading("CNV-2E", 0.0, f"intragenic deletion of {symbol} removing part of its "
+                        f"{'first' if extent.exons == (1,) else 'last'} exon only ({where}): that part may be UTR "
+                        "alone (the gene table has no CDS bounds, the annotation does not say), so N/A (0), the "
+                        "smallest reading; PVS1_Moderate (0.30) or more applies on review if it removes coding "
+                        "sequence")
+    # Exons other than the first and the last are taken as coding; over the whole exonic length (UTRs included) their
+    # deleted share bounds the share of the protein removed from below.
+    share = extent.deleted_inner / extent.exonic_length if extent.exonic_length else 0.0
     if share > _PROTEIN_SHARE_STRONG:
-        return _reading("CNV-2E", 0.45, f"intragenic deletion of {symbol} ({where}, {share:.0%} of its exonic "
-                        "sequence, which bounds the share of the protein from below): PVS1_Strong, the smallest "
-                        "strength the deletion branch gives a deletion of over 10% of the protein; PVS1 (0.90) if it "
-                        "is shown to shift the reading frame and the transcript to undergo nonsense-mediated decay "
-                        "(the table has no exon phases)")
-    return _reading("CNV-2E", 0.30, f"intragenic deletion of {symbol} ({where}, {share:.0%} of its exonic sequence): "
-                    "PVS1_Moderate, the smallest strength the deletion branch gives; whether it shifts the reading "
-                    "frame (PVS1, 0.90, with nonsense-mediated decay) or removes a region critical to function "
-                    "(PVS1_Strong, 0.45) is unknown (the gene table has no CDS bounds or exon phases)")
+        return _reading("CNV-2E", 0.45, f"intragenic deletion of {symbol} ({where}; the inner exons' deleted bases "
+                        f"are {share:.0%} of its exonic sequence, a lower bound on the share of the protein): "
+                        "PVS1_Strong, the smallest strength the deletion branch gives a deletion of over 10% of the "
+                        "protein; PVS1 (0.90) if it is shown to shift the reading frame and the transcript to "
+                        "undergo nonsense-mediated decay (the table has no exon phases)")
+    return _reading("CNV-2E", 0.30, f"intragenic deletion of {symbol} ({where}): PVS1_Moderate, the smallest "
+                    "strength the deletion branch gives an exon deletion; whether it shifts the reading frame "
+                    "(PVS1, 0.90, with nonsense-mediated decay) or removes over 10% of the protein or a region "
+                    "critical to function (PVS1_Strong, 0.45) is unknown (the gene table has no CDS bounds or exon "
+                    "phases)")
 
 
 def _reading_from_terms(symbol: str, terms: set[str], why: str) -> LossReading:
