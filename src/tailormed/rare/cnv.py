@@ -10,11 +10,27 @@ read from a VEP-annotated VCF (VEP names every overlapped gene in CSQ, with ``tr
   the sections that data we hold can decide:
 
   - section 1: 1A contains a gene (0) or 1B none (-0.60);
-  - section 2, losses (Table 1): 2A an established haploinsufficient gene wholly deleted (1.00); 2E a partial
-    deletion of such a gene that removes coding sequence, scored as its PVS1 strength would be: PVS1_Strong, 0.45,
-    because the deleted exons are unknown (2C-1/2D-2..4, which end of the gene, are not told apart: the gene's
-    coordinates are not read); 2C-2/2D-1 a partial deletion touching only the 5' or 3' UTR (0, and no PVS1); 2E
-    at 0 for a deletion inside an intron;
+  - section 2, losses (Table 1): 2A an established haploinsufficient gene wholly deleted (1.00); a partial
+    deletion of such a gene placed by the record's END (or BED end) against the gene's exons and strand from the
+    gene table (``kb.genes``; :func:`read_partial_loss`, exons numbered from the 5' end, which is the highest
+    coordinate on the minus strand):
+
+    * 5' end covered: 2C-1 (0.90) when the annotation says coding sequence is involved; 2C-2 (0) when it says only
+      the 5' UTR; otherwise 0.45, the one value both rows' ranges allow (2C-1 0.45-1.00, 2C-2 0-0.45);
+    * 3' end covered: 2D-1 (0) for only the 3' UTR (the annotation says so) or part of the last exon with coding
+      not stated; 2D-3 (0.30) for only the last exon (2D-2, 0.90, needs other pathogenic variants known in that
+      exon, which we do not hold: the reason names it for review); 2D-4 (0.90) when exons before the last go too;
+    * both breakpoints inside the gene, 2E by the ClinGen SVI PVS1 deletion branch (Abou Tayoun et al., Hum Mutat
+      2018;39:1517-1524; Table 1 maps its strengths to 0.90/0.45/0.30/0.15/0): N/A (0) with no exon removed, or
+      only part of the first or last exon with coding not stated; otherwise the smallest strength the branch
+      allows, since the table has no CDS bounds or exon phases (in-frame or frameshifting cannot be told):
+      PVS1_Strong (0.45) when the deleted inner exons exceed 10% of the exonic length (a lower bound on the share
+      of the protein), else PVS1_Moderate (0.30).
+
+    Exons other than the first and last are taken as coding (a 5' UTR spanning several exons breaks that). Without
+    END or exons (no gene table, a format-1 table, a gene it does not hold, a call not overlapping the table's
+    transcript) the reading is the annotation's alone, as before: 2E at 0.45 (PVS1_Strong, "the deleted exons are
+    unknown"), 2C-2/2D-1 for a UTR-only deletion, 2E at 0 inside an intron, the reason naming what was missing;
   - section 2, gains (Table 2): 2A an established triplosensitive gene wholly duplicated (1.00); 2B a partial
     duplication of such a gene (0: whether its causative part is duplicated is unknown); 2H an established
     haploinsufficient gene wholly duplicated (0); 2I a duplication inside such a gene (the call overlaps no other
@@ -41,8 +57,9 @@ read from a VEP-annotated VCF (VEP names every overlapped gene in CSQ, with ``tr
   ClinGen table, or the built-in curation in ``kb/data/rare-dosage/``). Benign regions (2F/2G, gains 2C-2G),
   predicted HI (2H of the loss table) and case evidence (section 4) need data or review we do not have.
 * **as a null allele of that gene** (ACMG/AMP sequence criteria): a deletion removing the whole transcript is
-  PVS1 very strong, a partial one PVS1 strong (exon content unknown), each one step down when loss of function is
-  only a likely mechanism and not applied when it is unknown, as for any null variant; a de novo CNV adds PM6
+  PVS1 very strong, a partial one at the strength its section 2 reading stands for (0.90 very strong, 0.45 strong,
+  0.30 moderate, 0 none: the last exon alone is never PVS1 very strong), each one step down when loss of function
+  is only a likely mechanism and not applied when it is unknown, as for any null variant; a de novo CNV adds PM6
   (assumed de novo), as an SNV does. This is what makes a heterozygous deletion in a recessive gene count as one
   pathogenic allele, so that with a heterozygous SNV in the same gene it is a compound heterozygous genotype (the
   SNV and the deletion cannot be in cis: a deleted region carries no SNV).
