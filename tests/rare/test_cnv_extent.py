@@ -190,12 +190,13 @@ def test_vcf_records_carry_info_end(tmp_path: Path) -> None:
               'Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|HGVSc|HGVSp|EXON|CANONICAL">',
               '##ALT=<ID=DEL,Description="Deletion">', '##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">',
               "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tP"]
-    rows = ["chr7\t3049\t.\tN\t<DEL>\t50\tPASS\tEND=7000;SVTYPE=DEL;CSQ=" + csq + "\tGT\t0/1",
+    # END far past the gene (and every gene of the chromosome's start) is fine: the deletion covers PLUS's 3' end.
+    rows = ["chr7\t3049\t.\tN\t<DEL>\t50\tPASS\tEND=150000000;SVTYPE=DEL;CSQ=" + csq + "\tGT\t0/1",
             "chr7\t4000\t.\tA\tG\t50\tPASS\tCSQ=G|missense_variant|MODERATE|PLUS|||||YES\tGT\t0/1"]
     vcf = tmp_path / "sv.vcf"
     vcf.write_text("\n".join([*header, *rows]) + "\n")
     deletion, snv = read_annotated_vcf(vcf).variants
-    assert (deletion.pos, deletion.end) == (3049, 7000) and snv.end is None
+    assert (deletion.pos, deletion.end) == (3049, 150_000_000) and snv.end is None
     result = classify_cnv(deletion, _hi(PLUS), "PLUS", DEFAULT_SETTINGS)
     assert _row(result) == ("CNV-2D-4", pytest.approx(0.90)) and result.classification == "Likely pathogenic"
 
@@ -229,3 +230,27 @@ def test_cli_bed_partial_fbn1_deletions(tmp_path: Path, hpo_knowledge, end: int,
     criteria = {c["code"]: c for c in fbn1["variants"][0]["acmg"]["criteria"]}
     assert criteria[row]["cnv_points"] == pytest.approx(points)
     assert any("exons for partial deletions" in k for k in document["provenance"]["knowledge"])
+
+
+def test_the_pipeline_attaches_exons_or_says_the_table_is_old(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+    from tailormed.pipelines.rare import RareContext
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "genes.tsv").write_text("symbol\tchrom\tstrand\ttx_start\ttx_end\texonic_length\n"
+                                   "FBN1\t15\t-\t48408306\t48645849\t11000\n")
+    (old / "meta.json").write_text(json.dumps({"format": 1, "source": "old", "genes": 1}))
+    monkeypatch.setenv("TAILORMED_GENES", str(old))
+    load_gene_table.cache_clear()
+    try:
+        context = RareContext.load()
+    finally:
+        load_gene_table.cache_clear()
+    assert any("predates exon coordinates" in source for source in context.sources)
+    fbn1 = context.contexts["FBN1"]
+    assert fbn1.structure is not None and fbn1.structure.exons == ()
+    result = classify_cnv(_del(48400001, 48415000, BED_TERMS, gene="FBN1").model_copy(update={"chrom": "chr15"}),
+                          fbn1, "FBN1", DEFAULT_SETTINGS)
+    reason = next(c.reason for c in result.criteria if c.code == "CNV-2E")
+    assert "older format" in reason and _row(result) == ("CNV-2E", pytest.approx(0.45))

@@ -411,7 +411,7 @@ def _reading_from_terms(symbol: str, terms: set[str], why: str) -> LossReading:
         return _reading("CNV-2C-2", 0.0, f"partial deletion of {symbol} touching only its 5' UTR")
     if untouched == "3_prime_UTR":
         return _reading("CNV-2D-1", 0.0, f"partial deletion of {symbol} touching only its 3' UTR")
-    if untouched == "intron" or not terms - {"intron_variant"}:
+    if untouched == "intron":
         return _reading("CNV-2E", 0.0, f"deletion within an intron of {symbol}: no exon removed, PVS1 not "
                         "applicable")
     return _reading("CNV-2E", 0.45, f"partial deletion of {symbol}; scored as PVS1_Strong because the deleted exons "
