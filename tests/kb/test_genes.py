@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -130,3 +131,38 @@ def test_the_built_table_matches_spliceai_release() -> None:
     assert 11_000 < fbn1.exonic_length < 12_500 and fbn1.span > 200_000
     assert max(table.genes.values(), key=lambda g: g.exonic_length).symbol == "TTN"
     assert 3_000 < table.mean_exonic_length < 3_600
+    if table.has_exons:  # format 2: the exons are kept, in genomic order, summing to the exonic length
+        assert len(fbn1.exons) == 66 and fbn1.exons[0][0] == fbn1.tx_start and fbn1.exons[-1][1] == fbn1.tx_end
+        assert sum(end - start + 1 for start, end in fbn1.exons) == fbn1.exonic_length
+
+
+def test_import_keeps_the_exons_1_based_and_refuses_them_out_of_order(tmp_path: Path) -> None:
+    import_genes(_table(tmp_path), out=tmp_path / "genes")
+    table = read_gene_table(tmp_path / "genes")
+    assert table.has_exons and table.genes["G1"].exons == ((1001, 1100), (1951, 2000))
+    assert table.genes["G2"].exons == ((501, 530),)
+    with pytest.raises(InputError, match="G1: exon 1000-1100 is out of order") as caught:
+        import_genes(_table(tmp_path, ["G1\t1\t+\t1000\t2000\t1950,1000,\t2000,1100,\n"]), out=tmp_path / "x")
+    assert caught.value.location == "line 2"
+
+
+V1_HEADER = "symbol\tchrom\tstrand\ttx_start\ttx_end\texonic_length\n"
+V2_HEADER = "symbol\tchrom\tstrand\ttx_start\ttx_end\texonic_length\texon_starts\texon_ends\n"
+
+
+@pytest.mark.parametrize(("meta_format", "text", "message"), [
+    (3, None, "another format"),
+    (2, V2_HEADER + "G1\t1\t+\t1001\t2000\t150\t1001,1951\t1100\n", "two exon lists of the same length"),
+    (2, V2_HEADER + "G1\t1\t+\t1001\t2000\t150\n", "two exon lists"),
+    (1, V2_HEADER + "G1\t1\t+\t1001\t2000\t150\t1001\t1100\n", "expected the header"),
+    (1, V1_HEADER + "G1\t1\t+\t1001\t2000\tlong\n", "three whole numbers; run"),
+])
+def test_a_damaged_or_foreign_compiled_table_names_the_file(tmp_path: Path, meta_format: int, text: str | None,
+                                                            message: str) -> None:
+    folder = tmp_path / "genes"
+    import_genes(_table(tmp_path), out=folder)
+    (folder / "meta.json").write_text(json.dumps({"format": meta_format, "genes": 1}))
+    if text is not None:
+        (folder / GENES_FILE).write_text(text)
+    with pytest.raises(KnowledgeError, match=message):
+        read_gene_table(folder)

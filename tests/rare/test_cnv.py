@@ -28,7 +28,8 @@ def test_bed_rows_become_symbolic_variants(tmp_path: Path) -> None:
     variants = read_cnv_bed(_bed(tmp_path, "# calls\nchr15\t48400000\t48700000\tDEL\tFBN1,CEP152:partial\n"
                                            "7\t100\t5000\tdup\t.\t2\n"), "P1")
     first, second = variants
-    assert (first.chrom, first.pos, first.alt) == ("chr15", 48400001, "<DEL>")
+    # pos is the base before the event (VCF's padding base), end its last base: the event is 48400001-48700000.
+    assert (first.chrom, first.pos, first.end, first.alt) == ("chr15", 48400000, 48700000, "<DEL>")
     assert [(a.gene, a.consequences[0]) for a in first.annotations] == [("FBN1", "transcript_ablation"),
                                                                          ("CEP152", "feature_truncation")]
     assert first.genotypes["P1"].alt_count == 1

@@ -141,8 +141,9 @@ def kb_import_genes(
     dest: Annotated[Path | None, typer.Option(help="Where to write the gene table (default: $TAILORMED_GENES or "
                                                    "~/.local/share/tailormed/genes).")] = None,
 ) -> None:
-    """Build the gene table (exonic length and transcript span per gene, GRCh38) that rare-disease ranking uses as
-    each gene's target size for chance findings (the per-gene background rate)."""
+    """Build the gene table (transcript span, exons and exonic length per gene, GRCh38) that rare-disease ranking
+    uses as each gene's target size for chance findings (the per-gene background rate) and to tell which exons a
+    partial deletion removes."""
     from tailormed.pipelines.knowledge import import_genes
 
     report = run_guarded(lambda: import_genes(source, out=dest))

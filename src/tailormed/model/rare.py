@@ -81,6 +81,10 @@ class Variant(Record):
     filter_pass: bool = True
     qual: float | None = None
     source: str = Field(description="'file:line' the record came from.")
+    end: int | None = Field(default=None, description=(
+        "Copy-number (symbolic <DEL>/<DUP>/<CNn>) records: the last base of the event, 1-based (VCF INFO END, or a "
+        "CNV BED row's end). ``pos`` is then the base before the event (the VCF padding base), so the event covers "
+        "pos + 1 .. end. None when the record does not say."))
     annotated: bool = Field(description="False when the record carried no CSQ/ANN annotation.")
     annotations: list[TranscriptConsequence] = Field(default_factory=list)
     genotypes: dict[str, SampleGenotype] = Field(default_factory=dict)

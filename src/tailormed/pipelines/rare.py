@@ -32,6 +32,7 @@ from tailormed.output import atomic_output_dir, case_file_names
 from tailormed.pipelines.progress import ProgressCallback
 from tailormed.pipelines.provenance import make_provenance
 from tailormed.rare.acmg import GeneContext
+from tailormed.rare.cnv import with_gene_structures
 from tailormed.rare.engine import GenotypeInput, gene_contexts, rank_case
 from tailormed.rare.genotype import Family
 from tailormed.report.rare import write_rare_outputs
@@ -68,9 +69,18 @@ class RareContext:
                                  builtin_lof=builtin, haploinsufficient=haploinsufficient,
                                  triplosensitive=triplosensitive, builtin_ts=builtin_ts)
         loaded = load_preset(preset)
-        table = load_gene_table() if loaded.genotype_settings().gene_background == "exonic_length" else None
-        sources += [f"per-gene background: {table.version_label}"] if table else []
-        return cls(hpo=hpo, preset=loaded, contexts=contexts, sources=sources, gene_table=table)
+        # The gene table serves the per-gene background rate (when the preset asks for it) and, whenever it is
+        # installed, the exon structure that tells which part of a gene a partial deletion removes.
+        table = load_gene_table()
+        contexts = with_gene_structures(contexts, table)
+        by_length = loaded.genotype_settings().gene_background == "exonic_length"
+        sources += [f"per-gene background: {table.version_label}"] if table and by_length else []
+        if table is not None:
+            sources += [f"exons for partial deletions: {table.version_label}" if table.has_exons else
+                        "exons for partial deletions: none (the installed gene table predates exon coordinates; "
+                        "run `tailormed kb import genes` again)"]
+        return cls(hpo=hpo, preset=loaded, contexts=contexts, sources=sources,
+                   gene_table=table if by_length else None)
 
 
 def _provenance(context: RareContext, inputs: dict[str, str]) -> Provenance:

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tailormed.kb.genes import GeneRecord
 from tailormed.model.genome import normalise_variant_key, variant_key
 from tailormed.model.rare import (
     AcmgClass,
@@ -62,6 +63,9 @@ class GeneContext:
     # haploinsufficient.
     hi_source: str = ""
     ts_source: str = ""
+    # The gene's transcript from the gene table (strand, exons), for telling which part of the gene a partial
+    # deletion removes (tailormed.rare.cnv); None when no table is installed or the table does not hold the gene.
+    structure: GeneRecord | None = field(default=None, hash=False, compare=False)
 
     @property
     def lof_from_default(self) -> bool:

