@@ -3,11 +3,11 @@ content; differences from CPIC shown with both sides; pack validation names the 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from pack_edits import pack_with
 
 from tailormed.errors import KnowledgeError
 from tailormed.kb.pack import BUILTIN_PACKS_DIR, load_knowledge_base
@@ -104,20 +104,11 @@ def test_indeterminate_gives_no_dpwg_row(kb):
     assert all(r.guideline_body == "CPIC" for r in rows)
 
 
-def _pack_with(tmp_path: Path, drug: str, edit) -> Path:
-    dest = tmp_path / "pgx-core"
-    shutil.copytree(BUILTIN_PACKS_DIR / "pgx-core", dest)
-    path = dest / "drugs" / f"{drug}.yaml"
-    data = yaml.safe_load(path.read_text())
-    edit(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return dest
-
 
 def test_dpwg_row_for_unknown_phenotype_is_a_knowledge_error_naming_the_file(tmp_path):
     def edit(data):
         data["other_guidelines"][0]["recommendations"][0]["when"] = {"CYP2C19": {"phenotype": ["Slow Metabolizer"]}}
-    pack = _pack_with(tmp_path, "clopidogrel", edit)
+    pack = pack_with(tmp_path, "clopidogrel", edit)
     with pytest.raises(KnowledgeError) as info:
         load_knowledge_base(str(pack))
     text = str(info.value)
@@ -128,7 +119,7 @@ def test_dpwg_row_for_unknown_phenotype_is_a_knowledge_error_naming_the_file(tmp
 def test_dpwg_row_for_unknown_gene_is_a_knowledge_error_naming_the_file(tmp_path):
     def edit(data):
         data["other_guidelines"][0]["recommendations"][0]["when"] = {"CYP2D6": {"phenotype": ["Poor Metabolizer"]}}
-    pack = _pack_with(tmp_path, "clopidogrel", edit)
+    pack = pack_with(tmp_path, "clopidogrel", edit)
     with pytest.raises(KnowledgeError) as info:
         load_knowledge_base(str(pack))
     assert "clopidogrel.yaml" in str(info.value) and "CYP2D6" in str(info.value)
@@ -144,7 +135,7 @@ def test_a_difference_must_be_stated():
 def test_dpwg_source_must_be_declared(tmp_path):
     def edit(data):
         data["other_guidelines"][0]["guideline"] = "dpwg-nowhere"
-    pack = _pack_with(tmp_path, "clopidogrel", edit)
+    pack = pack_with(tmp_path, "clopidogrel", edit)
     with pytest.raises(KnowledgeError, match="dpwg-nowhere"):
         load_knowledge_base(str(pack))
 

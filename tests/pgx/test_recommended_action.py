@@ -6,16 +6,15 @@ carbamazepine" (HLA-B*15:02, SJS/TEN) and "Prescribe another statin" and called 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from pack_edits import pack_with
 
 from tailormed.ehr.cds_cards import row_indicator
 from tailormed.errors import KnowledgeError
-from tailormed.kb.pack import BUILTIN_PACKS_DIR, KnowledgeBase, load_knowledge_base
+from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
 from tailormed.model.genotypes import OutsideCall
 from tailormed.pgx.engine import result_from_outside_call
 from tailormed.pgx.recommend import recommend_drug
@@ -57,15 +56,6 @@ def test_usual_care_rows_carry_no_action(kb: KnowledgeBase) -> None:
     assert rows and all(r.status == "standard" and r.action is None for r in rows)
 
 
-def _pack_with(tmp_path: Path, drug: str, edit: Any) -> Path:
-    dest = tmp_path / "pack"
-    shutil.copytree(BUILTIN_PACKS_DIR / "pgx-core", dest)
-    path = dest / "drugs" / f"{drug}.yaml"
-    data = yaml.safe_load(path.read_text())
-    edit(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return dest
-
 
 def _first(data: dict[str, Any], changes_care: bool) -> dict[str, Any]:
     return next(r for r in data["recommendations"] if r["changes_care"] is changes_care)
@@ -78,7 +68,7 @@ def _first(data: dict[str, Any], changes_care: bool) -> dict[str, Any]:
 ])
 def test_a_missing_or_misplaced_action_names_file_and_row(tmp_path: Path, edit: Any, expected: str) -> None:
     with pytest.raises(KnowledgeError) as info:
-        load_knowledge_base(str(_pack_with(tmp_path, "codeine", edit)))
+        load_knowledge_base(str(pack_with(tmp_path, "codeine", edit)))
     text = str(info.value)
     assert "codeine.yaml" in text and "recommendations." in text and expected in text
 

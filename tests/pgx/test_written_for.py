@@ -8,16 +8,14 @@ source are knowledge errors naming the file and the row."""
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from pack_edits import pack_with
 
 from tailormed.errors import KnowledgeError
-from tailormed.kb.pack import BUILTIN_PACKS_DIR, KnowledgeBase, load_knowledge_base
+from tailormed.kb.pack import KnowledgeBase, load_knowledge_base
 from tailormed.model.genotypes import OutsideCall
 from tailormed.model.pgx import PgxCompactResult, PgxKnowledge, PgxResult
 from tailormed.pgx.engine import build_result, result_from_outside_call
@@ -140,15 +138,6 @@ def test_compact_document_expands_to_the_full_one_with_the_note(tmp_path):
 # --------------------------------------------------------------------------- knowledge validation
 
 
-def _pack_with(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
-    dest = tmp_path / "pack"
-    shutil.copytree(BUILTIN_PACKS_DIR / "pgx-core", dest)
-    path = dest / "drugs" / "tamoxifen.yaml"
-    data = yaml.safe_load(path.read_text())
-    edit(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return dest
-
 
 def _row_written_for(data: dict[str, Any]) -> dict[str, Any]:
     return data["recommendations"][2]["written_for"]  # type: ignore[no-any-return]  # shared by rows 2-4 (a YAML anchor)
@@ -164,7 +153,7 @@ def _row_written_for(data: dict[str, Any]) -> dict[str, Any]:
      ["Extra inputs", "other_guidelines.0.recommendations.0.written_for.pregnant"]),
 ])
 def test_bad_written_for_is_a_knowledge_error_naming_file_and_row(tmp_path, edit, expected):
-    pack = _pack_with(tmp_path, edit)
+    pack = pack_with(tmp_path, "tamoxifen", edit)
     with pytest.raises(KnowledgeError) as info:
         load_knowledge_base(str(pack))
     text = str(info.value)
@@ -174,7 +163,7 @@ def test_bad_written_for_is_a_knowledge_error_naming_file_and_row(tmp_path, edit
 
 
 def test_written_for_citing_an_undeclared_source_names_file_and_row(tmp_path):
-    pack = _pack_with(tmp_path, lambda d: _row_written_for(d).update({"sources": ["asco-2099"]}))
+    pack = pack_with(tmp_path, "tamoxifen", lambda d: _row_written_for(d).update({"sources": ["asco-2099"]}))
     with pytest.raises(KnowledgeError) as info:
         load_knowledge_base(str(pack))
     text = str(info.value)
