@@ -36,9 +36,12 @@ def test_enrichment_favours_a_disease_sharing_more_terms(hpo_knowledge) -> None:
 def test_orphanet_duplicates_are_folded_into_the_omim_entry(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
     hpo = hpo_knowledge
     folded = hpo.orphanet_folded_into
-    orpha, omim_rows = next(iter(folded.items()))
-    assert hpo.disease_ids[orpha].startswith("ORPHA:")
-    assert all(set(hpo.disease_genes[r]) == set(hpo.disease_genes[orpha]) for r in omim_rows)
+    for orpha, omim_rows in folded.items():
+        assert hpo.disease_ids[orpha].startswith("ORPHA:") and omim_rows
+        same_genes = all(set(hpo.disease_genes[r]) == set(hpo.disease_genes[orpha]) for r in omim_rows)
+        same_name = all(hpo.disease_names[r].casefold() == hpo.disease_names[orpha].casefold()
+                        and set(hpo.disease_genes[orpha]) <= set(hpo.disease_genes[r]) for r in omim_rows)
+        assert hpo.disease_genes[orpha] and same_genes or same_name, hpo.disease_ids[orpha]
     profile = hpo_ids_to_profile(["HP:0001166", "HP:0001083", "HP:0002616"])
     provenance = Provenance(software="t", software_version="0", knowledge=[], created="2026-01-01T00:00:00Z")
     result = rank_case(profile, hpo, load_preset(None), source="t", provenance=provenance)
@@ -46,8 +49,25 @@ def test_orphanet_duplicates_are_folded_into_the_omim_entry(hpo_knowledge) -> No
     assert not ranked & {hpo.disease_ids[o] for o in folded}
     marfan = next(c for c in result.diseases if c.disease_id == "OMIM:154700")
     assert marfan.rank <= 10
-    assert marfan.folded_entries  # Orphanet entries of FBN1 alone
-    assert all(hpo.disease_genes[hpo.disease_ids.index(e)] == ["FBN1"] for e in marfan.folded_entries)
+    assert marfan.folded_entries  # Orphanet entries of FBN1 alone, and ORPHA:558 "Marfan syndrome" (no gene in HPO)
+    assert "ORPHA:558" in marfan.folded_entries
+    assert all(hpo.disease_genes[hpo.disease_ids.index(e)] in (["FBN1"], []) for e in marfan.folded_entries)
+
+
+def test_an_orphanet_entry_with_a_gene_the_omim_entry_lacks_is_not_folded_by_name(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+    hpo = hpo_knowledge
+    folded = hpo.orphanet_folded_into
+    omim_by_name: dict[str, list[int]] = {}
+    for row, identifier in enumerate(hpo.disease_ids):
+        if identifier.startswith("OMIM:"):
+            omim_by_name.setdefault(hpo.disease_names[row].casefold(), []).append(row)
+    kept_apart = [row for row, identifier in enumerate(hpo.disease_ids)
+                  if identifier.startswith("ORPHA:") and row not in folded
+                  and hpo.disease_names[row].casefold() in omim_by_name]
+    assert kept_apart  # same name, but the Orphanet entry names a gene the OMIM entry does not
+    for row in kept_apart:
+        assert all(not set(hpo.disease_genes[row]) <= set(hpo.disease_genes[r])
+                   for r in omim_by_name[hpo.disease_names[row].casefold()])
 
 
 def test_gene_inference_needs_a_term_the_gene_owes_to_the_new_disease() -> None:

@@ -75,6 +75,15 @@ def term_id(number: int) -> str:
     return f"HP:{number:07d}"
 
 
+def _name_key(name: str) -> str:
+    """A disease name compared as the same name: case and spacing aside.
+
+    >>> _name_key("Marfan  Syndrome ") == _name_key("marfan syndrome")
+    True
+    """
+    return " ".join(name.casefold().split())
+
+
 @dataclass
 class HpoKnowledge:
     """The ontology plus disease annotations, indexed for vectorised scoring.
@@ -162,16 +171,29 @@ class HpoKnowledge:
     @property
     def orphanet_folded_into(self) -> dict[int, list[int]]:
         """Orphanet entries that duplicate OMIM entries: ORPHA row -> the OMIM rows with exactly the same
-        (non-empty) set of genes. Orphanet often describes as one entry what OMIM lists per gene (and the
-        reverse); ranked side by side, the two copies of one diagnosis take two places of a short list."""
+        (non-empty) set of genes, else the OMIM rows of exactly the same name (case and spacing aside) that carry
+        every gene the Orphanet entry has (ORPHA:558 "Marfan syndrome", no gene in HPO's files, into OMIM:154700).
+        Orphanet often describes as one entry what OMIM lists per gene (and the reverse); ranked side by side, the
+        two copies of one diagnosis take two places of a short list."""
         def build() -> dict[int, list[int]]:
             by_genes: dict[frozenset[str], list[int]] = defaultdict(list)
-            for row, (identifier, genes) in enumerate(zip(self.disease_ids, self.disease_genes, strict=True)):
-                if identifier.startswith("OMIM:") and genes:
-                    by_genes[frozenset(genes)].append(row)
-            return {row: by_genes[frozenset(genes)]
-                    for row, (identifier, genes) in enumerate(zip(self.disease_ids, self.disease_genes, strict=True))
-                    if identifier.startswith("ORPHA:") and genes and frozenset(genes) in by_genes}
+            by_name: dict[str, list[int]] = defaultdict(list)
+            rows = list(enumerate(zip(self.disease_ids, self.disease_genes, self.disease_names, strict=True)))
+            for row, (identifier, genes, name) in rows:
+                if identifier.startswith("OMIM:"):
+                    by_name[_name_key(name)].append(row)
+                    if genes:
+                        by_genes[frozenset(genes)].append(row)
+            folded: dict[int, list[int]] = {}
+            for row, (identifier, genes, name) in rows:
+                if not identifier.startswith("ORPHA:"):
+                    continue
+                if genes and frozenset(genes) in by_genes:
+                    folded[row] = by_genes[frozenset(genes)]
+                elif same_name := [r for r in by_name.get(_name_key(name), [])
+                                   if set(genes) <= set(self.disease_genes[r])]:
+                    folded[row] = same_name
+            return folded
         return self.memo("orphanet_folded_into", build)
 
     @property
