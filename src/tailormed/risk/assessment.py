@@ -305,7 +305,7 @@ def risk_enhancers(person: Person) -> list[str]:
 
 
 def _calcium_advice(person: Person) -> Advice | None:
-    """Coronary calcium to refine a borderline/intermediate decision (Grundy et al. 2019, section 4.4.4)."""
+    """Coronary calcium to refine a borderline/intermediate decision (Grundy et al. 2019, section 4.4.2)."""
     cac = person.coronary_artery_calcium
     if cac is None:
         return None
@@ -330,11 +330,11 @@ GROUP_ADVICE: dict[str, str] = {
         "Already taking a statin: the 10-year estimate describes risk on treatment (the treated cholesterol is the "
         "input), so the risk bands for deciding whether to start one do not apply; no advice to start a statin is "
         "given. Review adherence and the LDL-C response with the clinician (the guideline checks it 4-12 weeks "
-        "after starting or changing the dose; Grundy et al. 2019, section 4.1)."),
+        "after starting or changing the dose; Grundy et al. 2019, section 4.4.3)."),
     "older than 75": (
         "Age over 75 without clinical ASCVD: the guideline advises a clinician-patient discussion of the potential "
         "benefit and harms, other conditions and preferences before starting a statin; with LDL-C 70-189 mg/dL a "
-        "moderate-intensity statin may be reasonable (COR IIb) (Grundy et al. 2019, section 4.4.4.1, older adults). "
+        "moderate-intensity statin may be reasonable (COR IIb) (Grundy et al. 2019, section 4.4.4, older adults). "
         "The 40-75 risk bands are not used."),
     "LDL-C >= 190 mg/dL": (
         "LDL-C >= 190 mg/dL (severe hypercholesterolaemia): a high-intensity statin (or the maximally tolerated "
@@ -353,7 +353,7 @@ def statin_benefit_group(person: Person) -> StatinBenefitGroup:
     Circulation 2019, sections 4.2-4.4; primary prevention: clinical ASCVD is not recorded and is assumed absent):
 
     * already on a statin: the bands decide whether to *start* one, so they do not apply;
-    * older than 75 (section 4.4.4.1): a clinician-patient discussion;
+    * older than 75 (section 4.4.4, older adults): a clinician-patient discussion;
     * LDL-C >= 190 mg/dL at 20-75 (section 4.2, COR I): high-intensity statin, no risk calculation;
     * diabetes at 40-75 (section 4.3, COR I): at least moderate intensity, whatever the risk;
     * otherwise 40-75: the 10-year risk bands (section 4.4.2; Arnett et al. 2019);
