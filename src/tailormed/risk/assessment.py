@@ -156,8 +156,8 @@ def _prevent(outcome: str, horizon: int) -> Callable[[Person], RiskEstimate]:
     return run
 
 
-FINDRISC_NOT_FOR_DIABETES = ("not computed: known diabetes (FINDRISC estimates the risk of developing type 2 "
-                             "diabetes in people who do not have it)")
+FINDRISC_NOT_FOR_DIABETES = ("known diabetes: FINDRISC estimates the risk of developing type 2 diabetes in people "
+                             "who do not have it")
 FINDRISC_ANTIHYPERTENSIVE_NOTE = (
     "The item 'ever taken antihypertensive medication regularly' is scored from current use only (not on one now: "
     "0 points); regular use in the past scores 2, so the score may under-score.")
@@ -387,7 +387,7 @@ def _advice(person: Person, estimates: dict[str, RiskEstimate]) -> list[Advice]:
         advice.append(Advice("statin benefit group", GROUP_ADVICE[group], ACC_AHA_2018_CHOLESTEROL))
     pce = estimates.get("PCE 10-year ASCVD")
     if pce is not None and group in _WHY_NO_BAND:
-        advice.append(Advice("10-year ASCVD risk", f"{pce.risk:.1%} 10-year ASCVD risk (PCE), {_WHY_NO_BAND[group]}.",
+        advice.append(Advice("10-year ASCVD risk", f"{pce.risk:.1%} 10-year ASCVD risk (PCE); {_WHY_NO_BAND[group]}.",
                              ACC_AHA_2018_CHOLESTEROL))
     if pce is not None and group == "primary prevention, age 40-75":
         advice += _risk_band_advice(person, pce.risk)
