@@ -61,9 +61,12 @@ def test_advice_follows_the_cited_thresholds() -> None:
     assert "(low)" in low["ASCVD risk category"].statement and "statin" not in low
 
 
-def test_polygenic_adjustment_is_neutral_at_the_mean() -> None:
+def test_polygenic_adjustment_is_neutral_where_the_multiplier_is_its_mean() -> None:
+    import math
+
     estimate = assess(SMOKER).estimates[0]
-    assert with_polygenic_score(estimate, 0.0, 1.4, "t") == pytest.approx(estimate.risk)
+    # HR**z equals its population mean exp(ln(HR)**2 / 2) at z = ln(HR) / 2: the clinical estimate itself
+    assert with_polygenic_score(estimate, math.log(1.4) / 2, 1.4, "t") == pytest.approx(estimate.risk)
     assert with_polygenic_score(estimate, 1.0, 1.4, "t") > estimate.risk
 
 

@@ -24,7 +24,7 @@ from tailormed.model.patient import PolygenicSettings
 from tailormed.model.prs import PersonScore, ReferenceDistribution, ScoreMatch, ScoreResult, ScoringFile
 from tailormed.output import atomic_output_dir
 from tailormed.report.risk import write_risk_outputs
-from tailormed.risk.assessment import Assessment, assess, with_polygenic_score
+from tailormed.risk.assessment import POLYGENIC_OUTCOMES, Assessment, assess, polygenic_estimates
 from tailormed.risk.matching import check_overlap, match_report, match_variants
 from tailormed.risk.scoring import MIN_FOUNDERS_FOR_IMPUTATION, score
 
@@ -173,18 +173,22 @@ def _write_match_tsv(path: Path, reports: list[dict[str, object]]) -> None:
 
 
 def run_assess(person_file: Path, out: Path, *, prs_z: float | None = None,
-               prs_hr_per_sd: float | None = None, prs_source: str = "") -> Assessment:
+               prs_hr_per_sd: float | None = None, prs_source: str = "", prs_outcome: str = "ascvd") -> Assessment:
     """``tailormed risk assess``: equations, what-ifs and advice for one person → ``out/risk.json``, report.html."""
     assessment, adjusted, document = assess_person(person_file, prs_z=prs_z, prs_hr_per_sd=prs_hr_per_sd,
-                                                   prs_source=prs_source)
+                                                   prs_source=prs_source, prs_outcome=prs_outcome)
     with atomic_output_dir(out, description="tailormed risk assess") as staging:
         write_risk_outputs(staging, person_file.stem, assessment, adjusted, document)
     return assessment
 
 
 def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_sd: float | None = None,
-                  prs_source: str = "") -> tuple[Assessment, dict[str, float], dict[str, object]]:
-    """Read the person file and assess it; returns the assessment, polygenic adjustments and the JSON document."""
+                  prs_source: str = "", prs_outcome: str = "ascvd"
+                  ) -> tuple[Assessment, dict[str, float], dict[str, object]]:
+    """Read the person file and assess it; returns the assessment, polygenic adjustments and the JSON document.
+
+    ``prs_outcome`` is the outcome the hazard ratio per SD was estimated for (``ascvd``, the default, for a coronary
+    or ASCVD score; ``total_cvd``; ``heart_failure``): only the 10-year estimates of that outcome are adjusted."""
     if (prs_z is None) != (prs_hr_per_sd is None):
         raise InputError("--prs-z and --prs-hr go together")
     if prs_z is not None and not math.isfinite(prs_z):
@@ -192,19 +196,23 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
     if prs_hr_per_sd is not None and not (math.isfinite(prs_hr_per_sd) and prs_hr_per_sd > 0):
         raise InputError(f"the hazard ratio per SD (--prs-hr, or polygenic.hazard_ratio_per_sd in a manifest) must be "
                          f"a finite number above 0, got {prs_hr_per_sd:g}")
+    if prs_outcome not in POLYGENIC_OUTCOMES:
+        raise InputError(f"the polygenic score's outcome must be one of {', '.join(POLYGENIC_OUTCOMES)}, got "
+                         f"{prs_outcome!r}")
     person, origin, dates = read_person_dated(person_file)
     assessment = assess(person)
-    adjusted = {}
+    adjusted: dict[str, float] = {}
     if prs_z is not None and prs_hr_per_sd is not None:
-        for estimate in assessment.estimates:
-            if estimate.name != "FINDRISC type 2 diabetes":
-                adjusted[estimate.name] = with_polygenic_score(estimate, prs_z, prs_hr_per_sd, "--prs-hr")
+        adjusted = polygenic_estimates(assessment, prs_z, prs_hr_per_sd, prs_outcome, "--prs-hr")
     document: dict[str, object] = {
         "person": {k: getattr(person, k) for k in PERSON_FIELDS}, "inputs_from": origin, "input_dates": dates,
         "estimates": [{**dataclasses.asdict(e), "with_polygenic_score": adjusted.get(e.name)}
                       for e in assessment.estimates],
         "polygenic_adjustment": {"z": prs_z, "hazard_ratio_per_sd": prs_hr_per_sd, "source": prs_source,
-                                 "method": "1 - (1 - risk) ** (HR ** z), proportional hazards"} if adjusted else None,
+                                 "outcome": prs_outcome, "adjusted": sorted(adjusted),
+                                 "method": "1 - (1 - risk) ** (HR ** z / exp(ln(HR) ** 2 / 2)): proportional hazards, "
+                                           "the multiplier centred on its population mean (z ~ N(0, 1)); 10-year "
+                                           "estimates of the score's outcome only"} if adjusted else None,
         "what_ifs": [{**dataclasses.asdict(w), "absolute_risk_reduction": w.absolute_risk_reduction}
                      for w in assessment.what_ifs],
         "advice": [dataclasses.asdict(a) for a in assessment.advice],

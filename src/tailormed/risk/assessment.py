@@ -7,19 +7,26 @@ reduction (ARR):
 
 * **stop smoking**: the equation with ``current_smoker = False`` (the risk of a non-smoker with the same
   profile; the benefit accrues over years);
-* **blood pressure to target**: systolic BP set to 130 mm Hg (ACC/AHA 2017 blood-pressure guideline target
-  <130/80; Whelton et al., Hypertension 2018), treatment flag unchanged;
+* **blood pressure to target on treatment**: systolic BP set to 130 mm Hg *with* antihypertensive treatment
+  (ACC/AHA 2017 blood-pressure guideline target <130/80; Whelton et al., Hypertension 2018). The equations
+  weight a treated SBP more than the same untreated SBP, so the treated state is what reaching the target with
+  medication looks like; keeping "untreated" would describe a person whose SBP were 130 without treatment. A
+  change that does not lower the estimate (an SBP just above 130 whose treated 130 carries more equation risk)
+  is not listed;
 * **high-intensity statin**: LDL-C lowered by 50% (ACC/AHA 2018 cholesterol guideline: high intensity
   lowers LDL-C by >=50%; Grundy et al., Circulation 2019), and the risk multiplied by 0.78 per mmol/L of
   LDL-C lowered (Cholesterol Treatment Trialists' Collaboration, Lancet 2010;376:1670-81: 22% fewer major
   vascular events per 1.0 mmol/L). Needs a measured LDL-C;
 * **weight to BMI 25** (FINDRISC only): the score recomputed with BMI 24.9 and the waist unchanged.
 
-Advice comes from two cited rule sets: the ACC/AHA 2019 primary-prevention risk categories for 10-year
-ASCVD risk (Arnett et al., Circulation 2019: <5% low, 5 to <7.5% borderline, 7.5 to <20% intermediate,
->=20% high) and the USPSTF 2022 statin recommendation (JAMA 2022;328:746-753: adults 40-75 years with at
-least one CVD risk factor and 10-year risk >=10%: offer a statin, grade B; 7.5 to <10%: selectively offer,
-grade C).
+Statin advice first places the person in a statin-benefit group of the ACC/AHA 2018 cholesterol guideline
+(Grundy et al., Circulation 2019; :func:`statin_benefit_group`): already on a statin, older than 75, LDL-C
+>= 190 mg/dL (20-75 years), diabetes (40-75 years), or primary prevention at 40-75 years. Only the last gets
+the ACC/AHA 2019 primary-prevention risk categories for 10-year ASCVD risk (Arnett et al., Circulation 2019:
+<5% low, 5 to <7.5% borderline, 7.5 to <20% intermediate, >=20% high) and the USPSTF 2022 statin
+recommendation (JAMA 2022;328:746-753: adults 40-75 years with LDL-C < 190 mg/dL, at least one CVD risk
+factor and 10-year risk >=10%: offer a statin, grade B; 7.5 to <10%: selectively offer, grade C; the USPSTF
+also covers diabetes). The other groups get their guideline statement, not a band.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from tailormed.errors import InputError
 from tailormed.model.risk import Person
@@ -84,6 +91,8 @@ class Assessment:
     what_ifs: list[WhatIf]
     advice: list[Advice]
     skipped: dict[str, str] = field(default_factory=dict)
+    keyed: dict[str, RiskEstimate] = field(default_factory=dict)
+    """The same estimates by their key in :data:`EQUATIONS` (e.g. "PREVENT 10-year ASCVD")."""
 
 
 def _pce(p: Person) -> RiskEstimate:
@@ -147,7 +156,23 @@ def _prevent(outcome: str, horizon: int) -> Callable[[Person], RiskEstimate]:
     return run
 
 
+FINDRISC_NOT_FOR_DIABETES = ("known diabetes: FINDRISC estimates the risk of developing type 2 diabetes in people "
+                             "who do not have it")
+FINDRISC_ANTIHYPERTENSIVE_NOTE = (
+    "The item 'ever taken antihypertensive medication regularly' is scored from current use only (not on one now: "
+    "0 points); regular use in the past scores 2, so the score may under-score.")
+
+
 def _findrisc(p: Person) -> RiskEstimate:
+    if p.diabetes:
+        raise _NotApplicableError(FINDRISC_NOT_FOR_DIABETES)
+    estimate = _findrisc_score(p)
+    if not p.on_antihypertensive:
+        return replace(estimate, notes=[*estimate.notes, FINDRISC_ANTIHYPERTENSIVE_NOTE])
+    return estimate
+
+
+def _findrisc_score(p: Person) -> RiskEstimate:
     return findrisc(
         age=p.age, sex=p.sex, bmi=_need(p.bmi, "BMI"), waist_cm=_need(p.waist_cm, "waist"),
         physically_active_30min_daily=_need(p.physically_active_30min_daily, "physical activity"),
@@ -168,6 +193,10 @@ def _need(value: T | None, what: str) -> T:
 
 class _MissingInputError(Exception):
     """An input the equation needs is unknown (the equation is skipped, not refused)."""
+
+
+class _NotApplicableError(Exception):
+    """The equation does not apply to this person (skipped with the reason given)."""
 
 
 EQUATIONS: dict[str, Callable[[Person], RiskEstimate]] = {
@@ -192,6 +221,8 @@ def assess(person: Person) -> Assessment:
             estimates[name] = equation(person)
         except _MissingInputError as missing:
             skipped[name] = f"needs {missing}"
+        except _NotApplicableError as reason:
+            skipped[name] = str(reason)
         except InputError as exc:
             skipped[name] = exc.message
     what_ifs = [w for name in estimates for w in _what_ifs(name, person, estimates[name])]
@@ -199,7 +230,7 @@ def assess(person: Person) -> Assessment:
     # construction and would otherwise push every 10-year one down the list.
     what_ifs.sort(key=lambda w: (estimates[w.estimate].horizon_years, -w.absolute_risk_reduction))
     return Assessment(estimates=list(estimates.values()), what_ifs=what_ifs, advice=_advice(person, estimates),
-                      skipped=skipped)
+                      skipped=skipped, keyed=dict(estimates))
 
 
 def _what_ifs(name: str, person: Person, baseline: RiskEstimate) -> list[WhatIf]:
@@ -208,8 +239,12 @@ def _what_ifs(name: str, person: Person, baseline: RiskEstimate) -> list[WhatIf]
     if person.current_smoker and cardiovascular:
         changes.append(("stop smoking", replace(person, current_smoker=False), 1.0, "the same equation"))
     if person.systolic_bp_mmhg is not None and person.systolic_bp_mmhg > BP_TARGET_MMHG and cardiovascular:
-        changes.append((f"systolic BP to {BP_TARGET_MMHG:.0f} mm Hg", replace(person, systolic_bp_mmhg=BP_TARGET_MMHG),
-                        1.0, "target <130/80: Whelton et al., Hypertension 2018 (ACC/AHA)"))
+        # Modelled as reached with treatment: on an antihypertensive at 130 (the equations' treated-SBP terms)
+        label = f"systolic BP to {BP_TARGET_MMHG:.0f} mm Hg" + (
+            "" if person.on_antihypertensive else " with antihypertensive treatment")
+        changes.append((label, replace(person, systolic_bp_mmhg=BP_TARGET_MMHG, on_antihypertensive=True), 1.0,
+                        "modelled as treated (on an antihypertensive at 130 mm Hg); target <130/80: Whelton et al., "
+                        "Hypertension 2018 (ACC/AHA)"))
     if name == "FINDRISC type 2 diabetes" and person.bmi is not None and person.bmi >= 25:
         changes.append(("weight to BMI 24.9", replace(person, bmi=24.9), 1.0, "the same score"))
     # The CTT relative risk is for major (atherosclerotic) vascular events over about five years of treatment:
@@ -224,8 +259,10 @@ def _what_ifs(name: str, person: Person, baseline: RiskEstimate) -> list[WhatIf]
     for change, changed, relative_risk, source in changes:
         try:
             recomputed = EQUATIONS[name](changed)
-        except (_MissingInputError, InputError):
+        except (_MissingInputError, _NotApplicableError, InputError):
             continue  # the changed profile falls outside the equation's validity range
+        if change.startswith("systolic BP") and recomputed.risk >= baseline.risk:
+            continue  # treated 130 carries at least the untreated risk in this equation: not a way to lower it
         if baseline.points is not None and recomputed.points is not None:  # a points score: show the points move
             band = " (the same risk band)" if recomputed.risk == baseline.risk else ""
             source = f"{source}: {baseline.points} -> {recomputed.points} points{band}"
@@ -268,7 +305,7 @@ def risk_enhancers(person: Person) -> list[str]:
 
 
 def _calcium_advice(person: Person) -> Advice | None:
-    """Coronary calcium to refine a borderline/intermediate decision (Grundy et al. 2019, section 4.4.4)."""
+    """Coronary calcium to refine a borderline/intermediate decision (Grundy et al. 2019, section 4.4.2)."""
     cac = person.coronary_artery_calcium
     if cac is None:
         return None
@@ -283,35 +320,86 @@ def _calcium_advice(person: Person) -> Advice | None:
     return Advice("coronary artery calcium", text, ACC_AHA_2018_CHOLESTEROL)
 
 
+StatinBenefitGroup = Literal["already on a statin", "older than 75", "LDL-C >= 190 mg/dL", "diabetes, age 40-75",
+                             "primary prevention, age 40-75", "none"]
+
+SEVERE_LDL_MG_DL = 190.0
+
+GROUP_ADVICE: dict[str, str] = {
+    "already on a statin": (
+        "Already taking a statin: the 10-year estimate describes risk on treatment (the treated cholesterol is the "
+        "input), so the risk bands for deciding whether to start one do not apply; no advice to start a statin is "
+        "given. Review adherence and the LDL-C response with the clinician (the guideline checks it 4-12 weeks "
+        "after starting or changing the dose; Grundy et al. 2019, section 4.4.3)."),
+    "older than 75": (
+        "Age over 75 without clinical ASCVD: the guideline advises a clinician-patient discussion of the potential "
+        "benefit and harms, other conditions and preferences before starting a statin; with LDL-C 70-189 mg/dL a "
+        "moderate-intensity statin may be reasonable (COR IIb) (Grundy et al. 2019, section 4.4.4, older adults). "
+        "The 40-75 risk bands are not used."),
+    "LDL-C >= 190 mg/dL": (
+        "LDL-C >= 190 mg/dL (severe hypercholesterolaemia): a high-intensity statin (or the maximally tolerated "
+        "one) is recommended without calculating 10-year risk (COR I); look for secondary causes and consider "
+        "familial hypercholesterolaemia (Grundy et al. 2019, section 4.2)."),
+    "diabetes, age 40-75": (
+        "Diabetes, age 40-75: at least a moderate-intensity statin is indicated regardless of the 10-year risk "
+        "(COR I); with multiple ASCVD risk factors a high-intensity statin aiming to lower LDL-C by 50% or more is "
+        "reasonable (COR IIa) (Grundy et al. 2019, section 4.3)."),
+}
+"""The statement for each statin-benefit group that is not decided by the risk bands (our wording)."""
+
+
+def statin_benefit_group(person: Person) -> StatinBenefitGroup:
+    """The ACC/AHA 2018 cholesterol guideline's statin-benefit group, checked before any risk band (Grundy et al.,
+    Circulation 2019, sections 4.2-4.4; primary prevention: clinical ASCVD is not recorded and is assumed absent):
+
+    * already on a statin: the bands decide whether to *start* one, so they do not apply;
+    * older than 75 (section 4.4.4, older adults): a clinician-patient discussion;
+    * LDL-C >= 190 mg/dL at 20-75 (section 4.2, COR I): high-intensity statin, no risk calculation;
+    * diabetes at 40-75 (section 4.3, COR I): at least moderate intensity, whatever the risk;
+    * otherwise 40-75: the 10-year risk bands (section 4.4.2; Arnett et al. 2019);
+    * "none" below 40 (below 20 with LDL-C >= 190): no statin rule here.
+    """
+    if person.on_statin:
+        return "already on a statin"
+    if person.age > 75:
+        return "older than 75"
+    if person.ldl_mg_dl is not None and person.ldl_mg_dl >= SEVERE_LDL_MG_DL and person.age >= 20:
+        return "LDL-C >= 190 mg/dL"
+    if person.age < 40:
+        return "none"
+    if person.diabetes:
+        return "diabetes, age 40-75"
+    return "primary prevention, age 40-75"
+
+
+_WHY_NO_BAND = {
+    "already on a statin": "estimated on treatment; the bands for starting a statin do not apply",
+    "older than 75": "the 40-75 risk bands are not used over 75",
+    "LDL-C >= 190 mg/dL": "not needed to decide on a statin at LDL-C >= 190 mg/dL",
+    "diabetes, age 40-75": "with diabetes it can guide the statin's intensity (COR IIa), not whether to start one",
+}
+
+
 def _advice(person: Person, estimates: dict[str, RiskEstimate]) -> list[Advice]:
     advice = []
+    group = statin_benefit_group(person)
+    if group in GROUP_ADVICE:
+        advice.append(Advice("statin benefit group", GROUP_ADVICE[group], ACC_AHA_2018_CHOLESTEROL))
     pce = estimates.get("PCE 10-year ASCVD")
-    if pce is not None:
+    if pce is not None and group in _WHY_NO_BAND:
+        advice.append(Advice("10-year ASCVD risk", f"{pce.risk:.1%} 10-year ASCVD risk (PCE); {_WHY_NO_BAND[group]}.",
+                             ACC_AHA_2018_CHOLESTEROL))
+    if pce is not None and group == "primary prevention, age 40-75":
+        advice += _risk_band_advice(person, pce.risk)
+    # USPSTF 2022: adults 40-75 without CVD, with LDL-C < 190 mg/dL and no familial hypercholesterolaemia, not on a
+    # statin; diabetes is one of its risk factors
+    if pce is not None and group in ("primary prevention, age 40-75", "diabetes, age 40-75"):
         risk = pce.risk
-        category = ("low" if risk < 0.05 else "borderline" if risk < 0.075 else "intermediate" if risk < 0.20
-                    else "high")
-        statements = {
-            "low": "Low 10-year ASCVD risk: emphasise healthy lifestyle; no statin on risk grounds alone.",
-            "borderline": "Borderline risk: if risk enhancers are present, discuss a moderate-intensity statin.",
-            "intermediate": "Intermediate risk: discuss a moderate-intensity statin (aim LDL-C -30% or more); "
-                            "risk enhancers or a coronary calcium score can refine the decision.",
-            "high": "High risk: start a high-intensity statin aiming to lower LDL-C by 50% or more.",
-        }
-        advice.append(Advice("ASCVD risk category", f"{risk:.1%} 10-year ASCVD risk ({category}). "
-                             + statements[category], ACC_AHA_2019))
-        if category in ("borderline", "intermediate") and not person.on_statin:
-            enhancers = risk_enhancers(person)
-            if enhancers:
-                advice.append(Advice("risk enhancers", f"Risk-enhancing factors present ({'; '.join(enhancers)}): "
-                                     "they favour starting or intensifying statin therapy.", ACC_AHA_2018_CHOLESTEROL))
-            calcium = _calcium_advice(person)
-            if calcium is not None:
-                advice.append(calcium)
         risk_factor = person.diabetes or person.current_smoker or person.on_antihypertensive or (
             person.systolic_bp_mmhg is not None and person.systolic_bp_mmhg >= 130) or (
             person.ldl_mg_dl is not None and person.ldl_mg_dl > 130) or (
             person.hdl_mg_dl is not None and person.hdl_mg_dl < 40)
-        if 40 <= person.age <= 75 and risk_factor and not person.on_statin and risk >= 0.075:
+        if risk_factor and risk >= 0.075:
             grade = "B: offer a statin" if risk >= 0.10 else "C: selectively offer a statin, by preference"
             advice.append(Advice("statin", f"Age {person.age:g}, at least one CVD risk factor, 10-year risk "
                                  f"{risk:.1%}: USPSTF grade {grade}.", "USPSTF, JAMA 2022;328(8):746-753"))
@@ -324,17 +412,75 @@ def _advice(person: Person, estimates: dict[str, RiskEstimate]) -> list[Advice]:
     return advice
 
 
-def with_polygenic_score(estimate: RiskEstimate, z: float, hazard_ratio_per_sd: float, source: str) -> float:
-    """The estimate adjusted by a polygenic score: ``1 - (1 - risk) ** (HR ** z)`` (proportional hazards),
-    where ``HR`` is the score's published (or user-calibrated) hazard ratio per standard deviation.
+def _risk_band_advice(person: Person, risk: float) -> list[Advice]:
+    """The ACC/AHA 2019 band of a primary-prevention 10-year PCE risk at 40-75, with enhancers and calcium."""
+    category = "low" if risk < 0.05 else "borderline" if risk < 0.075 else "intermediate" if risk < 0.20 else "high"
+    statements = {
+        "low": "Low 10-year ASCVD risk: emphasise healthy lifestyle; no statin on risk grounds alone.",
+        "borderline": "Borderline risk: if risk enhancers are present, discuss a moderate-intensity statin.",
+        "intermediate": "Intermediate risk: discuss a moderate-intensity statin (aim LDL-C -30% or more); "
+                        "risk enhancers or a coronary calcium score can refine the decision.",
+        "high": "High risk: start a high-intensity statin aiming to lower LDL-C by 50% or more.",
+    }
+    scope = ""
+    if person.ldl_mg_dl is None:
+        scope = " The bands are for LDL-C 70-189 mg/dL; LDL-C is not given, so that is assumed."
+    elif person.ldl_mg_dl < 70:
+        scope = f" The bands are for LDL-C 70-189 mg/dL; at {person.ldl_mg_dl:g} mg/dL they are outside their scope."
+    found = [Advice("ASCVD risk category", f"{risk:.1%} 10-year ASCVD risk ({category}). " + statements[category]
+                    + scope, ACC_AHA_2019)]
+    if category in ("borderline", "intermediate"):
+        enhancers = risk_enhancers(person)
+        if enhancers:
+            found.append(Advice("risk enhancers", f"Risk-enhancing factors present ({'; '.join(enhancers)}): they "
+                                "favour starting or intensifying statin therapy.", ACC_AHA_2018_CHOLESTEROL))
+        calcium = _calcium_advice(person)
+        if calcium is not None:
+            found.append(calcium)
+    return found
 
-    An approximation: it treats the clinical estimate as the risk at the population-average score, which
-    holds when the equation's cohort resembles the score's reference population.
+
+POLYGENIC_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "ascvd": ("PCE 10-year ASCVD", "PREVENT 10-year ASCVD"),
+    "total_cvd": ("PREVENT 10-year total CVD",),
+    "heart_failure": ("PREVENT 10-year heart failure",),
+}
+"""The outcome a score's hazard ratio was estimated for -> the 10-year estimates (keys of :data:`EQUATIONS`) it may
+adjust. Published hazard ratios per SD come from about 10 years' follow-up: 30-year estimates are never adjusted.
+"ascvd" (the default) takes a coronary (CHD/CAD) or ASCVD hazard ratio, the kind usually published; PCE's outcome
+is hard ASCVD (coronary death, myocardial infarction, stroke)."""
+
+
+def with_polygenic_score(estimate: RiskEstimate, z: float, hazard_ratio_per_sd: float, source: str) -> float:
+    """The estimate adjusted by a polygenic score, under proportional hazards:
+    ``1 - (1 - risk) ** (HR ** z / exp(ln(HR) ** 2 / 2))``, where ``HR`` is the score's published (or
+    user-calibrated) hazard ratio per standard deviation and ``z`` the person's score in SD of the reference
+    population.
+
+    The clinical estimate is the risk averaged over everyone with the same clinical profile, whatever their score
+    (the score assumed independent of the equation's inputs). Its hazard therefore corresponds to the *mean*
+    multiplier ``E[HR ** Z] = exp(ln(HR) ** 2 / 2)`` for ``Z ~ N(0, 1)`` (the mean of a log-normal), not to
+    ``HR ** 0 = 1``; dividing by that mean keeps the population's average hazard unchanged, as polygenic risk models
+    do when they scale the relative risk to mean 1 (Pharoah et al., Nat Genet 2002;31:33-36). A person at z = 0 is
+    therefore slightly below the clinical estimate.
     """
-    if hazard_ratio_per_sd <= 0 or not math.isfinite(z):
+    if not (hazard_ratio_per_sd > 0 and math.isfinite(hazard_ratio_per_sd)) or not math.isfinite(z):
         raise InputError(f"hazard ratio per SD must be positive and z finite (got {hazard_ratio_per_sd}, {z})",
                          source=source)
-    return float(1.0 - (1.0 - estimate.risk) ** (hazard_ratio_per_sd**z))
+    log_hr = math.log(hazard_ratio_per_sd)
+    multiplier = math.exp(log_hr * z - log_hr**2 / 2)
+    return float(1.0 - (1.0 - estimate.risk) ** multiplier)
+
+
+def polygenic_estimates(assessment: Assessment, z: float, hazard_ratio_per_sd: float, outcome: str,
+                        source: str) -> dict[str, float]:
+    """Estimate name -> the estimate adjusted by the score, for the 10-year estimates of ``outcome`` only
+    (:data:`POLYGENIC_OUTCOMES`; another outcome is an :class:`InputError`)."""
+    if outcome not in POLYGENIC_OUTCOMES:
+        raise InputError(f"the polygenic score's outcome must be one of {', '.join(POLYGENIC_OUTCOMES)}, got "
+                         f"{outcome!r}", source=source)
+    return {estimate.name: with_polygenic_score(estimate, z, hazard_ratio_per_sd, source)
+            for key, estimate in assessment.keyed.items() if key in POLYGENIC_OUTCOMES[outcome]}
 
 
 def cancer_screening(person: Person) -> list[Advice]:
@@ -359,16 +505,33 @@ def cancer_screening(person: Person) -> list[Advice]:
                "cytology every 3 years, hrHPV testing every 5 years, or co-testing every 5 years")
         found.append(Advice("cervical cancer screening", f"Screen with {how} (grade A).",
                             "USPSTF, JAMA 2018;320(7):674-686"))
-    smoked = person.current_smoker or person.years_since_quit_smoking is not None
-    if 50 <= age <= 80 and smoked:
-        recent = person.current_smoker or (person.years_since_quit_smoking or 99) <= 15
-        if person.pack_years is None:
-            found.append(Advice("lung cancer screening", "Annual low-dose CT if the smoking history is at least 20 "
-                                "pack-years (pack-years not recorded; grade B).", "USPSTF, JAMA 2021;325(10):962-970"))
-        elif person.pack_years >= 20 and recent:
-            found.append(Advice("lung cancer screening", f"{person.pack_years:g} pack-years: annual low-dose CT "
-                                "(grade B).", "USPSTF, JAMA 2021;325(10):962-970"))
+    found += _lung_screening(person)
     if person.sex == "male" and 55 <= age <= 69:
         found.append(Advice("prostate cancer screening", "Discuss PSA-based screening; an individual decision "
                             "(grade C).", "USPSTF, JAMA 2018;319(18):1901-1913"))
     return found
+
+
+LUNG_SOURCE = "USPSTF, JAMA 2021;325(10):962-970"
+
+
+def _lung_screening(person: Person) -> list[Advice]:
+    """USPSTF 2021 lung cancer screening (grade B): 50-80 years, >= 20 pack-years, and smoking now or quit within
+    the past 15 years (quit 0 years ago counts as recent). With pack-years unknown, a recent smoker is told what is
+    missing instead of being advised; someone who quit more than 15 years ago is not eligible whatever the
+    pack-years."""
+    quit_years = person.years_since_quit_smoking
+    if not 50 <= person.age <= 80 or not (person.current_smoker or quit_years is not None):
+        return []
+    recent = person.current_smoker or (quit_years is not None and quit_years <= 15)
+    if not recent:
+        return []
+    status = "smokes now" if person.current_smoker else f"quit {quit_years:g} years ago"
+    if person.pack_years is None:
+        return [Advice("lung cancer screening", f"Age {person.age:g}, {status}: eligibility for annual low-dose CT "
+                       "depends on a smoking history of at least 20 pack-years, which is not recorded; record "
+                       "pack-years to decide (grade B criteria).", LUNG_SOURCE)]
+    if person.pack_years >= 20:
+        return [Advice("lung cancer screening", f"Age {person.age:g}, {person.pack_years:g} pack-years, {status}: "
+                       "annual low-dose CT (grade B).", LUNG_SOURCE)]
+    return []
