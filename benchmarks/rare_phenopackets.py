@@ -78,6 +78,21 @@ def _ranks(result: RareResult, disease: str, genes: set[str]) -> tuple[int | Non
     return disease_rank, gene_rank
 
 
+def _explain_miss(case: str, stratum: str, genes: set[str], rank: int | None, result: RareResult) -> str:
+    """One TSV row: the causal gene and the winning gene, each with its best disease, phenotype and variant scores
+    and its candidate alleles (consequence and ACMG class) as the result shows them."""
+    def describe(gene: str | None) -> list[str]:
+        row = next((g for g in result.genes if g.gene == gene), None)
+        if row is None:
+            return [str(gene), "", "", "", ""]
+        alleles = sorted({f"{v.consequence}:{v.acmg.classification}:{v.zygosity}" for d in result.diseases
+                          for v in d.variants if v.gene == gene})
+        return [row.gene, row.best_disease_id, f"{row.phenotype_score}", f"{row.variant_score}", ";".join(alleles)]
+    causal = describe(next((g.gene for g in result.genes if g.gene in genes), sorted(genes)[0]))
+    winner = describe(result.genes[0].gene if result.genes else None)
+    return "\t".join([case, stratum, causal[0], str(rank), *causal[1:], *winner]) + "\n"
+
+
 class Tally:
     """Top-k hit counts for one ranking mode."""
 
@@ -117,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-variants", action="store_true")
     parser.add_argument("--exome-records", type=int, default=50_000)
     parser.add_argument("--misses", type=Path, default=None, help="write per-case ranks to this TSV")
+    parser.add_argument("--explain-misses", type=Path, default=None,
+                        help="write, for each reachable case whose causal gene is not first with variants, the gene "
+                             "that won and the causal gene with their phenotype and variant scores (TSV)")
     parser.add_argument("--folds", type=int, default=0,
                         help="split cases into this many folds grouped by gene folder (0 = no split)")
     parser.add_argument("--fold", type=int, default=0, help="with --folds: the fold to run")
@@ -176,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     rejected: list[str] = []
     rows = ["case\tdisease\tgenes\tpheno_disease_rank\tpheno_gene_rank\tvar_disease_rank\tvar_gene_rank\t"
             "baseline_disease_rank\tbaseline_gene_rank\tgene_folder\tannotation\treachable\thalf_placed\n"]
+    explained = ["case\tstratum\tcausal\tcausal_rank\tcausal_disease\tcausal_phenotype\tcausal_variant\t"
+                 "causal_alleles\twinner\twinner_disease\twinner_phenotype\twinner_variant\twinner_alleles\n"]
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="rare-bench-") as scratch:
         for path in files:
@@ -228,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
                     variants.cpu_seconds += time.process_time() - cpu_started
                     variants.timed += 1
                     v_ranks = _ranks(result, disease, genes)
+                    if v_ranks[1] != 1 and bool(genes & linked_genes):
+                        explained.append(_explain_miss(path.name, record.stratum, genes, v_ranks[1], result))
                 else:
                     unplaceable += 1
                 variants.add(*v_ranks)
@@ -247,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
             exome_cpu = time.process_time() - cpu_started
     if args.misses:
         args.misses.write_text("".join(rows), encoding="utf-8")
+    if args.explain_misses:
+        args.explain_misses.write_text("".join(explained), encoding="utf-8")
 
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"knowledge: {context.hpo.version}; preset {context.preset.name}")

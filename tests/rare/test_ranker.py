@@ -132,7 +132,7 @@ def test_fitting_recovers_a_planted_signal(tmp_path: Path) -> None:
     assert sum(1 for r in ranks.values() if r == 1) / len(ranks) > 0.6  # chance is 1/30
 
 
-def test_with_a_vcf_the_phenotype_part_is_the_likelihood_ratio(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+def test_with_a_vcf_the_phenotype_part_of_a_gene_is_the_likelihood_ratio(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
     from tailormed.io.phenopacket import read_phenotype_document
     from tailormed.pipelines.rare import RareContext, rank_one
 
@@ -143,15 +143,78 @@ def test_with_a_vcf_the_phenotype_part_is_the_likelihood_ratio(hpo_knowledge) ->
     top = result.genes[0]
     best = next(d for d in result.diseases if d.disease_id == top.best_disease_id)
     assert top.phenotype_score == pytest.approx(math.log10(best.phenotype_lr), abs=1e-3)
-    phenotype_only = rank_one(context, profile, source="demo")
+    phenotype_only = rank_one(_with_settings(context, 100_000), profile, source="demo")
     same = next(d for d in phenotype_only.diseases if d.disease_id == top.best_disease_id)
     assert same.score != pytest.approx(math.log10(same.phenotype_lr), abs=1e-3)  # the ranker's score there
     # the result and its page say which score they carry, so a ranker score is never labelled a log10 LR
     from tailormed.report.rare import render_rare_html
 
-    assert result.score_basis == "likelihood_ratio" and phenotype_only.score_basis == "fitted_ranker"
+    assert result.score_basis == "likelihood_ratio_split_by_ranker" and phenotype_only.score_basis == "fitted_ranker"
     assert ">Ranker score<" in render_rare_html(phenotype_only) and ">Ranker score<" not in render_rare_html(result)
-    assert ">log10 LR<" in render_rare_html(result)
+    assert ">log10 LR<" not in render_rare_html(result) and ">Score (log10)<" in render_rare_html(result)
+
+
+def _with_settings(context, top: int, **phenotype):  # type: ignore[no-untyped-def]
+    """The same context with more candidates written (model_copy skips the 10,000 bound) and the preset's phenotype
+    parameters changed."""
+    from dataclasses import replace
+
+    steps = [step.model_copy(update={"parameters": {**step.parameters, **phenotype}})
+             if step.step == "phenotype_prioritiser" else step for step in context.preset.steps]
+    output = context.preset.output.model_copy(update={"top": top})
+    return replace(context, preset=context.preset.model_copy(update={"steps": steps, "output": output}))
+
+
+def test_with_a_vcf_the_ranker_orders_the_diseases_of_one_gene(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+    """The demo's FBN1 frameshift fits Marfan syndrome and Marfan lipodystrophy syndrome alike; the likelihood ratio
+    alone put the lipodystrophy first (it does not count the hallmark findings the patient lacks), the ranker puts
+    Marfan syndrome first, as it does phenotype-only. Genes, their scores and the other diseases' post-test
+    probabilities stay as the composite ratio gives them, and a disease listed above another never shows less."""
+    from tailormed.io.phenopacket import read_phenotype_document
+    from tailormed.pipelines.rare import RareContext, rank_one
+
+    demo = REPO / "examples" / "demo-patient"
+    context = RareContext.load()
+    profile, _ = read_phenotype_document(demo / "phenopacket.json")
+    vcf = demo / "demo-exome.vep.vcf"
+    result = rank_one(_with_settings(context, 100_000), profile, source="demo", vcf=vcf)
+    ratio_only = rank_one(_with_settings(context, 100_000, ranker_within_gene=False), profile, source="demo", vcf=vcf)
+    assert ratio_only.score_basis == "likelihood_ratio"
+
+    def rank(r, disease):  # type: ignore[no-untyped-def]
+        return next(c.rank for c in r.diseases if c.disease_id == disease)
+
+    marfan, lipodystrophy = "OMIM:154700", "OMIM:616914"
+    assert rank(ratio_only, lipodystrophy) < rank(ratio_only, marfan)  # the bug, reproduced with the switch off
+    assert rank(result, marfan) == 1 and rank(result, marfan) < rank(result, lipodystrophy)
+    assert [g.model_dump() for g in result.genes] == [g.model_dump() for g in ratio_only.genes]
+    probabilities = [c.posttest_probability for c in result.diseases]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert [c.score for c in result.diseases] == sorted((c.score for c in result.diseases), reverse=True)
+    # the FBN1 diseases with the frameshift's fit share the weight they had, split by the ranker's softmax
+    fbn1 = [c for c in result.diseases if c.gene == "FBN1"]
+    before = {c.disease_id: c for c in ratio_only.diseases if c.gene == "FBN1"}
+    assert {c.disease_id for c in fbn1} == set(before) and len(fbn1) >= 3
+    assert sum(c.posttest_probability for c in fbn1) == pytest.approx(
+        sum(c.posttest_probability for c in before.values()), rel=1e-6)
+    for c in fbn1:  # the per-term evidence shown stays the likelihood ratios
+        assert c.phenotype_lr == pytest.approx(before[c.disease_id].phenotype_lr)
+        assert c.genotype_lr == pytest.approx(before[c.disease_id].genotype_lr)
+    # every group (gene, genotype ratio) keeps its summed probability; diseases without a qualifying allele keep theirs
+    def groups(r):  # type: ignore[no-untyped-def]
+        sums: dict[tuple[str | None, float], float] = {}
+        for c in r.diseases:
+            key = (c.gene, round(c.genotype_lr, 9)) if c.variants else (c.disease_id, 0.0)
+            sums[key] = sums.get(key, 0.0) + c.posttest_probability
+        return sums
+
+    split, kept = groups(result), groups(ratio_only)
+    assert split.keys() == kept.keys() and sum(1 for key in kept if key[1]) >= 3
+    for key in kept:
+        assert split[key] == pytest.approx(kept[key], rel=1e-6, abs=1e-300)
+    phenotype_only = rank_one(_with_settings(context, 100_000), profile, source="demo")
+    by_ranker = [c.disease_id for c in phenotype_only.diseases if c.disease_id in before]
+    assert [c.disease_id for c in fbn1][:len(by_ranker)] == by_ranker  # the ranker's own order within the gene
 
 
 def test_fourth_round_features_follow_their_definitions(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]

@@ -180,8 +180,11 @@ class DiseaseCandidate(Record):
     phenotype_lr: float
     genotype_lr: float | None = None
     score: float = Field(description=(
-        "Ranking score in log10 units: log10 of the composite likelihood ratio (phenotype x genotype), or, when the "
-        "result's score_basis is 'fitted_ranker', the fitted phenotype ranker's score (docs/rare-disease.md)."))
+        "Ranking score in log10 units: log10 of the composite likelihood ratio (phenotype x genotype); when the "
+        "result's score_basis is 'fitted_ranker', the fitted phenotype ranker's score; when it is "
+        "'likelihood_ratio_split_by_ranker', log10 of this disease's part of its gene's composite ratio, the diseases "
+        "that share a gene and its genotype fit splitting their summed ratio by the fitted ranker "
+        "(docs/rare-disease.md, 'With variants')."))
     posttest_probability: float
     supporting_terms: list[TermContribution] = Field(default_factory=list)
     contradicting_terms: list[TermContribution] = Field(default_factory=list)
@@ -196,7 +199,9 @@ class GeneCandidate(Record):
 
     rank: int
     gene: str
-    best_disease_id: str
+    best_disease_id: str = Field(description=(
+        "The disease the gene's score comes from (with variants: the one with the highest composite likelihood "
+        "ratio; it may differ from the gene's first disease in the differential, which the ranker orders)."))
     score: float = Field(description="log10 combined score: phenotype_score + variant_score with variants.")
     posttest_probability: float
     phenotype_score: float | None = Field(default=None, description=(
@@ -230,9 +235,13 @@ class RareResult(Record):
     unannotated_variants: list[str] = Field(default_factory=list, description="Sources of records without CSQ/ANN.")
     warnings: list[Warning] = Field(default_factory=list)
     provenance: Provenance
-    score_basis: Literal["likelihood_ratio", "fitted_ranker"] = Field(default="likelihood_ratio", description=(
-        "What the candidates' score is: log10 of the composite likelihood ratio, or the fitted phenotype ranker's "
-        "score (phenotype-only with the default preset; the terms' likelihood ratios still explain each candidate)."))
+    score_basis: Literal["likelihood_ratio", "fitted_ranker", "likelihood_ratio_split_by_ranker"] = Field(
+        default="likelihood_ratio", description=(
+            "What the candidates' score is: log10 of the composite likelihood ratio; the fitted phenotype ranker's "
+            "score (phenotype-only with the default preset; the terms' likelihood ratios still explain each "
+            "candidate); or, with variants and the default preset, the composite ratio with the diseases that share "
+            "a gene and its genotype fit re-ordered among themselves by the ranker (their summed ratio split by the "
+            "ranker's softmax)."))
 
 
 @dataclass(frozen=True)
@@ -296,5 +305,6 @@ class PhenotypeSettings:
     matched_share_x_annotation_size_weight: float = 0.0
     lr_weight: float = 1.0
     ranker_with_variants: bool = False
+    ranker_within_gene: bool = False
     fold_orphanet_duplicates: bool = True
     weight: float = 1.0

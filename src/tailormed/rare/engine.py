@@ -124,13 +124,19 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
         warnings.append(Warning(code="no_present_terms", message="no observed phenotype terms were scored; "
                                 "the ranking rests on excluded terms and genotypes only"))
     mask, folded = ranked_diseases(hpo, preset)
-    # The fitted ranker orders the phenotype-only differential; with genotypes it is used only when the preset says
-    # so (ranker_with_variants): its calibrated scores compress the diseases below its top 100, where the ratio
-    # still separates a causal gene's weakly matching disease from decoys (docs/rare-disease.md, "With variants").
+    # The fitted ranker orders the phenotype-only differential; with genotypes it is the phenotype part only when the
+    # preset says so (ranker_with_variants): its calibrated scores compress the diseases below its top 100, where the
+    # ratio still separates a causal gene's weakly matching disease from decoys (docs/rare-disease.md, "With
+    # variants"). Otherwise the ratio is the phenotype part, and the ranker (ranker_within_gene) only orders the
+    # diseases that share a gene and its genotype fit among themselves (_split_within_genes).
     ratio_alone: dict[str, Any] = {"lr_weight": 1.0, **dict.fromkeys(RANKER_FEATURES.values(), 0.0)}
-    scoring = phenotype_settings if genotypes is None or phenotype_settings.ranker_with_variants else \
-        replace(phenotype_settings, **ratio_alone)
+    within_gene = genotypes is not None and not phenotype_settings.ranker_with_variants and \
+        phenotype_settings.ranker_within_gene and ranker_active(phenotype_settings)
+    scoring = phenotype_settings if genotypes is None or phenotype_settings.ranker_with_variants or within_gene \
+        else replace(phenotype_settings, **ratio_alone)
     scores = score_phenotype(resolved, hpo, scoring, mask)
+    # What the genotype ratio is combined with: the ranker's score, or the log10 likelihood ratio
+    phenotype_log10 = scores.total_log10_lr if within_gene else scores.ranking_log10
     analysis = preset.echo()
 
     genotype_lr = np.ones(hpo.n_diseases)
@@ -151,8 +157,10 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
             warnings.append(Warning(code="unannotated_variants", message=f"{len(genotypes.unannotated)} variant "
                                     "record(s) carry no CSQ/ANN annotation: kept, listed, but not scored"))
 
-    total = phenotype_settings.weight * scores.ranking_log10 + np.log10(genotype_lr)
+    total = phenotype_settings.weight * phenotype_log10 + np.log10(genotype_lr)
     total = np.where(mask, total, -np.inf)
+    if within_gene:
+        total = _split_within_genes(total, scores.ranking_log10, genotype_lr, fits)
     order = _order(total, hpo, int(mask.sum()))
     normaliser = _log10_normaliser(total)
     top = preset.output.top
@@ -168,12 +176,13 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
     else:
         # With a VCF the gene list is the candidate list: genes carrying a qualifying allele (as in
         # Exomiser's output), each scored with its own genotype ratio; diseases keep the full differential.
-        phenotype_part = np.where(mask, phenotype_settings.weight * scores.ranking_log10, -np.inf)
+        phenotype_part = np.where(mask, phenotype_settings.weight * phenotype_log10, -np.inf)
         genes = _candidate_genes(per_gene, phenotype_part, hpo, normaliser, top, candidates)
         warnings += _pvs1_default_warnings(genes, candidates, contexts or {})
         warnings += _not_lof_warnings(genes, candidates, contexts or {})
     return RareResult(
-        score_basis="fitted_ranker" if ranker_active(scoring) else "likelihood_ratio",
+        score_basis="likelihood_ratio_split_by_ranker" if within_gene else
+        "fitted_ranker" if ranker_active(scoring) else "likelihood_ratio",
         proband=profile,
         diseases=diseases,
         genes=genes,
@@ -208,6 +217,32 @@ def _order(total: npt.NDArray[np.float64], hpo: HpoKnowledge, n_ranked: int) -> 
     ids = np.asarray(hpo.disease_ids)
     order = np.lexsort((ids, -total))
     return [int(i) for i in order[:n_ranked]]
+
+
+def _split_within_genes(total: npt.NDArray[np.float64], ranker: npt.NDArray[np.float64],
+                        genotype_lr: npt.NDArray[np.float64], fits: dict[int, ModeFit]) -> npt.NDArray[np.float64]:
+    """Scores (log10) with each group of diseases that share a gene and its genotype fit re-ordered by the ranker.
+
+    A group is the ranked diseases whose genotype ratio comes from the same gene with the same value (say Marfan
+    syndrome and Marfan lipodystrophy syndrome on one FBN1 frameshift). The genotype evidence cannot tell them
+    apart, and the likelihood ratio alone does not count the hallmark findings a disease has and the patient lacks;
+    the fitted ranker does. So the group keeps its combined weight, ``sum 10^total`` over its members (the gene's
+    share of the differential, as before), and that weight is split among the members by the ranker's softmax within
+    the group: ``total_d = log10(sum_g 10^total) + ranker_d - log10(sum_g 10^ranker)``. The sum over the differential
+    is unchanged, so every other disease keeps its post-test probability, and the gene ranking (computed on the
+    composite ratio) is untouched. Diseases without a qualifying allele in their genes keep their composite ratio.
+    """
+    groups: dict[tuple[str, float], list[int]] = {}
+    for disease, fit in fits.items():
+        if fit.alleles and np.isfinite(total[disease]):
+            groups.setdefault((fit.alleles[0].gene, float(genotype_lr[disease])), []).append(disease)
+    split = total.copy()
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        rows = np.asarray(members)
+        split[rows] = _log10_normaliser(total[rows]) + ranker[rows] - _log10_normaliser(ranker[rows])
+    return split
 
 
 def _record_counts(analysis: list[FilterStep], counts: FilterCounts) -> None:
@@ -245,7 +280,8 @@ def _genotype_ratios(hpo: HpoKnowledge, candidates: dict[str, list[CandidateAlle
 
 
 def _log10_normaliser(total: npt.NDArray[np.float64]) -> float:
-    """log10 of the sum of all composite likelihood ratios (a log-sum-exp, safe from overflow)."""
+    """log10 of the sum of ``10^total`` over its finite entries (all diseases: the sum of the composite likelihood
+    ratios), a log-sum-exp safe from overflow."""
     finite = total[np.isfinite(total)]
     peak = float(finite.max()) if len(finite) else 0.0
     return peak + math.log10(float(np.sum(10.0 ** (finite - peak)))) if len(finite) else 0.0

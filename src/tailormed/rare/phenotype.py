@@ -31,7 +31,8 @@ the development phenopackets by ``benchmarks/rare_fit_ranker.py`` with gene-grou
 log10 units, so the score is a calibrated log10 weight. The "post-test probability" is that score normalised over the
 differential: a relative weight, not a strict Bayesian posterior. The per-term explanations still show each term's
 likelihood ratio. With genotypes the ratio alone is the phenotype part unless ``ranker_with_variants`` is set
-(docs/rare-disease.md has why and the figures).
+(docs/rare-disease.md has why and the figures); the ranker then orders only the diseases that share a gene and its
+genotype fit (``ranker_within_gene``, ``tailormed.rare.engine``).
 """
 
 from __future__ import annotations

@@ -95,7 +95,8 @@ def phenopacket_interpretation(result: RareResult, phenopacket: dict[str, Any] |
     target = document["proband"] if isinstance(document.get("proband"), dict) else document
     subject = (target.get("subject") or {}).get("id", result.proband.id)
     interpretations = list(target.get("interpretations") or [])
-    score_label = "ranker score" if result.score_basis == "fitted_ranker" else "log10 LR"
+    score_label = {"fitted_ranker": "ranker score", "likelihood_ratio_split_by_ranker": "score (log10)"}.get(
+        result.score_basis, "log10 LR")
     for c in result.diseases[:top]:
         interpretations.append({
             "id": f"tailormed-{result.proband.id}-{c.rank}",
