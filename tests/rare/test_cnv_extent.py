@@ -230,6 +230,10 @@ def test_cli_bed_partial_fbn1_deletions(tmp_path: Path, hpo_knowledge, end: int,
     criteria = {c["code"]: c for c in fbn1["variants"][0]["acmg"]["criteria"]}
     assert criteria[row]["cnv_points"] == pytest.approx(points)
     assert any("exons for partial deletions" in k for k in document["provenance"]["knowledge"])
+    # the reader sees the deleted bases (BED start 48400000 is 0-based: the first deleted base is 48,400,001)
+    region = f"deletion chr15:48,400,001-{end:,} ({(end - 48400000) / 1000:.1f} kb)"
+    assert fbn1["variants"][0]["region"] == region
+    assert region in (out / "report.html").read_text()
 
 
 def test_the_pipeline_attaches_exons_or_says_the_table_is_old(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

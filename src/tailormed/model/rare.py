@@ -115,6 +115,28 @@ def copy_number_kind(alt: str) -> Literal["loss", "gain"] | None:
     return None
 
 
+def copy_number_region(variant: Variant) -> str | None:
+    """A copy-number record as a reader names it; None for other records. The event starts after POS (the padding
+    base, VCF 4.3 section 5.4; a BED start is stored the same way) and runs to END.
+
+    >>> v = Variant(chrom="chr15", pos=48400000, ref="N", alt="<DEL>", source="x:1", annotated=True, end=48425000)
+    >>> copy_number_region(v)
+    'deletion chr15:48,400,001-48,425,000 (25.0 kb)'
+    >>> copy_number_region(v.model_copy(update={"alt": "<DUP>", "end": None}))
+    'duplication at chr15:48,400,001 (extent not given)'
+    """
+    kind = copy_number_kind(variant.alt)
+    if kind is None:
+        return None
+    name = "deletion" if kind == "loss" else "duplication"
+    start = variant.pos + 1
+    if variant.end is None:
+        return f"{name} at {variant.chrom}:{start:,} (extent not given)"
+    size = variant.end - start + 1
+    length = f"{size / 1e6:.2f} Mb" if size >= 1_000_000 else f"{size / 1e3:.1f} kb" if size >= 1000 else f"{size} bp"
+    return f"{name} {variant.chrom}:{start:,}-{variant.end:,} ({length})"
+
+
 CriterionStrength = Literal["stand_alone", "very_strong", "strong", "moderate", "supporting"]
 AcmgClass = Literal["Pathogenic", "Likely pathogenic", "Uncertain significance", "Likely benign", "Benign"]
 
@@ -166,6 +188,9 @@ class VariantEvidence(Record):
     gnomad_af: float | None = None
     acmg: AcmgClassification
     source: str
+    region: str | None = Field(default=None, description=(
+        "Copy-number records: the event as a reader names it, e.g. 'deletion chr15:48,400,001-48,425,000 (25.0 kb)' "
+        "(the bases removed or duplicated, 1-based; 'extent not given' without an END)."))
 
 
 class DiseaseCandidate(Record):

@@ -28,6 +28,7 @@ from tailormed.model.rare import (
     TermContribution,
     Variant,
     VariantEvidence,
+    copy_number_region,
 )
 from tailormed.rare.acmg import PVS1_NO_DOSAGE_DATA, GeneContext, choose_transcript, null_consequence
 from tailormed.rare.genotype import (
@@ -332,6 +333,7 @@ def _evidence(allele: CandidateAllele) -> VariantEvidence:
         gnomad_af=transcript.gnomad_af if transcript else None,
         acmg=allele.acmg,
         source=allele.variant.source,
+        region=copy_number_region(allele.variant),
     )
 
 
