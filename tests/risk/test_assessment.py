@@ -1,5 +1,6 @@
 """Clinical assessment: equations chosen by the data, what-ifs ranked by absolute risk reduction, cited advice."""
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -156,3 +157,43 @@ def test_analyze_reads_a_fhir_bundle_of_observations_only(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["analyze", str(manifest), "--out", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 0, result.output  # was TypeError: the builtin Warning was built, not ours
     assert '"not_analysed": []' in (tmp_path / "out" / "analysis.json").read_text()  # a Bundle without a Patient
+
+
+def test_prs_outcome_decides_which_estimates_the_score_adjusts(tmp_path: Path) -> None:
+    """--prs-outcome heart_failure adjusts PREVENT's 10-year heart-failure estimate only; the default (ascvd) adjusts
+    the two 10-year ASCVD estimates; the model's outcomes are the engine's."""
+    from typing import get_args
+
+    from tailormed.model.patient import PolygenicOutcome
+    from tailormed.risk.assessment import POLYGENIC_OUTCOMES
+
+    assert set(get_args(PolygenicOutcome)) == set(POLYGENIC_OUTCOMES)
+    person = tmp_path / "person.yaml"
+    person.write_text("age: 58\nsex: female\nrace_group: white_or_other\ntotal_cholesterol_mg_dl: 236\nhdl_mg_dl: 48\n"
+                      "systolic_bp_mmhg: 146\non_antihypertensive: true\non_statin: false\ndiabetes: false\n"
+                      "current_smoker: true\negfr: 84\nbmi: 29.5\n")
+    adjusted = {}
+    for outcome in ("ascvd", "heart_failure"):
+        out = tmp_path / outcome
+        result = CliRunner().invoke(app, ["risk", "assess", str(person), "--out", str(out), "--prs-z", "1.5",
+                                          "--prs-hr", "1.4", "--prs-outcome", outcome, "--quiet"])
+        assert result.exit_code == 0, result.output
+        document = json.loads((out / "risk.json").read_text())
+        adjusted[outcome] = sorted(e["name"] for e in document["estimates"] if e["with_polygenic_score"] is not None)
+        assert document["polygenic_adjustment"]["outcome"] == outcome
+    assert len(adjusted["ascvd"]) == 2 and all("ASCVD" in n and "30-year" not in n for n in adjusted["ascvd"])
+    assert len(adjusted["heart_failure"]) == 1 and "heart failure" in adjusted["heart_failure"][0]
+    bad = CliRunner().invoke(app, ["risk", "assess", str(person), "--out", str(tmp_path / "x"), "--prs-z", "1",
+                                   "--prs-hr", "1.4", "--prs-outcome", "stroke"])
+    assert bad.exit_code == 2 and "stroke" in bad.output and not (tmp_path / "x").exists()
+
+
+def test_manifest_polygenic_outcome_is_checked() -> None:
+    from pydantic import ValidationError
+
+    from tailormed.model.patient import PolygenicSettings
+
+    settings = {"scores": ["s.txt"], "reference": "ref", "populations": "p.tsv", "population": "EUR"}
+    assert PolygenicSettings.model_validate(settings).hazard_ratio_outcome == "ascvd"
+    with pytest.raises(ValidationError, match="hazard_ratio_outcome"):
+        PolygenicSettings.model_validate({**settings, "hazard_ratio_outcome": "stroke"})

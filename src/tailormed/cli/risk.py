@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 import typer
 
 from tailormed.cli.console import add_row, new_table, out, run_guarded, say
+from tailormed.model.patient import PolygenicOutcome
 
 app = typer.Typer(help=('Risk and prevention: polygenic scores (PGS Catalog scoring files on VCF, PLINK bed or pgen '
                        'genotypes) and clinical risk equations (PCE, PREVENT, FINDRISC) with what-ifs and advice.'),
@@ -59,6 +60,12 @@ def risk_prs(
     say(f"wrote {out_dir}/scores.tsv and match_report.tsv")
 
 
+def _polygenic_outcome(value: str) -> str:
+    if value not in get_args(PolygenicOutcome):
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(get_args(PolygenicOutcome))}")
+    return value
+
+
 @app.command("assess")
 def risk_assess(
     person: Annotated[Path, typer.Argument(help="Person file (YAML): age, sex, measurements and flags, optionally "
@@ -68,12 +75,16 @@ def risk_assess(
     prs_hr: Annotated[float | None, typer.Option(help="Hazard ratio per SD of that score (published or "
                                                       "calibrated).")] = None,
     prs_source: Annotated[str, typer.Option(help="Citation of --prs-hr.")] = "",
+    prs_outcome: Annotated[str, typer.Option(
+        callback=_polygenic_outcome, help="The outcome --prs-hr was estimated for (ascvd, total_cvd, "
+        "heart_failure): only its 10-year estimates are adjusted.")] = "ascvd",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Clinical risk (PCE, PREVENT, FINDRISC), what-ifs ranked by absolute risk reduction, and cited advice."""
     from tailormed.pipelines.risk import run_assess
 
-    result = run_guarded(lambda: run_assess(person, out_dir, prs_z=prs_z, prs_hr_per_sd=prs_hr, prs_source=prs_source))
+    result = run_guarded(lambda: run_assess(person, out_dir, prs_z=prs_z, prs_hr_per_sd=prs_hr, prs_source=prs_source,
+                                             prs_outcome=prs_outcome))
     if quiet:
         return
     table = new_table("estimate", "risk", title="clinical risk")

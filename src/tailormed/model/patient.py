@@ -42,6 +42,10 @@ class Sample(Record):
     _vcf_given = field_validator("vcf", mode="before")(_path_given)
 
 
+PolygenicOutcome = Literal["ascvd", "total_cvd", "heart_failure"]
+"""Outcomes a polygenic score's hazard ratio can be for (the keys of ``risk.assessment.POLYGENIC_OUTCOMES``)."""
+
+
 class PolygenicSettings(Record):
     """Polygenic scores to compute from the germline VCF, standardised on a reference population."""
 
@@ -53,6 +57,9 @@ class PolygenicSettings(Record):
     hazard_ratio_per_sd: float | None = Field(default=None, gt=0, description="Per-SD hazard ratio of the first "
                                                                                "score, to adjust the clinical risk.")
     hazard_ratio_source: str | None = None
+    hazard_ratio_outcome: PolygenicOutcome = Field(
+        default="ascvd", description="The outcome the hazard ratio was estimated for: only that outcome's 10-year "
+        "estimates are adjusted (ascvd, the default, for a coronary or ASCVD hazard ratio; total_cvd; heart_failure).")
 
     @field_validator("scores", mode="before")
     @classmethod

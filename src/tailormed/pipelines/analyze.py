@@ -190,9 +190,10 @@ def _analyze_risk(patient: Patient) -> tuple[Any, dict[str, float], dict[str, ob
     hazard_ratio = patient.polygenic.hazard_ratio_per_sd if patient.polygenic else None
     z = polygenic[0].z if polygenic and hazard_ratio else None
     source = (patient.polygenic.hazard_ratio_source or "manifest") if patient.polygenic else ""
+    outcome = patient.polygenic.hazard_ratio_outcome if patient.polygenic else "ascvd"
     assessment, adjusted, document = assess_person(patient.risk_profile, prs_z=z,
                                                    prs_hr_per_sd=hazard_ratio if z is not None else None,
-                                                   prs_source=source)
+                                                   prs_source=source, prs_outcome=outcome)
     return assessment, adjusted, document, polygenic
 
 
