@@ -215,6 +215,12 @@ def test_with_a_vcf_the_ranker_orders_the_diseases_of_one_gene(hpo_knowledge) ->
     phenotype_only = rank_one(_with_settings(context, 100_000), profile, source="demo")
     by_ranker = [c.disease_id for c in phenotype_only.diseases if c.disease_id in before]
     assert [c.disease_id for c in fbn1][:len(by_ranker)] == by_ranker  # the ranker's own order within the gene
+    # the gene table names the disease the gene is scored on (highest ratio) and, where it differs, the one listed first
+    from tailormed.report.rare import render_rare_html
+
+    gene = next(g for g in result.genes if g.gene == "FBN1")
+    assert gene.best_disease_id == lipodystrophy
+    assert f"listed first: #1 Marfan syndrome ({marfan})" in render_rare_html(result)
 
 
 def test_fourth_round_features_follow_their_definitions(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]

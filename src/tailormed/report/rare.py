@@ -58,10 +58,22 @@ def variants_by_gene(candidates: list[DiseaseCandidate]) -> dict[str, list[Varia
     return {gene: list(found.values()) for gene, found in genes.items()}
 
 
+def first_listed(candidates: list[DiseaseCandidate]) -> dict[str, DiseaseCandidate]:
+    """Each gene's first disease in the list (the disease whose variants are in that gene). With a VCF a gene is
+    scored on its disease of highest likelihood ratio, while its diseases are listed in the ranker's order
+    (docs/rare-disease.md, "The diseases of one gene"), so the two can differ: the gene table names both."""
+    first: dict[str, DiseaseCandidate] = {}
+    for candidate in candidates:
+        if candidate.gene is not None and candidate.variants:
+            first.setdefault(candidate.gene, candidate)
+    return first
+
+
 def rare_view(result: RareResult, *, top: int = 10) -> dict[str, Any]:
     """What the rare-disease section template needs (rare.html.j2)."""
     shown = result.diseases[:top]
-    return {"r": result, "top": shown, "variant_genes": variants_by_gene(shown)}
+    return {"r": result, "top": shown, "variant_genes": variants_by_gene(shown),
+            "first_listed": first_listed(result.diseases)}
 
 
 def render_rare_html(result: RareResult, *, top: int = 10) -> str:
