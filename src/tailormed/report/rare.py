@@ -46,7 +46,21 @@ def iso_age(duration: str) -> str:
                     if n is not None)
 
 
+_SCORE_LABELS = {"fitted_ranker": "Ranker score", "likelihood_ratio_split_by_ranker": "Score (log10)"}
+
+
+def score_label(score_basis: str) -> str:
+    """What a candidate's ``score`` is, by the result's ``score_basis`` (the page's column, the interpretation's
+    summary).
+
+    >>> score_label("fitted_ranker"), score_label("likelihood_ratio")
+    ('Ranker score', 'log10 LR')
+    """
+    return _SCORE_LABELS.get(score_basis, "log10 LR")
+
+
 _ENV.filters["iso_age"] = iso_age
+_ENV.filters["score_label"] = score_label
 
 
 def variants_by_gene(candidates: list[DiseaseCandidate]) -> dict[str, list[VariantEvidence]]:
@@ -107,13 +121,13 @@ def phenopacket_interpretation(result: RareResult, phenopacket: dict[str, Any] |
     target = document["proband"] if isinstance(document.get("proband"), dict) else document
     subject = (target.get("subject") or {}).get("id", result.proband.id)
     interpretations = list(target.get("interpretations") or [])
-    score_label = {"fitted_ranker": "ranker score", "likelihood_ratio_split_by_ranker": "score (log10)"}.get(
-        result.score_basis, "log10 LR")
+    label = score_label(result.score_basis)
+    label = label[:1].lower() + label[1:]  # "ranker score", "score (log10)", "log10 LR" inside a sentence
     for c in result.diseases[:top]:
         interpretations.append({
             "id": f"tailormed-{result.proband.id}-{c.rank}",
             "progressStatus": "IN_PROGRESS",
-            "summary": f"TailorMed rank {c.rank}: {score_label} {c.score:.2f}, post-test probability "
+            "summary": f"TailorMed rank {c.rank}: {label} {c.score:.2f}, post-test probability "
                        f"{c.posttest_probability:.3g}",
             "diagnosis": {
                 "disease": {"id": c.disease_id, "label": c.disease_name},
