@@ -24,7 +24,7 @@ from tailormed.model.patient import PolygenicSettings
 from tailormed.model.prs import PersonScore, ReferenceDistribution, ScoreMatch, ScoreResult, ScoringFile
 from tailormed.output import atomic_output_dir
 from tailormed.report.risk import write_risk_outputs
-from tailormed.risk.assessment import POLYGENIC_OUTCOMES, Assessment, assess, polygenic_estimates
+from tailormed.risk.assessment import Assessment, assess, check_polygenic_outcome, polygenic_estimates
 from tailormed.risk.matching import check_overlap, match_report, match_variants
 from tailormed.risk.scoring import MIN_FOUNDERS_FOR_IMPUTATION, score
 
@@ -196,9 +196,7 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
     if prs_hr_per_sd is not None and not (math.isfinite(prs_hr_per_sd) and prs_hr_per_sd > 0):
         raise InputError(f"the hazard ratio per SD (--prs-hr, or polygenic.hazard_ratio_per_sd in a manifest) must be "
                          f"a finite number above 0, got {prs_hr_per_sd:g}")
-    if prs_outcome not in POLYGENIC_OUTCOMES:
-        raise InputError(f"the polygenic score's outcome must be one of {', '.join(POLYGENIC_OUTCOMES)}, got "
-                         f"{prs_outcome!r}")
+    check_polygenic_outcome(prs_outcome)
     person, origin, dates = read_person_dated(person_file)
     assessment = assess(person)
     adjusted: dict[str, float] = {}

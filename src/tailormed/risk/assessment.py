@@ -451,6 +451,13 @@ adjust. Published hazard ratios per SD come from about 10 years' follow-up: 30-y
 is hard ASCVD (coronary death, myocardial infarction, stroke)."""
 
 
+def check_polygenic_outcome(outcome: str, source: str | None = None) -> None:
+    """Refuse an outcome :data:`POLYGENIC_OUTCOMES` does not know (an :class:`InputError` naming the known ones)."""
+    if outcome not in POLYGENIC_OUTCOMES:
+        raise InputError(f"the polygenic score's outcome must be one of {', '.join(POLYGENIC_OUTCOMES)}, got "
+                         f"{outcome!r}", source=source)
+
+
 def with_polygenic_score(estimate: RiskEstimate, z: float, hazard_ratio_per_sd: float, source: str) -> float:
     """The estimate adjusted by a polygenic score, under proportional hazards:
     ``1 - (1 - risk) ** (HR ** z / exp(ln(HR) ** 2 / 2))``, where ``HR`` is the score's published (or
@@ -476,9 +483,7 @@ def polygenic_estimates(assessment: Assessment, z: float, hazard_ratio_per_sd: f
                         source: str) -> dict[str, float]:
     """Estimate name -> the estimate adjusted by the score, for the 10-year estimates of ``outcome`` only
     (:data:`POLYGENIC_OUTCOMES`; another outcome is an :class:`InputError`)."""
-    if outcome not in POLYGENIC_OUTCOMES:
-        raise InputError(f"the polygenic score's outcome must be one of {', '.join(POLYGENIC_OUTCOMES)}, got "
-                         f"{outcome!r}", source=source)
+    check_polygenic_outcome(outcome, source)
     return {estimate.name: with_polygenic_score(estimate, z, hazard_ratio_per_sd, source)
             for key, estimate in assessment.keyed.items() if key in POLYGENIC_OUTCOMES[outcome]}
 
