@@ -106,23 +106,10 @@ def test_fitting_recovers_a_planted_signal(tmp_path: Path) -> None:
     sys.path.insert(0, str(REPO / "benchmarks"))
     import rare_fit_ranker
 
-    rng = np.random.default_rng(11)
     names = ["log10_lr", *RANKER_FEATURES]
-    blocks, labels, ids, meta, offsets = [], [], [], [], [0]
-    for case in range(300):
-        n = 30
-        x = rng.normal(size=(n, len(names)))
-        label = int(rng.integers(n))
-        x[label, names.index("matched_share")] += 2.5  # the diagnosis stands out on one feature only
-        blocks.append(x)
-        labels.append(label)
-        ids.append(rng.permutation(n))
-        offsets.append(offsets[-1] + n)
-        meta.append({"case": f"c{case}", "group": f"g{case % 40}", "fold5": case % 5, "stratum": "independent",
-                     "nf1": False, "today": 1, "baseline": 1, "terms": 3})
-    cache = tmp_path / "cache.npz"
-    np.savez_compressed(cache, features=np.vstack(blocks), offsets=np.asarray(offsets), labels=np.asarray(labels),
-                        ids=np.concatenate(ids), names=np.asarray(names), meta=np.asarray(json.dumps(meta)))
+    # the diagnosis stands out on one feature only
+    cache = _planted_cache(tmp_path, names, np.random.default_rng(11), cases=300, candidates=30,
+                           planted=names.index("matched_share"), shift=2.5, groups=40)
     cases = rare_fit_ranker.Cases(cache, names)
     weights = rare_fit_ranker.fit_weights(cases, list(range(240)), l2=0.001)
     planted = names.index("matched_share")
@@ -263,19 +250,22 @@ def test_fourth_round_features_follow_their_definitions(hpo_knowledge) -> None: 
     assert not without["onset_log10_lr"].any() and not without["excluded_annotated"].any()
 
 
-def _planted_cache(tmp_path: Path, names: list[str], rng: np.random.Generator) -> Path:
+def _planted_cache(tmp_path: Path, names: list[str], rng: np.random.Generator, *, cases: int = 60,
+                   candidates: int = 25, planted: int = 1, shift: float = 1.5, groups: int | None = None) -> Path:
+    """A rare_fit_ranker cache of random cases whose diagnosis stands out by ``shift`` on feature ``planted``
+    (cases grouped ``g{case % groups}``, or one group per case)."""
     blocks, labels, ids, meta, offsets = [], [], [], [], [0]
-    for case in range(60):
-        n = 25
+    for case in range(cases):
+        n = candidates
         x = rng.normal(size=(n, len(names)))
         label = int(rng.integers(n))
-        x[label, 1] += 1.5
+        x[label, planted] += shift
         blocks.append(x)
         labels.append(label)
         ids.append(rng.permutation(n))
         offsets.append(offsets[-1] + n)
-        meta.append({"case": f"c{case}", "group": f"g{case}", "fold5": case % 5, "stratum": "independent",
-                     "nf1": False, "today": 1, "baseline": 1, "terms": 3})
+        meta.append({"case": f"c{case}", "group": f"g{case % groups if groups else case}", "fold5": case % 5,
+                     "stratum": "independent", "nf1": False, "today": 1, "baseline": 1, "terms": 3})
     cache = tmp_path / "cache.npz"
     np.savez_compressed(cache, features=np.vstack(blocks), offsets=np.asarray(offsets), labels=np.asarray(labels),
                         ids=np.concatenate(ids), names=np.asarray(names), meta=np.asarray(json.dumps(meta)))
