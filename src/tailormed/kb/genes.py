@@ -177,7 +177,7 @@ def _read_row(fields: list[str], n_columns: int) -> GeneRecord | None:
         return None
     try:
         exons: tuple[Exon, ...] = ()
-        if n_columns > 6:
+        if n_columns > len(GENES_COLUMNS_V1):  # format 2: the exon lists follow
             starts = [int(v) for v in fields[6].split(",")] if fields[6] else []
             ends = [int(v) for v in fields[7].split(",")] if fields[7] else []
             if len(starts) != len(ends) or any(s > e for s, e in zip(starts, ends, strict=True)):
