@@ -51,7 +51,41 @@ def test_orphanet_duplicates_are_folded_into_the_omim_entry(hpo_knowledge) -> No
     assert marfan.rank <= 10
     assert marfan.folded_entries  # Orphanet entries of FBN1 alone, and ORPHA:558 "Marfan syndrome" (no gene in HPO)
     assert "ORPHA:558" in marfan.folded_entries
-    assert all(hpo.disease_genes[hpo.disease_ids.index(e)] in (["FBN1"], []) for e in marfan.folded_entries)
+    duplicates = [e for e in marfan.folded_entries if hpo.disease_ids.index(e) in folded]
+    assert "ORPHA:558" in duplicates
+    assert all(hpo.disease_genes[hpo.disease_ids.index(e)] in (["FBN1"], []) for e in duplicates)
+    # the rest are Orphanet groups spanning FBN1 and other genes, each with an OMIM entry (default preset)
+    assert all(hpo.disease_ids.index(e) in hpo.orphanet_groups_into and "FBN1" in hpo.disease_genes[
+        hpo.disease_ids.index(e)] for e in marfan.folded_entries if e not in duplicates)
+    assert len(marfan.folded_names) == len(marfan.folded_entries)
+
+
+def test_an_orphanet_group_of_omim_subtypes_is_listed_under_them(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+    hpo = hpo_knowledge
+    groups = hpo.orphanet_groups_into
+    omim_genes = {g for i, genes in zip(hpo.disease_ids, hpo.disease_genes, strict=True) if i.startswith("OMIM:")
+                  for g in genes}
+    for orpha, omim_rows in groups.items():
+        genes = set(hpo.disease_genes[orpha])
+        assert genes and genes <= omim_genes and orpha not in hpo.orphanet_folded_into
+        assert all(hpo.disease_ids[r].startswith("OMIM:") and genes & set(hpo.disease_genes[r]) for r in omim_rows)
+    xp = hpo.disease_ids.index("ORPHA:910")  # Xeroderma pigmentosum: seven genes, each with OMIM subtypes
+    assert xp in groups
+    # A patient with XP's skin findings: the Orphanet group comes first unless folded, then its OMIM subtypes lead
+    profile = hpo_ids_to_profile(["HP:0000992", "HP:0001480", "HP:0012733", "HP:0002861"])
+    provenance = Provenance(software="t", software_version="0", knowledge=[], created="2026-01-01T00:00:00Z")
+    preset = load_preset(None)
+    apart, folded = (preset.model_copy(update={"steps": [
+        s.model_copy(update={"parameters": {**s.parameters, "fold_orphanet_groups": fold}})
+        if s.step == "phenotype_prioritiser" else s for s in preset.steps]}) for fold in (False, True))
+    before = rank_case(profile, hpo, apart, source="t", provenance=provenance)
+    after = rank_case(profile, hpo, folded, source="t", provenance=provenance)
+    assert before.diseases[0].disease_id == "ORPHA:910"
+    assert "ORPHA:910" not in {c.disease_id for c in after.diseases}
+    assert after.diseases[0].disease_id.startswith("OMIM:") and "ORPHA:910" in after.diseases[0].folded_entries
+    assert "xeroderma pigmentosum" in after.diseases[0].disease_name.casefold()
+    # Gene-less Orphanet entries stay ranked: no OMIM entry stands for them
+    assert not any(hpo.disease_ids[o].startswith("ORPHA:") and not hpo.disease_genes[o] for o in groups)
 
 
 def test_an_orphanet_entry_with_a_gene_the_omim_entry_lacks_is_not_folded_by_name(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]

@@ -197,6 +197,29 @@ class HpoKnowledge:
         return self.memo("orphanet_folded_into", build)
 
     @property
+    def orphanet_groups_into(self) -> dict[int, list[int]]:
+        """Orphanet entries that group OMIM entries: ORPHA row -> the OMIM rows sharing a gene with it, for each
+        Orphanet entry not already a duplicate (:attr:`orphanet_folded_into`) whose every gene (at least one) is
+        linked to some OMIM entry. Orphanet often lists as one clinical entity what OMIM splits by gene
+        (ORPHA:910 "Xeroderma pigmentosum", seven genes, against OMIM's complementation groups; ORPHA:101016
+        "Romano-Ward syndrome" against LQT1-16); ranked beside its own subtypes the group takes a place of a short
+        list and, with its many genes, often the first (docs/rare-disease.md, "Orphanet groups")."""
+        def build() -> dict[int, list[int]]:
+            omim_rows_of_gene: dict[str, list[int]] = defaultdict(list)
+            for row, (identifier, genes) in enumerate(zip(self.disease_ids, self.disease_genes, strict=True)):
+                if identifier.startswith("OMIM:"):
+                    for gene in genes:
+                        omim_rows_of_gene[gene].append(row)
+            duplicates = self.orphanet_folded_into
+            groups: dict[int, list[int]] = {}
+            for row, (identifier, genes) in enumerate(zip(self.disease_ids, self.disease_genes, strict=True)):
+                if identifier.startswith("ORPHA:") and row not in duplicates and genes and \
+                        all(gene in omim_rows_of_gene for gene in genes):
+                    groups[row] = sorted({r for gene in genes for r in omim_rows_of_gene[gene]})
+            return groups
+        return self.memo("orphanet_groups_into", build)
+
+    @property
     def annotation_sizes(self) -> tuple[sparse.csc_matrix, npt.NDArray[np.float64], int]:
         """For set enrichment: the 0/1 closure (disease x term), each disease's number of annotated terms
         (with their ancestors, the true-path rule) and the number of terms."""

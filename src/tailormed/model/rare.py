@@ -216,7 +216,10 @@ class DiseaseCandidate(Record):
     variants: list[VariantEvidence] = Field(default_factory=list)
     inheritance_fit: str | None = Field(default=None, description="Which mode the variants fit, or why none did.")
     folded_entries: list[str] = Field(default_factory=list, description=(
-        "Orphanet entries with exactly this disease's gene(s), folded into it and not ranked separately."))
+        "Orphanet entries folded into this disease and not ranked separately: duplicates (exactly its gene(s), or its "
+        "name) and, with fold_orphanet_groups, Orphanet groups whose genes all have OMIM entries and include one of "
+        "this disease's."))
+    folded_names: list[str] = Field(default_factory=list, description="The names of folded_entries, in their order.")
 
 
 class GeneCandidate(Record):
@@ -332,4 +335,5 @@ class PhenotypeSettings:
     ranker_with_variants: bool = False
     ranker_within_gene: bool = False
     fold_orphanet_duplicates: bool = True
+    fold_orphanet_groups: bool = False
     weight: float = 1.0

@@ -169,7 +169,9 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
     explanations = explain(shown, scores, hpo)
     diseases = [
         _candidate(rank, index, total, scores, genotype_lr, fits, hpo, normaliser, genotypes is not None,
-                   explanations[rank - 1]).model_copy(update={"folded_entries": folded.get(index, [])})
+                   explanations[rank - 1]).model_copy(update={
+                       "folded_entries": [hpo.disease_ids[row] for row in folded.get(index, [])],
+                       "folded_names": [hpo.disease_names[row] for row in folded.get(index, [])]})
         for rank, index in enumerate(shown, start=1)
     ]
     if genotypes is None:
@@ -195,16 +197,20 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
     )
 
 
-def ranked_diseases(hpo: HpoKnowledge, preset: Preset) -> tuple[npt.NDArray[np.bool_], dict[int, list[str]]]:
-    """Which diseases are ranked (the preset's databases, Orphanet duplicates folded into OMIM entries), and for
-    each OMIM row the Orphanet ids folded into it."""
+def ranked_diseases(hpo: HpoKnowledge, preset: Preset) -> tuple[npt.NDArray[np.bool_], dict[int, list[int]]]:
+    """Which diseases are ranked (the preset's databases, Orphanet duplicates and groups folded into OMIM entries),
+    and for each OMIM row the Orphanet rows folded into it."""
     mask = _database_mask(hpo, preset.databases)
-    folded: dict[int, list[str]] = {}
-    if preset.phenotype_settings().fold_orphanet_duplicates and "OMIM" in preset.databases:
-        for orpha, omim_rows in hpo.orphanet_folded_into.items():
-            mask[orpha] = False
-            for row in omim_rows:
-                folded.setdefault(row, []).append(hpo.disease_ids[orpha])
+    folded: dict[int, list[int]] = {}
+    settings = preset.phenotype_settings()
+    if "OMIM" not in preset.databases:
+        return mask, folded
+    into = {**(hpo.orphanet_folded_into if settings.fold_orphanet_duplicates else {}),
+            **(hpo.orphanet_groups_into if settings.fold_orphanet_groups else {})}
+    for orpha, omim_rows in into.items():
+        mask[orpha] = False
+        for row in omim_rows:
+            folded.setdefault(row, []).append(orpha)
     return mask, folded
 
 
