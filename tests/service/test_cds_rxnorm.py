@@ -25,13 +25,14 @@ from store_support import write_manifest
 
 from tailormed.kb.pack import KnowledgeBase
 from tailormed.kb.rxnorm import RXNORM_SYSTEM, load_rxnorm_map
-from tailormed.model.genotypes import OutsideCall
 from tailormed.model.common import Provenance
+from tailormed.model.genotypes import OutsideCall
 from tailormed.pgx.engine import build_result, result_from_outside_call
 from tailormed.service.cds import order_cards, order_drugs
 
 CARRIER_CALLS = "gene\tdiplotype\tphenotype\tactivity_score\nMT-RNR1\tm.1555A>G\t\t\n"
-AMINOGLYCOSIDES = ("amikacin", "gentamicin", "kanamycin", "paromomycin", "plazomicin", "streptomycin", "tobramycin")
+AMINOGLYCOSIDES = ("amikacin", "gentamicin", "kanamycin", "neomycin", "paromomycin", "plazomicin", "streptomycin",
+                   "tobramycin")
 
 
 def _coded_order(order_id: str, rxcui: str) -> dict[str, Any]:
@@ -75,10 +76,14 @@ def carrier_client(service_db, make_app, tmp_path: Path):  # noqa: ANN001, ANN20
         yield client
 
 
-@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize(("hook", "rxcui"), [
+    ("order-select", "1596450"),  # the gentamicin ingredient
+    ("order-sign", "1596450"),
+    ("order-sign", "1870650"),    # a product: 2 ML gentamicin 40 MG/ML Injection
+])
 def test_service_warns_a_carrier_about_a_gentamicin_order_coded_without_text(carrier_client: TestClient, token,  # noqa: ANN001
-                                                                            hook: str) -> None:
-    order = _coded_order("mr-gent", "1596450")
+                                                                            hook: str, rxcui: str) -> None:
+    order = _coded_order("mr-gent", rxcui)
     context: dict[str, Any] = {"userId": "Practitioner/example", "patientId": FHIR_PATIENT,
                                "draftOrders": {"resourceType": "Bundle", "type": "collection",
                                                "entry": [{"resource": order}]}}
