@@ -58,3 +58,18 @@ def test_omop_concept_ancestor_extends_the_map(tmp_path: Path) -> None:
     (tmp_path / "CONCEPT_ANCESTOR.csv").unlink()
     with pytest.raises(InputError, match="CONCEPT_ANCESTOR"):
         load_rxnorm_map(tmp_path)
+
+
+def test_every_built_in_product_names_the_drug_it_maps_to() -> None:
+    """A product row is read from a cited list of product names; the name must contain the drug it is mapped to."""
+    from tailormed.kb.rxnorm import PRODUCTS_FILE
+
+    rows = [line.split("\t") for line in PRODUCTS_FILE.read_text().splitlines()
+            if line and not line.startswith("#") and not line.startswith("product_rxcui")]
+    assert len(rows) >= 19
+    for product, name, drug, source in rows:
+        assert drug in name.lower(), (product, name, drug)
+        assert source
+    rx = load_rxnorm_map()
+    assert rx.drugs_for_code("1870650") == ("gentamicin",)  # 2 ML gentamicin 40 MG/ML Injection
+    assert rx.drugs_for_code("597823") == ("tobramycin",)
