@@ -176,7 +176,20 @@ def risk_view(document: dict[str, Any]) -> dict[str, Any]:
             "polygenic": document.get("polygenic_scores") or [],
             "polygenic_adjustment": document.get("polygenic_adjustment"),
             "polygenic_not_applied": document.get("polygenic_not_applied"),
-            "setting": document.get("prevention_setting"), "kidney": document.get("kidney_function")}
+            "setting": document.get("prevention_setting"), "kidney": document.get("kidney_function"),
+            "skipped_groups": skipped_groups(document.get("not_computed") or {})}
+
+
+def skipped_groups(skipped: dict[str, str]) -> list[tuple[list[str], str]]:
+    """The estimates not computed, those sharing a reason together (in first-seen order).
+
+    >>> skipped_groups({"A": "why", "B": "other", "C": "why"})
+    [(['A', 'C'], 'why'), (['B'], 'other')]
+    """
+    groups: dict[str, list[str]] = {}
+    for name, reason in skipped.items():
+        groups.setdefault(reason, []).append(name)
+    return [(names, reason) for reason, names in groups.items()]
 
 
 def render_risk_html(title: str, document: dict[str, Any], version: str = __version__) -> str:

@@ -584,8 +584,8 @@ def diabetes_young_adult_advice(person: Person) -> Advice:
     if unknown:
         text += f" Not known: {'; '.join(unknown)}."
     if person.sex == "female":
-        text += (" A woman who could become pregnant and takes a statin should use reliable contraception "
-                 "(section 4.5.3).")
+        text += (" A woman who could become pregnant and takes a statin should use reliable contraception (the same "
+                 "guideline).")
     return Advice("statin benefit group", text, f"{ACC_AHA_2018_CHOLESTEROL}, section 4.3")
 
 

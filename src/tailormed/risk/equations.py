@@ -574,7 +574,7 @@ def ckd_epi_2021(serum_creatinine_mg_dl: float, age: float, sex: Literal["female
     >>> round(ckd_epi_2021(1.2, 55, "male"))
     71
     """
-    creatinine = check_plausible("serum creatinine (mg/dL)", serum_creatinine_mg_dl, 0.1, 40, "mg/dL")
+    creatinine = check_plausible("serum_creatinine_mg_dl", serum_creatinine_mg_dl, 0.1, 40, "mg/dL")
     years = check_range("age", age, 18, 120, "years", equation="CKD-EPI 2021 equation (adults)")
     check_choice("sex", sex, ("female", "male"))
     kappa, alpha = (0.7, -0.241) if sex == "female" else (0.9, -0.302)
