@@ -57,6 +57,7 @@ def test_clinical_ascvd_gets_secondary_prevention_not_first_event_estimates() ->
 def test_clinical_ascvd_over_75_and_the_ezetimibe_step() -> None:
     older = replace(LOW_RISK_50F, age=80, clinical_ascvd=True)
     assert "older than 75" in _texts(older) and "(COR IIa)" in _texts(older)
+    assert "(COR IIb)" not in _texts(older)  # the not-very-high-risk ezetimibe step is the 75-or-younger branch
     on_statin = replace(LOW_RISK_50F, age=60, clinical_ascvd=True, on_statin=True, ldl_mg_dl=92)
     text = _texts(on_statin)
     assert "LDL-C 92 mg/dL on a statin" in text and "ezetimibe is reasonable at very high risk (COR IIa)" in text

@@ -485,8 +485,9 @@ def secondary_prevention_advice(person: Person) -> list[Advice]:
     * older than 75: starting a moderate- or high-intensity statin is reasonable after weighing benefit, adverse
       effects, interactions, frailty and preferences (COR IIa); continuing a tolerated high-intensity one is
       reasonable (COR IIa);
-    * LDL-C >= 70 mg/dL on a maximally tolerated statin: adding ezetimibe is reasonable at very high risk (COR IIa),
-      may be reasonable otherwise (COR IIb). Whether the person is at very high risk is not recorded, so both are
+    * LDL-C >= 70 mg/dL on a maximally tolerated statin: adding ezetimibe is reasonable at very high risk (COR IIa);
+      at 75 or younger and not at very high risk it may be reasonable (COR IIb; the guideline's figure 1 gives this
+      step in the 75-or-younger branch only). Whether the person is at very high risk is not recorded, so both are
       stated; with LDL-C not given, the step is described, not advised.
     """
     if person.age <= 75:
@@ -502,9 +503,10 @@ def secondary_prevention_advice(person: Person) -> list[Advice]:
         statin += (" Already on a statin: check that its intensity matches this and review the LDL-C response (4-12 "
                    "weeks after starting or changing the dose).")
     found = [Advice("secondary prevention", statin, SECONDARY_PREVENTION_SOURCE)]
+    otherwise = " and, at 75 or younger, may be reasonable otherwise (COR IIb)" if person.age <= 75 else ""
     ezetimibe = ("If LDL-C stays >= 70 mg/dL on a maximally tolerated statin, adding ezetimibe is reasonable at very "
-                 f"high risk (COR IIa) and may be reasonable otherwise (COR IIb); {VERY_HIGH_RISK}. Whether this "
-                 "person is at very high risk is not recorded.")
+                 f"high risk (COR IIa){otherwise}; {VERY_HIGH_RISK}. Whether this person is at very high risk is not "
+                 "recorded.")
     ldl = person.ldl_mg_dl
     if ldl is not None and ldl >= 70 and person.on_statin:
         found.append(Advice("secondary prevention: LDL-C", f"LDL-C {ldl:g} mg/dL on a statin. " + ezetimibe,
