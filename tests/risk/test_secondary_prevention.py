@@ -106,9 +106,10 @@ def test_fhir_conditions_record_clinical_ascvd(tmp_path: Path) -> None:
     assert read_fhir_observations(tmp_path / "obs.json").clinical_ascvd == []
     resolved = {"clinicalStatus": {"coding": [{"code": "resolved"}]}}
     _bundle(tmp_path, _condition("I25.10"), _condition("I21.4", **resolved),
-            _condition("401303003", "http://snomed.info/sct"))
+            _condition("401303003", "http://snomed.info/sct"), _condition("422504002", "http://snomed.info/sct"),
+            _condition("G45.4"))  # G45.4 transient global amnesia: not a TIA
     found = read_fhir_observations(tmp_path / "obs.json").clinical_ascvd
-    assert [f.split(" (")[0] for f in found] == ["myocardial infarction", "myocardial infarction"]
+    assert [f.split(" (")[0] for f in found] == ["myocardial infarction", "myocardial infarction", "ischaemic stroke"]
     assert "obs.json:entry[1]" in found[0]
     (tmp_path / "person.yaml").write_text("age: 58\nsex: male\nfhir_bundle: obs.json\n")
     person, origin = read_person(tmp_path / "person.yaml")

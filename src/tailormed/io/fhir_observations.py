@@ -110,6 +110,11 @@ CLINICAL_ASCVD_CODES: dict[tuple[str, str], str] = {
     (ICD10CM_SYSTEM, "I63.2"): "ischaemic stroke", (ICD10CM_SYSTEM, "I63.3"): "ischaemic stroke",
     (ICD10CM_SYSTEM, "I63.4"): "ischaemic stroke", (ICD10CM_SYSTEM, "I63.5"): "ischaemic stroke",
     (ICD10CM_SYSTEM, "I63.8"): "ischaemic stroke", (ICD10CM_SYSTEM, "I63.9"): "ischaemic stroke",
+    (SNOMED_SYSTEM, "266257000"): "transient ischaemic attack", (SNOMED_SYSTEM, "422504002"): "ischaemic stroke",
+    (SNOMED_SYSTEM, "432504007"): "cerebral infarction", (SNOMED_SYSTEM, "371040005"): "thrombotic stroke",
+    (SNOMED_SYSTEM, "140911000119109"): "ischaemic stroke", (SNOMED_SYSTEM, "140921000119102"): "ischaemic stroke",
+    (SNOMED_SYSTEM, "23671000119107"): "ischaemic stroke (sequela)",
+    (SNOMED_SYSTEM, "195185009"): "cerebral infarction", (SNOMED_SYSTEM, "195189003"): "cerebral infarction",
 }
 """(code system, code or ICD-10-CM prefix) -> the clinical ASCVD condition it records. Small and cited, not the whole
 measure: a Condition not listed leaves clinical ASCVD unknown, never false. Revascularisation is a Procedure in FHIR,
