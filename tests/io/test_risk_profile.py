@@ -127,6 +127,7 @@ _CHECKS: dict[str, Callable[[float], object]] = {
     "waist_cm": lambda v: equations.findrisc(**{**_FINDRISC, "waist_cm": v}),
     "uacr_mg_g": equations.check_uacr,
     "hba1c_percent": equations.check_hba1c,
+    "serum_creatinine_mg_dl": lambda v: equations.ckd_epi_2021(v, 50, "male"),
 }
 
 

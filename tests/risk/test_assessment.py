@@ -22,7 +22,7 @@ def test_every_equation_the_data_allow_and_what_is_missing() -> None:
     result = assess(Person(age=55, sex="female", total_cholesterol_mg_dl=213, hdl_mg_dl=50, systolic_bp_mmhg=120))
     assert [e.name for e in result.estimates] == ["Pooled Cohort Equations, hard ASCVD"]
     assert result.estimates[0].risk == pytest.approx(0.021, abs=0.0005)  # the guideline's worked example
-    assert result.skipped["PREVENT 10-year ASCVD"] == "needs eGFR"
+    assert result.skipped["PREVENT 10-year ASCVD"] == "needs eGFR (or serum creatinine)"
     assert result.skipped["FINDRISC type 2 diabetes"] == "needs BMI"
 
 

@@ -91,7 +91,8 @@ def risk_assess(
     for e in result.estimates:
         add_row(table, e.name, f"{e.risk:.1%}" + (f" ({e.points} points, {e.category})" if e.points is not None
                                                   else ""))
-    out.print(table)
+    if result.estimates:
+        out.print(table)
     for w in result.what_ifs:
         say(f"what if {w.change}: {w.estimate} {w.baseline:.1%} -> {w.after:.1%} "
                   f"(-{w.absolute_risk_reduction:.1%})")

@@ -1,9 +1,15 @@
-"""Read clinical and lifestyle measurements from a FHIR R4 Bundle of Observations (LOINC-coded).
+"""Read clinical and lifestyle measurements from a FHIR R4 Bundle of Observations (LOINC-coded), and clinical
+ASCVD from its Conditions.
 
 Each recognised LOINC code maps to one :class:`~tailormed.model.risk.ClinicalInputs` field; values are
 converted to that field's unit (UCUM codes or the usual unit strings), and a unit we cannot convert is an
 error naming the entry, never a silent guess. When several Observations give the same measurement, the one
 with the latest ``effectiveDateTime`` wins. Blood pressure panels (85354-9) are read from their components.
+
+An eGFR keeps the equation its LOINC code names (:data:`EGFR_EQUATIONS`); serum/plasma creatinine (2160-0 mg/dL,
+14682-9 umol/L) is read so the engine can compute CKD-EPI 2021 itself. Conditions whose code is in
+:data:`CLINICAL_ASCVD_CODES` (and are not refuted, entered in error or only provisional) are listed as evidence of
+clinical ASCVD; a Condition can only say that the person has it, never that they do not.
 """
 
 from __future__ import annotations
@@ -42,7 +48,78 @@ LOINC_FIELDS: dict[str, tuple[str, str]] = {
     "33914-3": ("egfr_ml_min_1_73m2", "mL/min/{1.73_m2}"),
     "62238-1": ("egfr_ml_min_1_73m2", "mL/min/{1.73_m2}"),
     "98979-8": ("egfr_ml_min_1_73m2", "mL/min/{1.73_m2}"),
+    "2160-0": ("creatinine_mg_dl", "mg/dL"),  # creatinine [mass/volume] in serum or plasma
+    "14682-9": ("creatinine_mg_dl", "mg/dL"),  # creatinine [moles/volume] in serum or plasma (umol/L)
 }
+EGFR_EQUATIONS: dict[str, str] = {"33914-3": "mdrd", "62238-1": "ckd_epi_2009", "98979-8": "ckd_epi_2021"}
+"""The creatinine-based equation each eGFR LOINC code names: MDRD Study; CKD-EPI (the 2009 equation); CKD-EPI 2021."""
+UMOL_L_PER_MG_DL_CREATININE = 88.42  # creatinine 113.12 g/mol
+# Units by field where a field's unit converts differently from the canonical unit's usual meaning (mg/dL of
+# creatinine is not mg/dL of cholesterol)
+_FIELD_CONVERSIONS: dict[str, dict[str, Callable[[float], float]]] = {
+    "creatinine_mg_dl": {"mg/dl": lambda v: v, "umol/l": lambda v: v / UMOL_L_PER_MG_DL_CREATININE,
+                         "\u00b5mol/l": lambda v: v / UMOL_L_PER_MG_DL_CREATININE,
+                         "mmol/l": lambda v: v * 1000 / UMOL_L_PER_MG_DL_CREATININE},
+}
+
+ICD10CM_SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
+SNOMED_SYSTEM = "http://snomed.info/sct"
+CLINICAL_ASCVD_CODES: dict[tuple[str, str], str] = {
+    # Curated from the VSAC value sets of the CMS347 eCQM "Statin Therapy for the Prevention and Treatment of
+    # Cardiovascular Disease" (as published in cqframework/ecqm-content-qicore-2024), kept to the 2018 AHA/ACC
+    # cholesterol guideline's definition of clinical ASCVD (Grundy et al., Circulation 2019;139:e1082-e1143,
+    # section 4.1): acute coronary syndrome or myocardial infarction, stable or unstable angina, coronary or other
+    # arterial revascularisation, stroke, TIA, peripheral artery disease, all of atherosclerotic origin. Codes of the
+    # measure's broader sets that do not by themselves mean clinical ASCVD (e.g. I25.10 coronary atherosclerosis
+    # without angina, I70.0 aortic atherosclerosis, I65 carotid stenosis, haemorrhagic-stroke sequelae) are left out.
+    # ICD-10-CM keys are code prefixes ("I63.1" matches I63.10-I63.19); SNOMED CT keys are exact codes.
+    # Myocardial Infarction, 2.16.840.1.113883.3.526.3.403 (v20210218)
+    (ICD10CM_SYSTEM, "I21.0"): "myocardial infarction", (ICD10CM_SYSTEM, "I21.1"): "myocardial infarction",
+    (ICD10CM_SYSTEM, "I21.2"): "myocardial infarction", (ICD10CM_SYSTEM, "I21.3"): "myocardial infarction",
+    (ICD10CM_SYSTEM, "I21.4"): "myocardial infarction", (ICD10CM_SYSTEM, "I21.9"): "myocardial infarction",
+    (ICD10CM_SYSTEM, "I21.A9"): "myocardial infarction",
+    (SNOMED_SYSTEM, "22298006"): "myocardial infarction", (SNOMED_SYSTEM, "57054005"): "myocardial infarction",
+    (SNOMED_SYSTEM, "401303003"): "myocardial infarction", (SNOMED_SYSTEM, "401314000"): "myocardial infarction",
+    (SNOMED_SYSTEM, "394710008"): "myocardial infarction", (SNOMED_SYSTEM, "194856005"): "myocardial infarction",
+    (SNOMED_SYSTEM, "32574007"): "myocardial infarction", (SNOMED_SYSTEM, "428752002"): "myocardial infarction",
+    (SNOMED_SYSTEM, "233843008"): "myocardial infarction",
+    (SNOMED_SYSTEM, "726499301000119105"): "myocardial infarction",
+    # Atherosclerosis and Peripheral Arterial Disease, 2.16.840.1.113762.1.4.1047.21 (v20210220): old myocardial
+    # infarction, coronary atherosclerosis with angina, limb atherosclerosis with claudication, rest pain, ulceration
+    # or gangrene (symptomatic peripheral artery disease)
+    (ICD10CM_SYSTEM, "I25.2"): "old myocardial infarction", (ICD10CM_SYSTEM, "I25.11"): "coronary atherosclerosis "
+    "with angina", (ICD10CM_SYSTEM, "I70.21"): "peripheral artery disease with claudication",
+    (ICD10CM_SYSTEM, "I70.22"): "peripheral artery disease with rest pain",
+    (ICD10CM_SYSTEM, "I70.23"): "peripheral artery disease with ulceration",
+    (ICD10CM_SYSTEM, "I70.24"): "peripheral artery disease with ulceration",
+    (ICD10CM_SYSTEM, "I70.25"): "peripheral artery disease with ulceration",
+    (ICD10CM_SYSTEM, "I70.26"): "peripheral artery disease with gangrene",
+    # Stable and Unstable Angina, 2.16.840.1.113762.1.4.1047.47 (v20170504)
+    (ICD10CM_SYSTEM, "I20.0"): "unstable angina", (ICD10CM_SYSTEM, "I20.1"): "angina",
+    (ICD10CM_SYSTEM, "I20.8"): "angina", (ICD10CM_SYSTEM, "I20.9"): "angina",
+    (ICD10CM_SYSTEM, "I23.7"): "post-infarction angina",
+    (SNOMED_SYSTEM, "194828000"): "angina", (SNOMED_SYSTEM, "233819005"): "stable angina",
+    (SNOMED_SYSTEM, "233821000"): "new onset angina", (SNOMED_SYSTEM, "314116003"): "post-infarction angina",
+    (SNOMED_SYSTEM, "4557003"): "preinfarction syndrome", (SNOMED_SYSTEM, "59021001"): "angina decubitus",
+    # Cerebrovascular Disease Stroke or TIA, 2.16.840.1.113762.1.4.1047.44 (v20170504): TIA and cerebral infarction
+    # (not I63.6, infarction from cerebral venous thrombosis, which is not atherosclerotic)
+    (ICD10CM_SYSTEM, "G45.0"): "transient ischaemic attack", (ICD10CM_SYSTEM, "G45.1"): "transient ischaemic attack",
+    (ICD10CM_SYSTEM, "G45.2"): "transient ischaemic attack", (ICD10CM_SYSTEM, "G45.8"): "transient ischaemic attack",
+    (ICD10CM_SYSTEM, "G45.9"): "transient ischaemic attack",
+    (ICD10CM_SYSTEM, "I63.0"): "ischaemic stroke", (ICD10CM_SYSTEM, "I63.1"): "ischaemic stroke",
+    (ICD10CM_SYSTEM, "I63.2"): "ischaemic stroke", (ICD10CM_SYSTEM, "I63.3"): "ischaemic stroke",
+    (ICD10CM_SYSTEM, "I63.4"): "ischaemic stroke", (ICD10CM_SYSTEM, "I63.5"): "ischaemic stroke",
+    (ICD10CM_SYSTEM, "I63.8"): "ischaemic stroke", (ICD10CM_SYSTEM, "I63.9"): "ischaemic stroke",
+    (SNOMED_SYSTEM, "266257000"): "transient ischaemic attack", (SNOMED_SYSTEM, "422504002"): "ischaemic stroke",
+    (SNOMED_SYSTEM, "432504007"): "cerebral infarction", (SNOMED_SYSTEM, "371040005"): "thrombotic stroke",
+    (SNOMED_SYSTEM, "140911000119109"): "ischaemic stroke", (SNOMED_SYSTEM, "140921000119102"): "ischaemic stroke",
+    (SNOMED_SYSTEM, "23671000119107"): "ischaemic stroke (sequela)",
+    (SNOMED_SYSTEM, "195185009"): "cerebral infarction", (SNOMED_SYSTEM, "195189003"): "cerebral infarction",
+}
+"""(code system, code or ICD-10-CM prefix) -> the clinical ASCVD condition it records. Small and cited, not the whole
+measure: a Condition not listed leaves clinical ASCVD unknown, never false. Revascularisation is a Procedure in FHIR,
+which is not read; record it with ``clinical_ascvd: true`` in the person file."""
+_NOT_ESTABLISHED = {"refuted", "entered-in-error", "unconfirmed", "provisional", "differential"}
 BP_PANEL = "85354-9"
 SMOKING_STATUS = "72166-2"
 # SNOMED CT answers for tobacco smoking status (the US Core value set).
@@ -87,6 +164,7 @@ def observations_to_inputs(document: Any, *, source: str) -> ClinicalInputs:
     resources = _observations(document, source)
     latest: dict[str, tuple[str, Measurement]] = {}
     smoking: tuple[str, str, str] | None = None
+    equation: str | None = None
     for where, resource in resources:
         codes = _loinc_codes(resource)
         date = str(resource.get("effectiveDateTime") or resource.get("issued") or "")
@@ -98,11 +176,69 @@ def observations_to_inputs(document: Any, *, source: str) -> ClinicalInputs:
         for field, measurement in _measurements(resource, codes, source, where):
             if field not in latest or date >= latest[field][0]:
                 latest[field] = (date, measurement)
+                if field == "egfr_ml_min_1_73m2":
+                    named = {EGFR_EQUATIONS[c] for c in codes if c in EGFR_EQUATIONS}
+                    equation = named.pop() if len(named) == 1 else "unknown"
     values: dict[str, Any] = {field: measurement for field, (_, measurement) in latest.items()}
+    if "egfr_ml_min_1_73m2" in values:
+        values["egfr_equation"] = equation
+    values["clinical_ascvd"] = clinical_ascvd_conditions(document, source)
     if smoking is not None:
         values["smoking"], values["smoking_source"] = smoking[1], smoking[2]
         values["smoking_date"] = smoking[0] or None
     return ClinicalInputs(**values)
+
+
+def clinical_ascvd_conditions(document: Any, source: str) -> list[str]:
+    """The Conditions of a Bundle (or a single Condition) whose code is in :data:`CLINICAL_ASCVD_CODES`, each as
+    ``"<condition> (<system code>, <source>:entry[i])"``. A Condition refuted, entered in error, unconfirmed,
+    provisional or differential does not count; a resolved or inactive one does (a past myocardial infarction is
+    clinical ASCVD for life)."""
+    if not isinstance(document, dict):
+        return []
+    items: list[tuple[str, Any]] = [("Condition", document)]
+    if document.get("resourceType") != "Condition":
+        items = [(f"entry[{i}]", _mapping(e).get("resource")) for i, e in enumerate(_items(document.get("entry")))]
+    found = []
+    for where, resource in items:
+        if not isinstance(resource, dict) or resource.get("resourceType") != "Condition":
+            continue
+        verification = {str(_mapping(c).get("code")) for c in _items(_mapping(resource.get("verificationStatus"))
+                                                                          .get("coding"))}
+        clinical = {str(_mapping(c).get("code")) for c in _items(_mapping(resource.get("clinicalStatus"))
+                                                                      .get("coding"))}
+        if verification & _NOT_ESTABLISHED or "entered-in-error" in clinical:
+            continue
+        for coding in _items(_mapping(resource.get("code")).get("coding")):
+            condition = _ascvd_condition(str(_mapping(coding).get("system") or ""),
+                                         str(_mapping(coding).get("code") or ""))
+            if condition is not None:
+                code = str(_mapping(coding).get("code"))
+                found.append(f"{condition} ({'ICD-10-CM' if 'icd-10' in str(coding.get('system')) else 'SNOMED CT'} "
+                             f"{code}, {source}:{where})")
+                break
+    return found
+
+
+def _ascvd_condition(system: str, code: str) -> str | None:
+    """The clinical ASCVD condition a code records, or None.
+
+    >>> _ascvd_condition(ICD10CM_SYSTEM, "I21.4"), _ascvd_condition(ICD10CM_SYSTEM, "I63.6")
+    ('myocardial infarction', None)
+    >>> _ascvd_condition(ICD10CM_SYSTEM, "I25.119"), _ascvd_condition(ICD10CM_SYSTEM, "I25.10")
+    ('coronary atherosclerosis with angina', None)
+    >>> _ascvd_condition(ICD10CM_SYSTEM, "I2511")  # written without the dot
+    'coronary atherosclerosis with angina'
+    """
+    if system == SNOMED_SYSTEM:
+        return CLINICAL_ASCVD_CODES.get((SNOMED_SYSTEM, code))
+    if system != ICD10CM_SYSTEM or not code:
+        return None
+    bare = code.upper().replace(".", "")
+    for (code_system, prefix), condition in CLINICAL_ASCVD_CODES.items():
+        if code_system == ICD10CM_SYSTEM and bare.startswith(prefix.replace(".", "")):
+            return condition
+    return None
 
 
 def _observations(document: Any, source: str) -> list[tuple[str, dict[str, Any]]]:
@@ -156,9 +292,10 @@ def _convert(holder: dict[str, Any], code: str, date: Any, source: str, where: s
         raise InputError(f"LOINC {code}: valueQuantity.value must be a finite number, 0 or more, got {raw!r:.40}",
                          source=source, location=where)
     unit = str(quantity.get("code") or quantity.get("unit") or "").strip()
-    converter = _CONVERSIONS[canonical].get(unit.lower())
+    conversions = _FIELD_CONVERSIONS.get(field, _CONVERSIONS[canonical])
+    converter = conversions.get(unit.lower())
     if converter is None:
-        known = ", ".join(sorted(_CONVERSIONS[canonical]))
+        known = ", ".join(sorted(conversions))
         raise InputError(f"LOINC {code}: unit {unit!r} cannot be converted to {canonical} (known: {known})",
                          source=source, location=where)
     converted = converter(value)

@@ -1,5 +1,7 @@
 """Risk profiles (person files, YAML): the fields of :class:`tailormed.model.risk.Person`, plus an optional
-``fhir_bundle`` whose Observations fill what the file does not give (``docs/risk.md``).
+``fhir_bundle`` whose Observations fill what the file does not give, and whose Conditions coding clinical ASCVD set
+``clinical_ascvd`` when the file does not (a file saying ``false`` against such a Condition is an error)
+(``docs/risk.md``).
 
 Every value is checked when the file is read (:func:`tailormed.model.risk.person_from_values`): numbers finite
 and within :data:`~tailormed.model.risk.PERSON_BOUNDS` (PyYAML reads ``1e308`` as text; it is read as the number
@@ -23,7 +25,8 @@ PERSON_FIELDS = tuple(f.name for f in dataclasses.fields(Person))  # declaration
 _MEASURED = {"total_cholesterol_mg_dl": "total_cholesterol_mg_dl", "hdl_mg_dl": "hdl_cholesterol_mg_dl",
              "ldl_mg_dl": "ldl_cholesterol_mg_dl", "systolic_bp_mmhg": "systolic_bp_mmhg",
              "egfr": "egfr_ml_min_1_73m2", "bmi": "bmi_kg_m2", "waist_cm": "waist_cm",
-             "hba1c_percent": "hba1c_percent", "uacr_mg_g": "uacr_mg_g"}
+             "hba1c_percent": "hba1c_percent", "uacr_mg_g": "uacr_mg_g",
+             "serum_creatinine_mg_dl": "creatinine_mg_dl"}
 
 
 def read_person(path: Path) -> tuple[Person, dict[str, str]]:
@@ -59,6 +62,17 @@ def read_person_dated(path: Path) -> tuple[Person, dict[str, str], dict[str, str
                 origin[field_name] = measurement.source
                 if measurement.date:
                     dates[field_name] = measurement.date
+        if "egfr" in origin and origin["egfr"] != str(path) and "egfr_equation" not in data:
+            data["egfr_equation"] = inputs.egfr_equation or "unknown"
+            origin["egfr_equation"] = origin["egfr"]
+        if inputs.clinical_ascvd:
+            if data.get("clinical_ascvd") is False:
+                raise InputError(f"clinical_ascvd is false in the person file, but the FHIR bundle records "
+                                 f"{inputs.clinical_ascvd[0]}; correct one of them", source=str(path),
+                                 location="clinical_ascvd")
+            if "clinical_ascvd" not in data:
+                data["clinical_ascvd"] = True
+                origin["clinical_ascvd"] = "; ".join(inputs.clinical_ascvd)
         if "current_smoker" not in data and inputs.smoking != "unknown":
             data["current_smoker"] = inputs.smoking == "current"
             origin["current_smoker"] = inputs.smoking_source or str(bundle_path)

@@ -15,6 +15,8 @@ from tailormed.errors import InputError
 from tailormed.model.common import Record
 
 SmokingStatus = Literal["current", "former", "never", "unknown"]
+EgfrEquation = Literal["ckd_epi_2021", "ckd_epi_2009", "mdrd", "unknown"]
+DiabetesType = Literal["type_1", "type_2"]
 
 
 class Measurement(Record):
@@ -42,6 +44,11 @@ class ClinicalInputs(Record):
     body_height_cm: Measurement | None = None
     waist_cm: Measurement | None = None
     egfr_ml_min_1_73m2: Measurement | None = None
+    egfr_equation: EgfrEquation | None = Field(
+        default=None, description="The equation the reported eGFR came from, by its LOINC code (None: not known).")
+    creatinine_mg_dl: Measurement | None = None
+    clinical_ascvd: list[str] = Field(
+        default_factory=list, description="FHIR Conditions coding clinical ASCVD (code, name and where), if any.")
     smoking: SmokingStatus = "unknown"
     smoking_source: str | None = None
     smoking_date: str | None = None
@@ -62,7 +69,15 @@ class Person:
     on_statin: bool = False
     current_smoker: bool = False
     diabetes: bool = False
+    # Clinical ASCVD (secondary prevention): a past myocardial infarction or acute coronary syndrome, stable or unstable
+    # angina, coronary or other arterial revascularisation, stroke or TIA, or peripheral artery disease of
+    # atherosclerotic origin (Grundy et al. 2019). None: not recorded; the advice then says it assumes none.
+    clinical_ascvd: bool | None = None
     egfr: float | None = None
+    # Which equation the given eGFR came from (None or "unknown": not known); serum/plasma creatinine (mg/dL) lets
+    # the engine compute CKD-EPI 2021 itself (risk/equations.py ckd_epi_2021)
+    egfr_equation: EgfrEquation | None = None
+    serum_creatinine_mg_dl: float | None = None
     bmi: float | None = None
     # PREVENT's optional predictors (None: not known): urine albumin-to-creatinine ratio (mg/g), HbA1c (%, NGSP),
     # Social Deprivation Index decile 1-10 (from the person file; no ZIP-code lookup)
@@ -73,6 +88,11 @@ class Person:
     physically_active_30min_daily: bool | None = None
     eats_vegetables_fruit_berries_daily: bool | None = None
     history_of_high_glucose: bool | None = None
+    # Diabetes-specific risk enhancers at 20-39 years (Grundy et al. 2019, section 4.3); None: not known
+    diabetes_type: DiabetesType | None = None
+    diabetes_duration_years: float | None = None
+    diabetic_retinopathy: bool | None = None
+    diabetic_neuropathy: bool | None = None
     family_history_diabetes: Literal["none", "second_degree", "first_degree"] | None = None
     pack_years: float | None = None
     years_since_quit_smoking: float | None = None
@@ -115,6 +135,8 @@ PERSON_BOUNDS: Mapping[str, tuple[float, float, str]] = MappingProxyType({
     "ankle_brachial_index": (0, 5, ""),
     "coronary_artery_calcium": (0, 100000, "Agatston units"),
     "pack_years": (0, 300, "pack-years"),
+    "serum_creatinine_mg_dl": (0.1, 40, "mg/dL"),  # below 0.1 or above 40 mg/dL: a unit (umol/L) or typing error
+    "diabetes_duration_years": (0, 120, "years"),
     "years_since_quit_smoking": (0, 120, "years"),
 })
 """Field -> (lowest, highest, unit) a person file may give (inclusive); every numeric :class:`Person` field has
@@ -199,4 +221,8 @@ def person_from_values(values: Mapping[str, Any]) -> Person:
     if total is not None and hdl is not None and hdl >= total:
         raise InputError(f"hdl_mg_dl = {hdl:g} mg/dL is not below total_cholesterol_mg_dl = {total:g} mg/dL; HDL "
                          "cholesterol is a fraction of total cholesterol", location="hdl_mg_dl")
+    duration = checked.get("diabetes_duration_years")
+    if duration is not None and duration > checked["age"]:
+        raise InputError(f"diabetes_duration_years = {duration:g} is longer than the person's age ({checked['age']:g})",
+                         location="diabetes_duration_years")
     return Person(**checked)

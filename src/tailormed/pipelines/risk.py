@@ -24,10 +24,20 @@ from tailormed.model.patient import PolygenicSettings
 from tailormed.model.prs import PersonScore, ReferenceDistribution, ScoreMatch, ScoreResult, ScoringFile
 from tailormed.output import atomic_output_dir
 from tailormed.report.risk import write_risk_outputs
-from tailormed.risk.assessment import Assessment, assess, check_polygenic_outcome, polygenic_estimates
+from tailormed.risk.assessment import (
+    Assessment,
+    assess,
+    check_polygenic_outcome,
+    kidney_function,
+    polygenic_estimates,
+    prevention_setting,
+)
 from tailormed.risk.matching import check_overlap, match_report, match_variants
 from tailormed.risk.scoring import MIN_FOUNDERS_FOR_IMPUTATION, score
 
+POLYGENIC_NOT_FOR_ASCVD = (
+    "The polygenic adjustment was not applied: it scales first-event estimates (PCE, PREVENT), which are not computed "
+    "for a person with clinical ASCVD.")
 SCORES_COLUMNS = ("sample", "score_id", "sum", "average", "matched", "total", "z", "percentile")
 
 
@@ -200,8 +210,11 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
     person, origin, dates = read_person_dated(person_file)
     assessment = assess(person)
     adjusted: dict[str, float] = {}
+    polygenic_not_applied = None
     if prs_z is not None and prs_hr_per_sd is not None:
         adjusted = polygenic_estimates(assessment, prs_z, prs_hr_per_sd, prs_outcome, "--prs-hr")
+        if person.clinical_ascvd:
+            polygenic_not_applied = POLYGENIC_NOT_FOR_ASCVD
     document: dict[str, object] = {
         "person": {k: getattr(person, k) for k in PERSON_FIELDS}, "inputs_from": origin, "input_dates": dates,
         "estimates": [{**dataclasses.asdict(e), "with_polygenic_score": adjusted.get(e.name)}
@@ -215,7 +228,11 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
                      for w in assessment.what_ifs],
         "advice": [dataclasses.asdict(a) for a in assessment.advice],
         "not_computed": assessment.skipped,
+        "prevention_setting": prevention_setting(person.clinical_ascvd, origin.get("clinical_ascvd")),
+        "kidney_function": dataclasses.asdict(kidney_function(person)),
     }
+    if polygenic_not_applied:
+        document["polygenic_not_applied"] = polygenic_not_applied
     return assessment, adjusted, document
 
 

@@ -121,8 +121,9 @@ def summarise(docs: AnalysisDocuments) -> Summary:
         s.estimates = [e for e in view["estimates"] if e["horizon_years"] == 10] or view["estimates"]
         for horizon, rows in view["what_if_groups"]:
             s.what_ifs += [{**w, "horizon": horizon} for w in rows[:TOP_WHAT_IFS]]
+        # Estimates left out because the person has clinical ASCVD are not missing data: the summary says so once
         s.not_done += [NotDone(f"{name} not computed: {reason}", "#risk-estimates")
-                       for name, reason in view["skipped"].items()]
+                       for name, reason in view["skipped"].items() if not reason.startswith("clinical ASCVD:")]
     for name in docs.analysis.get("not_analysed") or []:
         s.not_done.append(NotDone(f"The manifest's {name} is not analysed by this version", "#about-report"))
     return s

@@ -31,7 +31,10 @@ INPUT_LABELS: dict[str, tuple[str, str]] = {
     "on_statin": ("On a statin", ""),
     "current_smoker": ("Current smoker", ""),
     "diabetes": ("Diabetes", ""),
+    "clinical_ascvd": ("Clinical ASCVD (secondary prevention)", ""),
     "egfr": ("eGFR", "mL/min/1.73 m\u00b2"),
+    "egfr_equation": ("eGFR equation", ""),
+    "serum_creatinine_mg_dl": ("Serum creatinine", "mg/dL"),
     "bmi": ("Body-mass index", "kg/m\u00b2"),
     "uacr_mg_g": ("Urine albumin-to-creatinine ratio", "mg/g"),
     "hba1c_percent": ("HbA1c", "%"),
@@ -41,6 +44,10 @@ INPUT_LABELS: dict[str, tuple[str, str]] = {
     "eats_vegetables_fruit_berries_daily": ("Vegetables, fruit or berries daily", ""),
     "history_of_high_glucose": ("History of high blood glucose", ""),
     "family_history_diabetes": ("Family history of diabetes", ""),
+    "diabetes_type": ("Diabetes type", ""),
+    "diabetes_duration_years": ("Diabetes duration", "years"),
+    "diabetic_retinopathy": ("Diabetic retinopathy", ""),
+    "diabetic_neuropathy": ("Diabetic neuropathy", ""),
     "pack_years": ("Pack-years", ""),
     "years_since_quit_smoking": ("Years since quitting smoking", ""),
     "family_history_premature_ascvd": ("Family history of premature ASCVD", ""),
@@ -167,7 +174,22 @@ def risk_view(document: dict[str, Any]) -> dict[str, Any]:
             "what_if_groups": groups, "what_if_axis": percent_axis(what_if_largest), "unchanged": unchanged,
             "advice": document.get("advice") or [], "skipped": document.get("not_computed") or {},
             "polygenic": document.get("polygenic_scores") or [],
-            "polygenic_adjustment": document.get("polygenic_adjustment")}
+            "polygenic_adjustment": document.get("polygenic_adjustment"),
+            "polygenic_not_applied": document.get("polygenic_not_applied"),
+            "setting": document.get("prevention_setting"), "kidney": document.get("kidney_function"),
+            "skipped_groups": skipped_groups(document.get("not_computed") or {})}
+
+
+def skipped_groups(skipped: dict[str, str]) -> list[tuple[list[str], str]]:
+    """The estimates not computed, those sharing a reason together (in first-seen order).
+
+    >>> skipped_groups({"A": "why", "B": "other", "C": "why"})
+    [(['A', 'C'], 'why'), (['B'], 'other')]
+    """
+    groups: dict[str, list[str]] = {}
+    for name, reason in skipped.items():
+        groups.setdefault(reason, []).append(name)
+    return [(names, reason) for reason, names in groups.items()]
 
 
 def render_risk_html(title: str, document: dict[str, Any], version: str = __version__) -> str:

@@ -39,10 +39,12 @@ from typing import Literal, TypeVar
 from tailormed.errors import InputError
 from tailormed.model.risk import Person
 from tailormed.risk.equations import (
+    CKD_EPI_2021_SOURCE,
     RiskEstimate,
     check_hba1c,
     check_sdi_decile,
     check_uacr,
+    ckd_epi_2021,
     findrisc,
     pooled_cohort_ascvd_10y,
     prevent,
@@ -139,20 +141,76 @@ def prevent_optional_predictors(p: Person) -> PreventOptional:
                            sdi_decile=_usable(p.sdi_decile, check_sdi_decile, problems), problems=problems)
 
 
+EGFR_EQUATION_NAMES = {"ckd_epi_2021": "CKD-EPI 2021", "ckd_epi_2009": "CKD-EPI 2009", "mdrd": "MDRD Study"}
+FU_2023 = ("Fu et al., Nephrol Dial Transplant 2023;38:119-128: in 1.6 million Stockholm adults the 2021 equation "
+           "read a median 3.9 (IQR 2.9-4.8) mL/min/1.73 m2 higher than the 2009 one")
+
+
+@dataclass(frozen=True)
+class KidneyFunction:
+    """The eGFR the equations use, and how it was obtained."""
+
+    egfr: float | None
+    note: str | None
+    computed: bool = False
+
+
+def kidney_function(p: Person) -> KidneyFunction:
+    """The eGFR for PREVENT and the CKD risk enhancer.
+
+    PREVENT's models are race-free (Khan et al., Circulation 2024;149:430-449); the race-free creatinine equation is
+    CKD-EPI 2021 (Inker et al., NEJM 2021), which the NKF-ASN task force recommends for US practice. With serum
+    creatinine (and the person's age and sex, always known) eGFR is computed with it; otherwise the eGFR given is used
+    and the note names the equation it came from (a 2009 CKD-EPI eGFR reads lower than the 2021 one for the same
+    creatinine; MDRD is another equation again).
+
+    >>> round(kidney_function(Person(age=60, sex="male", serum_creatinine_mg_dl=1.0)).egfr or 0, 1)
+    86.2
+    >>> kidney_function(Person(age=60, sex="male", egfr=80, egfr_equation="ckd_epi_2021")).note is None
+    True
+    """
+    if p.serum_creatinine_mg_dl is not None and p.age >= 18:
+        value = ckd_epi_2021(p.serum_creatinine_mg_dl, p.age, p.sex)
+        note = (f"eGFR {value:.0f} mL/min/1.73 m2 computed from serum creatinine {p.serum_creatinine_mg_dl:g} mg/dL "
+                f"with the race-free CKD-EPI 2021 equation ({CKD_EPI_2021_SOURCE})")
+        if p.egfr is not None:
+            given = EGFR_EQUATION_NAMES.get(p.egfr_equation or "", "equation not recorded")
+            note += f"; the eGFR given ({p.egfr:g}, {given}) is not used"
+        return KidneyFunction(egfr=value, note=note + ".", computed=True)
+    if p.egfr is None:
+        return KidneyFunction(egfr=None, note=None)
+    if p.egfr_equation == "ckd_epi_2021":
+        return KidneyFunction(egfr=p.egfr, note=None)
+    if p.egfr_equation == "ckd_epi_2009":
+        note = (f"eGFR {p.egfr:g} as reported, by the CKD-EPI 2009 equation (with its race term), not the race-free "
+                f"CKD-EPI 2021 one; the 2009 equation reads lower for the same creatinine ({FU_2023}). Give serum "
+                "creatinine (serum_creatinine_mg_dl, or LOINC 2160-0/14682-9) to compute CKD-EPI 2021.")
+    elif p.egfr_equation == "mdrd":
+        note = (f"eGFR {p.egfr:g} as reported, by the MDRD Study equation, not the race-free CKD-EPI 2021 one. Give "
+                "serum creatinine (serum_creatinine_mg_dl, or LOINC 2160-0/14682-9) to compute CKD-EPI 2021.")
+    else:
+        note = (f"eGFR {p.egfr:g} as given; the equation it came from is not recorded (egfr_equation). The race-free "
+                "CKD-EPI 2021 equation is the one to use; give serum creatinine to compute it.")
+    return KidneyFunction(egfr=p.egfr, note=note)
+
+
 def _prevent(outcome: str, horizon: int) -> Callable[[Person], RiskEstimate]:
     def run(p: Person) -> RiskEstimate:
         optional = prevent_optional_predictors(p)
+        kidney = kidney_function(p)
         estimate = prevent(
             outcome=outcome, horizon_years=horizon, age=p.age, sex=p.sex,  # type: ignore[arg-type]
             total_cholesterol_mg_dl=_need(p.total_cholesterol_mg_dl, "total cholesterol"),
             hdl_mg_dl=_need(p.hdl_mg_dl, "HDL cholesterol"), systolic_bp_mmhg=_need(p.systolic_bp_mmhg, "systolic BP"),
-            diabetes=p.diabetes, current_smoker=p.current_smoker, egfr=_need(p.egfr, "eGFR"),
+            diabetes=p.diabetes, current_smoker=p.current_smoker,
+            egfr=_need(kidney.egfr, "eGFR (or serum creatinine)"),
             on_antihypertensive=p.on_antihypertensive, on_statin=p.on_statin,
             bmi=p.bmi if outcome == "heart_failure" else None, uacr_mg_g=optional.uacr_mg_g,
             hba1c_percent=optional.hba1c_percent, sdi_decile=optional.sdi_decile)
         # 30-year estimates are named apart so they never collide with the 10-year ones (plots, PRS adjustment)
         name = f"{estimate.name} (30-year)" if horizon == 30 else estimate.name
-        return replace(estimate, name=name, notes=[*estimate.notes, *optional.problems])
+        kidney_notes = [kidney.note] if kidney.note else []
+        return replace(estimate, name=name, notes=[*estimate.notes, *kidney_notes, *optional.problems])
     return run
 
 
@@ -212,11 +270,34 @@ EQUATIONS: dict[str, Callable[[Person], RiskEstimate]] = {
 }
 
 
+FIRST_EVENT_EQUATIONS = tuple(name for name in EQUATIONS if name != "FINDRISC type 2 diabetes")
+"""The cardiovascular equations: each estimates a *first* event in people without cardiovascular disease."""
+
+PCE_NOT_FOR_ASCVD = (
+    "clinical ASCVD: the Pooled Cohort Equations estimate the risk of a first hard ASCVD event in adults 40-79 "
+    "without it (Goff et al., Circulation 2014;129(25 Suppl 2):S49-S73), so they do not describe this person's risk; "
+    "secondary prevention does not use a risk estimate to decide on a statin (Grundy et al. 2019, section 4.1)")
+PREVENT_NOT_FOR_ASCVD = (
+    "clinical ASCVD: PREVENT estimates first cardiovascular events in adults 30-79 without known cardiovascular "
+    "disease (Khan et al., Circulation 2024;149:430-449), so it does not describe this person's risk")
+SECONDARY_PREVENTION_NOTES = (
+    "The risk-lowering what-ifs (stop smoking, blood pressure, statin) recompute first-event equations and are not "
+    "shown for a person with clinical ASCVD; smoking cessation and blood-pressure control remain part of secondary "
+    "prevention.",
+)
+
+
 def assess(person: Person) -> Assessment:
-    """Every equation the data allow (validity ranges enforced by the equations), what-ifs and advice."""
+    """Every equation the data allow (validity ranges enforced by the equations), what-ifs and advice.
+
+    With clinical ASCVD (``person.clinical_ascvd``) the first-event equations (PCE, PREVENT) are not run: they are
+    listed as not computed with the reason, and no what-if or polygenic adjustment rests on them."""
     estimates: dict[str, RiskEstimate] = {}
     skipped: dict[str, str] = {}
     for name, equation in EQUATIONS.items():
+        if person.clinical_ascvd and name in FIRST_EVENT_EQUATIONS:
+            skipped[name] = PCE_NOT_FOR_ASCVD if name.startswith("PCE") else PREVENT_NOT_FOR_ASCVD
+            continue
         try:
             estimates[name] = equation(person)
         except _MissingInputError as missing:
@@ -284,10 +365,11 @@ def risk_enhancers(person: Person) -> list[str]:
     ancestry, triglycerides >=175 mg/dL, hs-CRP >=2 mg/L, Lp(a) >=50 mg/dL or >=125 nmol/L, apoB >=130 mg/dL,
     ankle-brachial index <0.9.
     """
+    egfr = kidney_function(person).egfr
     checks: list[tuple[bool | None, str]] = [
         (person.family_history_premature_ascvd, "family history of premature ASCVD"),
         (None if person.ldl_mg_dl is None else person.ldl_mg_dl >= 160, "LDL-C >= 160 mg/dL"),
-        (None if person.egfr is None else 15 <= person.egfr < 60, "chronic kidney disease (eGFR 15-59)"),
+        (None if egfr is None else 15 <= egfr < 60, "chronic kidney disease (eGFR 15-59)"),
         (person.metabolic_syndrome, "metabolic syndrome"),
         (person.preeclampsia_or_premature_menopause, "history of preeclampsia or premature menopause"),
         (person.chronic_inflammatory_disease, "chronic inflammatory disease"),
@@ -320,8 +402,8 @@ def _calcium_advice(person: Person) -> Advice | None:
     return Advice("coronary artery calcium", text, ACC_AHA_2018_CHOLESTEROL)
 
 
-StatinBenefitGroup = Literal["already on a statin", "older than 75", "LDL-C >= 190 mg/dL", "diabetes, age 40-75",
-                             "primary prevention, age 40-75", "none"]
+StatinBenefitGroup = Literal["clinical ASCVD", "already on a statin", "older than 75", "LDL-C >= 190 mg/dL",
+                             "diabetes, age 40-75", "diabetes, age 20-39", "primary prevention, age 40-75", "none"]
 
 SEVERE_LDL_MG_DL = 190.0
 
@@ -350,15 +432,21 @@ GROUP_ADVICE: dict[str, str] = {
 
 def statin_benefit_group(person: Person) -> StatinBenefitGroup:
     """The ACC/AHA 2018 cholesterol guideline's statin-benefit group, checked before any risk band (Grundy et al.,
-    Circulation 2019, sections 4.2-4.4; primary prevention: clinical ASCVD is not recorded and is assumed absent):
+    Circulation 2019, sections 4.1-4.4):
+
+    * clinical ASCVD (section 4.1, ``clinical_ascvd: true``): secondary prevention, whatever else applies; every
+      other group is primary prevention and assumes no clinical ASCVD (said so when the field is not recorded);
 
     * already on a statin: the bands decide whether to *start* one, so they do not apply;
     * older than 75 (section 4.4.4, older adults): a clinician-patient discussion;
     * LDL-C >= 190 mg/dL at 20-75 (section 4.2, COR I): high-intensity statin, no risk calculation;
     * diabetes at 40-75 (section 4.3, COR I): at least moderate intensity, whatever the risk;
+    * diabetes at 20-39 (section 4.3, COR IIb): a statin may be reasonable with diabetes-specific risk enhancers;
     * otherwise 40-75: the 10-year risk bands (section 4.4.2; Arnett et al. 2019);
-    * "none" below 40 (below 20 with LDL-C >= 190): no statin rule here.
+    * "none" below 40 without diabetes (below 20 with LDL-C >= 190): no statin rule here.
     """
+    if person.clinical_ascvd:
+        return "clinical ASCVD"
     if person.on_statin:
         return "already on a statin"
     if person.age > 75:
@@ -366,7 +454,7 @@ def statin_benefit_group(person: Person) -> StatinBenefitGroup:
     if person.ldl_mg_dl is not None and person.ldl_mg_dl >= SEVERE_LDL_MG_DL and person.age >= 20:
         return "LDL-C >= 190 mg/dL"
     if person.age < 40:
-        return "none"
+        return "diabetes, age 20-39" if person.diabetes and person.age >= 20 else "none"
     if person.diabetes:
         return "diabetes, age 40-75"
     return "primary prevention, age 40-75"
@@ -380,9 +468,138 @@ _WHY_NO_BAND = {
 }
 
 
+SECONDARY_PREVENTION_SOURCE = f"{ACC_AHA_2018_CHOLESTEROL}, section 4.1"
+VERY_HIGH_RISK = ("very high risk means a history of several major ASCVD events (recent acute coronary syndrome, past "
+                  "myocardial infarction, ischaemic stroke, symptomatic peripheral artery disease) or one such event "
+                  "with several high-risk conditions (e.g. age 65 or over, diabetes, hypertension, chronic kidney "
+                  "disease, current smoking, heterozygous familial hypercholesterolaemia, prior CABG or PCI, heart "
+                  "failure, LDL-C persistently >= 100 mg/dL)")
+
+
+def secondary_prevention_advice(person: Person) -> list[Advice]:
+    """The 2018 AHA/ACC cholesterol guideline's advice for clinical ASCVD (Grundy et al., Circulation 2019, section
+    4.1; wording ours):
+
+    * 75 or younger: a high-intensity statin (or the maximally tolerated one) aiming to lower LDL-C by 50% or more
+      (COR I); moderate intensity when high intensity is not tolerated (COR I);
+    * older than 75: starting a moderate- or high-intensity statin is reasonable after weighing benefit, adverse
+      effects, interactions, frailty and preferences (COR IIa); continuing a tolerated high-intensity one is
+      reasonable (COR IIa);
+    * LDL-C >= 70 mg/dL on a maximally tolerated statin: adding ezetimibe is reasonable at very high risk (COR IIa);
+      at 75 or younger and not at very high risk it may be reasonable (COR IIb; the guideline's figure 1 gives this
+      step in the 75-or-younger branch only). Whether the person is at very high risk is not recorded, so both are
+      stated; with LDL-C not given, the step is described, not advised.
+    """
+    if person.age <= 75:
+        statin = ("Clinical ASCVD, age 75 or younger: a high-intensity statin (or the maximally tolerated one), aiming "
+                  "to lower LDL-C by 50% or more (COR I); if high intensity is not tolerated, a moderate-intensity "
+                  "statin (COR I).")
+    else:
+        statin = ("Clinical ASCVD, older than 75: starting a moderate- or high-intensity statin is reasonable after "
+                  "weighing the expected risk reduction against adverse effects, drug interactions, frailty and the "
+                  "person's preferences (COR IIa); a high-intensity statin that is tolerated can reasonably be "
+                  "continued (COR IIa).")
+    if person.on_statin:
+        statin += (" Already on a statin: check that its intensity matches this and review the LDL-C response (4-12 "
+                   "weeks after starting or changing the dose).")
+    found = [Advice("secondary prevention", statin, SECONDARY_PREVENTION_SOURCE)]
+    otherwise = " and, at 75 or younger, may be reasonable otherwise (COR IIb)" if person.age <= 75 else ""
+    ezetimibe = ("If LDL-C stays >= 70 mg/dL on a maximally tolerated statin, adding ezetimibe is reasonable at very "
+                 f"high risk (COR IIa){otherwise}; {VERY_HIGH_RISK}. Whether this person is at very high risk is not "
+                 "recorded.")
+    ldl = person.ldl_mg_dl
+    if ldl is not None and ldl >= 70 and person.on_statin:
+        found.append(Advice("secondary prevention: LDL-C", f"LDL-C {ldl:g} mg/dL on a statin. " + ezetimibe,
+                            SECONDARY_PREVENTION_SOURCE))
+    elif ldl is None or ldl >= 70:
+        found.append(Advice("secondary prevention: LDL-C", ("LDL-C is not given. " if ldl is None else "") + ezetimibe,
+                            SECONDARY_PREVENTION_SOURCE))
+    return found
+
+
+ASSUMED_NO_ASCVD = (
+    "Clinical ASCVD is not recorded: the statin advice below is for primary prevention and assumes the person has "
+    "had no myocardial infarction or acute coronary syndrome, angina, coronary or other arterial revascularisation, "
+    "stroke or TIA, and has no symptomatic peripheral artery disease. If they have, set clinical_ascvd: true in the "
+    "person file: secondary-prevention advice then applies and the first-event estimates do not.")
+
+
+def prevention_setting(clinical_ascvd: bool | None, source: str | None = None) -> dict[str, object]:
+    """What the advice assumes about clinical ASCVD, for the report's first lines.
+
+    >>> prevention_setting(None)["setting"]
+    'primary prevention (clinical ASCVD not recorded; assumed absent)'
+    """
+    if clinical_ascvd:
+        setting = "secondary prevention (clinical ASCVD)"
+        statement = ("Clinical ASCVD is recorded" + (f" ({source})" if source else "") + ": the first-event risk "
+                     "equations (Pooled Cohort Equations, PREVENT) do not apply and are not shown; the statin advice "
+                     "is the 2018 AHA/ACC cholesterol guideline's secondary prevention (Grundy et al. 2019, section "
+                     "4.1).")
+        notes = list(SECONDARY_PREVENTION_NOTES)
+    elif clinical_ascvd is False:
+        setting = "primary prevention (no clinical ASCVD)"
+        statement = "No clinical ASCVD is recorded (clinical_ascvd: false): the advice is for primary prevention."
+        notes = []
+    else:
+        setting = "primary prevention (clinical ASCVD not recorded; assumed absent)"
+        statement = ASSUMED_NO_ASCVD
+        notes = []
+    return {"clinical_ascvd": clinical_ascvd, "setting": setting, "statement": statement, "notes": notes}
+
+
+def diabetes_young_adult_advice(person: Person) -> Advice:
+    """Adults 20-39 with diabetes (Grundy et al. 2019, section 4.3, recommendation 7, COR IIb, LOE C-LD): with
+    diabetes of long duration (>= 10 years type 2, >= 20 years type 1), albuminuria (>= 30 mg/g creatinine), eGFR
+    < 60, retinopathy, neuropathy or ankle-brachial index < 0.9, starting a statin may be reasonable. Each enhancer
+    is checked only when the person file gives what it needs; the unknown ones are named, never assumed absent."""
+    present: list[str] = []
+    unknown: list[str] = []
+
+    def check(value: bool | None, label: str) -> None:
+        (unknown if value is None else present if value else []).append(label)
+
+    duration, kind = person.diabetes_duration_years, person.diabetes_type
+    threshold = {"type_1": 20, "type_2": 10}.get(kind or "")
+    if duration is None or threshold is None:
+        long_duration = None
+        if duration is not None and duration >= 20:
+            long_duration = True  # long whichever the type
+        elif duration is not None and duration < 10:
+            long_duration = False  # short whichever the type
+    else:
+        long_duration = duration >= threshold
+    check(long_duration, "long duration (>= 10 years type 2, >= 20 years type 1)")
+    check(None if person.uacr_mg_g is None else person.uacr_mg_g >= 30, "albuminuria (UACR >= 30 mg/g)")
+    egfr = kidney_function(person).egfr
+    check(None if egfr is None else egfr < 60, "eGFR < 60")
+    check(person.diabetic_retinopathy, "retinopathy")
+    check(person.diabetic_neuropathy, "neuropathy")
+    check(None if person.ankle_brachial_index is None else person.ankle_brachial_index < 0.9,
+          "ankle-brachial index < 0.9")
+    rule = ("for adults 20-39 with diabetes and a diabetes-specific risk enhancer, starting a statin may be reasonable "
+            "(COR IIb)")
+    if present:
+        text = f"Diabetes, age {person.age:g}, with {'; '.join(present)}: {rule}."
+    else:
+        text = f"Diabetes, age {person.age:g}: {rule}; none of these enhancers is recorded as present."
+    if unknown:
+        text += f" Not known: {'; '.join(unknown)}."
+    if person.sex == "female":
+        text += (" A woman who could become pregnant and takes a statin should use reliable contraception (the same "
+                 "guideline).")
+    return Advice("statin benefit group", text, f"{ACC_AHA_2018_CHOLESTEROL}, section 4.3")
+
+
 def _advice(person: Person, estimates: dict[str, RiskEstimate]) -> list[Advice]:
     advice = []
     group = statin_benefit_group(person)
+    if group == "clinical ASCVD":
+        return secondary_prevention_advice(person) + cancer_screening(person) + _diabetes_screening(estimates)
+    if person.clinical_ascvd is None and group != "none":
+        advice.append(Advice("prevention setting", ASSUMED_NO_ASCVD, ACC_AHA_2018_CHOLESTEROL))
+    if group == "diabetes, age 20-39":
+        advice.append(diabetes_young_adult_advice(person))
     if group in GROUP_ADVICE:
         advice.append(Advice("statin benefit group", GROUP_ADVICE[group], ACC_AHA_2018_CHOLESTEROL))
     pce = estimates.get("PCE 10-year ASCVD")
@@ -404,12 +621,16 @@ def _advice(person: Person, estimates: dict[str, RiskEstimate]) -> list[Advice]:
             advice.append(Advice("statin", f"Age {person.age:g}, at least one CVD risk factor, 10-year risk "
                                  f"{risk:.1%}: USPSTF grade {grade}.", "USPSTF, JAMA 2022;328(8):746-753"))
     advice += cancer_screening(person)
+    return advice + _diabetes_screening(estimates)
+
+
+def _diabetes_screening(estimates: dict[str, RiskEstimate]) -> list[Advice]:
     diabetes = estimates.get("FINDRISC type 2 diabetes")
     if diabetes is not None and diabetes.points is not None and diabetes.points >= 15:
-        advice.append(Advice("diabetes", f"FINDRISC {diabetes.points} points ({diabetes.category}): test for "
-                             "diabetes (fasting glucose or HbA1c) and offer a lifestyle intervention.",
-                             "Lindström & Tuomilehto, Diabetes Care 2003"))
-    return advice
+        return [Advice("diabetes", f"FINDRISC {diabetes.points} points ({diabetes.category}): test for diabetes "
+                       "(fasting glucose or HbA1c) and offer a lifestyle intervention.",
+                       "Lindström & Tuomilehto, Diabetes Care 2003")]
+    return []
 
 
 def _risk_band_advice(person: Person, risk: float) -> list[Advice]:
