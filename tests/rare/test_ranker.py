@@ -174,7 +174,10 @@ def test_with_a_vcf_the_ranker_orders_the_diseases_of_one_gene(hpo_knowledge) ->
     marfan, lipodystrophy = "OMIM:154700", "OMIM:616914"
     assert rank(ratio_only, lipodystrophy) < rank(ratio_only, marfan)  # the bug, reproduced with the switch off
     assert rank(result, marfan) == 1 and rank(result, marfan) < rank(result, lipodystrophy)
-    assert [g.model_dump() for g in result.genes] == [g.model_dump() for g in ratio_only.genes]
+    # the gene ranking is unchanged (probabilities to rounding: the split changes the order of a float sum)
+    expected = [{**g.model_dump(), "posttest_probability": pytest.approx(g.posttest_probability)}
+                for g in ratio_only.genes]
+    assert [g.model_dump() for g in result.genes] == expected
     probabilities = [c.posttest_probability for c in result.diseases]
     assert probabilities == sorted(probabilities, reverse=True)
     assert [c.score for c in result.diseases] == sorted((c.score for c in result.diseases), reverse=True)
