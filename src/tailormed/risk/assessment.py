@@ -509,7 +509,7 @@ def secondary_prevention_advice(person: Person) -> list[Advice]:
                  "recorded.")
     ldl = person.ldl_mg_dl
     if ldl is not None and ldl >= 70 and person.on_statin:
-        found.append(Advice("secondary prevention: LDL-C", f"LDL-C {ldl:g} mg/dL on a statin. " + ezetimibe,
+        found.append(Advice("secondary prevention: LDL-C", f"LDL-C {ldl:.0f} mg/dL on a statin. " + ezetimibe,
                             SECONDARY_PREVENTION_SOURCE))
     elif ldl is None or ldl >= 70:
         found.append(Advice("secondary prevention: LDL-C", ("LDL-C is not given. " if ldl is None else "") + ezetimibe,
