@@ -229,3 +229,13 @@ def test_type_2_diabetes_of_twelve_years_is_long_but_type_1_is_not() -> None:
     type_1 = replace(type_2, diabetes_type="type_1")
     assert "with long duration" in _texts(type_2)
     assert "with long duration" not in _texts(type_1) and "none of these" in _texts(type_1)
+
+
+def test_every_risk_page_says_the_2018_lipid_guideline_was_replaced(tmp_path: Path) -> None:
+    person = tmp_path / "person.yaml"
+    person.write_text("age: 55\nsex: female\ntotal_cholesterol_mg_dl: 213\nhdl_mg_dl: 50\nsystolic_bp_mmhg: 120\n")
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["risk", "assess", str(person), "--out", str(out), "-q"]).exit_code == 0
+    status = json.loads((out / "risk.json").read_text())["prevention_setting"]["guideline_status"]
+    assert "2026" in status and "10.1161/CIR.0000000000001423" in status and "not yet curated" in status
+    assert 'id="risk-guideline"' in (out / "report.html").read_text()

@@ -524,6 +524,16 @@ ASSUMED_NO_ASCVD = (
     "person file: secondary-prevention advice then applies and the first-event estimates do not.")
 
 
+LIPID_GUIDELINE_STATUS = (
+    "Which guideline: the lipid and statin advice follows the 2018 AHA/ACC multisociety cholesterol guideline (Grundy "
+    "et al., Circulation 2019) and the 2019 ACC/AHA primary-prevention guideline. The 2026 ACC/AHA multisociety "
+    "guideline on the management of dyslipidemia (Blumenthal, Morris et al., Circulation 2026; "
+    "doi:10.1161/CIR.0000000000001423) replaces the 2018 guideline, with PREVENT-ASCVD risk categories and LDL-C "
+    "goals; its recommendations are not yet curated here (docs/risk.md), so check the statin advice against it.")
+"""Shown with every risk result: the advice's guideline has been replaced, and which parts of the new one we have
+not curated (docs/risk.md, "Which guideline")."""
+
+
 def prevention_setting(clinical_ascvd: bool | None, source: str | None = None) -> dict[str, object]:
     """What the advice assumes about clinical ASCVD, for the report's first lines.
 
@@ -545,7 +555,8 @@ def prevention_setting(clinical_ascvd: bool | None, source: str | None = None) -
         setting = "primary prevention (clinical ASCVD not recorded; assumed absent)"
         statement = ASSUMED_NO_ASCVD
         notes = []
-    return {"clinical_ascvd": clinical_ascvd, "setting": setting, "statement": statement, "notes": notes}
+    return {"clinical_ascvd": clinical_ascvd, "setting": setting, "statement": statement, "notes": notes,
+            "guideline_status": LIPID_GUIDELINE_STATUS}
 
 
 def diabetes_young_adult_advice(person: Person) -> Advice:
