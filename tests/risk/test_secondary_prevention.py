@@ -62,8 +62,10 @@ def test_clinical_ascvd_over_75_and_the_ezetimibe_step() -> None:
     text = _texts(on_statin)
     assert "LDL-C 92 mg/dL on a statin" in text and "ezetimibe is reasonable at very high risk (COR IIa)" in text
     assert "may be reasonable otherwise (COR IIb)" in text
-    at_goal = replace(on_statin, ldl_mg_dl=55)
-    assert "ezetimibe" not in _texts(at_goal)
+    below_70 = _texts(replace(on_statin, ldl_mg_dl=60))
+    assert "ezetimibe is reasonable" not in below_70 and "below the 70 mg/dL" in below_70
+    # the 2026 guideline's secondary-prevention goals are put as a check, at any LDL-C (60 is above its < 55)
+    assert "< 55 mg/dL at very high risk" in below_70 and "not yet curated" in below_70
 
 
 def test_unrecorded_clinical_ascvd_is_said_to_be_assumed_absent() -> None:
@@ -114,6 +116,43 @@ def test_fhir_conditions_record_clinical_ascvd(tmp_path: Path) -> None:
     (tmp_path / "person.yaml").write_text("age: 58\nsex: male\nfhir_bundle: obs.json\n")
     person, origin = read_person(tmp_path / "person.yaml")
     assert person.clinical_ascvd is True and "I21.4" in origin["clinical_ascvd"]
+
+
+def test_every_infarction_of_the_value_set_and_past_revascularisation_codes_count(tmp_path: Path) -> None:
+    # 54329005 (acute MI of anterior wall) is in VSAC's myocardial infarction value set: a review found it fell through
+    snomed = "http://snomed.info/sct"
+    _bundle(tmp_path, _condition("54329005", snomed), _condition("I25.700"), _condition("Z95.5"),
+            _condition("I70.411"), _condition("I69.351"), _condition("I22.0"), _condition("I20.81"))
+    inputs = read_fhir_observations(tmp_path / "obs.json")
+    assert [f.split(" (")[0] for f in inputs.clinical_ascvd] == [
+        "myocardial infarction", "coronary bypass graft atherosclerosis", "coronary angioplasty implant",
+        "bypass graft atherosclerosis of the extremities", "sequelae of ischaemic stroke",
+        "subsequent myocardial infarction"]
+    # angina with coronary microvascular dysfunction is not atherosclerotic, but is put to the clinician
+    assert len(inputs.possible_clinical_ascvd) == 1 and "I20.81" in inputs.possible_clinical_ascvd[0]
+
+
+def test_a_condition_that_may_be_clinical_ascvd_is_never_assumed_absent(tmp_path: Path) -> None:
+    unknown_mi = {"resourceType": "Condition", "verificationStatus": {"coding": [{"code": "confirmed"}]}, "code": {
+        "coding": [{"system": "http://snomed.info/sct", "code": "1755008", "display": "Old myocardial infarction"}]}}
+    _bundle(tmp_path, unknown_mi, _condition("J45.909"))  # and asthma, which is not put to the clinician
+    (tmp_path / "person.yaml").write_text("age: 63\nsex: male\ntotal_cholesterol_mg_dl: 210\nhdl_mg_dl: 40\n"
+                                          "systolic_bp_mmhg: 140\nfhir_bundle: obs.json\n")
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["risk", "assess", str(tmp_path / "person.yaml"), "--out", str(out),
+                                    "-q"]).exit_code == 0
+    document = json.loads((out / "risk.json").read_text())
+    setting = document["prevention_setting"]
+    assert setting["setting"].startswith("clinical ASCVD to confirm") and "assumed absent" not in setting["setting"]
+    assert "Old myocardial infarction (SNOMED CT 1755008" in setting["to_confirm"]
+    assert "J45" not in setting["to_confirm"]
+    assert document["advice"][0]["topic"] == "confirm clinical ASCVD first"
+    assert all(a["topic"] != "prevention setting" for a in document["advice"])
+    assert 'id="risk-setting" class="caution"' in (out / "report.html").read_text()
+    # saying so in the person file settles it either way
+    (tmp_path / "person.yaml").write_text((tmp_path / "person.yaml").read_text() + "clinical_ascvd: true\n")
+    person, origin = read_person(tmp_path / "person.yaml")
+    assert person.clinical_ascvd is True and "clinical_ascvd_to_confirm" not in origin
 
 
 def test_person_file_saying_no_ascvd_against_a_recorded_infarction_is_refused(tmp_path: Path) -> None:

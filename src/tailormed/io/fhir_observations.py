@@ -15,6 +15,7 @@ clinical ASCVD; a Condition can only say that the person has it, never that they
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,20 @@ _FIELD_CONVERSIONS: dict[str, dict[str, Callable[[float], float]]] = {
 
 ICD10CM_SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
 SNOMED_SYSTEM = "http://snomed.info/sct"
+# SNOMED CT codes of myocardial infarction: the expansion (20240502) of the VSAC value set "Initial Myocardial
+# Infarction" 2.16.840.1.113883.3.526.3.403 (v20240125), as published in cqframework/ecqm-content-qicore-2024
+# input/vocabulary/valueset/external/valueset-2.16.840.1.113883.3.526.3.403.json (commit 4661e38), less the entries
+# that are not by themselves atherosclerotic: postoperative and procedural infarction (129574000, 1163440003,
+# 703212004), microinfarct (42531007) and MINOCA (879955009). Those, like any code missing here, are flagged as
+# possible clinical ASCVD to confirm (POSSIBLE_ASCVD_WORDS), never taken as absent.
+_MI_SNOMED_CODES = """
+    10273003 1204151009 1204152002 1204154001 1204155000 1204222000 15713001000119100 15990001 194802003 194809007
+    194856005 22298006 233835003 233838001 233843008 30277009 304914007 307140009 314207007 32574007 394710008
+    401303003 401314000 418044006 428196007 428752002 44811000087108 44821000087100 44831000087103 44841000087109
+    44851000087107 52035003 54329005 57054005 58612006 62695002 65547006 70211005 703164000 703165004 703213009
+    703251009 703252002 703253007 70422006 70998009 726499301000119105 73795002 76593002 79009004 836293000 836294006
+    836295007 840309000 840312002 840316004 840609007 840680009 896689003 896691006 896696001 896697005
+""".split()  # noqa: SIM905 (a wrapped block of codes reads better than a list literal)
 CLINICAL_ASCVD_CODES: dict[tuple[str, str], str] = {
     # Curated from the VSAC value sets of the CMS347 eCQM "Statin Therapy for the Prevention and Treatment of
     # Cardiovascular Disease" (as published in cqframework/ecqm-content-qicore-2024), kept to the 2018 AHA/ACC
@@ -115,11 +130,41 @@ CLINICAL_ASCVD_CODES: dict[tuple[str, str], str] = {
     (SNOMED_SYSTEM, "140911000119109"): "ischaemic stroke", (SNOMED_SYSTEM, "140921000119102"): "ischaemic stroke",
     (SNOMED_SYSTEM, "23671000119107"): "ischaemic stroke (sequela)",
     (SNOMED_SYSTEM, "195185009"): "cerebral infarction", (SNOMED_SYSTEM, "195189003"): "cerebral infarction",
+    # ICD-10-CM codes that record a past event or revascularisation (ICD-10-CM 2024 tabular list): I22 subsequent
+    # STEMI/NSTEMI; I25.7 atherosclerosis of a coronary bypass graft (a past CABG); Z95.1 aortocoronary bypass
+    # graft, Z95.5 coronary angioplasty implant and graft, Z98.61 coronary angioplasty status; I70.3-I70.7
+    # atherosclerosis of a bypass graft of the extremities (a past peripheral revascularisation); I69.3 sequelae of
+    # cerebral infarction; I20.2 refractory angina; G45.3 amaurosis fugax (a retinal TIA)
+    (ICD10CM_SYSTEM, "I22"): "subsequent myocardial infarction",
+    (ICD10CM_SYSTEM, "I25.7"): "coronary bypass graft atherosclerosis (past CABG)",
+    (ICD10CM_SYSTEM, "Z95.1"): "aortocoronary bypass graft (past CABG)",
+    (ICD10CM_SYSTEM, "Z95.5"): "coronary angioplasty implant (past PCI)",
+    (ICD10CM_SYSTEM, "Z98.61"): "coronary angioplasty status (past PCI)",
+    (ICD10CM_SYSTEM, "I70.3"): "bypass graft atherosclerosis of the extremities (past revascularisation)",
+    (ICD10CM_SYSTEM, "I70.4"): "bypass graft atherosclerosis of the extremities (past revascularisation)",
+    (ICD10CM_SYSTEM, "I70.5"): "bypass graft atherosclerosis of the extremities (past revascularisation)",
+    (ICD10CM_SYSTEM, "I70.6"): "bypass graft atherosclerosis of the extremities (past revascularisation)",
+    (ICD10CM_SYSTEM, "I70.7"): "bypass graft atherosclerosis of the extremities (past revascularisation)",
+    (ICD10CM_SYSTEM, "I69.3"): "sequelae of ischaemic stroke", (ICD10CM_SYSTEM, "I20.2"): "refractory angina",
+    (ICD10CM_SYSTEM, "G45.3"): "amaurosis fugax (retinal transient ischaemic attack)",
+    **{(SNOMED_SYSTEM, code): "myocardial infarction" for code in _MI_SNOMED_CODES},
 }
 """(code system, code or ICD-10-CM prefix) -> the clinical ASCVD condition it records. Small and cited, not the whole
 measure: a Condition not listed leaves clinical ASCVD unknown, never false. Revascularisation is a Procedure in FHIR,
 which is not read; record it with ``clinical_ascvd: true`` in the person file."""
 _NOT_ESTABLISHED = {"refuted", "entered-in-error", "unconfirmed", "provisional", "differential"}
+#: ICD-10-CM codes under a listed prefix that are not atherosclerotic: I20.81 angina with coronary microvascular
+#: dysfunction. They are flagged as possible clinical ASCVD instead.
+_ICD10CM_NOT_ASCVD = ("I20.81",)
+#: ICD-10-CM chapters where a code we do not list may still record clinical ASCVD (ischaemic heart disease
+#: I20-I25, cerebral infarction and its sequelae, atherosclerosis and peripheral vascular disease, arterial embolism,
+#: TIA, coronary graft / angioplasty status): such a Condition is reported for the clinician to confirm.
+POSSIBLE_ASCVD_ICD10CM = ("I20", "I21", "I22", "I23", "I24", "I25", "I63", "I65", "I66", "I69.3", "I70", "I73.9",
+                          "I74", "G45", "Z95.1", "Z95.5", "Z98.61")
+#: Words in a Condition's code text or display that may mean clinical ASCVD when its code is not one we list.
+POSSIBLE_ASCVD_WORDS = re.compile(
+    r"infarct|angina|coronary|isch[a]?emi|stroke|cerebrovascular|transient isch|peripheral arter|claudication|"
+    r"revasculari|bypass|stent|angioplast|atheroscl|carotid|amaurosis", re.IGNORECASE)
 BP_PANEL = "85354-9"
 SMOKING_STATUS = "72166-2"
 # SNOMED CT answers for tobacco smoking status (the US Core value set).
@@ -183,23 +228,23 @@ def observations_to_inputs(document: Any, *, source: str) -> ClinicalInputs:
     if "egfr_ml_min_1_73m2" in values:
         values["egfr_equation"] = equation
     values["clinical_ascvd"] = clinical_ascvd_conditions(document, source)
+    values["possible_clinical_ascvd"] = possible_clinical_ascvd_conditions(document, source)
     if smoking is not None:
         values["smoking"], values["smoking_source"] = smoking[1], smoking[2]
         values["smoking_date"] = smoking[0] or None
     return ClinicalInputs(**values)
 
 
-def clinical_ascvd_conditions(document: Any, source: str) -> list[str]:
-    """The Conditions of a Bundle (or a single Condition) whose code is in :data:`CLINICAL_ASCVD_CODES`, each as
-    ``"<condition> (<system code>, <source>:entry[i])"``. A Condition refuted, entered in error, unconfirmed,
-    provisional or differential does not count; a resolved or inactive one does (a past myocardial infarction is
+def _established_conditions(document: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The Conditions of a Bundle (or a single Condition) with where each is, less those refuted, entered in error,
+    unconfirmed, provisional or differential; a resolved or inactive one stays (a past myocardial infarction is
     clinical ASCVD for life)."""
     if not isinstance(document, dict):
         return []
     items: list[tuple[str, Any]] = [("Condition", document)]
     if document.get("resourceType") != "Condition":
         items = [(f"entry[{i}]", _mapping(e).get("resource")) for i, e in enumerate(_items(document.get("entry")))]
-    found = []
+    kept = []
     for where, resource in items:
         if not isinstance(resource, dict) or resource.get("resourceType") != "Condition":
             continue
@@ -207,16 +252,56 @@ def clinical_ascvd_conditions(document: Any, source: str) -> list[str]:
                                                                           .get("coding"))}
         clinical = {str(_mapping(c).get("code")) for c in _items(_mapping(resource.get("clinicalStatus"))
                                                                       .get("coding"))}
-        if verification & _NOT_ESTABLISHED or "entered-in-error" in clinical:
-            continue
+        if not (verification & _NOT_ESTABLISHED or "entered-in-error" in clinical):
+            kept.append((where, resource))
+    return kept
+
+
+def _system_name(system: str) -> str:
+    return "ICD-10-CM" if "icd-10" in system else "SNOMED CT" if "snomed" in system else system or "no system"
+
+
+def clinical_ascvd_conditions(document: Any, source: str) -> list[str]:
+    """The established Conditions whose code is in :data:`CLINICAL_ASCVD_CODES`, each as ``"<condition> (<system
+    code>, <source>:entry[i])"``."""
+    found = []
+    for where, resource in _established_conditions(document):
         for coding in _items(_mapping(resource.get("code")).get("coding")):
-            condition = _ascvd_condition(str(_mapping(coding).get("system") or ""),
-                                         str(_mapping(coding).get("code") or ""))
+            system, code = str(_mapping(coding).get("system") or ""), str(_mapping(coding).get("code") or "")
+            condition = _ascvd_condition(system, code)
             if condition is not None:
-                code = str(_mapping(coding).get("code"))
-                found.append(f"{condition} ({'ICD-10-CM' if 'icd-10' in str(coding.get('system')) else 'SNOMED CT'} "
-                             f"{code}, {source}:{where})")
+                found.append(f"{condition} ({_system_name(system)} {code}, {source}:{where})")
                 break
+    return found
+
+
+def possible_clinical_ascvd_conditions(document: Any, source: str) -> list[str]:
+    """Established Conditions not in :data:`CLINICAL_ASCVD_CODES` that may still record clinical ASCVD: an ICD-10-CM
+    code in :data:`POSSIBLE_ASCVD_ICD10CM`, or a code text or display matching :data:`POSSIBLE_ASCVD_WORDS` (a SNOMED
+    CT code for myocardial infarction that our list lacks, "Old myocardial infarction", a coronary stent). A short
+    code list must not turn a recorded infarction into "no clinical ASCVD": these are reported for the clinician to
+    confirm, as ``"<text or display> (<system code>, <source>:entry[i])"``.
+
+    >>> bundle = {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Condition", "code": {
+    ...     "coding": [{"system": SNOMED_SYSTEM, "code": "999999", "display": "Old myocardial infarction"}]}}}]}
+    >>> possible_clinical_ascvd_conditions(bundle, "b.json")
+    ['Old myocardial infarction (SNOMED CT 999999, b.json:entry[0])']
+    """
+    found = []
+    for where, resource in _established_conditions(document):
+        concept = _mapping(resource.get("code"))
+        codings = [(_mapping(c).get("system") or "", _mapping(c).get("code") or "", _mapping(c).get("display") or "")
+                   for c in _items(concept.get("coding"))]
+        if any(_ascvd_condition(str(system), str(code)) for system, code, _ in codings):
+            continue  # recognised: clinical_ascvd_conditions reports it
+        text = " ".join([str(concept.get("text") or "")] + [str(display) for _, _, display in codings])
+        by_code = [(str(system), str(code)) for system, code, _ in codings if str(system) == ICD10CM_SYSTEM and
+                   str(code).upper().replace(".", "").startswith(tuple(p.replace(".", "") for p in
+                                                                       POSSIBLE_ASCVD_ICD10CM))]
+        if by_code or POSSIBLE_ASCVD_WORDS.search(text):
+            system, code = by_code[0] if by_code else (str(codings[0][0]), str(codings[0][1])) if codings else ("", "")
+            label = text.strip() or "Condition"
+            found.append(f"{label} ({_system_name(system)} {code}, {source}:{where})")
     return found
 
 
@@ -235,6 +320,8 @@ def _ascvd_condition(system: str, code: str) -> str | None:
     if system != ICD10CM_SYSTEM or not code:
         return None
     bare = code.upper().replace(".", "")
+    if bare.startswith(tuple(c.replace(".", "") for c in _ICD10CM_NOT_ASCVD)):
+        return None
     for (code_system, prefix), condition in CLINICAL_ASCVD_CODES.items():
         if code_system == ICD10CM_SYSTEM and bare.startswith(prefix.replace(".", "")):
             return condition

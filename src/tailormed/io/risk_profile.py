@@ -29,6 +29,11 @@ _MEASURED = {"total_cholesterol_mg_dl": "total_cholesterol_mg_dl", "hdl_mg_dl": 
              "serum_creatinine_mg_dl": "creatinine_mg_dl"}
 
 
+CLINICAL_ASCVD_TO_CONFIRM = "clinical_ascvd_to_confirm"
+"""Key of the person's origin map listing FHIR Conditions that may be clinical ASCVD but are not recognised by code
+(the person file did not say clinical_ascvd)."""
+
+
 def read_person(path: Path) -> tuple[Person, dict[str, str]]:
     """A person file (YAML): the :class:`Person` fields, plus ``fhir_bundle`` whose Observations fill what the
     file does not give. Returns the person and, per field, where its value came from."""
@@ -73,6 +78,9 @@ def read_person_dated(path: Path) -> tuple[Person, dict[str, str], dict[str, str
             if "clinical_ascvd" not in data:
                 data["clinical_ascvd"] = True
                 origin["clinical_ascvd"] = "; ".join(inputs.clinical_ascvd)
+        if inputs.possible_clinical_ascvd and "clinical_ascvd" not in data:
+            # not a person field: the report asks the clinician to confirm (pipelines.risk, prevention_setting)
+            origin[CLINICAL_ASCVD_TO_CONFIRM] = "; ".join(inputs.possible_clinical_ascvd)
         if "current_smoker" not in data and inputs.smoking != "unknown":
             data["current_smoker"] = inputs.smoking == "current"
             origin["current_smoker"] = inputs.smoking_source or str(bundle_path)

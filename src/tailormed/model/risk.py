@@ -49,6 +49,9 @@ class ClinicalInputs(Record):
     creatinine_mg_dl: Measurement | None = None
     clinical_ascvd: list[str] = Field(
         default_factory=list, description="FHIR Conditions coding clinical ASCVD (code, name and where), if any.")
+    possible_clinical_ascvd: list[str] = Field(
+        default_factory=list, description="FHIR Conditions that may record clinical ASCVD but whose code is not one "
+        "we recognise (to confirm).")
     smoking: SmokingStatus = "unknown"
     smoking_source: str | None = None
     smoking_date: str | None = None

@@ -18,13 +18,16 @@ import numpy.typing as npt
 from tailormed.errors import InputError
 from tailormed.io.genotypes import open_target
 from tailormed.io.populations import read_populations
-from tailormed.io.risk_profile import PERSON_FIELDS, read_person_dated
+from tailormed.io.risk_profile import CLINICAL_ASCVD_TO_CONFIRM, PERSON_FIELDS, read_person_dated
 from tailormed.io.scoring_file import read_scoring_file
 from tailormed.model.patient import PolygenicSettings
 from tailormed.model.prs import PersonScore, ReferenceDistribution, ScoreMatch, ScoreResult, ScoringFile
 from tailormed.output import atomic_output_dir
 from tailormed.report.risk import write_risk_outputs
 from tailormed.risk.assessment import (
+    CONFIRM_ASCVD,
+    SECONDARY_PREVENTION_SOURCE,
+    Advice,
     Assessment,
     assess,
     check_polygenic_outcome,
@@ -192,6 +195,16 @@ def run_assess(person_file: Path, out: Path, *, prs_z: float | None = None,
     return assessment
 
 
+def _with_ascvd_to_confirm(advice: list[Advice], to_confirm: str | None) -> list[Advice]:
+    """The advice, with "confirm clinical ASCVD first" in place of the primary-prevention assumption when the FHIR
+    record lists Conditions that may be clinical ASCVD but were not recognised by code."""
+    if not to_confirm:
+        return advice
+    confirm = Advice("confirm clinical ASCVD first", CONFIRM_ASCVD.format(entries=to_confirm),
+                     SECONDARY_PREVENTION_SOURCE)
+    return [confirm] + [a for a in advice if a.topic != "prevention setting"]
+
+
 def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_sd: float | None = None,
                   prs_source: str = "", prs_outcome: str = "ascvd"
                   ) -> tuple[Assessment, dict[str, float], dict[str, object]]:
@@ -226,9 +239,11 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
                                            "estimates of the score's outcome only"} if adjusted else None,
         "what_ifs": [{**dataclasses.asdict(w), "absolute_risk_reduction": w.absolute_risk_reduction}
                      for w in assessment.what_ifs],
-        "advice": [dataclasses.asdict(a) for a in assessment.advice],
+        "advice": [dataclasses.asdict(a) for a in _with_ascvd_to_confirm(assessment.advice,
+                                                                        origin.get(CLINICAL_ASCVD_TO_CONFIRM))],
         "not_computed": assessment.skipped,
-        "prevention_setting": prevention_setting(person.clinical_ascvd, origin.get("clinical_ascvd")),
+        "prevention_setting": prevention_setting(person.clinical_ascvd, origin.get("clinical_ascvd"),
+                                                 origin.get(CLINICAL_ASCVD_TO_CONFIRM)),
         "kidney_function": dataclasses.asdict(kidney_function(person)),
     }
     if polygenic_not_applied:

@@ -161,8 +161,8 @@ def kidney_function(p: Person) -> KidneyFunction:
     PREVENT's models are race-free (Khan et al., Circulation 2024;149:430-449); the race-free creatinine equation is
     CKD-EPI 2021 (Inker et al., NEJM 2021), which the NKF-ASN task force recommends for US practice. With serum
     creatinine (and the person's age and sex, always known) eGFR is computed with it; otherwise the eGFR given is used
-    and the note names the equation it came from (a 2009 CKD-EPI eGFR reads lower than the 2021 one for the same
-    creatinine; MDRD is another equation again).
+    and the note names the equation it came from (a 2009 CKD-EPI eGFR without its race coefficient reads lower than
+    the 2021 one for the same creatinine, with it higher; MDRD is another equation again).
 
     >>> round(kidney_function(Person(age=60, sex="male", serum_creatinine_mg_dl=1.0)).egfr or 0, 1)
     86.2
@@ -183,7 +183,8 @@ def kidney_function(p: Person) -> KidneyFunction:
         return KidneyFunction(egfr=p.egfr, note=None)
     if p.egfr_equation == "ckd_epi_2009":
         note = (f"eGFR {p.egfr:g} as reported, by the CKD-EPI 2009 equation (with its race term), not the race-free "
-                f"CKD-EPI 2021 one; the 2009 equation reads lower for the same creatinine ({FU_2023}). Give serum "
+                f"CKD-EPI 2021 one; without its race coefficient the 2009 equation reads lower for the same "
+                f"creatinine ({FU_2023}), and with it (applied to Black patients) higher. Give serum "
                 "creatinine (serum_creatinine_mg_dl, or LOINC 2160-0/14682-9) to compute CKD-EPI 2021.")
     elif p.egfr_equation == "mdrd":
         note = (f"eGFR {p.egfr:g} as reported, by the MDRD Study equation, not the race-free CKD-EPI 2021 one. Give "
@@ -476,6 +477,12 @@ VERY_HIGH_RISK = ("very high risk means a history of several major ASCVD events 
                   "failure, LDL-C persistently >= 100 mg/dL)")
 
 
+SECONDARY_PREVENTION_2026 = (
+    "Check against the 2026 ACC/AHA dyslipidemia guideline, which replaces the 2018 one and is not yet curated here: "
+    "summaries of it agree that it sets LDL-C goals in secondary prevention (< 55 mg/dL at very high risk, < 70 mg/dL "
+    "otherwise), with ezetimibe, a PCSK9 antibody or other non-statin therapy added to reach them.")
+
+
 def secondary_prevention_advice(person: Person) -> list[Advice]:
     """The 2018 AHA/ACC cholesterol guideline's advice for clinical ASCVD (Grundy et al., Circulation 2019, section
     4.1; wording ours):
@@ -509,13 +516,24 @@ def secondary_prevention_advice(person: Person) -> list[Advice]:
                  "recorded.")
     ldl = person.ldl_mg_dl
     if ldl is not None and ldl >= 70 and person.on_statin:
-        found.append(Advice("secondary prevention: LDL-C", f"LDL-C {ldl:.0f} mg/dL on a statin. " + ezetimibe,
-                            SECONDARY_PREVENTION_SOURCE))
+        text = f"LDL-C {ldl:.0f} mg/dL on a statin. " + ezetimibe
     elif ldl is None or ldl >= 70:
-        found.append(Advice("secondary prevention: LDL-C", ("LDL-C is not given. " if ldl is None else "") + ezetimibe,
-                            SECONDARY_PREVENTION_SOURCE))
+        text = ("LDL-C is not given. " if ldl is None else "") + ezetimibe
+    else:
+        text = (f"LDL-C {ldl:.0f} mg/dL: below the 70 mg/dL at which the 2018 guideline adds ezetimibe to a maximally "
+                "tolerated statin.")
+    found.append(Advice("secondary prevention: LDL-C", f"{text} {SECONDARY_PREVENTION_2026}",
+                        SECONDARY_PREVENTION_SOURCE))
     return found
 
+
+CONFIRM_ASCVD = (
+    "The record lists condition(s) that may be clinical ASCVD but whose code TailorMed does not recognise: {entries}. "
+    "If any is a myocardial infarction, acute coronary syndrome, angina, coronary or other arterial "
+    "revascularisation, stroke or TIA of atherosclerotic origin, or symptomatic peripheral artery disease, set "
+    "clinical_ascvd: true in the person file: secondary-prevention advice (a high-intensity statin at 75 or younger) "
+    "then applies and the first-event estimates below do not. The estimates and statin advice below are for primary "
+    "prevention and are valid only if none of them is.")
 
 ASSUMED_NO_ASCVD = (
     "Clinical ASCVD is not recorded: the statin advice below is for primary prevention and assumes the person has "
@@ -534,12 +552,20 @@ LIPID_GUIDELINE_STATUS = (
 not curated (docs/risk.md, "Which guideline")."""
 
 
-def prevention_setting(clinical_ascvd: bool | None, source: str | None = None) -> dict[str, object]:
-    """What the advice assumes about clinical ASCVD, for the report's first lines.
+def prevention_setting(clinical_ascvd: bool | None, source: str | None = None,
+                       to_confirm: str | None = None) -> dict[str, object]:
+    """What the advice assumes about clinical ASCVD, for the report's first lines; ``to_confirm`` lists record
+    entries that may be clinical ASCVD but were not recognised by code (then nothing is "assumed absent").
 
     >>> prevention_setting(None)["setting"]
     'primary prevention (clinical ASCVD not recorded; assumed absent)'
+    >>> prevention_setting(None, to_confirm="Old myocardial infarction (SNOMED CT 1, b.json:entry[0])")["setting"]
+    'clinical ASCVD to confirm: the record lists possible clinical ASCVD'
     """
+    if not clinical_ascvd and clinical_ascvd is not False and to_confirm:
+        return {"clinical_ascvd": None, "setting": "clinical ASCVD to confirm: the record lists possible clinical "
+                "ASCVD", "statement": CONFIRM_ASCVD.format(entries=to_confirm), "notes": [], "to_confirm": to_confirm,
+                "guideline_status": LIPID_GUIDELINE_STATUS}
     if clinical_ascvd:
         setting = "secondary prevention (clinical ASCVD)"
         statement = ("Clinical ASCVD is recorded" + (f" ({source})" if source else "") + ": the first-event risk "
