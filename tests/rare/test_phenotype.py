@@ -5,7 +5,7 @@ import pytest
 from scipy.stats import hypergeom
 
 from tailormed.io.phenopacket import hpo_ids_to_profile
-from tailormed.kb.hpo import _infer_gene, curated_disease_genes
+from tailormed.kb.hpo import _infer_gene, curated_disease_genes, specific_name_words
 from tailormed.kb.rare_preset import load_preset
 from tailormed.model.common import Provenance
 from tailormed.rare.engine import rank_case
@@ -69,8 +69,16 @@ def test_an_orphanet_group_of_omim_subtypes_is_listed_under_them(hpo_knowledge) 
         genes = set(hpo.disease_genes[orpha])
         assert genes and genes <= omim_genes and orpha not in hpo.orphanet_folded_into
         assert all(hpo.disease_ids[r].startswith("OMIM:") and genes & set(hpo.disease_genes[r]) for r in omim_rows)
+    for orpha, omim_rows in groups.items():  # each target is a named subtype, and every gene has one
+        words = specific_name_words(hpo.disease_names[orpha])
+        assert all(words & specific_name_words(hpo.disease_names[r]) for r in omim_rows)
     xp = hpo.disease_ids.index("ORPHA:910")  # Xeroderma pigmentosum: seven genes, each with OMIM subtypes
     assert xp in groups
+    assert all("xeroderma" in hpo.disease_names[r].casefold() for r in groups[xp])
+    # Entries that only share genes with other diseases stay ranked: a COL1A1-PDGFB fusion tumour is no form of
+    # osteogenesis imperfecta, a 15q11q13 microduplication no Angelman syndrome, VKH disease no lupus
+    for kept in ("ORPHA:31112", "ORPHA:238446", "ORPHA:3437"):
+        assert hpo.disease_ids.index(kept) not in groups, kept
     # A patient with XP's skin findings: the Orphanet group comes first unless folded, then its OMIM subtypes lead
     profile = hpo_ids_to_profile(["HP:0000992", "HP:0001480", "HP:0012733", "HP:0002861"])
     provenance = Provenance(software="t", software_version="0", knowledge=[], created="2026-01-01T00:00:00Z")

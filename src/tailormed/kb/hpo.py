@@ -84,6 +84,33 @@ def _name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
+#: Words that say what kind of entry a disease name is, or name a broad class, not which disease: two names sharing
+#: only these do not name the same condition ("15q11q13 microduplication syndrome" and "Angelman syndrome";
+#: "Mitochondrial DNA-related cardiomyopathy and hearing loss" and MELAS).
+GENERIC_NAME_WORDS = frozenset("""
+    a an and or of the with without to due in on by for from at as type types form forms group subtype variant
+    syndrome syndromes disease diseases disorder disorders deficiency defect defects anomaly anomalies malformation
+    autosomal dominant recessive x-linked linked familial hereditary inherited congenital isolated classic classical
+    atypical early late onset infantile juvenile adult childhood neonatal severe mild progressive primary secondary
+    susceptibility associated related like complex partial non other unspecified multiple rare benign malignant
+    mitochondrial dysplasia myopathy dystrophy encephalopathy cardiomyopathy neuropathy cancer tumor tumour carcinoma
+    hearing loss deafness intellectual disability developmental delay
+    """.split())  # noqa: SIM905 (a wrapped block of words reads better than a list literal)
+
+
+def specific_name_words(name: str) -> frozenset[str]:
+    """The words of a disease name that say which disease it is (lower case, punctuation split off, numbers and
+    :data:`GENERIC_NAME_WORDS` dropped).
+
+    >>> sorted(specific_name_words("Xeroderma pigmentosum, complementation group A"))
+    ['complementation', 'pigmentosum', 'xeroderma']
+    >>> specific_name_words("Angelman syndrome") & specific_name_words("15q11q13 microduplication syndrome")
+    frozenset()
+    """
+    words = re.split(r"[^0-9a-z]+", name.casefold())
+    return frozenset(w for w in words if len(w) > 1 and not w.isdigit() and w not in GENERIC_NAME_WORDS)
+
+
 @dataclass
 class HpoKnowledge:
     """The ontology plus disease annotations, indexed for vectorised scoring.
@@ -198,12 +225,15 @@ class HpoKnowledge:
 
     @property
     def orphanet_groups_into(self) -> dict[int, list[int]]:
-        """Orphanet entries that group OMIM entries: ORPHA row -> the OMIM rows sharing a gene with it, for each
-        Orphanet entry not already a duplicate (:attr:`orphanet_folded_into`) whose every gene (at least one) is
-        linked to some OMIM entry. Orphanet often lists as one clinical entity what OMIM splits by gene
-        (ORPHA:910 "Xeroderma pigmentosum", seven genes, against OMIM's complementation groups; ORPHA:101016
-        "Romano-Ward syndrome" against LQT1-16); ranked beside its own subtypes the group takes a place of a short
-        list and, with its many genes, often the first (docs/rare-disease.md, "Orphanet groups")."""
+        """Orphanet entries that group OMIM subtypes: ORPHA row -> its OMIM subtypes, for each Orphanet entry not
+        already a duplicate (:attr:`orphanet_folded_into`) whose every gene (at least one) is linked to an OMIM
+        entry whose name shares a specific word with the Orphanet name (:func:`specific_name_words`). Orphanet often
+        lists as one clinical entity what OMIM splits by gene (ORPHA:910 "Xeroderma pigmentosum", seven genes,
+        against OMIM's complementation groups); ranked beside its own subtypes the group takes a place of a short
+        list and, with its many genes' pooled annotations, often the first. The name test keeps an entry that only
+        shares genes with other diseases ranked (ORPHA:31112 "Dermatofibrosarcoma protuberans" is no form of
+        osteogenesis imperfecta; "15q11q13 microduplication syndrome" none of Angelman syndrome; docs/rare-disease.md,
+        "Orphanet groups")."""
         def build() -> dict[int, list[int]]:
             omim_rows_of_gene: dict[str, list[int]] = defaultdict(list)
             for row, (identifier, genes) in enumerate(zip(self.disease_ids, self.disease_genes, strict=True)):
@@ -213,9 +243,13 @@ class HpoKnowledge:
             duplicates = self.orphanet_folded_into
             groups: dict[int, list[int]] = {}
             for row, (identifier, genes) in enumerate(zip(self.disease_ids, self.disease_genes, strict=True)):
-                if identifier.startswith("ORPHA:") and row not in duplicates and genes and \
-                        all(gene in omim_rows_of_gene for gene in genes):
-                    groups[row] = sorted({r for gene in genes for r in omim_rows_of_gene[gene]})
+                if not identifier.startswith("ORPHA:") or row in duplicates or not genes:
+                    continue
+                words = specific_name_words(self.disease_names[row])
+                subtypes = {gene: [r for r in omim_rows_of_gene.get(gene, [])
+                                   if words & specific_name_words(self.disease_names[r])] for gene in genes}
+                if all(subtypes.values()):
+                    groups[row] = sorted({r for rows in subtypes.values() for r in rows})
             return groups
         return self.memo("orphanet_groups_into", build)
 
