@@ -171,7 +171,7 @@ def kidney_function(p: Person) -> KidneyFunction:
     """
     if p.serum_creatinine_mg_dl is not None and p.age >= 18:
         value = ckd_epi_2021(p.serum_creatinine_mg_dl, p.age, p.sex)
-        note = (f"eGFR {value:.0f} mL/min/1.73 m2 computed from serum creatinine {p.serum_creatinine_mg_dl:g} mg/dL "
+        note = (f"eGFR {value:.0f} mL/min/1.73 m2 computed from serum creatinine {p.serum_creatinine_mg_dl:.2f} mg/dL "
                 f"with the race-free CKD-EPI 2021 equation ({CKD_EPI_2021_SOURCE})")
         if p.egfr is not None:
             given = EGFR_EQUATION_NAMES.get(p.egfr_equation or "", "equation not recorded")
@@ -470,11 +470,12 @@ _WHY_NO_BAND = {
 
 
 SECONDARY_PREVENTION_SOURCE = f"{ACC_AHA_2018_CHOLESTEROL}, section 4.1"
-VERY_HIGH_RISK = ("very high risk means a history of several major ASCVD events (recent acute coronary syndrome, past "
-                  "myocardial infarction, ischaemic stroke, symptomatic peripheral artery disease) or one such event "
-                  "with several high-risk conditions (e.g. age 65 or over, diabetes, hypertension, chronic kidney "
-                  "disease, current smoking, heterozygous familial hypercholesterolaemia, prior CABG or PCI, heart "
-                  "failure, LDL-C persistently >= 100 mg/dL)")
+VERY_HIGH_RISK = ("very high risk means several major ASCVD events (acute coronary syndrome within the past 12 months, "
+                  "an earlier myocardial infarction, ischaemic stroke, symptomatic peripheral artery disease) or one "
+                  "such event with several high-risk conditions (age 65 or over, heterozygous familial "
+                  "hypercholesterolaemia, CABG or PCI outside the major event(s), diabetes, hypertension, chronic "
+                  "kidney disease with eGFR 15-59, current smoking, LDL-C persistently >= 100 mg/dL despite a "
+                  "maximally tolerated statin and ezetimibe, heart failure; Grundy et al. 2019, table 4)")
 
 
 SECONDARY_PREVENTION_2026 = (
