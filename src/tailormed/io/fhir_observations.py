@@ -1,5 +1,5 @@
 """Read clinical and lifestyle measurements from a FHIR R4 Bundle of Observations (LOINC-coded), and clinical
-ASCVD from its Conditions.
+ASCVD from its Conditions and Procedures.
 
 Each recognised LOINC code maps to one :class:`~tailormed.model.risk.ClinicalInputs` field; values are
 converted to that field's unit (UCUM codes or the usual unit strings), and a unit we cannot convert is an
@@ -8,8 +8,9 @@ with the latest ``effectiveDateTime`` wins. Blood pressure panels (85354-9) are 
 
 An eGFR keeps the equation its LOINC code names (:data:`EGFR_EQUATIONS`); serum/plasma creatinine (2160-0 mg/dL,
 14682-9 umol/L) is read so the engine can compute CKD-EPI 2021 itself. Conditions whose code is in
-:data:`CLINICAL_ASCVD_CODES` (and are not refuted, entered in error or only provisional) are listed as evidence of
-clinical ASCVD; a Condition can only say that the person has it, never that they do not.
+:data:`CLINICAL_ASCVD_CODES` (and are not refuted, entered in error or only provisional), and completed Procedures whose
+code is in :data:`REVASCULARISATION_CODES` (coronary or carotid revascularisation), are listed as evidence of clinical
+ASCVD; a Condition or Procedure can only say that the person has it, never that they do not.
 """
 
 from __future__ import annotations
@@ -150,8 +151,69 @@ CLINICAL_ASCVD_CODES: dict[tuple[str, str], str] = {
     **{(SNOMED_SYSTEM, code): "myocardial infarction" for code in _MI_SNOMED_CODES},
 }
 """(code system, code or ICD-10-CM prefix) -> the clinical ASCVD condition it records. Small and cited, not the whole
-measure: a Condition not listed leaves clinical ASCVD unknown, never false. Revascularisation is a Procedure in FHIR,
-which is not read; record it with ``clinical_ascvd: true`` in the person file."""
+measure: a Condition not listed leaves clinical ASCVD unknown, never false. Revascularisation is a Procedure in FHIR:
+see :data:`REVASCULARISATION_CODES`."""
+
+ICD10PCS_SYSTEM = "http://www.cms.gov/Medicare/Coding/ICD10"  # the system URI the VSAC value sets use for ICD-10-PCS
+_CABG = "coronary artery bypass graft"
+_PCI = "percutaneous coronary intervention"
+_CAROTID = "carotid revascularisation"
+REVASCULARISATION_CODES: dict[tuple[str, str], str] = {
+    # Curated from the procedure value sets of the same CMS347 eCQM, as published in
+    # cqframework/ecqm-content-qicore-2024
+    # (input/cql/StatinTherapyforthePreventionandTreatmentofCardiovascularDiseaseFHIR.cql, define "ASVCD Diagnosis or
+    # Procedure before End of Measurement Period", which counts these Procedures when status = 'completed'), kept to
+    # what the 2018 AHA/ACC cholesterol guideline calls clinical ASCVD: "coronary or other arterial revascularization"
+    # (Grundy et al., Circulation 2019;139:e1082-e1143, section 4.1). Diagnostic imaging of a graft or artery, ligation,
+    # embolectomy, aneurysm surgery, stent grafts and cerebral bypasses in those sets are not revascularisation of an
+    # atherosclerotic artery and are left out. The measure's "CABG or PCI Procedure" set
+    # (2.16.840.1.113762.1.4.1138.566, v20180818) is CPT (AMA-licensed, not used) and HCPCS only.
+    # ICD-10-PCS keys are prefixes over the code's first axes (section, body system, root operation, body part[,
+    # approach]), under which the value sets list their codes (0210 "Bypass Coronary Artery, One Artery": 0210083 to
+    # 02104ZF); a 7-character code under one of them matches. SNOMED CT keys are exact codes.
+    #
+    # Value set files read: input/vocabulary/valueset/external/converted/valueset-<OID>.json in that repository, at
+    # the commit named below (the measure's CQL at commit 07333f4f).
+    #
+    # CABG Surgeries, 2.16.840.1.113883.3.666.5.694 (v20160331; commit 8634ef4e): ICD-10-PCS 0210-0213 "Bypass
+    # Coronary Artery, One / Two / Three / Four or More Arteries" (open, percutaneous and percutaneous endoscopic;
+    # every graft the set lists)
+    (ICD10PCS_SYSTEM, "0210"): _CABG, (ICD10PCS_SYSTEM, "0211"): _CABG, (ICD10PCS_SYSTEM, "0212"): _CABG,
+    (ICD10PCS_SYSTEM, "0213"): _CABG,
+    # SNOMED CT: bypass grafting by number of grafts, graft and approach, emergency, minimally invasive, robotic,
+    # revision of a bypass (not: 252427007, 438530000, 440332008, 450506009, angiography of a bypass graft)
+    **{(SNOMED_SYSTEM, code): _CABG for code in (
+        "10190003", "10326007", "119564002", "119565001", "14323007", "17073005", "175021005", "175029007",
+        "175036008", "175037004", "175038009", "175039001", "175040004", "232717009", "232719007", "232720001",
+        "232721002", "232722009", "232723004", "232724005", "29819009", "3546002", "359597003", "359601003",
+        "39202005", "39724006", "405598005", "405599002", "414088005", "418551006", "419132001", "67166004",
+        "736970002", "736971003", "736972005", "736973000", "74371005", "82247006", "8876004", "90487008")},
+    # PCI, 2.16.840.1.113762.1.4.1045.67 (v20170504; commit 7b497577): ICD-10-PCS "Dilation of Coronary Artery, One /
+    # Two / Three / Four or More Arteries", percutaneous (3) or percutaneous endoscopic (4) approach, any device
+    # (027[0-3][34]...; the value set lists all 160 of them)
+    **{(ICD10PCS_SYSTEM, f"027{part}{approach}"): _PCI for part in "0123" for approach in "34"},
+    # SNOMED CT: angioplasty, stenting, atherectomy, emergency PCI, balloon angioplasty of a coronary bypass graft
+    # (all 18 of the set)
+    **{(SNOMED_SYSTEM, code): _PCI for code in (
+        "11101003", "175066001", "36969009", "397193006", "397431004", "414089002", "415070008", "428488008",
+        "429499003", "429639007", "429809004", "609153008", "609154002", "68466008", "698740005", "707828002",
+        "737085003", "85053006")},
+    # Carotid Intervention, 2.16.840.1.113883.3.117.1.7.1.204 (v20170504; commit 8634ef4e): SNOMED CT endarterectomy
+    # (open, percutaneous, eversion, with angioplasty), angioplasty and stenting of the carotid arteries. Not:
+    # ligation, embolectomy or thrombectomy, angiography alone, aneurysm operations, stent grafts, reconstruction or
+    # replacement, extracranial-intracranial and other bypasses (not, by themselves, revascularisation of an
+    # atherosclerotic stenosis). The set's ICD-10-PCS codes (dilation, but also fluoroscopy) are not curated.
+    **{(SNOMED_SYSTEM, code): _CAROTID for code in (
+        "66951008", "233296007", "233297003", "233298008", "175367001", "15023006", "276949008", "276950008",
+        "276951007", "405407008", "405408003", "405409006", "405411002", "405412009",  # endarterectomy
+        "175380003", "233259003", "233260008", "405326004", "417884003", "419014003", "420026003", "420046008",
+        "429287007", "431535003", "431659001", "432039002", "433711000", "433734009", "434433007",  # angioplasty
+        "233405004", "425611003", "418405008", "431515004", "431519005", "432785007", "433056003", "433683001",
+        "433690006")},  # stent insertion
+}
+"""(code system, code or ICD-10-PCS prefix) -> the arterial revascularisation a completed FHIR Procedure records.
+Small and cited: a Procedure not listed (peripheral arterial revascularisation, which CMS347 has no value set for,
+or a CPT code) leaves clinical ASCVD unknown, never false."""
 _NOT_ESTABLISHED = {"refuted", "entered-in-error", "unconfirmed", "provisional", "differential"}
 #: ICD-10-CM codes under a listed prefix that are not atherosclerotic: I20.81 angina with coronary microvascular
 #: dysfunction. They are flagged as possible clinical ASCVD instead.
@@ -227,7 +289,7 @@ def observations_to_inputs(document: Any, *, source: str) -> ClinicalInputs:
     values: dict[str, Any] = {field: measurement for field, (_, measurement) in latest.items()}
     if "egfr_ml_min_1_73m2" in values:
         values["egfr_equation"] = equation
-    values["clinical_ascvd"] = clinical_ascvd_conditions(document, source)
+    values["clinical_ascvd"] = clinical_ascvd_conditions(document, source) + revascularisations(document, source)
     values["possible_clinical_ascvd"] = possible_clinical_ascvd_conditions(document, source)
     if smoking is not None:
         values["smoking"], values["smoking_source"] = smoking[1], smoking[2]
@@ -303,6 +365,53 @@ def possible_clinical_ascvd_conditions(document: Any, source: str) -> list[str]:
             label = text.strip() or "Condition"
             found.append(f"{label} ({_system_name(system)} {code}, {source}:{where})")
     return found
+
+
+def revascularisations(document: Any, source: str) -> list[str]:
+    """The completed Procedures of a Bundle (or a single Procedure) whose code is in :data:`REVASCULARISATION_CODES`,
+    each as ``"<procedure> (Procedure, <system code>[, performed <date>], <source>:entry[i])"``. Only status
+    ``completed`` counts (not ``not-done``, ``entered-in-error``, ``stopped``, ``in-progress`` or a missing status), as
+    in the CMS347 measure; a revascularisation however long ago is clinical ASCVD."""
+    if not isinstance(document, dict):
+        return []
+    items: list[tuple[str, Any]] = [("Procedure", document)]
+    if document.get("resourceType") != "Procedure":
+        items = [(f"entry[{i}]", _mapping(e).get("resource")) for i, e in enumerate(_items(document.get("entry")))]
+    found = []
+    for where, resource in items:
+        if not isinstance(resource, dict) or resource.get("resourceType") != "Procedure" \
+                or resource.get("status") != "completed":
+            continue
+        for coding in _items(_mapping(resource.get("code")).get("coding")):
+            system, code = str(_mapping(coding).get("system") or ""), str(_mapping(coding).get("code") or "")
+            procedure = revascularisation(system, code)
+            if procedure is not None:
+                named = "ICD-10-PCS" if system == ICD10PCS_SYSTEM else "SNOMED CT"
+                performed = resource.get("performedDateTime") or _mapping(resource.get("performedPeriod")).get("start")
+                when = f", performed {str(performed):.40}" if performed else ""
+                found.append(f"{procedure} (Procedure, {named} {code.upper():.20}{when}, {source}:{where})")
+                break
+    return found
+
+
+def revascularisation(system: str, code: str) -> str | None:
+    """The arterial revascularisation a Procedure code records, or None.
+
+    >>> revascularisation(SNOMED_SYSTEM, "232717009"), revascularisation(SNOMED_SYSTEM, "252427007")
+    ('coronary artery bypass graft', None)
+    >>> revascularisation(ICD10PCS_SYSTEM, "02120AW"), revascularisation(ICD10PCS_SYSTEM, "02703DZ")
+    ('coronary artery bypass graft', 'percutaneous coronary intervention')
+    >>> revascularisation(ICD10PCS_SYSTEM, "02700DZ")  # open dilation: not in the PCI value set
+    """
+    if system == SNOMED_SYSTEM:
+        return REVASCULARISATION_CODES.get((SNOMED_SYSTEM, code))
+    bare = code.upper()
+    if system != ICD10PCS_SYSTEM or len(bare) != 7 or not bare.isalnum():
+        return None
+    for (code_system, prefix), procedure in REVASCULARISATION_CODES.items():
+        if code_system == ICD10PCS_SYSTEM and bare.startswith(prefix):
+            return procedure
+    return None
 
 
 def _ascvd_condition(system: str, code: str) -> str | None:

@@ -48,7 +48,8 @@ class ClinicalInputs(Record):
         default=None, description="The equation the reported eGFR came from, by its LOINC code (None: not known).")
     creatinine_mg_dl: Measurement | None = None
     clinical_ascvd: list[str] = Field(
-        default_factory=list, description="FHIR Conditions coding clinical ASCVD (code, name and where), if any.")
+        default_factory=list, description="FHIR Conditions and completed Procedures (revascularisation) coding "
+        "clinical ASCVD (code, name and where), if any.")
     possible_clinical_ascvd: list[str] = Field(
         default_factory=list, description="FHIR Conditions that may record clinical ASCVD but whose code is not one "
         "we recognise (to confirm).")
