@@ -1,7 +1,7 @@
 """Risk profiles (person files, YAML): the fields of :class:`tailormed.model.risk.Person`, plus an optional
-``fhir_bundle`` whose Observations fill what the file does not give, and whose Conditions coding clinical ASCVD set
-``clinical_ascvd`` when the file does not (a file saying ``false`` against such a Condition is an error)
-(``docs/risk.md``).
+``fhir_bundle`` whose Observations fill what the file does not give, and whose Conditions coding clinical ASCVD and
+completed Procedures coding a revascularisation set ``clinical_ascvd`` when the file does not (a file saying ``false``
+against such a Condition or Procedure is an error) (``docs/risk.md``).
 
 Every value is checked when the file is read (:func:`tailormed.model.risk.person_from_values`): numbers finite
 and within :data:`~tailormed.model.risk.PERSON_BOUNDS` (PyYAML reads ``1e308`` as text; it is read as the number
