@@ -134,3 +134,17 @@ def test_not_json_and_not_fhir_are_refused(tmp_path: Path) -> None:
     path.write_text('{"entry": []}')
     with pytest.raises(InputError, match="not a FHIR resource"):
         read_fhir_patient(path)
+
+
+def test_the_record_lists_clinical_ascvd_from_conditions_and_completed_procedures(tmp_path: Path) -> None:
+    snomed = "http://snomed.info/sct"
+    bundle = _bundle(
+        {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"},
+         "code": {"coding": [{"system": snomed, "code": "401303003"}]}},  # acute ST-elevation MI
+        {"resourceType": "Procedure", "id": "x1", "status": "completed", "subject": {"reference": "Patient/p1"},
+         "code": {"coding": [{"system": snomed, "code": "232717009"}]}, "performedDateTime": "2018-06-01"},
+        {"resourceType": "Procedure", "id": "x2", "status": "not-done", "subject": {"reference": "Patient/p1"},
+         "code": {"coding": [{"system": snomed, "code": "415070008"}]}})
+    found = read_fhir_patient(_write(tmp_path, bundle)).clinical.clinical_ascvd
+    assert [f.split(" (")[0] for f in found] == ["myocardial infarction", "coronary artery bypass graft"]
+    assert "bundle.json:entry[2]" in found[1] and "performed 2018-06-01" in found[1]

@@ -4,7 +4,9 @@ Read: ``Patient`` (sex, birth date), ``Observation`` (clinical measurements thro
 :func:`tailormed.io.fhir_observations.observations_to_inputs`, and Genomics Reporting genotype Observations,
 LOINC 84413-4, as outside calls), ``Condition``, ``MedicationRequest`` and ``MedicationStatement`` (active ones;
 RxNorm ingredient or product codes matched to pgx-core drugs, else the drug's name in the text), and
-``AllergyIntolerance``. Other resource types are skipped.
+``AllergyIntolerance``. Conditions and completed ``Procedure`` resources coding clinical ASCVD (a revascularisation)
+are listed in ``record.clinical.clinical_ascvd`` (:mod:`tailormed.io.fhir_observations`). Other resource types are
+skipped.
 
 Each resource read is first parsed with fhir.resources (its R4B models: R4B changed none of these resources'
 elements from R4), so malformed FHIR is refused with one line naming the file, the entry and the element::
@@ -22,7 +24,7 @@ from typing import Any
 
 from tailormed.documents import load_json
 from tailormed.errors import InputError, first_validation_problem
-from tailormed.io.fhir_observations import observations_to_inputs
+from tailormed.io.fhir_observations import clinical_ascvd_conditions, observations_to_inputs, revascularisations
 from tailormed.kb.gene_codes import HGNC_SYSTEM, hgnc_ids
 from tailormed.kb.rxnorm import RXNORM_SYSTEM, load_rxnorm_map
 from tailormed.model.ehr_record import CodedConcept, EhrPatientRecord, ReportedGenotype
@@ -87,6 +89,9 @@ def patient_from_fhir(document: Any, *, source: str) -> EhrPatientRecord:
         {"resource": r} for _, r in resources
         if r["resourceType"] == "Observation" and not _has_loinc(r.get("code"), GENOTYPE_LOINC)]}
     record.clinical = observations_to_inputs(observations, source=source)
+    # Clinical ASCVD from the whole Bundle: its Conditions, and its completed revascularisation Procedures (Procedures
+    # are read for this only; the record does not list them)
+    record.clinical.clinical_ascvd = clinical_ascvd_conditions(document, source) + revascularisations(document, source)
     return record
 
 
