@@ -145,6 +145,8 @@ def test_the_record_lists_clinical_ascvd_from_conditions_and_completed_procedure
          "code": {"coding": [{"system": snomed, "code": "232717009"}]}, "performedDateTime": "2018-06-01"},
         {"resourceType": "Procedure", "id": "x2", "status": "not-done", "subject": {"reference": "Patient/p1"},
          "code": {"coding": [{"system": snomed, "code": "415070008"}]}})
-    found = read_fhir_patient(_write(tmp_path, bundle)).clinical.clinical_ascvd
+    clinical = read_fhir_patient(_write(tmp_path, bundle)).clinical
+    found = clinical.clinical_ascvd
     assert [f.split(" (")[0] for f in found] == ["myocardial infarction", "coronary artery bypass graft"]
     assert "bundle.json:entry[2]" in found[1] and "performed 2018-06-01" in found[1]
+    assert clinical.possible_clinical_ascvd == []  # the not-done PCI is neither evidence nor to confirm

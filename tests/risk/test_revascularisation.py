@@ -1,6 +1,7 @@
 """Clinical ASCVD from FHIR Procedures: a completed coronary or carotid revascularisation (CMS347 value sets, kept to
-Grundy et al. 2019, section 4.1) makes the advice secondary prevention; a Procedure not done, entered in error, not
-completed or not in the curated list does not, and a person file saying false against one is refused."""
+Grundy et al. 2019, section 4.1) makes the advice secondary prevention; a Procedure not done, entered in error or not
+in the curated list does not (one whose status is not completed, or whose text names a revascularisation, is listed
+for the clinician to confirm), and a person file saying false against a completed one is refused."""
 
 import json
 from pathlib import Path
@@ -27,8 +28,11 @@ PERSON = ("age: 55\nsex: male\ntotal_cholesterol_mg_dl: 213\nhdl_mg_dl: 50\nldl_
           "egfr: 90\nfhir_bundle: record.json\n")
 
 
-def _procedure(code: str, status: str | None = "completed", system: str = SNOMED_SYSTEM, **extra: object) -> dict:
-    resource: dict = {"resourceType": "Procedure", "code": {"coding": [{"system": system, "code": code}]}, **extra}
+def _procedure(code: str, status: str | None = "completed", system: str = SNOMED_SYSTEM, display: str | None = None,
+               code_text: str | None = None, **extra: object) -> dict:
+    coding = {"system": system, "code": code} | ({"display": display} if display else {})
+    concept: dict = {"coding": [coding]} | ({"text": code_text} if code_text else {})
+    resource: dict = {"resourceType": "Procedure", "code": concept, **extra}
     if status is not None:
         resource["status"] = status
     return resource
@@ -73,22 +77,43 @@ def test_a_completed_cabg_gives_secondary_prevention_and_no_pce(tmp_path: Path) 
 @pytest.mark.parametrize("procedure", [
     _procedure(CABG, status="not-done"),
     _procedure(CABG, status="entered-in-error"),
-    _procedure(CABG, status="in-progress"),
-    _procedure(CABG, status=None),  # no status: not known to have been done
-    _procedure(CABG_ANGIOGRAPHY),
+    _procedure(CABG_ANGIOGRAPHY),  # code only: nothing to say it is a revascularisation
     _procedure("175373000"),  # Ligation of carotid artery: in Carotid Intervention, not a revascularisation
-    _procedure(CABG, system="http://www.ama-assn.org/go/cpt"),  # right code, wrong system
+    _procedure(CABG, system="http://www.ama-assn.org/go/cpt"),  # right code, wrong system, no text
     _procedure("02700DZ", system=ICD10PCS_SYSTEM),  # open coronary dilation: not in the PCI value set
-    {"resourceType": "Condition", "code": {"coding": [{"system": SNOMED_SYSTEM, "code": CABG}]}},
-], ids=["not-done", "entered-in-error", "in-progress", "no-status", "angiography", "ligation", "cpt-system",
-        "open-dilation", "as-a-condition"])
+    {"resourceType": "Condition", "code": {"coding": [{"system": SNOMED_SYSTEM, "code": "1234567"}]}},
+    _procedure("999998", code_text="Appendectomy"),  # an unrelated procedure named in text
+], ids=["not-done", "entered-in-error", "angiography", "ligation", "cpt-system", "open-dilation", "condition",
+        "unrelated"])
 def test_procedures_that_do_not_record_a_revascularisation_leave_primary_prevention(tmp_path: Path,
                                                                                       procedure: dict) -> None:
     document = _assess(tmp_path, _record(tmp_path, procedure))
     assert document["person"]["clinical_ascvd"] is None and "clinical_ascvd" not in document["inputs_from"]
     assert len(_pce(document)) == 1 and "PCE 10-year ASCVD" not in document["not_computed"]
-    assert document["prevention_setting"]["clinical_ascvd"] is None
+    setting = document["prevention_setting"]
+    assert setting["clinical_ascvd"] is None and setting["setting"].endswith("assumed absent)")
     assert any(a["topic"] == "prevention setting" and "assumes" in a["statement"] for a in document["advice"])
+
+
+@pytest.mark.parametrize(("procedure", "listed_as"), [
+    (_procedure(CABG, status="in-progress"), "coronary artery bypass graft, status in-progress (Procedure"),
+    (_procedure(CABG, status=None), "coronary artery bypass graft, status no status (Procedure"),
+    (_procedure("33533", system="http://www.ama-assn.org/go/cpt",
+                display="Coronary artery bypass, using arterial graft(s); single arterial graft"),
+     "Coronary artery bypass, using arterial graft(s)"),
+    (_procedure(CABG_ANGIOGRAPHY, display="Angiography of coronary artery bypass graft (procedure)"),
+     "Angiography of coronary artery bypass graft"),
+    (_procedure("999999", code_text="Femoral-popliteal bypass for claudication", status="unknown"),
+     "Femoral-popliteal bypass for claudication (Procedure, status unknown"),
+], ids=["in-progress", "no-status", "cpt-with-display", "graft-angiography", "peripheral-bypass-text"])
+def test_procedures_that_may_record_a_revascularisation_are_for_the_clinician_to_confirm(
+        tmp_path: Path, procedure: dict, listed_as: str) -> None:
+    document = _assess(tmp_path, _record(tmp_path, procedure))
+    assert document["person"]["clinical_ascvd"] is None and "clinical_ascvd" not in document["inputs_from"]
+    setting = document["prevention_setting"]
+    assert setting["setting"] == "clinical ASCVD to confirm: the record lists possible clinical ASCVD"
+    assert listed_as in setting["to_confirm"] and "record.json:entry[0]" in setting["to_confirm"]
+    assert document["advice"][0]["topic"] == "confirm clinical ASCVD first"
 
 
 def test_icd10pcs_and_snomed_codes_of_each_group(tmp_path: Path) -> None:

@@ -213,7 +213,9 @@ REVASCULARISATION_CODES: dict[tuple[str, str], str] = {
 }
 """(code system, code or ICD-10-PCS prefix) -> the arterial revascularisation a completed FHIR Procedure records.
 Small and cited: a Procedure not listed (peripheral arterial revascularisation, which CMS347 has no value set for,
-or a CPT code) leaves clinical ASCVD unknown, never false."""
+or a CPT code) leaves clinical ASCVD unknown, never false; if its text names a revascularisation it is listed for the
+clinician to confirm (:func:`possible_revascularisations`)."""
+_NOT_PERFORMED = {"not-done", "entered-in-error"}
 _NOT_ESTABLISHED = {"refuted", "entered-in-error", "unconfirmed", "provisional", "differential"}
 #: ICD-10-CM codes under a listed prefix that are not atherosclerotic: I20.81 angina with coronary microvascular
 #: dysfunction. They are flagged as possible clinical ASCVD instead.
@@ -227,6 +229,9 @@ POSSIBLE_ASCVD_ICD10CM = ("I20", "I21", "I22", "I23", "I24", "I25", "I63", "I65"
 POSSIBLE_ASCVD_WORDS = re.compile(
     r"infarct|angina|coronary|isch[a]?emi|stroke|cerebrovascular|transient isch|peripheral arter|claudication|"
     r"revasculari|bypass|stent|angioplast|atheroscl|carotid|amaurosis", re.IGNORECASE)
+#: Words in a Procedure's code text or display that may mean a revascularisation when its code is not one we list.
+POSSIBLE_REVASCULARISATION_WORDS = re.compile(
+    POSSIBLE_ASCVD_WORDS.pattern + r"|endarterectom|atherectom|transluminal|\bPTCA\b|\bCABG\b|\bPCI\b", re.IGNORECASE)
 BP_PANEL = "85354-9"
 SMOKING_STATUS = "72166-2"
 # SNOMED CT answers for tobacco smoking status (the US Core value set).
@@ -290,7 +295,8 @@ def observations_to_inputs(document: Any, *, source: str) -> ClinicalInputs:
     if "egfr_ml_min_1_73m2" in values:
         values["egfr_equation"] = equation
     values["clinical_ascvd"] = clinical_ascvd_conditions(document, source) + revascularisations(document, source)
-    values["possible_clinical_ascvd"] = possible_clinical_ascvd_conditions(document, source)
+    values["possible_clinical_ascvd"] = (possible_clinical_ascvd_conditions(document, source)
+                                         + possible_revascularisations(document, source))
     if smoking is not None:
         values["smoking"], values["smoking_source"] = smoking[1], smoking[2]
         values["smoking_date"] = smoking[0] or None
@@ -367,30 +373,80 @@ def possible_clinical_ascvd_conditions(document: Any, source: str) -> list[str]:
     return found
 
 
-def revascularisations(document: Any, source: str) -> list[str]:
-    """The completed Procedures of a Bundle (or a single Procedure) whose code is in :data:`REVASCULARISATION_CODES`,
-    each as ``"<procedure> (Procedure, <system code>[, performed <date>], <source>:entry[i])"``. Only status
-    ``completed`` counts (not ``not-done``, ``entered-in-error``, ``stopped``, ``in-progress`` or a missing status), as
-    in the CMS347 measure; a revascularisation however long ago is clinical ASCVD."""
+def _procedures(document: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The Procedures of a Bundle (or a single Procedure) with where each is, less those not done or entered in
+    error."""
     if not isinstance(document, dict):
         return []
     items: list[tuple[str, Any]] = [("Procedure", document)]
     if document.get("resourceType") != "Procedure":
         items = [(f"entry[{i}]", _mapping(e).get("resource")) for i, e in enumerate(_items(document.get("entry")))]
+    return [(where, resource) for where, resource in items if isinstance(resource, dict)
+            and resource.get("resourceType") == "Procedure" and resource.get("status") not in _NOT_PERFORMED]
+
+
+def _procedure_codings(resource: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(str(_mapping(c).get("system") or ""), str(_mapping(c).get("code") or ""),
+             str(_mapping(c).get("display") or "")) for c in _items(_mapping(resource.get("code")).get("coding"))]
+
+
+def _performed(resource: dict[str, Any]) -> str:
+    performed = resource.get("performedDateTime") or _mapping(resource.get("performedPeriod")).get("start")
+    return f", performed {str(performed):.40}" if performed else ""
+
+
+def _procedure_system_name(system: str) -> str:
+    return "ICD-10-PCS" if system == ICD10PCS_SYSTEM else _system_name(system)
+
+
+def revascularisations(document: Any, source: str) -> list[str]:
+    """The completed Procedures of a Bundle (or a single Procedure) whose code is in :data:`REVASCULARISATION_CODES`,
+    each as ``"<procedure> (Procedure, <system code>[, performed <date>], <source>:entry[i])"``. Only status
+    ``completed`` counts (not ``not-done``, ``entered-in-error``, ``stopped``, ``in-progress`` or a missing status), as
+    in the CMS347 measure; a revascularisation however long ago is clinical ASCVD."""
     found = []
-    for where, resource in items:
-        if not isinstance(resource, dict) or resource.get("resourceType") != "Procedure" \
-                or resource.get("status") != "completed":
+    for where, resource in _procedures(document):
+        if resource.get("status") != "completed":
             continue
-        for coding in _items(_mapping(resource.get("code")).get("coding")):
-            system, code = str(_mapping(coding).get("system") or ""), str(_mapping(coding).get("code") or "")
+        for system, code, _ in _procedure_codings(resource):
             procedure = revascularisation(system, code)
             if procedure is not None:
-                named = "ICD-10-PCS" if system == ICD10PCS_SYSTEM else "SNOMED CT"
-                performed = resource.get("performedDateTime") or _mapping(resource.get("performedPeriod")).get("start")
-                when = f", performed {str(performed):.40}" if performed else ""
-                found.append(f"{procedure} (Procedure, {named} {code.upper():.20}{when}, {source}:{where})")
+                found.append(f"{procedure} (Procedure, {_procedure_system_name(system)} {code.upper():.20}"
+                             f"{_performed(resource)}, {source}:{where})")
                 break
+    return found
+
+
+def possible_revascularisations(document: Any, source: str) -> list[str]:
+    """Procedures that may record a revascularisation but do not establish one, for the clinician to confirm (as
+    :func:`possible_clinical_ascvd_conditions` does for Conditions): a listed code whose status is not ``completed``
+    (``in-progress``, ``stopped``, ``on-hold``, ``preparation``, ``unknown`` or none; not ``not-done`` or
+    ``entered-in-error``), or a code we do not list (CPT, a peripheral bypass, angiography of a bypass graft) whose
+    text or display matches :data:`POSSIBLE_REVASCULARISATION_WORDS`.
+
+    >>> cpt = {"system": "http://www.ama-assn.org/go/cpt", "code": "33533",
+    ...        "display": "Coronary artery bypass, using arterial graft(s); single arterial graft"}
+    >>> possible_revascularisations({"resourceType": "Procedure", "status": "completed", "code": {"coding": [cpt]}},
+    ...                             "p.json")  # doctest: +ELLIPSIS
+    ['Coronary artery bypass, using arterial graft(s)...(Procedure, http://www.ama-assn.org/go/cpt 33533, p.json:...)']
+    """
+    found = []
+    for where, resource in _procedures(document):
+        codings = _procedure_codings(resource)
+        listed = [(system, code) for system, code, _ in codings if revascularisation(system, code)]
+        status = str(resource.get("status") or "no status")
+        if listed:
+            if status != "completed":
+                system, code = listed[0]
+                found.append(f"{revascularisation(system, code)}, status {status:.20} (Procedure, "
+                             f"{_procedure_system_name(system)} {code.upper():.20}{_performed(resource)}, "
+                             f"{source}:{where})")
+            continue
+        text = " ".join([str(_mapping(resource.get("code")).get("text") or "")] + [d for _, _, d in codings]).strip()
+        if POSSIBLE_REVASCULARISATION_WORDS.search(text):
+            system, code = (codings[0][0], codings[0][1]) if codings else ("", "")
+            found.append(f"{text:.120} (Procedure{', status ' + status if status != 'completed' else ''}, "
+                         f"{_procedure_system_name(system)} {code:.20}{_performed(resource)}, {source}:{where})")
     return found
 
 

@@ -5,7 +5,8 @@ Read: ``Patient`` (sex, birth date), ``Observation`` (clinical measurements thro
 LOINC 84413-4, as outside calls), ``Condition``, ``MedicationRequest`` and ``MedicationStatement`` (active ones;
 RxNorm ingredient or product codes matched to pgx-core drugs, else the drug's name in the text), and
 ``AllergyIntolerance``. Conditions and completed ``Procedure`` resources coding clinical ASCVD (a revascularisation)
-are listed in ``record.clinical.clinical_ascvd`` (:mod:`tailormed.io.fhir_observations`). Other resource types are
+are listed in ``record.clinical.clinical_ascvd``, those that may be and are to confirm in
+``record.clinical.possible_clinical_ascvd`` (:mod:`tailormed.io.fhir_observations`). Other resource types are
 skipped.
 
 Each resource read is first parsed with fhir.resources (its R4B models: R4B changed none of these resources'
@@ -24,7 +25,13 @@ from typing import Any
 
 from tailormed.documents import load_json
 from tailormed.errors import InputError, first_validation_problem
-from tailormed.io.fhir_observations import clinical_ascvd_conditions, observations_to_inputs, revascularisations
+from tailormed.io.fhir_observations import (
+    clinical_ascvd_conditions,
+    observations_to_inputs,
+    possible_clinical_ascvd_conditions,
+    possible_revascularisations,
+    revascularisations,
+)
 from tailormed.kb.gene_codes import HGNC_SYSTEM, hgnc_ids
 from tailormed.kb.rxnorm import RXNORM_SYSTEM, load_rxnorm_map
 from tailormed.model.ehr_record import CodedConcept, EhrPatientRecord, ReportedGenotype
@@ -92,6 +99,8 @@ def patient_from_fhir(document: Any, *, source: str) -> EhrPatientRecord:
     # Clinical ASCVD from the whole Bundle: its Conditions, and its completed revascularisation Procedures (Procedures
     # are read for this only; the record does not list them)
     record.clinical.clinical_ascvd = clinical_ascvd_conditions(document, source) + revascularisations(document, source)
+    record.clinical.possible_clinical_ascvd = (possible_clinical_ascvd_conditions(document, source)
+                                              + possible_revascularisations(document, source))
     return record
 
 
