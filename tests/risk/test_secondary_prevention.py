@@ -278,3 +278,14 @@ def test_every_risk_page_says_the_2018_lipid_guideline_was_replaced(tmp_path: Pa
     status = json.loads((out / "risk.json").read_text())["prevention_setting"]["guideline_status"]
     assert "2026" in status and "10.1161/CIR.0000000000001423" in status and "not yet curated" in status
     assert 'id="risk-guideline"' in (out / "report.html").read_text()
+
+
+def test_conditions_that_only_sound_vascular_are_not_put_to_the_clinician(tmp_path: Path) -> None:
+    def texted(text: str) -> dict:
+        return {"resourceType": "Condition", "code": {"text": text, "coding": [
+            {"system": "http://snomed.info/sct", "code": "1", "display": text}]}}
+    _bundle(tmp_path, texted("Gastric bypass status"), texted("Ureteral stent in place"), texted("Ischemic colitis"),
+            texted("Splenic infarct"), texted("History of CVA"), texted("Status post CABG"))
+    flagged = read_fhir_observations(tmp_path / "obs.json").possible_clinical_ascvd
+    assert [f.split(" (")[0] for f in flagged] == ["History of CVA", "Status post CABG"]
+

@@ -227,8 +227,12 @@ POSSIBLE_ASCVD_ICD10CM = ("I20", "I21", "I22", "I23", "I24", "I25", "I63", "I65"
                           "I74", "G45", "Z95.1", "Z95.5", "Z98.61")
 #: Words in a Condition's code text or display that may mean clinical ASCVD when its code is not one we list.
 POSSIBLE_ASCVD_WORDS = re.compile(
-    r"infarct|angina|coronary|isch[a]?emi|stroke|cerebrovascular|transient isch|peripheral arter|claudication|"
-    r"revasculari|bypass|stent|angioplast|atheroscl|carotid|amaurosis", re.IGNORECASE)
+    r"myocardial infarct|heart attack|cerebral infarct|lacunar infarct|angina|coronary|"
+    r"isch[a]?emic (stroke|heart|attack|cerebrovascular)|myocardial isch|cerebral isch|transient isch|stroke|"
+    r"cerebrovascular accident|peripheral arter|claudication|revasculari|bypass graft|arterial bypass|angioplast|"
+    r"atheroscl|carotid|amaurosis|\bCVA\b|\bTIA\b|\bN?STEMI\b|\bCABG\b|\bPCI\b", re.IGNORECASE)
+"""Specific enough not to flag a gastric bypass, a ureteral stent, ischaemic colitis or a splenic infarct; wide enough
+for "Old myocardial infarction", "History of CVA", "Coronary stent in place" or "Femoral-popliteal bypass graft"."""
 #: Words in a Procedure's code text or display that may mean a revascularisation when its code is not one we list.
 POSSIBLE_REVASCULARISATION_WORDS = re.compile(
     POSSIBLE_ASCVD_WORDS.pattern + r"|endarterectom|atherectom|transluminal|\bPTCA\b|\bCABG\b|\bPCI\b", re.IGNORECASE)
@@ -368,7 +372,8 @@ def possible_clinical_ascvd_conditions(document: Any, source: str) -> list[str]:
                                                                        POSSIBLE_ASCVD_ICD10CM))]
         if by_code or POSSIBLE_ASCVD_WORDS.search(text):
             system, code = by_code[0] if by_code else (str(codings[0][0]), str(codings[0][1])) if codings else ("", "")
-            label = text.strip() or "Condition"
+            label = str(concept.get("text") or "").strip() or next(
+                (str(display) for _, _, display in codings if display), "Condition")
             found.append(f"{label} ({_system_name(system)} {code}, {source}:{where})")
     return found
 
