@@ -289,3 +289,30 @@ def test_conditions_that_only_sound_vascular_are_not_put_to_the_clinician(tmp_pa
     flagged = read_fhir_observations(tmp_path / "obs.json").possible_clinical_ascvd
     assert [f.split(" (")[0] for f in flagged] == ["History of CVA", "Status post CABG"]
 
+
+def test_the_second_review_battery_is_put_to_the_clinician_and_look_alikes_are_not(tmp_path: Path) -> None:
+    snomed = "http://snomed.info/sct"
+
+    def named(code: str, system: str, text: str, **extra: object) -> dict:
+        return {"resourceType": "Condition", "code": {"coding": [{"system": system, "code": code, "display": text}]},
+                **extra}
+    provisional = {"verificationStatus": {"coding": [{"code": "provisional"}]}}
+    to_confirm = [named("I25.2", "http://hl7.org/fhir/sid/icd-10-cm", "Old MI", **provisional),
+                  named("I20.1", "http://hl7.org/fhir/sid/icd-10-cm", "Angina pectoris with documented spasm"),
+                  named("E11.51", "http://hl7.org/fhir/sid/icd-10-cm", "Type 2 diabetes with peripheral angiopathy"),
+                  named("413102000", snomed, "Infarction of basal ganglia"),
+                  named("400047006", snomed, "Peripheral vascular disease"),
+                  named("233985008", snomed, "Abdominal aortic aneurysm"),
+                  named("1", snomed, "CAD s/p stent")]
+    look_alikes = [named("Z82.49", "http://hl7.org/fhir/sid/icd-10-cm", "Family history of ischemic heart disease"),
+                   named("R93.1", "http://hl7.org/fhir/sid/icd-10-cm", "Coronary artery calcification on CT"),
+                   named("G45.4", "http://hl7.org/fhir/sid/icd-10-cm", "Transient global amnesia"),
+                   named("I61.9", "http://hl7.org/fhir/sid/icd-10-cm", "Hemorrhagic stroke"),
+                   named("D73.5", "http://hl7.org/fhir/sid/icd-10-cm", "Infarction of spleen")]
+    _bundle(tmp_path, *to_confirm, *look_alikes)
+    inputs = read_fhir_observations(tmp_path / "obs.json")
+    assert inputs.clinical_ascvd == []  # provisional old MI and vasospastic angina are not taken as established
+    flagged = inputs.possible_clinical_ascvd
+    assert [f.split(" (")[0] for f in flagged] == [r["code"]["coding"][0]["display"] for r in to_confirm]
+    assert "provisional" in flagged[0]
+

@@ -217,25 +217,55 @@ or a CPT code) leaves clinical ASCVD unknown, never false; if its text names a r
 clinician to confirm (:func:`possible_revascularisations`)."""
 _NOT_PERFORMED = {"not-done", "entered-in-error"}
 _NOT_ESTABLISHED = {"refuted", "entered-in-error", "unconfirmed", "provisional", "differential"}
-#: ICD-10-CM codes under a listed prefix that are not atherosclerotic: I20.81 angina with coronary microvascular
-#: dysfunction. They are flagged as possible clinical ASCVD instead.
-_ICD10CM_NOT_ASCVD = ("I20.81",)
+#: Verification statuses that do not establish a Condition but must not make it vanish either: such a Condition that
+#: may be clinical ASCVD is put to the clinician with its status (refuted and entered-in-error ones are dropped).
+_UNSETTLED = {"unconfirmed", "provisional", "differential"}
+#: ICD-10-CM codes under a listed prefix that are not (necessarily) atherosclerotic: I20.1 angina with documented spasm,
+#: I20.81 angina with coronary microvascular dysfunction. They are put to the clinician to confirm instead.
+_ICD10CM_NOT_ASCVD = ("I20.1", "I20.81")
 #: ICD-10-CM chapters where a code we do not list may still record clinical ASCVD (ischaemic heart disease
-#: I20-I25, cerebral infarction and its sequelae, atherosclerosis and peripheral vascular disease, arterial embolism,
-#: TIA, coronary graft / angioplasty status): such a Condition is reported for the clinician to confirm.
-POSSIBLE_ASCVD_ICD10CM = ("I20", "I21", "I22", "I23", "I24", "I25", "I63", "I65", "I66", "I69.3", "I70", "I73.9",
-                          "I74", "G45", "Z95.1", "Z95.5", "Z98.61")
+#: I20-I25, cerebral infarction and its sequelae, vascular syndromes of the brain G46, atherosclerosis and peripheral
+#: vascular disease, aortic aneurysm (PAD "including aortic aneurysm", Grundy 2019 section 4.1), arterial embolism,
+#: diabetic peripheral angiopathy E08-E13 .51/.52, TIA, graft / angioplasty status, history of cerebral infarction
+#: Z86.73): such a Condition is reported for the clinician to confirm.
+POSSIBLE_ASCVD_ICD10CM = ("I20", "I21", "I22", "I23", "I24", "I25", "I63", "I65", "I66", "I69.3", "I70", "I71",
+                          "I73.9", "I74", "G45", "G46", "Z95.1", "Z95.5", "Z95.820", "Z98.61", "Z98.62", "Z86.73",
+                          *(f"E{n:02d}.5{k}" for n in (8, 9, 10, 11, 13) for k in (1, 2)))
+#: ICD-10-CM codes inside those chapters that do not suggest clinical ASCVD: G45.4 transient global amnesia.
+_ICD10CM_NOT_POSSIBLE = ("G45.4",)
 #: Words in a Condition's code text or display that may mean clinical ASCVD when its code is not one we list.
 POSSIBLE_ASCVD_WORDS = re.compile(
-    r"myocardial infarct|heart attack|cerebral infarct|lacunar infarct|angina|coronary|"
-    r"isch[a]?emic (stroke|heart|attack|cerebrovascular)|myocardial isch|cerebral isch|transient isch|stroke|"
-    r"cerebrovascular accident|peripheral arter|claudication|revasculari|bypass graft|arterial bypass|angioplast|"
-    r"atheroscl|carotid|amaurosis|\bCVA\b|\bTIA\b|\bN?STEMI\b|\bCABG\b|\bPCI\b", re.IGNORECASE)
+    r"(?<!splenic )(?<!renal )(?<!kidney )(?<!pulmonary )(?<!bowel )(?<!intestinal )"
+    r"infarct(?!\w* of (the )?(spleen|kidney|lung|bowel|intestine|omentum))|heart attack|angina|"
+    r"coronary|isch[a]?emic (stroke|heart|attack|cerebrovascular|(foot |leg |limb |toe )?ulcer)|critical limb|"
+    r"myocardial isch|cerebral isch|transient isch|"
+    r"stroke|cerebrovascular accident|cerebral artery|peripheral arter|peripheral vascular|peripheral angiopath|"
+    r"peripheral circulatory|claudication|revasculari|bypass graft|arterial bypass|angioplast|atheroscl|carotid|"
+    r"amaurosis|aortic aneurysm|femoropopliteal|fem-pop|aortobifemoral|aorto-?iliac|(iliac|femoral|popliteal|tibial) "
+    r"(artery )?(stent|bypass)|\bCVA\b|\bTIA\b|\bN?STEMI\b|\bCABG\b|\bPCI\b|\bMI\b|\bCAD\b|\bPAD\b|"
+    r"\bPVD\b|\bIHD\b|\bACS\b|\bASCVD\b", re.IGNORECASE)
 """Specific enough not to flag a gastric bypass, a ureteral stent, ischaemic colitis or a splenic infarct; wide enough
-for "Old myocardial infarction", "History of CVA", "Coronary stent in place" or "Femoral-popliteal bypass graft"."""
-#: Words in a Procedure's code text or display that may mean a revascularisation when its code is not one we list.
+for "Old myocardial infarction", "History of CVA", "Brain stem infarction", "Peripheral vascular disease", "CAD s/p
+stent" or "Femoropopliteal bypass"."""
+#: Wording that, even with the words above, is not the person's own arterial disease: family history, calcium scoring
+#: or coronary calcification (primary-prevention tools), haemorrhagic stroke.
+NOT_ASCVD_WORDS = re.compile(r"family history|\bFH\b|famil|calcium|calcification|ha?emorrhag|isch[a]?emia and "
+                             r"infarction of kidney", re.IGNORECASE)
+#: Procedure wording that is not arterial revascularisation although it names a bypass or the aorta.
+NOT_REVASCULARISATION_WORDS = re.compile(r"cardiopulmonary bypass|valve|gastric|dialysis", re.IGNORECASE)
+#: ICD-10-CM family-history codes (Z80-Z84): never the person's own disease.
+_ICD10CM_FAMILY_HISTORY = ("Z80", "Z81", "Z82", "Z83", "Z84")
+#: Words in a Procedure's code text or display that may mean a revascularisation when its code is not one we list:
+#: an arterial word together with a therapeutic one (a coronary angiogram or a calcium score is not one).
 POSSIBLE_REVASCULARISATION_WORDS = re.compile(
-    POSSIBLE_ASCVD_WORDS.pattern + r"|endarterectom|atherectom|transluminal|\bPTCA\b|\bCABG\b|\bPCI\b", re.IGNORECASE)
+    r"bypass|angioplast|stent|endarterectom|atherectom|revasculari|transluminal|\bPTCA\b|\bCABG\b|\bPCI\b",
+    re.IGNORECASE)
+ARTERIAL_WORDS = re.compile(
+    r"coronary|arter|carotid|aort|femoral|popliteal|iliac|tibial|peroneal|fem-pop|\bPTCA\b|\bCABG\b|\bPCI\b",
+    re.IGNORECASE)
+#: ICD-10-PCS tables of arterial bypass, dilation and restriction/occlusion-free procedures on lower and upper
+#: arteries (041 bypass lower arteries, 047 dilation lower arteries, 037 dilation upper arteries): put to confirm.
+POSSIBLE_REVASCULARISATION_ICD10PCS = ("041", "047", "037")
 BP_PANEL = "85354-9"
 SMOKING_STATUS = "72166-2"
 # SNOMED CT answers for tobacco smoking status (the US Core value set).
@@ -307,16 +337,17 @@ def observations_to_inputs(document: Any, *, source: str) -> ClinicalInputs:
     return ClinicalInputs(**values)
 
 
-def _established_conditions(document: Any) -> list[tuple[str, dict[str, Any]]]:
-    """The Conditions of a Bundle (or a single Condition) with where each is, less those refuted, entered in error,
-    unconfirmed, provisional or differential; a resolved or inactive one stays (a past myocardial infarction is
-    clinical ASCVD for life)."""
+def _established_conditions(document: Any, *, unsettled: bool = False) -> list[tuple[str, dict[str, Any], str]]:
+    """The Conditions of a Bundle (or a single Condition) with where each is and its verification status, less those
+    refuted or entered in error, and (unless ``unsettled``) those unconfirmed, provisional or differential; a resolved
+    or inactive one stays (a past myocardial infarction is clinical ASCVD for life)."""
     if not isinstance(document, dict):
         return []
     items: list[tuple[str, Any]] = [("Condition", document)]
     if document.get("resourceType") != "Condition":
         items = [(f"entry[{i}]", _mapping(e).get("resource")) for i, e in enumerate(_items(document.get("entry")))]
     kept = []
+    dropped = _NOT_ESTABLISHED - _UNSETTLED if unsettled else _NOT_ESTABLISHED
     for where, resource in items:
         if not isinstance(resource, dict) or resource.get("resourceType") != "Condition":
             continue
@@ -324,8 +355,8 @@ def _established_conditions(document: Any) -> list[tuple[str, dict[str, Any]]]:
                                                                           .get("coding"))}
         clinical = {str(_mapping(c).get("code")) for c in _items(_mapping(resource.get("clinicalStatus"))
                                                                       .get("coding"))}
-        if not (verification & _NOT_ESTABLISHED or "entered-in-error" in clinical):
-            kept.append((where, resource))
+        if not (verification & dropped or "entered-in-error" in clinical):
+            kept.append((where, resource, ", ".join(sorted(verification & _UNSETTLED))))
     return kept
 
 
@@ -337,7 +368,7 @@ def clinical_ascvd_conditions(document: Any, source: str) -> list[str]:
     """The established Conditions whose code is in :data:`CLINICAL_ASCVD_CODES`, each as ``"<condition> (<system
     code>, <source>:entry[i])"``."""
     found = []
-    for where, resource in _established_conditions(document):
+    for where, resource, _ in _established_conditions(document):
         for coding in _items(_mapping(resource.get("code")).get("coding")):
             system, code = str(_mapping(coding).get("system") or ""), str(_mapping(coding).get("code") or "")
             condition = _ascvd_condition(system, code)
@@ -360,21 +391,24 @@ def possible_clinical_ascvd_conditions(document: Any, source: str) -> list[str]:
     ['Old myocardial infarction (SNOMED CT 999999, b.json:entry[0])']
     """
     found = []
-    for where, resource in _established_conditions(document):
+    for where, resource, status in _established_conditions(document, unsettled=True):
         concept = _mapping(resource.get("code"))
-        codings = [(_mapping(c).get("system") or "", _mapping(c).get("code") or "", _mapping(c).get("display") or "")
-                   for c in _items(concept.get("coding"))]
-        if any(_ascvd_condition(str(system), str(code)) for system, code, _ in codings):
-            continue  # recognised: clinical_ascvd_conditions reports it
-        text = " ".join([str(concept.get("text") or "")] + [str(display) for _, _, display in codings])
-        by_code = [(str(system), str(code)) for system, code, _ in codings if str(system) == ICD10CM_SYSTEM and
-                   str(code).upper().replace(".", "").startswith(tuple(p.replace(".", "") for p in
-                                                                       POSSIBLE_ASCVD_ICD10CM))]
-        if by_code or POSSIBLE_ASCVD_WORDS.search(text):
-            system, code = by_code[0] if by_code else (str(codings[0][0]), str(codings[0][1])) if codings else ("", "")
-            label = str(concept.get("text") or "").strip() or next(
-                (str(display) for _, _, display in codings if display), "Condition")
-            found.append(f"{label} ({_system_name(system)} {code}, {source}:{where})")
+        codings = [(str(_mapping(c).get("system") or ""), str(_mapping(c).get("code") or ""),
+                    str(_mapping(c).get("display") or "")) for c in _items(concept.get("coding"))]
+        label = str(concept.get("text") or "").strip() or next((d for _, _, d in codings if d), "Condition")
+        recognised = [(system, code) for system, code, _ in codings if _ascvd_condition(system, code)]
+        if recognised and not status:
+            continue  # established and recognised: clinical_ascvd_conditions reports it
+        text = " ".join([str(concept.get("text") or "")] + [display for _, _, display in codings])
+        icd = [(system, code) for system, code, _ in codings if system == ICD10CM_SYSTEM]
+        if any(_icd_starts(code, _ICD10CM_FAMILY_HISTORY) for _, code in icd) or NOT_ASCVD_WORDS.search(text):
+            continue
+        by_code = [(system, code) for system, code in icd
+                   if _icd_starts(code, POSSIBLE_ASCVD_ICD10CM) and not _icd_starts(code, _ICD10CM_NOT_POSSIBLE)]
+        if recognised or by_code or POSSIBLE_ASCVD_WORDS.search(text):
+            system, code = (recognised or by_code or [(codings[0][0], codings[0][1]) if codings else ("", "")])[0]
+            unsettled = f", {status}" if status else ""
+            found.append(f"{label} ({_system_name(system)} {code}{unsettled}, {source}:{where})")
     return found
 
 
@@ -426,8 +460,10 @@ def possible_revascularisations(document: Any, source: str) -> list[str]:
     """Procedures that may record a revascularisation but do not establish one, for the clinician to confirm (as
     :func:`possible_clinical_ascvd_conditions` does for Conditions): a listed code whose status is not ``completed``
     (``in-progress``, ``stopped``, ``on-hold``, ``preparation``, ``unknown`` or none; not ``not-done`` or
-    ``entered-in-error``), or a code we do not list (CPT, a peripheral bypass, angiography of a bypass graft) whose
-    text or display matches :data:`POSSIBLE_REVASCULARISATION_WORDS`.
+    ``entered-in-error``), an ICD-10-PCS code of the peripheral arterial bypass or dilation tables
+    (:data:`POSSIBLE_REVASCULARISATION_ICD10PCS`), or a code we do not list (CPT, a peripheral bypass) whose text or
+    display names both a therapeutic step (:data:`POSSIBLE_REVASCULARISATION_WORDS`) and an artery
+    (:data:`ARTERIAL_WORDS`).
 
     >>> cpt = {"system": "http://www.ama-assn.org/go/cpt", "code": "33533",
     ...        "display": "Coronary artery bypass, using arterial graft(s); single arterial graft"}
@@ -448,8 +484,11 @@ def possible_revascularisations(document: Any, source: str) -> list[str]:
                              f"{source}:{where})")
             continue
         text = " ".join([str(_mapping(resource.get("code")).get("text") or "")] + [d for _, _, d in codings]).strip()
-        if POSSIBLE_REVASCULARISATION_WORDS.search(text):
-            system, code = (codings[0][0], codings[0][1]) if codings else ("", "")
+        peripheral = [(system, code) for system, code, _ in codings if system == ICD10PCS_SYSTEM and
+                      code.upper().startswith(POSSIBLE_REVASCULARISATION_ICD10PCS)]
+        worded = POSSIBLE_REVASCULARISATION_WORDS.search(text) and ARTERIAL_WORDS.search(text)
+        if peripheral or (worded and not NOT_ASCVD_WORDS.search(text) and not NOT_REVASCULARISATION_WORDS.search(text)):
+            system, code = peripheral[0] if peripheral else (codings[0][0], codings[0][1]) if codings else ("", "")
             found.append(f"{text:.120} (Procedure{', status ' + status if status != 'completed' else ''}, "
                          f"{_procedure_system_name(system)} {code:.20}{_performed(resource)}, {source}:{where})")
     return found
@@ -473,6 +512,15 @@ def revascularisation(system: str, code: str) -> str | None:
         if code_system == ICD10PCS_SYSTEM and bare.startswith(prefix):
             return procedure
     return None
+
+
+def _icd_starts(code: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether an ICD-10 code (dots or not) starts with one of ``prefixes``.
+
+    >>> _icd_starts("E11.51", ("E11.5",)), _icd_starts("Z8249", ("Z82",)), _icd_starts("I10", ("I1",))
+    (True, True, True)
+    """
+    return code.upper().replace(".", "").startswith(tuple(p.replace(".", "") for p in prefixes))
 
 
 def _ascvd_condition(system: str, code: str) -> str | None:

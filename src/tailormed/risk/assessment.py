@@ -529,9 +529,10 @@ def secondary_prevention_advice(person: Person) -> list[Advice]:
 
 
 CONFIRM_ASCVD = (
-    "The record lists condition(s) that may be clinical ASCVD but whose code TailorMed does not recognise: {entries}. "
-    "If any is a myocardial infarction, acute coronary syndrome, angina, coronary or other arterial "
-    "revascularisation, stroke or TIA of atherosclerotic origin, or symptomatic peripheral artery disease, set "
+    "The record lists condition(s) that may be clinical ASCVD but that TailorMed does not take as established (code "
+    "not recognised, or not confirmed): {entries}. If any is a myocardial infarction, acute coronary syndrome, angina, "
+    "coronary or other arterial revascularisation, stroke or TIA of atherosclerotic origin, or symptomatic peripheral "
+    "artery disease (including aortic aneurysm), set "
     "clinical_ascvd: true in the person file: secondary-prevention advice (a high-intensity statin at 75 or younger) "
     "then applies and the first-event estimates below do not. The estimates and statin advice below are for primary "
     "prevention and are valid only if none of them is.")
@@ -539,8 +540,9 @@ CONFIRM_ASCVD = (
 ASSUMED_NO_ASCVD = (
     "Clinical ASCVD is not recorded: the statin advice below is for primary prevention and assumes the person has "
     "had no myocardial infarction or acute coronary syndrome, angina, coronary or other arterial revascularisation, "
-    "stroke or TIA, and has no symptomatic peripheral artery disease. If they have, set clinical_ascvd: true in the "
-    "person file: secondary-prevention advice then applies and the first-event estimates do not.")
+    "stroke or TIA, and has no symptomatic peripheral artery disease (including aortic aneurysm). If they have, set "
+    "clinical_ascvd: true in the person file: secondary-prevention advice then applies and the first-event estimates "
+    "do not.")
 
 
 LIPID_GUIDELINE_STATUS = (
