@@ -98,6 +98,22 @@ GENERIC_NAME_WORDS = frozenset("""
     """.split())  # noqa: SIM905 (a wrapped block of words reads better than a list literal)
 
 
+_COPY_NUMBER_NAME = re.compile(r"microdeletion|microduplication|deletion|duplication|monosomy|trisomy|tetrasomy|"
+                               r"\bdel\b|\bdup\b|\b(1?\d|2[0-2]|x|y)[pq]\d", re.IGNORECASE)
+
+
+def names_copy_number(name: str) -> bool:
+    """Whether a disease name is a chromosomal copy-number syndrome (a deletion, duplication or band).
+
+    >>> names_copy_number("17p11.2 microduplication syndrome"), names_copy_number("Smith-Magenis syndrome")
+    (True, False)
+    """
+    return bool(_COPY_NUMBER_NAME.search(name))
+
+
+_ROMAN = re.compile(r"[ivx]+[a-d]?")
+
+
 def specific_name_words(name: str) -> frozenset[str]:
     """The words of a disease name that say which disease it is (lower case, punctuation split off, numbers and
     :data:`GENERIC_NAME_WORDS` dropped).
@@ -108,7 +124,24 @@ def specific_name_words(name: str) -> frozenset[str]:
     frozenset()
     """
     words = re.split(r"[^0-9a-z]+", name.casefold())
-    return frozenset(w for w in words if len(w) > 1 and not w.isdigit() and w not in GENERIC_NAME_WORDS)
+    return frozenset(w for w in words if len(w) > 2 and not w.isdigit() and w not in GENERIC_NAME_WORDS
+                     and not _ROMAN.fullmatch(w))
+
+
+def _copy_number_under_gene_entry(orphanet_name: str, omim_names: list[str]) -> bool:
+    """Whether folding would put a copy-number syndrome under gene-level entries: "17p11.2 microduplication
+    syndrome" (Potocki-Lupski) has Smith-Magenis syndrome's gene set and the opposite dosage; a contiguous deletion is
+    a different diagnosis (and test) from the single-gene disease. Kept ranked unless every OMIM name is one too."""
+    return names_copy_number(orphanet_name) and not all(names_copy_number(n) for n in omim_names)
+
+
+def _closest_names(words: frozenset[str], rows: list[int], names: list[str]) -> list[int]:
+    """Of ``rows``, those whose names share the most specific words with ``words`` (none if none shares one): one
+    gene's OMIM entries that merely share a word ("atrial" for atrial standstill and atrial fibrillation 6) are not
+    listed beside its real subtype."""
+    overlap = {row: len(words & specific_name_words(names[row])) for row in rows}
+    best = max(overlap.values(), default=0)
+    return [row for row, n in overlap.items() if n and n == best]
 
 
 @dataclass
@@ -215,7 +248,8 @@ class HpoKnowledge:
             for row, (identifier, genes, name) in rows:
                 if not identifier.startswith("ORPHA:"):
                     continue
-                if genes and frozenset(genes) in by_genes:
+                if genes and frozenset(genes) in by_genes and not _copy_number_under_gene_entry(
+                        name, [self.disease_names[r] for r in by_genes[frozenset(genes)]]):
                     folded[row] = by_genes[frozenset(genes)]
                 elif same_name := [r for r in by_name.get(_name_key(name), [])
                                    if set(genes) <= set(self.disease_genes[r])]:
@@ -245,9 +279,12 @@ class HpoKnowledge:
             for row, (identifier, genes) in enumerate(zip(self.disease_ids, self.disease_genes, strict=True)):
                 if not identifier.startswith("ORPHA:") or row in duplicates or not genes:
                     continue
-                words = specific_name_words(self.disease_names[row])
-                subtypes = {gene: [r for r in omim_rows_of_gene.get(gene, [])
-                                   if words & specific_name_words(self.disease_names[r])] for gene in genes}
+                name = self.disease_names[row]
+                words = specific_name_words(name)
+                subtypes = {gene: _closest_names(words, [r for r in omim_rows_of_gene.get(gene, [])
+                                                         if not _copy_number_under_gene_entry(
+                                                             name, [self.disease_names[r]])], self.disease_names)
+                            for gene in genes}
                 if all(subtypes.values()):
                     groups[row] = sorted({r for rows in subtypes.values() for r in rows})
             return groups

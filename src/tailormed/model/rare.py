@@ -217,9 +217,11 @@ class DiseaseCandidate(Record):
     inheritance_fit: str | None = Field(default=None, description="Which mode the variants fit, or why none did.")
     folded_entries: list[str] = Field(default_factory=list, description=(
         "Orphanet entries folded into this disease and not ranked separately: duplicates (exactly its gene(s), or its "
-        "name) and, with fold_orphanet_groups, Orphanet groups whose genes all have OMIM entries and include one of "
-        "this disease's."))
+        "name) and, with fold_orphanet_groups, Orphanet groups listed under their OMIM subtypes (each gene has a "
+        "same-named OMIM entry); copy-number syndromes are never folded under gene-level entries."))
     folded_names: list[str] = Field(default_factory=list, description="The names of folded_entries, in their order.")
+    folded_groups: list[str] = Field(default_factory=list, description=(
+        "Those of folded_entries that are Orphanet groups (the rest are duplicates of this disease)."))
 
 
 class GeneCandidate(Record):

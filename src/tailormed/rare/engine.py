@@ -171,7 +171,9 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
         _candidate(rank, index, total, scores, genotype_lr, fits, hpo, normaliser, genotypes is not None,
                    explanations[rank - 1]).model_copy(update={
                        "folded_entries": [hpo.disease_ids[row] for row in folded.get(index, [])],
-                       "folded_names": [hpo.disease_names[row] for row in folded.get(index, [])]})
+                       "folded_names": [hpo.disease_names[row] for row in folded.get(index, [])],
+                       "folded_groups": [hpo.disease_ids[row] for row in folded.get(index, [])
+                                         if row in hpo.orphanet_groups_into]})
         for rank, index in enumerate(shown, start=1)
     ]
     if genotypes is None:
