@@ -93,8 +93,8 @@ def test_an_orphanet_group_of_omim_subtypes_is_listed_under_them(hpo_knowledge) 
     assert after.diseases[0].disease_id.startswith("OMIM:") and "ORPHA:910" in after.diseases[0].folded_entries
     assert "xeroderma pigmentosum" in after.diseases[0].disease_name.casefold()
     assert "ORPHA:910" in after.diseases[0].folded_groups
-    # Copy-number syndromes are never folded under gene-level entries: 17p11.2 microduplication (Potocki-Lupski) has
-    # Smith-Magenis syndrome's gene and the opposite dosage; 5q35 microduplication has no OMIM entry of its own
+    # Copy-number gains are never folded under gene-level entries of the opposite dosage: 17p11.2 microduplication
+    # (Potocki-Lupski) has Smith-Magenis syndrome's gene; 5q35 microduplication has no OMIM entry of its own
     for cnv in ("ORPHA:1713", "ORPHA:228415", "ORPHA:1727"):
         row = hpo.disease_ids.index(cnv)
         assert row not in hpo.orphanet_folded_into and row not in groups, cnv

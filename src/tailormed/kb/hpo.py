@@ -98,17 +98,18 @@ GENERIC_NAME_WORDS = frozenset("""
     """.split())  # noqa: SIM905 (a wrapped block of words reads better than a list literal)
 
 
-_COPY_NUMBER_NAME = re.compile(r"microdeletion|microduplication|deletion|duplication|monosomy|trisomy|tetrasomy|"
-                               r"\bdel\b|\bdup\b|\b(1?\d|2[0-2]|x|y)[pq]\d", re.IGNORECASE)
+_COPY_NUMBER_GAIN_NAME = re.compile(r"duplication|trisomy|tetrasomy|triplication|\bdup\b", re.IGNORECASE)
 
 
-def names_copy_number(name: str) -> bool:
-    """Whether a disease name is a chromosomal copy-number syndrome (a deletion, duplication or band).
+def names_copy_number_gain(name: str) -> bool:
+    """Whether a disease name is a copy-number gain syndrome (a duplication, trisomy or tetrasomy).
 
-    >>> names_copy_number("17p11.2 microduplication syndrome"), names_copy_number("Smith-Magenis syndrome")
+    >>> names_copy_number_gain("17p11.2 microduplication syndrome"), names_copy_number_gain("Smith-Magenis syndrome")
     (True, False)
+    >>> names_copy_number_gain("17q11 microdeletion syndrome")  # a loss: the gene-level loss-of-function disease
+    False
     """
-    return bool(_COPY_NUMBER_NAME.search(name))
+    return bool(_COPY_NUMBER_GAIN_NAME.search(name))
 
 
 _ROMAN = re.compile(r"[ivx]+[a-d]?")
@@ -129,10 +130,14 @@ def specific_name_words(name: str) -> frozenset[str]:
 
 
 def _copy_number_under_gene_entry(orphanet_name: str, omim_names: list[str]) -> bool:
-    """Whether folding would put a copy-number syndrome under gene-level entries: "17p11.2 microduplication
-    syndrome" (Potocki-Lupski) has Smith-Magenis syndrome's gene set and the opposite dosage; a contiguous deletion is
-    a different diagnosis (and test) from the single-gene disease. Kept ranked unless every OMIM name is one too."""
-    return names_copy_number(orphanet_name) and not all(names_copy_number(n) for n in omim_names)
+    """Whether folding would put a copy-number gain syndrome under gene-level entries of the opposite dosage:
+    "17p11.2 microduplication syndrome" (Potocki-Lupski) has Smith-Magenis syndrome's gene set, "5q35 microduplication
+    syndrome" (no OMIM entry of its own) Sotos syndrome's, "22q11.2 duplication syndrome" DiGeorge syndrome's. Kept
+    ranked unless every OMIM name is a gain too or names the same disease. Deletions join the gene's loss-of-function
+    disease ("17q11 microdeletion syndrome" is NF1's microdeletion form)."""
+    words = specific_name_words(orphanet_name)
+    return names_copy_number_gain(orphanet_name) and not all(
+        names_copy_number_gain(n) or words & specific_name_words(n) for n in omim_names)
 
 
 def _closest_names(words: frozenset[str], rows: list[int], names: list[str]) -> list[int]:

@@ -218,7 +218,7 @@ class DiseaseCandidate(Record):
     folded_entries: list[str] = Field(default_factory=list, description=(
         "Orphanet entries folded into this disease and not ranked separately: duplicates (exactly its gene(s), or its "
         "name) and, with fold_orphanet_groups, Orphanet groups listed under their OMIM subtypes (each gene has a "
-        "same-named OMIM entry); copy-number syndromes are never folded under gene-level entries."))
+        "same-named OMIM entry); a copy-number gain is never folded under gene-level entries of the opposite dosage."))
     folded_names: list[str] = Field(default_factory=list, description="The names of folded_entries, in their order.")
     folded_groups: list[str] = Field(default_factory=list, description=(
         "Those of folded_entries that are Orphanet groups (the rest are duplicates of this disease)."))
