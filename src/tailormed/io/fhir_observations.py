@@ -337,20 +337,29 @@ def observations_to_inputs(document: Any, *, source: str) -> ClinicalInputs:
     return ClinicalInputs(**values)
 
 
+def _resources(document: Any, kind: str) -> list[tuple[str, dict[str, Any]]]:
+    """The resources of type ``kind`` in a Bundle (or the document itself when it is one), with where each is."""
+    if not isinstance(document, dict):
+        return []
+    items: list[tuple[str, Any]] = [(kind, document)]
+    if document.get("resourceType") != kind:
+        items = [(f"entry[{i}]", _mapping(e).get("resource")) for i, e in enumerate(_items(document.get("entry")))]
+    return [(where, r) for where, r in items if isinstance(r, dict) and r.get("resourceType") == kind]
+
+
+def _codings(resource: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(system, code, display) of each coding of a resource's ``code``."""
+    return [(str(_mapping(c).get("system") or ""), str(_mapping(c).get("code") or ""),
+             str(_mapping(c).get("display") or "")) for c in _items(_mapping(resource.get("code")).get("coding"))]
+
+
 def _established_conditions(document: Any, *, unsettled: bool = False) -> list[tuple[str, dict[str, Any], str]]:
     """The Conditions of a Bundle (or a single Condition) with where each is and its verification status, less those
     refuted or entered in error, and (unless ``unsettled``) those unconfirmed, provisional or differential; a resolved
     or inactive one stays (a past myocardial infarction is clinical ASCVD for life)."""
-    if not isinstance(document, dict):
-        return []
-    items: list[tuple[str, Any]] = [("Condition", document)]
-    if document.get("resourceType") != "Condition":
-        items = [(f"entry[{i}]", _mapping(e).get("resource")) for i, e in enumerate(_items(document.get("entry")))]
     kept = []
     dropped = _NOT_ESTABLISHED - _UNSETTLED if unsettled else _NOT_ESTABLISHED
-    for where, resource in items:
-        if not isinstance(resource, dict) or resource.get("resourceType") != "Condition":
-            continue
+    for where, resource in _resources(document, "Condition"):
         verification = {str(_mapping(c).get("code")) for c in _items(_mapping(resource.get("verificationStatus"))
                                                                           .get("coding"))}
         clinical = {str(_mapping(c).get("code")) for c in _items(_mapping(resource.get("clinicalStatus"))
@@ -369,8 +378,7 @@ def clinical_ascvd_conditions(document: Any, source: str) -> list[str]:
     code>, <source>:entry[i])"``."""
     found = []
     for where, resource, _ in _established_conditions(document):
-        for coding in _items(_mapping(resource.get("code")).get("coding")):
-            system, code = str(_mapping(coding).get("system") or ""), str(_mapping(coding).get("code") or "")
+        for system, code, _ in _codings(resource):
             condition = _ascvd_condition(system, code)
             if condition is not None:
                 found.append(f"{condition} ({_system_name(system)} {code}, {source}:{where})")
@@ -393,8 +401,7 @@ def possible_clinical_ascvd_conditions(document: Any, source: str) -> list[str]:
     found = []
     for where, resource, status in _established_conditions(document, unsettled=True):
         concept = _mapping(resource.get("code"))
-        codings = [(str(_mapping(c).get("system") or ""), str(_mapping(c).get("code") or ""),
-                    str(_mapping(c).get("display") or "")) for c in _items(concept.get("coding"))]
+        codings = _codings(resource)
         label = str(concept.get("text") or "").strip() or next((d for _, _, d in codings if d), "Condition")
         recognised = [(system, code) for system, code, _ in codings if _ascvd_condition(system, code)]
         if recognised and not status:
@@ -415,18 +422,7 @@ def possible_clinical_ascvd_conditions(document: Any, source: str) -> list[str]:
 def _procedures(document: Any) -> list[tuple[str, dict[str, Any]]]:
     """The Procedures of a Bundle (or a single Procedure) with where each is, less those not done or entered in
     error."""
-    if not isinstance(document, dict):
-        return []
-    items: list[tuple[str, Any]] = [("Procedure", document)]
-    if document.get("resourceType") != "Procedure":
-        items = [(f"entry[{i}]", _mapping(e).get("resource")) for i, e in enumerate(_items(document.get("entry")))]
-    return [(where, resource) for where, resource in items if isinstance(resource, dict)
-            and resource.get("resourceType") == "Procedure" and resource.get("status") not in _NOT_PERFORMED]
-
-
-def _procedure_codings(resource: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return [(str(_mapping(c).get("system") or ""), str(_mapping(c).get("code") or ""),
-             str(_mapping(c).get("display") or "")) for c in _items(_mapping(resource.get("code")).get("coding"))]
+    return [(where, r) for where, r in _resources(document, "Procedure") if r.get("status") not in _NOT_PERFORMED]
 
 
 def _performed(resource: dict[str, Any]) -> str:
@@ -447,7 +443,7 @@ def revascularisations(document: Any, source: str) -> list[str]:
     for where, resource in _procedures(document):
         if resource.get("status") != "completed":
             continue
-        for system, code, _ in _procedure_codings(resource):
+        for system, code, _ in _codings(resource):
             procedure = revascularisation(system, code)
             if procedure is not None:
                 found.append(f"{procedure} (Procedure, {_procedure_system_name(system)} {code.upper():.20}"
@@ -473,7 +469,7 @@ def possible_revascularisations(document: Any, source: str) -> list[str]:
     """
     found = []
     for where, resource in _procedures(document):
-        codings = _procedure_codings(resource)
+        codings = _codings(resource)
         listed = [(system, code) for system, code, _ in codings if revascularisation(system, code)]
         status = str(resource.get("status") or "no status")
         if listed:
@@ -537,11 +533,10 @@ def _ascvd_condition(system: str, code: str) -> str | None:
         return CLINICAL_ASCVD_CODES.get((SNOMED_SYSTEM, code))
     if system != ICD10CM_SYSTEM or not code:
         return None
-    bare = code.upper().replace(".", "")
-    if bare.startswith(tuple(c.replace(".", "") for c in _ICD10CM_NOT_ASCVD)):
+    if _icd_starts(code, _ICD10CM_NOT_ASCVD):
         return None
     for (code_system, prefix), condition in CLINICAL_ASCVD_CODES.items():
-        if code_system == ICD10CM_SYSTEM and bare.startswith(prefix.replace(".", "")):
+        if code_system == ICD10CM_SYSTEM and _icd_starts(code, (prefix,)):
             return condition
     return None
 
