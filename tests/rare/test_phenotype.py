@@ -5,7 +5,13 @@ import pytest
 from scipy.stats import hypergeom
 
 from tailormed.io.phenopacket import hpo_ids_to_profile
-from tailormed.kb.hpo import _infer_gene, curated_disease_genes, specific_name_words
+from tailormed.kb.hpo import (
+    DUPLICATE_MIN_PROFILE_OVERLAP,
+    _infer_gene,
+    curated_disease_genes,
+    specific_name_words,
+    subtype_marks,
+)
 from tailormed.kb.rare_preset import load_preset
 from tailormed.model.common import Provenance
 from tailormed.rare.engine import rank_case
@@ -38,7 +44,10 @@ def test_orphanet_duplicates_are_folded_into_the_omim_entry(hpo_knowledge) -> No
     folded = hpo.orphanet_folded_into
     for orpha, omim_rows in folded.items():
         assert hpo.disease_ids[orpha].startswith("ORPHA:") and omim_rows
-        same_genes = all(set(hpo.disease_genes[r]) == set(hpo.disease_genes[orpha]) for r in omim_rows)
+        words = specific_name_words(hpo.disease_names[orpha])
+        same_genes = all(set(hpo.disease_genes[r]) == set(hpo.disease_genes[orpha])
+                         or set(hpo.disease_genes[orpha]) < set(hpo.disease_genes[r])
+                         and words <= specific_name_words(hpo.disease_names[r]) for r in omim_rows)
         same_name = all(hpo.disease_names[r].casefold() == hpo.disease_names[orpha].casefold()
                         and set(hpo.disease_genes[orpha]) <= set(hpo.disease_genes[r]) for r in omim_rows)
         assert hpo.disease_genes[orpha] and same_genes or same_name, hpo.disease_ids[orpha]
@@ -58,6 +67,40 @@ def test_orphanet_duplicates_are_folded_into_the_omim_entry(hpo_knowledge) -> No
     assert all(hpo.disease_ids.index(e) in hpo.orphanet_groups_into and "FBN1" in hpo.disease_genes[
         hpo.disease_ids.index(e)] for e in marfan.folded_entries if e not in duplicates)
     assert len(marfan.folded_names) == len(marfan.folded_entries)
+
+
+def test_an_orphanet_entry_sharing_only_genes_is_folded_by_name_or_by_profile(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]
+    hpo = hpo_knowledge
+    folded = hpo.orphanet_folded_into
+
+    def row(identifier: str) -> int:
+        return hpo.disease_ids.index(identifier)
+
+    for orpha, omim_rows in folded.items():
+        if not hpo.disease_genes[orpha]:
+            continue  # folded by exact name
+        words = specific_name_words(hpo.disease_names[orpha])
+        named = [words & specific_name_words(hpo.disease_names[r]) for r in omim_rows]
+        if not any(named):
+            assert len(omim_rows) == 1, hpo.disease_ids[orpha]  # the most similar one, not every entry of the gene
+            assert hpo.profile_overlap(orpha, omim_rows[0]) >= DUPLICATE_MIN_PROFILE_OVERLAP
+    # other diseases of the same gene stay ranked: a fetomaternal alloimmune nephropathy is no Charcot-Marie-Tooth
+    # disease (MME), a sweat-gland tumour no cardiofaciocutaneous syndrome (BRAF)
+    for kept in ("ORPHA:69063", "ORPHA:840"):
+        assert row(kept) not in folded and row(kept) not in hpo.orphanet_groups_into, kept
+    assert hpo.profile_overlap(row("ORPHA:69063"), row("OMIM:617017")) < DUPLICATE_MIN_PROFILE_OVERLAP
+    # renamed ones are folded: CDKL5 deficiency disorder is developmental and epileptic encephalopathy 2
+    assert folded[row("ORPHA:505652")] == [row("OMIM:300672")]
+    # by name, under the entry of that name, also when OMIM links more genes; not under every entry of the gene
+    assert folded[row("ORPHA:282166")] == [row("OMIM:123400")]  # inherited CJD: PRNP; OMIM adds HLA-DQB1
+    assert folded[row("ORPHA:93259")] == [row("OMIM:101600")]  # Pfeiffer syndrome type 2 under Pfeiffer syndrome
+    # a subtype letter tells brachydactyly type C from type A2
+    assert subtype_marks("Brachydactyly type C") == {"c"}
+    assert row("OMIM:112600") not in folded.get(row("ORPHA:93384"), [])  # type C (BMPR1B, GDF5) vs A2
+    marfan = row("OMIM:154700")
+    assert hpo.profile_overlap(marfan, marfan) == pytest.approx(1.0)
+    assert hpo.profile_overlap(marfan, row("ORPHA:505652")) == pytest.approx(
+        hpo.profile_overlap(row("ORPHA:505652"), marfan))
 
 
 def test_an_orphanet_group_of_omim_subtypes_is_listed_under_them(hpo_knowledge) -> None:  # type: ignore[no-untyped-def]

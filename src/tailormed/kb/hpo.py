@@ -114,6 +114,16 @@ def names_copy_number_gain(name: str) -> bool:
 
 _ROMAN = re.compile(r"[ivx]+[a-d]?")
 
+#: An Orphanet entry with exactly an OMIM entry's genes but no specific name word in common is taken for the same
+#: disease only when their annotation profiles overlap at least this much (:meth:`HpoKnowledge.profile_overlap`).
+#: Judged on 40 of the 478 such entries read pair by pair (2026-12-08; benchmarks/README.md, "Eighth round"): all 24
+#: other diseases of the same gene score at most 0.25 (dysbetalipoproteinaemia beside APOE's Alzheimer disease,
+#: fetomaternal membranous nephropathy beside CMT2T, syringocystadenoma papilliferum beside cardiofaciocutaneous
+#: syndrome), renamed ones 0.09-0.49 (CDKL5 deficiency disorder and developmental and epileptic encephalopathy 2:
+#: 0.48). A synonym kept apart costs a place in the list; a distinct disease folded is not scored at all, so the
+#: threshold leans to keeping apart.
+DUPLICATE_MIN_PROFILE_OVERLAP = 0.3
+
 
 def specific_name_words(name: str) -> frozenset[str]:
     """The words of a disease name that say which disease it is (lower case, punctuation split off, numbers and
@@ -127,6 +137,20 @@ def specific_name_words(name: str) -> frozenset[str]:
     words = re.split(r"[^0-9a-z]+", name.casefold())
     return frozenset(w for w in words if len(w) > 2 and not w.isdigit() and w not in GENERIC_NAME_WORDS
                      and not _ROMAN.fullmatch(w))
+
+
+def subtype_marks(name: str) -> frozenset[str]:
+    """The short tokens of a disease name that tell subtypes apart (numbers, letters, roman numerals: the "C" of
+    "Brachydactyly type C", the "4A" of "Charcot-Marie-Tooth disease type 4A"), lower case.
+
+    >>> sorted(subtype_marks("Brachydactyly, type A2")), sorted(subtype_marks("Pfeiffer syndrome type 2"))
+    (['a2'], ['2'])
+    >>> subtype_marks("Inherited Creutzfeldt-Jakob disease")
+    frozenset()
+    """
+    words = re.split(r"[^0-9a-z]+", name.casefold())
+    return frozenset(w for w in words if w and w not in GENERIC_NAME_WORDS
+                     and (len(w) <= 3 or w.isdigit() or _ROMAN.fullmatch(w)))
 
 
 def _copy_number_under_gene_entry(orphanet_name: str, omim_names: list[str]) -> bool:
@@ -235,13 +259,14 @@ class HpoKnowledge:
 
     @property
     def orphanet_folded_into(self) -> dict[int, list[int]]:
-        """Orphanet entries that duplicate OMIM entries: ORPHA row -> the OMIM rows with exactly the same
-        (non-empty) set of genes, else the OMIM rows of exactly the same name (case and spacing aside) that carry
-        every gene the Orphanet entry has (ORPHA:558 "Marfan syndrome", no gene in HPO's files, into OMIM:154700).
-        Orphanet often describes as one entry what OMIM lists per gene (and the reverse); ranked side by side, the
-        two copies of one diagnosis take two places of a short list."""
+        """Orphanet entries that duplicate OMIM entries: ORPHA row -> the OMIM rows it is taken to be
+        (:meth:`_same_disease_among`), else the OMIM rows of exactly the same name (case and spacing aside) that
+        carry every gene the Orphanet entry has (ORPHA:558 "Marfan syndrome", no gene in HPO's files, into
+        OMIM:154700). Orphanet often describes as one entry what OMIM lists per gene (and the reverse); ranked side
+        by side, the two copies of one diagnosis take two places of a short list."""
         def build() -> dict[int, list[int]]:
             by_genes: dict[frozenset[str], list[int]] = defaultdict(list)
+            by_gene: dict[str, list[int]] = defaultdict(list)
             by_name: dict[str, list[int]] = defaultdict(list)
             rows = list(enumerate(zip(self.disease_ids, self.disease_genes, self.disease_names, strict=True)))
             for row, (identifier, genes, name) in rows:
@@ -249,18 +274,66 @@ class HpoKnowledge:
                     by_name[_name_key(name)].append(row)
                     if genes:
                         by_genes[frozenset(genes)].append(row)
+                    for gene in genes:
+                        by_gene[gene].append(row)
             folded: dict[int, list[int]] = {}
             for row, (identifier, genes, name) in rows:
                 if not identifier.startswith("ORPHA:"):
                     continue
-                if genes and frozenset(genes) in by_genes and not _copy_number_under_gene_entry(
-                        name, [self.disease_names[r] for r in by_genes[frozenset(genes)]]):
-                    folded[row] = by_genes[frozenset(genes)]
+                same = []
+                if genes:
+                    words = specific_name_words(name)
+                    marks = subtype_marks(name)
+                    wider = [r for r in by_gene[genes[0]] if set(genes) < set(self.disease_genes[r])
+                             and words and words <= specific_name_words(self.disease_names[r])
+                             and subtype_marks(self.disease_names[r]) <= marks]
+                    exact = by_genes.get(frozenset(genes), [])
+                    if not _copy_number_under_gene_entry(name, [self.disease_names[r] for r in exact + wider]):
+                        same = self._same_disease_among(row, exact, wider)
+                if same:
+                    folded[row] = same
                 elif same_name := [r for r in by_name.get(_name_key(name), [])
                                    if set(genes) <= set(self.disease_genes[r])]:
                     folded[row] = same_name
             return folded
         return self.memo("orphanet_folded_into", build)
+
+    def _same_disease_among(self, orphanet_row: int, same_genes: list[int], more_genes: list[int]) -> list[int]:
+        """Which OMIM entries an Orphanet entry duplicates, given those with exactly its genes and those with more
+        genes whose names hold every specific word of its name and no subtype mark it lacks (:func:`subtype_marks`):
+        the ones whose names share the most specific words with it ("Inherited Creutzfeldt-Jakob disease", PRNP,
+        goes under OMIM's Creutzfeldt-Jakob disease, PRNP and HLA-DQB1, not under PRNP's Huntington disease-like 1);
+        failing any shared word, the entry with exactly its genes whose annotations overlap it most, if by at least
+        :data:`DUPLICATE_MIN_PROFILE_OVERLAP`; otherwise none (another disease of the same genes: it stays
+        ranked)."""
+        named = _closest_names(specific_name_words(self.disease_names[orphanet_row]), same_genes + more_genes,
+                               self.disease_names)
+        if named or not same_genes:
+            return named
+        overlap = {row: self.profile_overlap(orphanet_row, row) for row in same_genes}
+        best = max(overlap.values())
+        return [row for row, value in overlap.items() if value == best] if best >= DUPLICATE_MIN_PROFILE_OVERLAP else []
+
+    def profile_overlap(self, first: int, second: int) -> float:
+        """How much two diseases' annotation profiles (terms with their ancestors) share: the information content
+        (over diseases) of the shared terms over the geometric mean of each profile's, a cosine of sets. 1.0 for
+        the same profile, 0.0 when they share only terms every disease has. The geometric mean, not the smaller
+        profile, so a small profile (a skin tumour's 22 terms) is not taken for part of a large one (a
+        RASopathy's 392) merely because most of its terms are general."""
+        binary, _sizes, _n = self.annotation_sizes
+        rows = self.memo("annotation_rows", binary.tocsr)
+        weights = self.memo("term_information", lambda: -np.log(
+            (np.asarray(binary.sum(axis=0)).ravel() + 1.0) / (self.n_diseases + 1.0)))
+
+        def terms(row: int) -> set[int]:
+            return set(rows.indices[rows.indptr[row]: rows.indptr[row + 1]].tolist())
+
+        def weight(row_terms: set[int]) -> float:
+            return float(weights[list(row_terms)].sum()) if row_terms else 0.0
+
+        a, b = terms(first), terms(second)
+        scale = float(np.sqrt(weight(a) * weight(b)))
+        return weight(a & b) / scale if scale > 0 else 0.0
 
     @property
     def orphanet_groups_into(self) -> dict[int, list[int]]:

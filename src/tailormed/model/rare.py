@@ -216,8 +216,8 @@ class DiseaseCandidate(Record):
     variants: list[VariantEvidence] = Field(default_factory=list)
     inheritance_fit: str | None = Field(default=None, description="Which mode the variants fit, or why none did.")
     folded_entries: list[str] = Field(default_factory=list, description=(
-        "Orphanet entries folded into this disease and not ranked separately: duplicates (exactly its gene(s), or its "
-        "name) and, with fold_orphanet_groups, Orphanet groups listed under their OMIM subtypes (each gene has a "
+        "Orphanet entries folded into this disease and not ranked separately: duplicates (its gene(s) and its name, "
+        "or failing a shared name word a similar annotation profile; or exactly its name) and, with fold_orphanet_groups, Orphanet groups listed under their OMIM subtypes (each gene has a "
         "same-named OMIM entry); a copy-number gain is never folded under gene-level entries of the opposite dosage."))
     folded_names: list[str] = Field(default_factory=list, description="The names of folded_entries, in their order.")
     folded_groups: list[str] = Field(default_factory=list, description=(
