@@ -197,3 +197,37 @@ def test_manifest_polygenic_outcome_is_checked() -> None:
     assert PolygenicSettings.model_validate(settings).hazard_ratio_outcome == "ascvd"
     with pytest.raises(ValidationError, match="hazard_ratio_outcome"):
         PolygenicSettings.model_validate({**settings, "hazard_ratio_outcome": "stroke"})
+
+
+def _lab(code: str, value: float, unit: str, day: str) -> dict:
+    return {"resource": {"resourceType": "Observation", "status": "final", "effectiveDateTime": day,
+                         "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+                         "valueQuantity": {"value": value, "code": unit}}}
+
+
+@pytest.mark.parametrize(("creatinine_day", "egfr_day", "creatinine_used"), [
+    ("2026-03-01", "2026-06-01", False),  # the eGFR is newer: kidney function may have changed since
+    ("2026-06-01", "2026-03-01", True),   # the creatinine is newer: CKD-EPI 2021 computed from it
+    ("2026-06-01", "2026-06-01", True),   # same day: computed, as without dates
+])
+def test_a_bundle_creatinine_older_than_its_egfr_is_not_used(tmp_path: Path, creatinine_day: str, egfr_day: str,
+                                                            creatinine_used: bool) -> None:
+    import json
+
+    (tmp_path / "obs.json").write_text(json.dumps({"resourceType": "Bundle", "entry": [
+        _lab("2160-0", 1.0, "mg/dL", creatinine_day), _lab("98979-8", 42, "mL/min/{1.73_m2}", egfr_day)]}))
+    person = tmp_path / "person.yaml"
+    person.write_text("age: 60\nsex: male\ntotal_cholesterol_mg_dl: 200\nhdl_mg_dl: 50\nsystolic_bp_mmhg: 130\n"
+                      "fhir_bundle: obs.json\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["risk", "assess", str(person), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "risk.json").read_text())
+    kidney = document["kidney_function"]
+    if creatinine_used:
+        assert kidney["computed"] and kidney["egfr"] == pytest.approx(86.2, abs=0.1)  # CKD-EPI 2021, 60-year man
+        assert document["person"]["serum_creatinine_mg_dl"] == 1.0
+    else:
+        assert not kidney["computed"] and kidney["egfr"] == 42
+        assert document["person"]["serum_creatinine_mg_dl"] is None
+        assert f"of {egfr_day} is newer" in kidney["note"] and "1.0 mg/dL of 2026-03-01" in kidney["note"]

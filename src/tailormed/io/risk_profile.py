@@ -34,6 +34,24 @@ CLINICAL_ASCVD_TO_CONFIRM = "clinical_ascvd_to_confirm"
 (the person file did not say clinical_ascvd)."""
 
 
+CREATININE_OLDER_THAN_EGFR = "serum_creatinine_older_than_egfr"
+"""Key of the person's origin map naming a serum creatinine from the FHIR bundle that was not used because the
+bundle's eGFR is newer (the report's kidney-function note says so)."""
+
+
+def _drop_creatinine_older_than_egfr(data: dict[str, object], origin: dict[str, str], dates: dict[str, str]) -> None:
+    """Both from the bundle (only its values are dated), and the eGFR the newer: the eGFR stands for the kidney
+    function today, so the older creatinine is not used to compute another one (kidney function can change; the newer
+    result wins). Same day, or either undated: the creatinine is used (CKD-EPI 2021 computed from it, docs/risk.md)."""
+    if not {"egfr", "serum_creatinine_mg_dl"} <= dates.keys():
+        return
+    if dates["egfr"][:10] > dates["serum_creatinine_mg_dl"][:10]:
+        origin[CREATININE_OLDER_THAN_EGFR] = (
+            f"serum creatinine {data['serum_creatinine_mg_dl']} mg/dL of {dates['serum_creatinine_mg_dl'][:10]} "
+            f"({origin['serum_creatinine_mg_dl']}) not used: the eGFR of {dates['egfr'][:10]} is newer")
+        del data["serum_creatinine_mg_dl"], origin["serum_creatinine_mg_dl"], dates["serum_creatinine_mg_dl"]
+
+
 def read_person(path: Path) -> tuple[Person, dict[str, str]]:
     """A person file (YAML): the :class:`Person` fields, plus ``fhir_bundle`` whose Observations fill what the
     file does not give. Returns the person and, per field, where its value came from."""
@@ -67,6 +85,7 @@ def read_person_dated(path: Path) -> tuple[Person, dict[str, str], dict[str, str
                 origin[field_name] = measurement.source
                 if measurement.date:
                     dates[field_name] = measurement.date
+        _drop_creatinine_older_than_egfr(data, origin, dates)
         if "egfr" in origin and origin["egfr"] != str(path) and "egfr_equation" not in data:
             data["egfr_equation"] = inputs.egfr_equation or "unknown"
             origin["egfr_equation"] = origin["egfr"]

@@ -18,10 +18,16 @@ import numpy.typing as npt
 from tailormed.errors import InputError
 from tailormed.io.genotypes import open_target
 from tailormed.io.populations import read_populations
-from tailormed.io.risk_profile import CLINICAL_ASCVD_TO_CONFIRM, PERSON_FIELDS, read_person_dated
+from tailormed.io.risk_profile import (
+    CLINICAL_ASCVD_TO_CONFIRM,
+    CREATININE_OLDER_THAN_EGFR,
+    PERSON_FIELDS,
+    read_person_dated,
+)
 from tailormed.io.scoring_file import read_scoring_file
 from tailormed.model.patient import PolygenicSettings
 from tailormed.model.prs import PersonScore, ReferenceDistribution, ScoreMatch, ScoreResult, ScoringFile
+from tailormed.model.risk import Person
 from tailormed.output import atomic_output_dir
 from tailormed.report.risk import write_risk_outputs
 from tailormed.risk.assessment import (
@@ -244,7 +250,7 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
         "not_computed": assessment.skipped,
         "prevention_setting": prevention_setting(person.clinical_ascvd, origin.get("clinical_ascvd"),
                                                  origin.get(CLINICAL_ASCVD_TO_CONFIRM)),
-        "kidney_function": dataclasses.asdict(kidney_function(person)),
+        "kidney_function": _kidney_function(person, origin.get(CREATININE_OLDER_THAN_EGFR)),
     }
     if polygenic_not_applied:
         document["polygenic_not_applied"] = polygenic_not_applied
@@ -254,6 +260,15 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
 
 # --------------------------------------------------------------------------------------------- one person's scores
 
+
+
+def _kidney_function(person: Person, creatinine_not_used: str | None) -> dict[str, object]:
+    """The eGFR used and its note; the note also says when the bundle's creatinine was older than its eGFR."""
+    kidney = dataclasses.asdict(kidney_function(person))
+    if creatinine_not_used:
+        first = kidney["note"] or f"eGFR {person.egfr:g} as reported (CKD-EPI 2021)."
+        kidney["note"] = f"{first} The {creatinine_not_used}."
+    return kidney
 
 
 def score_person(settings: PolygenicSettings, genotypes: Path, sample: str | None) -> list[PersonScore]:
