@@ -217,8 +217,9 @@ class DiseaseCandidate(Record):
     inheritance_fit: str | None = Field(default=None, description="Which mode the variants fit, or why none did.")
     folded_entries: list[str] = Field(default_factory=list, description=(
         "Orphanet entries folded into this disease and not ranked separately: duplicates (its gene(s) and its name, "
-        "or failing a shared name word a similar annotation profile; or exactly its name) and, with fold_orphanet_groups, Orphanet groups listed under their OMIM subtypes (each gene has a "
-        "same-named OMIM entry); a copy-number gain is never folded under gene-level entries of the opposite dosage."))
+        "or failing a shared name word a similar annotation profile; or exactly its name) and, with "
+        "fold_orphanet_groups, Orphanet groups listed under their OMIM subtypes (each gene has a same-named OMIM "
+        "entry); a copy-number gain is never folded under gene-level entries of the opposite dosage."))
     folded_names: list[str] = Field(default_factory=list, description="The names of folded_entries, in their order.")
     folded_groups: list[str] = Field(default_factory=list, description=(
         "Those of folded_entries that are Orphanet groups (the rest are duplicates of this disease)."))
