@@ -97,6 +97,16 @@ def test_an_orphanet_entry_sharing_only_genes_is_folded_by_name_or_by_profile(hp
     # a subtype letter tells brachydactyly type C from type A2
     assert subtype_marks("Brachydactyly type C") == {"c"}
     assert row("OMIM:112600") not in folded.get(row("ORPHA:93384"), [])  # type C (BMPR1B, GDF5) vs A2
+    # a second review's cases: subtype marks across roman and arabic numerals; ties on a shared word settled by the
+    # annotations; a namesake OMIM entry or none; a weak name match needs the annotations too; no "-" gene
+    assert folded[row("ORPHA:1860")] == [row("OMIM:187600")]  # thanatophoric dysplasia type 1: type I, not II
+    assert folded[row("ORPHA:908")] == [row("OMIM:300624")]  # fragile X syndrome, not also FXTAS
+    assert row("OMIM:613985") in folded[row("ORPHA:231214")]  # beta-thalassaemia major under BETA-THALASSEMIA
+    assert not any("-" in genes for genes in hpo.disease_genes)
+    for kept in ("ORPHA:190", "ORPHA:1059", "ORPHA:2084"):  # Coats disease is not Norrie disease (NDP); blue
+        # rubber bleb nevus not multiple cutaneous venous malformations (TEK); GEMSS not familial ectopia lentis
+        assert row(kept) not in folded and row(kept) not in hpo.orphanet_groups_into, kept
+    assert folded[row("ORPHA:391487")] == [row("OMIM:614162")]  # STAT1 gain of function, not its loss (IMD31A)
     marfan = row("OMIM:154700")
     assert hpo.profile_overlap(marfan, marfan) == pytest.approx(1.0)
     assert hpo.profile_overlap(marfan, row("ORPHA:505652")) == pytest.approx(
