@@ -199,30 +199,26 @@ def test_manifest_polygenic_outcome_is_checked() -> None:
         PolygenicSettings.model_validate({**settings, "hazard_ratio_outcome": "stroke"})
 
 
-def _lab(code: str, value: float, unit: str, day: str) -> dict:
-    return {"resource": {"resourceType": "Observation", "status": "final", "effectiveDateTime": day,
+def _lab(code: str, value: float, unit: str, when: str, key: str = "effectiveDateTime") -> dict:
+    return {"resource": {"resourceType": "Observation", "status": "final", key: when,
                          "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
                          "valueQuantity": {"value": value, "code": unit}}}
 
 
-@pytest.mark.parametrize(("creatinine_day", "egfr_day", "creatinine_used"), [
+@pytest.mark.parametrize(("creatinine_time", "egfr_time", "creatinine_used"), [
     ("2026-03-01", "2026-06-01", False),  # the eGFR is newer: kidney function may have changed since
     ("2026-06-01", "2026-03-01", True),   # the creatinine is newer: CKD-EPI 2021 computed from it
     ("2026-06-01", "2026-06-01", True),   # same day: computed, as without dates
+    ("2026-06-01T23:50:00Z", "2026-06-02T00:20:00Z", True),  # one draw, the eGFR stamped after midnight
+    ("2026-06-01T23:00:00-05:00", "2026-06-02T01:00:00Z", True),  # the creatinine is the later (04:00 UTC)
+    ("2026-03", "2026-03-15", True),      # which came first cannot be told
+    ("2026", "2026-01-05", True),
+    ("2025-01-10T08:00:00+01:00", "2026-04-01", False),
 ])
-def test_a_bundle_creatinine_older_than_its_egfr_is_not_used(tmp_path: Path, creatinine_day: str, egfr_day: str,
+def test_a_bundle_creatinine_older_than_its_egfr_is_not_used(tmp_path: Path, creatinine_time: str, egfr_time: str,
                                                             creatinine_used: bool) -> None:
-    import json
-
-    (tmp_path / "obs.json").write_text(json.dumps({"resourceType": "Bundle", "entry": [
-        _lab("2160-0", 1.0, "mg/dL", creatinine_day), _lab("98979-8", 42, "mL/min/{1.73_m2}", egfr_day)]}))
-    person = tmp_path / "person.yaml"
-    person.write_text("age: 60\nsex: male\ntotal_cholesterol_mg_dl: 200\nhdl_mg_dl: 50\nsystolic_bp_mmhg: 130\n"
-                      "fhir_bundle: obs.json\n")
-    out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["risk", "assess", str(person), "--out", str(out), "-q"])
-    assert result.exit_code == 0, result.output
-    document = json.loads((out / "risk.json").read_text())
+    document = _assess_with_labs(tmp_path, _lab("2160-0", 1.0, "mg/dL", creatinine_time),
+                                 _lab("98979-8", 42, "mL/min/{1.73_m2}", egfr_time))
     kidney = document["kidney_function"]
     if creatinine_used:
         assert kidney["computed"] and kidney["egfr"] == pytest.approx(86.2, abs=0.1)  # CKD-EPI 2021, 60-year man
@@ -230,4 +226,34 @@ def test_a_bundle_creatinine_older_than_its_egfr_is_not_used(tmp_path: Path, cre
     else:
         assert not kidney["computed"] and kidney["egfr"] == 42
         assert document["person"]["serum_creatinine_mg_dl"] is None
-        assert f"of {egfr_day} is newer" in kidney["note"] and "1.0 mg/dL of 2026-03-01" in kidney["note"]
+        assert f"the eGFR of {egfr_time} is newer" in kidney["note"] and f"of {creatinine_time} not" in kidney["note"]
+
+
+def test_an_old_creatinine_dated_only_by_issued_or_a_period_is_still_dated(tmp_path: Path) -> None:
+    for key, when in (("issued", "2025-01-02T10:00:00Z"), ("effectivePeriod", {"start": "2025-01-01",
+                                                                                  "end": "2025-01-02"})):
+        document = _assess_with_labs(tmp_path, _lab("2160-0", 1.0, "mg/dL", when, key),  # type: ignore[arg-type]
+                                     _lab("98979-8", 42, "mL/min/{1.73_m2}", "2026-04-01"))
+        assert document["kidney_function"]["egfr"] == 42, key
+        assert document["inputs_from"]["serum_creatinine_not_used"].startswith("serum creatinine 1.0 mg/dL")
+
+
+def test_an_egfr_the_person_file_states_is_not_overridden_by_a_bundle_creatinine(tmp_path: Path) -> None:
+    document = _assess_with_labs(tmp_path, _lab("2160-0", 1.0, "mg/dL", "2026-01-05"),
+                                 _lab("98979-8", 70, "mL/min/{1.73_m2}", "2026-04-01"),
+                                 person_extra="egfr: 42\negfr_equation: ckd_epi_2021\n")
+    assert document["kidney_function"]["egfr"] == 42 and not document["kidney_function"]["computed"]
+    assert "the person file states the eGFR" in document["kidney_function"]["note"]
+
+
+def _assess_with_labs(tmp_path: Path, *entries: dict, person_extra: str = "") -> dict:
+    import json
+
+    (tmp_path / "obs.json").write_text(json.dumps({"resourceType": "Bundle", "entry": list(entries)}))
+    person = tmp_path / "person.yaml"
+    person.write_text("age: 60\nsex: male\ntotal_cholesterol_mg_dl: 200\nhdl_mg_dl: 50\nsystolic_bp_mmhg: 130\n"
+                      f"fhir_bundle: obs.json\n{person_extra}")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["risk", "assess", str(person), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    return dict(json.loads((out / "risk.json").read_text()))

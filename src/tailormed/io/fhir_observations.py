@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -305,23 +306,80 @@ def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+
+
+def observation_time(resource: dict[str, Any]) -> str | None:
+    """When an Observation was made, as FHIR gives it: ``effectiveDateTime``, ``effectiveInstant``, the end (else the
+    start) of ``effectivePeriod``, else ``issued`` (when it was reported); None when it has none of them."""
+    period = _mapping(resource.get("effectivePeriod"))
+    for value in (resource.get("effectiveDateTime"), resource.get("effectiveInstant"), period.get("end"),
+                  period.get("start"), resource.get("issued")):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def time_bounds(text: str | None) -> tuple[datetime, datetime] | None:
+    """The span of time a FHIR date or dateTime can stand for, in UTC: a year, a month or a day (taken as UTC days)
+    span it, a time with its zone is an instant (a time without one is read as UTC). None when it cannot be read.
+
+    >>> start, end = time_bounds("2026-03")
+    >>> start.isoformat(), end.isoformat()
+    ('2026-03-01T00:00:00+00:00', '2026-04-01T00:00:00+00:00')
+    >>> time_bounds("2026-06-01T23:00:00-05:00")[0].isoformat()
+    '2026-06-02T04:00:00+00:00'
+    >>> time_bounds("yesterday") is None
+    True
+    """
+    if not text:
+        return None
+    if "T" in text:
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC), moment.astimezone(UTC)
+    match = _PARTIAL_DATE.fullmatch(text)
+    if not match:
+        return None
+    year, month, day = int(match.group(1)), int(match.group(2) or 1), int(match.group(3) or 1)
+    try:
+        start = datetime(year, month, day, tzinfo=UTC)
+    except ValueError:
+        return None
+    if match.group(3):
+        return start, start + timedelta(days=1)
+    if match.group(2):
+        return start, datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    return start, datetime(year + 1, 1, 1, tzinfo=UTC)
+
+
+def _time_key(text: str | None) -> datetime:
+    """Order of observations by their earliest possible time (unreadable or missing: before any other)."""
+    bounds = time_bounds(text)
+    return bounds[0] if bounds else datetime.min.replace(tzinfo=UTC)
+
+
 def observations_to_inputs(document: Any, *, source: str) -> ClinicalInputs:
     """The parsed-JSON form of :func:`read_fhir_observations`."""
     resources = _observations(document, source)
-    latest: dict[str, tuple[str, Measurement]] = {}
-    smoking: tuple[str, str, str] | None = None
+    latest: dict[str, tuple[datetime, Measurement]] = {}
+    smoking: tuple[datetime, str, str, str] | None = None
     equation: str | None = None
     for where, resource in resources:
         codes = _loinc_codes(resource)
-        date = str(resource.get("effectiveDateTime") or resource.get("issued") or "")
+        date = observation_time(resource)
+        key = _time_key(date)
         if SMOKING_STATUS in codes:
             status = _smoking_status(resource, source, where)
-            if smoking is None or date >= smoking[0]:
-                smoking = (date, status, f"{source}:{where}")
+            if smoking is None or key >= smoking[0]:
+                smoking = (key, date or "", status, f"{source}:{where}")
             continue
         for field, measurement in _measurements(resource, codes, source, where):
-            if field not in latest or date >= latest[field][0]:
-                latest[field] = (date, measurement)
+            if field not in latest or key >= latest[field][0]:
+                latest[field] = (key, measurement)
                 if field == "egfr_ml_min_1_73m2":
                     named = {EGFR_EQUATIONS[c] for c in codes if c in EGFR_EQUATIONS}
                     equation = named.pop() if len(named) == 1 else "unknown"
@@ -332,8 +390,8 @@ def observations_to_inputs(document: Any, *, source: str) -> ClinicalInputs:
     values["possible_clinical_ascvd"] = (possible_clinical_ascvd_conditions(document, source)
                                          + possible_revascularisations(document, source))
     if smoking is not None:
-        values["smoking"], values["smoking_source"] = smoking[1], smoking[2]
-        values["smoking_date"] = smoking[0] or None
+        values["smoking"], values["smoking_source"] = smoking[2], smoking[3]
+        values["smoking_date"] = smoking[1] or None
     return ClinicalInputs(**values)
 
 
@@ -569,7 +627,7 @@ def _loinc_codes(resource: dict[str, Any]) -> set[str]:
 
 def _measurements(resource: dict[str, Any], codes: set[str], source: str,
                   where: str) -> list[tuple[str, Measurement]]:
-    date = resource.get("effectiveDateTime")
+    date = observation_time(resource)
     if BP_PANEL in codes:
         found = []
         for position, component in enumerate(_items(resource.get("component"))):

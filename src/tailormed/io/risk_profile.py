@@ -12,11 +12,12 @@ bundle entry a value came from), the field and the allowed range.
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from pathlib import Path
 
 from tailormed.documents import load_yaml
 from tailormed.errors import InputError
-from tailormed.io.fhir_observations import read_fhir_observations
+from tailormed.io.fhir_observations import read_fhir_observations, time_bounds
 from tailormed.model.risk import Person, person_from_values
 
 PERSON_FIELDS = tuple(f.name for f in dataclasses.fields(Person))  # declaration order: stable JSON
@@ -34,22 +35,33 @@ CLINICAL_ASCVD_TO_CONFIRM = "clinical_ascvd_to_confirm"
 (the person file did not say clinical_ascvd)."""
 
 
-CREATININE_OLDER_THAN_EGFR = "serum_creatinine_older_than_egfr"
-"""Key of the person's origin map naming a serum creatinine from the FHIR bundle that was not used because the
-bundle's eGFR is newer (the report's kidney-function note says so)."""
+CREATININE_NOT_USED = "serum_creatinine_not_used"
+"""Key of the person's origin map naming a serum creatinine from the FHIR bundle that was not used (an eGFR the
+person file states, or a newer eGFR in the bundle); the report's kidney-function note says so."""
+
+#: A creatinine and an eGFR less than this far apart are taken as one blood draw (an eGFR is usually computed from
+#: the creatinine beside it, and may be stamped a little later): the creatinine is used.
+SAME_DRAW = timedelta(hours=24)
 
 
-def _drop_creatinine_older_than_egfr(data: dict[str, object], origin: dict[str, str], dates: dict[str, str]) -> None:
-    """Both from the bundle (only its values are dated), and the eGFR the newer: the eGFR stands for the kidney
-    function today, so the older creatinine is not used to compute another one (kidney function can change; the newer
-    result wins). Same day, or either undated: the creatinine is used (CKD-EPI 2021 computed from it, docs/risk.md)."""
-    if not {"egfr", "serum_creatinine_mg_dl"} <= dates.keys():
-        return
-    if dates["egfr"][:10] > dates["serum_creatinine_mg_dl"][:10]:
-        origin[CREATININE_OLDER_THAN_EGFR] = (
-            f"serum creatinine {data['serum_creatinine_mg_dl']} mg/dL of {dates['serum_creatinine_mg_dl'][:10]} "
-            f"({origin['serum_creatinine_mg_dl']}) not used: the eGFR of {dates['egfr'][:10]} is newer")
-        del data["serum_creatinine_mg_dl"], origin["serum_creatinine_mg_dl"], dates["serum_creatinine_mg_dl"]
+def _creatinine_not_used(data: dict[str, object], origin: dict[str, str], dates: dict[str, str],
+                         file_fields: set[str]) -> str | None:
+    """Why the bundle's serum creatinine should not be used, or None. An eGFR the person file states is the
+    clinician's choice; a bundle eGFR at least :data:`SAME_DRAW` newer than the creatinine stands for the kidney
+    function today (kidney function can change). Times are compared as FHIR means them: with their zones, and a
+    partial date ("2026-03") as the span it covers, so an order that cannot be told counts as the same draw."""
+    if "serum_creatinine_mg_dl" not in data or "serum_creatinine_mg_dl" in file_fields:
+        return None
+    creatinine = f"serum creatinine {data['serum_creatinine_mg_dl']} mg/dL ({origin['serum_creatinine_mg_dl']})"
+    if "egfr" in file_fields:
+        return f"{creatinine} not used: the person file states the eGFR"
+    creatinine_time, egfr_time = time_bounds(dates.get("serum_creatinine_mg_dl")), time_bounds(dates.get("egfr"))
+    if "egfr" not in data or creatinine_time is None or egfr_time is None:
+        return None
+    if egfr_time[0] - creatinine_time[1] < SAME_DRAW:
+        return None
+    return (f"{creatinine} of {dates['serum_creatinine_mg_dl']} not used: the eGFR of {dates['egfr']} is newer (a "
+            f"creatinine from then or later would be used to compute CKD-EPI 2021)")
 
 
 def read_person(path: Path) -> tuple[Person, dict[str, str]]:
@@ -72,6 +84,7 @@ def read_person_dated(path: Path) -> tuple[Person, dict[str, str], dict[str, str
     if unknown:
         raise InputError(f"unknown field(s) {sorted(unknown)}; known: {sorted(PERSON_FIELDS)}", source=str(path))
     origin = {key: str(path) for key in data}
+    file_fields = set(data)
     if bundle is not None:
         if not isinstance(bundle, str) or not bundle.strip() or "\x00" in bundle:
             raise InputError(f"fhir_bundle must be the path of a FHIR bundle file, got {bundle!r:.60}",
@@ -85,7 +98,10 @@ def read_person_dated(path: Path) -> tuple[Person, dict[str, str], dict[str, str
                 origin[field_name] = measurement.source
                 if measurement.date:
                     dates[field_name] = measurement.date
-        _drop_creatinine_older_than_egfr(data, origin, dates)
+        if reason := _creatinine_not_used(data, origin, dates, file_fields):
+            origin[CREATININE_NOT_USED] = reason
+            del data["serum_creatinine_mg_dl"], origin["serum_creatinine_mg_dl"]
+            dates.pop("serum_creatinine_mg_dl", None)
         if "egfr" in origin and origin["egfr"] != str(path) and "egfr_equation" not in data:
             data["egfr_equation"] = inputs.egfr_equation or "unknown"
             origin["egfr_equation"] = origin["egfr"]

@@ -20,7 +20,7 @@ from tailormed.io.genotypes import open_target
 from tailormed.io.populations import read_populations
 from tailormed.io.risk_profile import (
     CLINICAL_ASCVD_TO_CONFIRM,
-    CREATININE_OLDER_THAN_EGFR,
+    CREATININE_NOT_USED,
     PERSON_FIELDS,
     read_person_dated,
 )
@@ -250,7 +250,7 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
         "not_computed": assessment.skipped,
         "prevention_setting": prevention_setting(person.clinical_ascvd, origin.get("clinical_ascvd"),
                                                  origin.get(CLINICAL_ASCVD_TO_CONFIRM)),
-        "kidney_function": _kidney_function(person, origin.get(CREATININE_OLDER_THAN_EGFR)),
+        "kidney_function": _kidney_function(person, origin.get(CREATININE_NOT_USED)),
     }
     if polygenic_not_applied:
         document["polygenic_not_applied"] = polygenic_not_applied
@@ -263,7 +263,8 @@ def assess_person(person_file: Path, *, prs_z: float | None = None, prs_hr_per_s
 
 
 def _kidney_function(person: Person, creatinine_not_used: str | None) -> dict[str, object]:
-    """The eGFR used and its note; the note also says when the bundle's creatinine was older than its eGFR."""
+    """The eGFR used and its note; the note also says when the bundle's creatinine was left out (a newer eGFR, or one
+    the person file states)."""
     kidney = dataclasses.asdict(kidney_function(person))
     if creatinine_not_used:
         first = kidney["note"] or f"eGFR {person.egfr:g} as reported (CKD-EPI 2021)."
