@@ -17,7 +17,8 @@ def test_default_preset_declares_every_step_in_order() -> None:
     assert preset.databases == ["OMIM", "ORPHA"]
     assert preset.genotype_settings().max_af_dominant == 0.001
     echoed = {s.name: s.parameters for s in preset.echo()}
-    assert echoed["frequency_filter"] == {"max_af_dominant": 0.001, "max_af_recessive": 0.01}
+    assert echoed["frequency_filter"] == {"max_af_dominant": 0.001, "max_af_recessive": 0.01,
+                                          "keep_clinvar_pathogenic": True}
     assert echoed["phenotype_prioritiser"]["related_discount"] == 0.1
 
 

@@ -128,6 +128,23 @@ def test_consequence_filter_keeps_predicted_splice_effects() -> None:
     assert [a.variant.pos for a in candidates["GENEA"]] == [11]
 
 
+def test_a_clinvar_pathogenic_allele_passes_the_consequence_and_frequency_filters() -> None:
+    # a splice-activating synonymous variant (LMNA c.1824C>T in progeria) with no SpliceAI score in the annotation,
+    # and a founder allele above the recessive frequency limit: both ClinVar pathogenic, both kept and classified
+    synonymous = _variant(20, "GENEA", "synonymous_variant", revel=None)
+    founder = _variant(21, "GENER", af=0.03)
+    plain = _variant(22, "GENEA", "synonymous_variant")
+    for variant in (synonymous, founder):
+        variant.annotations[0].clinvar = ["pathogenic"]
+    candidates, counts = collect_candidates([synonymous, founder, plain], PROBAND, CONTEXTS, SETTINGS)
+    assert [a.variant.pos for a in candidates["GENEA"]] == [20] and [a.variant.pos for a in candidates["GENER"]] == [21]
+    assert (counts.clinvar_exempt, counts.no_protein_effect, counts.too_common) == (2, 1, 0)
+    assert not any(c.code in ("PP5", "PS1") for a in candidates["GENEA"] for c in a.acmg.criteria)  # no evidence
+    off = GenotypeSettings(keep_clinvar_pathogenic=False)
+    candidates, counts = collect_candidates([synonymous, founder, plain], PROBAND, CONTEXTS, off)
+    assert not candidates and (counts.no_protein_effect, counts.too_common, counts.clinvar_exempt) == (2, 1, 0)
+
+
 def test_filters_are_counted() -> None:
     variants = [
         _variant(1, "GENEA", filter_pass=False),

@@ -93,8 +93,8 @@ class Preset(Record):
 def _step_keys(step: str) -> tuple[str, ...]:
     return {
         "quality_filter": ("require_pass", "min_genotype_quality", "min_depth"),
-        "consequence_filter": ("exclude_consequences", "keep_if_spliceai_at_least"),
-        "frequency_filter": ("max_af_dominant", "max_af_recessive"),
+        "consequence_filter": ("exclude_consequences", "keep_if_spliceai_at_least", "keep_clinvar_pathogenic"),
+        "frequency_filter": ("max_af_dominant", "max_af_recessive", "keep_clinvar_pathogenic"),
         "inheritance_prioritiser": ("miss_lr", "single_hit_recessive", "conflict_lr", "chance_rate",
                                     "homozygous_rate", "gene_background"),
     }[step]

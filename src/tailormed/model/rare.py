@@ -291,6 +291,10 @@ class GenotypeSettings:
         "NMD_transcript_variant", "mature_miRNA_variant",
     )
     keep_if_spliceai_at_least: float = 0.2
+    #: An allele the annotation gives a ClinVar pathogenic or likely pathogenic significance (CSQ CLIN_SIG) passes the
+    #: consequence and frequency filters (Exomiser's ClinVar whitelist): a splice-activating synonymous variant or a
+    #: common founder allele is scored and shown, not dropped. The assertion is still no ACMG evidence (docs/acmg.md).
+    keep_clinvar_pathogenic: bool = True
     miss_lr: float = 0.05
     single_hit_recessive: float = 0.1
     conflict_lr: float = 0.1

@@ -424,7 +424,7 @@ def _protein_match(tc: TranscriptConsequence, gene: GeneContext | None, itself: 
         return []
     known = _known_changes(gene.known_pathogenic_protein_changes)
     same = known.get(ours)
-    if same is not None and not itself and not _own_clinvar_pathogenic(tc):
+    if same is not None and not itself and not own_clinvar_pathogenic(tc):
         strength: Strength = "strong" if same == "pathogenic" else "moderate"
         return [_criterion("PS1", strength, f"{_hgvs(ours)} is a known {same} amino-acid change in {gene.symbol}")]
     others = {change: sig for change, sig in known.items() if change[:2] == ours[:2] and change != ours}
@@ -463,7 +463,8 @@ def _known_changes(table: Mapping[str, str]) -> dict[ProteinChange, str]:
     return known
 
 
-def _own_clinvar_pathogenic(tc: TranscriptConsequence) -> bool:
+def own_clinvar_pathogenic(tc: TranscriptConsequence) -> bool:
+    """Whether the annotation gives the variant itself a ClinVar pathogenic or likely pathogenic significance."""
     labels = {term.strip().lower().replace("_", " ") for term in tc.clinvar}
     return bool(labels & {"pathogenic", "likely pathogenic", "pathogenic/likely pathogenic"})
 

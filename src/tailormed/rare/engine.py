@@ -154,6 +154,11 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
             warnings.append(Warning(code="constant_gene_background", message=(
                 "no gene table is installed (make gene-data, or tailormed kb import genes), so every gene was given "
                 "the same chance rate of a qualifying allele instead of one scaled by its exonic length")))
+        if counts.clinvar_exempt:
+            warnings.append(Warning(code="clinvar_pathogenic_kept", message=(
+                f"{counts.clinvar_exempt} allele(s) that the consequence or frequency filter would have removed were "
+                "kept because the annotation gives them a ClinVar pathogenic or likely pathogenic significance "
+                "(keep_clinvar_pathogenic); their ACMG classification does not count that assertion")))
         if genotypes.unannotated:
             warnings.append(Warning(code="unannotated_variants", message=f"{len(genotypes.unannotated)} variant "
                                     "record(s) carry no CSQ/ANN annotation: kept, listed, but not scored"))

@@ -42,6 +42,7 @@ from tailormed.rare.acmg import (
     GeneContext,
     choose_transcript,
     classify_variant,
+    own_clinvar_pathogenic,
     pm6_assumed_de_novo,
     points_to_class,
     posterior_from_points,
@@ -120,6 +121,7 @@ class FilterCounts:
     no_protein_effect: int = 0
     benign: int = 0
     kept: int = 0
+    clinvar_exempt: int = 0  # alleles kept past the consequence or frequency filter by their ClinVar P/LP assertion
 
 
 def collect_candidates(variants: Iterable[Variant], family: Family, gene_contexts: dict[str, GeneContext],
@@ -142,13 +144,16 @@ def collect_candidates(variants: Iterable[Variant], family: Family, gene_context
             continue
         kept_any = False
         for gene in sorted({a.gene for a in variant.annotations if a.gene}):
-            if not _may_affect_gene(variant, gene, settings):
-                counts.no_protein_effect += 1
+            exempt = settings.keep_clinvar_pathogenic and _clinvar_pathogenic(variant, gene)
+            no_effect = not _may_affect_gene(variant, gene, settings)
+            too_common = not no_effect and _too_common(variant, gene, gene_contexts.get(gene), settings)
+            if (no_effect or too_common) and not exempt:
+                counts.no_protein_effect += no_effect
+                counts.too_common += too_common
                 continue
+            counts.clinvar_exempt += no_effect or too_common
             allele = _candidate(variant, gene, call, family, gene_contexts.get(gene), settings, acmg)
-            if allele is None:
-                counts.too_common += 1
-            elif allele.acmg.classification in BENIGN_CLASSES:
+            if allele.acmg.classification in BENIGN_CLASSES:
                 counts.benign += 1
             else:
                 by_gene[gene].append(allele)
@@ -169,6 +174,11 @@ def _may_affect_gene(variant: Variant, gene: str, settings: GenotypeSettings) ->
     return splice is not None and splice >= settings.keep_if_spliceai_at_least
 
 
+def _clinvar_pathogenic(variant: Variant, gene: str) -> bool:
+    transcript = choose_transcript(variant, gene)
+    return transcript is not None and own_clinvar_pathogenic(transcript)
+
+
 def _passes_quality(variant: Variant, call: SampleGenotype, settings: GenotypeSettings) -> bool:
     if settings.require_pass and not variant.filter_pass:
         return False
@@ -177,14 +187,17 @@ def _passes_quality(variant: Variant, call: SampleGenotype, settings: GenotypeSe
     return call.depth is None or call.depth >= settings.min_depth
 
 
-def _candidate(variant: Variant, gene: str, call: SampleGenotype, family: Family, context: GeneContext | None,
-               settings: GenotypeSettings, acmg: AcmgSettings) -> CandidateAllele | None:
+def _too_common(variant: Variant, gene: str, context: GeneContext | None, settings: GenotypeSettings) -> bool:
+    """Population AF above the limit for the gene's modes (the dominant limit only when every mode is dominant)."""
     transcript = choose_transcript(variant, gene)
     frequency = transcript.gnomad_af if transcript else None
     modes = context.modes if context else frozenset()
     limit = settings.max_af_dominant if modes and modes <= DOMINANT_ACTING else settings.max_af_recessive
-    if frequency is not None and frequency > limit:
-        return None
+    return frequency is not None and frequency > limit
+
+
+def _candidate(variant: Variant, gene: str, call: SampleGenotype, family: Family, context: GeneContext | None,
+               settings: GenotypeSettings, acmg: AcmgSettings) -> CandidateAllele:
     carriers = {member: (variant.genotypes[member].alt_count or 0)
                 for member in family.parents if member in variant.genotypes
                 and variant.genotypes[member].alt_count is not None}
