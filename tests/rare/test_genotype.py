@@ -138,11 +138,27 @@ def test_a_clinvar_pathogenic_allele_passes_the_consequence_and_frequency_filter
         variant.annotations[0].clinvar = ["pathogenic"]
     candidates, counts = collect_candidates([synonymous, founder, plain], PROBAND, CONTEXTS, SETTINGS)
     assert [a.variant.pos for a in candidates["GENEA"]] == [20] and [a.variant.pos for a in candidates["GENER"]] == [21]
-    assert (counts.clinvar_exempt, counts.no_protein_effect, counts.too_common) == (2, 1, 0)
+    assert (len(counts.clinvar_kept), counts.no_protein_effect, counts.too_common) == (2, 1, 0)
     assert not any(c.code in ("PP5", "PS1") for a in candidates["GENEA"] for c in a.acmg.criteria)  # no evidence
     off = GenotypeSettings(keep_clinvar_pathogenic=False)
     candidates, counts = collect_candidates([synonymous, founder, plain], PROBAND, CONTEXTS, off)
-    assert not candidates and (counts.no_protein_effect, counts.too_common, counts.clinvar_exempt) == (2, 1, 0)
+    assert not candidates and (counts.no_protein_effect, counts.too_common, counts.clinvar_kept) == (2, 1, [])
+
+
+def test_the_clinvar_exemption_is_the_variant_gene_s_not_a_neighbour_s() -> None:
+    # VEP repeats CLIN_SIG on a neighbouring gene's downstream entry: that gene gets no exempt candidate
+    variant = _variant(30, "GENEA", af=0.03)
+    neighbour = TranscriptConsequence(gene="GENER", transcript="NM_2.1", consequences=["downstream_gene_variant"],
+                                      canonical=True, impact="MODIFIER", gnomad_af=0.03, clinvar=["pathogenic"])
+    variant.annotations[0].clinvar = ["pathogenic"]
+    variant.annotations.append(neighbour)
+    candidates, counts = collect_candidates([variant], PROBAND, CONTEXTS, SETTINGS)
+    assert "GENER" not in candidates and counts.clinvar_kept == ["chr1-30-A-G (GENEA)"]
+    # conflicting records at one site ("benign&pathogenic") let nothing through
+    conflicting = _variant(31, "GENEA", "synonymous_variant")
+    conflicting.annotations[0].clinvar = ["benign", "pathogenic"]
+    candidates, counts = collect_candidates([conflicting], PROBAND, CONTEXTS, SETTINGS)
+    assert not candidates and counts.no_protein_effect == 1
 
 
 def test_filters_are_counted() -> None:

@@ -257,3 +257,11 @@ def _assess_with_labs(tmp_path: Path, *entries: dict, person_extra: str = "") ->
     result = CliRunner().invoke(app, ["risk", "assess", str(person), "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output
     return dict(json.loads((out / "risk.json").read_text()))
+
+
+def test_unreadable_or_extreme_observation_times_do_not_stop_the_run(tmp_path: Path) -> None:
+    egfr = _lab("98979-8", 42, "mL/min/{1.73_m2}", "sometime")
+    egfr["resource"]["issued"] = "2026-04-01"  # the readable time counts: the 2025 creatinine is older
+    document = _assess_with_labs(tmp_path, _lab("2160-0", 1.0, "mg/dL", "2025-01-05"), egfr,
+                                 _lab("8480-6", 130, "mm[Hg]", "9999-12-31"))
+    assert document["kidney_function"]["egfr"] == 42

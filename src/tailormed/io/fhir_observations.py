@@ -315,8 +315,8 @@ def observation_time(resource: dict[str, Any]) -> str | None:
     period = _mapping(resource.get("effectivePeriod"))
     for value in (resource.get("effectiveDateTime"), resource.get("effectiveInstant"), period.get("end"),
                   period.get("start"), resource.get("issued")):
-        if isinstance(value, str) and value.strip():
-            return value.strip()
+        if isinstance(value, str) and time_bounds(value.strip()) is not None:
+            return value.strip()  # the first readable one: an unreadable effective time does not hide "issued"
     return None
 
 
@@ -329,9 +329,16 @@ def time_bounds(text: str | None) -> tuple[datetime, datetime] | None:
     ('2026-03-01T00:00:00+00:00', '2026-04-01T00:00:00+00:00')
     >>> time_bounds("2026-06-01T23:00:00-05:00")[0].isoformat()
     '2026-06-02T04:00:00+00:00'
-    >>> time_bounds("yesterday") is None
-    True
+    >>> time_bounds("yesterday") is None, time_bounds("9999-12-31") is None
+    (True, True)
     """
+    try:
+        return _time_bounds(text)
+    except (ValueError, OverflowError):  # 9999-12-31 has no next day; 0001-01-01T00:30+01:00 no UTC instant
+        return None
+
+
+def _time_bounds(text: str | None) -> tuple[datetime, datetime] | None:
     if not text:
         return None
     if "T" in text:

@@ -155,16 +155,23 @@ def subtype_marks(name: str) -> frozenset[str]:
 
     >>> sorted(subtype_marks("Brachydactyly, type A2")), sorted(subtype_marks("Pfeiffer syndrome type 2"))
     (['a2'], ['2'])
-    >>> subtype_marks("Inherited Creutzfeldt-Jakob disease")
-    frozenset()
+    >>> subtype_marks("Inherited Creutzfeldt-Jakob disease"), subtype_marks("Fragile X syndrome")
+    (frozenset(), frozenset())
+    >>> sorted(subtype_marks("Vitamin D-dependent rickets, type 1A"))
+    ['1a']
     """
-    words = re.split(r"[^0-9a-z]+", name.casefold())
-    return frozenset(w for w in words if w and w not in GENERIC_NAME_WORDS
+    words = re.split(r"[^0-9a-z]+", _plain_letters(name))
+    return frozenset(w for i, w in enumerate(words) if w and w not in GENERIC_NAME_WORDS and w not in _NOT_MARKS
+                     and not (i and words[i - 1] == "vitamin")
                      and (len(w) <= 3 or w.isdigit() or _ROMAN.fullmatch(w)))
 
 
+#: Short tokens that are no subtype: the X of "X-linked" or "fragile X", karyotypes ("46,XX").
+_NOT_MARKS = frozenset({"x", "xx", "xy", "xxx", "xxy", "xyy"})
+
+
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
-_ROMAN_MARK = re.compile(r"([ivx]+)([a-d]?)")
+_ROMAN_MARK = re.compile(r"([ivx]+)([a-z]?)")
 
 
 def _mark_key(mark: str) -> str:
@@ -186,6 +193,8 @@ def same_subtype(first: str, second: str) -> bool:
     >>> same_subtype("Thanatophoric dysplasia type 1", "Thanatophoric dysplasia, type II")
     False
     >>> same_subtype("Spastic paraplegia 9", "Spastic paraplegia 9A"), same_subtype("LGMD 2", "LGMD R23")
+    (True, False)
+    >>> same_subtype("Usher syndrome type 1", "Usher syndrome, type IF"), same_subtype("Fragile X", "type 10")
     (True, False)
     """
     ours = {_mark_key(m) for m in subtype_marks(first)}
@@ -431,6 +440,8 @@ class HpoKnowledge:
                                                                          name, [self.disease_names[r]])],
                                                              self.disease_names)
                                    if self._same_by_name(row, r)] for gene in genes}
+                subtypes = {gene: [r for r in rows if same_subtype(name, self.disease_names[r])] or rows
+                            for gene, rows in subtypes.items()}
                 if all(subtypes.values()):
                     groups[row] = sorted({r for rows in subtypes.values() for r in rows})
             return groups

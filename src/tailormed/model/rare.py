@@ -292,7 +292,7 @@ class GenotypeSettings:
     )
     keep_if_spliceai_at_least: float = 0.2
     #: An allele the annotation gives a ClinVar pathogenic or likely pathogenic significance (CSQ CLIN_SIG) passes the
-    #: consequence and frequency filters (Exomiser's ClinVar whitelist): a splice-activating synonymous variant or a
+    #: consequence and frequency filters (as Exomiser's ClinVar whitelist): a splice-activating synonymous variant or a
     #: common founder allele is scored and shown, not dropped. The assertion is still no ACMG evidence (docs/acmg.md).
     keep_clinvar_pathogenic: bool = True
     miss_lr: float = 0.05

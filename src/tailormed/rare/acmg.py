@@ -463,6 +463,25 @@ def _known_changes(table: Mapping[str, str]) -> dict[ProteinChange, str]:
     return known
 
 
+#: ClinVar terms that may stand beside a pathogenic call without contradicting it.
+_CLINVAR_COMPATIBLE = frozenset({"pathogenic", "likely pathogenic", "pathogenic/likely pathogenic", "risk factor",
+                                 "association", "affects", "other", "low penetrance", "likely risk allele",
+                                 "established risk allele"})
+
+
+def clinvar_unequivocally_pathogenic(tc: TranscriptConsequence) -> bool:
+    """A (likely) pathogenic ClinVar call with no benign, uncertain, conflicting or "not provided" term beside it
+    ("benign&pathogenic" from two ClinVar records at one site does not count).
+
+    >>> from tailormed.model.rare import TranscriptConsequence as T
+    >>> [clinvar_unequivocally_pathogenic(T(gene="G", clinvar=c)) for c in (["pathogenic", "risk_factor"],
+    ...  ["benign", "pathogenic"], ["conflicting_interpretations_of_pathogenicity"])]
+    [True, False, False]
+    """
+    labels = {term.strip().lower().replace("_", " ").strip() for term in tc.clinvar} - {""}
+    return own_clinvar_pathogenic(tc) and labels <= _CLINVAR_COMPATIBLE
+
+
 def own_clinvar_pathogenic(tc: TranscriptConsequence) -> bool:
     """Whether the annotation gives the variant itself a ClinVar pathogenic or likely pathogenic significance."""
     labels = {term.strip().lower().replace("_", " ") for term in tc.clinvar}

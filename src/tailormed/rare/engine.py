@@ -154,11 +154,15 @@ def rank_case(profile: PhenotypeProfile, hpo: HpoKnowledge, preset: Preset, *, s
             warnings.append(Warning(code="constant_gene_background", message=(
                 "no gene table is installed (make gene-data, or tailormed kb import genes), so every gene was given "
                 "the same chance rate of a qualifying allele instead of one scaled by its exonic length")))
-        if counts.clinvar_exempt:
+        if counts.clinvar_kept or counts.clinvar_benign:
+            listed = ", ".join(counts.clinvar_kept[:5]) + (" ..." if len(counts.clinvar_kept) > 5 else "")
+            benign = (f"; {counts.clinvar_benign} more were let through and then classified benign (BA1)"
+                      if counts.clinvar_benign else "")
             warnings.append(Warning(code="clinvar_pathogenic_kept", message=(
-                f"{counts.clinvar_exempt} allele(s) that the consequence or frequency filter would have removed were "
-                "kept because the annotation gives them a ClinVar pathogenic or likely pathogenic significance "
-                "(keep_clinvar_pathogenic); their ACMG classification does not count that assertion")))
+                f"{len(counts.clinvar_kept)} allele(s) that the consequence or frequency filter would have removed "
+                f"are scored because the annotation gives them a ClinVar pathogenic or likely pathogenic "
+                f"significance (keep_clinvar_pathogenic){': ' + listed if listed else ''}{benign}; their ACMG "
+                "classification does not count that assertion")))
         if genotypes.unannotated:
             warnings.append(Warning(code="unannotated_variants", message=f"{len(genotypes.unannotated)} variant "
                                     "record(s) carry no CSQ/ANN annotation: kept, listed, but not scored"))

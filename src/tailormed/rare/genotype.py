@@ -42,7 +42,7 @@ from tailormed.rare.acmg import (
     GeneContext,
     choose_transcript,
     classify_variant,
-    own_clinvar_pathogenic,
+    clinvar_unequivocally_pathogenic,
     pm6_assumed_de_novo,
     points_to_class,
     posterior_from_points,
@@ -121,7 +121,10 @@ class FilterCounts:
     no_protein_effect: int = 0
     benign: int = 0
     kept: int = 0
-    clinvar_exempt: int = 0  # alleles kept past the consequence or frequency filter by their ClinVar P/LP assertion
+    #: alleles (variant and gene) kept past the consequence or frequency filter by their ClinVar P/LP assertion, and
+    #: how many such alleles the classification then called benign (BA1)
+    clinvar_kept: list[str] = field(default_factory=list)
+    clinvar_benign: int = 0
 
 
 def collect_candidates(variants: Iterable[Variant], family: Family, gene_contexts: dict[str, GeneContext],
@@ -143,21 +146,25 @@ def collect_candidates(variants: Iterable[Variant], family: Family, gene_context
             counts.unannotated += 1
             continue
         kept_any = False
-        for gene in sorted({a.gene for a in variant.annotations if a.gene}):
-            exempt = settings.keep_clinvar_pathogenic and _clinvar_pathogenic(variant, gene)
+        genes = sorted({a.gene for a in variant.annotations if a.gene})
+        clinvar_genes = _clinvar_genes(variant, genes, settings) if settings.keep_clinvar_pathogenic else set()
+        for gene in genes:
+            exempt = gene in clinvar_genes
             no_effect = not _may_affect_gene(variant, gene, settings)
             too_common = not no_effect and _too_common(variant, gene, gene_contexts.get(gene), settings)
             if (no_effect or too_common) and not exempt:
                 counts.no_protein_effect += no_effect
                 counts.too_common += too_common
                 continue
-            counts.clinvar_exempt += no_effect or too_common
             allele = _candidate(variant, gene, call, family, gene_contexts.get(gene), settings, acmg)
             if allele.acmg.classification in BENIGN_CLASSES:
                 counts.benign += 1
+                counts.clinvar_benign += no_effect or too_common
             else:
                 by_gene[gene].append(allele)
                 kept_any = True
+                if no_effect or too_common:
+                    counts.clinvar_kept.append(f"{variant.key} ({gene})")
         counts.kept += kept_any
     return dict(by_gene), counts
 
@@ -174,9 +181,28 @@ def _may_affect_gene(variant: Variant, gene: str, settings: GenotypeSettings) ->
     return splice is not None and splice >= settings.keep_if_spliceai_at_least
 
 
-def _clinvar_pathogenic(variant: Variant, gene: str) -> bool:
-    transcript = choose_transcript(variant, gene)
-    return transcript is not None and own_clinvar_pathogenic(transcript)
+#: Consequences that place a variant outside a gene (VEP repeats CLIN_SIG on these entries of neighbouring genes).
+_OUTSIDE_GENE = frozenset({"upstream_gene_variant", "downstream_gene_variant", "intergenic_variant",
+                           "regulatory_region_variant", "TF_binding_site_variant"})
+
+
+def _clinvar_genes(variant: Variant, genes: list[str], settings: GenotypeSettings) -> set[str]:
+    """The genes for which a ClinVar (likely) pathogenic assertion lets the allele past the filters: the assertion is
+    the variant's, and VEP repeats it on every gene's entry, so it counts only for the genes the variant lies in, and
+    among those for the ones it changes most (a coding or splice consequence the preset keeps, if any gene has one),
+    as Exomiser assigns a variant to the gene of its most severe consequence. The significance must be unequivocal
+    (:func:`clinvar_unequivocally_pathogenic`)."""
+    within: dict[str, bool] = {}
+    for gene in genes:
+        transcript = choose_transcript(variant, gene)
+        if transcript is None or not clinvar_unequivocally_pathogenic(transcript):
+            continue
+        consequences = set(transcript.consequences)
+        if consequences and consequences <= _OUTSIDE_GENE:
+            continue
+        within[gene] = not consequences <= set(settings.exclude_consequences)
+    changed = {gene for gene, coding in within.items() if coding}
+    return changed or set(within)
 
 
 def _passes_quality(variant: Variant, call: SampleGenotype, settings: GenotypeSettings) -> bool:
