@@ -341,21 +341,15 @@ def time_bounds(text: str | None) -> tuple[datetime, datetime] | None:
 def _time_bounds(text: str | None) -> tuple[datetime, datetime] | None:
     if not text:
         return None
-    if "T" in text:
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
+    if "T" in text:  # an unreadable text or an impossible date raises ValueError, caught by time_bounds
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC), moment.astimezone(UTC)
     match = _PARTIAL_DATE.fullmatch(text)
     if not match:
         return None
     year, month, day = int(match.group(1)), int(match.group(2) or 1), int(match.group(3) or 1)
-    try:
-        start = datetime(year, month, day, tzinfo=UTC)
-    except ValueError:
-        return None
+    start = datetime(year, month, day, tzinfo=UTC)
     if match.group(3):
         return start, start + timedelta(days=1)
     if match.group(2):

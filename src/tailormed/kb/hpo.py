@@ -203,6 +203,11 @@ def same_subtype(first: str, second: str) -> bool:
                or (b[:-1] == a and b[-1].isalpha() and b[:-1].isdigit()) for a in ours for b in theirs)
 
 
+def _same_subtype_first(name: str, rows: list[int], names: list[str]) -> list[int]:
+    """Those of ``rows`` whose names are of ``name``'s subtype (:func:`same_subtype`), or all when none is."""
+    return [r for r in rows if same_subtype(name, names[r])] or rows
+
+
 def _copy_number_under_gene_entry(orphanet_name: str, omim_names: list[str]) -> bool:
     """Whether folding would put a copy-number gain syndrome under gene-level entries of the opposite dosage:
     "17p11.2 microduplication syndrome" (Potocki-Lupski) has Smith-Magenis syndrome's gene set, "5q35 microduplication
@@ -385,7 +390,7 @@ class HpoKnowledge:
         entry at least half as much as the closest one's ("Fragile X syndrome" under fragile X syndrome, not under
         fragile X tremor/ataxia syndrome)."""
         name = self.disease_names[orphanet_row]
-        rows = [r for r in rows if same_subtype(name, self.disease_names[r])] or rows
+        rows = _same_subtype_first(name, rows, self.disease_names)
         overlap = {row: self.profile_overlap(orphanet_row, row) for row in rows}
         best = max(overlap.values())
         return [row for row in rows if overlap[row] >= best / 2]
@@ -440,7 +445,7 @@ class HpoKnowledge:
                                                                          name, [self.disease_names[r]])],
                                                              self.disease_names)
                                    if self._same_by_name(row, r)] for gene in genes}
-                subtypes = {gene: [r for r in rows if same_subtype(name, self.disease_names[r])] or rows
+                subtypes = {gene: _same_subtype_first(name, rows, self.disease_names)
                             for gene, rows in subtypes.items()}
                 if all(subtypes.values()):
                     groups[row] = sorted({r for rows in subtypes.values() for r in rows})

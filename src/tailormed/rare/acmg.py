@@ -478,14 +478,17 @@ def clinvar_unequivocally_pathogenic(tc: TranscriptConsequence) -> bool:
     ...  ["benign", "pathogenic"], ["conflicting_interpretations_of_pathogenicity"])]
     [True, False, False]
     """
-    labels = {term.strip().lower().replace("_", " ").strip() for term in tc.clinvar} - {""}
-    return own_clinvar_pathogenic(tc) and labels <= _CLINVAR_COMPATIBLE
+    return own_clinvar_pathogenic(tc) and _clinvar_labels(tc) - {""} <= _CLINVAR_COMPATIBLE
 
 
 def own_clinvar_pathogenic(tc: TranscriptConsequence) -> bool:
     """Whether the annotation gives the variant itself a ClinVar pathogenic or likely pathogenic significance."""
-    labels = {term.strip().lower().replace("_", " ") for term in tc.clinvar}
-    return bool(labels & {"pathogenic", "likely pathogenic", "pathogenic/likely pathogenic"})
+    return bool(_clinvar_labels(tc) & {"pathogenic", "likely pathogenic", "pathogenic/likely pathogenic"})
+
+
+def _clinvar_labels(tc: TranscriptConsequence) -> set[str]:
+    """The annotation's ClinVar terms as words ("likely_pathogenic" -> "likely pathogenic")."""
+    return {term.strip().lower().replace("_", " ").strip() for term in tc.clinvar}
 
 
 def _hgvs(change: ProteinChange) -> str:

@@ -192,6 +192,8 @@ def _clinvar_genes(variant: Variant, genes: list[str], settings: GenotypeSetting
     among those for the ones it changes most (a coding or splice consequence the preset keeps, if any gene has one),
     as Exomiser assigns a variant to the gene of its most severe consequence. The significance must be unequivocal
     (:func:`clinvar_unequivocally_pathogenic`)."""
+    if not any(tc.clinvar for tc in variant.annotations):
+        return set()  # most variants: no ClinVar term, no transcript to choose
     within: dict[str, bool] = {}
     for gene in genes:
         transcript = choose_transcript(variant, gene)
